@@ -1,0 +1,88 @@
+#pragma once
+// The engine contract. An engine is a set of partitions; every run lives in exactly one partition
+// and every transaction runs against that partition only (a transaction never spans runs).
+//   - Execute(run, fn) runs fn(partition) where the run's data lives: on the calling thread for
+//     the btree and sharded engines, on the owning worker for shared_nothing.
+//   - A partition gives snapshot reads, ordered scans and the commit of a TxnState.
+//   - Durability waits happen outside Execute (WaitDurable), so an owner thread never blocks on
+//     fsync.
+// Each engine has `static_assert(Engine<X>)` under its definition.
+
+#include <concepts>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "engines/api/options.h"
+#include "engines/api/status.h"
+#include "engines/api/types.h"
+#include "engines/api/value.h"
+
+namespace statelab {
+
+struct TxnState;
+
+// What a commit hands back: its version, and a token to wait on for durability (0 = nothing to
+// wait for: read-only, or InMemory).
+struct CommitTicket {
+  Version version = 0;
+  uint64_t durable_token = 0;
+};
+
+// Counters every engine reports (monotonic, since open).
+struct EngineStats {
+  uint64_t commits = 0;
+  uint64_t conflicts = 0;
+  uint64_t keys = 0;      // distinct keys stored (including tombstones)
+  uint64_t versions = 0;  // version entries stored
+  uint64_t wal_appends = 0;
+  uint64_t wal_syncs = 0;
+  uint64_t wal_bytes = 0;
+  uint64_t files_created = 0;
+  uint64_t active_snapshots = 0;
+  DurabilityMode mode = DurabilityMode::kInMemory;
+};
+
+// A scan callback: (encoded key, value, version) -> keep going. It runs while the partition is
+// read-locked: it must not call back into the engine or the transaction.
+template <class F>
+concept ScanCallback = std::invocable<F&, std::string_view, const Value&, Version>;
+
+template <class P>
+concept Partition = requires(P& p, Version snap, std::string_view key, TimestampUs now, Value* out,
+                             Version* ver, TxnState& txn) {
+  // Registers and returns a snapshot (O(1), no allocation, no global lock); pair with Release.
+  { p.AcquireSnapshot() } noexcept -> std::same_as<Version>;
+  { p.ReleaseSnapshot() } noexcept;
+  // Newest version <= snap of an encoded key. NotFound when absent, deleted or expired; *ver is
+  // then the tombstone's version (0 = never existed). out may be null.
+  { p.Get(snap, key, now, out, ver) } noexcept -> std::same_as<Status>;
+  // Live entries under an encoded prefix at snap, in key order.
+  {
+    p.Scan(snap, key, now, [](std::string_view, const Value&, Version) { return true; })
+  } -> std::same_as<Status>;
+  // Validates, logs and installs; Conflict when a read is stale.
+  { p.Commit(txn) } -> std::same_as<Result<CommitTicket>>;
+};
+
+template <class E>
+concept Engine = requires(E& e, const E& ce, const RunId& run, CommitTicket ticket,
+                          const DbOptions& opts) {
+  typename E::Partition;
+  requires Partition<typename E::Partition>;
+  { E::kName } -> std::convertible_to<std::string_view>;
+  { E::Open(opts) } -> std::same_as<Result<std::unique_ptr<E>>>;
+  { e.Execute(run, [](typename E::Partition&) { return Status::OK(); }) } -> std::same_as<Status>;
+  { e.ForEachPartition([](typename E::Partition&) { return Status::OK(); }) } -> std::same_as<Status>;
+  // Blocks until the ticket's commit is as durable as the mode promises (force: Strict-durable).
+  { e.WaitDurable(ticket, bool{}) } -> std::same_as<Status>;
+  { e.Flush() } -> std::same_as<Status>;
+  { e.Close() } -> std::same_as<Status>;
+  { ce.mode() } -> std::same_as<DurabilityMode>;
+  { ce.Stats() } -> std::same_as<EngineStats>;
+  // True when transactions of one run execute one at a time on the run's owner (no validation
+  // needed); false for optimistic engines, where they interleave and may conflict.
+  { ce.serial_runs() } noexcept -> std::same_as<bool>;
+};
+
+}  // namespace statelab

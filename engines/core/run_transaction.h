@@ -1,0 +1,114 @@
+#pragma once
+// The transaction driver shared by every engine: run fn on a snapshot where the run lives,
+// commit, retry conflicts with jittered exponential backoff, then wait for durability outside
+// the partition. Also the read-only variant used by fast-path reads (no read set, never aborts).
+// Thread-safety: thread-safe; TxnState objects come from a per-thread pool.
+
+#include <chrono>
+#include <memory>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "engines/api/engine.h"
+#include "engines/core/transaction.h"
+
+namespace statelab {
+
+namespace internal {
+// Per-thread pool so a transaction reuses buffers (no allocation after warm-up). A stack, so a
+// thread may hold several transactions at once.
+class TxnStatePool {
+ public:
+  static TxnState& Acquire() {
+    auto& p = Get();
+    if (p.free.empty()) p.free.push_back(std::make_unique<TxnState>());
+    p.used.push_back(std::move(p.free.back()));
+    p.free.pop_back();
+    return *p.used.back();
+  }
+  static void Release(TxnState& st) noexcept {
+    auto& p = Get();
+    for (size_t i = p.used.size(); i-- > 0;) {
+      if (p.used[i].get() == &st) {
+        p.free.push_back(std::move(p.used[i]));
+        p.used.erase(p.used.begin() + static_cast<std::ptrdiff_t>(i));
+        return;
+      }
+    }
+  }
+
+ private:
+  struct Pools {
+    std::vector<std::unique_ptr<TxnState>> free, used;
+  };
+  static Pools& Get() {
+    thread_local Pools pools;
+    return pools;
+  }
+};
+}  // namespace internal
+
+// fn: Status(Txn<P>&). Returns the commit version (the snapshot version for read-only ones).
+template <Engine E, class F>
+Result<Version> RunTransaction(E& engine, const RunId& run, F&& fn, const TxnOptions& opts) {
+  using P = typename E::Partition;
+  const bool force_sync = opts.durability == DurabilityOverride::kStrict;
+  if (force_sync && engine.mode() == DurabilityMode::kInMemory) {
+    return Status::InvalidArgument(
+        "options.durability: strict override is not available in inmemory mode");
+  }
+  const auto start = std::chrono::steady_clock::now();
+  auto expired = [&] {
+    return opts.timeout.count() > 0 && std::chrono::steady_clock::now() - start > opts.timeout;
+  };
+  auto backoff = opts.retry.initial_backoff;
+  for (uint32_t attempt = 0;; ++attempt) {
+    CommitTicket ticket;
+    Status s = engine.Execute(run, [&](P& p) -> Status {
+      TxnState& st = internal::TxnStatePool::Acquire();
+      st.record_reads = true;
+      st.Reset(run, p.AcquireSnapshot(), NowMicros());
+      Txn<P> txn(p, st);
+      Status r = fn(txn);
+      if (r.ok() && expired()) r = Status::Conflict();
+      if (r.ok()) {
+        Result<CommitTicket> c = p.Commit(st);
+        if (c.ok()) {
+          ticket = *c;
+        } else {
+          r = std::move(c).error();
+        }
+      }
+      p.ReleaseSnapshot();
+      internal::TxnStatePool::Release(st);
+      return r;
+    });
+    if (s.ok()) {
+      STATELAB_RETURN_IF_ERROR(engine.WaitDurable(ticket, force_sync));
+      return ticket.version;
+    }
+    if (!s.IsConflict() || attempt >= opts.retry.max_retries || expired()) return s;
+    thread_local std::minstd_rand jitter{std::random_device{}()};
+    const auto us = backoff.count() > 0 ? backoff.count() / 2 + jitter() % backoff.count() : 0;
+    if (us > 0) std::this_thread::sleep_for(std::chrono::microseconds(us));
+    backoff = std::min(backoff * 2, opts.retry.max_backoff);
+  }
+}
+
+// A read-only transaction: one snapshot, no read set, never aborts. fn: Status(Txn<P>&).
+template <Engine E, class F>
+Status RunRead(E& engine, const RunId& run, F&& fn) {
+  using P = typename E::Partition;
+  return engine.Execute(run, [&](P& p) -> Status {
+    TxnState st;  // empty containers: constructing and destroying them does not allocate
+    st.record_reads = false;
+    st.Reset(run, p.AcquireSnapshot(), NowMicros());
+    Txn<P> txn(p, st);
+    Status r = fn(txn);
+    p.ReleaseSnapshot();
+    return r;
+  });
+}
+
+}  // namespace statelab

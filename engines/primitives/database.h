@@ -1,0 +1,94 @@
+#pragma once
+// Database<E>: the user-facing API over one engine: transactions that reach all seven primitives
+// of one run, and the primitive facades (fast-path reads, one-operation writes).
+// Written once over the Engine concept; Database<AnyEngine> is the runtime-selected variant.
+// Thread-safety: thread-safe.
+
+#include <memory>
+
+#include "engines/core/run_transaction.h"
+#include "engines/primitives/event_log.h"
+#include "engines/primitives/json_store.h"
+#include "engines/primitives/kv.h"
+#include "engines/primitives/run_index.h"
+#include "engines/primitives/state_cell.h"
+#include "engines/primitives/trace_store.h"
+#include "engines/primitives/vector_store.h"
+
+namespace statelab {
+
+// What a transaction function receives: every primitive of the transaction's run.
+template <Partition P>
+class TxnHandle {
+ public:
+  explicit TxnHandle(Txn<P>& t) noexcept : t_(t) {}
+  const RunId& run() const noexcept { return t_.run(); }
+  Version snapshot() const noexcept { return t_.snapshot(); }
+  KvOps<P> kv() noexcept { return KvOps<P>(t_); }
+  EventOps<P> events() noexcept { return EventOps<P>(t_); }
+  StateOps<P> state() noexcept { return StateOps<P>(t_); }
+  TraceOps<P> traces() noexcept { return TraceOps<P>(t_); }
+  JsonOps<P> json() noexcept { return JsonOps<P>(t_); }
+  VectorOps<P> vectors() noexcept { return VectorOps<P>(t_); }
+  Txn<P>& raw() noexcept { return t_; }
+
+ private:
+  Txn<P>& t_;
+};
+
+template <Engine E>
+class Database {
+ public:
+  using EngineType = E;
+  using P = typename E::Partition;
+  using Handle = TxnHandle<P>;
+
+  static Result<std::unique_ptr<Database>> Open(const DbOptions& opts) {
+    STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<E> e, E::Open(opts));
+    return std::unique_ptr<Database>(new Database(std::move(e)));
+  }
+  explicit Database(std::unique_ptr<E> e) noexcept : e_(std::move(e)) {}
+  ~Database() { (void)Close(); }
+
+  // Runs fn(Handle&) -> Status on one snapshot of `run`; commits if it returns OK, discards
+  // otherwise. Conflicts are retried per options.retry, so fn must be re-runnable.
+  template <class F>
+  Result<Version> Transaction(const RunId& run, F&& fn, const TxnOptions& opts = {}) {
+    return RunTransaction(
+        *e_, run,
+        [&](Txn<P>& t) {
+          Handle h(t);
+          return fn(h);
+        },
+        opts);
+  }
+  // A read-only transaction: one snapshot, never aborts.
+  template <class F>
+  Status Read(const RunId& run, F&& fn) {
+    return RunRead(*e_, run, [&](Txn<P>& t) {
+      Handle h(t);
+      return fn(h);
+    });
+  }
+
+  KvStore<E> kv() noexcept { return KvStore<E>(*e_); }
+  EventLog<E> events() noexcept { return EventLog<E>(*e_); }
+  StateCell<E> state() noexcept { return StateCell<E>(*e_); }
+  TraceStore<E> traces() noexcept { return TraceStore<E>(*e_); }
+  JsonStore<E> json() noexcept { return JsonStore<E>(*e_); }
+  VectorStore<E> vectors() noexcept { return VectorStore<E>(*e_); }
+  RunIndex<E> runs() noexcept { return RunIndex<E>(*e_); }
+
+  // Everything committed so far becomes durable.
+  Status Flush() { return e_->Flush(); }
+  // Stops admitting work (ShuttingDown afterwards), finishes in-flight commits, flushes, joins.
+  Status Close() { return e_ ? e_->Close() : Status::OK(); }
+  DurabilityMode mode() const noexcept { return e_->mode(); }
+  EngineStats Stats() const { return e_->Stats(); }
+  E& engine() noexcept { return *e_; }
+
+ private:
+  std::unique_ptr<E> e_;
+};
+
+}  // namespace statelab

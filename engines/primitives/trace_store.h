@@ -1,0 +1,19 @@
+#pragma once
+// Placeholder until the primitive lands.
+#include "engines/core/run_transaction.h"
+namespace statelab {
+template <Partition P>
+class TraceOps {
+ public:
+  explicit TraceOps(Txn<P>& t) noexcept : t_(t) {}
+ private:
+  Txn<P>& t_;
+};
+template <Engine E>
+class TraceStore {
+ public:
+  explicit TraceStore(E& e) noexcept : e_(e) {}
+ private:
+  E& e_;
+};
+}  // namespace statelab
