@@ -44,8 +44,14 @@ struct ReadEntry {
   std::vector<json::Path> paths;  // empty: the whole key was read; else only these paths
 };
 
+// Run lifecycle markers carried by the commit that creates or ends a run (RunIndex sets them),
+// logged as their own WAL records so recovery can report runs begun and never ended.
+enum class Lifecycle : uint8_t { kNone = 0, kRunBegin = 1, kRunEnd = 2 };
+
 struct TxnState {
   RunId run;
+  Lifecycle lifecycle = Lifecycle::kNone;
+  RunId lifecycle_run;  // the run begun or ended (the commit itself runs in the meta run)
   Version snapshot = 0;
   TimestampUs now_us = 0;  // one clock reading per attempt: TTL checks agree within it
   bool record_reads = true;
@@ -54,6 +60,7 @@ struct TxnState {
 
   void Reset(const RunId& r, Version snap, TimestampUs now) {
     run = r;
+    lifecycle = Lifecycle::kNone;
     snapshot = snap;
     now_us = now;
     reads.clear();
