@@ -1,15 +1,18 @@
 #include "engines/core/json_doc.h"
 
 #include <algorithm>
+#include <boost/json/array.hpp>
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serializer.hpp>
+#include <boost/json/string.hpp>
+#include <boost/json/value_stack.hpp>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <exception>
 #include <string>
 #include <utility>
-
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
-#include <boost/json/serializer.hpp>
 
 namespace statelab::json {
 namespace {
@@ -79,14 +82,22 @@ void AppendUtf8(std::string& out, uint32_t cp) {
 // escapes, other bytes below 0x20 become \u00xx (lowercase hex), everything else is copied raw.
 char ShortEscape(unsigned char c) {
   switch (c) {
-    case '"': return '"';
-    case '\\': return '\\';
-    case '\b': return 'b';
-    case '\f': return 'f';
-    case '\n': return 'n';
-    case '\r': return 'r';
-    case '\t': return 't';
-    default: return 0;
+    case '"':
+      return '"';
+    case '\\':
+      return '\\';
+    case '\b':
+      return 'b';
+    case '\f':
+      return 'f';
+    case '\n':
+      return 'n';
+    case '\r':
+      return 'r';
+    case '\t':
+      return 't';
+    default:
+      return 0;
   }
 }
 
@@ -112,10 +123,29 @@ void AppendQuoted(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
-// Serialized size of a quoted string; clears *utf8_ok when `s` is not valid UTF-8.
+// True if any of the 8 bytes in `w` needs a closer look: below 0x20, '"', '\\' or non-ASCII.
+inline bool NeedsCloserLook(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  auto has_zero = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  return ((w - kOnes * 0x20) | has_zero(w ^ (kOnes * '"')) | has_zero(w ^ (kOnes * '\\')) | w) &
+         kHigh;
+}
+
+// Serialized size of a quoted string; clears *utf8_ok when `s` is not valid UTF-8. Plain ASCII
+// is skipped eight bytes at a time: this loop dominates CheckLimits.
 uint64_t QuotedSize(std::string_view s, bool* utf8_ok) {
   uint64_t n = 2 + s.size();
-  for (size_t i = 0; i < s.size();) {
+  size_t i = 0;
+  while (i < s.size()) {
+    if (s.size() - i >= 8) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if (!NeedsCloserLook(w)) {
+        i += 8;
+        continue;
+      }
+    }
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       if (c < 0x20) {
@@ -144,9 +174,11 @@ class ScalarFormatter {
   std::string_view Number(const value& v) {
     switch (v.kind()) {
       case boost::json::kind::int64:
-        return {buf_, static_cast<size_t>(std::to_chars(buf_, buf_ + sizeof buf_, v.get_int64()).ptr - buf_)};
+        return {buf_, static_cast<size_t>(
+                          std::to_chars(buf_, buf_ + sizeof buf_, v.get_int64()).ptr - buf_)};
       case boost::json::kind::uint64:
-        return {buf_, static_cast<size_t>(std::to_chars(buf_, buf_ + sizeof buf_, v.get_uint64()).ptr - buf_)};
+        return {buf_, static_cast<size_t>(
+                          std::to_chars(buf_, buf_ + sizeof buf_, v.get_uint64()).ptr - buf_)};
       default: {
         serializer_.reset(&v);
         boost::json::string_view out = serializer_.read(buf_, sizeof buf_);
@@ -162,14 +194,20 @@ class ScalarFormatter {
 
 const char* KindName(const value& v) {
   switch (v.kind()) {
-    case boost::json::kind::null: return "null";
-    case boost::json::kind::bool_: return "a bool";
+    case boost::json::kind::null:
+      return "null";
+    case boost::json::kind::bool_:
+      return "a bool";
     case boost::json::kind::int64:
     case boost::json::kind::uint64:
-    case boost::json::kind::double_: return "a number";
-    case boost::json::kind::string: return "a string";
-    case boost::json::kind::array: return "an array";
-    case boost::json::kind::object: return "an object";
+    case boost::json::kind::double_:
+      return "a number";
+    case boost::json::kind::string:
+      return "a string";
+    case boost::json::kind::array:
+      return "an array";
+    case boost::json::kind::object:
+      return "an object";
   }
   return "a value";
 }
@@ -206,8 +244,8 @@ class PathParser {
 
   Result<Path> Run() {
     Segments segs;
-    size_t count = 0;         // all segments, also those past the limit (for the message)
-    size_t over_offset = 0;   // where the first segment past the limit starts
+    size_t count = 0;        // all segments, also those past the limit (for the message)
+    size_t over_offset = 0;  // where the first segment past the limit starts
     auto add = [&](PathSegment s, size_t start) {
       if (++count > kMaxPathSegments) {
         if (count == kMaxPathSegments + 1) over_offset = start;
@@ -232,7 +270,7 @@ class PathParser {
       } else if (At('[')) {
         ++i_;
         if (i_ < text_.size() && IsDigit(text_[i_])) {
-          uint32_t index;
+          uint32_t index = 0;
           if (Status st = Index(&index); !st.ok()) return st;
           if (!At(']')) return Error(i_, "expected ']' after the index");
           ++i_;
@@ -335,14 +373,30 @@ class PathParser {
       if (i_ >= text_.size()) return Error(esc, "unterminated escape");
       const char e = text_[i_++];
       switch (e) {
-        case '"': key->push_back('"'); break;
-        case '\\': key->push_back('\\'); break;
-        case '/': key->push_back('/'); break;
-        case 'b': key->push_back('\b'); break;
-        case 'f': key->push_back('\f'); break;
-        case 'n': key->push_back('\n'); break;
-        case 'r': key->push_back('\r'); break;
-        case 't': key->push_back('\t'); break;
+        case '"':
+          key->push_back('"');
+          break;
+        case '\\':
+          key->push_back('\\');
+          break;
+        case '/':
+          key->push_back('/');
+          break;
+        case 'b':
+          key->push_back('\b');
+          break;
+        case 'f':
+          key->push_back('\f');
+          break;
+        case 'n':
+          key->push_back('\n');
+          break;
+        case 'r':
+          key->push_back('\r');
+          break;
+        case 't':
+          key->push_back('\t');
+          break;
         case 'u': {
           uint32_t cp;
           if (!Hex4(text_, i_, &cp)) return Error(esc, "expected 4 hex digits after \\u");
@@ -363,7 +417,8 @@ class PathParser {
           break;
         }
         default:
-          return Error(esc, "invalid escape; expected one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX");
+          return Error(esc,
+                       "invalid escape; expected one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX");
       }
     }
   }
@@ -422,11 +477,11 @@ void InsertMemberAt(object& o, std::string_view key, value v, size_t pos) {
 class UndoLog {
  public:
   enum Kind : uint8_t {
-    kRestore,           // `where` is the changed value; swap `old` back
-    kPopBack,           // `where` is an array that was appended to
-    kEraseLastMember,   // `where` is an object that gained member `key` (last)
-    kReinsertMember,    // `where` is an object that lost member `key` at `pos`
-    kReinsertElement,   // `where` is an array that lost element `pos`
+    kRestore,          // `where` is the changed value; swap `old` back
+    kPopBack,          // `where` is an array that was appended to
+    kEraseLastMember,  // `where` is an object that gained member `key` (last)
+    kReinsertMember,   // `where` is an object that lost member `key` at `pos`
+    kReinsertElement,  // `where` is an array that lost element `pos`
   };
 
   void Reserve() {
@@ -445,9 +500,15 @@ class UndoLog {
       value* node = FindMutable(doc, e->where, e->where.size());
       if (node == nullptr) continue;  // unreachable: see the class comment
       switch (e->kind) {
-        case kRestore: node->swap(e->old); break;
-        case kPopBack: node->get_array().pop_back(); break;
-        case kEraseLastMember: node->get_object().stable_erase(e->key); break;
+        case kRestore:
+          node->swap(e->old);
+          break;
+        case kPopBack:
+          node->get_array().pop_back();
+          break;
+        case kEraseLastMember:
+          node->get_object().stable_erase(e->key);
+          break;
         case kReinsertMember:
           InsertMemberAt(node->get_object(), e->key, std::move(e->old), e->pos);
           break;
@@ -678,8 +739,8 @@ value MergeIntoNothing(const value& patch, const boost::json::storage_ptr& sp) {
 void MergeInPlace(value& target, Segments& at, const value& patch, UndoLog& log) {
   const object* po = patch.if_object();
   if (po == nullptr || !target.is_object()) {
-    value nv = po == nullptr ? value(patch, target.storage())
-                             : MergeIntoNothing(patch, target.storage());
+    value nv =
+        po == nullptr ? value(patch, target.storage()) : MergeIntoNothing(patch, target.storage());
     Segments where = at;
     log.Reserve();
     target.swap(nv);
@@ -775,10 +836,16 @@ WalkResult Walk(const value& doc) {
   };
   auto visit = [&](const value& v) {
     switch (v.kind()) {
-      case boost::json::kind::null: r.bytes += 4; break;
-      case boost::json::kind::bool_: r.bytes += v.get_bool() ? 4 : 5; break;
+      case boost::json::kind::null:
+        r.bytes += 4;
+        break;
+      case boost::json::kind::bool_:
+        r.bytes += v.get_bool() ? 4 : 5;
+        break;
       case boost::json::kind::int64:
-      case boost::json::kind::uint64: r.bytes += fmt.Number(v).size(); break;
+      case boost::json::kind::uint64:
+        r.bytes += fmt.Number(v).size();
+        break;
       case boost::json::kind::double_:
         r.bytes += fmt.Number(v).size();
         if (!std::isfinite(v.get_double()) && !r.non_finite) {
@@ -837,6 +904,94 @@ WalkResult Walk(const value& doc) {
   }
   return r;
 }
+
+// Builds values like boost::json::parser's handler, but re-reads each double from its text with
+// std::from_chars (correctly rounded); Boost 1.81 can be one ULP off.
+class ExactDoubleHandler {
+ public:
+  static constexpr std::size_t max_object_size = object::max_size();
+  static constexpr std::size_t max_array_size = array::max_size();
+  static constexpr std::size_t max_key_size = boost::json::string::max_size();
+  static constexpr std::size_t max_string_size = boost::json::string::max_size();
+  using error_code = boost::json::error_code;
+  using string_view = boost::json::string_view;
+
+  boost::json::value_stack st;
+
+  bool on_document_begin(error_code&) { return true; }
+  bool on_document_end(error_code&) { return true; }
+  bool on_object_begin(error_code&) { return true; }
+  bool on_object_end(std::size_t n, error_code&) {
+    st.push_object(n);
+    return true;
+  }
+  bool on_array_begin(error_code&) { return true; }
+  bool on_array_end(std::size_t n, error_code&) {
+    st.push_array(n);
+    return true;
+  }
+  bool on_key_part(string_view s, std::size_t, error_code&) {
+    st.push_chars(s);
+    return true;
+  }
+  bool on_key(string_view s, std::size_t, error_code&) {
+    st.push_key(s);
+    return true;
+  }
+  bool on_string_part(string_view s, std::size_t, error_code&) {
+    st.push_chars(s);
+    return true;
+  }
+  bool on_string(string_view s, std::size_t, error_code&) {
+    st.push_string(s);
+    return true;
+  }
+  bool on_number_part(string_view s, error_code&) {
+    number_.append(s.data(), s.size());  // only when a number spans write_some calls
+    return true;
+  }
+  bool on_int64(std::int64_t i, string_view, error_code&) {
+    number_.clear();
+    st.push_int64(i);
+    return true;
+  }
+  bool on_uint64(std::uint64_t u, string_view, error_code&) {
+    number_.clear();
+    st.push_uint64(u);
+    return true;
+  }
+  bool on_double(double d, string_view s, error_code& ec) {
+    std::string_view text(s.data(), s.size());
+    if (!number_.empty()) {
+      number_.append(text);
+      text = number_;
+    }
+    double exact = 0;
+    const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), exact);
+    if (err == std::errc() && end == text.data() + text.size()) {
+      d = exact;
+    } else if (std::isinf(d)) {
+      ec = boost::json::error::exponent_overflow;  // JSON cannot carry it back out
+      return false;
+    }  // otherwise an underflow: keep Boost's (zero or subnormal) value
+    number_.clear();
+    st.push_double(d);
+    return true;
+  }
+  bool on_bool(bool b, error_code&) {
+    st.push_bool(b);
+    return true;
+  }
+  bool on_null(error_code&) {
+    st.push_null();
+    return true;
+  }
+  bool on_comment_part(string_view, error_code&) { return true; }
+  bool on_comment(string_view, error_code&) { return true; }
+
+ private:
+  std::string number_;
+};
 
 }  // namespace
 
@@ -956,7 +1111,9 @@ Result<Path> Merge(value& doc, const Path& p, const value& patch, std::vector<Pa
   }
 }
 
-Status MergePatch(value& target, const value& patch) { return Merge(target, Path(), patch).status(); }
+Status MergePatch(value& target, const value& patch) {
+  return Merge(target, Path(), patch).status();
+}
 
 Result<std::vector<Path>> ApplyPatch(value& doc, const std::vector<PatchOp>& ops) {
   UndoLog log;
@@ -995,10 +1152,9 @@ Status CheckLimits(const value& doc) {
                                      " exceeds limit " + std::to_string(kMaxDepth));
     }
     if (r.big_array_size > 0) {
-      return Status::InvalidArgument("json array size " + std::to_string(r.big_array_size) +
-                                     " elements exceeds limit " +
-                                     std::to_string(kMaxArrayElements) + " (at " +
-                                     r.big_array_at + ")");
+      return Status::InvalidArgument(
+          "json array size " + std::to_string(r.big_array_size) + " elements exceeds limit " +
+          std::to_string(kMaxArrayElements) + " (at " + r.big_array_at + ")");
     }
     if (r.bytes > kMaxDocBytes) {
       return Status::InvalidArgument("json document size " + std::to_string(r.bytes) +
@@ -1010,8 +1166,8 @@ Status CheckLimits(const value& doc) {
                                      r.non_finite_at + "; JSON cannot represent it");
     }
     if (r.bad_utf8) {
-      return Status::InvalidArgument("json document has a string or key that is not valid UTF-8 at " +
-                                     r.bad_utf8_at);
+      return Status::InvalidArgument(
+          "json document has a string or key that is not valid UTF-8 at " + r.bad_utf8_at);
     }
     return Status::OK();
   } catch (const std::exception& e) {
@@ -1020,6 +1176,25 @@ Status CheckLimits(const value& doc) {
 }
 
 uint64_t SerializedSize(const value& v) { return Walk(v).bytes; }
+
+Result<value> ParseJson(std::string_view text, size_t max_depth) {
+  try {
+    boost::json::parse_options opt;
+    opt.max_depth = max_depth;
+    boost::json::basic_parser<ExactDoubleHandler> parser(opt);
+    parser.handler().st.reset();
+    boost::json::error_code ec;
+    const size_t n = parser.write_some(false, text.data(), text.size(), ec);
+    if (!ec && n < text.size()) ec = boost::json::error::extra_data;
+    if (ec) {
+      return Status::InvalidArgument("invalid json at offset " + std::to_string(n) + ": " +
+                                     ec.message());
+    }
+    return parser.handler().st.release();
+  } catch (const std::exception& e) {
+    return FromException(e);
+  }
+}
 
 std::string CanonicalJson(const value& v) {
   struct Frame {
@@ -1033,12 +1208,20 @@ std::string CanonicalJson(const value& v) {
 
   auto emit = [&](const value& x) {
     switch (x.kind()) {
-      case boost::json::kind::null: out += "null"; break;
-      case boost::json::kind::bool_: out += x.get_bool() ? "true" : "false"; break;
+      case boost::json::kind::null:
+        out += "null";
+        break;
+      case boost::json::kind::bool_:
+        out += x.get_bool() ? "true" : "false";
+        break;
       case boost::json::kind::int64:
       case boost::json::kind::uint64:
-      case boost::json::kind::double_: out += fmt.Number(x); break;
-      case boost::json::kind::string: AppendQuoted(out, x.get_string()); break;
+      case boost::json::kind::double_:
+        out += fmt.Number(x);
+        break;
+      case boost::json::kind::string:
+        AppendQuoted(out, x.get_string());
+        break;
       case boost::json::kind::array:
         out += '[';
         stack.push_back({&x, {}, 0});

@@ -6,18 +6,18 @@
 // document (rules in docs/json_paths.md).
 //
 // Every mutating function is atomic: on any error the document is left exactly as it was.
+// A patch or value passed in must not alias the document being changed.
 // Limits are checked on the resulting document by the functions that can grow it (Set, Merge,
 // MergePatch, ApplyPatch with a set); DeleteAt can only shrink a document and does not check.
 // Thread-safety: pure functions, thread-safe (a document must not be mutated concurrently).
 
+#include <boost/json/value.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <boost/json/value.hpp>
 
 #include "engines/api/status.h"
 
@@ -49,6 +49,7 @@ struct PathSegment {
 class Path {
  public:
   Path() = default;  // the root ($)
+  // No limit check here; Parse enforces kMaxPathSegments on text from users.
   explicit Path(std::vector<PathSegment> segments) : segments_(std::move(segments)) {}
 
   // Grammar in docs/json_paths.md: optional `$`, then `.name`, `[index]`, `["any key"]`; a leading
@@ -128,9 +129,17 @@ Result<std::vector<Path>> ApplyPatch(boost::json::value& doc, const std::vector<
 // depth, array size, serialized size, non-finite number, invalid UTF-8.
 Status CheckLimits(const boost::json::value& doc);
 
-// Exactly the bytes boost::json::serialize(v) would produce (same size); used by CheckLimits and
-// exposed for tests and size accounting.
+// The number of bytes boost::json::serialize(v) would produce, computed without serializing (the
+// walk CheckLimits uses); exposed for tests and size accounting.
 uint64_t SerializedSize(const boost::json::value& v);
+
+// Parses JSON text strictly (RFC 8259: no comments, no trailing commas, valid UTF-8), reading
+// every double with std::from_chars so that ParseJson(boost::json::serialize(v)) == v bit for bit.
+// Use it wherever stored JSON is read back (WAL, snapshots, event payloads): Boost.JSON 1.81's own
+// parser can be one ULP off for some doubles, which would change CanonicalJson and so event
+// hashes after a restart. Numbers beyond the double range and nesting deeper than `max_depth`
+// containers are InvalidArgument naming the byte offset.
+Result<boost::json::value> ParseJson(std::string_view text, size_t max_depth = kMaxDepth);
 
 // Canonical serialization for hashing: object keys sorted by byte order at every level, no
 // whitespace, scalars written exactly as boost::json::serialize writes them (integers in decimal,
