@@ -1,0 +1,628 @@
+#include "gates/gate_eval.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "gates/format.h"
+#include "gates/json_util.h"
+#include "gates/stats.h"
+
+namespace statelab::gates {
+
+namespace json = boost::json;
+
+std::string_view StatusName(Status s) {
+  switch (s) {
+    case Status::kPass:
+      return "pass";
+    case Status::kWarn:
+      return "warn";
+    case Status::kFail:
+      return "fail";
+    case Status::kSkip:
+      return "skip";
+  }
+  return "unknown";
+}
+
+int GateReport::Count(Status s) const {
+  return static_cast<int>(std::count_if(verdicts.begin(), verdicts.end(),
+                                        [&](const Verdict& v) { return v.status == s; }));
+}
+
+int GateReport::RuleCount(Status s) const {
+  return static_cast<int>(std::count_if(rules.begin(), rules.end(),
+                                        [&](const RuleOutcome& r) { return r.status == s; }));
+}
+
+namespace {
+
+std::string JoinList(const std::vector<std::string>& xs, std::string_view sep = ", ") {
+  std::string out;
+  for (const auto& x : xs) {
+    if (!out.empty()) out += sep;
+    out += x;
+  }
+  return out;
+}
+
+bool Has(const std::vector<std::string>& xs, const std::string& x) {
+  return std::find(xs.begin(), xs.end(), x) != xs.end();
+}
+
+bool SameParams(const json::object& a, const json::object& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& kv : a) {
+    auto it = b.find(kv.key());
+    if (it == b.end()) return false;
+    const auto na = AsNumber(&kv.value());
+    const auto nb = AsNumber(&it->value());
+    if (na && nb ? *na != *nb : kv.value() != it->value()) return false;
+  }
+  return true;
+}
+
+// Sets status, threshold, margin and the reason for one value.
+void Classify(double v, const Rule& rule, Verdict* out) {
+  const Thresholds& t = rule.thresholds;
+  const bool max = rule.direction == Direction::kMax;
+  auto good = [&](double bound) { return max ? v <= bound : v >= bound; };
+  auto beyond_red = [&]() { return max ? v > t.red_flag : v < t.red_flag; };
+  auto fmt = [&](double x) { return FormatValue(x, rule.unit); };
+  const std::string cmp_good = max ? "<=" : ">=";
+  const std::string cmp_bad = max ? ">" : "<";
+
+  out->actual = v;
+  out->unit = rule.unit;
+  double bound = t.target;
+  if (good(t.target)) {
+    out->status = Status::kPass;
+    out->threshold_name = "target";
+    out->reason = fmt(v) + " " + cmp_good + " target " + fmt(t.target);
+  } else if (beyond_red()) {
+    out->status = Status::kFail;
+    out->threshold_name = "red_flag";
+    bound = t.red_flag;
+    out->reason =
+        fmt(v) + " " + cmp_bad + " red flag " + fmt(t.red_flag) + " (target " + fmt(t.target) + ")";
+  } else {
+    out->status = Status::kWarn;
+    out->threshold_name = "target";
+    out->reason = fmt(v) + " misses target " + fmt(t.target);
+    if (t.acceptable) {
+      out->reason += good(*t.acceptable) ? "; within acceptable " + fmt(*t.acceptable)
+                                         : "; beyond acceptable " + fmt(*t.acceptable);
+    }
+    out->reason += "; red flag at " + cmp_bad + " " + fmt(t.red_flag);
+  }
+  out->threshold = bound;
+  out->margin = max ? bound - v : v - bound;
+  if (bound != 0) out->margin_pct = *out->margin / std::fabs(bound) * 100.0;
+}
+
+class Evaluator {
+ public:
+  Evaluator(const RuleSet& rs, const Baseline& run, const Baseline* prev, const GateOptions& opt,
+            GateReport* report)
+      : rs_(rs), run_(run), prev_(prev), opt_(opt), report_(report) {}
+
+  void Run(const Rule& rule) {
+    const std::size_t first = report_->verdicts.size();
+    EvaluateRule(rule);
+    RuleOutcome ro;
+    ro.id = rule.id;
+    ro.family = rule.family;
+    ro.description = rule.description;
+    ro.reference_only = rule.reference_only;
+    for (std::size_t i = first; i < report_->verdicts.size(); ++i) {
+      Verdict& v = report_->verdicts[i];
+      Soften(rule, &v);
+      switch (v.status) {
+        case Status::kPass:
+          ++ro.pass;
+          break;
+        case Status::kWarn:
+          ++ro.warn;
+          break;
+        case Status::kFail:
+          ++ro.fail;
+          break;
+        case Status::kSkip:
+          ++ro.skip;
+          break;
+      }
+    }
+    ro.status = ro.fail   ? Status::kFail
+                : ro.warn ? Status::kWarn
+                : ro.pass ? Status::kPass
+                          : Status::kSkip;
+    report_->rules.push_back(ro);
+  }
+
+ private:
+  Verdict Base(const Rule& rule, std::string subject, std::string engine, std::string mode) {
+    Verdict v;
+    v.id = rule.id;
+    v.subject = std::move(subject);
+    v.engine = std::move(engine);
+    v.mode = std::move(mode);
+    v.unit = rule.unit;
+    return v;
+  }
+
+  void Skip(const Rule& rule, std::string subject, std::string engine, std::string mode,
+            std::string reason) {
+    Verdict v = Base(rule, std::move(subject), std::move(engine), std::move(mode));
+    v.status = Status::kSkip;
+    v.reason = std::move(reason);
+    report_->verdicts.push_back(std::move(v));
+  }
+
+  bool EngineInScope(const Rule& rule, const std::string& engine) const {
+    return rule.all_engines ? Has(rs_.engines_under_test, engine) : Has(rule.engines, engine);
+  }
+
+  void EvaluateRule(const Rule& rule) {
+    const int cores = run_.UsableCores();
+    if (cores < rule.min_cores) {
+      Skip(rule, "(all)", "", "",
+           "too few cores: this run had " + std::to_string(cores) +
+               " usable cores (config.cores=" + std::to_string(run_.config_cores) +
+               (run_.physical_cores ? ", physical cores=" + std::to_string(*run_.physical_cores)
+                                    : std::string()) +
+               "); the rule needs " + std::to_string(rule.min_cores));
+      return;
+    }
+    if (rule.kind == RuleKind::kRegression && prev_ == nullptr) {
+      Skip(rule, "(all)", "", "", "no previous baseline given (--previous)");
+      return;
+    }
+    std::vector<std::string> engines;
+    for (const auto& e : rule.all_engines ? rs_.engines_under_test : rule.engines) {
+      if (run_.engines.empty() || Has(run_.engines, e)) engines.push_back(e);
+    }
+    if (engines.empty()) {
+      Skip(
+          rule, "(all)", "", "",
+          "no engine in the rule's scope was run (config.engines: " + JoinList(run_.engines) + ")");
+      return;
+    }
+    std::vector<std::string> modes;  // "" = any mode
+    if (rule.all_modes) {
+      modes.push_back("");
+    } else {
+      for (const auto& m : rule.modes) {
+        if (m == "n/a" || run_.modes.empty() || Has(run_.modes, m)) modes.push_back(m);
+      }
+      if (modes.empty()) {
+        Skip(rule, "(all)", "", "",
+             "mode(s) " + JoinList(rule.modes) + " not run (config.modes: " + JoinList(run_.modes) +
+                 ")");
+        return;
+      }
+    }
+    const Selector& sel = rule.Primary();
+    for (const auto& e : engines) {
+      for (const auto& m : modes) {
+        bool any = false;
+        for (const auto& b : run_.benchmarks) {
+          if (b.engine != e || (!m.empty() && b.mode != m) || !sel.Matches(b)) continue;
+          any = true;
+          EvaluateOne(rule, b);
+        }
+        if (!any) {
+          const std::string subject = m.empty() ? e : e + "/" + m;
+          Skip(rule, subject, e, m,
+               "benchmark absent: no benchmark with engine=" + e +
+                   (m.empty() ? std::string() : " mode=" + m) + " and " + sel.Describe() +
+                   " in this run");
+        }
+      }
+    }
+  }
+
+  void EvaluateOne(const Rule& rule, const Benchmark& b) {
+    Verdict v = Base(rule, b.name, b.engine, b.mode);
+    v.inputs.push_back(b.name);
+    switch (rule.kind) {
+      case RuleKind::kThreshold: {
+        const auto x = MetricValue(b, rule.metric);
+        if (!x) {
+          v.reason = "metric " + rule.metric + " is null or absent in " + b.name;
+          break;
+        }
+        Classify(*x, rule, &v);
+        break;
+      }
+      case RuleKind::kMetricRatio: {
+        const auto num = MetricValue(b, rule.metric);
+        const auto den = MetricValue(b, rule.denominator_metric);
+        if (!num || !den) {
+          v.reason = "metric " + (!num ? rule.metric : rule.denominator_metric) +
+                     " is null or absent in " + b.name;
+          break;
+        }
+        if (*den <= 0) {
+          v.reason = "metric " + rule.denominator_metric + " is " + FormatNumber(*den) + " in " +
+                     b.name + "; the ratio is undefined";
+          break;
+        }
+        Classify(*num / *den, rule, &v);
+        v.reason = rule.metric + "/" + rule.denominator_metric + " = " + FormatNumber(*num) + "/" +
+                   FormatNumber(*den) + ": " + v.reason;
+        break;
+      }
+      case RuleKind::kRatio:
+        EvaluateRatio(rule, b, &v);
+        break;
+      case RuleKind::kRegression:
+        EvaluateRegression(rule, b, &v);
+        break;
+    }
+    report_->verdicts.push_back(std::move(v));
+  }
+
+  void EvaluateRatio(const Rule& rule, const Benchmark& num, Verdict* v) {
+    const Benchmark* den = nullptr;
+    int candidates = 0;
+    for (const auto& d : run_.benchmarks) {
+      if (&d == &num || !rule.denominator.select.Matches(d)) continue;
+      bool ok = true;
+      for (const auto& k : rule.join_on) {
+        if (k == "engine") ok = ok && d.engine == num.engine;
+        // A benchmark that ignores durability ("n/a") pairs with every mode.
+        if (k == "mode") ok = ok && (d.mode == num.mode || d.mode == "n/a" || num.mode == "n/a");
+        if (k == "params") ok = ok && SameParams(d.params, num.params);
+        if (k == "op") ok = ok && d.op == num.op;
+        if (k == "group") ok = ok && d.group == num.group;
+      }
+      if (!ok) continue;
+      ++candidates;
+      if (den == nullptr) den = &d;
+    }
+    if (den == nullptr) {
+      v->reason = "denominator absent: no benchmark matching " +
+                  rule.denominator.select.Describe() + " joined on " + JoinList(rule.join_on) +
+                  " with " + num.name;
+      return;
+    }
+    v->subject = num.name + " / " + den->name;
+    v->inputs.push_back(den->name);
+    const auto a = MetricValue(num, rule.numerator.metric);
+    const auto b = MetricValue(*den, rule.denominator.metric);
+    if (!a || !b) {
+      v->reason = "metric " +
+                  (!a ? rule.numerator.metric + " of " + num.name
+                      : rule.denominator.metric + " of " + den->name) +
+                  " is null or absent";
+      return;
+    }
+    if (*b <= 0) {
+      v->reason = "denominator " + den->name + " has " + rule.denominator.metric + " = " +
+                  FormatNumber(*b) + "; the ratio is undefined";
+      return;
+    }
+    Classify(*a / *b, rule, v);
+    v->reason = FormatNumber(*a) + " / " + FormatNumber(*b) + " = " + v->reason;
+    if (candidates > 1) {
+      v->reason += " (" + std::to_string(candidates) + " denominators matched; used the first)";
+    }
+  }
+
+  void EvaluateRegression(const Rule& rule, const Benchmark& now, Verdict* v) {
+    const Benchmark* old = prev_->Find(now.name);
+    if (old == nullptr) {
+      v->reason = "new benchmark: not in the previous baseline " + prev_->run_id;
+      return;
+    }
+    v->inputs.push_back(prev_->path + ":" + old->name);
+    const auto a = MetricValue(now, rule.metric);
+    const auto b = MetricValue(*old, rule.metric);
+    if (!a || !b || *b <= 0) {
+      v->reason = "metric " + rule.metric + " is null, absent or zero in one of the runs";
+      return;
+    }
+    const double ratio = *a / *b;
+    Classify(ratio, rule, v);
+    // Significance over the repetitions of the same quantity the rule reads.
+    const bool throughput = rule.metric == "ops_per_sec";
+    const auto xs = throughput ? old->OpsPerSec() : old->NsPerOp();
+    const auto ys = throughput ? now.OpsPerSec() : now.NsPerOp();
+    const MannWhitneyResult mw = MannWhitneyU(xs, ys);
+    v->p_value = mw.p_value;
+    v->reason = rule.metric + " " + FormatNumber(*a) + " now vs " + FormatNumber(*b) +
+                " before: " + v->reason + ", Mann-Whitney p=" + FormatP(mw.p_value) +
+                " (n=" + std::to_string(xs.size()) + "/" + std::to_string(ys.size()) + ")";
+    if (v->status == Status::kFail) {
+      const bool testable =
+          MinTwoSidedP(static_cast<int>(xs.size()), static_cast<int>(ys.size())) < rule.alpha;
+      if (testable && mw.p_value >= rule.alpha) {
+        v->status = Status::kWarn;
+        v->reason +=
+            "; not significant at alpha=" + FormatNumber(rule.alpha) + ", so not a failure";
+      } else if (!testable) {
+        v->reason += "; too few repetitions for a significance test, judged on the ratio alone";
+      }
+    }
+    if (report_->cross_machine && !opt_.allow_cross_machine && v->status != Status::kSkip) {
+      v->advisory = true;
+      if (v->status == Status::kFail) {
+        v->status = Status::kWarn;
+        v->reason = "advisory (previous baseline from a different machine: " +
+                    report_->cross_machine_reason +
+                    "; pass --allow-cross-machine to enforce): " + "would fail: " + v->reason;
+      } else {
+        v->reason += " [advisory: previous baseline from a different machine]";
+      }
+    }
+  }
+
+  // Reference-only rules are advisory on other hardware: they warn instead of failing and say so.
+  void Soften(const Rule& rule, Verdict* v) const {
+    if (!rule.reference_only || run_.reference_match || v->status == Status::kSkip) return;
+    v->advisory = true;
+    const std::string why =
+        run_.reference_reasons.empty()
+            ? std::string("not reference hardware")
+            : "not reference hardware: " + JoinList(run_.reference_reasons, "; ");
+    if (v->status == Status::kFail) {
+      v->status = Status::kWarn;
+      v->reason = "advisory (" + why + "): would fail: " + v->reason;
+    } else {
+      v->reason += " [advisory: not reference hardware]";
+    }
+  }
+
+  const RuleSet& rs_;
+  const Baseline& run_;
+  const Baseline* prev_;
+  GateOptions opt_;
+  GateReport* report_;
+};
+
+}  // namespace
+
+GateReport EvaluateGates(const RuleSet& rules, const Baseline& run, const Baseline* previous,
+                         const GateOptions& options) {
+  GateReport report;
+  report.baseline_path = run.path;
+  report.rules_path = rules.path;
+  report.run_id = run.run_id;
+  report.reference_match = run.reference_match;
+  report.reference_reasons = run.reference_reasons;
+  report.valid_as_baseline = run.valid_as_baseline;
+  report.validity_reasons = run.validity_reasons;
+  report.usable_cores = run.UsableCores();
+  if (previous != nullptr) {
+    report.previous_path = previous->path;
+    report.previous_run_id = previous->run_id;
+    report.previous_valid_as_baseline = previous->valid_as_baseline;
+    report.cross_machine = DifferentMachines(*previous, run, &report.cross_machine_reason);
+  }
+  Evaluator ev(rules, run, previous, options, &report);
+  for (const auto& r : rules.rules) ev.Run(r);
+  return report;
+}
+
+json::value GateReportToJson(const GateReport& r) {
+  json::object o;
+  o["kind"] = kVerdictFileKind;
+  o["schema_version"] = "1";
+  o["baseline"] = r.baseline_path;
+  o["run_id"] = r.run_id;
+  o["previous"] = r.previous_path.empty() ? json::value(nullptr) : json::value(r.previous_path);
+  o["previous_run_id"] =
+      r.previous_path.empty() ? json::value(nullptr) : json::value(r.previous_run_id);
+  o["rules_file"] = r.rules_path;
+  json::array reasons;
+  for (const auto& s : r.reference_reasons) reasons.emplace_back(s);
+  o["reference_platform"] = {{"match", r.reference_match}, {"reasons", reasons}};
+  json::array vreasons;
+  for (const auto& s : r.validity_reasons) vreasons.emplace_back(s);
+  o["baseline_validity"] = {{"valid_as_baseline", r.valid_as_baseline}, {"reasons", vreasons}};
+  o["usable_cores"] = r.usable_cores;
+  o["cross_machine"] = {{"different", r.cross_machine}, {"reason", r.cross_machine_reason}};
+  o["exit_code"] = r.ExitCode();
+  o["counts"] = {{"pass", r.Count(Status::kPass)},
+                 {"warn", r.Count(Status::kWarn)},
+                 {"fail", r.Count(Status::kFail)},
+                 {"skip", r.Count(Status::kSkip)}};
+  o["rule_counts"] = {{"pass", r.RuleCount(Status::kPass)},
+                      {"warn", r.RuleCount(Status::kWarn)},
+                      {"fail", r.RuleCount(Status::kFail)},
+                      {"skip", r.RuleCount(Status::kSkip)}};
+  json::array rules;
+  for (const auto& ro : r.rules) {
+    rules.push_back(json::object{{"id", ro.id},
+                                 {"family", ro.family},
+                                 {"description", ro.description},
+                                 {"reference_only", ro.reference_only},
+                                 {"status", StatusName(ro.status)},
+                                 {"pass", ro.pass},
+                                 {"warn", ro.warn},
+                                 {"fail", ro.fail},
+                                 {"skip", ro.skip}});
+  }
+  o["rules"] = std::move(rules);
+  json::array verdicts;
+  for (const auto& v : r.verdicts) {
+    json::array inputs;
+    for (const auto& s : v.inputs) inputs.emplace_back(s);
+    json::object vo{{"id", v.id},
+                    {"subject", v.subject},
+                    {"engine", v.engine},
+                    {"mode", v.mode},
+                    {"status", StatusName(v.status)},
+                    {"actual", NumberOrNull(v.actual)},
+                    {"unit", v.unit},
+                    {"threshold_name", v.threshold_name},
+                    {"threshold", NumberOrNull(v.threshold)},
+                    {"margin", NumberOrNull(v.margin)},
+                    {"margin_pct", NumberOrNull(v.margin_pct)},
+                    {"advisory", v.advisory},
+                    {"reason", v.reason},
+                    {"inputs", inputs}};
+    if (v.p_value) vo["p_value"] = *v.p_value;
+    verdicts.push_back(std::move(vo));
+  }
+  o["verdicts"] = std::move(verdicts);
+  return o;
+}
+
+namespace {
+
+std::string Cell(std::string s) {
+  // Keep markdown tables intact.
+  std::string out;
+  for (char c : s) {
+    if (c == '|') {
+      out += "\\|";
+    } else if (c == '\n') {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string Opt(const std::optional<double>& v, const std::string& unit) {
+  return v ? FormatValue(*v, unit) : "n/a";
+}
+
+std::string MarginText(const Verdict& v) {
+  if (!v.margin) return "n/a";
+  std::string s = (*v.margin >= 0 ? "+" : "-") + FormatValue(std::fabs(*v.margin), v.unit);
+  if (v.margin_pct) s += " (" + FormatPct(*v.margin_pct) + ")";
+  return s;
+}
+
+void VerdictTable(const GateReport& r, Status s, bool with_values, std::string* md) {
+  if (with_values) {
+    *md += "| rule | subject | actual | threshold | margin | reason |\n|---|---|---|---|---|---|\n";
+  } else {
+    *md += "| rule | subject | reason |\n|---|---|---|\n";
+  }
+  for (const auto& v : r.verdicts) {
+    if (v.status != s) continue;
+    if (with_values) {
+      *md += "| " + Cell(v.id) + " | " + Cell(v.subject) + " | " + Opt(v.actual, v.unit) + " | " +
+             v.threshold_name + " " + Opt(v.threshold, v.unit) + " | " + MarginText(v) + " | " +
+             Cell(v.reason) + " |\n";
+    } else {
+      *md += "| " + Cell(v.id) + " | " + Cell(v.subject) + " | " + Cell(v.reason) + " |\n";
+    }
+  }
+  *md += "\n";
+}
+
+}  // namespace
+
+std::string GateReportToMarkdown(const GateReport& r) {
+  std::string md = "# Gate verdicts: " + r.run_id + "\n\n";
+  const int fails = r.Count(Status::kFail);
+  md += fails > 0
+            ? "**Result: FAILED** (" + std::to_string(fails) + " failing verdicts; exit code 1)\n\n"
+            : "**Result: no failures** (exit code 0)\n\n";
+  md += "- Baseline: `" + r.baseline_path + "`\n";
+  md += "- Previous baseline: " +
+        (r.previous_path.empty()
+             ? std::string("none (regression rules skipped)")
+             : "`" + r.previous_path + "` (" + r.previous_run_id + ")" +
+                   (r.previous_valid_as_baseline ? "" : " — marked invalid as a baseline")) +
+        "\n";
+  md += "- Rules: `" + r.rules_path + "` (" + std::to_string(r.rules.size()) + " rules)\n";
+  md += "- Reference hardware: " +
+        (r.reference_match ? std::string("yes")
+                           : "no (" + JoinList(r.reference_reasons, "; ") +
+                                 "); reference-only rules are advisory: they warn instead of "
+                                 "failing") +
+        "\n";
+  md += "- Usable cores: " + std::to_string(r.usable_cores) + "\n";
+  md += "- Valid as a baseline: " +
+        (r.valid_as_baseline ? std::string("yes")
+                             : "no (" + JoinList(r.validity_reasons, "; ") + ")") +
+        "\n";
+  if (r.cross_machine) {
+    md += "- **Previous baseline is from a different machine** (" + r.cross_machine_reason +
+          "): regression verdicts are advisory\n";
+  }
+  md += "\n| | pass | warn | fail | skip |\n|---|---|---|---|---|\n";
+  md += "| verdicts | " + std::to_string(r.Count(Status::kPass)) + " | " +
+        std::to_string(r.Count(Status::kWarn)) + " | " + std::to_string(r.Count(Status::kFail)) +
+        " | " + std::to_string(r.Count(Status::kSkip)) + " |\n";
+  md += "| rules | " + std::to_string(r.RuleCount(Status::kPass)) + " | " +
+        std::to_string(r.RuleCount(Status::kWarn)) + " | " +
+        std::to_string(r.RuleCount(Status::kFail)) + " | " +
+        std::to_string(r.RuleCount(Status::kSkip)) + " |\n\n";
+
+  md +=
+      "## Rules\n\n| rule | family | status | pass | warn | fail | skip | reference-only |\n"
+      "|---|---|---|---|---|---|---|---|\n";
+  for (const auto& ro : r.rules) {
+    md += "| " + Cell(ro.id) + " | " + ro.family + " | " + std::string(StatusName(ro.status)) +
+          " | " + std::to_string(ro.pass) + " | " + std::to_string(ro.warn) + " | " +
+          std::to_string(ro.fail) + " | " + std::to_string(ro.skip) + " | " +
+          (ro.reference_only ? "yes" : "no") + " |\n";
+  }
+  md += "\n";
+  if (fails > 0) {
+    md += "## Failures\n\n";
+    VerdictTable(r, Status::kFail, true, &md);
+  }
+  if (r.Count(Status::kWarn) > 0) {
+    md += "## Warnings\n\n";
+    VerdictTable(r, Status::kWarn, true, &md);
+  }
+  if (r.Count(Status::kSkip) > 0) {
+    md += "## Skipped\n\n";
+    VerdictTable(r, Status::kSkip, false, &md);
+  }
+  if (r.Count(Status::kPass) > 0) {
+    md += "## Passed\n\n";
+    VerdictTable(r, Status::kPass, true, &md);
+  }
+  return md;
+}
+
+bool LoadVerdictFile(const std::string& path, VerdictFileSummary* out, std::string* error) {
+  json::value root;
+  if (!LoadJsonFile(path, &root, error)) return false;
+  if (!root.is_object() || AsString(FindPath(root.get_object(), "kind")) !=
+                               std::optional<std::string>(std::string(kVerdictFileKind))) {
+    *error = path + ": not a gate verdict file (missing \"kind\": \"" +
+             std::string(kVerdictFileKind) + "\")";
+    return false;
+  }
+  const auto& o = root.get_object();
+  VerdictFileSummary s;
+  auto count = [&](std::string_view p) {
+    return static_cast<int>(AsNumber(FindPath(o, p)).value_or(0));
+  };
+  s.rules_pass = count("rule_counts.pass");
+  s.rules_warn = count("rule_counts.warn");
+  s.rules_fail = count("rule_counts.fail");
+  s.rules_skip = count("rule_counts.skip");
+  s.verdicts_pass = count("counts.pass");
+  s.verdicts_warn = count("counts.warn");
+  s.verdicts_fail = count("counts.fail");
+  s.verdicts_skip = count("counts.skip");
+  s.reference_match = AsBool(FindPath(o, "reference_platform.match")).value_or(false);
+  if (const json::value* vs = FindPath(o, "verdicts"); vs != nullptr && vs->is_array()) {
+    for (const auto& v : vs->get_array()) {
+      if (!v.is_object()) continue;
+      VerdictFileSummary::Item item;
+      item.id = AsString(FindPath(v.get_object(), "id")).value_or("");
+      item.subject = AsString(FindPath(v.get_object(), "subject")).value_or("");
+      item.status = AsString(FindPath(v.get_object(), "status")).value_or("");
+      item.reason = AsString(FindPath(v.get_object(), "reason")).value_or("");
+      if (item.status == "fail") s.failures.push_back(item);
+      if (item.status == "warn") s.warnings.push_back(item);
+    }
+  }
+  *out = std::move(s);
+  return true;
+}
+
+}  // namespace statelab::gates

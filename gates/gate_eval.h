@@ -1,0 +1,106 @@
+#pragma once
+// Evaluates gate rules (gates/gates.json) against one baseline.json and optionally a previous one.
+// Produces one verdict per (rule, benchmark or benchmark pair), plus skip verdicts that say why a
+// rule could not be checked: benchmark absent, too few cores, no previous baseline. Reference-only
+// rules are advisory on non-reference hardware: a would-be failure becomes a warning that says so.
+
+#include <boost/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gates/baseline.h"
+#include "gates/rules.h"
+
+namespace statelab::gates {
+
+enum class Status { kPass, kWarn, kFail, kSkip };
+std::string_view StatusName(Status s);
+
+// Exit codes of the gate command (and the meaning ci_gate.sh passes on).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitBadInput = 3;
+
+struct Verdict {
+  std::string id;       // the rule id
+  std::string subject;  // benchmark name, "numerator / denominator", or engine/mode when absent
+  std::string engine;
+  std::string mode;
+  Status status = Status::kSkip;
+  std::optional<double> actual;
+  std::string unit;
+  std::string threshold_name;  // "target" (pass, warn) or "red_flag" (fail)
+  std::optional<double> threshold;
+  std::optional<double> margin;      // threshold - actual for "max" rules, actual - threshold for
+                                     // "min" rules: positive = on the good side
+  std::optional<double> margin_pct;  // margin relative to |threshold|; absent when threshold is 0
+  std::optional<double> p_value;     // regression rules
+  bool advisory = false;             // reference-only rule on non-reference hardware, or a
+                                     // regression against another machine's baseline
+  std::string reason;
+  std::vector<std::string> inputs;  // benchmark names read
+};
+
+struct RuleOutcome {
+  std::string id;
+  std::string family;
+  std::string description;
+  bool reference_only = false;
+  Status status = Status::kSkip;  // worst of its verdicts (fail > warn > pass > skip)
+  int pass = 0, warn = 0, fail = 0, skip = 0;
+};
+
+struct GateOptions {
+  // Regressions against a baseline from another machine fail only when this is set; otherwise
+  // they are advisory warnings.
+  bool allow_cross_machine = false;
+};
+
+struct GateReport {
+  std::string baseline_path;
+  std::string previous_path;  // "" when none
+  std::string rules_path;
+  std::string run_id;
+  std::string previous_run_id;
+  bool reference_match = false;
+  std::vector<std::string> reference_reasons;
+  bool valid_as_baseline = false;
+  std::vector<std::string> validity_reasons;
+  bool previous_valid_as_baseline = true;
+  int usable_cores = 0;
+  bool cross_machine = false;
+  std::string cross_machine_reason;
+  std::vector<Verdict> verdicts;
+  std::vector<RuleOutcome> rules;
+
+  int Count(Status s) const;  // verdicts with this status
+  int RuleCount(Status s) const;
+  int ExitCode() const { return Count(Status::kFail) > 0 ? kExitFailed : kExitOk; }
+};
+
+GateReport EvaluateGates(const RuleSet& rules, const Baseline& run, const Baseline* previous,
+                         const GateOptions& options);
+
+// The verdict file (gates.json in a run folder) and its markdown rendering (gates.md).
+inline constexpr std::string_view kVerdictFileKind = "statelab.gate_verdicts";
+boost::json::value GateReportToJson(const GateReport& report);
+std::string GateReportToMarkdown(const GateReport& report);
+
+// What reports and INDEX.md need from a verdict file written by GateReportToJson.
+struct VerdictFileSummary {
+  int rules_pass = 0, rules_warn = 0, rules_fail = 0, rules_skip = 0;
+  int verdicts_pass = 0, verdicts_warn = 0, verdicts_fail = 0, verdicts_skip = 0;
+  bool reference_match = false;
+  struct Item {
+    std::string id, subject, status, reason;
+  };
+  std::vector<Item> failures;  // fail verdicts
+  std::vector<Item> warnings;  // warn verdicts
+};
+[[nodiscard]] bool LoadVerdictFile(const std::string& path, VerdictFileSummary* out,
+                                   std::string* error);
+
+}  // namespace statelab::gates

@@ -1,0 +1,99 @@
+#pragma once
+// Gate rules as data (gates/gates.json). The loader is strict: an unknown key, an unknown kind or
+// metric, a rule without a red flag (a gate that cannot fail) or thresholds in the wrong order is
+// an error naming the rule, so a typo cannot silently disable a gate. See docs/gates.md.
+
+#include <boost/json.hpp>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gates/baseline.h"
+
+namespace statelab::gates {
+
+enum class RuleKind {
+  kThreshold,    // a metric of each selected benchmark against the thresholds
+  kRatio,        // metric of a numerator benchmark / metric of a joined denominator benchmark
+  kMetricRatio,  // two metrics of the same benchmark (p99 / mean)
+  kRegression,   // this run's metric / the previous run's metric for the same benchmark name
+};
+std::string_view RuleKindName(RuleKind k);
+
+// kMax: smaller is better (latency, allocations, ratios of cost); kMin: larger is better
+// (throughput, scaling speedup).
+enum class Direction { kMax, kMin };
+
+// Which benchmarks a rule reads. Empty lists match anything; every given field must match.
+struct Selector {
+  std::vector<std::string> tiers;
+  std::vector<std::string> groups;
+  std::vector<std::string> ops;
+  std::vector<int> threads;
+  boost::json::object params;    // each key must be present with an equal value
+  std::string name_regex;        // std::regex_search over the benchmark name
+  std::vector<std::string> has;  // metrics that must be present and non-null
+  std::shared_ptr<const std::regex> compiled;
+
+  bool Matches(const Benchmark& b) const;
+  std::string Describe() const;  // "tier=A1 op=put_direct threads=1"
+};
+
+struct Operand {
+  Selector select;
+  std::string metric;
+};
+
+struct Thresholds {
+  double target = 0;
+  std::optional<double> acceptable;
+  double red_flag = 0;
+  std::string basis;  // where the numbers come from (seed table, or how they were derived)
+};
+
+struct Rule {
+  std::string id;
+  std::string family;
+  std::string description;
+  std::string source;
+  RuleKind kind = RuleKind::kThreshold;
+  Direction direction = Direction::kMax;
+  std::string unit;
+
+  Selector select;  // threshold, metric_ratio, regression
+  std::string metric;
+  std::string denominator_metric;  // metric_ratio
+
+  Operand numerator;    // ratio
+  Operand denominator;  // ratio
+  std::vector<std::string> join_on;
+
+  Thresholds thresholds;
+  bool all_engines = true;  // "*" = the rule set's engines_under_test
+  std::vector<std::string> engines;
+  bool all_modes = true;  // "*" = any mode, "n/a" included
+  std::vector<std::string> modes;
+  bool reference_only = false;
+  int min_cores = 1;
+  double alpha = 0.05;  // regression: significance level of the Mann-Whitney test
+  // The selector the scope applies to (numerator for ratio rules).
+  const Selector& Primary() const { return kind == RuleKind::kRatio ? numerator.select : select; }
+};
+
+struct RuleSet {
+  std::string path;
+  std::string schema_version;
+  std::vector<std::string> engines_under_test;
+  std::vector<Rule> rules;
+
+  const Rule* Find(std::string_view id) const;
+};
+
+[[nodiscard]] bool ParseRules(std::string_view text, std::string_view source, RuleSet* out,
+                              std::string* error);
+[[nodiscard]] bool LoadRules(const std::string& path, RuleSet* out, std::string* error);
+
+}  // namespace statelab::gates

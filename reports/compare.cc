@@ -1,0 +1,293 @@
+#include "reports/compare.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "gates/format.h"
+#include "gates/json_util.h"
+#include "gates/stats.h"
+#include "reports/markdown.h"
+
+namespace statelab::reports {
+
+namespace json = boost::json;
+using gates::Baseline;
+using gates::Benchmark;
+
+std::string_view ChangeName(Change c) {
+  switch (c) {
+    case Change::kRegression:
+      return "regression";
+    case Change::kImprovement:
+      return "improvement";
+    case Change::kUnchanged:
+      return "unchanged";
+    case Change::kNew:
+      return "new";
+    case Change::kRemoved:
+      return "removed";
+  }
+  return "unknown";
+}
+
+int CompareResult::Count(Change c) const {
+  return static_cast<int>(
+      std::count_if(rows.begin(), rows.end(), [&](const CompareRow& r) { return r.verdict == c; }));
+}
+
+int CompareResult::ExitCode() const {
+  if (Count(Change::kRegression) == 0) return 0;
+  return cross_machine && !options.allow_cross_machine ? 0 : 1;
+}
+
+namespace {
+
+CompareRow Compare(const Benchmark* o, const Benchmark* n, const CompareOptions& opt) {
+  CompareRow row;
+  const Benchmark& any = n != nullptr ? *n : *o;
+  row.name = any.name;
+  row.tier = any.tier;
+  row.engine = any.engine;
+  row.mode = any.mode;
+  if (o != nullptr) {
+    row.old_median_ns = o->MedianNs();
+    row.n_old = static_cast<int>(o->repetitions.size());
+  }
+  if (n != nullptr) {
+    row.new_median_ns = n->MedianNs();
+    row.n_new = static_cast<int>(n->repetitions.size());
+  }
+  if (o == nullptr) {
+    row.verdict = Change::kNew;
+    return row;
+  }
+  if (n == nullptr) {
+    row.verdict = Change::kRemoved;
+    return row;
+  }
+  if (!row.old_median_ns || !row.new_median_ns || *row.old_median_ns <= 0) {
+    row.note = "no usable median";
+    return row;
+  }
+  row.change_pct = (*row.new_median_ns - *row.old_median_ns) / *row.old_median_ns * 100.0;
+  const auto xs = o->NsPerOp();
+  const auto ys = n->NsPerOp();
+  const gates::MannWhitneyResult mw = gates::MannWhitneyU(xs, ys);
+  row.p_value = mw.p_value;
+  row.method = std::string(mw.method);
+  const bool beyond = std::fabs(*row.change_pct) > opt.threshold_pct;
+  const bool significant = mw.p_value < opt.alpha;
+  if (beyond && significant) {
+    row.verdict = *row.change_pct > 0 ? Change::kRegression : Change::kImprovement;
+  } else if (beyond) {
+    row.note = gates::MinTwoSidedP(row.n_old, row.n_new) >= opt.alpha
+                   ? "too few repetitions for p < alpha (n=" + std::to_string(row.n_old) + "/" +
+                         std::to_string(row.n_new) + ")"
+                   : "change beyond threshold but not significant";
+  } else if (significant) {
+    row.note = "significant but within threshold";
+  }
+  return row;
+}
+
+void AddGeo(const std::map<std::string, std::vector<double>>& groups,
+            std::vector<GeoSummary>* out) {
+  for (const auto& [key, ratios] : groups) {
+    const auto g = gates::GeometricMean(ratios);
+    if (!g) continue;
+    out->push_back({key, static_cast<int>(ratios.size()), *g});
+  }
+}
+
+}  // namespace
+
+CompareResult CompareBaselines(const Baseline& old_run, const Baseline& new_run,
+                               const CompareOptions& options) {
+  CompareResult r;
+  r.options = options;
+  r.old_path = old_run.path;
+  r.new_path = new_run.path;
+  r.old_run_id = old_run.run_id;
+  r.new_run_id = new_run.run_id;
+  r.old_commit = old_run.git_commit;
+  r.new_commit = new_run.git_commit;
+  r.cross_machine = gates::DifferentMachines(old_run, new_run, &r.cross_machine_reason);
+  if (!old_run.valid_as_baseline) {
+    r.notes.push_back("old run is marked invalid as a baseline: " +
+                      Join(old_run.validity_reasons, "; "));
+  }
+  if (!new_run.valid_as_baseline) {
+    r.notes.push_back("new run is marked invalid as a baseline: " +
+                      Join(new_run.validity_reasons, "; "));
+  }
+
+  std::set<std::string> seen;
+  for (const auto& o : old_run.benchmarks) {
+    if (!seen.insert(o.name).second) {
+      r.notes.push_back("duplicate benchmark name in old run: " + o.name + " (first one used)");
+      continue;
+    }
+    r.rows.push_back(Compare(&o, new_run.Find(o.name), options));
+  }
+  std::set<std::string> seen_new;
+  for (const auto& n : new_run.benchmarks) {
+    if (!seen_new.insert(n.name).second) {
+      r.notes.push_back("duplicate benchmark name in new run: " + n.name + " (first one used)");
+      continue;
+    }
+    if (old_run.Find(n.name) == nullptr) r.rows.push_back(Compare(nullptr, &n, options));
+  }
+
+  std::map<std::string, std::vector<double>> tiers, engines;
+  std::vector<double> all;
+  for (const auto& row : r.rows) {
+    if (!row.old_median_ns || !row.new_median_ns || *row.old_median_ns <= 0 ||
+        *row.new_median_ns <= 0) {
+      continue;
+    }
+    const double ratio = *row.new_median_ns / *row.old_median_ns;
+    tiers[row.tier].push_back(ratio);
+    engines[row.engine].push_back(ratio);
+    all.push_back(ratio);
+  }
+  AddGeo(tiers, &r.by_tier);
+  AddGeo(engines, &r.by_engine);
+  if (auto g = gates::GeometricMean(all))
+    r.overall = GeoSummary{"all", static_cast<int>(all.size()), *g};
+  return r;
+}
+
+namespace {
+
+std::string Opt(const std::optional<double>& v) { return v ? gates::FormatNumber(*v) : "—"; }
+
+void RowsTable(const CompareResult& r, std::optional<Change> only, std::string* md) {
+  Table t({"benchmark", "old median ns", "new median ns", "change", "p", "n old/new", "verdict",
+           "note"});
+  for (const auto& row : r.rows) {
+    if (only && row.verdict != *only) continue;
+    t.Add({"`" + row.name + "`", Opt(row.old_median_ns), Opt(row.new_median_ns),
+           row.change_pct ? gates::FormatPct(*row.change_pct) : "—",
+           row.p_value ? gates::FormatP(*row.p_value) : "—",
+           std::to_string(row.n_old) + "/" + std::to_string(row.n_new),
+           std::string(ChangeName(row.verdict)), row.note});
+  }
+  *md += t.Render();
+}
+
+void GeoTable(const std::string& title, const std::vector<GeoSummary>& rows, std::string* md) {
+  Table t({title, "benchmarks", "geomean new/old", "change"});
+  for (const auto& g : rows) {
+    t.Add({g.key, std::to_string(g.count), gates::FormatNumber(g.geomean_ratio),
+           gates::FormatPct((g.geomean_ratio - 1) * 100)});
+  }
+  *md += t.Render();
+}
+
+}  // namespace
+
+std::string CompareToMarkdown(const CompareResult& r) {
+  std::string md = "# Compare: " + r.old_run_id + " -> " + r.new_run_id + "\n\n";
+  if (r.cross_machine) {
+    md += "> **WARNING: cross-machine comparison.** The runs come from different machines (" +
+          r.cross_machine_reason + "). Differences may come from the hardware, not the code. " +
+          (r.options.allow_cross_machine
+               ? std::string("--allow-cross-machine was given: regressions fail.")
+               : std::string("Regressions are reported but do not fail (exit 0) unless "
+                             "--allow-cross-machine is given.")) +
+          "\n\n";
+  }
+  for (const auto& n : r.notes) md += "> Note: " + n + "\n\n";
+  md += "- Old: `" + r.old_path + "` (commit " + r.old_commit + ")\n";
+  md += "- New: `" + r.new_path + "` (commit " + r.new_commit + ")\n";
+  md += "- Rule: a regression needs |change| > " + gates::FormatNumber(r.options.threshold_pct) +
+        "% of the old median AND a two-sided Mann-Whitney U p-value < " +
+        gates::FormatNumber(r.options.alpha) +
+        " over the repetitions' ns_per_op (exact distribution with ties for <= " +
+        std::to_string(gates::kMannWhitneyExactMaxN) +
+        " values in total, else the normal approximation with continuity and tie correction).\n";
+  md += "- Result: " + std::to_string(r.Count(Change::kRegression)) + " regressions, " +
+        std::to_string(r.Count(Change::kImprovement)) + " improvements, " +
+        std::to_string(r.Count(Change::kUnchanged)) + " unchanged, " +
+        std::to_string(r.Count(Change::kNew)) + " new, " +
+        std::to_string(r.Count(Change::kRemoved)) + " removed; exit code " +
+        std::to_string(r.ExitCode()) + "\n\n";
+  if (r.Count(Change::kRegression) > 0) {
+    md += "## Regressions\n\n";
+    RowsTable(r, Change::kRegression, &md);
+    md += "\n";
+  }
+  if (r.Count(Change::kImprovement) > 0) {
+    md += "## Improvements\n\n";
+    RowsTable(r, Change::kImprovement, &md);
+    md += "\n";
+  }
+  md += "## Geometric mean of new/old median (benchmarks in both runs)\n\n";
+  if (r.overall) {
+    md += "Overall: " + gates::FormatNumber(r.overall->geomean_ratio) + " (" +
+          gates::FormatPct((r.overall->geomean_ratio - 1) * 100) + ") over " +
+          std::to_string(r.overall->count) + " benchmarks\n\n";
+  }
+  GeoTable("tier", r.by_tier, &md);
+  md += "\n";
+  GeoTable("engine", r.by_engine, &md);
+  md += "\n## All benchmarks\n\n";
+  RowsTable(r, std::nullopt, &md);
+  return md;
+}
+
+json::value CompareToJson(const CompareResult& r) {
+  json::object o;
+  o["kind"] = "statelab.compare";
+  o["schema_version"] = "1";
+  o["old"] = {{"path", r.old_path}, {"run_id", r.old_run_id}, {"commit", r.old_commit}};
+  o["new"] = {{"path", r.new_path}, {"run_id", r.new_run_id}, {"commit", r.new_commit}};
+  o["threshold_pct"] = r.options.threshold_pct;
+  o["alpha"] = r.options.alpha;
+  o["cross_machine"] = {{"different", r.cross_machine},
+                        {"reason", r.cross_machine_reason},
+                        {"allowed", r.options.allow_cross_machine}};
+  json::array notes;
+  for (const auto& n : r.notes) notes.emplace_back(n);
+  o["notes"] = std::move(notes);
+  o["counts"] = {{"regression", r.Count(Change::kRegression)},
+                 {"improvement", r.Count(Change::kImprovement)},
+                 {"unchanged", r.Count(Change::kUnchanged)},
+                 {"new", r.Count(Change::kNew)},
+                 {"removed", r.Count(Change::kRemoved)}};
+  o["exit_code"] = r.ExitCode();
+  auto geo = [](const std::vector<GeoSummary>& gs) {
+    json::array a;
+    for (const auto& g : gs) {
+      a.push_back(
+          json::object{{"key", g.key}, {"count", g.count}, {"geomean_ratio", g.geomean_ratio}});
+    }
+    return a;
+  };
+  o["geomean"] = {
+      {"overall", r.overall ? json::value(r.overall->geomean_ratio) : json::value(nullptr)},
+      {"by_tier", geo(r.by_tier)},
+      {"by_engine", geo(r.by_engine)}};
+  json::array rows;
+  for (const auto& row : r.rows) {
+    rows.push_back(json::object{{"name", row.name},
+                                {"tier", row.tier},
+                                {"engine", row.engine},
+                                {"mode", row.mode},
+                                {"old_median_ns", gates::NumberOrNull(row.old_median_ns)},
+                                {"new_median_ns", gates::NumberOrNull(row.new_median_ns)},
+                                {"change_pct", gates::NumberOrNull(row.change_pct)},
+                                {"p_value", gates::NumberOrNull(row.p_value)},
+                                {"test", row.method},
+                                {"n_old", row.n_old},
+                                {"n_new", row.n_new},
+                                {"verdict", ChangeName(row.verdict)},
+                                {"note", row.note}});
+  }
+  o["rows"] = std::move(rows);
+  return o;
+}
+
+}  // namespace statelab::reports

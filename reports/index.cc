@@ -1,0 +1,102 @@
+#include "reports/index.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "gates/baseline.h"
+#include "gates/gate_eval.h"
+#include "gates/json_util.h"
+#include "reports/markdown.h"
+
+namespace statelab::reports {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// "run_2024-05-01_12-00-00_<commit>[_label]" -> "2024-05-01T12:00:00Z" ("" when not that shape).
+std::string DateFromFolder(const std::string& name) {
+  if (name.size() < 23 || name.rfind("run_", 0) != 0) return "";
+  std::string d = name.substr(4, 10), t = name.substr(15, 8);
+  std::replace(t.begin(), t.end(), '-', ':');
+  return d + "T" + t + "Z";
+}
+
+}  // namespace
+
+std::vector<IndexRow> ScanRuns(const std::string& results_dir) {
+  std::vector<IndexRow> rows;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(results_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_directory() || name.rfind("run_", 0) != 0) continue;
+    IndexRow row;
+    row.folder = name;
+    row.date = DateFromFolder(name);
+    gates::Baseline b;
+    std::string error;
+    const fs::path baseline = entry.path() / "baseline.json";
+    if (!fs::exists(baseline)) {
+      row.problem = "no baseline.json";
+    } else if (!gates::LoadBaseline(baseline.string(), &b, &error)) {
+      row.problem = "unreadable baseline.json: " + error;
+    } else {
+      row.date = b.created_utc;
+      row.commit = b.git_commit.substr(0, 7) + (b.git_dirty.value_or(false) ? "-dirty" : "");
+      row.label = b.Label();
+      row.suite = b.suite;
+      row.engines = Join(b.engines, ", ");
+      row.reference = b.reference_match ? "yes" : "no";
+    }
+    const fs::path gates_path = entry.path() / "gates.json";
+    gates::VerdictFileSummary g;
+    if (!fs::exists(gates_path)) {
+      row.gates = "not evaluated";
+    } else if (!gates::LoadVerdictFile(gates_path.string(), &g, &error)) {
+      row.gates = "unreadable gates.json";
+    } else {
+      row.gates = std::to_string(g.rules_pass) + " passed / " + std::to_string(g.rules_fail) +
+                  " failed (" + std::to_string(g.rules_warn) + " warn, " +
+                  std::to_string(g.rules_skip) + " skip)";
+    }
+    rows.push_back(std::move(row));
+  }
+  // Newest first; ISO 8601 UTC strings sort chronologically.
+  std::sort(rows.begin(), rows.end(), [](const IndexRow& a, const IndexRow& b) {
+    return a.date != b.date ? a.date > b.date : a.folder > b.folder;
+  });
+  return rows;
+}
+
+std::string RenderIndex(const std::vector<IndexRow>& rows) {
+  std::string md =
+      "# Benchmark runs\n\nRegenerated from `results/run_*/baseline.json` and `gates.json` by "
+      "`statelab-report --index`; newest first. Gates count rules (a rule passes when all its "
+      "verdicts pass; reference-only rules only warn off reference hardware).\n\n";
+  Table t({"date (UTC)", "run", "commit", "label", "suite", "engines", "gates passed/failed",
+           "reference hardware"});
+  for (const auto& r : rows) {
+    const std::string run = "[" + r.folder + "](" + r.folder + "/SUMMARY.md)";
+    if (!r.problem.empty()) {
+      t.Add({r.date, run, "—", "—", "—", "—", r.gates, r.problem});
+      continue;
+    }
+    t.Add({r.date, run, r.commit, r.label.empty() ? "—" : r.label, r.suite, r.engines, r.gates,
+           r.reference});
+  }
+  md += t.Render();
+  return md;
+}
+
+bool WriteIndex(const std::string& results_dir, int* runs, std::string* error) {
+  std::error_code ec;
+  if (!fs::is_directory(results_dir, ec)) {
+    *error = results_dir + ": not a directory";
+    return false;
+  }
+  const std::vector<IndexRow> rows = ScanRuns(results_dir);
+  if (runs != nullptr) *runs = static_cast<int>(rows.size());
+  return gates::WriteFile((fs::path(results_dir) / "INDEX.md").string(), RenderIndex(rows), error);
+}
+
+}  // namespace statelab::reports

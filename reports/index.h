@@ -1,0 +1,28 @@
+#pragma once
+// results/INDEX.md: one row per run folder (results/run_*/baseline.json, plus its gates.json),
+// newest first. Regenerated from the folders every time, so it can never disagree with them.
+
+#include <string>
+#include <vector>
+
+namespace statelab::reports {
+
+struct IndexRow {
+  std::string folder;  // run folder name
+  std::string date;    // created_utc, or the date in the folder name when unreadable
+  std::string commit;  // short hash
+  std::string label;
+  std::string suite;
+  std::string engines;
+  std::string gates;      // "N passed / M failed (...)" or why not evaluated
+  std::string reference;  // "yes" / "no"
+  std::string problem;    // why the row is incomplete ("" when fine)
+};
+
+// Reads every run folder under `results_dir`; unreadable runs become rows that say why.
+std::vector<IndexRow> ScanRuns(const std::string& results_dir);
+std::string RenderIndex(const std::vector<IndexRow>& rows);
+// Writes results_dir/INDEX.md. False + message when the folder cannot be read or written.
+[[nodiscard]] bool WriteIndex(const std::string& results_dir, int* runs, std::string* error);
+
+}  // namespace statelab::reports

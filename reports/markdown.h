@@ -1,0 +1,28 @@
+#pragma once
+// Markdown building blocks for the report writers: a table that escapes its cells, and joins.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace statelab::reports {
+
+// Escapes '|' and newlines so a cell never breaks its table row.
+std::string EscapeCell(std::string_view s);
+
+std::string Join(const std::vector<std::string>& xs, std::string_view sep);
+
+class Table {
+ public:
+  explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}
+  void Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  bool empty() const { return rows_.empty(); }
+  // A GitHub-flavoured table; "_(none)_" when there are no rows.
+  std::string Render() const;
+
+ private:
+  std::vector<std::string> header_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+}  // namespace statelab::reports

@@ -1,0 +1,85 @@
+// statelab-report: writes the reports of one run folder and/or regenerates results/INDEX.md.
+// Exit: 0 written, 2 usage, 3 bad input (missing or malformed baseline.json, unwritable folder).
+
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "gates/cli_args.h"
+#include "reports/index.h"
+#include "reports/run_report.h"
+
+namespace {
+
+using namespace statelab;
+
+constexpr int kExitUsage = 2;
+constexpr int kExitBadInput = 3;
+
+constexpr char kUsage[] =
+    "usage: statelab-report RUN_DIR [--no-plots] [--gnuplot PATH] [--index RESULTS_DIR]\n"
+    "       statelab-report --index RESULTS_DIR\n"
+    "\n"
+    "RUN_DIR must contain baseline.json (and gates.json from statelab-gate, when evaluated).\n"
+    "Writes RUN_DIR/SUMMARY.md, environment.md, facade_tax.md, ab_engines.md,\n"
+    "redis_comparison.md and plots/ (*.dat, *.gp, and *.svg when gnuplot is available).\n"
+    "\n"
+    "  --index RESULTS_DIR  regenerate RESULTS_DIR/INDEX.md from RESULTS_DIR/run_*/\n"
+    "  --no-plots           do not write plots/\n"
+    "  --gnuplot PATH       gnuplot binary (default: $STATELAB_GNUPLOT or gnuplot on PATH)\n"
+    "  --help               this text\n"
+    "\n"
+    "Exit codes: 0 written, 2 usage error, 3 bad input or unwritable output.\n";
+
+int Run(int argc, char** argv) {
+  gates::CliArgs args;
+  std::string error;
+  if (!args.Parse(argc, argv,
+                  {{"index", true}, {"no-plots", false}, {"gnuplot", true}, {"help", false}},
+                  &error)) {
+    std::fprintf(stderr, "statelab-report: %s\n", error.c_str());
+    return kExitUsage;
+  }
+  if (args.Has("help")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (args.positionals().size() > 1 || (args.positionals().empty() && !args.Has("index"))) {
+    std::fprintf(stderr, "statelab-report: expected one RUN_DIR and/or --index RESULTS_DIR\n%s",
+                 kUsage);
+    return kExitUsage;
+  }
+  if (!args.positionals().empty()) {
+    reports::ReportOptions opt;
+    opt.plots = !args.Has("no-plots");
+    opt.gnuplot = args.Value("gnuplot").value_or("");
+    reports::ReportOutcome outcome;
+    if (!reports::WriteRunReport(args.positionals()[0], opt, &outcome, &error)) {
+      std::fprintf(stderr, "statelab-report: bad input: %s\n", error.c_str());
+      return kExitBadInput;
+    }
+    std::printf("report: wrote %zu files in %s\n", outcome.written.size(),
+                args.positionals()[0].c_str());
+    for (const auto& n : outcome.notes) std::printf("note: %s\n", n.c_str());
+  }
+  if (auto results = args.Value("index")) {
+    int runs = 0;
+    if (!reports::WriteIndex(*results, &runs, &error)) {
+      std::fprintf(stderr, "statelab-report: bad input: %s\n", error.c_str());
+      return kExitBadInput;
+    }
+    std::printf("report: %s/INDEX.md lists %d runs\n", results->c_str(), runs);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "statelab-report: error: %s\n", e.what());
+    return kExitBadInput;
+  }
+}

@@ -1,0 +1,580 @@
+#include "reports/run_report.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+#include <tuple>
+
+#include "gates/format.h"
+#include "gates/json_util.h"
+#include "gates/stats.h"
+#include "reports/markdown.h"
+#include "reports/plots.h"
+
+namespace statelab::reports {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using gates::Baseline;
+using gates::Benchmark;
+using gates::FormatNumber;
+
+std::string FindOnPath(const std::string& name) {
+  if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0 ? name : "";
+  const char* path = std::getenv("PATH");
+  if (path == nullptr) return "";
+  std::string p = path;
+  std::size_t start = 0;
+  while (start <= p.size()) {
+    std::size_t end = p.find(':', start);
+    if (end == std::string::npos) end = p.size();
+    const std::string dir = p.substr(start, end - start);
+    if (!dir.empty()) {
+      const std::string candidate = dir + "/" + name;
+      if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    }
+    start = end + 1;
+  }
+  return "";
+}
+
+namespace {
+
+std::string YesNo(bool b) { return b ? "yes" : "no"; }
+
+std::string Opt(const std::optional<double>& v) { return v ? FormatNumber(*v) : "—"; }
+
+std::string OptRatio(const std::optional<double>& a, const std::optional<double>& b) {
+  if (!a || !b || *b <= 0) return "—";
+  return FormatNumber(*a / *b) + "x";
+}
+
+// First single-threaded benchmark of a cell (any params).
+const Benchmark* FindCell(const Baseline& run, std::string_view tier, std::string_view group,
+                          std::string_view op, std::string_view engine, std::string_view mode) {
+  for (const auto& b : run.benchmarks) {
+    if (b.tier == tier && b.group == group && b.op == op && b.engine == engine && b.threads == 1 &&
+        (mode.empty() || b.mode == mode)) {
+      return &b;
+    }
+  }
+  return nullptr;
+}
+
+std::optional<double> MedianOf(const Benchmark* b) {
+  return b != nullptr ? b->MedianNs() : std::nullopt;
+}
+
+// Engines in config order, then any others that appear in benchmarks.
+std::vector<std::string> EnginesOf(const Baseline& run) {
+  std::vector<std::string> out = run.engines;
+  for (const auto& b : run.benchmarks) {
+    if (std::find(out.begin(), out.end(), b.engine) == out.end()) out.push_back(b.engine);
+  }
+  return out;
+}
+
+std::vector<std::string> ModesOf(const Baseline& run) {
+  std::vector<std::string> out = run.modes;
+  for (const auto& b : run.benchmarks) {
+    if (b.mode != "n/a" && std::find(out.begin(), out.end(), b.mode) == out.end()) {
+      out.push_back(b.mode);
+    }
+  }
+  return out;
+}
+
+std::string EnvString(const Baseline& run, std::string_view path) {
+  const json::object* env = run.Environment();
+  if (env == nullptr) return "unknown";
+  const json::value* v = gates::FindPath(*env, path);
+  if (v == nullptr || v->is_null()) return "unknown";
+  if (v->is_string()) return std::string(v->get_string());
+  if (v->is_bool()) return YesNo(v->get_bool());
+  if (v->is_int64() || v->is_uint64()) return json::serialize(*v);
+  if (auto n = gates::AsNumber(v)) return FormatNumber(*n);
+  return json::serialize(*v);
+}
+
+std::string Header(const std::string& title, const Baseline& run) {
+  return "# " + title + ": " + run.run_id + "\n\n";
+}
+
+}  // namespace
+
+std::string RenderSummary(const Baseline& run, const gates::VerdictFileSummary* gv,
+                          const std::string& gates_note, const std::vector<std::string>& notes) {
+  std::string md = Header("Run summary", run);
+  Table info({"field", "value"});
+  info.Add({"created (UTC)", run.created_utc});
+  info.Add({"commit", run.git_commit + " (branch " + run.git_branch + ", dirty: " +
+                          (run.git_dirty ? YesNo(*run.git_dirty) : std::string("unknown")) + ")"});
+  info.Add({"label", run.Label().empty() ? "—" : run.Label()});
+  info.Add({"suite", run.suite});
+  info.Add({"engines", Join(run.engines, ", ")});
+  info.Add({"modes", Join(run.modes, ", ")});
+  info.Add({"repetitions", std::to_string(run.repetitions)});
+  info.Add({"benchmarks", std::to_string(run.benchmarks.size())});
+  info.Add({"valid as baseline",
+            run.valid_as_baseline ? "yes" : "no: " + Join(run.validity_reasons, "; ")});
+  info.Add({"reference hardware",
+            run.reference_match ? "yes" : "no: " + Join(run.reference_reasons, "; ")});
+  md += info.Render() + "\n";
+
+  md += "## Gate verdicts\n\n";
+  if (gv == nullptr) {
+    md += "Gates not evaluated: " + gates_note + "\n\n";
+  } else {
+    md += "Rules: " + std::to_string(gv->rules_pass) + " pass, " + std::to_string(gv->rules_warn) +
+          " warn, " + std::to_string(gv->rules_fail) + " fail, " + std::to_string(gv->rules_skip) +
+          " skip (verdicts: " + std::to_string(gv->verdicts_pass) + " pass, " +
+          std::to_string(gv->verdicts_warn) + " warn, " + std::to_string(gv->verdicts_fail) +
+          " fail, " + std::to_string(gv->verdicts_skip) +
+          " skip). Details: [gates.md](gates.md).\n\n";
+    if (!gv->reference_match) {
+      md += "Not reference hardware: reference-only rules are advisory (warn, never fail).\n\n";
+    }
+    md += "### Failures\n\n";
+    Table f({"rule", "subject", "reason"});
+    for (const auto& item : gv->failures) f.Add({item.id, item.subject, item.reason});
+    md += f.Render() + "\n";
+    md += "### Warnings\n\n";
+    Table w({"rule", "subject", "reason"});
+    for (const auto& item : gv->warnings) w.Add({item.id, item.subject, item.reason});
+    md += w.Render() + "\n";
+  }
+
+  // Key latencies: medians and p99 of the single-threaded hot paths per engine x mode.
+  const std::vector<std::tuple<std::string, std::string, std::string>> key_ops = {
+      {"A1", "engine", "get_direct"},
+      {"A1", "engine", "put_direct"},
+      {"A1", "engine", "snapshot_acquire"},
+      {"B", "kv", "get"},
+      {"B", "kv", "put"},
+      {"B", "event", "append"}};
+  std::vector<std::string> header = {"engine", "mode"};
+  for (const auto& [t, g, o] : key_ops) header.push_back(t + " " + g + "/" + o);
+  Table med(header), p99(header);
+  for (const auto& e : EnginesOf(run)) {
+    for (const auto& m : ModesOf(run)) {
+      std::vector<std::string> r1 = {e, m}, r2 = {e, m};
+      bool any = false;
+      for (const auto& [t, g, o] : key_ops) {
+        const Benchmark* b = FindCell(run, t, g, o, e, m);
+        any = any || b != nullptr;
+        r1.push_back(Opt(MedianOf(b)));
+        r2.push_back(b != nullptr ? Opt(gates::MetricValue(*b, "p99_ns")) : "—");
+      }
+      if (!any) continue;
+      med.Add(std::move(r1));
+      p99.Add(std::move(r2));
+    }
+  }
+  md += "## Key latencies: median ns per op (single thread)\n\n" + med.Render() + "\n";
+  md += "## Key latencies: p99 ns per op (single thread)\n\n" + p99.Render() + "\n";
+
+  md += "## Environment\n\n";
+  Table env({"field", "value"});
+  env.Add({"host", run.hostname});
+  env.Add({"CPU", EnvString(run, "cpu.model")});
+  env.Add({"cores / hardware threads",
+           EnvString(run, "cpu.cores") + " / " + EnvString(run, "cpu.pus")});
+  env.Add({"cores used by the run", std::to_string(run.config_cores)});
+  env.Add({"memory bytes", EnvString(run, "memory.total_bytes")});
+  env.Add({"governor", EnvString(run, "governor.summary")});
+  env.Add({"turbo", EnvString(run, "turbo.enabled")});
+  env.Add({"SMT", EnvString(run, "smt.active")});
+  env.Add({"virtual machine", EnvString(run, "virtualization.is_vm")});
+  env.Add({"kernel", EnvString(run, "kernel.release")});
+  env.Add({"distro", EnvString(run, "distro")});
+  env.Add({"compiler", EnvString(run, "compiler.id") + " " + EnvString(run, "compiler.version") +
+                           " (" + EnvString(run, "compiler.build_type") + ", assertions " +
+                           EnvString(run, "compiler.assertions") + ")"});
+  env.Add({"storage",
+           EnvString(run, "storage.filesystem") + " on " + EnvString(run, "storage.device")});
+  env.Add({"perf counters",
+           EnvString(run, "perf.available") +
+               (EnvString(run, "perf.reason") == "unknown" || EnvString(run, "perf.reason").empty()
+                    ? std::string()
+                    : " (" + EnvString(run, "perf.reason") + ")")});
+  md += env.Render() + "\nFull details: [environment.md](environment.md).\n\n";
+
+  md += "## Warnings\n\n";
+  std::vector<std::string> warnings = run.warnings;
+  if (!run.valid_as_baseline) {
+    warnings.push_back("not valid as a baseline: " + Join(run.validity_reasons, "; "));
+  }
+  if (!run.reference_match) {
+    warnings.push_back("not reference hardware: " + Join(run.reference_reasons, "; "));
+  }
+  for (const auto& n : notes) warnings.push_back(n);
+  if (warnings.empty()) md += "_(none)_\n";
+  for (const auto& w : warnings) md += "- " + w + "\n";
+  md +=
+      "\n## Reports\n\n- [gates.md](gates.md)\n- [environment.md](environment.md)\n"
+      "- [facade_tax.md](facade_tax.md)\n- [ab_engines.md](ab_engines.md)\n"
+      "- [redis_comparison.md](redis_comparison.md)\n- plots/: scaling.svg, "
+      "latency_percentiles.svg, engines_ab.svg\n";
+  return md;
+}
+
+namespace {
+
+void Flatten(const json::value& v, const std::string& prefix, Table* t) {
+  if (v.is_object() && !v.get_object().empty()) {
+    for (const auto& kv : v.get_object()) {
+      Flatten(kv.value(),
+              prefix.empty() ? std::string(kv.key()) : prefix + "." + std::string(kv.key()), t);
+    }
+    return;
+  }
+  std::string value;
+  if (v.is_null()) {
+    value = "unknown (null)";
+  } else if (v.is_string()) {
+    value = std::string(v.get_string());
+  } else if (v.is_array()) {
+    bool strings = true;
+    for (const auto& e : v.get_array()) strings = strings && e.is_string();
+    if (strings) {
+      std::vector<std::string> xs = gates::AsStringList(&v);
+      value = xs.empty() ? "(none)" : Join(xs, "; ");
+    } else {
+      value = "`" + json::serialize(v) + "`";
+    }
+  } else {
+    value = json::serialize(v);
+  }
+  t->Add({"`" + prefix + "`", value});
+}
+
+}  // namespace
+
+std::string RenderEnvironment(const Baseline& run) {
+  std::string md = Header("Environment", run);
+  md +=
+      "Captured by the bench binary before the first benchmark. `unknown (null)` means the value "
+      "could not be read on this machine; it is not false or zero.\n\n";
+  md += "## Run\n\n";
+  Table t({"field", "value"});
+  if (const json::value* git = gates::FindPath(run.doc, "git")) Flatten(*git, "git", &t);
+  if (const json::value* cfg = gates::FindPath(run.doc, "config")) Flatten(*cfg, "config", &t);
+  md += t.Render() + "\n## Machine\n\n";
+  Table e({"field", "value"});
+  if (const json::object* env = run.Environment()) Flatten(json::value(*env), "", &e);
+  md += e.Render();
+  return md;
+}
+
+std::string RenderFacadeTax(const Baseline& run) {
+  std::string md = Header("Facade tax", run);
+  md +=
+      "Ratios of median ns per op between tiers for the same engine: A0 is the raw data "
+      "structure (no transactions), A1 the engine fast path, B the primitive facade. A0 "
+      "ignores durability (mode n/a) and pairs with every mode. Seed targets (seed 001): "
+      "A1/A0 < 10x (red flag > 20x), B/A1 < 5x (red flag > 8x), B/A0 < 30x. The A1/A0 and "
+      "B/A0 targets apply to InMemory mode; in durable modes the A1 and B writes include the "
+      "WAL.\n\n";
+  struct Pair {
+    std::string label, a0_op, a1_op, b_group, b_op;
+  };
+  const std::vector<Pair> pairs = {
+      {"get (A0 get_hot)", "get_hot", "get_direct", "kv", "get"},
+      {"get (A0 get_uniform)", "get_uniform", "get_direct", "kv", "get"},
+      {"put", "put_prealloc", "put_direct", "kv", "put"}};
+  std::map<std::tuple<std::string, std::string, std::string>, double> computed;  // kind,eng,mode
+  Table t({"op", "engine", "mode", "A0 ns", "A1 ns", "B ns", "A1/A0", "B/A1", "B/A0"});
+  for (const auto& p : pairs) {
+    for (const auto& e : EnginesOf(run)) {
+      const auto a0 = MedianOf(FindCell(run, "A0", "raw", p.a0_op, e, ""));
+      for (const auto& m : ModesOf(run)) {
+        const auto a1 = MedianOf(FindCell(run, "A1", "engine", p.a1_op, e, m));
+        const auto b = MedianOf(FindCell(run, "B", p.b_group, p.b_op, e, m));
+        if (!a1 && !b) continue;
+        t.Add({p.label, e, m, Opt(a0), Opt(a1), Opt(b), OptRatio(a1, a0), OptRatio(b, a1),
+               OptRatio(b, a0)});
+      }
+    }
+  }
+  md += "## Per op, engine and mode\n\n" + t.Render() + "\n";
+  md +=
+      "Pairs: get = A0 raw/get_hot or raw/get_uniform vs A1 engine/get_direct vs B kv/get; "
+      "put = A0 raw/put_prealloc vs A1 engine/put_direct vs B kv/put. The gates use "
+      "get_uniform (same key distribution as the upper tiers).\n\n";
+
+  // Cross-check the harness's own derived.facade_tax: both are computed from the same medians.
+  md += "## derived.facade_tax in baseline.json\n\n";
+  const json::value* derived = gates::FindPath(run.doc, "derived.facade_tax");
+  if (derived == nullptr || !derived->is_array() || derived->get_array().empty()) {
+    md += "_(none recorded)_\n";
+    return md;
+  }
+  Table d({"kind", "op", "engine", "mode", "numerator", "denominator", "ratio", "check"});
+  for (const auto& v : derived->get_array()) {
+    if (!v.is_object()) continue;
+    const auto& o = v.get_object();
+    const std::string num = gates::AsString(gates::FindPath(o, "numerator")).value_or("");
+    const std::string den = gates::AsString(gates::FindPath(o, "denominator")).value_or("");
+    const auto ratio = gates::AsNumber(gates::FindPath(o, "ratio"));
+    std::string check = "inputs not in this file";
+    const Benchmark* nb = run.Find(num);
+    const Benchmark* db = run.Find(den);
+    if (nb != nullptr && db != nullptr && ratio) {
+      const auto a = nb->MedianNs();
+      const auto b = db->MedianNs();
+      if (a && b && *b > 0) {
+        const double mine = *a / *b;
+        check = std::fabs(mine - *ratio) <= 1e-3 * std::fabs(mine)
+                    ? "agrees"
+                    : "DIFFERS: medians give " + FormatNumber(mine);
+      }
+    }
+    d.Add({gates::AsString(gates::FindPath(o, "kind")).value_or(""),
+           gates::AsString(gates::FindPath(o, "op")).value_or(""),
+           gates::AsString(gates::FindPath(o, "engine")).value_or(""),
+           gates::AsString(gates::FindPath(o, "mode")).value_or(""), "`" + num + "`",
+           "`" + den + "`", ratio ? FormatNumber(*ratio) + "x" : "—", check});
+  }
+  md += d.Render();
+  return md;
+}
+
+std::string RenderAbEngines(const Baseline& run) {
+  std::string md = Header("Engines side by side", run);
+  const std::vector<std::string> engines = EnginesOf(run);
+  const std::string ref = std::find(engines.begin(), engines.end(), "btree") != engines.end()
+                              ? "btree"
+                              : (engines.empty() ? "" : engines.front());
+  md +=
+      "Median ns per op for each engine in the same cell (tier, group, op, mode, threads, "
+      "params). Ratio = engine / " +
+      ref + " (< 1 = faster than " + ref +
+      "). p = two-sided "
+      "Mann-Whitney U over the repetitions' ns_per_op against " +
+      ref + "; `*` marks p < 0.05.\n\n";
+  // Group benchmarks by cell, keep the order of first appearance.
+  std::vector<std::string> order;
+  std::map<std::string, std::map<std::string, const Benchmark*>> cells;
+  for (const auto& b : run.benchmarks) {
+    const std::string key = b.CellKey();
+    if (!cells.count(key)) order.push_back(key);
+    cells[key].emplace(b.engine, &b);
+  }
+  std::map<std::string, std::vector<std::string>> by_tier;
+  std::vector<std::string> tiers;
+  for (const auto& key : order) {
+    const Benchmark* any = cells[key].begin()->second;
+    if (!by_tier.count(any->tier)) tiers.push_back(any->tier);
+    by_tier[any->tier].push_back(key);
+  }
+  for (const auto& tier : tiers) {
+    std::vector<std::string> header = {"group/op", "mode", "threads", "params"};
+    for (const auto& e : engines) {
+      header.push_back(e + " ns");
+      if (e != ref) {
+        header.push_back(e + "/" + ref);
+        header.push_back("p");
+      }
+    }
+    Table t(header);
+    for (const auto& key : by_tier[tier]) {
+      const auto& row_cells = cells[key];
+      const Benchmark* any = row_cells.begin()->second;
+      const Benchmark* base = row_cells.count(ref) ? row_cells.at(ref) : nullptr;
+      std::vector<std::string> row = {any->group + "/" + any->op, any->mode,
+                                      std::to_string(any->threads),
+                                      any->params.empty() ? "—" : any->ParamsText()};
+      for (const auto& e : engines) {
+        const Benchmark* b = row_cells.count(e) ? row_cells.at(e) : nullptr;
+        row.push_back(Opt(MedianOf(b)));
+        if (e == ref) continue;
+        row.push_back(OptRatio(MedianOf(b), MedianOf(base)));
+        if (b != nullptr && base != nullptr) {
+          const auto mw = gates::MannWhitneyU(base->NsPerOp(), b->NsPerOp());
+          row.push_back(gates::FormatP(mw.p_value) + (mw.p_value < 0.05 ? " *" : ""));
+        } else {
+          row.push_back("—");
+        }
+      }
+      t.Add(std::move(row));
+    }
+    md += "## Tier " + tier + "\n\n" + t.Render() + "\n";
+  }
+
+  md += "## Scaling (tier D, throughput = median ops/s over all threads)\n\n";
+  Table s({"engine", "mode", "group/op", "params", "threads", "ops/s", "speedup vs 1 thread",
+           "efficiency"});
+  std::map<std::string, std::map<int, const Benchmark*>> series;
+  for (const auto& b : run.benchmarks) {
+    if (b.tier != "D") continue;
+    series[b.engine + "|" + b.mode + "|" + b.group + "/" + b.op + "|" + b.ParamsText()][b.threads] =
+        &b;
+  }
+  for (const auto& [key, points] : series) {
+    double one = 0;  // 1-thread throughput; 0 = not measured
+    if (points.count(1)) one = gates::MetricValue(*points.at(1), "ops_per_sec").value_or(0);
+    for (const auto& [threads, b] : points) {
+      const auto ops = gates::MetricValue(*b, "ops_per_sec");
+      std::string speedup = "—", eff = "—";
+      if (ops && one > 0) {
+        speedup = FormatNumber(*ops / one) + "x";
+        eff = FormatNumber(*ops / one / threads);
+      }
+      s.Add({b->engine, b->mode, b->group + "/" + b->op, b->params.empty() ? "—" : b->ParamsText(),
+             std::to_string(threads), Opt(ops), speedup, eff});
+    }
+  }
+  md += s.Render();
+  return md;
+}
+
+std::string RenderRedis(const Baseline& run, const json::object* redis, const std::string& origin,
+                        const std::string& why_missing) {
+  std::string md = Header("Redis comparison", run);
+  if (redis == nullptr) {
+    md += "**Skipped.** " + why_missing + "\n";
+    return md;
+  }
+  const bool available = gates::AsBool(gates::FindPath(*redis, "available")).value_or(true);
+  if (!available) {
+    md += "**Skipped.** The redis figures in " + origin + " say Redis was not measured: " +
+          gates::AsString(gates::FindPath(*redis, "reason")).value_or("no reason given") + "\n";
+    return md;
+  }
+  md += "Source: " + origin + " (Redis " +
+        gates::AsString(gates::FindPath(*redis, "version")).value_or("version unknown") +
+        "). Redis persistence is set per durability mode: InMemory = no persistence, Buffered = "
+        "appendfsync everysec, Strict = appendfsync always. Redis figures include a network "
+        "round trip over loopback; statelab figures are in-process, single thread.\n\n";
+  const json::value* results = gates::FindPath(*redis, "results");
+  if (results == nullptr || !results->is_array() || results->get_array().empty()) {
+    md += "_(no results in the redis figures)_\n";
+    return md;
+  }
+  std::vector<std::string> header = {"op",          "mode",         "redis persistence",
+                                     "redis ops/s", "redis p50 ns", "redis p99 ns"};
+  const std::vector<std::string> engines = EnginesOf(run);
+  for (const auto& e : engines) {
+    header.push_back(e + " median ns");
+    header.push_back(e + " ops/s");
+  }
+  Table t(header);
+  for (const auto& v : results->get_array()) {
+    if (!v.is_object()) continue;
+    const auto& o = v.get_object();
+    const std::string op = gates::AsString(gates::FindPath(o, "op")).value_or("?");
+    const std::string mode = gates::AsString(gates::FindPath(o, "mode")).value_or("?");
+    // Redis GET/SET map to the B kv get/put facade.
+    const std::string our_op = op == "set" ? "put" : op;
+    std::vector<std::string> row = {
+        op,
+        mode,
+        gates::AsString(gates::FindPath(o, "persistence")).value_or("?"),
+        Opt(gates::AsNumber(gates::FindPath(o, "ops_per_sec"))),
+        Opt(gates::AsNumber(gates::FindPath(o, "p50_ns"))),
+        Opt(gates::AsNumber(gates::FindPath(o, "p99_ns")))};
+    for (const auto& e : engines) {
+      const Benchmark* b = FindCell(run, "B", "kv", our_op, e, mode);
+      row.push_back(Opt(MedianOf(b)));
+      row.push_back(b != nullptr ? Opt(gates::MetricValue(*b, "ops_per_sec")) : "—");
+    }
+    t.Add(std::move(row));
+  }
+  md += t.Render();
+  return md;
+}
+
+bool WriteRunReport(const std::string& run_dir, const ReportOptions& options,
+                    ReportOutcome* outcome, std::string* error) {
+  const fs::path dir(run_dir);
+  Baseline run;
+  if (!gates::LoadBaseline((dir / "baseline.json").string(), &run, error)) return false;
+
+  gates::VerdictFileSummary verdicts;
+  const gates::VerdictFileSummary* gv = nullptr;
+  std::string gates_note;
+  const fs::path gates_path = dir / "gates.json";
+  if (!fs::exists(gates_path)) {
+    gates_note = "no gates.json in the run folder (run statelab-gate " +
+                 (dir / "baseline.json").string() + ")";
+  } else if (!gates::LoadVerdictFile(gates_path.string(), &verdicts, &gates_note)) {
+    gates_note = "gates.json unreadable: " + gates_note;
+  } else {
+    gv = &verdicts;
+  }
+
+  std::vector<std::string> notes;
+  auto write = [&](const std::string& name, const std::string& text) {
+    const std::string path = (dir / name).string();
+    if (!gates::WriteFile(path, text, error)) return false;
+    outcome->written.push_back(path);
+    return true;
+  };
+
+  // Redis figures: a "redis" object in baseline.json (top level or under extra), else redis.json.
+  json::value sidecar;
+  const json::object* redis = nullptr;
+  std::string origin, why_missing;
+  if (const json::value* r = gates::FindPath(run.doc, "redis"); r != nullptr && r->is_object()) {
+    redis = &r->get_object();
+    origin = "baseline.json (redis)";
+  } else if (const json::value* r2 = gates::FindPath(run.doc, "extra.redis");
+             r2 != nullptr && r2->is_object()) {
+    redis = &r2->get_object();
+    origin = "baseline.json (extra.redis)";
+  } else if (fs::exists(dir / "redis.json")) {
+    std::string err;
+    if (gates::LoadJsonFile((dir / "redis.json").string(), &sidecar, &err) && sidecar.is_object()) {
+      redis = &sidecar.get_object();
+      origin = "redis.json";
+    } else {
+      why_missing = "redis.json exists but is unreadable: " + (err.empty() ? "not an object" : err);
+    }
+  } else {
+    const bool installed =
+        !FindOnPath("redis-server").empty() && !FindOnPath("redis-benchmark").empty();
+    why_missing =
+        "This run has no Redis figures: no `redis` section in baseline.json and no redis.json in "
+        "the run folder. " +
+        std::string(installed ? "redis-server and redis-benchmark are installed here, so the "
+                                "bench runner did not measure Redis for this run."
+                              : "redis-server / redis-benchmark are not installed on this "
+                                "machine (scripts/deps.sh --peers installs them).");
+  }
+  if (redis == nullptr) notes.push_back("redis comparison skipped");
+
+  ReportOptions opt = options;
+  if (opt.plots) {
+    std::string gnuplot = opt.gnuplot;
+    if (gnuplot.empty()) {
+      const char* env = std::getenv("STATELAB_GNUPLOT");
+      gnuplot = FindOnPath(env != nullptr && *env != '\0' ? env : "gnuplot");
+    } else {
+      gnuplot = FindOnPath(gnuplot);
+    }
+    const PlotOutcome plots = WritePlots(run, (dir / "plots").string(), gnuplot);
+    outcome->written.insert(outcome->written.end(), plots.written.begin(), plots.written.end());
+    notes.insert(notes.end(), plots.notes.begin(), plots.notes.end());
+  } else {
+    notes.push_back("plots skipped: --no-plots");
+  }
+
+  if (!write("environment.md", RenderEnvironment(run)) ||
+      !write("facade_tax.md", RenderFacadeTax(run)) ||
+      !write("ab_engines.md", RenderAbEngines(run)) ||
+      !write("redis_comparison.md", RenderRedis(run, redis, origin, why_missing)) ||
+      !write("SUMMARY.md", RenderSummary(run, gv, gates_note, notes))) {
+    return false;
+  }
+  outcome->notes = notes;
+  if (gv == nullptr) outcome->notes.push_back("gates: " + gates_note);
+  return true;
+}
+
+}  // namespace statelab::reports

@@ -1,0 +1,46 @@
+#pragma once
+// Report writers for one run folder: SUMMARY.md, environment.md, facade_tax.md, ab_engines.md,
+// redis_comparison.md and plots/*.svg, all from the folder's baseline.json and (when present) the
+// gate verdicts in its gates.json. Nothing here re-runs a benchmark; a figure that is missing from
+// the input is shown as missing, never estimated.
+
+#include <boost/json.hpp>
+#include <string>
+#include <vector>
+
+#include "gates/baseline.h"
+#include "gates/gate_eval.h"
+
+namespace statelab::reports {
+
+struct ReportOptions {
+  bool plots = true;
+  // gnuplot binary; "" = look for "gnuplot" on PATH (overridable with $STATELAB_GNUPLOT).
+  std::string gnuplot;
+};
+
+struct ReportOutcome {
+  std::vector<std::string> written;  // files written
+  std::vector<std::string> notes;    // what was skipped and why
+};
+
+// Writes every report of `run_dir` (which must contain baseline.json). False + message on bad
+// input or an unwritable folder.
+[[nodiscard]] bool WriteRunReport(const std::string& run_dir, const ReportOptions& options,
+                                  ReportOutcome* outcome, std::string* error);
+
+// Renderers (pure; exposed for tests). `gates` is null when the run has no gates.json.
+std::string RenderSummary(const gates::Baseline& run, const gates::VerdictFileSummary* gates,
+                          const std::string& gates_note, const std::vector<std::string>& notes);
+std::string RenderEnvironment(const gates::Baseline& run);
+std::string RenderFacadeTax(const gates::Baseline& run);
+std::string RenderAbEngines(const gates::Baseline& run);
+// `redis` is the redis figures object (null when none was found); `origin` says where it came
+// from; `why_missing` explains a missing one.
+std::string RenderRedis(const gates::Baseline& run, const boost::json::object* redis,
+                        const std::string& origin, const std::string& why_missing);
+
+// Searches PATH for an executable; "" when not found.
+std::string FindOnPath(const std::string& name);
+
+}  // namespace statelab::reports

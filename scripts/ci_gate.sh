@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# CI performance gate: evaluates gates/gates.json against BASELINE (and, with PREVIOUS, the
+# regression rules: no 2x latency and no 50% throughput regression) and exits with the gate's code.
+#
+# Usage: scripts/ci_gate.sh BASELINE.json [PREVIOUS.json] [statelab-gate flags...]
+#   e.g. scripts/ci_gate.sh results/run_X/baseline.json results/run_W/baseline.json --out /tmp/g
+# Exit codes (from statelab-gate): 0 no failure, 1 a red flag or regression failed, 2 usage,
+# 3 bad input (missing or malformed file). Verdicts: gates.json and gates.md next to BASELINE
+# (or in --out DIR). The binary is $STATELAB_GATE_BIN, else found under $STATELAB_BUILD_DIR or
+# build/, else built with the release preset.
+set -uo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+usage() { sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+
+if [[ $# -lt 1 || "$1" == "--help" || "$1" == "-h" ]]; then
+  usage
+  [[ $# -lt 1 ]] && exit 2
+  exit 0
+fi
+
+find_tool() {  # find_tool <subdir> <name>: prints the newest build of a statelab tool
+  local sub=$1 name=$2 candidate newest=""
+  for candidate in ${STATELAB_BUILD_DIR:+"$STATELAB_BUILD_DIR/$sub/$name"} \
+                   "$root/build/release/$sub/$name" "$root"/build/*/"$sub/$name"; do
+    if [[ -x "$candidate" ]]; then
+      if [[ -z "$newest" || "$candidate" -nt "$newest" ]]; then newest=$candidate; fi
+      # An explicit build dir or the release preset wins over other build folders.
+      if [[ "$candidate" == "${STATELAB_BUILD_DIR:-/nonexistent}/$sub/$name" ||
+            "$candidate" == "$root/build/release/$sub/$name" ]]; then
+        echo "$candidate"; return 0
+      fi
+    fi
+  done
+  [[ -n "$newest" ]] && { echo "$newest"; return 0; }
+  echo "ci_gate: $name not built; building it with the release preset" >&2
+  (cd "$root" && cmake --preset release >&2 && cmake --build build/release --target "$name" >&2) \
+    || return 1
+  echo "$root/build/release/$sub/$name"
+}
+
+bin=${STATELAB_GATE_BIN:-}
+if [[ -z "$bin" ]]; then
+  bin=$(find_tool gates statelab-gate) || { echo "ci_gate: cannot find or build statelab-gate" >&2; exit 2; }
+fi
+
+baseline=$1
+shift
+args=("$baseline")
+if [[ $# -gt 0 && "$1" != --* ]]; then
+  args+=(--previous "$1")
+  shift
+fi
+has_rules=0
+for a in "$@"; do [[ "$a" == --rules || "$a" == --rules=* ]] && has_rules=1; done
+if [[ $has_rules -eq 0 ]]; then args+=(--rules "$root/gates/gates.json"); fi
+
+"$bin" "${args[@]}" "$@"
+exit $?

@@ -1,0 +1,122 @@
+// statelab-gate and scripts/ci_gate.sh as child processes: exit codes, messages, output files.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "tests/gates/test_util.h"
+
+#ifndef STATELAB_GATE_BIN
+#error "STATELAB_GATE_BIN must point at the built statelab-gate"
+#endif
+
+namespace statelab::gates {
+namespace {
+
+using statelab::testing::Fixture;
+using statelab::testing::Quoted;
+using statelab::testing::ReadAll;
+using statelab::testing::RunCommand;
+using statelab::testing::SourcePath;
+using statelab::testing::TempDir;
+
+std::string Gate(const std::string& args) {
+  return Quoted(STATELAB_GATE_BIN) + " --rules " + Quoted(SourcePath("gates/gates.json")) + " " +
+         args;
+}
+
+TEST(GateCli, HelpAndUsageErrors) {
+  auto r = RunCommand(Quoted(STATELAB_GATE_BIN) + " --help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.output.find("usage: statelab-gate"), std::string::npos);
+  EXPECT_NE(r.output.find("Exit codes"), std::string::npos);
+
+  r = RunCommand(Gate(Quoted(Fixture("gates/empty_run.json")) + " --bogus"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("unknown flag '--bogus'"), std::string::npos) << r.output;
+
+  r = RunCommand(Quoted(STATELAB_GATE_BIN));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("expected exactly one BASELINE.json"), std::string::npos) << r.output;
+
+  r = RunCommand(Gate(Quoted(Fixture("gates/empty_run.json")) + " --previous"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("needs a value"), std::string::npos) << r.output;
+}
+
+TEST(GateCli, BadInputNamesTheFile) {
+  TempDir tmp;
+  auto r = RunCommand(Gate("/nonexistent/baseline.json --out " + Quoted(tmp.path())));
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.output.find("/nonexistent/baseline.json: cannot open"), std::string::npos)
+      << r.output;
+
+  const std::string malformed = Fixture("compare/malformed.json");
+  r = RunCommand(Gate(Quoted(malformed) + " --out " + Quoted(tmp.path())));
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.output.find(malformed + ": invalid JSON at line"), std::string::npos) << r.output;
+
+  r = RunCommand(Gate(Quoted(Fixture("gates/empty_run.json")) + " --previous " +
+                      Quoted(Fixture("compare/missing_field.json")) + " --out " +
+                      Quoted(tmp.path())));
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.output.find("missing_field.json: benchmarks[2].repetitions[0].ns_per_op"),
+            std::string::npos)
+      << r.output;
+
+  r = RunCommand(Quoted(STATELAB_GATE_BIN) + " --rules " + Quoted(malformed) + " " +
+                 Quoted(Fixture("gates/empty_run.json")) + " --out " + Quoted(tmp.path()));
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.output.find("malformed.json"), std::string::npos) << r.output;
+}
+
+TEST(GateCli, PassAndFailExitCodesAndOutputs) {
+  TempDir tmp;
+  auto r = RunCommand(
+      Gate(Quoted(Fixture("gates/snapshot.acquire.pass.json")) + " --out " + Quoted(tmp.path())));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(tmp / "gates.json"));
+  EXPECT_TRUE(std::filesystem::exists(tmp / "gates.md"));
+  EXPECT_NE(ReadAll(tmp / "gates.md").find("**Result: no failures**"), std::string::npos);
+
+  r = RunCommand(
+      Gate(Quoted(Fixture("gates/snapshot.acquire.fail.json")) + " --out " + Quoted(tmp.path())));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("FAIL snapshot.acquire"), std::string::npos) << r.output;
+  const std::string md = ReadAll(tmp / "gates.md");
+  EXPECT_NE(md.find("**Result: FAILED**"), std::string::npos);
+  EXPECT_NE(md.find("## Failures"), std::string::npos);
+  EXPECT_NE(ReadAll(tmp / "gates.json").find("\"status\": \"fail\""), std::string::npos);
+}
+
+TEST(GateCli, PreviousBaselineEnablesRegressionRules) {
+  TempDir tmp;
+  const auto r =
+      RunCommand(Gate(Quoted(Fixture("gates/regression.latency_2x.fail.json")) + " --previous " +
+                      Quoted(Fixture("gates/regression.latency_2x.previous.json")) + " --out " +
+                      Quoted(tmp.path())));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("FAIL regression.latency_2x"), std::string::npos) << r.output;
+}
+
+TEST(CiGateScript, PassesTheGateExitCodeThrough) {
+  TempDir tmp;
+  const std::string script = Quoted(SourcePath("scripts/ci_gate.sh"));
+  const std::string env = "STATELAB_GATE_BIN=" + Quoted(STATELAB_GATE_BIN) + " ";
+  auto r = RunCommand(env + script + " " + Quoted(Fixture("gates/snapshot.acquire.pass.json")) +
+                      " --out " + Quoted(tmp.path()));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  r = RunCommand(env + script + " " + Quoted(Fixture("gates/regression.latency_2x.fail.json")) +
+                 " " + Quoted(Fixture("gates/regression.latency_2x.previous.json")) + " --out " +
+                 Quoted(tmp.path()));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  r = RunCommand(env + script + " " + Quoted(Fixture("compare/malformed.json")) + " --out " +
+                 Quoted(tmp.path()));
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  r = RunCommand(env + script);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+}
+
+}  // namespace
+}  // namespace statelab::gates

@@ -1,0 +1,264 @@
+// Report writers and INDEX.md regenerated from the fixture runs: cells must equal the numbers in
+// the fixture baseline.json; missing inputs are reported as skipped, never invented.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "gates/baseline.h"
+#include "gates/format.h"
+#include "gates/gate_eval.h"
+#include "gates/json_util.h"
+#include "reports/index.h"
+#include "reports/run_report.h"
+#include "tests/gates/test_util.h"
+
+#ifndef STATELAB_REPORT_BIN
+#error "STATELAB_REPORT_BIN must point at the built statelab-report"
+#endif
+
+namespace statelab::reports {
+namespace {
+
+namespace fs = std::filesystem;
+using gates::FormatNumber;
+using statelab::testing::Fixture;
+using statelab::testing::Quoted;
+using statelab::testing::ReadAll;
+using statelab::testing::RunCommand;
+using statelab::testing::SourcePath;
+using statelab::testing::TempDir;
+
+constexpr char kSample[] = "run_2024-05-01_12-00-00_abc1234_sample";
+constexpr char kOlder[] = "run_2024-04-01_09-30-00_0ff1ce5";
+
+// Copies the fixture runs into a fresh results folder.
+void CopyRuns(const TempDir& results) {
+  for (const char* run : {kSample, kOlder}) {
+    fs::copy(Fixture(std::string("runs/") + run), results / run, fs::copy_options::recursive);
+  }
+}
+
+// Median ns of a benchmark as written in the fixture file itself.
+double FixtureMedian(const std::string& run, const std::string& name) {
+  boost::json::value v;
+  std::string error;
+  EXPECT_TRUE(gates::LoadJsonFile(Fixture("runs/" + run + "/baseline.json"), &v, &error)) << error;
+  for (const auto& b : v.at("benchmarks").as_array()) {
+    if (b.at("name").as_string() == name) {
+      return gates::AsNumber(&b.at("stats").at("median_ns")).value();
+    }
+  }
+  ADD_FAILURE() << "no benchmark " << name;
+  return -1;
+}
+
+void EvaluateGatesInto(const std::string& run_dir) {
+  gates::RuleSet rules;
+  gates::Baseline run;
+  std::string error;
+  ASSERT_TRUE(gates::LoadRules(SourcePath("gates/gates.json"), &rules, &error)) << error;
+  ASSERT_TRUE(gates::LoadBaseline(run_dir + "/baseline.json", &run, &error)) << error;
+  const gates::GateReport report = gates::EvaluateGates(rules, run, nullptr, {});
+  ASSERT_TRUE(gates::WriteFile(run_dir + "/gates.json",
+                               gates::PrettyJson(gates::GateReportToJson(report)), &error));
+}
+
+class RunReportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    CopyRuns(results_);
+    run_dir_ = results_ / kSample;
+    EvaluateGatesInto(run_dir_);
+    ReportOptions opt;
+    opt.gnuplot = "/nonexistent/gnuplot";  // plots are tested separately
+    std::string error;
+    ASSERT_TRUE(WriteRunReport(run_dir_, opt, &outcome_, &error)) << error;
+  }
+  std::string Read(const std::string& name) { return ReadAll(run_dir_ + "/" + name); }
+
+  TempDir results_;
+  std::string run_dir_;
+  ReportOutcome outcome_;
+};
+
+TEST_F(RunReportTest, WritesEveryReport) {
+  for (const char* f : {"SUMMARY.md", "environment.md", "facade_tax.md", "ab_engines.md",
+                        "redis_comparison.md", "plots/scaling.gp", "plots/scaling.dat",
+                        "plots/latency_percentiles.gp", "plots/engines_ab.gp"}) {
+    EXPECT_TRUE(fs::exists(run_dir_ + "/" + f)) << f;
+  }
+}
+
+TEST_F(RunReportTest, SummaryKeyLatencyCellsEqualTheFixture) {
+  const std::string md = Read("SUMMARY.md");
+  const std::string engine = "sharded", mode = "inmemory";
+  auto m = [&](const std::string& prefix) {
+    return FormatNumber(FixtureMedian(kSample, prefix + "/" + engine + "/" + mode));
+  };
+  const std::string row = "| " + engine + " | " + mode + " | " + m("A1/engine/get_direct") + " | " +
+                          m("A1/engine/put_direct") + " | " + m("A1/engine/snapshot_acquire") +
+                          " | " + m("B/kv/get") + " | " + m("B/kv/put") + " | " +
+                          m("B/event/append") + " |";
+  EXPECT_NE(md.find(row), std::string::npos) << "expected row " << row << "\n" << md;
+  EXPECT_NE(row.find("| 240 |"), std::string::npos) << "fixture: sharded get_direct = 0.8 x 300";
+  // Gate verdict counts come from gates.json.
+  gates::VerdictFileSummary gv;
+  std::string error;
+  ASSERT_TRUE(gates::LoadVerdictFile(run_dir_ + "/gates.json", &gv, &error)) << error;
+  EXPECT_NE(
+      md.find("Rules: " + std::to_string(gv.rules_pass) + " pass, " +
+              std::to_string(gv.rules_warn) + " warn, " + std::to_string(gv.rules_fail) + " fail"),
+      std::string::npos)
+      << md;
+  EXPECT_NE(md.find("Not reference hardware"), std::string::npos);
+  // Environment summary and warnings.
+  EXPECT_NE(md.find("Intel(R) Xeon(R) CPU @ 2.20GHz"), std::string::npos);
+  EXPECT_NE(md.find("- governor is not performance"), std::string::npos);
+  EXPECT_NE(md.find("- running in a VM"), std::string::npos);
+  EXPECT_NE(md.find("SVG plots skipped: gnuplot not found"), std::string::npos) << md;
+}
+
+TEST_F(RunReportTest, FacadeTaxCellsEqualTheFixture) {
+  const std::string md = Read("facade_tax.md");
+  const double a0 = FixtureMedian(kSample, "A0/raw/get_uniform/btree/n/a");
+  const double a1 = FixtureMedian(kSample, "A1/engine/get_direct/btree/inmemory");
+  const double b = FixtureMedian(kSample, "B/kv/get/btree/inmemory");
+  const std::string row = "| get (A0 get_uniform) | btree | inmemory | " + FormatNumber(a0) +
+                          " | " + FormatNumber(a1) + " | " + FormatNumber(b) + " | " +
+                          FormatNumber(a1 / a0) + "x | " + FormatNumber(b / a1) + "x | " +
+                          FormatNumber(b / a0) + "x |";
+  EXPECT_NE(md.find(row), std::string::npos) << "expected row " << row << "\n" << md;
+  EXPECT_NE(row.find("| 3.33x |"), std::string::npos);
+  // The harness's derived.facade_tax entry is cross-checked against the medians.
+  EXPECT_NE(md.find("| agrees |"), std::string::npos) << md;
+}
+
+TEST_F(RunReportTest, AbEnginesCellsEqualTheFixture) {
+  const std::string md = Read("ab_engines.md");
+  const double bt = FixtureMedian(kSample, "B/kv/get/btree/inmemory");
+  const double sh = FixtureMedian(kSample, "B/kv/get/sharded/inmemory");
+  const std::string cells = "| kv/get | inmemory | 1 | — | " + FormatNumber(bt) + " | " +
+                            FormatNumber(sh) + " | " + FormatNumber(sh / bt) + "x | 0.0079 * |";
+  EXPECT_NE(md.find(cells), std::string::npos) << "expected " << cells << "\n" << md;
+  // Scaling table: 4 threads at 3.4x the 1-thread throughput.
+  EXPECT_NE(md.find("| btree | inmemory | disjoint/put | — | 4 | 680000 | 3.40x | 0.85 |"),
+            std::string::npos)
+      << md;
+}
+
+TEST_F(RunReportTest, RedisAndEnvironment) {
+  const std::string redis = Read("redis_comparison.md");
+  EXPECT_NE(redis.find("Source: redis.json"), std::string::npos) << redis;
+  EXPECT_NE(redis.find("| get | inmemory | appendonly no | 95000 | 9000 | 20000 | " +
+                       FormatNumber(FixtureMedian(kSample, "B/kv/get/btree/inmemory"))),
+            std::string::npos)
+      << redis;
+  const std::string env = Read("environment.md");
+  EXPECT_NE(env.find("| `cpu.model` | Intel(R) Xeon(R) CPU @ 2.20GHz |"), std::string::npos);
+  EXPECT_NE(env.find("| `turbo.intel_no_turbo` | unknown (null) |"), std::string::npos) << env;
+  EXPECT_NE(env.find("| `config.cores` | 2 |"), std::string::npos) << env;
+}
+
+TEST(RunReport, WithoutGatesOrRedisSaysSo) {
+  TempDir results;
+  CopyRuns(results);
+  ReportOutcome outcome;
+  std::string error;
+  ReportOptions opt;
+  opt.plots = false;
+  ASSERT_TRUE(WriteRunReport(results / kOlder, opt, &outcome, &error)) << error;
+  const std::string summary = ReadAll(results / (std::string(kOlder) + "/SUMMARY.md"));
+  EXPECT_NE(summary.find("Gates not evaluated: no gates.json"), std::string::npos) << summary;
+  const std::string redis = ReadAll(results / (std::string(kOlder) + "/redis_comparison.md"));
+  EXPECT_NE(redis.find("**Skipped.**"), std::string::npos) << redis;
+  EXPECT_NE(redis.find("no `redis` section in baseline.json and no redis.json"), std::string::npos);
+  // Facade tax without A0/A1 benchmarks shows dashes, not numbers.
+  const std::string tax = ReadAll(results / (std::string(kOlder) + "/facade_tax.md"));
+  EXPECT_NE(tax.find("| get (A0 get_hot) | btree | inmemory | — | — | 1100 | — | — | — |"),
+            std::string::npos)
+      << tax;
+}
+
+TEST(RunReport, PlotsWithGnuplotWhenAvailable) {
+  const std::string gnuplot = FindOnPath("gnuplot");
+  if (gnuplot.empty()) GTEST_SKIP() << "gnuplot not installed";
+  TempDir results;
+  CopyRuns(results);
+  ReportOutcome outcome;
+  std::string error;
+  ASSERT_TRUE(WriteRunReport(results / kSample, ReportOptions{}, &outcome, &error)) << error;
+  for (const char* svg : {"scaling.svg", "latency_percentiles.svg", "engines_ab.svg"}) {
+    const std::string path = results / (std::string(kSample) + "/plots/" + svg);
+    ASSERT_TRUE(fs::exists(path)) << svg;
+    EXPECT_NE(ReadAll(path).find("<svg"), std::string::npos) << svg;
+  }
+}
+
+TEST(Index, NewestFirstWithGatesAndReference) {
+  TempDir results;
+  CopyRuns(results);
+  EvaluateGatesInto(results / kSample);
+  fs::create_directories(results / "run_2024-06-01_00-00-00_badbad0");
+  fs::copy(Fixture("compare/malformed.json"),
+           results / "run_2024-06-01_00-00-00_badbad0/baseline.json");
+  fs::create_directories(results / "not_a_run");
+  int runs = 0;
+  std::string error;
+  ASSERT_TRUE(WriteIndex(results.path(), &runs, &error)) << error;
+  EXPECT_EQ(runs, 3);
+  const std::string md = ReadAll(results / "INDEX.md");
+  const auto bad = md.find("run_2024-06-01_00-00-00_badbad0");
+  const auto sample = md.find(kSample);
+  const auto older = md.find(kOlder);
+  ASSERT_NE(bad, std::string::npos);
+  ASSERT_NE(sample, std::string::npos);
+  ASSERT_NE(older, std::string::npos);
+  EXPECT_LT(bad, sample);
+  EXPECT_LT(sample, older) << "newest first";
+  EXPECT_EQ(md.find("not_a_run"), std::string::npos);
+  EXPECT_NE(md.find("unreadable baseline.json"), std::string::npos) << md;
+
+  gates::VerdictFileSummary gv;
+  ASSERT_TRUE(
+      gates::LoadVerdictFile(results / (std::string(kSample) + "/gates.json"), &gv, &error));
+  const std::string sample_row =
+      "| 2024-05-01T12:00:00Z | [" + std::string(kSample) + "](" + kSample +
+      "/SUMMARY.md) | abc1234 | sample | standard | btree, sharded, shared_nothing | " +
+      std::to_string(gv.rules_pass) + " passed / " + std::to_string(gv.rules_fail) + " failed";
+  EXPECT_NE(md.find(sample_row), std::string::npos) << "expected " << sample_row << "\n" << md;
+  EXPECT_NE(md.find("| 2024-04-01T09:30:00Z | [" + std::string(kOlder) + "](" + kOlder +
+                    "/SUMMARY.md) | 0ff1ce5 | — | quick | btree | not evaluated | yes |"),
+            std::string::npos)
+      << md;
+}
+
+TEST(ReportCli, RunDirIndexAndErrors) {
+  TempDir results;
+  CopyRuns(results);
+  const std::string bin = Quoted(STATELAB_REPORT_BIN);
+  auto r = RunCommand(bin + " " + Quoted(results / kSample) + " --no-plots --index " +
+                      Quoted(results.path()));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(fs::exists(results / (std::string(kSample) + "/SUMMARY.md")));
+  EXPECT_TRUE(fs::exists(results / "INDEX.md"));
+  EXPECT_NE(r.output.find("INDEX.md lists 2 runs"), std::string::npos) << r.output;
+
+  r = RunCommand(bin + " " + Quoted(results / "run_missing"));
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.output.find("run_missing/baseline.json: cannot open"), std::string::npos) << r.output;
+  r = RunCommand(bin + " --bogus");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("unknown flag '--bogus'"), std::string::npos);
+  r = RunCommand(bin);
+  EXPECT_EQ(r.exit_code, 2);
+  r = RunCommand(bin + " --index /nonexistent/results");
+  EXPECT_EQ(r.exit_code, 3);
+  r = RunCommand(bin + " --help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.output.find("usage: statelab-report"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace statelab::reports
