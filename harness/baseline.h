@@ -1,0 +1,224 @@
+#pragma once
+
+#include <boost/json.hpp>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace statelab::harness {
+
+class Histogram;
+
+// The baseline.json model, field for field as documented in docs/baseline_schema.md. Optional
+// numbers are std::optional and are written as JSON null: absent never reads as 0.
+// Plain value types; not synchronized (build one per run on one thread).
+
+inline constexpr std::string_view kSchemaVersion = "1";
+
+struct GitInfo {
+  std::string commit = "unknown";
+  std::string branch = "unknown";
+  std::optional<bool> dirty;  // std::nullopt when git could not tell.
+  bool operator==(const GitInfo&) const = default;
+};
+
+struct RunConfig {
+  std::string suite;
+  std::vector<std::string> engines;
+  std::vector<std::string> modes;
+  int64_t repetitions = 0;
+  uint64_t seed = 0;
+  int64_t cores = 0;
+  bool operator==(const RunConfig&) const = default;
+};
+
+struct Repetition {
+  double ns_per_op = 0;    // elapsed_ns * threads / total ops.
+  double ops_per_sec = 0;  // total ops of all threads / elapsed s.
+  int64_t iterations = 0;  // total ops of all threads.
+  bool operator==(const Repetition&) const = default;
+};
+
+struct Stats {
+  double mean_ns = 0;
+  double median_ns = 0;
+  std::optional<double> stddev_ns;  // Sample stddev; absent with one repetition.
+  std::optional<double> cv;         // stddev / mean; absent with one repetition or mean 0.
+  double min_ns = 0;
+  double max_ns = 0;
+  bool operator==(const Stats&) const = default;
+};
+
+struct Latency {
+  double p50_ns = 0;
+  double p90_ns = 0;
+  double p95_ns = 0;
+  double p99_ns = 0;
+  double p999_ns = 0;
+  double max_ns = 0;
+  int64_t samples = 0;
+  double timer_overhead_ns = 0;
+  bool operator==(const Latency&) const = default;
+};
+
+struct Counters {
+  bool available = false;
+  std::string reason;
+  std::optional<double> instructions_per_op;
+  std::optional<double> cycles_per_op;
+  std::optional<double> ipc;
+  std::optional<double> branch_misses_per_op;
+  std::optional<double> l1d_misses_per_op;
+  std::optional<double> llc_misses_per_op;
+  std::optional<double> task_clock_ns_per_op;
+  std::optional<double> context_switches;
+  std::optional<double> page_faults;
+  std::optional<double> hw_running_fraction;
+  bool operator==(const Counters&) const = default;
+};
+
+struct PinnedThread {
+  int64_t thread = 0;
+  int64_t pu_os_index = 0;
+  int64_t core_index = 0;
+  bool smt_sibling = false;
+  bool operator==(const PinnedThread&) const = default;
+};
+
+struct Pinning {
+  bool pinned = false;
+  std::string reason;
+  std::vector<PinnedThread> threads;
+  bool operator==(const Pinning&) const = default;
+};
+
+// A params value is a number or a string ("n": 10000, "dist": "zipfian").
+using ParamValue = std::variant<double, std::string>;
+using Params = std::map<std::string, ParamValue>;
+
+struct BenchmarkResult {
+  std::string name;
+  std::string tier;
+  std::string group;
+  std::string op;
+  std::string engine;
+  std::string mode;
+  int64_t threads = 1;
+  Params params;
+  std::vector<Repetition> repetitions;
+  Stats stats;
+  std::optional<Latency> latency;
+  std::optional<double> allocs_per_op;
+  std::optional<double> bytes_allocated_per_op;
+  Counters counters;
+  std::map<std::string, double> extra;
+  Pinning pinning;
+  bool operator==(const BenchmarkResult&) const = default;
+};
+
+struct FacadeTax {
+  std::string kind;  // "A1/A0", "B/A1" or "B/A0".
+  std::string op;    // The mapping's label.
+  std::string engine;
+  std::string mode;
+  std::string numerator;    // Benchmark name.
+  std::string denominator;  // Benchmark name.
+  double numerator_median_ns = 0;
+  double denominator_median_ns = 0;
+  double ratio = 0;
+  bool operator==(const FacadeTax&) const = default;
+};
+
+struct Scaling {
+  std::string tier;
+  std::string group;
+  std::string op;
+  std::string engine;
+  std::string mode;
+  Params params;
+  int64_t threads = 0;
+  double ops_per_sec_1 = 0;
+  double ops_per_sec_n = 0;
+  double speedup = 0;
+  double efficiency = 0;
+  bool operator==(const Scaling&) const = default;
+};
+
+struct Derived {
+  std::vector<FacadeTax> facade_tax;
+  std::vector<Scaling> scaling;
+  bool operator==(const Derived&) const = default;
+};
+
+struct Baseline {
+  std::string schema_version{kSchemaVersion};
+  std::string run_id;
+  std::string created_utc;
+  GitInfo git;
+  boost::json::object environment;  // Documented keys; see harness/environment.h.
+  RunConfig config;
+  std::vector<BenchmarkResult> benchmarks;
+  Derived derived;
+  bool operator==(const Baseline&) const = default;
+};
+
+// Thrown by the reader (and by the file writer on I/O errors). The message names the file and
+// the field path, e.g. "results/x/baseline.json: benchmarks[3].stats.median_ns: missing".
+class BaselineError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// --- Computation. ---
+
+// Stats over repetitions[].ns_per_op. Throws std::invalid_argument when `reps` is empty.
+Stats ComputeStats(std::span<const Repetition> reps);
+
+// Percentiles of a merged histogram; std::nullopt when it holds no samples.
+std::optional<Latency> LatencyFromHistogram(const Histogram& histogram, double timer_overhead_ns);
+
+// One row of the facade-tax table the caller supplies: which benchmark of each tier measures the
+// same logical operation (e.g. op "kv_get": A0 raw/get_uniform, A1 engine/get_direct, B kv/get).
+struct TierOp {
+  std::string group;
+  std::string op;
+};
+struct FacadeMapping {
+  std::string op;  // Label written to derived.facade_tax[].op.
+  std::optional<TierOp> a0;
+  std::optional<TierOp> a1;
+  std::optional<TierOp> b;
+};
+
+// facade_tax and scaling from the benchmarks present only; an entry whose inputs are missing is
+// left out. See docs/baseline_schema.md for the matching rules.
+Derived ComputeDerived(std::span<const BenchmarkResult> benchmarks,
+                       std::span<const FacadeMapping> facade_table);
+
+// --- JSON. ---
+
+boost::json::value ToJson(const Baseline& baseline);
+// Strict: throws BaselineError naming `source` and the field.
+Baseline FromJson(const boost::json::value& json, std::string_view source);
+
+// Two-space indented JSON with one key per line; doubles in shortest round-trip form; non-finite
+// doubles become null.
+std::string PrettyJson(const boost::json::value& json);
+
+// Parses any JSON text with doubles converted exactly (boost::json 1.81's own parse can be 1 ulp
+// off). Throws BaselineError "<source>: malformed JSON: ..." on syntax errors.
+boost::json::value ParseJsonExact(std::string_view text, std::string_view source);
+
+// Writes PrettyJson(ToJson(baseline)) plus a newline; throws BaselineError on I/O failure.
+void WriteBaselineFile(const Baseline& baseline, const std::string& path);
+// Parses `text` (from `source`, used in messages); throws BaselineError.
+Baseline ParseBaseline(std::string_view text, std::string_view source);
+Baseline ReadBaselineFile(const std::string& path);
+
+}  // namespace statelab::harness
