@@ -1,6 +1,18 @@
 #include "gates/cli_args.h"
 
+#include <cstdio>
+#include <exception>
+
 namespace statelab::gates {
+
+int RunTool(const char* tool, int (*run)(int, char**), int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: error: %s\n", tool, e.what());
+    return kExitBadInput;
+  }
+}
 
 bool CliArgs::Parse(int argc, char** argv, const std::vector<FlagSpec>& specs, std::string* error) {
   bool only_positionals = false;

@@ -6,11 +6,14 @@
 
 #include "gates/format.h"
 #include "gates/json_util.h"
+#include "gates/markdown.h"
+#include "gates/metrics.h"
 #include "gates/stats.h"
 
 namespace statelab::gates {
 
 namespace json = boost::json;
+using harness::BenchmarkResult;
 
 std::string_view StatusName(Status s) {
   switch (s) {
@@ -38,29 +41,8 @@ int GateReport::RuleCount(Status s) const {
 
 namespace {
 
-std::string JoinList(const std::vector<std::string>& xs, std::string_view sep = ", ") {
-  std::string out;
-  for (const auto& x : xs) {
-    if (!out.empty()) out += sep;
-    out += x;
-  }
-  return out;
-}
-
 bool Has(const std::vector<std::string>& xs, const std::string& x) {
   return std::find(xs.begin(), xs.end(), x) != xs.end();
-}
-
-bool SameParams(const json::object& a, const json::object& b) {
-  if (a.size() != b.size()) return false;
-  for (const auto& kv : a) {
-    auto it = b.find(kv.key());
-    if (it == b.end()) return false;
-    const auto na = AsNumber(&kv.value());
-    const auto nb = AsNumber(&it->value());
-    if (na && nb ? *na != *nb : kv.value() != it->value()) return false;
-  }
-  return true;
 }
 
 // Sets status, threshold, margin and the reason for one value.
@@ -103,9 +85,14 @@ void Classify(double v, const Rule& rule, Verdict* out) {
 
 class Evaluator {
  public:
-  Evaluator(const RuleSet& rs, const Baseline& run, const Baseline* prev, const GateOptions& opt,
+  Evaluator(const RuleSet& rs, const RunFile& run, const RunFile* prev, const GateOptions& opt,
             GateReport* report)
-      : rs_(rs), run_(run), prev_(prev), opt_(opt), report_(report) {}
+      : rs_(rs),
+        run_(run.baseline),
+        facts_(ReadEnvironmentFacts(run_.environment)),
+        prev_(prev),
+        opt_(opt),
+        report_(report) {}
 
   void Run(const Rule& rule) {
     const std::size_t first = report_->verdicts.size();
@@ -164,13 +151,13 @@ class Evaluator {
   }
 
   void EvaluateRule(const Rule& rule) {
-    const int cores = run_.UsableCores();
+    const int64_t cores = UsableCores(run_);
     if (cores < rule.min_cores) {
       Skip(rule, "(all)", "", "",
            "too few cores: this run had " + std::to_string(cores) +
-               " usable cores (config.cores=" + std::to_string(run_.config_cores) +
-               (run_.physical_cores ? ", physical cores=" + std::to_string(*run_.physical_cores)
-                                    : std::string()) +
+               " usable cores (config.cores=" + std::to_string(run_.config.cores) +
+               (facts_.physical_cores ? ", physical cores=" + std::to_string(*facts_.physical_cores)
+                                      : std::string()) +
                "); the rule needs " + std::to_string(rule.min_cores));
       return;
     }
@@ -180,12 +167,12 @@ class Evaluator {
     }
     std::vector<std::string> engines;
     for (const auto& e : rule.all_engines ? rs_.engines_under_test : rule.engines) {
-      if (run_.engines.empty() || Has(run_.engines, e)) engines.push_back(e);
+      if (run_.config.engines.empty() || Has(run_.config.engines, e)) engines.push_back(e);
     }
     if (engines.empty()) {
-      Skip(
-          rule, "(all)", "", "",
-          "no engine in the rule's scope was run (config.engines: " + JoinList(run_.engines) + ")");
+      Skip(rule, "(all)", "", "",
+           "no engine in the rule's scope was run (config.engines: " +
+               Join(run_.config.engines, ", ") + ")");
       return;
     }
     std::vector<std::string> modes;  // "" = any mode
@@ -193,12 +180,14 @@ class Evaluator {
       modes.push_back("");
     } else {
       for (const auto& m : rule.modes) {
-        if (m == "n/a" || run_.modes.empty() || Has(run_.modes, m)) modes.push_back(m);
+        if (m == "n/a" || run_.config.modes.empty() || Has(run_.config.modes, m)) {
+          modes.push_back(m);
+        }
       }
       if (modes.empty()) {
         Skip(rule, "(all)", "", "",
-             "mode(s) " + JoinList(rule.modes) + " not run (config.modes: " + JoinList(run_.modes) +
-                 ")");
+             "mode(s) " + Join(rule.modes, ", ") +
+                 " not run (config.modes: " + Join(run_.config.modes, ", ") + ")");
         return;
       }
     }
@@ -222,7 +211,7 @@ class Evaluator {
     }
   }
 
-  void EvaluateOne(const Rule& rule, const Benchmark& b) {
+  void EvaluateOne(const Rule& rule, const BenchmarkResult& b) {
     Verdict v = Base(rule, b.name, b.engine, b.mode);
     v.inputs.push_back(b.name);
     switch (rule.kind) {
@@ -263,8 +252,8 @@ class Evaluator {
     report_->verdicts.push_back(std::move(v));
   }
 
-  void EvaluateRatio(const Rule& rule, const Benchmark& num, Verdict* v) {
-    const Benchmark* den = nullptr;
+  void EvaluateRatio(const Rule& rule, const BenchmarkResult& num, Verdict* v) {
+    const BenchmarkResult* den = nullptr;
     int candidates = 0;
     for (const auto& d : run_.benchmarks) {
       if (&d == &num || !rule.denominator.select.Matches(d)) continue;
@@ -273,7 +262,7 @@ class Evaluator {
         if (k == "engine") ok = ok && d.engine == num.engine;
         // A benchmark that ignores durability ("n/a") pairs with every mode.
         if (k == "mode") ok = ok && (d.mode == num.mode || d.mode == "n/a" || num.mode == "n/a");
-        if (k == "params") ok = ok && SameParams(d.params, num.params);
+        if (k == "params") ok = ok && d.params == num.params;
         if (k == "op") ok = ok && d.op == num.op;
         if (k == "group") ok = ok && d.group == num.group;
       }
@@ -283,7 +272,7 @@ class Evaluator {
     }
     if (den == nullptr) {
       v->reason = "denominator absent: no benchmark matching " +
-                  rule.denominator.select.Describe() + " joined on " + JoinList(rule.join_on) +
+                  rule.denominator.select.Describe() + " joined on " + Join(rule.join_on, ", ") +
                   " with " + num.name;
       return;
     }
@@ -310,10 +299,10 @@ class Evaluator {
     }
   }
 
-  void EvaluateRegression(const Rule& rule, const Benchmark& now, Verdict* v) {
-    const Benchmark* old = prev_->Find(now.name);
+  void EvaluateRegression(const Rule& rule, const BenchmarkResult& now, Verdict* v) {
+    const BenchmarkResult* old = FindBenchmark(prev_->baseline, now.name);
     if (old == nullptr) {
-      v->reason = "new benchmark: not in the previous baseline " + prev_->run_id;
+      v->reason = "new benchmark: not in the previous baseline " + prev_->baseline.run_id;
       return;
     }
     v->inputs.push_back(prev_->path + ":" + old->name);
@@ -327,8 +316,8 @@ class Evaluator {
     Classify(ratio, rule, v);
     // Significance over the repetitions of the same quantity the rule reads.
     const bool throughput = rule.metric == "ops_per_sec";
-    const auto xs = throughput ? old->OpsPerSec() : old->NsPerOp();
-    const auto ys = throughput ? now.OpsPerSec() : now.NsPerOp();
+    const auto xs = throughput ? OpsPerSec(*old) : NsPerOp(*old);
+    const auto ys = throughput ? OpsPerSec(now) : NsPerOp(now);
     const MannWhitneyResult mw = MannWhitneyU(xs, ys);
     v->p_value = mw.p_value;
     v->reason = rule.metric + " " + FormatNumber(*a) + " now vs " + FormatNumber(*b) +
@@ -360,12 +349,11 @@ class Evaluator {
 
   // Reference-only rules are advisory on other hardware: they warn instead of failing and say so.
   void Soften(const Rule& rule, Verdict* v) const {
-    if (!rule.reference_only || run_.reference_match || v->status == Status::kSkip) return;
+    if (!rule.reference_only || facts_.reference_match || v->status == Status::kSkip) return;
     v->advisory = true;
-    const std::string why =
-        run_.reference_reasons.empty()
-            ? std::string("not reference hardware")
-            : "not reference hardware: " + JoinList(run_.reference_reasons, "; ");
+    const std::string why = facts_.reference_reasons.empty()
+                                ? std::string("not reference hardware")
+                                : "not reference hardware: " + Join(facts_.reference_reasons, "; ");
     if (v->status == Status::kFail) {
       v->status = Status::kWarn;
       v->reason = "advisory (" + why + "): would fail: " + v->reason;
@@ -375,30 +363,34 @@ class Evaluator {
   }
 
   const RuleSet& rs_;
-  const Baseline& run_;
-  const Baseline* prev_;
+  const harness::Baseline& run_;
+  const EnvironmentFacts facts_;
+  const RunFile* prev_;
   GateOptions opt_;
   GateReport* report_;
 };
 
 }  // namespace
 
-GateReport EvaluateGates(const RuleSet& rules, const Baseline& run, const Baseline* previous,
+GateReport EvaluateGates(const RuleSet& rules, const RunFile& run, const RunFile* previous,
                          const GateOptions& options) {
+  const EnvironmentFacts facts = ReadEnvironmentFacts(run.baseline.environment);
   GateReport report;
   report.baseline_path = run.path;
   report.rules_path = rules.path;
-  report.run_id = run.run_id;
-  report.reference_match = run.reference_match;
-  report.reference_reasons = run.reference_reasons;
-  report.valid_as_baseline = run.valid_as_baseline;
-  report.validity_reasons = run.validity_reasons;
-  report.usable_cores = run.UsableCores();
+  report.run_id = run.baseline.run_id;
+  report.reference_match = facts.reference_match;
+  report.reference_reasons = facts.reference_reasons;
+  report.valid_as_baseline = facts.valid_as_baseline;
+  report.validity_reasons = facts.validity_reasons;
+  report.usable_cores = UsableCores(run.baseline);
   if (previous != nullptr) {
     report.previous_path = previous->path;
-    report.previous_run_id = previous->run_id;
-    report.previous_valid_as_baseline = previous->valid_as_baseline;
-    report.cross_machine = DifferentMachines(*previous, run, &report.cross_machine_reason);
+    report.previous_run_id = previous->baseline.run_id;
+    report.previous_valid_as_baseline =
+        ReadEnvironmentFacts(previous->baseline.environment).valid_as_baseline;
+    report.cross_machine =
+        DifferentMachines(previous->baseline, run.baseline, &report.cross_machine_reason);
   }
   Evaluator ev(rules, run, previous, options, &report);
   for (const auto& r : rules.rules) ev.Run(r);
@@ -472,21 +464,6 @@ json::value GateReportToJson(const GateReport& r) {
 
 namespace {
 
-std::string Cell(std::string s) {
-  // Keep markdown tables intact.
-  std::string out;
-  for (char c : s) {
-    if (c == '|') {
-      out += "\\|";
-    } else if (c == '\n') {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 std::string Opt(const std::optional<double>& v, const std::string& unit) {
   return v ? FormatValue(*v, unit) : "n/a";
 }
@@ -499,22 +476,19 @@ std::string MarginText(const Verdict& v) {
 }
 
 void VerdictTable(const GateReport& r, Status s, bool with_values, std::string* md) {
-  if (with_values) {
-    *md += "| rule | subject | actual | threshold | margin | reason |\n|---|---|---|---|---|---|\n";
-  } else {
-    *md += "| rule | subject | reason |\n|---|---|---|\n";
-  }
+  Table t(with_values ? std::vector<std::string>{"rule", "subject", "actual", "threshold", "margin",
+                                                 "reason"}
+                      : std::vector<std::string>{"rule", "subject", "reason"});
   for (const auto& v : r.verdicts) {
     if (v.status != s) continue;
     if (with_values) {
-      *md += "| " + Cell(v.id) + " | " + Cell(v.subject) + " | " + Opt(v.actual, v.unit) + " | " +
-             v.threshold_name + " " + Opt(v.threshold, v.unit) + " | " + MarginText(v) + " | " +
-             Cell(v.reason) + " |\n";
+      t.Add({v.id, v.subject, Opt(v.actual, v.unit),
+             v.threshold_name + " " + Opt(v.threshold, v.unit), MarginText(v), v.reason});
     } else {
-      *md += "| " + Cell(v.id) + " | " + Cell(v.subject) + " | " + Cell(v.reason) + " |\n";
+      t.Add({v.id, v.subject, v.reason});
     }
   }
-  *md += "\n";
+  *md += t.Render() + "\n";
 }
 
 }  // namespace
@@ -535,14 +509,13 @@ std::string GateReportToMarkdown(const GateReport& r) {
   md += "- Rules: `" + r.rules_path + "` (" + std::to_string(r.rules.size()) + " rules)\n";
   md += "- Reference hardware: " +
         (r.reference_match ? std::string("yes")
-                           : "no (" + JoinList(r.reference_reasons, "; ") +
+                           : "no (" + Join(r.reference_reasons, "; ") +
                                  "); reference-only rules are advisory: they warn instead of "
                                  "failing") +
         "\n";
   md += "- Usable cores: " + std::to_string(r.usable_cores) + "\n";
   md += "- Valid as a baseline: " +
-        (r.valid_as_baseline ? std::string("yes")
-                             : "no (" + JoinList(r.validity_reasons, "; ") + ")") +
+        (r.valid_as_baseline ? std::string("yes") : "no (" + Join(r.validity_reasons, "; ") + ")") +
         "\n";
   if (r.cross_machine) {
     md += "- **Previous baseline is from a different machine** (" + r.cross_machine_reason +
@@ -557,16 +530,13 @@ std::string GateReportToMarkdown(const GateReport& r) {
         std::to_string(r.RuleCount(Status::kFail)) + " | " +
         std::to_string(r.RuleCount(Status::kSkip)) + " |\n\n";
 
-  md +=
-      "## Rules\n\n| rule | family | status | pass | warn | fail | skip | reference-only |\n"
-      "|---|---|---|---|---|---|---|---|\n";
+  Table rules({"rule", "family", "status", "pass", "warn", "fail", "skip", "reference-only"});
   for (const auto& ro : r.rules) {
-    md += "| " + Cell(ro.id) + " | " + ro.family + " | " + std::string(StatusName(ro.status)) +
-          " | " + std::to_string(ro.pass) + " | " + std::to_string(ro.warn) + " | " +
-          std::to_string(ro.fail) + " | " + std::to_string(ro.skip) + " | " +
-          (ro.reference_only ? "yes" : "no") + " |\n";
+    rules.Add({ro.id, ro.family, std::string(StatusName(ro.status)), std::to_string(ro.pass),
+               std::to_string(ro.warn), std::to_string(ro.fail), std::to_string(ro.skip),
+               ro.reference_only ? "yes" : "no"});
   }
-  md += "\n";
+  md += "## Rules\n\n" + rules.Render() + "\n";
   if (fails > 0) {
     md += "## Failures\n\n";
     VerdictTable(r, Status::kFail, true, &md);

@@ -5,24 +5,20 @@
 // rules are advisory on non-reference hardware: a would-be failure becomes a warning that says so.
 
 #include <boost/json.hpp>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "gates/baseline.h"
+#include "gates/cli_args.h"
 #include "gates/rules.h"
+#include "gates/run_facts.h"
 
 namespace statelab::gates {
 
 enum class Status { kPass, kWarn, kFail, kSkip };
 std::string_view StatusName(Status s);
-
-// Exit codes of the gate command (and the meaning ci_gate.sh passes on).
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailed = 1;
-inline constexpr int kExitUsage = 2;
-inline constexpr int kExitBadInput = 3;
 
 struct Verdict {
   std::string id;       // the rule id
@@ -70,7 +66,7 @@ struct GateReport {
   bool valid_as_baseline = false;
   std::vector<std::string> validity_reasons;
   bool previous_valid_as_baseline = true;
-  int usable_cores = 0;
+  int64_t usable_cores = 0;
   bool cross_machine = false;
   std::string cross_machine_reason;
   std::vector<Verdict> verdicts;
@@ -81,7 +77,7 @@ struct GateReport {
   int ExitCode() const { return Count(Status::kFail) > 0 ? kExitFailed : kExitOk; }
 };
 
-GateReport EvaluateGates(const RuleSet& rules, const Baseline& run, const Baseline* previous,
+GateReport EvaluateGates(const RuleSet& rules, const RunFile& run, const RunFile* previous,
                          const GateOptions& options);
 
 // The verdict file (gates.json in a run folder) and its markdown rendering (gates.md).

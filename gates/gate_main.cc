@@ -4,15 +4,14 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <exception>
 #include <filesystem>
 #include <string>
 
-#include "gates/baseline.h"
 #include "gates/cli_args.h"
 #include "gates/gate_eval.h"
 #include "gates/json_util.h"
 #include "gates/rules.h"
+#include "gates/run_facts.h"
 
 #ifndef STATELAB_SOURCE_DIR
 #define STATELAB_SOURCE_DIR "."
@@ -78,14 +77,14 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr, "statelab-gate: bad input: %s\n", error.c_str());
     return kExitBadInput;
   }
-  Baseline run;
-  if (!LoadBaseline(baseline_path, &run, &error)) {
+  RunFile run;
+  if (!LoadRunFile(baseline_path, &run, &error)) {
     std::fprintf(stderr, "statelab-gate: bad input: %s\n", error.c_str());
     return kExitBadInput;
   }
-  Baseline previous;
+  RunFile previous;
   const bool has_previous = args.Has("previous");
-  if (has_previous && !LoadBaseline(*args.Value("previous"), &previous, &error)) {
+  if (has_previous && !LoadRunFile(*args.Value("previous"), &previous, &error)) {
     std::fprintf(stderr, "statelab-gate: bad input: %s\n", error.c_str());
     return kExitBadInput;
   }
@@ -99,7 +98,7 @@ int Run(int argc, char** argv) {
   fs::create_directories(out_dir, ec);
   const std::string json_path = (out_dir / "gates.json").string();
   const std::string md_path = (out_dir / "gates.md").string();
-  if (!WriteFile(json_path, PrettyJson(GateReportToJson(report)), &error) ||
+  if (!WriteFile(json_path, JsonFileText(GateReportToJson(report)), &error) ||
       !WriteFile(md_path, GateReportToMarkdown(report), &error)) {
     std::fprintf(stderr, "statelab-gate: cannot write output: %s\n", error.c_str());
     return kExitBadInput;
@@ -128,11 +127,4 @@ int Run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  try {
-    return Run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "statelab-gate: error: %s\n", e.what());
-    return kExitBadInput;
-  }
-}
+int main(int argc, char** argv) { return RunTool("statelab-gate", Run, argc, argv); }

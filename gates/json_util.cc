@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "harness/baseline.h"
+
 namespace statelab::gates {
 
 namespace json = boost::json;
@@ -55,31 +57,12 @@ bool WriteFile(const std::string& path, std::string_view text, std::string* erro
 
 bool ParseJson(std::string_view text, std::string_view source, json::value* out,
                std::string* error) {
-  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-    *error = std::string(source) + ": empty file (expected a JSON document)";
+  try {
+    *out = harness::ParseJsonExact(text, source);
+  } catch (const harness::BaselineError& e) {
+    *error = e.what();
     return false;
   }
-  json::stream_parser parser;
-  boost::system::error_code ec;
-  const std::size_t consumed = parser.write(text.data(), text.size(), ec);
-  if (!ec) parser.finish(ec);
-  if (ec) {
-    // Translate the byte offset of the failure into line and column for the message.
-    const std::size_t at = std::min(consumed, text.size());
-    std::size_t line = 1, col = 1;
-    for (std::size_t i = 0; i < at; ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        col = 1;
-      } else {
-        ++col;
-      }
-    }
-    *error = std::string(source) + ": invalid JSON at line " + std::to_string(line) + ", column " +
-             std::to_string(col) + ": " + ec.message();
-    return false;
-  }
-  *out = parser.release();
   return true;
 }
 
@@ -89,72 +72,7 @@ bool LoadJsonFile(const std::string& path, json::value* out, std::string* error)
   return ParseJson(text, path, out, error);
 }
 
-namespace {
-
-void Indent(std::string* os, int depth) { os->append(static_cast<std::size_t>(depth) * 2, ' '); }
-
-void Pretty(const json::value& v, int depth, std::string* os) {
-  switch (v.kind()) {
-    case json::kind::object: {
-      const auto& o = v.get_object();
-      if (o.empty()) {
-        os->append("{}");
-        return;
-      }
-      os->append("{\n");
-      bool first = true;
-      for (const auto& kv : o) {
-        if (!first) os->append(",\n");
-        first = false;
-        Indent(os, depth + 1);
-        os->append(json::serialize(json::value(kv.key())));
-        os->append(": ");
-        Pretty(kv.value(), depth + 1, os);
-      }
-      os->append("\n");
-      Indent(os, depth);
-      os->append("}");
-      return;
-    }
-    case json::kind::array: {
-      const auto& a = v.get_array();
-      if (a.empty()) {
-        os->append("[]");
-        return;
-      }
-      // Arrays of scalars stay on one line; they are short (engine lists, reasons).
-      bool scalars = true;
-      for (const auto& e : a) scalars = scalars && !e.is_object() && !e.is_array();
-      if (scalars) {
-        os->append(json::serialize(v));
-        return;
-      }
-      os->append("[\n");
-      bool first = true;
-      for (const auto& e : a) {
-        if (!first) os->append(",\n");
-        first = false;
-        Indent(os, depth + 1);
-        Pretty(e, depth + 1, os);
-      }
-      os->append("\n");
-      Indent(os, depth);
-      os->append("]");
-      return;
-    }
-    default:
-      os->append(json::serialize(v));
-  }
-}
-
-}  // namespace
-
-std::string PrettyJson(const json::value& v) {
-  std::string out;
-  Pretty(v, 0, &out);
-  out.push_back('\n');
-  return out;
-}
+std::string JsonFileText(const json::value& v) { return harness::PrettyJson(v) + "\n"; }
 
 const json::value* FindPath(const json::object& root, std::string_view dotted) {
   const json::object* obj = &root;
@@ -201,27 +119,6 @@ std::vector<std::string> AsStringList(const json::value* v) {
     if (e.is_string()) out.emplace_back(e.get_string());
   }
   return out;
-}
-
-std::string_view KindName(const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::null:
-      return "null";
-    case json::kind::bool_:
-      return "bool";
-    case json::kind::int64:
-    case json::kind::uint64:
-      return "integer";
-    case json::kind::double_:
-      return "number";
-    case json::kind::string:
-      return "string";
-    case json::kind::array:
-      return "array";
-    case json::kind::object:
-      return "object";
-  }
-  return "unknown";
 }
 
 json::value NumberOrNull(const std::optional<double>& v) {

@@ -6,6 +6,8 @@
 #include <set>
 
 #include "gates/json_util.h"
+#include "gates/markdown.h"
+#include "gates/metrics.h"
 
 namespace statelab::gates {
 
@@ -31,33 +33,16 @@ bool Contains(const std::vector<std::string>& xs, const std::string& x) {
   return xs.empty() || std::find(xs.begin(), xs.end(), x) != xs.end();
 }
 
-// JSON numbers compare by value (1 == 1.0); strings by text.
-bool SameParam(const json::value& a, const json::value& b) {
-  const auto na = AsNumber(&a);
-  const auto nb = AsNumber(&b);
-  if (na && nb) return *na == *nb;
-  return a == b;
-}
-
-std::string Join(const std::vector<std::string>& xs) {
-  std::string out;
-  for (const auto& x : xs) {
-    if (!out.empty()) out += "|";
-    out += x;
-  }
-  return out;
-}
-
 }  // namespace
 
-bool Selector::Matches(const Benchmark& b) const {
+bool Selector::Matches(const harness::BenchmarkResult& b) const {
   if (!Contains(tiers, b.tier) || !Contains(groups, b.group) || !Contains(ops, b.op)) return false;
   if (!threads.empty() && std::find(threads.begin(), threads.end(), b.threads) == threads.end()) {
     return false;
   }
-  for (const auto& kv : params) {
-    auto it = b.params.find(kv.key());
-    if (it == b.params.end() || !SameParam(it->value(), kv.value())) return false;
+  for (const auto& [key, value] : params) {
+    auto it = b.params.find(key);
+    if (it == b.params.end() || it->second != value) return false;
   }
   if (compiled && !std::regex_search(b.name, *compiled)) return false;
   for (const auto& m : has) {
@@ -73,18 +58,15 @@ std::string Selector::Describe() const {
     if (!out.empty()) out += " ";
     out += std::string(k) + "=" + v;
   };
-  add("tier", Join(tiers));
-  add("group", Join(groups));
-  add("op", Join(ops));
+  add("tier", Join(tiers, "|"));
+  add("group", Join(groups, "|"));
+  add("op", Join(ops, "|"));
   std::vector<std::string> t;
-  for (int x : threads) t.push_back(std::to_string(x));
-  add("threads", Join(t));
-  for (const auto& kv : params) {
-    add(std::string(kv.key()), kv.value().is_string() ? std::string(kv.value().get_string())
-                                                      : json::serialize(kv.value()));
-  }
+  for (int64_t x : threads) t.push_back(std::to_string(x));
+  add("threads", Join(t, "|"));
+  for (const auto& [key, value] : params) add(key, harness::ParamText(value));
   add("name~", name_regex);
-  add("has", Join(has));
+  add("has", Join(has, "|"));
   return out.empty() ? "(any benchmark)" : out;
 }
 
@@ -154,7 +136,7 @@ class RuleReader {
       auto one = [&](const json::value& e) {
         if (!e.is_int64() || e.get_int64() < 1)
           return Fail(where + ".threads", "expected int >= 1");
-        s->threads.push_back(static_cast<int>(e.get_int64()));
+        s->threads.push_back(e.get_int64());
         return true;
       };
       if (t.is_array()) {
@@ -173,7 +155,17 @@ class RuleReader {
     }
     if (auto it = o.find("params"); it != o.end()) {
       if (!it->value().is_object()) return Fail(where + ".params", "expected object");
-      s->params = it->value().get_object();
+      // Typed as in baseline.json, so 1 and 1.0 match.
+      for (const auto& kv : it->value().get_object()) {
+        const std::string key(kv.key());
+        if (kv.value().is_string()) {
+          s->params[key] = std::string(kv.value().get_string());
+        } else if (const auto n = AsNumber(&kv.value())) {
+          s->params[key] = *n;
+        } else {
+          return Fail(where + ".params." + key, "expected number or string");
+        }
+      }
     }
     if (auto it = o.find("name_regex"); it != o.end()) {
       if (!it->value().is_string()) return Fail(where + ".name_regex", "expected string");

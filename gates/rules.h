@@ -3,7 +3,7 @@
 // metric, a rule without a red flag (a gate that cannot fail) or thresholds in the wrong order is
 // an error naming the rule, so a typo cannot silently disable a gate. See docs/gates.md.
 
-#include <boost/json.hpp>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <regex>
@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "gates/baseline.h"
+#include "harness/baseline.h"
 
 namespace statelab::gates {
 
@@ -32,13 +32,13 @@ struct Selector {
   std::vector<std::string> tiers;
   std::vector<std::string> groups;
   std::vector<std::string> ops;
-  std::vector<int> threads;
-  boost::json::object params;    // each key must be present with an equal value
+  std::vector<int64_t> threads;
+  harness::Params params;        // each key must be present with an equal value
   std::string name_regex;        // std::regex_search over the benchmark name
   std::vector<std::string> has;  // metrics that must be present and non-null
   std::shared_ptr<const std::regex> compiled;
 
-  bool Matches(const Benchmark& b) const;
+  bool Matches(const harness::BenchmarkResult& b) const;
   std::string Describe() const;  // "tier=A1 op=put_direct threads=1"
 };
 

@@ -6,15 +6,6 @@
 
 namespace statelab::gates {
 
-std::optional<double> Median(std::span<const double> xs) {
-  if (xs.empty()) return std::nullopt;
-  std::vector<double> v(xs.begin(), xs.end());
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  if (n % 2 == 1) return v[n / 2];
-  return (v[n / 2 - 1] + v[n / 2]) / 2.0;
-}
-
 std::optional<double> GeometricMean(std::span<const double> xs) {
   if (xs.empty()) return std::nullopt;
   double log_sum = 0;

@@ -1,6 +1,7 @@
 #pragma once
-// Small statistics used by the gate (regression rules) and by compare: median, geometric mean and
-// the two-sided Mann-Whitney U test over repetitions. See docs/compare.md for the definitions.
+// Small statistics used by the gate (regression rules) and by compare: geometric mean and the
+// two-sided Mann-Whitney U test over repetitions (the median is harness::Median, the one
+// baseline.json's stats use). See docs/compare.md for the definitions. Pure functions; thread-safe.
 
 #include <cstdint>
 #include <optional>
@@ -9,9 +10,6 @@
 #include <vector>
 
 namespace statelab::gates {
-
-// Median (mean of the two middle values for an even count); nullopt when empty.
-std::optional<double> Median(std::span<const double> xs);
 
 // Geometric mean of positive values; nullopt when empty or any value is <= 0.
 std::optional<double> GeometricMean(std::span<const double> xs);

@@ -284,12 +284,13 @@ class ExactHandler {
   std::string number_;
 };
 
-json::value ParseExact(std::string_view text, json::error_code& ec) {
+// On failure `ec` is set and `at` is the byte offset where parsing stopped.
+json::value ParseExact(std::string_view text, json::error_code& ec, size_t& at) {
   json::basic_parser<ExactHandler> parser{json::parse_options()};
   parser.handler().st.reset();
-  const std::size_t n = parser.write_some(false, text.data(), text.size(), ec);
+  at = parser.write_some(false, text.data(), text.size(), ec);
   if (ec) return nullptr;
-  if (n < text.size()) {
+  if (at < text.size()) {
     ec = json::error::extra_data;
     return nullptr;
   }
@@ -616,16 +617,10 @@ class Reader {
 
 // ---------------------------------------------------------------- derived
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
-}
-
 double MedianOpsPerSec(const BenchmarkResult& b) {
   std::vector<double> v;
   for (const Repetition& r : b.repetitions) v.push_back(r.ops_per_sec);
-  return v.empty() ? 0.0 : Median(std::move(v));
+  return Median(v).value_or(0.0);
 }
 
 bool Is(const BenchmarkResult& b, std::string_view tier, const TierOp& t) {
@@ -658,6 +653,34 @@ const BenchmarkResult* FindDenominator(std::span<const BenchmarkResult> all,
 
 }  // namespace
 
+std::string ParamText(const ParamValue& value) {
+  if (const std::string* s = std::get_if<std::string>(&value)) return *s;
+  const double d = std::get<double>(value);
+  if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1e15) {
+    return std::to_string(static_cast<int64_t>(d));
+  }
+  char buf[64];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), d);
+  return std::string(buf, end);
+}
+
+std::string ParamsText(const Params& params) {
+  std::string out;
+  for (const auto& [key, value] : params) {
+    if (!out.empty()) out += ',';
+    out += key + "=" + ParamText(value);
+  }
+  return out;
+}
+
+std::optional<double> Median(std::span<const double> values) {
+  if (values.empty()) return std::nullopt;
+  std::vector<double> v(values.begin(), values.end());
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
 Stats ComputeStats(std::span<const Repetition> reps) {
   if (reps.empty()) throw std::invalid_argument("ComputeStats: no repetitions");
   std::vector<double> v;
@@ -670,7 +693,7 @@ Stats ComputeStats(std::span<const Repetition> reps) {
   s.mean_ns = sum / n;
   s.min_ns = *std::min_element(v.begin(), v.end());
   s.max_ns = *std::max_element(v.begin(), v.end());
-  s.median_ns = Median(v);
+  s.median_ns = *Median(v);
   if (v.size() >= 2) {
     double sq = 0;
     for (double x : v) sq += (x - s.mean_ns) * (x - s.mean_ns);
@@ -803,9 +826,20 @@ void WriteBaselineFile(const Baseline& baseline, const std::string& path) {
 }
 
 json::value ParseJsonExact(std::string_view text, std::string_view source) {
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    throw BaselineError(std::string(source) + ": malformed JSON: no JSON document (empty input)");
+  }
   json::error_code ec;
-  json::value v = ParseExact(text, ec);
-  if (ec) throw BaselineError(std::string(source) + ": malformed JSON: " + ec.message());
+  size_t at = 0;
+  json::value v = ParseExact(text, ec, at);
+  if (ec) {
+    const std::string_view before = text.substr(0, at);
+    const size_t line = static_cast<size_t>(std::count(before.begin(), before.end(), '\n')) + 1;
+    const size_t last_newline = before.rfind('\n');
+    const size_t column = last_newline == std::string_view::npos ? at + 1 : at - last_newline;
+    throw BaselineError(std::string(source) + ": malformed JSON at line " + std::to_string(line) +
+                        ", column " + std::to_string(column) + ": " + ec.message());
+  }
   return v;
 }
 

@@ -102,6 +102,12 @@ struct Pinning {
 using ParamValue = std::variant<double, std::string>;
 using Params = std::map<std::string, ParamValue>;
 
+// A params value as text: strings as they are, whole numbers as integers ("1000000"), others in
+// shortest round-trip form ("0.99").
+std::string ParamText(const ParamValue& value);
+// "k=v,k=v" in key order, "" when there are none: the params segment of names and reports.
+std::string ParamsText(const Params& params);
+
 struct BenchmarkResult {
   std::string name;
   std::string tier;
@@ -180,6 +186,10 @@ class BaselineError : public std::runtime_error {
 // Stats over repetitions[].ns_per_op. Throws std::invalid_argument when `reps` is empty.
 Stats ComputeStats(std::span<const Repetition> reps);
 
+// The median of stats.median_ns and derived.scaling (the mean of the two middle values for an even
+// count), for every reader that must agree with them; std::nullopt when `values` is empty.
+std::optional<double> Median(std::span<const double> values);
+
 // Percentiles of a merged histogram; std::nullopt when it holds no samples.
 std::optional<Latency> LatencyFromHistogram(const Histogram& histogram, double timer_overhead_ns);
 
@@ -212,7 +222,8 @@ Baseline FromJson(const boost::json::value& json, std::string_view source);
 std::string PrettyJson(const boost::json::value& json);
 
 // Parses any JSON text with doubles converted exactly (boost::json 1.81's own parse can be 1 ulp
-// off). Throws BaselineError "<source>: malformed JSON: ..." on syntax errors.
+// off). Throws BaselineError "<source>: malformed JSON at line L, column C: ..." on syntax errors
+// and "<source>: malformed JSON: no JSON document (empty input)" on empty or blank text.
 boost::json::value ParseJsonExact(std::string_view text, std::string_view source);
 
 // Writes PrettyJson(ToJson(baseline)) plus a newline; throws BaselineError on I/O failure.

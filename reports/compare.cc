@@ -4,17 +4,22 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <utility>
 
+#include "gates/cli_args.h"
 #include "gates/format.h"
 #include "gates/json_util.h"
+#include "gates/markdown.h"
+#include "gates/metrics.h"
 #include "gates/stats.h"
-#include "reports/markdown.h"
 
 namespace statelab::reports {
 
 namespace json = boost::json;
-using gates::Baseline;
-using gates::Benchmark;
+using gates::Join;
+using gates::RunFile;
+using gates::Table;
+using harness::BenchmarkResult;
 
 std::string_view ChangeName(Change c) {
   switch (c) {
@@ -38,25 +43,25 @@ int CompareResult::Count(Change c) const {
 }
 
 int CompareResult::ExitCode() const {
-  if (Count(Change::kRegression) == 0) return 0;
-  return cross_machine && !options.allow_cross_machine ? 0 : 1;
+  if (Count(Change::kRegression) == 0) return gates::kExitOk;
+  return cross_machine && !options.allow_cross_machine ? gates::kExitOk : gates::kExitFailed;
 }
 
 namespace {
 
-CompareRow Compare(const Benchmark* o, const Benchmark* n, const CompareOptions& opt) {
+CompareRow Compare(const BenchmarkResult* o, const BenchmarkResult* n, const CompareOptions& opt) {
   CompareRow row;
-  const Benchmark& any = n != nullptr ? *n : *o;
+  const BenchmarkResult& any = n != nullptr ? *n : *o;
   row.name = any.name;
   row.tier = any.tier;
   row.engine = any.engine;
   row.mode = any.mode;
   if (o != nullptr) {
-    row.old_median_ns = o->MedianNs();
+    row.old_median_ns = gates::MedianNs(*o);
     row.n_old = static_cast<int>(o->repetitions.size());
   }
   if (n != nullptr) {
-    row.new_median_ns = n->MedianNs();
+    row.new_median_ns = gates::MedianNs(*n);
     row.n_new = static_cast<int>(n->repetitions.size());
   }
   if (o == nullptr) {
@@ -72,8 +77,8 @@ CompareRow Compare(const Benchmark* o, const Benchmark* n, const CompareOptions&
     return row;
   }
   row.change_pct = (*row.new_median_ns - *row.old_median_ns) / *row.old_median_ns * 100.0;
-  const auto xs = o->NsPerOp();
-  const auto ys = n->NsPerOp();
+  const auto xs = gates::NsPerOp(*o);
+  const auto ys = gates::NsPerOp(*n);
   const gates::MannWhitneyResult mw = gates::MannWhitneyU(xs, ys);
   row.p_value = mw.p_value;
   row.method = std::string(mw.method);
@@ -103,24 +108,25 @@ void AddGeo(const std::map<std::string, std::vector<double>>& groups,
 
 }  // namespace
 
-CompareResult CompareBaselines(const Baseline& old_run, const Baseline& new_run,
+CompareResult CompareBaselines(const RunFile& old_file, const RunFile& new_file,
                                const CompareOptions& options) {
+  const harness::Baseline& old_run = old_file.baseline;
+  const harness::Baseline& new_run = new_file.baseline;
   CompareResult r;
   r.options = options;
-  r.old_path = old_run.path;
-  r.new_path = new_run.path;
+  r.old_path = old_file.path;
+  r.new_path = new_file.path;
   r.old_run_id = old_run.run_id;
   r.new_run_id = new_run.run_id;
-  r.old_commit = old_run.git_commit;
-  r.new_commit = new_run.git_commit;
+  r.old_commit = old_run.git.commit;
+  r.new_commit = new_run.git.commit;
   r.cross_machine = gates::DifferentMachines(old_run, new_run, &r.cross_machine_reason);
-  if (!old_run.valid_as_baseline) {
-    r.notes.push_back("old run is marked invalid as a baseline: " +
-                      Join(old_run.validity_reasons, "; "));
-  }
-  if (!new_run.valid_as_baseline) {
-    r.notes.push_back("new run is marked invalid as a baseline: " +
-                      Join(new_run.validity_reasons, "; "));
+  for (const auto& [run, which] : {std::pair{&old_run, "old"}, std::pair{&new_run, "new"}}) {
+    const gates::EnvironmentFacts facts = gates::ReadEnvironmentFacts(run->environment);
+    if (!facts.valid_as_baseline) {
+      r.notes.push_back(std::string(which) + " run is marked invalid as a baseline: " +
+                        Join(facts.validity_reasons, "; "));
+    }
   }
 
   std::set<std::string> seen;
@@ -129,7 +135,7 @@ CompareResult CompareBaselines(const Baseline& old_run, const Baseline& new_run,
       r.notes.push_back("duplicate benchmark name in old run: " + o.name + " (first one used)");
       continue;
     }
-    r.rows.push_back(Compare(&o, new_run.Find(o.name), options));
+    r.rows.push_back(Compare(&o, gates::FindBenchmark(new_run, o.name), options));
   }
   std::set<std::string> seen_new;
   for (const auto& n : new_run.benchmarks) {
@@ -137,7 +143,9 @@ CompareResult CompareBaselines(const Baseline& old_run, const Baseline& new_run,
       r.notes.push_back("duplicate benchmark name in new run: " + n.name + " (first one used)");
       continue;
     }
-    if (old_run.Find(n.name) == nullptr) r.rows.push_back(Compare(nullptr, &n, options));
+    if (gates::FindBenchmark(old_run, n.name) == nullptr) {
+      r.rows.push_back(Compare(nullptr, &n, options));
+    }
   }
 
   std::map<std::string, std::vector<double>> tiers, engines;

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "gates/baseline.h"
+#include "gates/run_facts.h"
 
 namespace statelab::reports {
 
@@ -62,7 +62,7 @@ struct CompareResult {
   int ExitCode() const;
 };
 
-CompareResult CompareBaselines(const gates::Baseline& old_run, const gates::Baseline& new_run,
+CompareResult CompareBaselines(const gates::RunFile& old_run, const gates::RunFile& new_run,
                                const CompareOptions& options);
 
 std::string CompareToMarkdown(const CompareResult& r);

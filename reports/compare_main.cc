@@ -3,22 +3,21 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <exception>
 #include <filesystem>
 #include <string>
 
-#include "gates/baseline.h"
 #include "gates/cli_args.h"
 #include "gates/json_util.h"
+#include "gates/run_facts.h"
 #include "reports/compare.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace statelab;
-
-constexpr int kExitUsage = 2;
-constexpr int kExitBadInput = 3;
+using gates::kExitBadInput;
+using gates::kExitOk;
+using gates::kExitUsage;
 
 constexpr char kUsage[] =
     "usage: statelab-compare OLD.json NEW.json [--threshold PCT] [--alpha A]\n"
@@ -62,7 +61,7 @@ int Run(int argc, char** argv) {
   }
   if (args.Has("help")) {
     std::fputs(kUsage, stdout);
-    return 0;
+    return kExitOk;
   }
   if (args.positionals().size() != 2) {
     std::fprintf(stderr, "statelab-compare: expected OLD.json and NEW.json (got %zu arguments)\n%s",
@@ -86,15 +85,15 @@ int Run(int argc, char** argv) {
   }
   opt.allow_cross_machine = args.Has("allow-cross-machine");
 
-  gates::Baseline old_run, new_run;
-  if (!gates::LoadBaseline(args.positionals()[0], &old_run, &error) ||
-      !gates::LoadBaseline(args.positionals()[1], &new_run, &error)) {
+  gates::RunFile old_run, new_run;
+  if (!gates::LoadRunFile(args.positionals()[0], &old_run, &error) ||
+      !gates::LoadRunFile(args.positionals()[1], &new_run, &error)) {
     std::fprintf(stderr, "statelab-compare: bad input: %s\n", error.c_str());
     return kExitBadInput;
   }
   const reports::CompareResult result = reports::CompareBaselines(old_run, new_run, opt);
   const std::string md = reports::CompareToMarkdown(result);
-  const std::string js = gates::PrettyJson(reports::CompareToJson(result));
+  const std::string js = gates::JsonFileText(reports::CompareToJson(result));
   if (auto out = args.Value("out")) {
     std::error_code ec;
     fs::create_directories(*out, ec);
@@ -116,11 +115,4 @@ int Run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  try {
-    return Run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "statelab-compare: error: %s\n", e.what());
-    return kExitBadInput;
-  }
-}
+int main(int argc, char** argv) { return gates::RunTool("statelab-compare", Run, argc, argv); }

@@ -3,14 +3,16 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "gates/baseline.h"
 #include "gates/gate_eval.h"
 #include "gates/json_util.h"
-#include "reports/markdown.h"
+#include "gates/markdown.h"
+#include "gates/run_facts.h"
 
 namespace statelab::reports {
 
 namespace fs = std::filesystem;
+using gates::Join;
+using gates::Table;
 
 namespace {
 
@@ -33,20 +35,21 @@ std::vector<IndexRow> ScanRuns(const std::string& results_dir) {
     IndexRow row;
     row.folder = name;
     row.date = DateFromFolder(name);
-    gates::Baseline b;
+    gates::RunFile run;
     std::string error;
     const fs::path baseline = entry.path() / "baseline.json";
     if (!fs::exists(baseline)) {
       row.problem = "no baseline.json";
-    } else if (!gates::LoadBaseline(baseline.string(), &b, &error)) {
+    } else if (!gates::LoadRunFile(baseline.string(), &run, &error)) {
       row.problem = "unreadable baseline.json: " + error;
     } else {
+      const harness::Baseline& b = run.baseline;
       row.date = b.created_utc;
-      row.commit = b.git_commit.substr(0, 7) + (b.git_dirty.value_or(false) ? "-dirty" : "");
-      row.label = b.Label();
-      row.suite = b.suite;
-      row.engines = Join(b.engines, ", ");
-      row.reference = b.reference_match ? "yes" : "no";
+      row.commit = b.git.commit.substr(0, 7) + (b.git.dirty.value_or(false) ? "-dirty" : "");
+      row.label = gates::RunLabel(b.run_id);
+      row.suite = b.config.suite;
+      row.engines = Join(b.config.engines, ", ");
+      row.reference = gates::ReadEnvironmentFacts(b.environment).reference_match ? "yes" : "no";
     }
     const fs::path gates_path = entry.path() / "gates.json";
     gates::VerdictFileSummary g;

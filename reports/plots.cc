@@ -1,21 +1,20 @@
 #include "reports/plots.h"
 
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <iterator>
 #include <map>
 #include <optional>
-#include <tuple>
 
 #include "gates/json_util.h"
-#include "gates/stats.h"
+#include "gates/metrics.h"
+#include "reports/cells.h"
 
 namespace statelab::reports {
 
 namespace fs = std::filesystem;
-using gates::Baseline;
-using gates::Benchmark;
+using harness::Baseline;
 
 namespace {
 
@@ -96,7 +95,7 @@ void ScalingPlot(const Baseline& run, PlotWriter* w, PlotOutcome* out) {
     const auto ops = gates::MetricValue(b, "ops_per_sec");
     if (!ops) continue;
     std::string key = b.engine + "/" + b.mode + "/" + b.group + "/" + b.op;
-    if (!b.params.empty()) key.append("/").append(b.ParamsText());
+    if (!b.params.empty()) key.append("/").append(harness::ParamsText(b.params));
     series[key][b.threads] = *ops;
   }
   for (auto it = series.begin(); it != series.end();) {
@@ -192,21 +191,7 @@ void LatencyPlot(const Baseline& run, PlotWriter* w, PlotOutcome* out) {
 }
 
 void EnginesPlot(const Baseline& run, PlotWriter* w, PlotOutcome* out) {
-  const std::vector<std::tuple<std::string, std::string, std::string>> ops = {
-      {"A1", "engine", "get_direct"},
-      {"A1", "engine", "put_direct"},
-      {"A1", "engine", "snapshot_acquire"},
-      {"B", "kv", "get"},
-      {"B", "kv", "put"},
-      {"B", "event", "append"}};
-  std::vector<std::string> engines = run.engines;
-  if (engines.empty()) {
-    for (const auto& b : run.benchmarks) {
-      if (std::find(engines.begin(), engines.end(), b.engine) == engines.end()) {
-        engines.push_back(b.engine);
-      }
-    }
-  }
+  const std::vector<std::string> engines = EnginesOf(run);
   std::string mode;
   for (const std::string m : {"inmemory", "buffered", "strict"}) {
     for (const auto& b : run.benchmarks) {
@@ -218,17 +203,13 @@ void EnginesPlot(const Baseline& run, PlotWriter* w, PlotOutcome* out) {
   for (const auto& e : engines) dat += " " + e;
   dat += "\n";
   int rows = 0;
-  for (const auto& [tier, group, op] : ops) {
-    std::string line = tier + "_" + group + "/" + op;
+  for (const KeyOp& k : kKeyOps) {
+    std::string line = std::string(k.tier) + "_" + std::string(k.group) + "/" + std::string(k.op);
     bool any = false;
     for (const auto& e : engines) {
       std::optional<double> v;
-      for (const auto& b : run.benchmarks) {
-        if (b.tier == tier && b.group == group && b.op == op && b.engine == e && b.mode == mode &&
-            b.threads == 1) {
-          v = b.MedianNs();
-          break;
-        }
+      if (!mode.empty()) {
+        if (const auto* b = FindCell(run, k.tier, k.group, k.op, e, mode)) v = gates::MedianNs(*b);
       }
       line.append(" ").append(v ? Num(*v) : std::string("?"));
       any = any || v.has_value();

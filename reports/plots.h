@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "gates/baseline.h"
+#include "harness/baseline.h"
 
 namespace statelab::reports {
 
@@ -17,7 +17,7 @@ struct PlotOutcome {
 };
 
 // `gnuplot` is the binary to run; "" means gnuplot is not available.
-PlotOutcome WritePlots(const gates::Baseline& run, const std::string& plots_dir,
+PlotOutcome WritePlots(const harness::Baseline& run, const std::string& plots_dir,
                        const std::string& gnuplot);
 
 }  // namespace statelab::reports

@@ -2,7 +2,6 @@
 // Exit: 0 written, 2 usage, 3 bad input (missing or malformed baseline.json, unwritable folder).
 
 #include <cstdio>
-#include <exception>
 #include <string>
 
 #include "gates/cli_args.h"
@@ -12,9 +11,9 @@
 namespace {
 
 using namespace statelab;
-
-constexpr int kExitUsage = 2;
-constexpr int kExitBadInput = 3;
+using gates::kExitBadInput;
+using gates::kExitOk;
+using gates::kExitUsage;
 
 constexpr char kUsage[] =
     "usage: statelab-report RUN_DIR [--no-plots] [--gnuplot PATH] [--index RESULTS_DIR]\n"
@@ -42,7 +41,7 @@ int Run(int argc, char** argv) {
   }
   if (args.Has("help")) {
     std::fputs(kUsage, stdout);
-    return 0;
+    return kExitOk;
   }
   if (args.positionals().size() > 1 || (args.positionals().empty() && !args.Has("index"))) {
     std::fprintf(stderr, "statelab-report: expected one RUN_DIR and/or --index RESULTS_DIR\n%s",
@@ -70,16 +69,9 @@ int Run(int argc, char** argv) {
     }
     std::printf("report: %s/INDEX.md lists %d runs\n", results->c_str(), runs);
   }
-  return 0;
+  return kExitOk;
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  try {
-    return Run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "statelab-report: error: %s\n", e.what());
-    return kExitBadInput;
-  }
-}
+int main(int argc, char** argv) { return gates::RunTool("statelab-report", Run, argc, argv); }

@@ -8,22 +8,25 @@
 #include <filesystem>
 #include <map>
 #include <optional>
-#include <set>
-#include <tuple>
 
 #include "gates/format.h"
 #include "gates/json_util.h"
+#include "gates/markdown.h"
+#include "gates/metrics.h"
+#include "gates/run_facts.h"
 #include "gates/stats.h"
-#include "reports/markdown.h"
+#include "reports/cells.h"
 #include "reports/plots.h"
 
 namespace statelab::reports {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
-using gates::Baseline;
-using gates::Benchmark;
 using gates::FormatNumber;
+using gates::Join;
+using gates::Table;
+using harness::Baseline;
+using harness::BenchmarkResult;
 
 std::string FindOnPath(const std::string& name) {
   if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0 ? name : "";
@@ -55,45 +58,12 @@ std::string OptRatio(const std::optional<double>& a, const std::optional<double>
   return FormatNumber(*a / *b) + "x";
 }
 
-// First single-threaded benchmark of a cell (any params).
-const Benchmark* FindCell(const Baseline& run, std::string_view tier, std::string_view group,
-                          std::string_view op, std::string_view engine, std::string_view mode) {
-  for (const auto& b : run.benchmarks) {
-    if (b.tier == tier && b.group == group && b.op == op && b.engine == engine && b.threads == 1 &&
-        (mode.empty() || b.mode == mode)) {
-      return &b;
-    }
-  }
-  return nullptr;
-}
-
-std::optional<double> MedianOf(const Benchmark* b) {
-  return b != nullptr ? b->MedianNs() : std::nullopt;
-}
-
-// Engines in config order, then any others that appear in benchmarks.
-std::vector<std::string> EnginesOf(const Baseline& run) {
-  std::vector<std::string> out = run.engines;
-  for (const auto& b : run.benchmarks) {
-    if (std::find(out.begin(), out.end(), b.engine) == out.end()) out.push_back(b.engine);
-  }
-  return out;
-}
-
-std::vector<std::string> ModesOf(const Baseline& run) {
-  std::vector<std::string> out = run.modes;
-  for (const auto& b : run.benchmarks) {
-    if (b.mode != "n/a" && std::find(out.begin(), out.end(), b.mode) == out.end()) {
-      out.push_back(b.mode);
-    }
-  }
-  return out;
+std::optional<double> MedianOf(const BenchmarkResult* b) {
+  return b != nullptr ? gates::MedianNs(*b) : std::nullopt;
 }
 
 std::string EnvString(const Baseline& run, std::string_view path) {
-  const json::object* env = run.Environment();
-  if (env == nullptr) return "unknown";
-  const json::value* v = gates::FindPath(*env, path);
+  const json::value* v = gates::FindPath(run.environment, path);
   if (v == nullptr || v->is_null()) return "unknown";
   if (v->is_string()) return std::string(v->get_string());
   if (v->is_bool()) return YesNo(v->get_bool());
@@ -110,21 +80,23 @@ std::string Header(const std::string& title, const Baseline& run) {
 
 std::string RenderSummary(const Baseline& run, const gates::VerdictFileSummary* gv,
                           const std::string& gates_note, const std::vector<std::string>& notes) {
+  const gates::EnvironmentFacts facts = gates::ReadEnvironmentFacts(run.environment);
+  const std::string label = gates::RunLabel(run.run_id);
   std::string md = Header("Run summary", run);
   Table info({"field", "value"});
   info.Add({"created (UTC)", run.created_utc});
-  info.Add({"commit", run.git_commit + " (branch " + run.git_branch + ", dirty: " +
-                          (run.git_dirty ? YesNo(*run.git_dirty) : std::string("unknown")) + ")"});
-  info.Add({"label", run.Label().empty() ? "—" : run.Label()});
-  info.Add({"suite", run.suite});
-  info.Add({"engines", Join(run.engines, ", ")});
-  info.Add({"modes", Join(run.modes, ", ")});
-  info.Add({"repetitions", std::to_string(run.repetitions)});
+  info.Add({"commit", run.git.commit + " (branch " + run.git.branch + ", dirty: " +
+                          (run.git.dirty ? YesNo(*run.git.dirty) : std::string("unknown")) + ")"});
+  info.Add({"label", label.empty() ? "—" : label});
+  info.Add({"suite", run.config.suite});
+  info.Add({"engines", Join(run.config.engines, ", ")});
+  info.Add({"modes", Join(run.config.modes, ", ")});
+  info.Add({"repetitions", std::to_string(run.config.repetitions)});
   info.Add({"benchmarks", std::to_string(run.benchmarks.size())});
   info.Add({"valid as baseline",
-            run.valid_as_baseline ? "yes" : "no: " + Join(run.validity_reasons, "; ")});
+            facts.valid_as_baseline ? "yes" : "no: " + Join(facts.validity_reasons, "; ")});
   info.Add({"reference hardware",
-            run.reference_match ? "yes" : "no: " + Join(run.reference_reasons, "; ")});
+            facts.reference_match ? "yes" : "no: " + Join(facts.reference_reasons, "; ")});
   md += info.Render() + "\n";
 
   md += "## Gate verdicts\n\n";
@@ -151,22 +123,17 @@ std::string RenderSummary(const Baseline& run, const gates::VerdictFileSummary* 
   }
 
   // Key latencies: medians and p99 of the single-threaded hot paths per engine x mode.
-  const std::vector<std::tuple<std::string, std::string, std::string>> key_ops = {
-      {"A1", "engine", "get_direct"},
-      {"A1", "engine", "put_direct"},
-      {"A1", "engine", "snapshot_acquire"},
-      {"B", "kv", "get"},
-      {"B", "kv", "put"},
-      {"B", "event", "append"}};
   std::vector<std::string> header = {"engine", "mode"};
-  for (const auto& [t, g, o] : key_ops) header.push_back(t + " " + g + "/" + o);
+  for (const KeyOp& k : kKeyOps) {
+    header.push_back(std::string(k.tier) + " " + std::string(k.group) + "/" + std::string(k.op));
+  }
   Table med(header), p99(header);
   for (const auto& e : EnginesOf(run)) {
     for (const auto& m : ModesOf(run)) {
       std::vector<std::string> r1 = {e, m}, r2 = {e, m};
       bool any = false;
-      for (const auto& [t, g, o] : key_ops) {
-        const Benchmark* b = FindCell(run, t, g, o, e, m);
+      for (const KeyOp& k : kKeyOps) {
+        const BenchmarkResult* b = FindCell(run, k.tier, k.group, k.op, e, m);
         any = any || b != nullptr;
         r1.push_back(Opt(MedianOf(b)));
         r2.push_back(b != nullptr ? Opt(gates::MetricValue(*b, "p99_ns")) : "—");
@@ -181,11 +148,11 @@ std::string RenderSummary(const Baseline& run, const gates::VerdictFileSummary* 
 
   md += "## Environment\n\n";
   Table env({"field", "value"});
-  env.Add({"host", run.hostname});
+  env.Add({"host", facts.hostname});
   env.Add({"CPU", EnvString(run, "cpu.model")});
   env.Add({"cores / hardware threads",
            EnvString(run, "cpu.cores") + " / " + EnvString(run, "cpu.pus")});
-  env.Add({"cores used by the run", std::to_string(run.config_cores)});
+  env.Add({"cores used by the run", std::to_string(run.config.cores)});
   env.Add({"memory bytes", EnvString(run, "memory.total_bytes")});
   env.Add({"governor", EnvString(run, "governor.summary")});
   env.Add({"turbo", EnvString(run, "turbo.enabled")});
@@ -206,12 +173,12 @@ std::string RenderSummary(const Baseline& run, const gates::VerdictFileSummary* 
   md += env.Render() + "\nFull details: [environment.md](environment.md).\n\n";
 
   md += "## Warnings\n\n";
-  std::vector<std::string> warnings = run.warnings;
-  if (!run.valid_as_baseline) {
-    warnings.push_back("not valid as a baseline: " + Join(run.validity_reasons, "; "));
+  std::vector<std::string> warnings = facts.warnings;
+  if (!facts.valid_as_baseline) {
+    warnings.push_back("not valid as a baseline: " + Join(facts.validity_reasons, "; "));
   }
-  if (!run.reference_match) {
-    warnings.push_back("not reference hardware: " + Join(run.reference_reasons, "; "));
+  if (!facts.reference_match) {
+    warnings.push_back("not reference hardware: " + Join(facts.reference_reasons, "; "));
   }
   for (const auto& n : notes) warnings.push_back(n);
   if (warnings.empty()) md += "_(none)_\n";
@@ -263,11 +230,12 @@ std::string RenderEnvironment(const Baseline& run) {
       "could not be read on this machine; it is not false or zero.\n\n";
   md += "## Run\n\n";
   Table t({"field", "value"});
-  if (const json::value* git = gates::FindPath(run.doc, "git")) Flatten(*git, "git", &t);
-  if (const json::value* cfg = gates::FindPath(run.doc, "config")) Flatten(*cfg, "config", &t);
+  const json::value doc = harness::ToJson(run);
+  Flatten(doc.at("git"), "git", &t);
+  Flatten(doc.at("config"), "config", &t);
   md += t.Render() + "\n## Machine\n\n";
   Table e({"field", "value"});
-  if (const json::object* env = run.Environment()) Flatten(json::value(*env), "", &e);
+  Flatten(json::value(run.environment), "", &e);
   md += e.Render();
   return md;
 }
@@ -288,7 +256,6 @@ std::string RenderFacadeTax(const Baseline& run) {
       {"get (A0 get_hot)", "get_hot", "get_direct", "kv", "get"},
       {"get (A0 get_uniform)", "get_uniform", "get_direct", "kv", "get"},
       {"put", "put_prealloc", "put_direct", "kv", "put"}};
-  std::map<std::tuple<std::string, std::string, std::string>, double> computed;  // kind,eng,mode
   Table t({"op", "engine", "mode", "A0 ns", "A1 ns", "B ns", "A1/A0", "B/A1", "B/A0"});
   for (const auto& p : pairs) {
     for (const auto& e : EnginesOf(run)) {
@@ -310,36 +277,23 @@ std::string RenderFacadeTax(const Baseline& run) {
 
   // Cross-check the harness's own derived.facade_tax: both are computed from the same medians.
   md += "## derived.facade_tax in baseline.json\n\n";
-  const json::value* derived = gates::FindPath(run.doc, "derived.facade_tax");
-  if (derived == nullptr || !derived->is_array() || derived->get_array().empty()) {
+  if (run.derived.facade_tax.empty()) {
     md += "_(none recorded)_\n";
     return md;
   }
   Table d({"kind", "op", "engine", "mode", "numerator", "denominator", "ratio", "check"});
-  for (const auto& v : derived->get_array()) {
-    if (!v.is_object()) continue;
-    const auto& o = v.get_object();
-    const std::string num = gates::AsString(gates::FindPath(o, "numerator")).value_or("");
-    const std::string den = gates::AsString(gates::FindPath(o, "denominator")).value_or("");
-    const auto ratio = gates::AsNumber(gates::FindPath(o, "ratio"));
+  for (const harness::FacadeTax& f : run.derived.facade_tax) {
     std::string check = "inputs not in this file";
-    const Benchmark* nb = run.Find(num);
-    const Benchmark* db = run.Find(den);
-    if (nb != nullptr && db != nullptr && ratio) {
-      const auto a = nb->MedianNs();
-      const auto b = db->MedianNs();
-      if (a && b && *b > 0) {
-        const double mine = *a / *b;
-        check = std::fabs(mine - *ratio) <= 1e-3 * std::fabs(mine)
-                    ? "agrees"
-                    : "DIFFERS: medians give " + FormatNumber(mine);
-      }
+    const auto a = MedianOf(gates::FindBenchmark(run, f.numerator));
+    const auto b = MedianOf(gates::FindBenchmark(run, f.denominator));
+    if (a && b && *b > 0) {
+      const double mine = *a / *b;
+      check = std::fabs(mine - f.ratio) <= 1e-3 * std::fabs(mine)
+                  ? "agrees"
+                  : "DIFFERS: medians give " + FormatNumber(mine);
     }
-    d.Add({gates::AsString(gates::FindPath(o, "kind")).value_or(""),
-           gates::AsString(gates::FindPath(o, "op")).value_or(""),
-           gates::AsString(gates::FindPath(o, "engine")).value_or(""),
-           gates::AsString(gates::FindPath(o, "mode")).value_or(""), "`" + num + "`",
-           "`" + den + "`", ratio ? FormatNumber(*ratio) + "x" : "—", check});
+    d.Add({f.kind, f.op, f.engine, f.mode, "`" + f.numerator + "`", "`" + f.denominator + "`",
+           FormatNumber(f.ratio) + "x", check});
   }
   md += d.Render();
   return md;
@@ -360,16 +314,16 @@ std::string RenderAbEngines(const Baseline& run) {
       ref + "; `*` marks p < 0.05.\n\n";
   // Group benchmarks by cell, keep the order of first appearance.
   std::vector<std::string> order;
-  std::map<std::string, std::map<std::string, const Benchmark*>> cells;
+  std::map<std::string, std::map<std::string, const BenchmarkResult*>> cells;
   for (const auto& b : run.benchmarks) {
-    const std::string key = b.CellKey();
+    const std::string key = gates::CellKey(b);
     if (!cells.count(key)) order.push_back(key);
     cells[key].emplace(b.engine, &b);
   }
   std::map<std::string, std::vector<std::string>> by_tier;
   std::vector<std::string> tiers;
   for (const auto& key : order) {
-    const Benchmark* any = cells[key].begin()->second;
+    const BenchmarkResult* any = cells[key].begin()->second;
     if (!by_tier.count(any->tier)) tiers.push_back(any->tier);
     by_tier[any->tier].push_back(key);
   }
@@ -385,18 +339,18 @@ std::string RenderAbEngines(const Baseline& run) {
     Table t(header);
     for (const auto& key : by_tier[tier]) {
       const auto& row_cells = cells[key];
-      const Benchmark* any = row_cells.begin()->second;
-      const Benchmark* base = row_cells.count(ref) ? row_cells.at(ref) : nullptr;
+      const BenchmarkResult* any = row_cells.begin()->second;
+      const BenchmarkResult* base = row_cells.count(ref) ? row_cells.at(ref) : nullptr;
       std::vector<std::string> row = {any->group + "/" + any->op, any->mode,
                                       std::to_string(any->threads),
-                                      any->params.empty() ? "—" : any->ParamsText()};
+                                      any->params.empty() ? "—" : harness::ParamsText(any->params)};
       for (const auto& e : engines) {
-        const Benchmark* b = row_cells.count(e) ? row_cells.at(e) : nullptr;
+        const BenchmarkResult* b = row_cells.count(e) ? row_cells.at(e) : nullptr;
         row.push_back(Opt(MedianOf(b)));
         if (e == ref) continue;
         row.push_back(OptRatio(MedianOf(b), MedianOf(base)));
         if (b != nullptr && base != nullptr) {
-          const auto mw = gates::MannWhitneyU(base->NsPerOp(), b->NsPerOp());
+          const auto mw = gates::MannWhitneyU(gates::NsPerOp(*base), gates::NsPerOp(*b));
           row.push_back(gates::FormatP(mw.p_value) + (mw.p_value < 0.05 ? " *" : ""));
         } else {
           row.push_back("—");
@@ -410,11 +364,11 @@ std::string RenderAbEngines(const Baseline& run) {
   md += "## Scaling (tier D, throughput = median ops/s over all threads)\n\n";
   Table s({"engine", "mode", "group/op", "params", "threads", "ops/s", "speedup vs 1 thread",
            "efficiency"});
-  std::map<std::string, std::map<int, const Benchmark*>> series;
+  std::map<std::string, std::map<int64_t, const BenchmarkResult*>> series;
   for (const auto& b : run.benchmarks) {
     if (b.tier != "D") continue;
-    series[b.engine + "|" + b.mode + "|" + b.group + "/" + b.op + "|" + b.ParamsText()][b.threads] =
-        &b;
+    series[b.engine + "|" + b.mode + "|" + b.group + "/" + b.op + "|" +
+           harness::ParamsText(b.params)][b.threads] = &b;
   }
   for (const auto& [key, points] : series) {
     double one = 0;  // 1-thread throughput; 0 = not measured
@@ -426,8 +380,9 @@ std::string RenderAbEngines(const Baseline& run) {
         speedup = FormatNumber(*ops / one) + "x";
         eff = FormatNumber(*ops / one / threads);
       }
-      s.Add({b->engine, b->mode, b->group + "/" + b->op, b->params.empty() ? "—" : b->ParamsText(),
-             std::to_string(threads), Opt(ops), speedup, eff});
+      s.Add({b->engine, b->mode, b->group + "/" + b->op,
+             b->params.empty() ? "—" : harness::ParamsText(b->params), std::to_string(threads),
+             Opt(ops), speedup, eff});
     }
   }
   md += s.Render();
@@ -480,7 +435,7 @@ std::string RenderRedis(const Baseline& run, const json::object* redis, const st
         Opt(gates::AsNumber(gates::FindPath(o, "p50_ns"))),
         Opt(gates::AsNumber(gates::FindPath(o, "p99_ns")))};
     for (const auto& e : engines) {
-      const Benchmark* b = FindCell(run, "B", "kv", our_op, e, mode);
+      const BenchmarkResult* b = FindCell(run, "B", "kv", our_op, e, mode);
       row.push_back(Opt(MedianOf(b)));
       row.push_back(b != nullptr ? Opt(gates::MetricValue(*b, "ops_per_sec")) : "—");
     }
@@ -493,8 +448,9 @@ std::string RenderRedis(const Baseline& run, const json::object* redis, const st
 bool WriteRunReport(const std::string& run_dir, const ReportOptions& options,
                     ReportOutcome* outcome, std::string* error) {
   const fs::path dir(run_dir);
-  Baseline run;
-  if (!gates::LoadBaseline((dir / "baseline.json").string(), &run, error)) return false;
+  gates::RunFile file;
+  if (!gates::LoadRunFile((dir / "baseline.json").string(), &file, error)) return false;
+  const Baseline& run = file.baseline;
 
   gates::VerdictFileSummary verdicts;
   const gates::VerdictFileSummary* gv = nullptr;
@@ -517,18 +473,11 @@ bool WriteRunReport(const std::string& run_dir, const ReportOptions& options,
     return true;
   };
 
-  // Redis figures: a "redis" object in baseline.json (top level or under extra), else redis.json.
+  // Redis figures come from the sidecar redis.json: baseline.json has no place for them.
   json::value sidecar;
   const json::object* redis = nullptr;
   std::string origin, why_missing;
-  if (const json::value* r = gates::FindPath(run.doc, "redis"); r != nullptr && r->is_object()) {
-    redis = &r->get_object();
-    origin = "baseline.json (redis)";
-  } else if (const json::value* r2 = gates::FindPath(run.doc, "extra.redis");
-             r2 != nullptr && r2->is_object()) {
-    redis = &r2->get_object();
-    origin = "baseline.json (extra.redis)";
-  } else if (fs::exists(dir / "redis.json")) {
+  if (fs::exists(dir / "redis.json")) {
     std::string err;
     if (gates::LoadJsonFile((dir / "redis.json").string(), &sidecar, &err) && sidecar.is_object()) {
       redis = &sidecar.get_object();
@@ -540,8 +489,7 @@ bool WriteRunReport(const std::string& run_dir, const ReportOptions& options,
     const bool installed =
         !FindOnPath("redis-server").empty() && !FindOnPath("redis-benchmark").empty();
     why_missing =
-        "This run has no Redis figures: no `redis` section in baseline.json and no redis.json in "
-        "the run folder. " +
+        "This run has no Redis figures: no redis.json in the run folder. " +
         std::string(installed ? "redis-server and redis-benchmark are installed here, so the "
                                 "bench runner did not measure Redis for this run."
                               : "redis-server / redis-benchmark are not installed on this "

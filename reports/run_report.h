@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "gates/baseline.h"
 #include "gates/gate_eval.h"
+#include "harness/baseline.h"
 
 namespace statelab::reports {
 
@@ -30,14 +30,14 @@ struct ReportOutcome {
                                   ReportOutcome* outcome, std::string* error);
 
 // Renderers (pure; exposed for tests). `gates` is null when the run has no gates.json.
-std::string RenderSummary(const gates::Baseline& run, const gates::VerdictFileSummary* gates,
+std::string RenderSummary(const harness::Baseline& run, const gates::VerdictFileSummary* gates,
                           const std::string& gates_note, const std::vector<std::string>& notes);
-std::string RenderEnvironment(const gates::Baseline& run);
-std::string RenderFacadeTax(const gates::Baseline& run);
-std::string RenderAbEngines(const gates::Baseline& run);
+std::string RenderEnvironment(const harness::Baseline& run);
+std::string RenderFacadeTax(const harness::Baseline& run);
+std::string RenderAbEngines(const harness::Baseline& run);
 // `redis` is the redis figures object (null when none was found); `origin` says where it came
 // from; `why_missing` explains a missing one.
-std::string RenderRedis(const gates::Baseline& run, const boost::json::object* redis,
+std::string RenderRedis(const harness::Baseline& run, const boost::json::object* redis,
                         const std::string& origin, const std::string& why_missing);
 
 // Searches PATH for an executable; "" when not found.

@@ -55,7 +55,7 @@ TEST(GateCli, BadInputNamesTheFile) {
   const std::string malformed = Fixture("compare/malformed.json");
   r = RunCommand(Gate(Quoted(malformed) + " --out " + Quoted(tmp.path())));
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_NE(r.output.find(malformed + ": invalid JSON at line"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(malformed + ": malformed JSON at line"), std::string::npos) << r.output;
 
   r = RunCommand(Gate(Quoted(Fixture("gates/empty_run.json")) + " --previous " +
                       Quoted(Fixture("compare/missing_field.json")) + " --out " +

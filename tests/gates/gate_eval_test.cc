@@ -24,11 +24,11 @@ RuleSet AllRules() {
   return rs;
 }
 
-Baseline Load(const std::string& rel) {
-  Baseline b;
+RunFile Load(const std::string& rel) {
+  RunFile run;
   std::string error;
-  EXPECT_TRUE(LoadBaseline(Fixture(rel), &b, &error)) << error;
-  return b;
+  EXPECT_TRUE(LoadRunFile(Fixture(rel), &run, &error)) << error;
+  return run;
 }
 
 std::vector<const Verdict*> VerdictsOf(const GateReport& r, const std::string& id) {
@@ -105,9 +105,9 @@ TEST(GateEval, ReferenceOnlyRulesWarnOnOtherHardware) {
 }
 
 TEST(GateEval, SameNumbersFailOnReferenceHardware) {
-  Baseline run = Load("gates/non_reference_slow.json");
-  run.reference_match = true;
-  run.reference_reasons.clear();
+  RunFile run = Load("gates/non_reference_slow.json");
+  run.baseline.environment["reference_platform"] =
+      boost::json::object{{"match", true}, {"reasons", boost::json::array()}};
   const GateReport r = EvaluateGates(AllRules(), run, nullptr, {});
   const auto put = VerdictsOf(r, "latency.a1_put_direct.inmemory");
   ASSERT_EQ(put.size(), 1u);
@@ -129,8 +129,8 @@ TEST(GateEval, MarginIsRelativeToTheDecidingThreshold) {
 }
 
 TEST(GateEval, MissingTargetButWithinRedFlagWarns) {
-  Baseline run = Load("gates/latency.kv_get.inmemory.pass.json");
-  for (auto& rep : run.benchmarks[0].repetitions) rep.ns_per_op = 3000;  // > 1 us, < 5 us
+  RunFile run = Load("gates/latency.kv_get.inmemory.pass.json");
+  for (auto& rep : run.baseline.benchmarks[0].repetitions) rep.ns_per_op = 3000;  // > 1 us, < 5 us
   const GateReport r = EvaluateGates(AllRules(), run, nullptr, {});
   const auto v = VerdictsOf(r, "latency.kv_get.inmemory");
   ASSERT_EQ(v.size(), 1u);
@@ -140,8 +140,9 @@ TEST(GateEval, MissingTargetButWithinRedFlagWarns) {
 }
 
 TEST(GateEval, RatioRuleSkipsWithoutDenominator) {
-  Baseline run = Load("gates/facade.a1_over_a0.get.pass.json");
-  run.benchmarks.erase(run.benchmarks.begin() + 1);  // drop the A0 benchmark
+  RunFile run = Load("gates/facade.a1_over_a0.get.pass.json");
+  auto& benchmarks = run.baseline.benchmarks;
+  benchmarks.erase(benchmarks.begin() + 1);  // drop the A0 benchmark
   const GateReport r = EvaluateGates(AllRules(), run, nullptr, {});
   const auto v = VerdictsOf(r, "facade.a1_over_a0.get");
   ASSERT_EQ(v.size(), 1u);
@@ -150,8 +151,8 @@ TEST(GateEval, RatioRuleSkipsWithoutDenominator) {
 }
 
 TEST(GateEval, EngineInScopeWithoutBenchmarkIsSkipped) {
-  Baseline run = Load("gates/snapshot.acquire.pass.json");
-  run.engines = {"btree", "sharded"};
+  RunFile run = Load("gates/snapshot.acquire.pass.json");
+  run.baseline.config.engines = {"btree", "sharded"};
   const GateReport r = EvaluateGates(AllRules(), run, nullptr, {});
   const auto v = VerdictsOf(r, "snapshot.acquire");
   ASSERT_EQ(v.size(), 2u);
@@ -162,9 +163,9 @@ TEST(GateEval, EngineInScopeWithoutBenchmarkIsSkipped) {
 }
 
 TEST(GateEval, RegressionAgainstAnotherMachineIsAdvisory) {
-  const Baseline now = Load("gates/regression.latency_2x.fail.json");
-  Baseline before = Load("gates/regression.latency_2x.previous.json");
-  before.hostname = "other-host";
+  const RunFile now = Load("gates/regression.latency_2x.fail.json");
+  RunFile before = Load("gates/regression.latency_2x.previous.json");
+  before.baseline.environment["hostname"] = "other-host";
   const GateReport r = EvaluateGates(AllRules(), now, &before, {});
   EXPECT_TRUE(r.cross_machine);
   const auto v = VerdictsOf(r, "regression.latency_2x");
@@ -179,14 +180,14 @@ TEST(GateEval, RegressionAgainstAnotherMachineIsAdvisory) {
 }
 
 TEST(GateEval, RegressionNeedsSignificanceWhenTestable) {
-  Baseline now = Load("gates/regression.latency_2x.fail.json");
-  Baseline before = Load("gates/regression.latency_2x.previous.json");
+  RunFile now = Load("gates/regression.latency_2x.fail.json");
+  RunFile before = Load("gates/regression.latency_2x.previous.json");
   // Medians 2.5x apart but the repetitions overlap heavily: not significant -> warn.
   const double old_reps[] = {100, 1000, 5000, 900, 1100};
   const double new_reps[] = {2500, 150, 6000, 2400, 800};
   for (int i = 0; i < 5; ++i) {
-    before.benchmarks[0].repetitions[i].ns_per_op = old_reps[i];
-    now.benchmarks[0].repetitions[i].ns_per_op = new_reps[i];
+    before.baseline.benchmarks[0].repetitions[i].ns_per_op = old_reps[i];
+    now.baseline.benchmarks[0].repetitions[i].ns_per_op = new_reps[i];
   }
   const GateReport r = EvaluateGates(AllRules(), now, &before, {});
   const auto v = VerdictsOf(r, "regression.latency_2x");
@@ -198,10 +199,10 @@ TEST(GateEval, RegressionNeedsSignificanceWhenTestable) {
 }
 
 TEST(GateEval, RegressionWithTooFewRepetitionsJudgesTheRatio) {
-  Baseline now = Load("gates/regression.latency_2x.fail.json");
-  Baseline before = Load("gates/regression.latency_2x.previous.json");
-  now.benchmarks[0].repetitions.resize(1);
-  before.benchmarks[0].repetitions.resize(1);
+  RunFile now = Load("gates/regression.latency_2x.fail.json");
+  RunFile before = Load("gates/regression.latency_2x.previous.json");
+  now.baseline.benchmarks[0].repetitions.resize(1);
+  before.baseline.benchmarks[0].repetitions.resize(1);
   const GateReport r = EvaluateGates(AllRules(), now, &before, {});
   const auto v = VerdictsOf(r, "regression.latency_2x");
   ASSERT_EQ(v.size(), 1u);
@@ -214,7 +215,7 @@ TEST(GateEval, VerdictFileRoundTrip) {
       EvaluateGates(AllRules(), Load("gates/non_reference_slow.json"), nullptr, {});
   TempDir tmp;
   std::string error;
-  ASSERT_TRUE(WriteFile(tmp / "gates.json", PrettyJson(GateReportToJson(r)), &error)) << error;
+  ASSERT_TRUE(WriteFile(tmp / "gates.json", JsonFileText(GateReportToJson(r)), &error)) << error;
   VerdictFileSummary s;
   ASSERT_TRUE(LoadVerdictFile(tmp / "gates.json", &s, &error)) << error;
   EXPECT_EQ(s.verdicts_fail, r.Count(Status::kFail));

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "gates/baseline.h"
 #include "gates/gate_eval.h"
 #include "gates/rules.h"
+#include "gates/run_facts.h"
 #include "tests/gates/test_util.h"
 
 namespace statelab::gates {
@@ -44,20 +44,21 @@ std::vector<std::string> RuleIds() {
 // Evaluates one rule alone against a fixture and returns its outcome.
 RuleOutcome EvaluateOne(const Rule& rule, const std::string& kind, GateReport* report) {
   const std::string path = Fixture("gates/" + rule.id + "." + kind + ".json");
-  Baseline run;
+  RunFile run;
   std::string error;
   EXPECT_TRUE(std::filesystem::exists(path))
       << "rule " << rule.id << " has no " << kind
       << " fixture; add it to GATE_CASES in tests/fixtures/make_fixtures.py and run the script";
-  EXPECT_TRUE(LoadBaseline(path, &run, &error)) << error;
-  EXPECT_TRUE(run.reference_match) << path
-                                   << ": gate fixtures run on reference hardware, so "
-                                      "reference-only rules are binding";
-  Baseline previous;
+  EXPECT_TRUE(LoadRunFile(path, &run, &error)) << error;
+  EXPECT_TRUE(ReadEnvironmentFacts(run.baseline.environment).reference_match)
+      << path
+      << ": gate fixtures run on reference hardware, so "
+         "reference-only rules are binding";
+  RunFile previous;
   const bool regression = rule.kind == RuleKind::kRegression;
   if (regression) {
     const std::string prev = Fixture("gates/" + rule.id + ".previous.json");
-    EXPECT_TRUE(LoadBaseline(prev, &previous, &error)) << error;
+    EXPECT_TRUE(LoadRunFile(prev, &previous, &error)) << error;
   }
   RuleSet one;
   one.path = Rules().path;

@@ -1,4 +1,4 @@
-// Median, geometric mean and Mann-Whitney U against values computed by hand (the enumerations are
+// Geometric mean and Mann-Whitney U against values computed by hand (the enumerations are
 // written out in the comments).
 
 #include "gates/stats.h"
@@ -9,12 +9,6 @@
 
 namespace statelab::gates {
 namespace {
-
-TEST(MedianTest, OddEvenEmpty) {
-  EXPECT_EQ(*Median(std::vector<double>{3, 1, 2}), 2);
-  EXPECT_EQ(*Median(std::vector<double>{4, 1, 3, 2}), 2.5);
-  EXPECT_FALSE(Median(std::vector<double>{}).has_value());
-}
 
 TEST(GeometricMeanTest, Values) {
   EXPECT_DOUBLE_EQ(*GeometricMean(std::vector<double>{1, 4}), 2.0);

@@ -152,6 +152,15 @@ TEST(BaselineReaderTest, RejectsMalformedJson) {
   EXPECT_NE(ErrorOf("[1, 2]").find("expected object"), std::string::npos);
 }
 
+TEST(BaselineReaderTest, MalformedJsonNamesLineAndColumn) {
+  std::string e = ErrorOf("{\n  \"run_id\": \"r\",\n  \"git\": nul\n}", "r.json");
+  EXPECT_NE(e.find("r.json: malformed JSON at line 3, column "), std::string::npos) << e;
+  e = ErrorOf("{} extra", "r.json");
+  EXPECT_NE(e.find("r.json: malformed JSON at line 1, column 4: "), std::string::npos) << e;
+  e = ErrorOf(" \n\t", "empty.json");
+  EXPECT_NE(e.find("empty.json: malformed JSON: no JSON document"), std::string::npos) << e;
+}
+
 TEST(BaselineReaderTest, RejectsUnknownSchemaVersion) {
   const std::string e = ErrorOf(Edited([](json::object& o) { o["schema_version"] = "2"; }));
   EXPECT_NE(e.find("x.json: schema_version"), std::string::npos) << e;
@@ -239,6 +248,19 @@ TEST(StatsTest, ComputesFromRepetitions) {
   EXPECT_FALSE(one.stddev_ns.has_value());
   EXPECT_FALSE(one.cv.has_value());
   EXPECT_THROW(ComputeStats(std::vector<Repetition>{}), std::invalid_argument);
+}
+
+TEST(StatsTest, MedianOddEvenEmpty) {
+  EXPECT_EQ(*Median(std::vector<double>{3, 1, 2}), 2);
+  EXPECT_EQ(*Median(std::vector<double>{4, 1, 3, 2}), 2.5);
+  EXPECT_FALSE(Median(std::vector<double>{}).has_value());
+}
+
+TEST(ParamsTest, Text) {
+  const Params params = {{"n", 1e6}, {"dist", std::string("zipfian")}, {"theta", 0.99}};
+  EXPECT_EQ(ParamsText(params), "dist=zipfian,n=1000000,theta=0.99");
+  EXPECT_EQ(ParamsText({}), "");
+  EXPECT_EQ(ParamText(ParamValue(-3.0)), "-3");
 }
 
 TEST(LatencyTest, FromHistogram) {

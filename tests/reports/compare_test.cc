@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <string>
 
-#include "gates/baseline.h"
 #include "gates/json_util.h"
+#include "gates/run_facts.h"
 #include "tests/gates/test_util.h"
 
 #ifndef STATELAB_COMPARE_BIN
@@ -27,11 +27,11 @@ using statelab::testing::RunCommand;
 using statelab::testing::SourcePath;
 using statelab::testing::TempDir;
 
-gates::Baseline Load(const std::string& rel) {
-  gates::Baseline b;
+gates::RunFile Load(const std::string& rel) {
+  gates::RunFile run;
   std::string error;
-  EXPECT_TRUE(gates::LoadBaseline(Fixture(rel), &b, &error)) << error;
-  return b;
+  EXPECT_TRUE(gates::LoadRunFile(Fixture(rel), &run, &error)) << error;
+  return run;
 }
 
 const CompareRow* RowOf(const CompareResult& r, const std::string& name) {
@@ -110,11 +110,11 @@ TEST(Compare, ThreePercentIsNotARegressionEvenIfSignificant) {
 }
 
 TEST(Compare, BigButInsignificantChangeIsNotARegression) {
-  gates::Baseline old_run = Load("compare/old.json");
-  gates::Baseline new_run = Load("compare/slower_2x.json");
+  gates::RunFile old_run = Load("compare/old.json");
+  gates::RunFile new_run = Load("compare/slower_2x.json");
   // Three repetitions each: the smallest possible p is 0.1, so nothing can be significant.
-  for (auto* b : {&old_run, &new_run}) {
-    for (auto& bench : b->benchmarks) bench.repetitions.resize(3);
+  for (auto* run : {&old_run, &new_run}) {
+    for (auto& bench : run->baseline.benchmarks) bench.repetitions.resize(3);
   }
   const CompareResult r = CompareBaselines(old_run, new_run, {});
   const CompareRow* row = RowOf(r, "B/kv/get/btree/inmemory");
@@ -196,7 +196,7 @@ TEST(CompareCli, ExitCodesAndMessages) {
   const std::string malformed = Fixture("compare/malformed.json");
   r = RunCommand(Cmp(old_json + " " + Quoted(malformed)));
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_NE(r.output.find(malformed + ": invalid JSON at line"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(malformed + ": malformed JSON at line"), std::string::npos) << r.output;
   r = RunCommand(Cmp(old_json + " /nonexistent.json"));
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.output.find("/nonexistent.json: cannot open"), std::string::npos) << r.output;
@@ -220,7 +220,7 @@ TEST(CompareCli, ThresholdAlphaJsonAndOut) {
   boost::json::value v;
   std::string error;
   ASSERT_TRUE(gates::LoadJsonFile(tmp / "compare.json", &v, &error)) << error;
-  EXPECT_EQ(v.at("threshold_pct").as_double(), 2.0);
+  EXPECT_EQ(v.at("threshold_pct").to_number<double>(), 2.0);
   // A stricter alpha than the smallest achievable p-value makes nothing significant.
   r = RunCommand(Cmp(args + " --threshold 2 --alpha 0.005"));
   EXPECT_EQ(r.exit_code, 0) << r.output;

@@ -6,10 +6,10 @@
 #include <filesystem>
 #include <string>
 
-#include "gates/baseline.h"
 #include "gates/format.h"
 #include "gates/gate_eval.h"
 #include "gates/json_util.h"
+#include "gates/run_facts.h"
 #include "reports/index.h"
 #include "reports/run_report.h"
 #include "tests/gates/test_util.h"
@@ -56,13 +56,13 @@ double FixtureMedian(const std::string& run, const std::string& name) {
 
 void EvaluateGatesInto(const std::string& run_dir) {
   gates::RuleSet rules;
-  gates::Baseline run;
+  gates::RunFile run;
   std::string error;
   ASSERT_TRUE(gates::LoadRules(SourcePath("gates/gates.json"), &rules, &error)) << error;
-  ASSERT_TRUE(gates::LoadBaseline(run_dir + "/baseline.json", &run, &error)) << error;
+  ASSERT_TRUE(gates::LoadRunFile(run_dir + "/baseline.json", &run, &error)) << error;
   const gates::GateReport report = gates::EvaluateGates(rules, run, nullptr, {});
   ASSERT_TRUE(gates::WriteFile(run_dir + "/gates.json",
-                               gates::PrettyJson(gates::GateReportToJson(report)), &error));
+                               gates::JsonFileText(gates::GateReportToJson(report)), &error));
 }
 
 class RunReportTest : public ::testing::Test {
@@ -173,7 +173,7 @@ TEST(RunReport, WithoutGatesOrRedisSaysSo) {
   EXPECT_NE(summary.find("Gates not evaluated: no gates.json"), std::string::npos) << summary;
   const std::string redis = ReadAll(results / (std::string(kOlder) + "/redis_comparison.md"));
   EXPECT_NE(redis.find("**Skipped.**"), std::string::npos) << redis;
-  EXPECT_NE(redis.find("no `redis` section in baseline.json and no redis.json"), std::string::npos);
+  EXPECT_NE(redis.find("no redis.json in the run folder"), std::string::npos) << redis;
   // Facade tax without A0/A1 benchmarks shows dashes, not numbers.
   const std::string tax = ReadAll(results / (std::string(kOlder) + "/facade_tax.md"));
   EXPECT_NE(tax.find("| get (A0 get_hot) | btree | inmemory | — | — | 1100 | — | — | — |"),

@@ -1,6 +1,6 @@
-#include "reports/markdown.h"
+#include "gates/markdown.h"
 
-namespace statelab::reports {
+namespace statelab::gates {
 
 std::string EscapeCell(std::string_view s) {
   std::string out;
@@ -43,4 +43,4 @@ std::string Table::Render() const {
   return md;
 }
 
-}  // namespace statelab::reports
+}  // namespace statelab::gates

@@ -1,11 +1,12 @@
 #pragma once
-// Markdown building blocks for the report writers: a table that escapes its cells, and joins.
+// Markdown building blocks for gates.md and the report writers: a table that escapes its cells,
+// and joins. Plain values and pure functions; not synchronized.
 
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace statelab::reports {
+namespace statelab::gates {
 
 // Escapes '|' and newlines so a cell never breaks its table row.
 std::string EscapeCell(std::string_view s);
@@ -25,4 +26,4 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
-}  // namespace statelab::reports
+}  // namespace statelab::gates

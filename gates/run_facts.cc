@@ -1,0 +1,82 @@
+#include "gates/run_facts.h"
+
+#include <algorithm>
+
+#include "gates/json_util.h"
+
+namespace statelab::gates {
+
+bool LoadRunFile(const std::string& path, RunFile* out, std::string* error) {
+  try {
+    out->baseline = harness::ReadBaselineFile(path);
+  } catch (const harness::BaselineError& e) {
+    *error = e.what();
+    return false;
+  }
+  out->path = path;
+  return true;
+}
+
+EnvironmentFacts ReadEnvironmentFacts(const boost::json::object& env) {
+  EnvironmentFacts f;
+  f.hostname = AsString(FindPath(env, "hostname")).value_or("");
+  f.cpu_model = AsString(FindPath(env, "cpu.model")).value_or("");
+  if (auto cores = AsNumber(FindPath(env, "cpu.cores"))) {
+    f.physical_cores = static_cast<int64_t>(*cores);
+  }
+  f.reference_match = AsBool(FindPath(env, "reference_platform.match")).value_or(false);
+  f.reference_reasons = AsStringList(FindPath(env, "reference_platform.reasons"));
+  if (FindPath(env, "reference_platform.match") == nullptr) {
+    f.reference_reasons.push_back("baseline does not record environment.reference_platform.match");
+  }
+  const auto valid = AsBool(FindPath(env, "baseline_validity.valid_as_baseline"));
+  f.valid_as_baseline = valid.value_or(false);
+  f.validity_reasons = AsStringList(FindPath(env, "baseline_validity.reasons"));
+  if (!valid) f.validity_reasons.push_back("validity not recorded");
+  f.warnings = AsStringList(FindPath(env, "warnings"));
+  return f;
+}
+
+int64_t UsableCores(const harness::Baseline& run) {
+  int64_t cores = run.config.cores;
+  const std::optional<int64_t> physical = ReadEnvironmentFacts(run.environment).physical_cores;
+  if (physical.has_value() && *physical > 0) {
+    cores = cores > 0 ? std::min(cores, *physical) : *physical;
+  }
+  return cores;
+}
+
+std::string RunLabel(std::string_view run_id) {
+  // run_<YYYY-MM-DD>_<HH-MM-SS>_<commit>[_<label>]: the label is everything after the 4th '_'.
+  std::size_t pos = 0;
+  for (int i = 0; i < 4; ++i) {
+    pos = run_id.find('_', pos);
+    if (pos == std::string_view::npos) return "";
+    ++pos;
+  }
+  return std::string(run_id.substr(pos));
+}
+
+const harness::BenchmarkResult* FindBenchmark(const harness::Baseline& run, std::string_view name) {
+  for (const auto& b : run.benchmarks) {
+    if (b.name == name) return &b;
+  }
+  return nullptr;
+}
+
+bool DifferentMachines(const harness::Baseline& a, const harness::Baseline& b, std::string* why) {
+  const EnvironmentFacts fa = ReadEnvironmentFacts(a.environment);
+  const EnvironmentFacts fb = ReadEnvironmentFacts(b.environment);
+  std::string reasons;
+  if (fa.hostname != fb.hostname) {
+    reasons = "hostname \"" + fa.hostname + "\" vs \"" + fb.hostname + "\"";
+  }
+  if (fa.cpu_model != fb.cpu_model) {
+    if (!reasons.empty()) reasons += "; ";
+    reasons += "cpu_model \"" + fa.cpu_model + "\" vs \"" + fb.cpu_model + "\"";
+  }
+  if (why != nullptr) *why = reasons;
+  return !reasons.empty();
+}
+
+}  // namespace statelab::gates
