@@ -1,0 +1,187 @@
+#include "engines/primitives/event_log.h"
+
+#include <openssl/evp.h>
+
+#include <cstdlib>
+
+#include <boost/json/object.hpp>
+#include <boost/json/string.hpp>
+
+#include "engines/core/json_doc.h"
+
+namespace statelab::event_log {
+namespace {
+
+constexpr std::string_view kTypeIndexPrefix = "t";
+
+void AppendBigEndian32(std::string& out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+bool ParseHashHex(const boost::json::value* v, EventHash* out) {
+  if (v == nullptr || !v->is_string() || v->get_string().size() != 64) return false;
+  const boost::json::string& s = v->get_string();
+  for (size_t i = 0; i < out->size(); ++i) {
+    const int hi = HexDigit(s[2 * i]);
+    const int lo = HexDigit(s[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    (*out)[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return true;
+}
+
+template <class T>
+bool ParseNumber(const boost::json::value* v, T* out) {
+  if (v == nullptr) return false;
+  boost::system::error_code ec;
+  *out = v->to_number<T>(ec);
+  return !ec;
+}
+
+Status Malformed(uint64_t sequence) {
+  return Status::Corruption("event record (offset = sequence)", sequence);
+}
+
+}  // namespace
+
+std::string EventKey(uint64_t sequence) {
+  std::string k(kEventPrefix);
+  AppendBigEndian64(k, sequence);
+  return k;
+}
+
+std::string TypeIndexPrefix(std::string_view type) {
+  std::string k(kTypeIndexPrefix);
+  AppendLengthPrefixed16(k, type);
+  return k;
+}
+
+std::string TypeIndexKey(std::string_view type, uint64_t sequence) {
+  std::string k = TypeIndexPrefix(type);
+  AppendBigEndian64(k, sequence);
+  return k;
+}
+
+std::string HashInput(uint64_t sequence, std::string_view type, const boost::json::value& payload,
+                      TimestampUs timestamp_us, const EventHash& prev_hash) {
+  const std::string canonical = json::CanonicalJson(payload);
+  std::string out;
+  out.reserve(8 + 4 + type.size() + 4 + canonical.size() + 8 + prev_hash.size());
+  AppendBigEndian64(out, sequence);
+  AppendBigEndian32(out, static_cast<uint32_t>(type.size()));
+  out.append(type);
+  AppendBigEndian32(out, static_cast<uint32_t>(canonical.size()));
+  out.append(canonical);
+  AppendBigEndian64(out, static_cast<uint64_t>(timestamp_us));  // two's complement
+  out.append(reinterpret_cast<const char*>(prev_hash.data()), prev_hash.size());
+  return out;
+}
+
+EventHash ComputeHash(const Event& e) {
+  const std::string in = HashInput(e.sequence, e.type, e.payload, e.timestamp_us, e.prev_hash);
+  EventHash h{};
+  unsigned int n = 0;
+  // EVP_Digest only fails on allocation failure inside OpenSSL; treat that like operator new.
+  if (EVP_Digest(in.data(), in.size(), h.data(), &n, EVP_sha256(), nullptr) != 1) std::abort();
+  return h;
+}
+
+std::string HashHex(const EventHash& h) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * h.size());
+  for (uint8_t b : h) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+Status CheckType(std::string_view type) {
+  if (type.empty()) return Status::InvalidArgument("type: must not be empty");
+  if (type.size() > kMaxEventTypeBytes) {
+    return Status::InvalidArgument("type: " + std::to_string(type.size()) +
+                                   " bytes exceeds limit " + std::to_string(kMaxEventTypeBytes) +
+                                   " bytes");
+  }
+  if (!json::CheckLimits(boost::json::string(type)).ok()) {
+    return Status::InvalidArgument("type: must be valid UTF-8");
+  }
+  return Status::OK();
+}
+
+Status CheckAppend(std::string_view type, const boost::json::value& payload) {
+  STATELAB_RETURN_IF_ERROR(CheckType(type));
+  Status s = json::CheckLimits(payload);
+  if (!s.ok()) return Status::InvalidArgument("payload: " + std::string(s.message()));
+  return Status::OK();
+}
+
+Status CheckRecordSize(const boost::json::value& stored) {
+  const uint64_t n = json::SerializedSize(stored);
+  if (n > kMaxValueBytes) {
+    return Status::InvalidArgument("event: record of " + std::to_string(n) +
+                                   " bytes exceeds limit " + std::to_string(kMaxValueBytes) +
+                                   " bytes");
+  }
+  return Status::OK();
+}
+
+boost::json::value EncodeEvent(const Event& e) {
+  return boost::json::object{{"sequence", e.sequence},
+                             {"type", e.type},
+                             {"payload", e.payload},
+                             {"timestamp_us", e.timestamp_us},
+                             {"prev_hash", HashHex(e.prev_hash)},
+                             {"hash", HashHex(e.hash)}};
+}
+
+Result<Event> DecodeEvent(const Value& v, uint64_t sequence, Version version) {
+  const auto* doc = std::get_if<boost::json::value>(&v);
+  if (doc == nullptr || !doc->is_object()) return Malformed(sequence);
+  const boost::json::object& o = doc->get_object();
+  Event e;
+  e.version = version;
+  const boost::json::value* type = o.if_contains("type");
+  const boost::json::value* payload = o.if_contains("payload");
+  if (!ParseNumber(o.if_contains("sequence"), &e.sequence) || type == nullptr ||
+      !type->is_string() || payload == nullptr ||
+      !ParseNumber(o.if_contains("timestamp_us"), &e.timestamp_us) ||
+      !ParseHashHex(o.if_contains("prev_hash"), &e.prev_hash) ||
+      !ParseHashHex(o.if_contains("hash"), &e.hash)) {
+    return Malformed(sequence);
+  }
+  e.type = type->get_string();
+  e.payload = *payload;
+  return e;
+}
+
+Value EncodeHead(const Head& h) {
+  return boost::json::value(boost::json::object{{"len", h.len}, {"hash", HashHex(h.hash)}});
+}
+
+Result<Head> DecodeHead(const Value& v) {
+  const auto* doc = std::get_if<boost::json::value>(&v);
+  Head h;
+  if (doc == nullptr || !doc->is_object() ||
+      !ParseNumber(doc->get_object().if_contains("len"), &h.len) ||
+      !ParseHashHex(doc->get_object().if_contains("hash"), &h.hash)) {
+    return Status::Corruption("event log head", 0);
+  }
+  return h;
+}
+
+std::string_view CheckLink(const Event& e, uint64_t sequence, const EventHash& prev_hash) {
+  if (e.sequence != sequence) return "sequence mismatch";
+  if (e.prev_hash != prev_hash) return "prev_hash mismatch";
+  if (ComputeHash(e) != e.hash) return "hash mismatch";
+  return {};
+}
+
+}  // namespace statelab::event_log
