@@ -4,6 +4,7 @@
 // Thread-safety: a Txn is used by one thread, inside one Engine::Execute call.
 
 #include <algorithm>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -112,6 +113,12 @@ class Txn {
   // JSON documents with path-level conflicts. JsonRead registers only `path` as read.
   Status JsonRead(Tag tag, std::string_view user_key, const json::Path& path, Value* doc,
                   Version* ver) {
+    return JsonRead(tag, user_key, std::span<const json::Path>(&path, 1), doc, ver);
+  }
+  // The same registering `paths`; none when the caller registers only what it writes (through
+  // JsonWritePath), as a merge does: it reads nothing but the paths it writes.
+  Status JsonRead(Tag tag, std::string_view user_key, std::span<const json::Path> paths,
+                  Value* doc, Version* ver) {
     KeyBuf k(st_.run, tag, user_key);
     if (const WriteEntry* w = st_.FindWrite(k.view())) {
       if (ver) *ver = 0;
@@ -122,7 +129,7 @@ class Txn {
     Version seen = 0;
     Status s = p_.Get(st_.snapshot, k.view(), st_.now_us, doc, &seen);
     if (s.ok()) {
-      st_.RecordPathRead(k.view(), seen, path);
+      for (const json::Path& path : paths) st_.RecordPathRead(k.view(), seen, path);
     } else {
       st_.RecordRead(k.view(), seen);  // absence is a whole-key fact
     }
@@ -133,6 +140,12 @@ class Txn {
   // op is replayed on the newest document at commit if another transaction changed other paths.
   void JsonWritePath(Tag tag, std::string_view user_key, Version seen, boost::json::value doc,
                      JsonPathOp op, const json::Path& conflict_path) {
+    JsonWritePath(tag, user_key, seen, std::move(doc), std::move(op),
+                  std::span<const json::Path>(&conflict_path, 1));
+  }
+  // The same with one op that writes several disjoint paths (a merge writes one per patch leaf).
+  void JsonWritePath(Tag tag, std::string_view user_key, Version seen, boost::json::value doc,
+                     JsonPathOp op, std::span<const json::Path> conflict_paths) {
     KeyBuf k(st_.run, tag, user_key);
     const bool existed = st_.FindWrite(k.view()) != nullptr;
     WriteEntry& w = st_.UpsertWrite(k.view());
@@ -148,8 +161,10 @@ class Txn {
     }
     w.value = std::move(doc);
     w.json_ops.push_back(std::move(op));
-    w.json_paths.push_back(conflict_path);
-    st_.RecordPathRead(k.view(), seen, conflict_path);
+    for (const json::Path& path : conflict_paths) {
+      w.json_paths.push_back(path);
+      st_.RecordPathRead(k.view(), seen, path);
+    }
   }
 
  private:

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "engines/core/run_transaction.h"
+#include "engines/durability/durable_state.h"
 #include "engines/primitives/event_log.h"
 #include "engines/primitives/json_store.h"
 #include "engines/primitives/kv.h"
@@ -45,6 +46,8 @@ class Database {
 
   static Result<std::unique_ptr<Database>> Open(const DbOptions& opts) {
     STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<E> e, E::Open(opts));
+    // A delete_run interrupted by a crash is finished before anyone sees the run again.
+    STATELAB_RETURN_IF_ERROR(RunIndex<E>(*e).FinishPendingDeletes());
     return std::unique_ptr<Database>(new Database(std::move(e)));
   }
   explicit Database(std::unique_ptr<E> e) noexcept : e_(std::move(e)) {}
@@ -81,6 +84,10 @@ class Database {
 
   // Everything committed so far becomes durable.
   Status Flush() { return e_->Flush(); }
+  // Writes a snapshot now (no-op in kInMemory); see docs/durability.md.
+  Status Snapshot() { return e_->Snapshot(); }
+  // What recovery did when this database was opened.
+  const RecoveryReport& recovery() const { return e_->recovery(); }
   // Stops admitting work (ShuttingDown afterwards), finishes in-flight commits, flushes, joins.
   Status Close() { return e_ ? e_->Close() : Status::OK(); }
   DurabilityMode mode() const noexcept { return e_->mode(); }
