@@ -1,0 +1,459 @@
+// The statelab command line, driven as a child process through pipes (docs/cli.md): the
+// documented session on every engine, malformed lines, acknowledged writes surviving SIGKILL of
+// a strict shell, verify finding a flipped byte, the offline commands, usage errors.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "engines/registry/engine_list.h"
+#include "tests/cli/child_process.h"
+
+namespace statelab::testing_util {
+namespace {
+
+namespace bj = boost::json;
+namespace fs = std::filesystem;
+
+constexpr char kBin[] = STATELAB_BIN;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "statelab-cli-XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const std::string& path() const { return path_; }
+  std::string Data() const { return path_ + "/data"; }
+
+ private:
+  std::string path_;
+};
+
+std::vector<std::string> ShellArgs(std::string_view engine, std::string_view mode,
+                                   const std::string& dir) {
+  std::vector<std::string> a = {kBin,     "shell",          "--engine", std::string(engine),
+                                "--mode", std::string(mode)};
+  if (mode != "inmemory") {
+    a.push_back("--dir");
+    a.push_back(dir);
+  }
+  return a;
+}
+
+bj::value Parse(const std::string& line) {
+  boost::system::error_code ec;
+  bj::value v = bj::parse(line, ec);
+  EXPECT_FALSE(ec) << "not JSON: " << line;
+  return v;
+}
+
+// `expected` matches `actual` when they are equal, where the string "*" in `expected` matches
+// any value (docs/cli.md marks run ids, timestamps and hashes that way).
+bool Matches(const bj::value& expected, const bj::value& actual) {
+  if (expected.is_string() && expected.get_string() == "*") return true;
+  if (expected.is_object() && actual.is_object()) {
+    const bj::object& e = expected.get_object();
+    const bj::object& a = actual.get_object();
+    if (e.size() != a.size()) return false;
+    for (const auto& m : e) {
+      const bj::value* v = a.if_contains(m.key());
+      if (v == nullptr || !Matches(m.value(), *v)) return false;
+    }
+    return true;
+  }
+  if (expected.is_array() && actual.is_array()) {
+    const bj::array& e = expected.get_array();
+    const bj::array& a = actual.get_array();
+    if (e.size() != a.size()) return false;
+    for (size_t i = 0; i < e.size(); ++i) {
+      if (!Matches(e[i], a[i])) return false;
+    }
+    return true;
+  }
+  return expected.kind() == actual.kind() && expected == actual;
+}
+
+// One request and its reply; a session keeps going after each.
+bj::object Ask(ChildProcess& shell, const std::string& request) {
+  EXPECT_TRUE(shell.Send(request)) << request;
+  std::string line;
+  EXPECT_TRUE(shell.ReadLine(&line)) << "no reply to " << request;
+  bj::value v = Parse(line);
+  return v.is_object() ? v.get_object() : bj::object{};
+}
+
+bj::object AskOk(ChildProcess& shell, const std::string& request) {
+  bj::object r = Ask(shell, request);
+  EXPECT_EQ(r["ok"], true) << request << " -> " << bj::serialize(r);
+  return r;
+}
+
+std::string ErrorCode(bj::object& reply) {
+  const bj::value* e = reply.if_contains("error");
+  return e ? std::string(e->at("code").as_string()) : std::string();
+}
+std::string ErrorMessage(bj::object& reply) {
+  const bj::value* e = reply.if_contains("error");
+  return e ? std::string(e->at("message").as_string()) : std::string();
+}
+
+// Lines of the given kind among JSON lines.
+std::vector<bj::object> OfKind(const std::vector<std::string>& lines, std::string_view kind) {
+  std::vector<bj::object> out;
+  for (const std::string& l : lines) {
+    bj::value v = Parse(l);
+    const bj::value* k = v.is_object() ? v.get_object().if_contains("kind") : nullptr;
+    if (k != nullptr && k->is_string() && k->get_string() == kind) out.push_back(v.get_object());
+  }
+  return out;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Every file under `dir` with its bytes, to prove a command changed nothing.
+std::map<std::string, std::string> Files(const std::string& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) out[e.path().string()] = ReadFile(e.path().string());
+  }
+  return out;
+}
+
+// The session block of docs/cli.md: (request, expected reply) pairs.
+std::vector<std::pair<std::string, std::string>> DocumentedSession() {
+  std::istringstream doc(ReadFile(std::string(STATELAB_SOURCE_DIR) + "/docs/cli.md"));
+  std::vector<std::pair<std::string, std::string>> steps;
+  bool in_block = false;
+  for (std::string line; std::getline(doc, line);) {
+    if (line == "<!-- session:begin -->") in_block = true;
+    if (line == "<!-- session:end -->") break;
+    if (!in_block) continue;
+    if (line.rfind("> ", 0) == 0) steps.emplace_back(line.substr(2), "");
+    if (line.rfind("< ", 0) == 0 && !steps.empty()) steps.back().second = line.substr(2);
+  }
+  return steps;
+}
+
+// Writes a little of everything in two runs, "a" and "b", and closes the shell.
+void WriteSample(std::string_view engine, const std::string& dir) {
+  ChildProcess shell(ShellArgs(engine, "strict", dir));
+  for (
+      const char* r : {
+          R"({"op":"run.create","run":"a"})",
+          R"({"op":"run.create","run":"b"})",
+          R"({"op":"kv.put","run":"a","key":"x","value":1})",
+          R"({"op":"kv.put","run":"b","key":"x","value":2})",
+          R"({"op":"kv.put","run":"b","key":"y","value":"new"})",
+          R"({"op":"event.append","run":"a","type":"t","payload":{"n":1}})",
+          R"({"op":"event.append","run":"a","type":"t","payload":{"n":2}})",
+          R"({"op":"state.set","run":"a","name":"s","value":"go"})",
+          R"({"op":"trace.record","run":"a","body":{"kind":"thought","content":"c"}})",
+          R"({"op":"json.create","run":"a","doc_id":"d","doc":{"k":[1]}})",
+          R"({"op":"vector.create_collection","run":"a","collection":"v","dimension":2,"metric":"dot"})",
+          R"({"op":"vector.upsert","run":"a","collection":"v","key":"k","vector":[1,2]})",
+          R"({"op":"run.update_status","run":"a","status":"completed"})",
+      }) {
+    AskOk(shell, r);
+  }
+  AskOk(shell, R"({"op":"close"})");
+  EXPECT_EQ(shell.Wait(), 0) << shell.stderr_text();
+}
+
+// ---- the documented session, on every engine, in memory and strict
+
+class SessionTest
+    : public ::testing::TestWithParam<std::tuple<std::string_view, std::string_view>> {};
+
+TEST_P(SessionTest, DocumentedSessionGivesTheDocumentedReplies) {
+  const auto [engine, mode] = GetParam();
+  TempDir tmp;
+  const auto steps = DocumentedSession();
+  ASSERT_GE(steps.size(), 30u) << "the session block of docs/cli.md was not found";
+  std::set<std::string> ops;
+  ChildProcess shell(ShellArgs(engine, mode, tmp.Data()));
+  for (const auto& [request, expected] : steps) {
+    ASSERT_FALSE(expected.empty()) << "no documented reply to " << request;
+    ASSERT_TRUE(shell.Send(request));
+    std::string reply;
+    ASSERT_TRUE(shell.ReadLine(&reply)) << "no reply to " << request;
+    EXPECT_TRUE(Matches(Parse(expected), Parse(reply)))
+        << "request:  " << request << "\nexpected: " << expected << "\nactual:   " << reply;
+    boost::system::error_code ec;
+    const bj::value req = bj::parse(request, ec);  // the session has a malformed line too
+    if (!ec && req.is_object()) ops.insert(std::string(req.at("op").as_string()));
+  }
+  EXPECT_EQ(shell.Wait(), 0) << shell.stderr_text();
+  // The session reaches all seven primitives and a transaction.
+  for (const char* prefix : {"kv.", "event.", "state.", "trace.", "run.", "json.", "vector."}) {
+    bool seen = false;
+    for (const std::string& op : ops) seen = seen || op.rfind(prefix, 0) == 0;
+    EXPECT_TRUE(seen) << "the documented session never uses " << prefix;
+  }
+  EXPECT_TRUE(ops.contains("txn"));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllEngines, SessionTest,
+                         ::testing::Combine(::testing::ValuesIn(AllEngines::names),
+                                            ::testing::Values(std::string_view("inmemory"),
+                                                              std::string_view("strict"))),
+                         [](const auto& info) {
+                           return std::string(std::get<0>(info.param)) + "_" +
+                                  std::string(std::get<1>(info.param));
+                         });
+
+// ---- malformed lines
+
+TEST(ShellTest, MalformedLinesGetAnErrorReplyAndTheShellKeepsGoing) {
+  ChildProcess shell(ShellArgs(AllEngines::names[0], "inmemory", ""));
+  const std::pair<const char*, const char*> bad[] = {
+      {"{\"op\":\"kv.put\",", "request: not valid JSON"},
+      {"[1,2]", "request: must be a JSON object"},
+      {R"({"run":"a"})", "op: missing"},
+      {R"({"op":"kv.frobnicate","run":"a"})", "unknown op 'kv.frobnicate'"},
+      {R"({"op":"kv.get","run":5,"key":"k"})", "run: must be a string"},
+      {R"({"op":"kv.get","run":"a","key":"k","color":"red"})", "color: unknown member"},
+      {R"({"op":"kv.put","run":"a","key":"k","value":18446744073709551615})",
+       "value: integer 18446744073709551615 exceeds the int64 range"},
+      {R"({"op":"txn","run":"a","ops":[{"op":"kv.put","key":"k"}]})", "ops[0].value: missing"},
+      {R"({"op":"txn","run":"a","ops":[{"op":"run.list"}]})", "cannot run inside a txn"},
+  };
+  for (const auto& [line, message] : bad) {
+    bj::object r = Ask(shell, line);
+    EXPECT_EQ(r["ok"], false) << line;
+    EXPECT_EQ(ErrorCode(r), "invalid_argument") << line;
+    EXPECT_NE(ErrorMessage(r).find(message), std::string::npos)
+        << line << " -> " << ErrorMessage(r);
+  }
+  // Nothing above ran; the next well-formed lines work.
+  AskOk(shell, R"({"op":"run.create","run":"a"})");
+  AskOk(shell, R"({"op":"kv.put","run":"a","key":"k","value":{"$bytes":"/w=="}})");
+  bj::object got = AskOk(shell, R"({"op":"kv.get","run":"a","key":"k"})");
+  EXPECT_EQ(got["value"], (bj::object{{"$bytes", "/w=="}}));
+  bj::object missing = Ask(shell, R"({"op":"kv.get","run":"b","key":"k"})");
+  EXPECT_EQ(ErrorCode(missing), "not_found");
+  shell.CloseStdin();
+  EXPECT_EQ(shell.Wait(), 0) << shell.stderr_text();
+}
+
+// ---- durability: every acknowledged write of a strict shell survives SIGKILL
+
+class CrashTest : public ::testing::TestWithParam<std::string_view> {};
+
+TEST_P(CrashTest, AcknowledgedStrictWritesAreReadableAfterSigkill) {
+  const std::string_view engine = GetParam();
+  TempDir tmp;
+  constexpr int kWrites = 1000;
+  constexpr int kAcked = 500;  // replies read before the kill; later writes may be in flight
+  {
+    ChildProcess shell(ShellArgs(engine, "strict", tmp.Data()));
+    AskOk(shell, R"({"op":"run.create","run":"crash"})");
+    for (int i = 0; i < kWrites; ++i) {
+      const std::string n = std::to_string(i);
+      ASSERT_TRUE(shell.Send(
+          i % 2 == 0 ? R"({"op":"kv.put","run":"crash","key":"k)" + n + R"(","value":)" + n + "}"
+                     : R"({"op":"event.append","run":"crash","type":"e","payload":)" + n + "}"));
+    }
+    for (int i = 0; i < kAcked; ++i) {
+      std::string line;
+      ASSERT_TRUE(shell.ReadLine(&line));
+      ASSERT_EQ(Parse(line).at("ok"), true) << line;
+    }
+    shell.Kill(SIGKILL);
+    EXPECT_EQ(shell.Wait(), 128 + SIGKILL);
+  }
+  ChildProcess shell(ShellArgs(engine, "strict", tmp.Data()));
+  for (int i = 0; i < kAcked; i += 2) {
+    bj::object r =
+        AskOk(shell, R"({"op":"kv.get","run":"crash","key":"k)" + std::to_string(i) + R"("})");
+    EXPECT_EQ(r["value"], i);
+  }
+  bj::object len = AskOk(shell, R"({"op":"event.len","run":"crash"})");
+  EXPECT_GE(len["len"].as_int64(), kAcked / 2);
+  bj::object chain = AskOk(shell, R"({"op":"event.verify_chain","run":"crash"})");
+  EXPECT_EQ(chain["valid"], true);
+  AskOk(shell, R"({"op":"close"})");
+  EXPECT_EQ(shell.Wait(), 0) << shell.stderr_text();
+}
+
+INSTANTIATE_TEST_SUITE_P(AllEngines, CrashTest, ::testing::ValuesIn(AllEngines::names),
+                         [](const auto& info) { return std::string(info.param); });
+
+// ---- verify and wal dump
+
+TEST(VerifyTest, FindsAFlippedWalByteAndNamesFileAndOffset) {
+  TempDir tmp;
+  WriteSample(AllEngines::names[0], tmp.Data());
+  RunOutput clean = RunToCompletion({kBin, "verify", tmp.Data()});
+  EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+  ASSERT_FALSE(OfKind(clean.lines, "summary").empty());
+  EXPECT_EQ(OfKind(clean.lines, "summary")[0]["clean"], true);
+  EXPECT_FALSE(OfKind(clean.lines, "event_chain").empty());
+
+  RunOutput dump = RunToCompletion({kBin, "wal", "dump", tmp.Data()});
+  ASSERT_EQ(dump.exit_code, 0) << dump.err;
+  std::vector<bj::object> records = OfKind(dump.lines, "record");
+  ASSERT_GE(records.size(), 5u);
+  bj::object& victim = records[3];
+  const std::string file(victim["file"].as_string());
+  const uint64_t offset = victim["offset"].to_number<uint64_t>();
+  const uint64_t size = victim["size"].to_number<uint64_t>();
+  RunOutput from = RunToCompletion({kBin, "wal", "dump", tmp.Data(), "--from", "4"});
+  EXPECT_EQ(OfKind(from.lines, "record").size(), records.size() - 3);
+
+  std::string bytes = ReadFile(file);
+  bytes[offset + size / 2] ^= 0x40;
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
+  const auto before = Files(tmp.Data());
+
+  RunOutput bad = RunToCompletion({kBin, "verify", tmp.Data()});
+  EXPECT_EQ(bad.exit_code, 1) << bad.out << bad.err;
+  std::vector<bj::object> problems = OfKind(bad.lines, "problem");
+  ASSERT_EQ(problems.size(), 1u) << bad.out;
+  EXPECT_EQ(problems[0]["check"], "wal");
+  EXPECT_EQ(problems[0]["file"], bj::value(file));
+  EXPECT_EQ(problems[0]["offset"].to_number<uint64_t>(), offset);
+  EXPECT_NE(std::string(problems[0]["what"].as_string()).find("CRC mismatch"), std::string::npos);
+  EXPECT_EQ(problems[0]["mid_log"], true);  // records 4.. follow
+  bj::object summary = OfKind(bad.lines, "summary").at(0);
+  EXPECT_EQ(summary["clean"], false);
+  EXPECT_EQ(summary["first_problem"].at("offset").to_number<uint64_t>(), offset);
+
+  RunOutput dump_bad = RunToCompletion({kBin, "wal", "dump", tmp.Data()});
+  EXPECT_EQ(dump_bad.exit_code, 1);
+  EXPECT_EQ(OfKind(dump_bad.lines, "record").size(), 3u);
+  EXPECT_EQ(OfKind(dump_bad.lines, "problem").size(), 1u);
+  RunOutput inspect = RunToCompletion({kBin, "inspect", tmp.Data()});
+  EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
+  EXPECT_EQ(Files(tmp.Data()), before) << "verify, wal dump and inspect must not change a file";
+}
+
+TEST(VerifyTest, FindsAFlippedSnapshotByte) {
+  TempDir tmp;
+  WriteSample(AllEngines::names[0], tmp.Data());
+  std::string snap;
+  for (const auto& e : fs::directory_iterator(tmp.Data() + "/snapshots")) snap = e.path().string();
+  ASSERT_FALSE(snap.empty()) << "closing the shell writes a snapshot";
+  std::string bytes = ReadFile(snap);
+  bytes[bytes.size() / 2] ^= 0x01;
+  std::ofstream(snap, std::ios::binary | std::ios::trunc) << bytes;
+
+  RunOutput bad = RunToCompletion({kBin, "verify", tmp.Data()});
+  EXPECT_EQ(bad.exit_code, 1) << bad.out << bad.err;
+  std::vector<bj::object> problems = OfKind(bad.lines, "problem");
+  ASSERT_EQ(problems.size(), 1u) << bad.out;
+  EXPECT_EQ(problems[0]["check"], "snapshot");
+  EXPECT_EQ(problems[0]["file"], bj::value(snap));
+  EXPECT_TRUE(problems[0].contains("offset"));
+}
+
+// ---- inspect, replay, diff on every engine's layout
+
+class OfflineTest : public ::testing::TestWithParam<std::string_view> {};
+
+TEST_P(OfflineTest, InspectReplayAndDiff) {
+  TempDir tmp;
+  WriteSample(GetParam(), tmp.Data());
+
+  RunOutput inspect = RunToCompletion({kBin, "inspect", tmp.Data()});
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  std::vector<bj::object> runs = OfKind(inspect.lines, "run");
+  ASSERT_EQ(runs.size(), 2u) << inspect.out;
+  bj::object& a = runs[0]["name"] == "a" ? runs[0] : runs[1];
+  EXPECT_EQ(a["status"], "completed");
+  EXPECT_EQ(a["counts"], (bj::object{{"kv", 1},
+                                     {"events", 2},
+                                     {"state", 1},
+                                     {"traces", 1},
+                                     {"json", 1},
+                                     {"vectors", 1},
+                                     {"vector_collections", 1}}));
+  EXPECT_FALSE(OfKind(inspect.lines, "wal_segment").empty());
+  EXPECT_FALSE(OfKind(inspect.lines, "snapshot").empty());
+  ASSERT_EQ(OfKind(inspect.lines, "recovery").size(), 1u);
+  EXPECT_EQ(OfKind(inspect.lines, "recovery")[0]["bytes_truncated"], 0);
+
+  RunOutput replay = RunToCompletion({kBin, "replay", tmp.Data(), "a"});
+  ASSERT_EQ(replay.exit_code, 0) << replay.err;
+  EXPECT_EQ(OfKind(replay.lines, "replay").at(0)["from_history"], true);
+  EXPECT_EQ(OfKind(replay.lines, "kv").size(), 1u);
+  EXPECT_EQ(OfKind(replay.lines, "event").size(), 2u);
+  EXPECT_EQ(OfKind(replay.lines, "trace").size(), 1u);
+  EXPECT_EQ(OfKind(replay.lines, "json").size(), 1u);
+  EXPECT_EQ(OfKind(replay.lines, "state").at(0)["value"], "go");
+
+  RunOutput diff = RunToCompletion({kBin, "diff", tmp.Data(), "a", "b"});
+  ASSERT_EQ(diff.exit_code, 0) << diff.err;
+  std::vector<bj::object> changes = OfKind(diff.lines, "change");
+  std::set<std::string> seen;
+  for (bj::object& c : changes) {
+    seen.insert(std::string(c["primitive"].as_string()) + ":" +
+                std::string(c["change"].as_string()));
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"kv:modified", "kv:added", "json:removed", "state:removed",
+                                         "event:removed"}));
+
+  RunOutput missing = RunToCompletion({kBin, "replay", tmp.Data(), "nope"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("no run named 'nope'"), std::string::npos) << missing.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllEngines, OfflineTest, ::testing::ValuesIn(AllEngines::names),
+                         [](const auto& info) { return std::string(info.param); });
+
+// ---- usage
+
+TEST(UsageTest, UnknownFlagsAndBadArgumentsExitTwoAndSayWhy) {
+  const std::pair<std::vector<std::string>, const char*> cases[] = {
+      {{kBin, "shell", "--engine", "btree", "--mode", "inmemory", "--bogus"}, "--bogus"},
+      {{kBin, "verify", "--frobnicate", "/tmp"}, "--frobnicate"},
+      {{kBin, "wal", "dump", "/tmp", "--from", "x"}, "--from"},
+      {{kBin, "inspect"}, "expected 1 argument"},
+      {{kBin, "shell", "--engine", "btree", "--mode", "sometimes"}, "--mode"},
+      {{kBin, "shell", "--engine", "btree", "--mode", "strict"}, "--dir"},
+      {{kBin, "frobnicate"}, "unknown command 'frobnicate'"},
+      {{kBin}, "Commands"},
+  };
+  for (const auto& [argv, says] : cases) {
+    RunOutput r = RunToCompletion(argv);
+    EXPECT_EQ(r.exit_code, 2) << argv.back();
+    EXPECT_NE(r.err.find(says), std::string::npos) << argv.back() << ": " << r.err;
+  }
+  for (const char* cmd : {"shell", "inspect", "replay", "diff", "verify"}) {
+    RunOutput r = RunToCompletion({kBin, cmd, "--help"});
+    EXPECT_EQ(r.exit_code, 0) << cmd;
+    EXPECT_NE(r.out.find("usage: statelab"), std::string::npos) << cmd;
+  }
+  EXPECT_EQ(RunToCompletion({kBin, "wal", "dump", "--help"}).exit_code, 0);
+  EXPECT_EQ(RunToCompletion({kBin, "--help"}).exit_code, 0);
+}
+
+TEST(UsageTest, ErrorsExitOne) {
+  TempDir tmp;
+  RunOutput engine = RunToCompletion({kBin, "shell", "--engine", "nope", "--mode", "inmemory"});
+  EXPECT_EQ(engine.exit_code, 1);
+  for (std::string_view name : AllEngines::names) {
+    EXPECT_NE(engine.err.find(name), std::string::npos) << "the error lists the engines";
+  }
+  EXPECT_EQ(RunToCompletion({kBin, "verify", tmp.path() + "/absent"}).exit_code, 1);
+  EXPECT_EQ(RunToCompletion({kBin, "inspect", tmp.path()}).exit_code, 1);  // not a data dir
+}
+
+}  // namespace
+}  // namespace statelab::testing_util

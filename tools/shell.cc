@@ -1,0 +1,384 @@
+#include "tools/shell.h"
+
+#include <boost/json/serialize.hpp>
+#include <functional>
+#include <istream>
+#include <ostream>
+#include <utility>
+#include <vector>
+
+#include "engines/core/json_doc.h"
+#include "engines/primitives/replay.h"
+#include "tools/primitive_ops.h"
+#include "tools/protocol.h"
+#include "tools/render.h"
+
+namespace statelab::cli {
+
+namespace bj = boost::json;
+
+namespace {
+
+// Runs a parsed run.* op. RunIndex retries its own transactions, so this runs once.
+using RunOpFn = std::function<Status(Db& db, const TxnOptions& o, bj::object& out)>;
+
+Status PutVersion(Result<Version> v, bj::object& out) {
+  if (!v.ok()) return std::move(v).error();
+  out["version"] = *v;
+  return Status::OK();
+}
+
+Status PutRuns(Status s, const std::vector<RunInfo>& runs, bj::object& out) {
+  if (s.ok()) out["runs"] = RunsToJson(runs);
+  return s;
+}
+
+RunStatus ReadRunStatus(RequestReader& r) {
+  const std::string name = r.Str("status");
+  if (!r.ok()) return RunStatus::kActive;
+  Result<RunStatus> s = ParseRunStatus(name);
+  if (!s.ok()) {
+    r.FailWith(s.error());
+    return RunStatus::kActive;
+  }
+  return *s;
+}
+
+// "durability": "strict" makes a write (and all before it) fdatasync'ed before the reply, in
+// buffered mode; reads ignore it.
+TxnOptions ReadTxnOptions(RequestReader& r) {
+  TxnOptions o;
+  const std::optional<std::string> d = r.OptStr("durability");
+  if (d == "strict") {
+    o.durability = DurabilityOverride::kStrict;
+  } else if (d && *d != "default") {
+    r.Fail("durability", "must be \"strict\" or \"default\"");
+  }
+  return o;
+}
+
+struct RunOpSpec {
+  std::string_view name;
+  RunOpFn (*parse)(RequestReader&);
+};
+
+constexpr RunOpSpec kRunOps[] = {
+    {"run.create",
+     [](RequestReader& r) -> RunOpFn {
+       return [name = r.Str("run"), parent = r.OptStr("parent"), tags = r.OptStrs("tags"),
+               metadata = r.OptObj("metadata")](Db& db, const TxnOptions& o,
+                                                bj::object& out) -> Status {
+         std::optional<std::string_view> parent_name;
+         if (parent) parent_name = *parent;
+         STATELAB_ASSIGN_OR_RETURN(RunId id,
+                                   db.runs().CreateRun(name, parent_name, tags, metadata, o));
+         STATELAB_ASSIGN_OR_RETURN(RunInfo info, db.runs().GetRun(name));
+         out["run_id"] = id.ToString();
+         out["version"] = info.version;  // the record's version: the creating commit
+         return Status::OK();
+       };
+     }},
+    {"run.get",
+     [](RequestReader& r) -> RunOpFn {
+       return [name = r.Str("run")](Db& db, const TxnOptions&, bj::object& out) -> Status {
+         STATELAB_ASSIGN_OR_RETURN(RunInfo info, db.runs().GetRun(name));
+         out["run"] = RunInfoToJson(info);
+         return Status::OK();
+       };
+     }},
+    {"run.get_by_id",
+     [](RequestReader& r) -> RunOpFn {
+       RunId id;
+       if (std::string text = r.Str("run_id"); r.ok()) {
+         Result<RunId> parsed = RunId::Parse(text);
+         if (parsed.ok()) {
+           id = *parsed;
+         } else {
+           r.Fail("run_id", "must be a UUID (8-4-4-4-12 hex digits)");
+         }
+       }
+       return [id](Db& db, const TxnOptions&, bj::object& out) -> Status {
+         STATELAB_ASSIGN_OR_RETURN(RunInfo info, db.runs().GetRunById(id));
+         out["run"] = RunInfoToJson(info);
+         return Status::OK();
+       };
+     }},
+    {"run.list",
+     [](RequestReader&) -> RunOpFn {
+       return [](Db& db, const TxnOptions&, bj::object& out) {
+         std::vector<RunInfo> all;
+         return PutRuns(db.runs().ListRuns(&all), all, out);
+       };
+     }},
+    {"run.update_status",
+     [](RequestReader& r) -> RunOpFn {
+       return [name = r.Str("run"), to = ReadRunStatus(r)](Db& db, const TxnOptions& o,
+                                                           bj::object& out) {
+         return PutVersion(db.runs().UpdateStatus(name, to, o), out);
+       };
+     }},
+    {"run.add_tags",
+     [](RequestReader& r) -> RunOpFn {
+       return [name = r.Str("run"), tags = r.Strs("tags")](Db& db, const TxnOptions& o,
+                                                           bj::object& out) {
+         return PutVersion(db.runs().AddTags(name, tags, o), out);
+       };
+     }},
+    {"run.remove_tags",
+     [](RequestReader& r) -> RunOpFn {
+       return [name = r.Str("run"), tags = r.Strs("tags")](Db& db, const TxnOptions& o,
+                                                           bj::object& out) {
+         return PutVersion(db.runs().RemoveTags(name, tags, o), out);
+       };
+     }},
+    {"run.update_metadata",
+     [](RequestReader& r) -> RunOpFn {
+       MetadataUpdate mode = MetadataUpdate::kMerge;
+       if (const std::optional<std::string> m = r.OptStr("mode"); m == "replace") {
+         mode = MetadataUpdate::kReplace;
+       } else if (m && *m != "merge") {
+         r.Fail("mode", "must be \"merge\" or \"replace\"");
+       }
+       return [name = r.Str("run"), metadata = r.Obj("metadata"), mode](Db& db, const TxnOptions& o,
+                                                                        bj::object& out) {
+         return PutVersion(db.runs().UpdateMetadata(name, metadata, mode, o), out);
+       };
+     }},
+    {"run.query_by_status",
+     [](RequestReader& r) -> RunOpFn {
+       return [status = ReadRunStatus(r)](Db& db, const TxnOptions&, bj::object& out) {
+         std::vector<RunInfo> found;
+         return PutRuns(db.runs().QueryByStatus(status, &found), found, out);
+       };
+     }},
+    {"run.query_by_tag",
+     [](RequestReader& r) -> RunOpFn {
+       return [tag = r.Str("tag")](Db& db, const TxnOptions&, bj::object& out) {
+         std::vector<RunInfo> found;
+         return PutRuns(db.runs().QueryByTag(tag, &found), found, out);
+       };
+     }},
+    {"run.children",
+     [](RequestReader& r) -> RunOpFn {
+       return [name = r.Str("run")](Db& db, const TxnOptions&, bj::object& out) {
+         std::vector<RunInfo> found;
+         return PutRuns(db.runs().ChildRuns(name, &found), found, out);
+       };
+     }},
+    {"run.replay",
+     [](RequestReader& r) -> RunOpFn {
+       return [name = r.Str("run")](Db& db, const TxnOptions&, bj::object& out) -> Status {
+         STATELAB_ASSIGN_OR_RETURN(RunInfo info, db.runs().GetRun(name));
+         STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<RunView> view, ReplayRun(db, info.id));
+         STATELAB_ASSIGN_OR_RETURN(out["view"], RunViewToJson(*view));
+         return Status::OK();
+       };
+     }},
+    {"run.diff",
+     [](RequestReader& r) -> RunOpFn {
+       return [a = r.Str("run_a"), b = r.Str("run_b")](Db& db, const TxnOptions&,
+                                                       bj::object& out) -> Status {
+         STATELAB_ASSIGN_OR_RETURN(RunInfo ia, db.runs().GetRun(a));
+         STATELAB_ASSIGN_OR_RETURN(RunInfo ib, db.runs().GetRun(b));
+         STATELAB_ASSIGN_OR_RETURN(RunDiff d, DiffRuns(db, ia.id, ib.id));
+         out["diff"] = d.ToJson();
+         return Status::OK();
+       };
+     }},
+    {"run.delete",
+     [](RequestReader& r) -> RunOpFn {
+       return [name = r.Str("run")](Db& db, const TxnOptions& o, bj::object&) {
+         return db.runs().DeleteRun(name, o);
+       };
+     }},
+};
+
+const RunOpSpec* FindRunOp(std::string_view op) {
+  for (const RunOpSpec& spec : kRunOps) {
+    if (spec.name == op) return &spec;
+  }
+  return nullptr;
+}
+
+bj::object StatsToJson(const EngineStats& s) {
+  return {{"commits", s.commits},
+          {"conflicts", s.conflicts},
+          {"keys", s.keys},
+          {"versions", s.versions},
+          {"wal_appends", s.wal_appends},
+          {"wal_syncs", s.wal_syncs},
+          {"wal_bytes", s.wal_bytes},
+          {"active_snapshots", s.active_snapshots},
+          {"mode", ModeName(s.mode)}};
+}
+
+std::string_view Trim(std::string_view s) {
+  constexpr std::string_view kSpace = " \t\r\n";
+  const size_t b = s.find_first_not_of(kSpace);
+  if (b == s.npos) return {};
+  return s.substr(b, s.find_last_not_of(kSpace) - b + 1);
+}
+
+}  // namespace
+
+std::optional<std::string> Shell::HandleLine(std::string_view line) {
+  line = Trim(line);
+  if (line.empty()) return std::nullopt;
+  bj::object result;
+  bj::object error_extra;  // members added to the error object (op_index, a clearer message)
+  const bj::value* request_id = nullptr;
+  Status s;
+  Result<bj::value> req = json::ParseJson(line);
+  if (!req.ok()) {
+    s = Status::InvalidArgument("request: not valid JSON (" + std::string(req.error().message()) +
+                                ")");
+  } else if (!req->is_object()) {
+    s = Status::InvalidArgument("request: must be a JSON object");
+  } else {
+    request_id = req->get_object().if_contains("request_id");
+    s = Dispatch(req->get_object(), result, error_extra);
+  }
+  bj::object reply;
+  reply["ok"] = s.ok();
+  if (request_id != nullptr) reply["request_id"] = *request_id;
+  if (s.ok()) {
+    for (auto& member : result) reply[member.key()] = std::move(member.value());
+  } else {
+    bj::object error = ErrorJson(s);
+    for (auto& member : error_extra) error[member.key()] = std::move(member.value());
+    reply["error"] = std::move(error);
+  }
+  return bj::serialize(reply);
+}
+
+Status Shell::Dispatch(const bj::object& req, bj::object& out, bj::object& error_extra) {
+  RequestReader r(req, "");
+  r.Skip("request_id");
+  const std::string op = r.Str("op");
+  STATELAB_RETURN_IF_ERROR(r.status());
+  if (op == "txn") return HandleTxn(r, out, error_extra);
+  if (const RunOpSpec* spec = FindRunOp(op)) {
+    const TxnOptions o = ReadTxnOptions(r);
+    RunOpFn fn = spec->parse(r);
+    STATELAB_RETURN_IF_ERROR(r.Finish());
+    return fn(*db_, o, out);
+  }
+  if (op == "flush" || op == "snapshot" || op == "close" || op == "recovery" || op == "stats") {
+    STATELAB_RETURN_IF_ERROR(r.Finish());
+    if (op == "flush") return db_->Flush();
+    if (op == "snapshot") return db_->Snapshot();
+    if (op == "recovery") {
+      out["recovery"] = RecoveryReportToJson(db_->recovery());
+    } else if (op == "stats") {
+      out["stats"] = StatsToJson(db_->Stats());
+    } else {
+      closed_ = true;
+      return db_->Close();
+    }
+    return Status::OK();
+  }
+  const std::string run = r.Str("run");
+  const TxnOptions o = ReadTxnOptions(r);
+  Result<PrimitiveOp> parsed = ParsePrimitiveOp(op, r);
+  if (!parsed.ok()) {
+    if (!parsed.error().IsNotFound()) return std::move(parsed).error();
+    return Status::InvalidArgument("op: unknown op '" + op + "' (the ops are in docs/cli.md)");
+  }
+  STATELAB_ASSIGN_OR_RETURN(const RunId id, ResolveRun(run, error_extra));
+  return Execute(id, parsed->writes, o, parsed->run, out);
+}
+
+Status Shell::HandleTxn(RequestReader& r, bj::object& out, bj::object& error_extra) {
+  const std::string run = r.Str("run");
+  const TxnOptions o = ReadTxnOptions(r);
+  const bj::array* ops = r.Array("ops");
+  std::vector<PrimitiveOp> parsed;
+  bool writes = false;
+  if (ops != nullptr && ops->empty()) r.Fail("ops", "must hold at least one op");
+  for (size_t i = 0; ops != nullptr && i < ops->size() && r.ok(); ++i) {
+    const std::string where = "ops[" + std::to_string(i) + "]";
+    if (!(*ops)[i].is_object()) {
+      r.Adopt(Status::InvalidArgument(where + ": must be an object"));
+      break;
+    }
+    RequestReader sub((*ops)[i].get_object(), where);
+    const std::string op = sub.Str("op");
+    Result<PrimitiveOp> p =
+        sub.ok() ? ParsePrimitiveOp(op, sub) : Result<PrimitiveOp>(sub.status());
+    if (!p.ok()) {
+      r.Adopt(p.error().IsNotFound()
+                  ? Status::InvalidArgument(where + ".op: '" + op +
+                                            "' cannot run inside a txn (only kv, event, state, "
+                                            "trace, json and vector ops can)")
+                  : std::move(p).error());
+      break;
+    }
+    writes = writes || p->writes;
+    parsed.push_back(std::move(p).value());
+  }
+  STATELAB_RETURN_IF_ERROR(r.Finish());
+  STATELAB_ASSIGN_OR_RETURN(const RunId id, ResolveRun(run, error_extra));
+
+  std::optional<size_t> failed;  // the op that failed the transaction (not a commit conflict)
+  bj::array results;
+  Status s = Execute(
+      id, writes, o,
+      [&](Handle& h, bj::object&) -> Status {
+        failed.reset();
+        results.clear();
+        for (size_t i = 0; i < parsed.size(); ++i) {
+          bj::object one;
+          if (Status st = parsed[i].run(h, one); !st.ok()) {
+            failed = i;
+            return st;
+          }
+          results.emplace_back(std::move(one));
+        }
+        return Status::OK();
+      },
+      out);
+  if (!s.ok()) {
+    if (failed) error_extra["op_index"] = *failed;
+    return s;
+  }
+  out["results"] = std::move(results);
+  return Status::OK();
+}
+
+Status Shell::Execute(const RunId& run, bool writes, const TxnOptions& o, const OpFn& fn,
+                      bj::object& out) {
+  auto body = [&](Handle& h) {
+    out.clear();  // a retried attempt starts over
+    return fn(h, out);
+  };
+  if (!writes) return db_->Read(run, body);
+  Result<Version> v = db_->Transaction(run, body, o);
+  if (!v.ok()) return std::move(v).error();
+  out["version"] = *v;
+  return Status::OK();
+}
+
+Result<RunId> Shell::ResolveRun(const std::string& name, bj::object& error_extra) {
+  Result<RunInfo> info = db_->runs().GetRun(name);
+  if (info.ok()) return info->id;
+  if (info.error().IsNotFound()) {
+    error_extra["message"] = "run: no run named '" + name + "' (create it with run.create)";
+  }
+  return std::move(info).error();
+}
+
+int RunShell(Shell& shell, std::istream& in, std::ostream& out, std::ostream& err) {
+  std::string line;
+  while (!shell.closed() && std::getline(in, line)) {
+    if (std::optional<std::string> reply = shell.HandleLine(line)) {
+      out << *reply << '\n' << std::flush;
+    }
+  }
+  if (Status s = shell.Close(); !s.ok()) {
+    err << "statelab shell: close failed: " << s.ToString() << '\n';
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace statelab::cli

@@ -1,0 +1,259 @@
+// The `statelab` command: a JSON-lines shell over any engine, and offline tools for a data
+// directory (inspect, replay, diff, verify, wal dump). Usage and exit codes: docs/cli.md.
+
+#include <charconv>
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gates/cli_args.h"
+#include "tools/offline.h"
+#include "tools/shell.h"
+
+namespace statelab::cli {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
+
+using gates::CliArgs;
+using gates::FlagSpec;
+
+struct Command {
+  std::string_view name;  // one or two words ("wal dump")
+  std::string_view usage;
+  std::string_view help;
+  std::vector<FlagSpec> flags;  // besides --help
+  size_t positionals;
+  int (*run)(const CliArgs& args);
+};
+
+void PrintLine(std::string_view line) { std::cout << line << '\n'; }
+
+// A flag's value as an unsigned number up to `max`; false (with a message) when it is not one.
+template <class T>
+bool FlagNumber(const CliArgs& args, const std::string& name, T max, T* out, std::string* error) {
+  const std::optional<std::string> v = args.Value(name);
+  if (!v) return true;
+  uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc() || end != v->data() + v->size() || n > max) {
+    *error = "--" + name + ": '" + *v + "' is not an integer in 0.." + std::to_string(max);
+    return false;
+  }
+  *out = static_cast<T>(n);
+  return true;
+}
+
+const Command* FindByName(std::string_view name);
+
+int Usage(std::string_view command, const std::string& error) {
+  std::cerr << "statelab " << command << ": " << error << "\nusage: " << FindByName(command)->usage
+            << '\n';
+  return kExitUsage;
+}
+
+// Prints a failed command's error; the exit code.
+int ReportExit(const Status& s) {
+  if (s.ok()) return kExitOk;
+  std::cerr << "statelab: " << s.ToString() << '\n';
+  return kExitError;
+}
+
+int RunShellCommand(const CliArgs& args) {
+  DbOptions opts;
+  opts.engine = args.Value("engine").value_or("");
+  opts.dir = args.Value("dir").value_or("");
+  std::string error;
+  if (!args.Has("engine") || !args.Has("mode")) {
+    return Usage("shell", "--engine and --mode are required");
+  }
+  Result<DurabilityMode> mode = ParseMode(*args.Value("mode"));
+  if (!mode.ok()) return Usage("shell", "--mode: " + std::string(mode.error().message()));
+  opts.mode = *mode;
+  if (opts.mode != DurabilityMode::kInMemory && opts.dir.empty()) {
+    return Usage("shell", "--dir is required in buffered and strict mode");
+  }
+  constexpr uint32_t kU32Max = std::numeric_limits<uint32_t>::max();
+  if (!FlagNumber(args, "interval-ms", kU32Max, &opts.buffered_interval_ms, &error) ||
+      !FlagNumber(args, "partitions", kU32Max, &opts.partitions, &error)) {
+    return Usage("shell", error);
+  }
+  Result<std::unique_ptr<Db>> db = Db::Open(opts);
+  if (!db.ok()) {
+    std::cerr << "statelab shell: cannot open: " << db.error().ToString() << '\n';
+    return kExitError;
+  }
+  Shell shell(std::move(db).value());
+  return RunShell(shell, std::cin, std::cout, std::cerr);
+}
+
+int RunInspectCommand(const CliArgs& args) {
+  return ReportExit(Inspect(args.positionals()[0], PrintLine));
+}
+int RunReplayCommand(const CliArgs& args) {
+  return ReportExit(Replay(args.positionals()[0], args.positionals()[1], PrintLine));
+}
+int RunDiffCommand(const CliArgs& args) {
+  return ReportExit(
+      Diff(args.positionals()[0], args.positionals()[1], args.positionals()[2], PrintLine));
+}
+int RunVerifyCommand(const CliArgs& args) {
+  Result<bool> clean = Verify(args.positionals()[0], PrintLine);
+  if (!clean.ok()) return ReportExit(clean.status());
+  return *clean ? kExitOk : kExitError;
+}
+int RunWalDumpCommand(const CliArgs& args) {
+  Version from = 0;
+  std::string error;
+  if (!FlagNumber(args, "from", std::numeric_limits<Version>::max(), &from, &error)) {
+    return Usage("wal dump", error);
+  }
+  return ReportExit(WalDump(args.positionals()[0], from, PrintLine));
+}
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> kCommands = {
+      {"shell",
+       "statelab shell --engine E --mode inmemory|buffered|strict [--dir D] [--interval-ms N] "
+       "[--partitions N]",
+       "Reads one JSON request per line on stdin and writes one JSON reply per line on stdout\n"
+       "(flushed per line) until EOF or {\"op\":\"close\"}. The protocol is in docs/cli.md.\n"
+       "  --engine E        btree | sharded | shared_nothing\n"
+       "  --mode M          inmemory | buffered | strict (what an acknowledged write survives)\n"
+       "  --dir D           data directory (required unless inmemory)\n"
+       "  --interval-ms N   buffered mode: sync interval (default 100)\n"
+       "  --partitions N    shards (sharded) or workers (shared_nothing); 0 = engine default",
+       {{"engine", true},
+        {"mode", true},
+        {"dir", true},
+        {"interval-ms", true},
+        {"partitions", true}},
+       0,
+       RunShellCommand},
+      {"inspect",
+       "statelab inspect D",
+       "Runs, counts per primitive, WAL segments and sizes, snapshots and what recovery would\n"
+       "do, for any engine's directory. Reads the files only; never changes them.",
+       {},
+       1,
+       RunInspectCommand},
+      {"replay",
+       "statelab replay D RUN",
+       "The read-only view of run RUN (a run name) as of its end, rebuilt from recorded history:\n"
+       "KV, state, JSON, events and traces, one JSON line each. Opens D through normal recovery\n"
+       "(as any open would: a torn WAL tail is cut); no other process may have D open.",
+       {},
+       2,
+       RunReplayCommand},
+      {"diff",
+       "statelab diff D RUN_A RUN_B",
+       "The differences between two runs, one JSON line each: KV, JSON and state keys added,\n"
+       "removed or modified, and events by sequence. Opens D like replay does.",
+       {},
+       3,
+       RunDiffCommand},
+      {"verify",
+       "statelab verify D",
+       "Checks the CRC of every WAL record and snapshot and every run's event chain; prints\n"
+       "the first problem of each file with its offset. Never changes a file.\n"
+       "Exit: 0 clean, 1 problems found, 2 usage.",
+       {},
+       1,
+       RunVerifyCommand},
+      {"wal dump",
+       "statelab wal dump D [--from N]",
+       "One JSON line per WAL record (every root, oldest first): file, offset, size, version,\n"
+       "run, timestamp, lifecycle marker and writes. Never changes a file.\n"
+       "  --from N   skip records older than version N",
+       {{"from", true}},
+       1,
+       RunWalDumpCommand},
+  };
+  return kCommands;
+}
+
+const Command* FindByName(std::string_view name) {
+  for (const Command& c : Commands()) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+void PrintOverview(std::ostream& out) {
+  out << "statelab: a JSON-lines shell over any engine, and offline tools for a data directory.\n"
+         "\nCommands:\n";
+  for (const Command& c : Commands()) out << "  " << c.usage << '\n';
+  out << "\nEvery command takes --help. Exit codes: 0 ok, 1 error (verify: problems found),\n"
+         "2 usage. Protocol and output formats: docs/cli.md.\n";
+}
+
+// The command named by argv[1] (and argv[2] for two-word names); *words receives its length.
+const Command* FindCommand(int argc, char** argv, int* words) {
+  for (const Command& c : Commands()) {
+    const size_t space = c.name.find(' ');
+    if (space == std::string_view::npos) {
+      if (c.name == argv[1]) {
+        *words = 1;
+        return &c;
+      }
+    } else if (argc > 2 && c.name.substr(0, space) == argv[1] &&
+               c.name.substr(space + 1) == argv[2]) {
+      *words = 2;
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
+int Main(int argc, char** argv) {
+  if (argc < 2) {
+    PrintOverview(std::cerr);
+    return kExitUsage;
+  }
+  const std::string_view first = argv[1];
+  if (first == "--help" || first == "-h" || first == "help") {
+    PrintOverview(std::cout);
+    return kExitOk;
+  }
+  int words = 0;
+  const Command* c = FindCommand(argc, argv, &words);
+  if (c == nullptr) {
+    std::cerr << "statelab: unknown command '" << first << "'\n\n";
+    PrintOverview(std::cerr);
+    return kExitUsage;
+  }
+  std::vector<FlagSpec> flags = c->flags;
+  flags.push_back({"help", false});
+  CliArgs args;
+  std::string error;
+  // CliArgs skips argv[0]: hand it the command's last word in that slot.
+  if (!args.Parse(argc - words, argv + words, flags, &error)) return Usage(c->name, error);
+  if (args.Has("help")) {
+    std::cout << "usage: " << c->usage << "\n\n" << c->help << '\n';
+    return kExitOk;
+  }
+  if (args.positionals().size() != c->positionals) {
+    return Usage(c->name, "expected " + std::to_string(c->positionals) + " argument(s), got " +
+                              std::to_string(args.positionals().size()));
+  }
+  return c->run(args);
+}
+
+}  // namespace
+}  // namespace statelab::cli
+
+int main(int argc, char** argv) {
+  try {
+    return statelab::cli::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "statelab: error: %s\n", e.what());
+    return 1;
+  }
+}
