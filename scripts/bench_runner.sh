@@ -1,5 +1,266 @@
 #!/usr/bin/env bash
-# The main job: build Release, run the benchmark suite, gate, report. (Being built: see README.)
-set -euo pipefail
-echo "bench_runner.sh: the benchmark harness is not built yet (issues 6 and 7)." >&2
-exit 2
+# The main job: install what is missing, build Release, check the machine, run the benchmark
+# suite, evaluate the gates, write the reports, regenerate results/INDEX.md, print the summary.
+#
+# Usage: scripts/bench_runner.sh [options]
+#   --quick | --standard | --full  suite (default --quick: every engine x every mode, a few minutes)
+#   --engines LIST     comma list of engines (btree, sharded, shared_nothing; null, device)
+#   --modes LIST       comma list of durability modes (inmemory, buffered, strict)
+#   --all-modes        every durability mode (the default; overrides an earlier --modes)
+#   --tier LIST        comma list of tiers (A0 A1 B C D durability recovery memory scenario ycsb)
+#   --filter REGEX     run only benchmarks whose name matches (ECMAScript regex)
+#   --cores N          pin benchmark threads to the first N PUs (physical cores first)
+#   --repetitions N    repetitions per benchmark (default 5 for quick, 9 otherwise)
+#   --perf             record `perf stat` of the whole run (RUN_DIR/perf_stat.txt)
+#   --perf-record      `perf record` the run; folded stacks in RUN_DIR/perf.folded (flame.svg too
+#                      when flamegraph.pl is on PATH)
+#   --baseline FILE    compare this run against FILE afterwards (scripts/compare_baseline.sh)
+#   --label TEXT       appended to the run folder name
+#   --out DIR          results directory holding the run folders and INDEX.md (default results/)
+#   --no-build         use the existing build/release binaries
+#   --help             this text
+# Run folder: DIR/run_<YYYY-MM-DD_HH-MM-SS>_<commit>[_<label>]/ with baseline.json, gbench.json,
+# gates.json, gates.md, SUMMARY.md, environment.md, facade_tax.md, ab_engines.md,
+# redis_comparison.md (+ redis.json), plots/*.svg, bench.log. Exit codes: 0 done and no gate
+# failed, 1 a gate failed or a benchmark failed, 2 usage, 3 a step could not run.
+set -uo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+usage() { sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+die() { echo "bench_runner: $*" >&2; exit 3; }
+
+suite=quick engines="" modes="" tiers="" filter="" cores="" reps="" label="" baseline=""
+results="$root/results" build=1 perf_stat=0 perf_record=0
+need_value() { [[ $# -ge 2 && -n "$2" ]] || { echo "bench_runner: $1 needs a value" >&2; exit 2; }; }
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --quick) suite=quick ;;
+    --standard) suite=standard ;;
+    --full) suite=full ;;
+    --engines) need_value "$@"; engines=$2; shift ;;
+    --modes) need_value "$@"; modes=$2; shift ;;
+    --all-modes) modes="" ;;
+    --tier) need_value "$@"; tiers=$2; shift ;;
+    --filter) need_value "$@"; filter=$2; shift ;;
+    --cores) need_value "$@"; cores=$2; shift ;;
+    --repetitions) need_value "$@"; reps=$2; shift ;;
+    --perf) perf_stat=1 ;;
+    --perf-record) perf_record=1 ;;
+    --baseline) need_value "$@"; baseline=$2; shift ;;
+    --label) need_value "$@"; label=$2; shift ;;
+    --out) need_value "$@"; results=$2; shift ;;
+    --no-build) build=0 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "bench_runner: unknown option '$1' (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+[[ -z "$baseline" || -f "$baseline" ]] || { echo "bench_runner: --baseline: no file $baseline" >&2; exit 2; }
+
+start=$(date +%s)
+step=0
+steps=8
+banner() { step=$((step + 1)); echo; echo "==> [$step/$steps] $* ($(( $(date +%s) - start )) s)"; }
+warnings=()  # the runner's own warnings, recorded in baseline.json through --warning
+warn() { echo "WARNING: $*"; warnings+=("$*"); }
+note() { echo "WARNING: $*"; }  # environment checks: the bench binary records these itself
+
+# ---------------------------------------------------------------------------------------- 1
+banner "dependencies (scripts/deps.sh --peers)"
+if ! "$root/scripts/deps.sh" --peers; then
+  warn "scripts/deps.sh --peers failed; continuing with what is installed"
+fi
+
+# ---------------------------------------------------------------------------------------- 2
+bindir="$root/build/release"
+bench="$bindir/harness/statelab-bench"
+gate="$bindir/gates/statelab-gate"
+report="$bindir/reports/statelab-report"
+if [[ $build -eq 1 ]]; then
+  banner "build Release (cmake --preset release)"
+  (cd "$root" && cmake --preset release >/dev/null) || die "cmake --preset release failed"
+  cmake --build "$bindir" --target statelab-bench statelab-gate statelab-report statelab-compare \
+    || die "build failed"
+else
+  banner "build skipped (--no-build)"
+  for b in "$bench" "$gate" "$report"; do
+    [[ -x "$b" ]] || die "--no-build: $b is missing; build once without --no-build"
+  done
+fi
+
+# ---------------------------------------------------------------------------------------- 3
+# The same checks are recorded by the bench binary's environment capture in baseline.json
+# (environment.warnings); here they are shown before the run starts.
+banner "environment"
+governors=$(cat /sys/devices/system/cpu/cpu*/cpufreq/scaling_governor 2>/dev/null | sort | uniq -c |
+            awk '{printf "%s%s x%s", (NR > 1 ? ", " : ""), $2, $1}')
+if [[ -z "$governors" ]]; then
+  note "cpufreq governor unknown (no cpufreq in sysfs): the clock policy is not controlled"
+elif [[ "$governors" != performance* || "$governors" == *,* ]]; then
+  note "cpufreq governor is not 'performance' on every CPU: $governors"
+fi
+if [[ -r /sys/devices/system/cpu/intel_pstate/no_turbo ]]; then
+  [[ $(cat /sys/devices/system/cpu/intel_pstate/no_turbo) == 0 ]] && note "turbo boost is on (intel_pstate)"
+elif [[ -r /sys/devices/system/cpu/cpufreq/boost ]]; then
+  [[ $(cat /sys/devices/system/cpu/cpufreq/boost) == 1 ]] && note "turbo boost is on (cpufreq/boost)"
+fi
+[[ $(cat /sys/devices/system/cpu/smt/active 2>/dev/null) == 1 ]] && note "SMT is on: siblings share cores"
+load=$(cut -d' ' -f1 /proc/loadavg)
+if awk -v l="$load" 'BEGIN { exit !(l > 0.5) }'; then note "1-minute load average is $load (> 0.5)"; fi
+virt=$(systemd-detect-virt --vm 2>/dev/null || true)
+if [[ -n "$virt" && "$virt" != none ]] || grep -qw hypervisor /proc/cpuinfo; then
+  note "virtual machine (${virt:-hypervisor flag}): steal time and noisy neighbours affect results"
+fi
+echo "cpus: $(nproc), load: $load, governor: ${governors:-unknown}"
+
+# ---------------------------------------------------------------------------------------- 4
+commit=$(git -C "$root" rev-parse HEAD 2>/dev/null || echo unknown)
+run_id="run_$(date -u +%Y-%m-%d_%H-%M-%S)_${commit:0:12}"
+[[ -n "$label" ]] && run_id+="_$(printf '%s' "$label" | tr -c 'A-Za-z0-9._-' '-')"
+mkdir -p "$results" || die "cannot create $results"
+results=$(cd "$results" && pwd)
+run_dir="$results/$run_id"
+[[ -e "$run_dir" ]] && die "$run_dir exists (run folders are written once)"
+mkdir -p "$run_dir" || die "cannot create $run_dir"
+
+args=(--suite "$suite" --out "$run_dir")
+[[ -n "$engines" ]] && args+=(--engines "$engines")
+[[ -n "$modes" ]] && args+=(--modes "$modes")
+[[ -n "$tiers" ]] && args+=(--tier "$tiers")
+[[ -n "$filter" ]] && args+=(--filter "$filter")
+[[ -n "$cores" ]] && args+=(--cores "$cores")
+[[ -n "$reps" ]] && args+=(--repetitions "$reps")
+[[ -n "$label" ]] && args+=(--label "$label")
+[[ $build -eq 0 ]] && warnings+=("--no-build: the binaries were not rebuilt for this commit")
+
+runner=()
+if [[ $perf_stat -eq 1 || $perf_record -eq 1 ]]; then
+  if ! perf stat -e task-clock -- true >/dev/null 2>&1; then
+    warn "perf is not usable here (perf stat -e task-clock failed): --perf / --perf-record skipped"
+    perf_stat=0 perf_record=0
+  elif [[ $perf_record -eq 1 ]]; then
+    [[ $perf_stat -eq 1 ]] && warn "--perf and --perf-record together: only perf record runs"
+    runner=(perf record -F 499 -g -o "$run_dir/perf.data" --)
+    perf_stat=0
+  else
+    runner=(perf stat -o "$run_dir/perf_stat.txt" -e task-clock,context-switches,cpu-migrations,page-faults,cycles,instructions,branch-misses --)
+  fi
+fi
+for w in "${warnings[@]}"; do args+=(--warning "bench_runner: $w"); done
+
+banner "benchmarks: suite $suite -> $run_dir"
+"${runner[@]}" "$bench" "${args[@]}" 2>&1 | tee "$run_dir/bench.log"
+bench_rc=${PIPESTATUS[0]}
+case $bench_rc in
+  0) ;;
+  1) echo "bench_runner: some benchmark cells failed (baseline.json skipped[] has the reasons)" ;;
+  *) die "statelab-bench exited $bench_rc (see $run_dir/bench.log)" ;;
+esac
+[[ -f "$run_dir/baseline.json" ]] || die "no baseline.json was written"
+if [[ $perf_record -eq 1 && -f "$run_dir/perf.data" ]]; then
+  # Folded stacks (one line per unique stack, root first, with its sample count).
+  # perf script prints a header line per sample, then its frames innermost first.
+  perf script -i "$run_dir/perf.data" 2>/dev/null | awk '
+    function flush() { if (stack != "") n[comm ";" stack]++; stack = "" }
+    /^[^ \t]/ { flush(); comm = $1; next }
+    /^[ \t]+[0-9a-f]+ / { stack = (stack == "" ? $2 : $2 ";" stack); next }
+    /^$/ { flush() }
+    END { flush(); for (s in n) print s, n[s] }' > "$run_dir/perf.folded"
+  if command -v flamegraph.pl >/dev/null; then
+    flamegraph.pl "$run_dir/perf.folded" > "$run_dir/flame.svg"
+    echo "flame graph: $run_dir/flame.svg"
+  else
+    echo "flame graph skipped: flamegraph.pl not on PATH (folded stacks: $run_dir/perf.folded)"
+  fi
+fi
+
+# ---------------------------------------------------------------------------------------- 5
+banner "Redis comparison"
+redis_json="$run_dir/redis.json"
+redis_skip() {
+  printf '{"available": false, "reason": "%s", "results": []}\n' "$1" > "$redis_json"
+  echo "Redis comparison skipped: $1"
+}
+run_mode_list=${modes:-inmemory,buffered,strict}
+if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null; then
+  redis_skip "redis-server or redis-benchmark is not installed (scripts/deps.sh --peers installs them)"
+elif [[ -n "$tiers" && ",$tiers," != *,B,* ]]; then
+  redis_skip "the run has no B-tier kv get/put to compare with (--tier excluded B)"
+else
+  redis_dir=$(mktemp -d)
+  port=""
+  for p in $(shuf -i 20000-60000 -n 50); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
+  done
+  version=$(redis-server --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')
+  rows=()
+  if [[ -z "$port" ]]; then
+    redis_skip "no free loopback port found"
+  else
+    IFS=, read -ra mode_list <<< "$run_mode_list"
+    for mode in "${mode_list[@]}"; do
+      case $mode in
+        inmemory) persist=(--save '' --appendonly no); desc="appendonly no"; n=50000 ;;
+        buffered) persist=(--save '' --appendonly yes --appendfsync everysec); desc="appendonly yes, appendfsync everysec"; n=50000 ;;
+        strict) persist=(--save '' --appendonly yes --appendfsync always); desc="appendonly yes, appendfsync always"; n=2000 ;;
+        *) continue ;;
+      esac
+      rm -rf "${redis_dir:?}"/*
+      redis-server --port "$port" --bind 127.0.0.1 --dir "$redis_dir" --daemonize yes \
+        --pidfile "$redis_dir/redis.pid" --logfile "$redis_dir/redis.log" "${persist[@]}" >/dev/null
+      for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+      for pipeline in 1 16; do
+        out=$(timeout 60 redis-benchmark -h 127.0.0.1 -p "$port" -t set,get -n "$n" -c 1 \
+              -P "$pipeline" --csv 2>/dev/null) || true
+        while IFS=, read -r test rps _avg _min p50 _p95 p99 _max; do
+          test=${test//\"/}; rps=${rps//\"/}; p50=${p50//\"/}; p99=${p99//\"/}
+          [[ "$test" == SET || "$test" == GET ]] || continue
+          op=$(tr 'A-Z' 'a-z' <<< "$test")
+          rows+=("$(printf '{"op": "%s", "mode": "%s", "persistence": "%s", "clients": 1, "pipeline": %d, "requests": %d, "ops_per_sec": %s, "p50_ns": %s, "p99_ns": %s}' \
+                  "$op" "$mode" "$desc" "$pipeline" "$n" "$rps" \
+                  "$(awk -v v="$p50" 'BEGIN { printf "%.0f", v * 1e6 }')" \
+                  "$(awk -v v="$p99" 'BEGIN { printf "%.0f", v * 1e6 }')")")
+          echo "redis $mode ($desc) pipeline $pipeline: $op $rps ops/s, p50 $p50 ms, p99 $p99 ms"
+        done <<< "$out"
+      done
+      redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || kill "$(cat "$redis_dir/redis.pid" 2>/dev/null)" 2>/dev/null
+      for _ in $(seq 50); do [[ -e "$redis_dir/redis.pid" ]] || break; sleep 0.1; done
+    done
+    if [[ ${#rows[@]} -eq 0 ]]; then
+      redis_skip "redis-benchmark produced no results"
+    else
+      { printf '{"available": true, "reason": "", "version": "%s", "results": [\n' "$version"
+        for i in "${!rows[@]}"; do printf '  %s%s\n' "${rows[$i]}" "$([[ $i -lt $((${#rows[@]} - 1)) ]] && echo ,)"; done
+        printf ']}\n'; } > "$redis_json"
+    fi
+  fi
+  rm -rf "$redis_dir"
+fi
+
+# ---------------------------------------------------------------------------------------- 6
+banner "gates (statelab-gate)"
+"$gate" "$run_dir/baseline.json" --out "$run_dir"
+gate_rc=$?
+[[ $gate_rc -le 1 ]] || die "statelab-gate exited $gate_rc"
+
+# ---------------------------------------------------------------------------------------- 7
+banner "reports (statelab-report) and $results/INDEX.md"
+"$report" "$run_dir" || die "statelab-report failed"
+"$report" --index "$results" || die "statelab-report --index failed"
+if [[ -n "$baseline" ]]; then
+  "$root/scripts/compare_baseline.sh" "$baseline" "$run_dir/baseline.json" --out "$run_dir" \
+    > /dev/null
+  compare_rc=$?
+  echo "compare against $baseline: exit $compare_rc ($run_dir/compare.md)"
+fi
+
+# ---------------------------------------------------------------------------------------- 8
+banner "summary"
+sed -n '1,/^## Key latencies/p' "$run_dir/SUMMARY.md" | head -40
+echo
+echo "run folder: $run_dir"
+echo "summary:    $run_dir/SUMMARY.md"
+echo "index:      $results/INDEX.md"
+echo "total time: $(( $(date +%s) - start )) s"
+[[ $gate_rc -eq 0 && $bench_rc -eq 0 ]] || exit 1
+exit 0

@@ -21,6 +21,8 @@
 namespace statelab {
 
 struct TxnState;
+struct RecoveryReport;  // engines/durability/durable_state.h
+class DurableState;     // engines/durability/durable_state.h
 
 // What a commit hands back: its version, and a token to wait on for durability (0 = nothing to
 // wait for: read-only, or InMemory).
@@ -80,6 +82,12 @@ concept Engine = requires(E& e, const E& ce, const RunId& run, CommitTicket tick
   { e.Close() } -> std::same_as<Status>;
   { ce.mode() } -> std::same_as<DurabilityMode>;
   { ce.Stats() } -> std::same_as<EngineStats>;
+  // Writes a snapshot of every WAL root now (no-op in kInMemory).
+  { e.Snapshot() } -> std::same_as<Status>;
+  // What recovery did at open (empty report in kInMemory); several WAL roots: merged.
+  { ce.recovery() } -> std::same_as<const RecoveryReport&>;
+  // The durable state holding `run`'s WAL (for replay_run); null in kInMemory.
+  { e.durable_state(run) } noexcept -> std::same_as<DurableState*>;
   // True when transactions of one run execute one at a time on the run's owner (no validation
   // needed); false for optimistic engines, where they interleave and may conflict.
   { ce.serial_runs() } noexcept -> std::same_as<bool>;

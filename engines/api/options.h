@@ -40,6 +40,11 @@ struct DbOptions {
   uint64_t wal_segment_bytes = 64ull << 20;
   // Recovery: skip mid-log corrupt records instead of failing open (reported either way).
   bool skip_corrupt_records = false;
+  // Maintain the per-run search index (docs/search.md) in every commit: each write of a document
+  // also writes one key per distinct term plus one stats key (and deletes the postings of the
+  // old value's terms that are gone). Off: writes are cheaper and search finds nothing new.
+  // The bench measures this cost per put both ways.
+  bool search_index = true;
   // Worker threads (shared_nothing) or shards (sharded); 0 = engine default.
   uint32_t partitions = 0;
   Env* env = nullptr;  // nullptr = the real POSIX file layer

@@ -15,7 +15,7 @@
 #include "engines/core/snapshot_registry.h"
 #include "engines/core/txn_state.h"
 #include "engines/core/version_chain.h"
-#include "engines/durability/commit_log.h"
+#include "engines/durability/durable_state.h"
 
 namespace statelab {
 
@@ -40,10 +40,13 @@ class BTreeEngine {
   }
   Status WaitDurable(CommitTicket t, bool force);
   Status Flush();
+  Status Snapshot();
   Status Close();
   DurabilityMode mode() const noexcept { return opts_.mode; }
   bool serial_runs() const noexcept { return false; }
   EngineStats Stats() const;
+  const RecoveryReport& recovery() const noexcept { return report_; }
+  DurableState* durable_state(const RunId&) noexcept { return durable_.get(); }
 
   // Partition.
   Version AcquireSnapshot() noexcept { return registry_.Acquire(visible_); }
@@ -64,26 +67,29 @@ class BTreeEngine {
   }
   Result<CommitTicket> Commit(TxnState& t);
 
-  // Installs a recovered record (recovery only, before the engine is shared).
+  // Recovery (before the engine is shared) and read-only replay views: install a snapshot entry,
+  // a replayed commit, and set the version counter.
+  void LoadEntry(std::string_view key, VersionEntry e);
   void ApplyRecovered(Version v, TxnState& t);
-  // Visits the newest version of every key (for snapshots), under the shared lock.
-  template <class F>
-  void ForEachNewest(F&& fn) const {
-    std::shared_lock lk(mu_);
-    for (const auto& [k, chain] : map_) fn(k, *chain.Newest());
-  }
+  void RestoreVersion(Version v);
+  // From now on every commit that writes fails with InvalidArgument (replay views).
+  void SetReadOnly() noexcept { read_only_.store(true, std::memory_order_release); }
   Version visible_version() const noexcept { return visible_.load(std::memory_order_acquire); }
 
  private:
   explicit BTreeEngine(const DbOptions& opts) : opts_(opts) {}
+  // Emits every key's entry visible at v, a chunk of keys per shared-lock hold, so commits go on.
+  void DumpAt(Version v, const EntryEmit& emit) const;
 
   DbOptions opts_;
   mutable std::shared_mutex mu_;
   Map map_;
   std::atomic<Version> visible_{0};
   SnapshotRegistry registry_;
-  std::unique_ptr<CommitLog> log_;  // null in kInMemory
+  std::unique_ptr<DurableState> durable_;  // null in kInMemory
+  RecoveryReport report_;
   std::atomic<bool> closed_{false};
+  std::atomic<bool> read_only_{false};
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> conflicts_{0};
 };

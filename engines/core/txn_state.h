@@ -5,6 +5,7 @@
 // under the owning partition's commit exclusion.
 
 #include <algorithm>
+#include <iterator>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "engines/api/key.h"
 #include "engines/api/value.h"
 #include "engines/core/json_doc.h"
+#include "engines/core/search_index.h"
 #include "engines/core/version_chain.h"
 
 namespace statelab {
@@ -55,6 +57,7 @@ struct TxnState {
   Version snapshot = 0;
   TimestampUs now_us = 0;  // one clock reading per attempt: TTL checks agree within it
   bool record_reads = true;
+  bool search_index = true;  // the committing partition sets it from DbOptions::search_index
   std::vector<ReadEntry> reads;
   std::vector<WriteEntry> writes;
 
@@ -130,8 +133,51 @@ Status ValidateReads(const TxnState& t, FindFn&& find) {
   return Status::OK();
 }
 
-// Rebases JSON path writes on documents that others changed (at other paths) since the snapshot.
-// Runs before anything is logged or applied, so a failure leaves no trace.
+// Appends the Tag::kSearch writes that move the search index of every written document from its
+// newest committed value to the written one (engines/core/search_index.h). Under the commit
+// exclusion "newest committed" is exact, so concurrent blind writes cannot leave stale postings.
+// A kSearch key the transaction writes itself (delete_run wipes them) is not derived again.
+template <class FindFn>
+void IndexSearchWrites(TxnState& t, FindFn&& find) {
+  thread_local std::vector<WriteEntry> derived;
+  thread_local std::vector<std::string_view> explicit_keys;
+  derived.clear();
+  explicit_keys.clear();
+  for (const WriteEntry& w : t.writes) {
+    if (w.key.tag() == Tag::kSearch) explicit_keys.push_back(w.key.view());
+  }
+  std::sort(explicit_keys.begin(), explicit_keys.end());
+  for (const WriteEntry& w : t.writes) {
+    const Tag tag = w.key.tag();
+    if (tag == Tag::kSearch || !search::IsDocument(tag, w.key.user_key())) continue;
+    const VersionChain* c = find(w.key.view());
+    const VersionEntry* newest = c ? c->Newest() : nullptr;
+    search::DocState before, after;
+    if (newest != nullptr && !newest->tombstone) before = {&newest->value, newest->expire_at_us};
+    if (w.kind != WriteKind::kDelete) after = {&w.value, w.expire_at_us};
+    search::DiffDocument(tag, w.key.user_key(), before, after,
+                         [&](std::string_view key, const Value* v, TimestampUs expire_at_us) {
+                           WriteEntry& d = derived.emplace_back();
+                           d.key.Assign(t.run, Tag::kSearch, key);
+                           if (!explicit_keys.empty() &&
+                               std::binary_search(explicit_keys.begin(), explicit_keys.end(),
+                                                  d.key.view())) {
+                             derived.pop_back();
+                             return;
+                           }
+                           d.kind = v ? WriteKind::kPut : WriteKind::kDelete;
+                           if (v) d.value = *v;
+                           d.expire_at_us = expire_at_us;
+                         });
+  }
+  t.writes.insert(t.writes.end(), std::make_move_iterator(derived.begin()),
+                  std::make_move_iterator(derived.end()));
+  derived.clear();
+}
+
+// Rebases JSON path writes on documents that others changed (at other paths) since the snapshot,
+// then derives the search index writes (when t.search_index). Runs before anything is logged or
+// applied, so a failure leaves no trace.
 template <class FindFn>
 Status MaterializeWrites(TxnState& t, FindFn&& find) {
   for (WriteEntry& w : t.writes) {
@@ -155,6 +201,7 @@ Status MaterializeWrites(TxnState& t, FindFn&& find) {
     STATELAB_RETURN_IF_ERROR(json::CheckLimits(doc));
     w.value = std::move(doc);
   }
+  if (t.search_index) IndexSearchWrites(t, find);
   return Status::OK();
 }
 

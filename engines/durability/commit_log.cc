@@ -1,21 +1,267 @@
 #include "engines/durability/commit_log.h"
 
-// Placeholder: durable modes land with the durability layer.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include "engines/core/txn_state.h"
+#include "engines/durability/env.h"
+#include "engines/durability/wal_format.h"
+
 namespace statelab {
 
-class CommitLog::Impl {};
+class CommitLog::Impl {
+ public:
+  Impl(const DbOptions& o, Env* env, std::string dir, Version last)
+      : mode_(o.mode),
+        interval_(std::chrono::milliseconds(o.buffered_interval_ms)),
+        batch_(o.buffered_batch_size == 0 ? 1 : o.buffered_batch_size),
+        segment_limit_(o.wal_segment_bytes),
+        env_(env),
+        dir_(std::move(dir)),
+        last_version_(last) {}
 
-Result<std::unique_ptr<CommitLog>> CommitLog::Open(const DbOptions&, std::string, Version) {
-  return Status::IOError("durable modes are not built yet");
+  Status OpenSegment(Version first) {
+    const std::string path = JoinPath(dir_, wal::SegmentName(first));
+    STATELAB_ASSIGN_OR_RETURN(file_, env_->OpenAppendable(path));
+    return env_->SyncDir(dir_);  // the new segment's directory entry is durable
+  }
+
+  void StartWriter() {
+    if (mode_ == DurabilityMode::kBuffered) writer_ = std::thread([this] { WriterLoop(); });
+  }
+
+  Result<uint64_t> Append(Version v, const TxnState& t) {
+    thread_local std::string rec;
+    rec.clear();
+    wal::EncodeCommit(v, t, &rec);
+    uint64_t token;
+    {
+      std::lock_guard lk(mu_);
+      if (closed_) return Status::ShuttingDown();
+      if (!error_.ok()) return error_;
+      if (segment_records_ > 0 && segment_bytes_ >= segment_limit_) {
+        rolls_.emplace_back(pending_.size(), v);
+        segment_bytes_ = segment_records_ = 0;
+      }
+      pending_.append(rec);
+      segment_bytes_ += rec.size();
+      ++segment_records_;
+      ++pending_records_;
+      last_version_ = v;
+      token = ++appended_;
+      appends_.fetch_add(1, std::memory_order_relaxed);
+      bytes_.fetch_add(rec.size(), std::memory_order_relaxed);
+      if (mode_ == DurabilityMode::kBuffered && pending_records_ >= batch_) writer_cv_.notify_one();
+    }
+    if (rec.capacity() > (1u << 20)) std::string().swap(rec);  // do not pin a huge buffer
+    if (t.lifecycle != Lifecycle::kNone) NoteLifecycle(v, t.lifecycle, t.lifecycle_run);
+    return token;
+  }
+
+  Status WaitDurable(uint64_t token, bool force) {
+    std::unique_lock lk(mu_);
+    if (mode_ == DurabilityMode::kBuffered && !force) return error_;
+    return SyncUpTo(token, lk);
+  }
+
+  Status Flush() {
+    std::unique_lock lk(mu_);
+    if (closed_) return Status::ShuttingDown();
+    return SyncUpTo(appended_, lk);
+  }
+
+  Status Close() {
+    Status s;
+    {
+      std::unique_lock lk(mu_);
+      if (closed_) return close_status_;
+      closed_ = true;
+      s = SyncUpTo(appended_, lk);
+      stop_writer_ = true;
+      writer_cv_.notify_all();
+    }
+    if (writer_.joinable()) writer_.join();
+    std::lock_guard lk(mu_);
+    if (file_) {
+      Status c = file_->Close();
+      if (s.ok()) s = std::move(c);
+      file_.reset();
+    }
+    close_status_ = s;
+    return s;
+  }
+
+  Status health() const {
+    std::lock_guard lk(mu_);
+    return error_;
+  }
+  Version last_version() const {
+    std::lock_guard lk(mu_);
+    return last_version_;
+  }
+
+  void SeedRuns(std::vector<snapshot::RunLife> runs) {
+    std::lock_guard lk(runs_mu_);
+    for (const snapshot::RunLife& r : runs) runs_[r.run] = r;
+  }
+  std::vector<snapshot::RunLife> RunsAt(Version v) const {
+    std::lock_guard lk(runs_mu_);
+    std::vector<snapshot::RunLife> out;
+    for (const auto& [id, r] : runs_) {
+      snapshot::RunLife l = r;
+      if (l.begin > v) l.begin = 0;
+      if (l.end > v) l.end = 0;
+      if (l.begin != 0 || l.end != 0) out.push_back(l);
+    }
+    return out;
+  }
+  Version RunEnd(const RunId& run) const {
+    std::lock_guard lk(runs_mu_);
+    auto it = runs_.find(run);
+    return it == runs_.end() ? 0 : it->second.end;
+  }
+
+  std::atomic<uint64_t> appends_{0}, syncs_{0}, bytes_{0};
+
+ private:
+  void NoteLifecycle(Version v, Lifecycle l, const RunId& run) {
+    std::lock_guard lk(runs_mu_);
+    snapshot::RunLife& r = runs_[run];
+    r.run = run;
+    Version& slot = l == Lifecycle::kRunBegin ? r.begin : r.end;
+    if (slot == 0) slot = v;  // the first marker counts
+  }
+
+  // Leader/follower group commit: the first waiter takes everything queued, writes and syncs it
+  // outside the lock; waiters arriving meanwhile wait and share the next round.
+  Status SyncUpTo(uint64_t target, std::unique_lock<std::mutex>& lk) {
+    while (durable_ < target) {
+      if (!error_.ok()) return error_;
+      if (in_flight_) {
+        durable_cv_.wait(lk);
+        continue;
+      }
+      in_flight_ = true;
+      write_buf_.swap(pending_);
+      write_rolls_.swap(rolls_);
+      pending_.clear();
+      rolls_.clear();
+      pending_records_ = 0;
+      const uint64_t end = appended_;
+      lk.unlock();
+      Status s = WriteOut();
+      write_buf_.clear();
+      if (write_buf_.capacity() > (16u << 20)) std::string().swap(write_buf_);
+      write_rolls_.clear();
+      lk.lock();
+      in_flight_ = false;
+      if (s.ok()) {
+        durable_ = end;
+      } else {
+        error_ = std::move(s);
+      }
+      durable_cv_.notify_all();
+    }
+    return Status::OK();
+  }
+
+  // Only the leader (in_flight_) runs this.
+  Status WriteOut() {
+    std::string_view buf = write_buf_;
+    size_t pos = 0;
+    for (const auto& [off, first] : write_rolls_) {
+      if (off > pos) STATELAB_RETURN_IF_ERROR(file_->Append(buf.substr(pos, off - pos)));
+      STATELAB_RETURN_IF_ERROR(SyncFile());
+      STATELAB_RETURN_IF_ERROR(file_->Close());
+      STATELAB_RETURN_IF_ERROR(OpenSegment(first));
+      pos = off;
+    }
+    if (pos < buf.size()) STATELAB_RETURN_IF_ERROR(file_->Append(buf.substr(pos)));
+    return SyncFile();
+  }
+  Status SyncFile() {
+    STATELAB_RETURN_IF_ERROR(file_->Sync());
+    syncs_.fetch_add(1, std::memory_order_relaxed);
+    return Status::OK();
+  }
+
+  void WriterLoop() {
+    std::unique_lock lk(mu_);
+    while (!stop_writer_) {
+      writer_cv_.wait_for(lk, interval_,
+                          [&] { return stop_writer_ || pending_records_ >= batch_; });
+      if (stop_writer_) break;
+      if (appended_ > durable_ && error_.ok()) (void)SyncUpTo(appended_, lk);
+    }
+  }
+
+  const DurabilityMode mode_;
+  const std::chrono::milliseconds interval_;
+  const uint64_t batch_;
+  const uint64_t segment_limit_;
+  Env* const env_;
+  const std::string dir_;
+
+  mutable std::mutex mu_;
+  std::condition_variable durable_cv_;
+  std::condition_variable writer_cv_;
+  std::string pending_;                               // frames not yet taken by a leader
+  std::vector<std::pair<size_t, Version>> rolls_;     // offsets in pending_ opening a segment
+  uint64_t pending_records_ = 0;
+  uint64_t appended_ = 0;  // tokens handed out
+  uint64_t durable_ = 0;   // tokens on stable storage
+  uint64_t segment_bytes_ = 0;
+  uint64_t segment_records_ = 0;
+  Version last_version_;
+  bool in_flight_ = false;
+  bool closed_ = false;
+  bool stop_writer_ = false;
+  Status error_;
+  Status close_status_;
+
+  // Owned by the leader of the round in flight.
+  std::unique_ptr<WritableFile> file_;
+  std::string write_buf_;
+  std::vector<std::pair<size_t, Version>> write_rolls_;
+
+  std::thread writer_;
+
+  mutable std::mutex runs_mu_;
+  std::map<RunId, snapshot::RunLife> runs_;
+};
+
+Result<std::unique_ptr<CommitLog>> CommitLog::Open(const DbOptions& opts, Env* env,
+                                                   std::string wal_dir, Version next_version,
+                                                   std::vector<snapshot::RunLife> runs) {
+  if (opts.mode == DurabilityMode::kInMemory) {
+    return Status::InvalidArgument("mode: the commit log is not used in inmemory mode");
+  }
+  auto impl = std::make_unique<Impl>(opts, env, std::move(wal_dir), next_version - 1);
+  STATELAB_RETURN_IF_ERROR(impl->OpenSegment(next_version));
+  impl->SeedRuns(std::move(runs));
+  impl->StartWriter();
+  return std::unique_ptr<CommitLog>(new CommitLog(std::move(impl)));
 }
+
 CommitLog::CommitLog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-CommitLog::~CommitLog() = default;
-Result<uint64_t> CommitLog::Append(Version, const TxnState&) { return Status::IOError("no wal"); }
-Status CommitLog::WaitDurable(uint64_t, bool) { return Status::OK(); }
-Status CommitLog::Flush() { return Status::OK(); }
-Status CommitLog::Close() { return Status::OK(); }
-uint64_t CommitLog::appends() const { return 0; }
-uint64_t CommitLog::syncs() const { return 0; }
-uint64_t CommitLog::bytes() const { return 0; }
+CommitLog::~CommitLog() { (void)Close(); }
+Result<uint64_t> CommitLog::Append(Version v, const TxnState& t) { return impl_->Append(v, t); }
+Status CommitLog::WaitDurable(uint64_t token, bool force) {
+  return impl_->WaitDurable(token, force);
+}
+Status CommitLog::Flush() { return impl_->Flush(); }
+Status CommitLog::Close() { return impl_->Close(); }
+Status CommitLog::health() const { return impl_->health(); }
+uint64_t CommitLog::appends() const { return impl_->appends_.load(std::memory_order_relaxed); }
+uint64_t CommitLog::syncs() const { return impl_->syncs_.load(std::memory_order_relaxed); }
+uint64_t CommitLog::bytes() const { return impl_->bytes_.load(std::memory_order_relaxed); }
+Version CommitLog::last_version() const { return impl_->last_version(); }
+std::vector<snapshot::RunLife> CommitLog::RunsAt(Version v) const { return impl_->RunsAt(v); }
+Version CommitLog::RunEnd(const RunId& run) const { return impl_->RunEnd(run); }
 
 }  // namespace statelab

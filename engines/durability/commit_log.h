@@ -1,41 +1,61 @@
 #pragma once
 // The write-ahead log as the engines see it: one record per committed transaction, appended in
-// version order under the caller's commit exclusion, made durable as the mode promises.
-// One CommitLog per WAL directory (btree and sharded: one; shared_nothing: one per worker).
+// version order under the caller's commit exclusion, made durable as the mode promises:
+//   - Strict: WaitDurable returns once the record is fdatasync'ed. Group commit: the first waiter
+//     becomes the leader, writes and syncs everything queued; waiters that arrive meanwhile share
+//     the next sync (leader/follower on one condition variable).
+//   - Buffered: a background writer writes and syncs when buffered_interval_ms passes or
+//     buffered_batch_size records are queued; WaitDurable(token, force=true) syncs like Strict.
+// A failed write or sync poisons the log: every later Append / WaitDurable / Flush returns that
+// IOError (what reached the file is unknown; recovery sorts it out at the next open).
+// One CommitLog per WAL root, opened by DurableState (engines/durability/durable_state.h).
 // Thread-safety: all methods are thread-safe.
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engines/api/options.h"
 #include "engines/api/status.h"
 #include "engines/api/types.h"
+#include "engines/durability/snapshot_format.h"
 
 namespace statelab {
 
 struct TxnState;
+class Env;
 
 class CommitLog {
  public:
-  // Opens (creating) the WAL under `wal_dir` for a durable mode. Never called in kInMemory.
-  static Result<std::unique_ptr<CommitLog>> Open(const DbOptions& opts, std::string wal_dir,
-                                                 Version start_version);
-  ~CommitLog();
+  // Opens (creating) the segment "<wal_dir>/<next_version>.wal" for a durable mode; `runs` is the
+  // recovered run lifecycle table. Never called in kInMemory.
+  static Result<std::unique_ptr<CommitLog>> Open(const DbOptions& opts, Env* env,
+                                                 std::string wal_dir, Version next_version,
+                                                 std::vector<snapshot::RunLife> runs);
+  ~CommitLog();  // Close()
 
   // Encodes and queues the record of the commit of `t` at version v. Must be called in version
-  // order for this log. Returns the token to wait on.
+  // order for this log. Returns the token to wait on (> 0).
   Result<uint64_t> Append(Version v, const TxnState& t);
   // Blocks until the record of `token` (and all before it) is durable per the mode; force makes
   // it fdatasync'ed even in Buffered mode.
   Status WaitDurable(uint64_t token, bool force);
   // Everything appended so far becomes durable.
   Status Flush();
-  // Flushes and joins background threads; further appends fail with ShuttingDown.
+  // Flushes and joins background threads; further appends fail with ShuttingDown. Idempotent.
   Status Close();
+  // OK, or the IOError that poisoned the log.
+  Status health() const;
+
   uint64_t appends() const;
   uint64_t syncs() const;
   uint64_t bytes() const;
+  Version last_version() const;  // newest appended (or recovered) version
+
+  // Run lifecycle (kRunBegin / kRunEnd markers seen so far, recovered ones included).
+  std::vector<snapshot::RunLife> RunsAt(Version v) const;  // as of version v
+  Version RunEnd(const RunId& run) const;                  // 0 = not ended
 
  private:
   class Impl;  // concrete, not virtual: the commit path makes no virtual call

@@ -12,6 +12,7 @@
 #include "engines/primitives/json_store.h"
 #include "engines/primitives/kv.h"
 #include "engines/primitives/run_index.h"
+#include "engines/primitives/search.h"
 #include "engines/primitives/state_cell.h"
 #include "engines/primitives/trace_store.h"
 #include "engines/primitives/vector_store.h"
@@ -31,6 +32,7 @@ class TxnHandle {
   TraceOps<P> traces() noexcept { return TraceOps<P>(t_); }
   JsonOps<P> json() noexcept { return JsonOps<P>(t_); }
   VectorOps<P> vectors() noexcept { return VectorOps<P>(t_); }
+  SearchOps<P> search() noexcept { return SearchOps<P>(t_); }
   Txn<P>& raw() noexcept { return t_; }
 
  private:
@@ -81,6 +83,7 @@ class Database {
   JsonStore<E> json() noexcept { return JsonStore<E>(*e_); }
   VectorStore<E> vectors() noexcept { return VectorStore<E>(*e_); }
   RunIndex<E> runs() noexcept { return RunIndex<E>(*e_); }
+  Search<E> search() noexcept { return Search<E>(*e_); }
 
   // Everything committed so far becomes durable.
   Status Flush() { return e_->Flush(); }

@@ -11,6 +11,7 @@
 
 #include "engines/api/engine.h"
 #include "engines/core/txn_state.h"
+#include "engines/durability/durable_state.h"
 
 namespace statelab {
 
@@ -47,10 +48,13 @@ class AnyEngine {
   virtual Status ForEachPartitionErased(PartitionFn fn) = 0;
   virtual Status WaitDurable(CommitTicket t, bool force) = 0;
   virtual Status Flush() = 0;
+  virtual Status Snapshot() = 0;
   virtual Status Close() = 0;
   virtual DurabilityMode mode() const = 0;
   virtual EngineStats Stats() const = 0;
   virtual bool serial_runs() const noexcept = 0;
+  virtual const RecoveryReport& recovery() const = 0;
+  virtual DurableState* durable_state(const RunId& run) noexcept = 0;
 
   template <class F>
   Status Execute(const RunId& run, F&& fn) {
@@ -101,7 +105,12 @@ class AnyEngineImpl final : public AnyEngine {
   }
   Status WaitDurable(CommitTicket t, bool force) override { return e_->WaitDurable(t, force); }
   Status Flush() override { return e_->Flush(); }
+  Status Snapshot() override { return e_->Snapshot(); }
   Status Close() override { return e_->Close(); }
+  const RecoveryReport& recovery() const override { return e_->recovery(); }
+  DurableState* durable_state(const RunId& run) noexcept override {
+    return e_->durable_state(run);
+  }
   DurabilityMode mode() const override { return e_->mode(); }
   bool serial_runs() const noexcept override { return e_->serial_runs(); }
   EngineStats Stats() const override { return e_->Stats(); }

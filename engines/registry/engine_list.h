@@ -9,6 +9,8 @@
 
 #include "engines/btree/btree_engine.h"
 #include "engines/registry/any_engine.h"
+#include "engines/sharded/sharded_engine.h"
+#include "engines/shared_nothing/shared_nothing_engine.h"
 
 namespace statelab {
 
@@ -23,7 +25,7 @@ struct EngineList {
   }
 };
 
-using AllEngines = EngineList<BTreeEngine>;
+using AllEngines = EngineList<BTreeEngine, ShardedEngine, SharedNothingEngine>;
 
 // Opens an engine by name behind the virtual wrapper; InvalidArgument names the known engines.
 Result<std::unique_ptr<AnyEngine>> OpenEngineByName(std::string_view name, const DbOptions& opts);

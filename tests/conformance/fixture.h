@@ -22,9 +22,12 @@ struct Config {
 
 template <class List>
 struct ConfigTypes;
+// Every engine x {inmemory, buffered, strict}, plus the virtual wrapper (in memory).
 template <class... Es>
 struct ConfigTypes<EngineList<Es...>> {
   using type = ::testing::Types<Config<Es, DurabilityMode::kInMemory>...,
+                                Config<Es, DurabilityMode::kBuffered>...,
+                                Config<Es, DurabilityMode::kStrict>...,
                                 Config<AnyEngine, DurabilityMode::kInMemory>>;
 };
 using AllConfigs = typename ConfigTypes<AllEngines>::type;

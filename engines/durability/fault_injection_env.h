@@ -1,0 +1,75 @@
+#pragma once
+// FaultInjectionEnv: an Env for tests that wraps a real one and remembers, per file, how many
+// bytes a Sync made durable. It can then simulate what a power loss or a failing disk does:
+//   - Crash(): from now on every operation fails (the process is gone; nothing more reaches disk);
+//   - DropUnsyncedData(): every file is cut back to its synced length, and files whose directory
+//     entry was never synced (SyncDir) disappear;
+//   - TearLastWrite(keep): the last Append is cut after `keep` of its bytes (a torn write);
+//   - FailWrites(n) / FailSyncs(n): the next n Appends / Syncs fail with IOError.
+// Renames are not modelled (treated as durable at once; the snapshot writer syncs the directory).
+// Thread-safety: all methods are thread-safe.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "engines/durability/env.h"
+
+namespace statelab {
+
+class FaultInjectionEnv final : public Env {
+ public:
+  explicit FaultInjectionEnv(Env* base = Env::Default()) : base_(base) {}
+
+  Result<std::unique_ptr<WritableFile>> OpenAppendable(const std::string& path) override;
+  Result<std::unique_ptr<WritableFile>> NewWritable(const std::string& path) override;
+  Status ReadFile(const std::string& path, std::string* out) override;
+  Status CreateDirs(const std::string& path) override;
+  Status ListDir(const std::string& path, std::vector<std::string>* names) override;
+  bool FileExists(const std::string& path) override { return base_->FileExists(path); }
+  Status RemoveFile(const std::string& path) override;
+  Status RenameFile(const std::string& from, const std::string& to) override;
+  Status Truncate(const std::string& path, uint64_t size) override;
+  Status SyncDir(const std::string& path) override;
+
+  void Crash();
+  // Applies the simulated power loss to the files (call after Crash(), before Revive()).
+  Status DropUnsyncedData();
+  // Cuts the most recent Append after `keep` bytes (keep >= its size: no change). Returns the
+  // size of that Append (0 when nothing was appended).
+  Result<uint64_t> TearLastWrite(uint64_t keep);
+  // Operations work again (a new "boot"); the files are taken as fully synced.
+  void Revive();
+  void FailWrites(int n);
+  void FailSyncs(int n);
+
+  uint64_t unsynced_bytes() const;  // over all tracked files
+
+ private:
+  class File;
+  friend class File;
+  struct State {
+    uint64_t size = 0;
+    uint64_t synced = 0;
+    bool entry_synced = true;  // false: created since its directory was last synced
+  };
+  Status Check();                     // IOError once crashed
+  Status OnAppend(const std::string& path, uint64_t n);
+  Status BeforeSync(const std::string& path);
+  Status OnSync(const std::string& path);
+  Result<std::unique_ptr<WritableFile>> Wrap(const std::string& path, bool truncate);
+
+  Env* base_;
+  mutable std::mutex mu_;
+  std::map<std::string, State> files_;
+  bool crashed_ = false;
+  int fail_writes_ = 0;
+  int fail_syncs_ = 0;
+  std::string last_write_path_;
+  uint64_t last_write_offset_ = 0;
+  uint64_t last_write_size_ = 0;
+};
+
+}  // namespace statelab

@@ -1,0 +1,55 @@
+#pragma once
+// The WAL record: framing and the commit payload (every byte: docs/wal_format.md).
+//   frame  = u32 length | u8 type | u8 format version | payload[length] | u32 CRC32C
+//   CRC32C covers the 6 header bytes and the payload. Little-endian throughout.
+// One commit record per committed transaction; the run lifecycle marker (TxnState::lifecycle)
+// travels inside it, so a marker and its transaction are durable together or not at all.
+// The decoder is fuzzed (tests/fuzz/wal_record_fuzz.cc).
+// Thread-safety: pure functions.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "engines/api/status.h"
+#include "engines/api/types.h"
+#include "engines/core/txn_state.h"
+
+namespace statelab::wal {
+
+inline constexpr size_t kHeaderBytes = 6;   // length, type, format version
+inline constexpr size_t kTrailerBytes = 4;  // CRC32C
+inline constexpr uint8_t kFormatVersion = 1;
+enum class RecordType : uint8_t { kCommit = 1 };
+
+// Segment files: "<20-digit first version>.wal" under <root>/wal/.
+std::string SegmentName(Version first_version);
+// The first version a segment name stands for; false when `name` is not a segment name.
+bool ParseSegmentName(std::string_view name, Version* first_version);
+
+// Appends the framed commit record of `t` at version v (json path writes are logged as the
+// materialized document).
+void EncodeCommit(Version v, const TxnState& t, std::string* out);
+
+struct CommitRecord {
+  Version version = 0;
+  TimestampUs timestamp_us = 0;
+  TxnState txn;  // run, lifecycle, lifecycle_run, writes (kPut / kDelete)
+};
+// Decodes a commit payload (frame already checked). False on any malformed byte.
+bool DecodeCommit(std::string_view payload, CommitRecord* out);
+
+// A frame found in a buffer.
+struct Frame {
+  uint64_t offset = 0;  // of the length field
+  uint64_t size = 0;    // header + payload + trailer
+  RecordType type = RecordType::kCommit;
+  std::string_view payload;
+};
+// Checks the frame at data[offset]: header sane, fully inside `data`, CRC matches.
+bool ParseFrame(std::string_view data, uint64_t offset, Frame* out);
+// Offset of the first valid frame at or after `from` (resynchronizing after corruption), or
+// std::string_view::npos.
+uint64_t FindNextFrame(std::string_view data, uint64_t from);
+
+}  // namespace statelab::wal

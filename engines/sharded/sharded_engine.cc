@@ -1,0 +1,166 @@
+#include "engines/sharded/sharded_engine.h"
+
+#include <bit>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace statelab {
+
+namespace {
+constexpr uint32_t kMaxShards = 1u << 16;
+constexpr size_t kDumpChunkKeys = 1024;
+
+size_t ShardCount(uint32_t requested) {
+  const uint32_t n =
+      requested != 0 ? requested : 4 * std::max(1u, std::thread::hardware_concurrency());
+  return std::bit_ceil(n);
+}
+}  // namespace
+
+Result<std::unique_ptr<ShardedEngine>> ShardedEngine::Open(const DbOptions& opts) {
+  if (opts.partitions > kMaxShards) {
+    return Status::InvalidArgument("partitions: the sharded engine takes at most " +
+                                   std::to_string(kMaxShards) + " shards");
+  }
+  std::unique_ptr<ShardedEngine> e(new ShardedEngine(opts));
+  if (opts.mode == DurabilityMode::kInMemory) return e;
+  ShardedEngine* raw = e.get();
+  DurableState::Hooks hooks;
+  hooks.load_entry = [raw](std::string_view key, VersionEntry v) {
+    Shard& s = raw->ShardOfKey(key);
+    std::unique_lock lk(s.mu_);
+    s.Upsert(Key(key)).Add(std::move(v));
+  };
+  hooks.apply_commit = [raw](Version v, TxnState& t) {
+    Shard& s = raw->ShardOf(t.run);
+    std::unique_lock lk(s.mu_);
+    s.Install(v, t, v);
+    if (v > raw->version_.load(std::memory_order_relaxed)) {
+      raw->version_.store(v, std::memory_order_release);
+    }
+  };
+  hooks.dump = [raw](const EntryEmit& emit) { return raw->Dump(emit); };
+  STATELAB_ASSIGN_OR_RETURN(e->durable_,
+                            DurableState::Open(opts, opts.dir, std::move(hooks), &e->report_));
+  e->version_.store(e->durable_->recovered_version(), std::memory_order_release);
+  return e;
+}
+
+ShardedEngine::ShardedEngine(const DbOptions& opts)
+    : opts_(opts), num_shards_(ShardCount(opts.partitions)), shards_(new Shard[num_shards_]) {
+  for (size_t i = 0; i < num_shards_; ++i) shards_[i].engine_ = this;
+}
+
+ShardedEngine::~ShardedEngine() { (void)Close(); }
+
+Shard& ShardedEngine::ShardOfKey(std::string_view encoded_key) noexcept {
+  RunId run;
+  std::memcpy(run.bytes.data(), encoded_key.data(), run.bytes.size());
+  return ShardOf(run);
+}
+
+VersionChain& Shard::Upsert(const Key& key) {
+  auto [it, inserted] = table_.try_emplace(key);
+  if (inserted) index_.emplace(it->first.view(), &it->second);
+  return it->second;
+}
+
+void Shard::Install(Version v, TxnState& t, Version horizon) {
+  ApplyWrites(t, v, horizon, [this](const Key& k) -> VersionChain& { return Upsert(k); });
+}
+
+Result<CommitTicket> Shard::Commit(TxnState& t) {
+  if (t.ReadOnly()) return CommitTicket{t.snapshot, 0};  // a read-only transaction never aborts
+  ShardedEngine& e = *engine_;
+  std::unique_lock lk(mu_);
+  if (e.closed_.load(std::memory_order_relaxed)) return Status::ShuttingDown();
+  auto find = [this](std::string_view k) { return Find(k); };
+  if (Status s = ValidateReads(t, find); !s.ok()) {
+    ++conflicts_;
+    return s;
+  }
+  t.search_index = e.opts_.search_index;
+  STATELAB_RETURN_IF_ERROR(MaterializeWrites(t, find));
+  // The version is taken while this shard is locked exclusively: a snapshot that includes it
+  // reads this shard only after the lock is released, when the commit is installed.
+  CommitTicket ticket;
+  if (e.durable_) {
+    std::lock_guard log_lk(e.log_mu_);
+    const Version v = e.version_.load(std::memory_order_relaxed) + 1;
+    STATELAB_ASSIGN_OR_RETURN(ticket.durable_token, e.durable_->log().Append(v, t));
+    e.version_.store(v, std::memory_order_release);
+    ticket.version = v;
+  } else {
+    ticket.version = e.version_.fetch_add(1, std::memory_order_acq_rel) + 1;
+  }
+  Install(ticket.version, t, e.registry_.Horizon(e.version_));
+  ++commits_;
+  return ticket;
+}
+
+void Shard::Dump(Version v, const EntryEmit& emit) const {
+  std::string resume;
+  std::vector<DumpItem> chunk;
+  for (bool done = false; !done;) {
+    {
+      std::shared_lock lk(mu_);
+      done = CopyDumpChunk(index_, v, kDumpChunkKeys, &resume, &chunk);
+    }
+    for (const DumpItem& d : chunk) emit(d.key.view(), d.entry);
+  }
+}
+
+Result<Version> ShardedEngine::Dump(const EntryEmit& emit) {
+  SnapshotGuard pin(registry_, version_);  // GC keeps every version the dump reads
+  for (size_t i = 0; i < num_shards_; ++i) shards_[i].Dump(pin.version(), emit);
+  return pin.version();
+}
+
+Status ShardedEngine::WaitDurable(CommitTicket t, bool force) {
+  if (!durable_ || t.durable_token == 0) return Status::OK();
+  return durable_->log().WaitDurable(t.durable_token, force);
+}
+
+Status ShardedEngine::Flush() {
+  if (closed_.load(std::memory_order_acquire)) return Status::ShuttingDown();
+  return durable_ ? durable_->Flush() : Status::OK();
+}
+
+Status ShardedEngine::Snapshot() {
+  if (closed_.load(std::memory_order_acquire)) return Status::ShuttingDown();
+  return durable_ ? durable_->Snapshot() : Status::OK();
+}
+
+Status ShardedEngine::Close() {
+  if (closed_.exchange(true, std::memory_order_acq_rel)) return Status::OK();
+  // A commit checks closed_ under its shard's lock: once every lock has been taken here, none is
+  // in flight and none will start.
+  for (size_t i = 0; i < num_shards_; ++i) {
+    std::unique_lock lk(shards_[i].mu_);
+  }
+  return durable_ ? durable_->Close() : Status::OK();
+}
+
+EngineStats ShardedEngine::Stats() const {
+  EngineStats s;
+  s.mode = opts_.mode;
+  for (size_t i = 0; i < num_shards_; ++i) {
+    const Shard& sh = shards_[i];
+    std::shared_lock lk(sh.mu_);
+    s.commits += sh.commits_;
+    s.conflicts += sh.conflicts_;
+    s.keys += sh.table_.size();
+    for (const auto& [k, c] : sh.table_) s.versions += c.size();
+  }
+  if (durable_) {
+    s.wal_appends = durable_->log().appends();
+    s.wal_syncs = durable_->log().syncs();
+    s.wal_bytes = durable_->log().bytes();
+  }
+  s.active_snapshots = registry_.ActiveSnapshots();
+  return s;
+}
+
+}  // namespace statelab

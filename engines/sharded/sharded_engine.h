@@ -1,0 +1,156 @@
+#pragma once
+// The sharded engine: runs are hashed to shards (RunId::Hash()); each shard is a hash table of
+// version chains, an ordered index over its keys (for scans) and its own reader-writer lock.
+// Versions come from one atomic counter, assigned under the committing shard's exclusive lock,
+// so commits of different runs share no lock in kInMemory. Durable modes share one WAL, and the
+// version is assigned inside its append critical section so the log is in version order.
+// Why this is correct, and what it should win or lose: docs/engines.md.
+// Thread-safety: all public methods are thread-safe.
+
+#include <absl/container/btree_map.h>
+#include <absl/container/node_hash_map.h>
+#include <absl/hash/hash.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string_view>
+
+#include "engines/api/engine.h"
+#include "engines/api/key.h"
+#include "engines/core/chain_reads.h"
+#include "engines/core/snapshot_registry.h"
+#include "engines/core/txn_state.h"
+#include "engines/core/version_chain.h"
+#include "engines/durability/durable_state.h"
+
+namespace statelab {
+
+class ShardedEngine;
+
+// One shard, the sharded engine's Partition.
+// Thread-safety: all methods are thread-safe (the shard's lock guards its maps and counters).
+class alignas(64) Shard {
+ public:
+  Version AcquireSnapshot() noexcept;
+  void ReleaseSnapshot() noexcept;
+  Status Get(Version snap, std::string_view key, TimestampUs now, Value* out,
+             Version* ver) noexcept {
+    std::shared_lock lk(mu_);
+    return ReadVisible(Find(key), snap, now, out, ver);
+  }
+  template <class F>
+  Status Scan(Version snap, std::string_view prefix, TimestampUs now, F&& fn) {
+    std::shared_lock lk(mu_);
+    ScanVisible(index_, prefix, snap, now, fn);
+    return Status::OK();
+  }
+  Result<CommitTicket> Commit(TxnState& t);
+
+ private:
+  friend class ShardedEngine;
+
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view k) const noexcept {
+      return absl::Hash<std::string_view>{}(k);
+    }
+    size_t operator()(const Key& k) const noexcept { return (*this)(k.view()); }
+  };
+  struct KeyEq {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const noexcept {
+      return internal::KeyOf(a) == internal::KeyOf(b);
+    }
+  };
+  // node_hash_map never moves a node, so the index can hold views of its keys and pointers to
+  // its chains.
+  using Table = absl::node_hash_map<Key, VersionChain, KeyHash, KeyEq>;
+  using Index = absl::btree_map<std::string_view, const VersionChain*>;
+
+  const VersionChain* Find(std::string_view key) const noexcept {
+    auto it = table_.find(key);
+    return it == table_.end() ? nullptr : &it->second;
+  }
+  VersionChain& Upsert(const Key& key);                   // under the exclusive lock
+  void Install(Version v, TxnState& t, Version horizon);  // under the exclusive lock
+  // Emits every key's entry visible at v, copying a chunk at a time under the shared lock so the
+  // shard's commits wait for a copy, never for the writer.
+  void Dump(Version v, const EntryEmit& emit) const;
+
+  ShardedEngine* engine_ = nullptr;
+  mutable std::shared_mutex mu_;
+  Table table_;
+  Index index_;
+  uint64_t commits_ = 0;    // guarded by mu_
+  uint64_t conflicts_ = 0;  // guarded by mu_
+};
+
+class ShardedEngine {
+ public:
+  static constexpr std::string_view kName = "sharded";
+  using Partition = Shard;
+
+  // opts.partitions shards, rounded up to a power of two; 0 = 4 x hardware threads.
+  static Result<std::unique_ptr<ShardedEngine>> Open(const DbOptions& opts);
+  ~ShardedEngine();
+  ShardedEngine(const ShardedEngine&) = delete;
+  ShardedEngine& operator=(const ShardedEngine&) = delete;
+
+  template <class F>
+  Status Execute(const RunId& run, F&& fn) {
+    if (closed_.load(std::memory_order_acquire)) return Status::ShuttingDown();
+    return fn(ShardOf(run));
+  }
+  template <class F>
+  Status ForEachPartition(F&& fn) {
+    if (closed_.load(std::memory_order_acquire)) return Status::ShuttingDown();
+    for (size_t i = 0; i < num_shards_; ++i) STATELAB_RETURN_IF_ERROR(fn(shards_[i]));
+    return Status::OK();
+  }
+  Status WaitDurable(CommitTicket t, bool force);
+  Status Flush();
+  Status Snapshot();
+  Status Close();
+  DurabilityMode mode() const noexcept { return opts_.mode; }
+  bool serial_runs() const noexcept { return false; }
+  EngineStats Stats() const;
+  const RecoveryReport& recovery() const noexcept { return report_; }
+  DurableState* durable_state(const RunId&) noexcept { return durable_.get(); }
+
+  size_t num_shards() const noexcept { return num_shards_; }
+  size_t ShardIndex(const RunId& run) const noexcept { return run.Hash() & (num_shards_ - 1); }
+
+ private:
+  friend class Shard;
+  explicit ShardedEngine(const DbOptions& opts);
+  Shard& ShardOf(const RunId& run) noexcept { return shards_[ShardIndex(run)]; }
+  Shard& ShardOfKey(std::string_view encoded_key) noexcept;
+  Result<Version> Dump(const EntryEmit& emit);
+
+  DbOptions opts_;
+  size_t num_shards_;
+  std::unique_ptr<Shard[]> shards_;
+  // The last version assigned. Snapshots read it; see docs/engines.md for why a snapshot never
+  // misses a smaller version still being installed.
+  alignas(64) std::atomic<Version> version_{0};
+  SnapshotRegistry registry_;
+  std::unique_ptr<DurableState> durable_;  // null in kInMemory
+  // Durable modes only: assigning a version and appending its record are one step, so the shared
+  // WAL is in version order. The one lock commits of different shards share.
+  std::mutex log_mu_;
+  RecoveryReport report_;
+  std::atomic<bool> closed_{false};
+};
+
+static_assert(Engine<ShardedEngine>);
+
+inline Version Shard::AcquireSnapshot() noexcept {
+  return engine_->registry_.Acquire(engine_->version_);
+}
+inline void Shard::ReleaseSnapshot() noexcept { engine_->registry_.Release(); }
+
+}  // namespace statelab

@@ -1,0 +1,161 @@
+#pragma once
+// The mailbox of one shared-nothing worker: an intrusive multi-producer single-consumer queue
+// (D. Vyukov's) whose nodes live on the senders' stacks, plus the consumer's parking and the
+// senders' completion waits. No allocation and no mutex anywhere: a send is one atomic exchange
+// (and a check of the consumer's parking flag), a receive is plain loads, sleeping is
+// std::atomic::wait / notify. Each sender has one message in flight and waits for it, so the
+// node's lifetime is the send; why one queue per worker rather than one ring per (sender,
+// worker) pair: docs/engines.md.
+// Thread-safety: Send, Await, Wake and in_flight from any thread; Receive, Empty, Park and
+// Complete from the one consumer thread only.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <thread>
+
+namespace statelab {
+
+inline void CpuRelax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// Polls ready() for up to `budget`: pause-spins first, then yields the core between polls (so an
+// oversubscribed machine runs the thread being waited for). True as soon as ready() holds.
+template <class Pred>
+bool SpinUntil(Pred&& ready, std::chrono::nanoseconds budget) noexcept {
+  constexpr uint32_t kPauses = 64;
+  std::chrono::steady_clock::time_point deadline;
+  for (uint32_t i = 1;; ++i) {
+    if (ready()) return true;
+    if (i < kPauses) {
+      CpuRelax();
+      continue;
+    }
+    if (i == kPauses) deadline = std::chrono::steady_clock::now() + budget;
+    std::this_thread::yield();
+    if (std::chrono::steady_clock::now() > deadline) return false;
+  }
+}
+
+struct MailboxNode {
+  std::atomic<MailboxNode*> next{nullptr};
+  std::atomic<uint32_t> done{0};
+};
+
+class Mailbox {
+ public:
+  Mailbox() noexcept = default;
+  Mailbox(const Mailbox&) = delete;
+  Mailbox& operator=(const Mailbox&) = delete;
+
+  // Queues n unless `closed` is given and set (then returns false and queues nothing). Once
+  // `closed` is set and in_flight() has read 0, no admitted message is left and none will come.
+  bool Send(MailboxNode* n, const std::atomic<bool>* closed) noexcept {
+    in_flight_.fetch_add(1, std::memory_order_seq_cst);
+    if (closed != nullptr && closed->load(std::memory_order_seq_cst)) {
+      in_flight_.fetch_sub(1, std::memory_order_release);
+      return false;
+    }
+    Push(n);
+    Wake();
+    return true;
+  }
+  // Blocks until the consumer has completed n: spins briefly, then sleeps.
+  void Await(MailboxNode* n) noexcept {
+    SpinUntil([n] { return n->done.load(std::memory_order_acquire) != 0; }, kSpin);
+    while (!n->done.load(std::memory_order_acquire)) {
+      const uint32_t epoch = epoch_.load(std::memory_order_seq_cst);
+      sleepers_.fetch_add(1, std::memory_order_seq_cst);
+      // Complete() stores done before it reads sleepers_: it sees us, or we see done.
+      if (!n->done.load(std::memory_order_seq_cst)) epoch_.wait(epoch, std::memory_order_seq_cst);
+      sleepers_.fetch_sub(1, std::memory_order_relaxed);
+    }
+    in_flight_.fetch_sub(1, std::memory_order_release);
+  }
+  // Messages sent and not yet awaited.
+  uint64_t in_flight() const noexcept { return in_flight_.load(std::memory_order_seq_cst); }
+
+  // Consumer: the oldest message, or null when there is none (or a send is half done, which
+  // Empty() reports as not empty).
+  MailboxNode* Receive() noexcept {
+    MailboxNode* tail = tail_;
+    MailboxNode* next = tail->next.load(std::memory_order_acquire);
+    if (tail == &stub_) {
+      if (next == nullptr) return nullptr;
+      tail_ = tail = next;
+      next = next->next.load(std::memory_order_acquire);
+    }
+    if (next != nullptr) {
+      tail_ = next;
+      return tail;
+    }
+    if (tail != head_.load(std::memory_order_acquire)) return nullptr;
+    Push(&stub_);  // tail is the last node: put the stub behind it so it can be taken
+    next = tail->next.load(std::memory_order_acquire);
+    if (next == nullptr) return nullptr;
+    tail_ = next;
+    return tail;
+  }
+  bool Empty() const noexcept {
+    const MailboxNode* tail = tail_;
+    return tail->next.load(std::memory_order_seq_cst) == nullptr &&
+           head_.load(std::memory_order_seq_cst) == tail;
+  }
+  // Marks n completed: the last access to n (its sender may return and reuse the memory at
+  // once), then wakes sleeping senders, if any.
+  void Complete(MailboxNode* n) noexcept {
+    n->done.store(1, std::memory_order_seq_cst);
+    if (sleepers_.load(std::memory_order_seq_cst) != 0) {
+      epoch_.fetch_add(1, std::memory_order_seq_cst);
+      epoch_.notify_all();
+    }
+  }
+  // Consumer: returns when a message may be waiting or `stop` is set; spins briefly, then sleeps.
+  void Park(const std::atomic<bool>& stop) noexcept {
+    if (SpinUntil([&] { return !Empty() || stop.load(std::memory_order_acquire); }, kSpin)) {
+      return;
+    }
+    parked_.store(1, std::memory_order_seq_cst);
+    // A sender pushes before it reads parked_: it sees 1, or we see its message here.
+    if (Empty() && !stop.load(std::memory_order_seq_cst)) {
+      parked_.wait(1, std::memory_order_seq_cst);
+    }
+    parked_.store(0, std::memory_order_relaxed);
+  }
+  // Wakes a parked consumer (after a push, or after setting its stop flag).
+  void Wake() noexcept {
+    if (parked_.load(std::memory_order_seq_cst) != 0 &&
+        parked_.exchange(0, std::memory_order_seq_cst) != 0) {
+      parked_.notify_one();
+    }
+  }
+
+ private:
+  // How long either side polls before it sleeps: longer than a typical operation, so a busy
+  // worker and its callers never pay a futex wake-up.
+  static constexpr std::chrono::nanoseconds kSpin{50'000};
+
+  void Push(MailboxNode* n) noexcept {
+    n->next.store(nullptr, std::memory_order_relaxed);
+    MailboxNode* prev = head_.exchange(n, std::memory_order_seq_cst);
+    prev->next.store(n, std::memory_order_seq_cst);
+  }
+
+  // Written by senders.
+  alignas(64) std::atomic<MailboxNode*> head_{&stub_};
+  std::atomic<uint32_t> parked_{0};
+  std::atomic<uint64_t> in_flight_{0};
+  // Consumer side.
+  alignas(64) MailboxNode* tail_ = &stub_;
+  MailboxNode stub_;
+  // Senders sleeping in Await, and the counter they sleep on.
+  alignas(64) std::atomic<uint32_t> sleepers_{0};
+  std::atomic<uint32_t> epoch_{0};
+};
+
+}  // namespace statelab

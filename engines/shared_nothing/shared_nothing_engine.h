@@ -1,0 +1,182 @@
+#pragma once
+// The shared-nothing engine: N worker threads, each the only owner of the runs hashed to it and
+// of their data (an ordered map of version chains, no lock). Every operation is a message to the
+// owner through its lock-free mailbox; a transaction runs to completion on the owner, so
+// transactions of one run never interleave and need no validation. Versions come from one atomic
+// counter. Durable modes: one WAL root per worker (`<dir>/worker-<i>`) with its own group commit;
+// the owner only appends, the caller waits for durability after the operation returns.
+// Synchronisation points and what the design should win or lose: docs/engines.md.
+// Thread-safety: all public methods are thread-safe; Close must not be called from inside an
+// operation.
+
+#include <absl/container/btree_map.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "engines/api/engine.h"
+#include "engines/api/key.h"
+#include "engines/core/chain_reads.h"
+#include "engines/core/txn_state.h"
+#include "engines/core/version_chain.h"
+#include "engines/durability/durable_state.h"
+#include "engines/shared_nothing/mailbox.h"
+
+namespace statelab {
+
+class SharedNothingEngine;
+
+// A worker's private store, the shared-nothing engine's Partition.
+// Thread-safety: none needed: only the owning worker thread touches it.
+class WorkerStore {
+ public:
+  // A snapshot is the global counter: every commit of this store below it ran on this thread.
+  Version AcquireSnapshot() noexcept {
+    const Version v = clock_->load(std::memory_order_acquire);
+    if (open_snapshots_++ == 0) oldest_snapshot_ = v;
+    return v;
+  }
+  void ReleaseSnapshot() noexcept { --open_snapshots_; }
+  Status Get(Version snap, std::string_view key, TimestampUs now, Value* out,
+             Version* ver) noexcept {
+    return ReadVisible(Find(key), snap, now, out, ver);
+  }
+  template <class F>
+  Status Scan(Version snap, std::string_view prefix, TimestampUs now, F&& fn) {
+    ScanVisible(map_, prefix, snap, now, fn);
+    return Status::OK();
+  }
+  Result<CommitTicket> Commit(TxnState& t);
+
+ private:
+  friend class SharedNothingEngine;
+  using Map = absl::btree_map<Key, VersionChain, KeyLess>;
+
+  const VersionChain* Find(std::string_view key) const noexcept {
+    auto it = map_.find(key);
+    return it == map_.end() ? nullptr : &it->second;
+  }
+  void Install(Version v, TxnState& t, Version horizon);
+  // Snapshots open on this thread (a transaction, a nested one, a pinned dump) or none.
+  Version Horizon() const noexcept {
+    return open_snapshots_ != 0 ? oldest_snapshot_ : clock_->load(std::memory_order_acquire);
+  }
+  void AddStats(EngineStats* s) const;
+
+  std::atomic<Version>* clock_ = nullptr;  // the engine's version counter
+  uint32_t worker_ = 0;
+  DurableState* durable_ = nullptr;  // null in kInMemory
+  Map map_;
+  uint32_t open_snapshots_ = 0;
+  Version oldest_snapshot_ = 0;  // of the snapshots open since open_snapshots_ left 0
+  Version last_commit_ = 0;
+  bool search_index_ = true;  // DbOptions::search_index
+  uint64_t commits_ = 0;
+  uint64_t conflicts_ = 0;
+};
+
+class SharedNothingEngine {
+ public:
+  static constexpr std::string_view kName = "shared_nothing";
+  using Partition = WorkerStore;
+  static constexpr uint32_t kMaxWorkers = 1024;
+
+  // opts.partitions workers; 0 = one per hardware thread. A durable directory keeps the worker
+  // count it was created with (each run's WAL lives in its owner's root).
+  static Result<std::unique_ptr<SharedNothingEngine>> Open(const DbOptions& opts);
+  ~SharedNothingEngine();
+  SharedNothingEngine(const SharedNothingEngine&) = delete;
+  SharedNothingEngine& operator=(const SharedNothingEngine&) = delete;
+
+  // Runs fn on the run's owner and waits; inline when called by the owner itself.
+  template <class F>
+  Status Execute(const RunId& run, F&& fn) {
+    return Call(*workers_[WorkerIndex(run)], fn, &closed_);
+  }
+  // Visits the workers one after the other, each on its own thread (fn need not be thread-safe).
+  template <class F>
+  Status ForEachPartition(F&& fn) {
+    for (const auto& w : workers_) STATELAB_RETURN_IF_ERROR(Call(*w, fn, &closed_));
+    return Status::OK();
+  }
+  Status WaitDurable(CommitTicket t, bool force);
+  Status Flush();
+  Status Snapshot();
+  // Stops admitting (ShuttingDown), lets admitted operations finish, closes every WAL root (the
+  // close snapshot is still served by the workers), then stops and joins every worker.
+  Status Close();
+  DurabilityMode mode() const noexcept { return opts_.mode; }
+  bool serial_runs() const noexcept { return true; }
+  EngineStats Stats() const;
+  const RecoveryReport& recovery() const noexcept { return report_; }
+  DurableState* durable_state(const RunId& run) noexcept {
+    return workers_[WorkerIndex(run)]->durable.get();
+  }
+
+  size_t num_workers() const noexcept { return workers_.size(); }
+  size_t WorkerIndex(const RunId& run) const noexcept { return run.Hash() % workers_.size(); }
+
+ private:
+  friend class WorkerStore;
+  struct Worker {
+    Mailbox mailbox;
+    WorkerStore store;
+    std::unique_ptr<DurableState> durable;
+    RecoveryReport report;
+    Status open_status;  // recovery's outcome, published by `ready`
+    std::atomic<uint32_t> ready{0};
+    std::atomic<bool> stop{false};
+    std::thread thread;
+  };
+  // One message: lives on the sender's stack until Await returns.
+  struct Message : MailboxNode {
+    Status (*run)(void* fn, WorkerStore& store) = nullptr;
+    void* fn = nullptr;
+    Status result;
+  };
+  // Durable tokens carry the worker whose log issued them in their low bits.
+  static constexpr int kWorkerBits = 11;
+
+  explicit SharedNothingEngine(const DbOptions& opts, uint32_t workers);
+  void RunWorker(Worker& w);
+  Status OpenDurable(Worker& w);
+  Result<Version> Dump(Worker& w, const EntryEmit& emit);
+
+  // Runs fn(w's store) on w's thread. `admission` (null for internal messages) refuses the
+  // message with ShuttingDown once set.
+  template <class F>
+  static Status Call(Worker& w, F& fn, const std::atomic<bool>* admission);
+
+  static inline thread_local const Worker* current_worker_ = nullptr;
+
+  DbOptions opts_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  alignas(64) std::atomic<Version> version_{0};  // the last version assigned
+  RecoveryReport report_;
+  std::atomic<bool> closed_{false};
+  std::atomic<bool> joined_{false};
+};
+
+static_assert(Engine<SharedNothingEngine>);
+
+template <class F>
+Status SharedNothingEngine::Call(Worker& w, F& fn, const std::atomic<bool>* admission) {
+  if (current_worker_ == &w) {  // the owner itself: a message to itself would never be received
+    if (admission != nullptr && admission->load(std::memory_order_acquire)) {
+      return Status::ShuttingDown();
+    }
+    return fn(w.store);
+  }
+  Message m;
+  m.run = [](void* f, WorkerStore& s) -> Status { return (*static_cast<F*>(f))(s); };
+  m.fn = const_cast<void*>(static_cast<const void*>(std::addressof(fn)));
+  if (!w.mailbox.Send(&m, admission)) return Status::ShuttingDown();
+  w.mailbox.Await(&m);
+  return std::move(m.result);
+}
+
+}  // namespace statelab

@@ -1,0 +1,48 @@
+#include "harness/bench_contention.h"
+
+namespace statelab::bench::internal {
+
+void MergeTallies(Measure& m, std::vector<ThreadTally>& tallies, int64_t elapsed_ns,
+                  const harness::AllocCounts& allocs) {
+  CallRecord& rec = m.record();
+  uint64_t committed = 0, aborts = 0, gave_up = 0;
+  uint64_t lo = UINT64_MAX, hi = 0;
+  std::vector<harness::PinResult> pins;
+  bool first_perf = true;
+  for (size_t t = 0; t < tallies.size(); ++t) {
+    ThreadTally& x = tallies[t];
+    committed += x.committed;
+    aborts += x.aborts;
+    gave_up += x.gave_up;
+    lo = std::min(lo, x.committed);
+    hi = std::max(hi, x.committed);
+    rec.latency.Merge(x.latency);
+    if (x.perf_measured) {
+      if (first_perf) {
+        rec.perf = x.perf;
+        first_perf = false;
+      } else {
+        rec.perf.Accumulate(x.perf);
+      }
+    }
+    pins.push_back(x.pin);
+    const std::string prefix = "t" + std::to_string(t) + "_";
+    rec.extra[prefix + "committed"] = static_cast<double>(x.committed);
+    rec.extra[prefix + "aborts"] = static_cast<double>(x.aborts);
+  }
+  // A thread that never saw the measured phase has no counters: the sum would be partial.
+  rec.perf_measured = !first_perf;
+  for (const ThreadTally& x : tallies) {
+    if (!x.perf_measured) rec.perf_measured = false;
+  }
+  rec.threads = static_cast<int>(tallies.size());
+  rec.pinning = harness::ToBaselinePinning(pins);
+  rec.extra["committed"] = static_cast<double>(committed);
+  rec.extra["aborts"] = static_cast<double>(aborts);
+  rec.extra["retries"] = static_cast<double>(aborts - std::min(aborts, gave_up));
+  rec.extra["gave_up"] = static_cast<double>(gave_up);
+  rec.extra["fairness"] = hi == 0 ? 0.0 : static_cast<double>(lo) / static_cast<double>(hi);
+  m.RecordRegion(committed, elapsed_ns, allocs);
+}
+
+}  // namespace statelab::bench::internal

@@ -1,0 +1,123 @@
+#pragma once
+// Multi-threaded phases on the harness's own threads (not Google Benchmark's ->Threads()): all
+// threads start together, run a warm-up, then a measured phase, then drain. Throughput is the sum
+// over threads of operations completed while each thread saw the measured phase, divided by the
+// coordinator's wall time of that phase (each thread's count is exact to one operation at either
+// edge). Each thread is pinned, keeps its own cache-line-aligned counters and histogram, and they
+// are merged after the phase: nothing shared is written in the loop.
+// Thread-safety: RunPhases is called by one thread; each body is used by its own thread only.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "harness/bench_measure.h"
+
+namespace statelab::bench {
+
+// What one operation of a contention body did.
+struct OpOutcome {
+  bool committed = true;  // false: given up (counts as neither committed nor as an op)
+  uint32_t aborts = 0;    // attempts that ended in a conflict before this outcome
+};
+
+struct PhaseSpec {
+  int threads = 1;
+  double warmup_seconds = 0.05;
+  double measure_seconds = 0.2;
+  // Called on the coordinator right before the measured phase starts and after the threads
+  // drained (e.g. to read engine counters); may be empty.
+  std::function<void()> at_measure_start;
+  std::function<void()> at_measure_end;
+};
+
+namespace internal {
+
+enum Phase : int { kWarmup = 0, kMeasure = 1, kDrain = 2 };
+
+struct alignas(64) ThreadTally {
+  uint64_t committed = 0;
+  uint64_t aborts = 0;
+  uint64_t gave_up = 0;
+  harness::Histogram latency;
+  harness::PerfSample perf;
+  bool perf_measured = false;
+  harness::PinResult pin;
+};
+
+// Merges the tallies into m's record: ops, latency, perf, pinning and the extra keys committed,
+// aborts, retries, gave_up, fairness and t<i>_committed / t<i>_aborts.
+void MergeTallies(Measure& m, std::vector<ThreadTally>& tallies, int64_t elapsed_ns,
+                  const harness::AllocCounts& allocs);
+
+}  // namespace internal
+
+// Runs one warm-up / measure / drain cycle with bodies.size() threads (body t runs on thread t:
+// OpOutcome body(uint64_t op_index)). Fills m's record and returns the measured phase's ns.
+template <class Body>
+int64_t RunPhases(Measure& m, const PhaseSpec& spec, std::vector<Body>& bodies) {
+  const int n = static_cast<int>(bodies.size());
+  std::vector<internal::ThreadTally> tallies(n);
+  std::atomic<int> phase{internal::kWarmup};
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  const uint64_t mask = m.config().sample_stride - 1;
+  const Pinner* pinner = m.config().pinner;
+
+  auto worker = [&](int t) {
+    internal::ThreadTally& tally = tallies[t];
+    if (pinner != nullptr) tally.pin = pinner->Pin(static_cast<size_t>(t));
+    harness::ThreadPerfCounters counters;
+    Body& body = bodies[t];
+    ready.fetch_add(1, std::memory_order_acq_rel);
+    while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
+    bool measuring = false;
+    for (uint64_t i = 0;; ++i) {
+      const int ph = phase.load(std::memory_order_acquire);
+      if (ph == internal::kDrain) break;
+      if (ph == internal::kMeasure && !measuring) {
+        measuring = true;
+        counters.Start();
+      }
+      const bool sample = measuring && (i & mask) == 0;
+      const int64_t a = sample ? harness::Timer::NowNs() : 0;
+      const OpOutcome o = body(i);
+      if (sample) tally.latency.Record(harness::Timer::NowNs() - a);
+      if (measuring) {
+        tally.committed += o.committed ? 1 : 0;
+        tally.gave_up += o.committed ? 0 : 1;
+        tally.aborts += o.aborts;
+      }
+    }
+    if (measuring) {
+      tally.perf = counters.Stop();
+      tally.perf_measured = true;
+    }
+    if (pinner != nullptr) pinner->Unpin();
+  };
+
+  std::vector<std::thread> threads;
+  threads.reserve(n);
+  for (int t = 0; t < n; ++t) threads.emplace_back(worker, t);
+  while (ready.load(std::memory_order_acquire) < n) std::this_thread::yield();
+  go.store(true, std::memory_order_release);
+  std::this_thread::sleep_for(std::chrono::duration<double>(spec.warmup_seconds));
+  if (spec.at_measure_start) spec.at_measure_start();
+  const harness::AllocCounts allocs0 = harness::ProcessAllocs();
+  const int64_t t0 = harness::Timer::NowNs();
+  phase.store(internal::kMeasure, std::memory_order_release);
+  std::this_thread::sleep_for(std::chrono::duration<double>(spec.measure_seconds));
+  phase.store(internal::kDrain, std::memory_order_release);
+  const int64_t t1 = harness::Timer::NowNs();
+  const harness::AllocCounts allocs1 = harness::ProcessAllocs();
+  for (std::thread& th : threads) th.join();
+  if (spec.at_measure_end) spec.at_measure_end();
+  internal::MergeTallies(m, tallies, t1 - t0, allocs1 - allocs0);
+  return t1 - t0;
+}
+
+}  // namespace statelab::bench

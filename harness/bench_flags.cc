@@ -1,0 +1,236 @@
+#include "harness/bench_flags.h"
+
+#include <algorithm>
+#include <charconv>
+#include <regex>
+
+#include "engines/registry/engine_list.h"
+
+namespace statelab::bench {
+
+namespace {
+
+std::vector<std::string> SplitList(std::string_view s) {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    const size_t comma = s.find(',');
+    std::string_view item = s.substr(0, comma);
+    if (!item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    s.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+template <class T>
+bool ParseNumber(std::string_view s, T* out) {
+  auto r = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+bool ParseDouble(const std::string& s, double* out) {
+  try {
+    size_t used = 0;
+    *out = std::stod(s, &used);
+    return used == s.size();
+  } catch (...) {
+    return false;
+  }
+}
+
+std::string Known(std::vector<std::string_view> names) {
+  std::string out;
+  for (std::string_view n : names) out += (out.empty() ? "" : ", ") + std::string(n);
+  return out;
+}
+
+std::vector<std::string_view> KnownEngines() {
+  std::vector<std::string_view> v(AllEngines::names.begin(), AllEngines::names.end());
+  v.push_back(kNullEngine);
+  v.push_back(kDeviceEngine);
+  return v;
+}
+
+std::optional<FlagError> CheckMembers(std::string_view flag, const std::vector<std::string>& got,
+                                      const std::vector<std::string_view>& known) {
+  if (got.empty()) return FlagError{std::string(flag) + ": empty list"};
+  for (const std::string& g : got) {
+    if (std::find(known.begin(), known.end(), g) == known.end()) {
+      return FlagError{std::string(flag) + ": unknown value '" + g + "' (one of: " + Known(known) +
+                       ")"};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string BenchOptions::SuiteLabel() const {
+  return tiers.empty() && filter.empty() ? std::string(SuiteName(suite)) : "custom";
+}
+
+int BenchOptions::Repetitions() const {
+  return repetitions.value_or(suite == Suite::kQuick ? 5 : 9);
+}
+
+double BenchOptions::MinTime() const {
+  if (min_time) return *min_time;
+  switch (suite) {
+    case Suite::kQuick: return 0.02;
+    case Suite::kStandard: return 0.1;
+    case Suite::kFull: return 0.25;
+  }
+  return 0.1;
+}
+
+std::vector<int> BenchOptions::ThreadCounts() const {
+  if (!threads.empty()) return threads;
+  if (suite == Suite::kQuick) return {1, 2};
+  return {1, 2, 4, 8};
+}
+
+std::optional<FlagError> ParseBenchFlags(int argc, const char* const* argv, BenchOptions* o) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::string value;
+    bool has_value = false;
+    if (const size_t eq = arg.find('='); arg.starts_with("--") && eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_value = true;
+    }
+    auto need = [&]() -> std::optional<FlagError> {
+      if (has_value) return std::nullopt;
+      if (i + 1 >= argc) return FlagError{arg + ": missing value"};
+      value = argv[++i];
+      return std::nullopt;
+    };
+    auto flag_only = [&]() -> std::optional<FlagError> {
+      if (has_value) return FlagError{arg + ": takes no value"};
+      return std::nullopt;
+    };
+    if (arg == "--help" || arg == "-h") {
+      if (auto e = flag_only()) return e;
+      o->help = true;
+    } else if (arg == "--list") {
+      if (auto e = flag_only()) return e;
+      o->list = true;
+    } else if (arg == "--engines") {
+      if (auto e = need()) return e;
+      o->engines = SplitList(value);
+      if (auto e = CheckMembers(arg, o->engines, KnownEngines())) return e;
+    } else if (arg == "--modes") {
+      if (auto e = need()) return e;
+      o->modes = SplitList(value);
+      std::vector<std::string_view> known;
+      for (DurabilityMode m : kAllModes) known.push_back(ModeName(m));
+      if (auto e = CheckMembers(arg, o->modes, known)) return e;
+    } else if (arg == "--tier") {
+      if (auto e = need()) return e;
+      o->tiers = SplitList(value);
+      if (auto e = CheckMembers(arg, o->tiers, {std::begin(kTiers), std::end(kTiers)})) return e;
+    } else if (arg == "--suite") {
+      if (auto e = need()) return e;
+      std::optional<Suite> s = ParseSuite(value);
+      if (!s) return FlagError{"--suite: unknown value '" + value + "' (quick, standard, full)"};
+      o->suite = *s;
+    } else if (arg == "--filter") {
+      if (auto e = need()) return e;
+      try {
+        std::regex re(value);
+      } catch (const std::regex_error& err) {
+        return FlagError{"--filter: invalid regular expression '" + value + "': " + err.what()};
+      }
+      o->filter = value;
+    } else if (arg == "--repetitions") {
+      if (auto e = need()) return e;
+      int n = 0;
+      if (!ParseNumber(value, &n) || n < 1 || n > 1000) {
+        return FlagError{"--repetitions: '" + value + "' is not an integer in 1..1000"};
+      }
+      o->repetitions = n;
+    } else if (arg == "--threads") {
+      if (auto e = need()) return e;
+      o->threads.clear();
+      for (const std::string& t : SplitList(value)) {
+        int n = 0;
+        if (!ParseNumber(t, &n) || n < 1 || n > 256) {
+          return FlagError{"--threads: '" + t + "' is not an integer in 1..256"};
+        }
+        o->threads.push_back(n);
+      }
+      if (o->threads.empty()) return FlagError{"--threads: empty list"};
+    } else if (arg == "--cores") {
+      if (auto e = need()) return e;
+      if (!ParseNumber(value, &o->cores) || o->cores < 1) {
+        return FlagError{"--cores: '" + value + "' is not a positive integer"};
+      }
+    } else if (arg == "--seed") {
+      if (auto e = need()) return e;
+      if (!ParseNumber(value, &o->seed)) {
+        return FlagError{"--seed: '" + value + "' is not an unsigned 64-bit integer"};
+      }
+    } else if (arg == "--min-time") {
+      if (auto e = need()) return e;
+      double t = 0;
+      if (!ParseDouble(value, &t) || !(t > 0) || t > 60) {
+        return FlagError{"--min-time: '" + value + "' is not a number of seconds in (0, 60]"};
+      }
+      o->min_time = t;
+    } else if (arg == "--out") {
+      if (auto e = need()) return e;
+      if (value.empty()) return FlagError{"--out: empty path"};
+      o->out = value;
+    } else if (arg == "--data-dir") {
+      if (auto e = need()) return e;
+      if (value.empty()) return FlagError{"--data-dir: empty path"};
+      o->data_dir = value;
+    } else if (arg == "--label") {
+      if (auto e = need()) return e;
+      o->label = value;
+    } else if (arg == "--warning") {
+      if (auto e = need()) return e;
+      o->warnings.push_back(value);
+    } else if (arg == "--reference-platform") {
+      if (auto e = need()) return e;
+      o->reference_platform = value;
+    } else {
+      return FlagError{"unknown flag '" + arg + "' (see --help)"};
+    }
+  }
+  return std::nullopt;
+}
+
+std::string BenchUsage() {
+  return R"(statelab-bench: the benchmark catalogue over every engine x durability mode.
+
+Usage: statelab-bench [flags]
+
+  --suite quick|standard|full  which cells and sizes to run (default quick)
+  --engines LIST       comma list of btree, sharded, shared_nothing (every engine of AllEngines),
+                       null (the harness floor), device (the fdatasync floor); default: all
+  --modes LIST         comma list of inmemory, buffered, strict; default: all
+  --tier LIST          comma list of A0, A1, B, C, D, durability, recovery, memory, scenario,
+                       ycsb; default: all tiers of the suite
+  --filter REGEX       run only cells whose name matches (ECMAScript, searched)
+  --repetitions N      repetitions per cell (default 5 for quick, 9 otherwise)
+  --threads LIST       thread counts of tier D and the group-commit cells (default 1,2 for quick,
+                       1,2,4,8 otherwise)
+  --cores N            pin to the first N PUs of the pinning order (physical cores first)
+  --seed N             the run seed every generator derives from (default 1592614637)
+  --min-time S         seconds per repetition of a loop cell (default 0.02 / 0.1 / 0.25)
+  --out DIR            write DIR/baseline.json and Google Benchmark's DIR/gbench.json
+  --data-dir DIR       where cells put their files (default: a fresh directory in TMPDIR)
+  --label TEXT         appended to the run id
+  --warning TEXT       an environment warning to record in baseline.json (repeatable)
+  --reference-platform FILE   default: gates/reference_platform.json of the source tree
+  --list               print the selected and skipped cells and exit
+  --help               this text
+
+Cell names: <tier>/<group>/<op>/<engine>/<mode>[/<params>]; see docs/harness.md.
+Exit codes: 0 every selected cell ran, 1 some cell failed (see skipped[] in baseline.json),
+2 usage error, 3 output could not be written.
+)";
+}
+
+}  // namespace statelab::bench

@@ -1,0 +1,57 @@
+#pragma once
+// Command-line flags of statelab-bench (docs/harness.md, "Flags"). Strict: an unknown flag, a
+// missing value or a value outside its set is an error the caller reports with exit code 2.
+// Thread-safety: pure functions over plain values.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/bench_cell.h"
+
+namespace statelab::bench {
+
+// The tiers of the catalogue, in run order.
+inline constexpr std::string_view kTiers[] = {"A0",         "A1",       "B",      "C",
+                                              "D",          "durability", "recovery", "memory",
+                                              "scenario",   "ycsb"};
+// The harness's own pseudo-engines: the harness floor and the raw device.
+inline constexpr std::string_view kNullEngine = "null";
+inline constexpr std::string_view kDeviceEngine = "device";
+
+struct BenchOptions {
+  Suite suite = Suite::kQuick;
+  std::vector<std::string> engines;  // empty: every engine (AllEngines, plus null and device)
+  std::vector<std::string> modes;    // empty: every mode
+  std::vector<std::string> tiers;    // empty: every tier
+  std::string filter;                // ECMAScript regex searched in cell names; "" = all
+  std::optional<int> repetitions;    // default: 5 (quick) or 9
+  std::vector<int> threads;          // D tier / group commit thread counts; default by suite
+  int cores = 0;                     // 0 = every PU
+  uint64_t seed = 0x5EED5EED;
+  std::string out;                    // directory for baseline.json and gbench.json
+  std::optional<double> min_time;     // seconds per repetition of a loop cell; default by suite
+  std::string data_dir;               // default: a fresh directory under TMPDIR
+  std::string label;                  // appended to the run id
+  std::vector<std::string> warnings;  // extra environment warnings (from bench_runner.sh)
+  std::string reference_platform;     // default: gates/reference_platform.json of the source tree
+  bool list = false;                  // print the selected and skipped cells, run nothing
+  bool help = false;
+
+  // "quick" | "standard" | "full", or "custom" when --tier or --filter narrowed the suite.
+  std::string SuiteLabel() const;
+  int Repetitions() const;
+  double MinTime() const;
+  std::vector<int> ThreadCounts() const;
+};
+
+struct FlagError {
+  std::string message;
+};
+
+// argv[0] is skipped. Returns the error (the caller prints it and exits 2) or nullopt.
+std::optional<FlagError> ParseBenchFlags(int argc, const char* const* argv, BenchOptions* out);
+std::string BenchUsage();
+
+}  // namespace statelab::bench

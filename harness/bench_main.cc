@@ -1,0 +1,227 @@
+// statelab-bench: runs the benchmark catalogue (workloads/catalogue.h) over every engine x
+// durability mode through Google Benchmark and writes DIR/baseline.json (docs/baseline_schema.md)
+// plus Google Benchmark's own DIR/gbench.json. Usage: --help, docs/harness.md.
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <system_error>
+
+#include "engines/core/layer_timing.h"
+#include "engines/registry/engine_list.h"
+#include "harness/baseline.h"
+#include "harness/bench_flags.h"
+#include "harness/bench_run.h"
+#include "harness/environment.h"
+#include "harness/timer.h"
+#include "workloads/catalogue.h"
+
+namespace statelab::bench {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+json::object CellJson(const SkippedCell& s) {
+  json::object params;
+  for (const auto& [k, v] : s.key.params) {
+    if (const double* d = std::get_if<double>(&v)) {
+      params[k] = *d;
+    } else {
+      params[k] = std::get<std::string>(v);
+    }
+  }
+  return json::object{{"name", s.key.Name()},  {"tier", s.key.tier},     {"group", s.key.group},
+                      {"op", s.key.op},         {"engine", s.key.engine}, {"mode", s.key.mode},
+                      {"threads", s.key.threads}, {"params", params},      {"reason", s.reason},
+                      {"failed", s.failed}};
+}
+
+void PrintList(Catalogue& cat) {
+  for (const CellDef& c : cat.cells()) std::printf("%s\n", c.key.Name().c_str());
+  for (const SkippedCell& s : cat.skipped()) {
+    std::printf("SKIP %s: %s\n", s.key.Name().c_str(), s.reason.c_str());
+  }
+}
+
+std::string RunIdFor(const BenchOptions& opts, std::time_t created, const harness::GitInfo& git) {
+  if (!opts.out.empty()) {
+    const std::string base = fs::path(opts.out).lexically_normal().filename().string();
+    if (base.starts_with("run_")) return base;
+  }
+  return harness::MakeRunId(created, git.commit, opts.label);
+}
+
+int Main(int argc, char** argv) {
+  BenchOptions opts;
+  if (auto err = ParseBenchFlags(argc, argv, &opts)) {
+    std::fprintf(stderr, "statelab-bench: %s\n", err->message.c_str());
+    return 2;
+  }
+  if (opts.help) {
+    std::printf("%s", BenchUsage().c_str());
+    return 0;
+  }
+  const auto wall_start = std::chrono::steady_clock::now();
+  std::error_code ec;
+  const fs::path base = opts.data_dir.empty() ? fs::temp_directory_path() : fs::path(opts.data_dir);
+  const fs::path data_root = base / ("statelab-bench-" + std::to_string(::getpid()));
+  fs::create_directories(data_root, ec);
+  if (ec) {
+    std::fprintf(stderr, "statelab-bench: cannot create %s: %s\n", data_root.c_str(),
+                 ec.message().c_str());
+    return 3;
+  }
+  struct RemoveRoot {
+    fs::path p;
+    ~RemoveRoot() {
+      std::error_code e;
+      fs::remove_all(p, e);
+    }
+  } remove_root{data_root};
+
+  CatalogueOptions co;
+  co.suite = opts.suite;
+  co.engines = opts.engines;
+  co.modes = opts.modes;
+  co.tiers = opts.tiers;
+  if (!opts.filter.empty()) co.filter.emplace(opts.filter);
+  co.threads = opts.ThreadCounts();
+  co.seed = opts.seed;
+  co.data_root = data_root.string();
+  Catalogue cat(std::move(co));
+  BuildCatalogue(cat);
+  if (opts.list) {
+    PrintList(cat);
+    return 0;
+  }
+
+  fs::path out;
+  if (!opts.out.empty()) {
+    out = opts.out;
+    if (fs::exists(out / "baseline.json")) {
+      std::fprintf(stderr, "statelab-bench: %s already holds a baseline.json (run folders are "
+                           "written once)\n", out.c_str());
+      return 3;
+    }
+    fs::create_directories(out, ec);
+    if (ec) {
+      std::fprintf(stderr, "statelab-bench: cannot create %s: %s\n", out.c_str(),
+                   ec.message().c_str());
+      return 3;
+    }
+  }
+
+  const std::time_t created = std::time(nullptr);
+  const harness::GitInfo git = harness::CaptureGit(harness::DefaultRepoRoot());
+  harness::EnvironmentOptions eo;
+  eo.data_dir = data_root.string();
+  eo.reference_platform_path = opts.reference_platform.empty()
+                                   ? harness::DefaultRepoRoot() + "/gates/reference_platform.json"
+                                   : opts.reference_platform;
+  json::object env = harness::CaptureEnvironment(eo, git);
+  const double timer_overhead = harness::MeasureTimerOverheadNs();
+  Pinner pinner(opts.cores);
+  std::printf("statelab-bench: suite %s, %zu cells to run, %zu skipped, %d repetitions, timer "
+              "overhead %.1f ns, data in %s\n",
+              opts.SuiteLabel().c_str(), cat.cells().size(), cat.skipped().size(),
+              opts.Repetitions(), timer_overhead, data_root.c_str());
+  std::fflush(stdout);
+
+  RunnerConfig rc;
+  rc.repetitions = opts.Repetitions();
+  rc.min_time = opts.MinTime();
+  rc.timer_overhead_ns = timer_overhead;
+  rc.pinner = &pinner;
+  rc.seed = opts.seed;
+  rc.data_root = data_root.string();
+  rc.suite = opts.suite;
+  if (!out.empty()) rc.gbench_json = (out / "gbench.json").string();
+  RunOutcome run = RunWithGoogleBenchmark(cat.cells(), rc);
+
+  std::vector<SkippedCell> skipped = cat.skipped();
+  skipped.insert(skipped.end(), run.failed.begin(), run.failed.end());
+  harness::RecordLoadAverageAfter(env);
+  json::array& warnings = env["warnings"].is_array() ? env["warnings"].as_array()
+                                                     : env["warnings"].emplace_array();
+  for (const std::string& w : opts.warnings) warnings.emplace_back(w);
+  if (!run.failed.empty()) {
+    warnings.emplace_back(std::to_string(run.failed.size()) +
+                          " benchmark cells failed (baseline.json skipped[] with failed: true)");
+  }
+  if (!cat.skipped().empty()) {
+    warnings.emplace_back(std::to_string(cat.skipped().size()) +
+                          " benchmark cells skipped (reasons in baseline.json skipped[])");
+  }
+  env["harness"] = json::object{{"timer_overhead_ns", timer_overhead},
+                                {"layer_timing", layer_timing::kEnabled},
+                                {"min_time_s", rc.min_time},
+                                {"suite", std::string(SuiteName(opts.suite))}};
+
+  harness::Baseline b;
+  b.run_id = RunIdFor(opts, created, git);
+  b.created_utc = harness::UtcIso8601(created);
+  b.git = git;
+  b.environment = std::move(env);
+  b.config.suite = opts.SuiteLabel();
+  if (opts.engines.empty()) {
+    for (std::string_view e : AllEngines::names) b.config.engines.emplace_back(e);
+  } else {
+    b.config.engines = opts.engines;
+  }
+  if (opts.modes.empty()) {
+    for (DurabilityMode m : kAllModes) b.config.modes.emplace_back(ModeName(m));
+  } else {
+    b.config.modes = opts.modes;
+  }
+  b.config.repetitions = rc.repetitions;
+  b.config.seed = opts.seed;
+  b.config.cores = pinner.cores();
+  b.benchmarks = std::move(run.results);
+  b.derived = harness::ComputeDerived(b.benchmarks, FacadeTable());
+
+  json::value doc = harness::ToJson(b);
+  json::array skipped_json;
+  for (const SkippedCell& s : skipped) skipped_json.emplace_back(CellJson(s));
+  doc.as_object()["skipped"] = std::move(skipped_json);
+  const std::string text = harness::PrettyJson(doc) + "\n";
+  try {
+    (void)harness::ParseBaseline(text, "baseline.json");  // what we write, the reader accepts
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "statelab-bench: internal error: %s\n", e.what());
+    return 3;
+  }
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  if (!out.empty()) {
+    std::ofstream f(out / "baseline.json");
+    f << text;
+    f.close();
+    if (!f) {
+      std::fprintf(stderr, "statelab-bench: cannot write %s\n", (out / "baseline.json").c_str());
+      return 3;
+    }
+  }
+  std::printf("statelab-bench: %zu results, %zu skipped, %zu failed in %.0f s%s%s\n",
+              b.benchmarks.size(), cat.skipped().size(), run.failed.size(), secs,
+              out.empty() ? " (no --out: nothing written)" : "; wrote ",
+              out.empty() ? "" : (out / "baseline.json").c_str());
+  return run.failed.empty() ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace statelab::bench
+
+int main(int argc, char** argv) {
+  try {
+    return statelab::bench::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "statelab-bench: %s\n", e.what());
+    return 3;
+  }
+}

@@ -1,0 +1,71 @@
+#pragma once
+// NullEngine: satisfies the Engine concept and stores nothing: every read misses, a commit only
+// hands out the next version. The catalogue runs the same bodies on it as on the real engines, so
+// its numbers are the harness floor (loop, timer sampling, key handling, the transaction driver)
+// and an engine's cost is what it adds on top. Ignores durability: its results say mode "n/a".
+// Thread-safety: all methods are thread-safe.
+
+#include <atomic>
+#include <memory>
+#include <string_view>
+
+#include "engines/api/engine.h"
+#include "engines/core/txn_state.h"
+#include "engines/durability/durable_state.h"
+
+namespace statelab::bench {
+
+class NullEngine {
+ public:
+  static constexpr std::string_view kName = "null";
+  using Partition = NullEngine;
+
+  static Result<std::unique_ptr<NullEngine>> Open(const DbOptions&) {
+    return std::make_unique<NullEngine>();
+  }
+
+  template <class F>
+  Status Execute(const RunId&, F&& fn) {
+    return fn(*this);
+  }
+  template <class F>
+  Status ForEachPartition(F&& fn) {
+    return fn(*this);
+  }
+  Status WaitDurable(CommitTicket, bool) { return Status::OK(); }
+  Status Flush() { return Status::OK(); }
+  Status Snapshot() { return Status::OK(); }
+  Status Close() { return Status::OK(); }
+  DurabilityMode mode() const noexcept { return DurabilityMode::kInMemory; }
+  bool serial_runs() const noexcept { return false; }
+  EngineStats Stats() const {
+    EngineStats s;
+    s.commits = version_.load(std::memory_order_relaxed);
+    return s;
+  }
+  const RecoveryReport& recovery() const noexcept { return report_; }
+  DurableState* durable_state(const RunId&) noexcept { return nullptr; }
+
+  // Partition.
+  Version AcquireSnapshot() noexcept { return version_.load(std::memory_order_acquire); }
+  void ReleaseSnapshot() noexcept {}
+  Status Get(Version, std::string_view, TimestampUs, Value*, Version* ver) noexcept {
+    if (ver != nullptr) *ver = 0;
+    return Status::NotFound();
+  }
+  template <class F>
+  Status Scan(Version, std::string_view, TimestampUs, F&&) {
+    return Status::OK();
+  }
+  Result<CommitTicket> Commit(TxnState&) {
+    return CommitTicket{version_.fetch_add(1, std::memory_order_acq_rel) + 1, 0};
+  }
+
+ private:
+  std::atomic<Version> version_{0};
+  RecoveryReport report_;
+};
+
+static_assert(Engine<NullEngine>);
+
+}  // namespace statelab::bench

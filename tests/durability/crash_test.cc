@@ -1,0 +1,201 @@
+// The crash loop: a child process writes ticks (each touching kv, events, state and json with an
+// invariant), acknowledges each commit and each completed flush on a pipe, and is SIGKILLed at a
+// random moment; the parent recovers and checks what the mode promises:
+//   Strict: every acknowledged commit is there; Buffered: every commit acknowledged before the
+//   last completed flush is there; all modes: never half a transaction (the invariant holds),
+//   nothing invented (at most one unacknowledged commit), recovering twice gives the same state.
+// Iterations: 200 in total over every engine x durable mode (STATELAB_CRASH_ITERATIONS per
+// configuration overrides). Also: a Buffered commit made durable by the per-transaction strict
+// override survives a SIGKILL that follows its acknowledgement at once.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <random>
+
+#include "tests/durability/workload.h"
+
+namespace statelab::testing_util {
+namespace {
+
+struct Ack {
+  char kind;  // 'R' opened (n = recovered counter), 'C' committed n, 'F' flushed through n,
+              // 'S' committed n with the strict override
+  int64_t n;
+};
+
+void Send(int fd, char kind, int64_t n) {
+  Ack a{kind, n};
+  if (::write(fd, &a, sizeof a) != sizeof a) ::_exit(9);
+}
+
+// Reads one ack; false at end of stream (the child is gone).
+bool Receive(int fd, Ack* a) {
+  size_t got = 0;
+  while (got < sizeof *a) {
+    ssize_t n = ::read(fd, reinterpret_cast<char*>(a) + got, sizeof *a - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    got += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+int IterationsPerConfig() {
+  if (const char* s = std::getenv("STATELAB_CRASH_ITERATIONS")) return std::atoi(s);
+  constexpr int kConfigs = static_cast<int>(AllEngines::size) * 2;
+  return (200 + kConfigs - 1) / kConfigs;
+}
+
+// Never returns: writes ticks until killed. `override_after` > 0: that tick uses the strict
+// override and is acknowledged with 'S'.
+template <class E>
+[[noreturn]] void Child(const DbOptions& opts, int fd, uint32_t seed, int64_t override_after) {
+  auto db = Database<E>::Open(opts);
+  if (!db.ok()) ::_exit(3);
+  TickState s = ReadTicks(**db);
+  if (!s.consistent()) ::_exit(4);
+  Send(fd, 'R', s.counter);
+  std::mt19937 rng(seed);
+  TxnOptions strict;
+  strict.durability = DurabilityOverride::kStrict;
+  for (int64_t n = s.counter + 1, i = 1;; ++n, ++i) {
+    const bool forced = i == override_after;
+    if (!CommitTick(**db, n, forced ? strict : TxnOptions{}).ok()) ::_exit(5);
+    Send(fd, forced ? 'S' : 'C', n);
+    if (override_after == 0 && rng() % 8 == 0) {
+      if (!(*db)->Flush().ok()) ::_exit(6);
+      Send(fd, 'F', n);
+    }
+  }
+}
+
+struct Outcome {
+  int64_t opened = -1, committed = -1, flushed = -1, forced = -1;
+};
+
+// Forks a child running Child<E>, kills it once `stop(ack)` says so (after `delay_us`), and
+// returns what it acknowledged.
+template <class E, class Stop>
+Outcome RunChild(const DbOptions& opts, uint32_t seed, int64_t override_after, int delay_us,
+                 Stop&& stop) {
+  Outcome out;
+  int fds[2];
+  EXPECT_EQ(::pipe(fds), 0);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    Child<E>(opts, fds[1], seed, override_after);
+  }
+  ::close(fds[1]);
+  Ack a;
+  auto note = [&](const Ack& x) {
+    switch (x.kind) {
+      case 'R': out.opened = x.n; break;
+      case 'C': out.committed = x.n; break;
+      case 'F': out.flushed = x.n; break;
+      case 'S': out.forced = out.committed = x.n; break;
+    }
+  };
+  bool alive = true;
+  while (alive && !stop(out)) {
+    alive = Receive(fds[0], &a);
+    if (alive) note(a);
+  }
+  if (delay_us > 0) ::usleep(static_cast<useconds_t>(delay_us));
+  ::kill(pid, SIGKILL);
+  while (Receive(fds[0], &a)) note(a);  // acks written before the kill
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+      << "child exited early with code " << (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  return out;
+}
+
+template <class C>
+class CrashLoop : public ::testing::Test {
+ protected:
+  using E = typename C::Engine;
+  void SetUp() override {
+    dir_ = MakeTempDir("crash");
+    opts_.mode = C::kMode;
+    opts_.dir = dir_;
+    opts_.engine = std::string(E::kName);
+    opts_.snapshot_wal_bytes = 24 << 10;  // snapshots and log pruning happen during the loop
+    opts_.wal_segment_bytes = 16 << 10;
+    opts_.buffered_interval_ms = 5;
+    opts_.buffered_batch_size = 16;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  // Recovers, checks the invariant, recovers again and checks nothing changed.
+  TickState RecoverTwice() {
+    TickState first, second;
+    {
+      auto db = Database<E>::Open(opts_);
+      EXPECT_TRUE(db.ok()) << db.status().ToString();
+      if (!db.ok()) return first;
+      first = ReadTicks(**db);
+      EXPECT_OK((*db)->Close());
+    }
+    {
+      auto db = Database<E>::Open(opts_);
+      EXPECT_TRUE(db.ok()) << db.status().ToString();
+      if (!db.ok()) return first;
+      second = ReadTicks(**db);
+    }
+    EXPECT_EQ(first, second) << "recovering twice changed the state";
+    EXPECT_TRUE(first.consistent()) << "half a transaction: " << first;
+    return first;
+  }
+
+  std::string dir_;
+  DbOptions opts_;
+};
+TYPED_TEST_SUITE(CrashLoop, DurableConfigs, ConfigName);
+
+TYPED_TEST(CrashLoop, KilledAtRandomRecoversWhatTheModePromises) {
+  using E = typename TestFixture::E;
+  const bool strict = TypeParam::kMode == DurabilityMode::kStrict;
+  std::mt19937 rng(::testing::UnitTest::GetInstance()->random_seed() * 7919 +
+                   static_cast<uint32_t>(TypeParam::kMode) * 31 + E::kName.size());
+  int64_t before = 0;
+  const int iterations = IterationsPerConfig();
+  for (int it = 0; it < iterations && !::testing::Test::HasFailure(); ++it) {
+    this->opts_.snapshot_on_close = rng() % 2 == 0;
+    const int64_t acks = rng() % 30;  // 0: killed while opening / recovering
+    const int delay_us = static_cast<int>(rng() % 1500);
+    Outcome o = RunChild<E>(this->opts_, rng(), 0, delay_us, [&](const Outcome& x) {
+      return x.opened >= 0 && x.committed - x.opened >= acks;
+    });
+    const TickState s = this->RecoverTwice();
+    SCOPED_TRACE("iteration " + std::to_string(it));
+    EXPECT_GE(s.counter, before) << "a recovered commit disappeared";
+    const int64_t promised = strict ? o.committed : o.flushed;
+    EXPECT_GE(s.counter, promised) << "lost a durable commit";
+    EXPECT_LE(s.counter, std::max(o.committed, o.opened) + 1) << "invented data";
+    before = s.counter;
+  }
+  this->RecordProperty("iterations", iterations);
+  this->RecordProperty("ticks", static_cast<int>(before));
+}
+
+TYPED_TEST(CrashLoop, BufferedStrictOverrideSurvivesAnImmediateKill) {
+  using E = typename TestFixture::E;
+  if (TypeParam::kMode != DurabilityMode::kBuffered) GTEST_SKIP() << "the override is Buffered's";
+  this->opts_.buffered_interval_ms = 60'000;  // nothing else makes a commit durable
+  this->opts_.buffered_batch_size = 1'000'000;
+  this->opts_.snapshot_wal_bytes = 0;
+  this->opts_.snapshot_on_close = false;
+  for (int it = 0; it < 5; ++it) {
+    Outcome o = RunChild<E>(this->opts_, it, 3 + it, 0,
+                            [](const Outcome& x) { return x.forced >= 0; });
+    ASSERT_GE(o.forced, 0);
+    const TickState s = this->RecoverTwice();
+    EXPECT_GE(s.counter, o.forced) << "iteration " << it;
+  }
+}
+
+}  // namespace
+}  // namespace statelab::testing_util

@@ -1,0 +1,445 @@
+// Recovery, snapshots, modes and controls, typed over every engine x durable mode (plus the
+// InMemory promise): corrupt snapshots fall back, mid-log corruption names file and offset, torn
+// tails are cut and reported, fault injection gives a prefix of history with every durable
+// commit, group commit shares syncs, close joins every thread.
+#include <atomic>
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "engines/durability/fault_injection_env.h"
+#include "engines/durability/snapshot_format.h"
+#include "tests/durability/workload.h"
+
+namespace statelab::testing_util {
+namespace {
+
+template <class C>
+class DurableTest : public ::testing::Test {
+ public:  // RunFault drives the fixture from outside
+  using E = typename C::Engine;
+  using Db = Database<E>;
+
+  void SetUp() override {
+    dir_ = MakeTempDir("durability");
+    opts_.mode = C::kMode;
+    opts_.dir = dir_;
+    opts_.engine = std::string(E::kName);
+    opts_.snapshot_on_close = false;
+    opts_.snapshot_wal_bytes = 0;
+  }
+  void TearDown() override {
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  Status Open() {
+    db_.reset();
+    auto r = Db::Open(opts_);
+    if (!r.ok()) return r.status();
+    db_ = std::move(r).value();
+    return Status::OK();
+  }
+  void Ticks(int64_t from, int64_t to) {
+    for (int64_t n = from; n <= to; ++n) ASSERT_OK(CommitTick(*db_, n));
+  }
+  // The WAL root holding the workload run: <dir>, or <dir>/worker-N for shared_nothing.
+  std::string root() const { return DataRoot(dir_); }
+  std::string wal_dir() const { return root() + "/wal"; }
+  std::string snap_dir() const { return root() + "/snapshots"; }
+  // The only WAL segment that holds records.
+  std::string OnlySegment() {
+    std::string found;
+    for (const std::string& n : ListNames(wal_dir(), ".wal")) {
+      if (!ReadAll(wal_dir() + "/" + n).empty()) {
+        EXPECT_TRUE(found.empty()) << "several non-empty segments";
+        found = wal_dir() + "/" + n;
+      }
+    }
+    EXPECT_FALSE(found.empty());
+    return found;
+  }
+
+  DbOptions opts_;
+  std::string dir_;
+  std::unique_ptr<Db> db_;
+};
+TYPED_TEST_SUITE(DurableTest, DurableConfigs, ConfigName);
+
+TYPED_TEST(DurableTest, ReopenRecoversEverythingAndReportsIt) {
+  ASSERT_OK(this->Open());
+  this->Ticks(1, 25);
+  const TickState before = ReadTicks(*this->db_);
+  ASSERT_OK(this->db_->Close());
+  ASSERT_OK(this->Open());
+  const RecoveryReport& rep = this->db_->recovery();
+  EXPECT_GE(rep.records_replayed, 25u);
+  EXPECT_EQ(rep.bytes_truncated, 0u);
+  EXPECT_EQ(rep.records_skipped, 0u);
+  EXPECT_TRUE(rep.snapshot_used.empty());
+  TickState after = ReadTicks(*this->db_);
+  EXPECT_EQ(after, before);
+  EXPECT_EQ(after.counter, 25);
+  EXPECT_TRUE(after.consistent());
+  // The version counter continues after the recovered one.
+  Result<Version> v = CommitTick(*this->db_, 26);
+  ASSERT_OK(v);
+  EXPECT_GT(*v, before.counter_version);
+}
+
+TYPED_TEST(DurableTest, SnapshotsKeepTwoPruneTheLogAndRecoverWithoutFullReplay) {
+  this->opts_.wal_segment_bytes = 2048;  // many small segments
+  ASSERT_OK(this->Open());
+  for (int round = 0; round < 3; ++round) {
+    this->Ticks(round * 20 + 1, round * 20 + 20);
+    ASSERT_OK(this->db_->Flush());  // Buffered: segments appear when the log is written
+    ASSERT_OK(this->db_->Snapshot());
+  }
+  this->Ticks(61, 70);
+  ASSERT_OK(this->db_->Flush());
+  std::vector<std::string> snaps = ListNames(this->snap_dir(), ".snap");
+  ASSERT_EQ(snaps.size(), 2u);
+  Version oldest = 0, newest = 0;
+  ASSERT_TRUE(snapshot::ParseFileName(snaps[0], &oldest));
+  ASSERT_TRUE(snapshot::ParseFileName(snaps[1], &newest));
+  // Segments fully covered by the oldest kept snapshot are gone; the first remaining one may
+  // still hold records the oldest snapshot needs.
+  std::vector<std::string> segs = ListNames(this->wal_dir(), ".wal");
+  ASSERT_GE(segs.size(), 2u);
+  Version first = 0, second = 0;
+  ASSERT_TRUE(wal::ParseSegmentName(segs[0], &first));
+  ASSERT_TRUE(wal::ParseSegmentName(segs[1], &second));
+  EXPECT_GT(first, 1u);
+  EXPECT_GT(second, oldest + 1);
+  ASSERT_OK(this->db_->Close());
+  ASSERT_OK(this->Open());
+  const RecoveryReport& rep = this->db_->recovery();
+  EXPECT_NE(rep.snapshot_used.find(snaps[1]), std::string::npos) << rep.snapshot_used;
+  EXPECT_EQ(rep.snapshot_version, newest);
+  EXPECT_EQ(rep.records_replayed, 10u);
+  TickState s = ReadTicks(*this->db_);
+  EXPECT_EQ(s.counter, 70);
+  EXPECT_TRUE(s.consistent()) << s;
+}
+
+TYPED_TEST(DurableTest, CorruptNewestSnapshotFallsBackToTheOlderOne) {
+  ASSERT_OK(this->Open());
+  this->Ticks(1, 20);
+  ASSERT_OK(this->db_->Snapshot());
+  this->Ticks(21, 40);
+  ASSERT_OK(this->db_->Snapshot());
+  this->Ticks(41, 50);
+  ASSERT_OK(this->db_->Close());
+  std::vector<std::string> snaps = ListNames(this->snap_dir(), ".snap");
+  ASSERT_EQ(snaps.size(), 2u);
+  const std::string newest = this->snap_dir() + "/" + snaps[1];
+  std::string data = ReadAll(newest);
+  data[data.size() / 2] ^= 0x40;
+  WriteAll(newest, data);
+
+  ASSERT_OK(this->Open());
+  const RecoveryReport& rep = this->db_->recovery();
+  EXPECT_NE(rep.snapshot_used.find(snaps[0]), std::string::npos) << rep.snapshot_used;
+  ASSERT_EQ(rep.notes.size(), 1u);
+  EXPECT_NE(rep.notes[0].find(snaps[1] + " is corrupt"), std::string::npos) << rep.notes[0];
+  TickState s = ReadTicks(*this->db_);
+  EXPECT_EQ(s.counter, 50);
+  EXPECT_TRUE(s.consistent()) << s;
+}
+
+TYPED_TEST(DurableTest, FlippedByteMidLogIsCorruptionWithFileAndOffset) {
+  ASSERT_OK(this->Open());
+  this->Ticks(1, 30);
+  ASSERT_OK(this->db_->Close());
+  this->db_.reset();
+  const std::string seg = this->OnlySegment();
+  std::string data = ReadAll(seg);
+  std::vector<wal::Frame> frames = Frames(data);
+  ASSERT_EQ(frames.size(), 30u);
+  const wal::Frame bad = frames[15];
+  data[bad.offset + wal::kHeaderBytes + bad.payload.size() / 2] ^= 0x01;
+  WriteAll(seg, data);
+
+  Status s = this->Open();
+  EXPECT_EQ(s.code(), Code::kCorruption) << s.ToString();
+  EXPECT_EQ(s.message(), seg);
+  EXPECT_EQ(s.a(), bad.offset);
+  // Opting into skipping opens, skips exactly that record and says so.
+  this->opts_.skip_corrupt_records = true;
+  ASSERT_OK(this->Open());
+  const RecoveryReport& rep = this->db_->recovery();
+  EXPECT_EQ(rep.records_skipped, 1u);
+  EXPECT_EQ(rep.records_replayed, 29u);
+  EXPECT_EQ(rep.bytes_truncated, 0u);
+  ASSERT_EQ(rep.notes.size(), 1u);
+  EXPECT_NE(rep.notes[0].find("offset " + std::to_string(bad.offset)), std::string::npos);
+  EXPECT_EQ(ReadTicks(*this->db_).counter, 30);
+}
+
+TYPED_TEST(DurableTest, TruncatedTailIsCutReportedAndRecoveryIsIdempotent) {
+  ASSERT_OK(this->Open());
+  this->Ticks(1, 30);
+  ASSERT_OK(this->db_->Close());
+  this->db_.reset();
+  const std::string seg = this->OnlySegment();
+  std::string data = ReadAll(seg);
+  ASSERT_FALSE(Frames(data).empty());
+  const wal::Frame last = Frames(data).back();
+  WriteAll(seg, data.substr(0, data.size() - 5));
+
+  ASSERT_OK(this->Open());
+  EXPECT_EQ(this->db_->recovery().bytes_truncated, last.size - 5);
+  EXPECT_EQ(this->db_->recovery().records_replayed, 29u);
+  ASSERT_EQ(this->db_->recovery().notes.size(), 1u);
+  const TickState first = ReadTicks(*this->db_);
+  EXPECT_EQ(first.counter, 29);
+  EXPECT_TRUE(first.consistent()) << first;
+  EXPECT_EQ(ReadAll(seg).size(), last.offset);
+  this->db_.reset();
+  ASSERT_OK(this->Open());
+  EXPECT_EQ(this->db_->recovery().bytes_truncated, 0u);
+  EXPECT_EQ(ReadTicks(*this->db_), first);
+}
+
+TYPED_TEST(DurableTest, OrphanedRunsAreReported) {
+  ASSERT_OK(this->Open());
+  auto runs = this->db_->runs();
+  ASSERT_OK(runs.CreateRun("ended"));
+  Result<RunId> open_run = runs.CreateRun("still-open");
+  ASSERT_OK(open_run);
+  ASSERT_OK(runs.UpdateStatus("ended", RunStatus::kCompleted));
+  ASSERT_OK(this->db_->Snapshot());  // one begin before the snapshot, one after
+  Result<RunId> late = runs.CreateRun("late");
+  ASSERT_OK(late);
+  ASSERT_OK(this->db_->Close());
+  ASSERT_OK(this->Open());
+  std::vector<RunId> want{*open_run, *late};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(this->db_->recovery().orphaned_runs, want);
+}
+
+// Fault injection: a simulated power loss (drop every unsynced byte) or a torn final write gives
+// a state equal to a prefix of committed history that holds every durable commit.
+enum class Fault { kDropUnsynced, kTearLastWrite };
+
+template <class T>
+void RunFault(T* t, Fault fault, uint32_t seed) {
+  FaultInjectionEnv env;
+  t->opts_.env = &env;
+  t->opts_.buffered_interval_ms = 60'000;  // only Flush / the override make Buffered durable
+  t->opts_.buffered_batch_size = 1'000'000;
+  ASSERT_OK(t->Open());
+  std::mt19937 rng(seed);
+  const int64_t durable = 5 + static_cast<int64_t>(rng() % 20);
+  t->Ticks(1, durable);
+  ASSERT_OK(t->db_->Flush());
+  // Written but never synced: the sync fails (Strict: at the commit; Buffered: at the flush).
+  env.FailSyncs(1);
+  const int64_t attempted = durable + 1 + static_cast<int64_t>(rng() % 10);
+  int64_t acknowledged = durable;
+  for (int64_t n = durable + 1; n <= attempted; ++n) {
+    Result<Version> v = CommitTick(*t->db_, n);
+    if (!v.ok()) break;  // the log is poisoned after the failed sync
+    acknowledged = n;
+  }
+  EXPECT_EQ(t->db_->Flush().code(), Code::kIOError);
+  EXPECT_GT(env.unsynced_bytes(), 0u);
+  if (t->opts_.mode == DurabilityMode::kStrict) EXPECT_EQ(acknowledged, durable);
+
+  env.Crash();
+  t->db_.reset();  // must not hang or crash although every file operation fails
+  uint64_t torn = 0;
+  if (fault == Fault::kDropUnsynced) {
+    ASSERT_OK(env.DropUnsyncedData());
+  } else {
+    Result<uint64_t> size = env.TearLastWrite(UINT64_MAX);  // probe the size of the last write
+    ASSERT_OK(size);
+    ASSERT_GT(*size, 1u);
+    torn = 1 + rng() % (*size - 1);
+    ASSERT_OK(env.TearLastWrite(torn));
+  }
+  env.Revive();
+  ASSERT_OK(t->Open());
+  TickState s = ReadTicks(*t->db_);
+  EXPECT_TRUE(s.consistent()) << s;  // never half a transaction
+  EXPECT_GE(s.counter, durable) << "a durable commit was lost";
+  EXPECT_LE(s.counter, std::max(acknowledged, durable + 1)) << "data was invented";
+  if (fault == Fault::kDropUnsynced) EXPECT_EQ(s.counter, durable);
+  // Recovering again changes nothing.
+  t->db_.reset();
+  ASSERT_OK(t->Open());
+  EXPECT_EQ(ReadTicks(*t->db_), s);
+  t->db_.reset();
+  t->opts_.env = nullptr;
+}
+TYPED_TEST(DurableTest, FaultInjectionDropUnsyncedGivesTheDurablePrefix) {
+  for (uint32_t seed = 1; seed <= 3; ++seed) {
+    RunFault(this, Fault::kDropUnsynced, seed);
+    std::filesystem::remove_all(this->dir_);
+  }
+}
+
+TYPED_TEST(DurableTest, FaultInjectionTornFinalWriteGivesAPrefix) {
+  for (uint32_t seed = 1; seed <= 6; ++seed) {
+    RunFault(this, Fault::kTearLastWrite, seed);
+    std::filesystem::remove_all(this->dir_);
+  }
+}
+
+TYPED_TEST(DurableTest, CloseJoinsEveryThreadAndThenEverythingIsShuttingDown) {
+  const int before = ThreadCount();
+  this->opts_.snapshot_wal_bytes = 1 << 20;  // the snapshot trigger thread runs too
+  this->opts_.snapshot_on_close = true;
+  ASSERT_OK(this->Open());
+  this->Ticks(1, 5);
+  EXPECT_GT(ThreadCount(), before);
+  ASSERT_OK(this->db_->Close());
+  int after = ThreadCount();
+  for (int i = 0; i < 100 && after != before; ++i) {  // a joined thread's /proc entry lingers
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    after = ThreadCount();
+  }
+  EXPECT_EQ(after, before);
+  auto& db = *this->db_;
+  const RunId run = WorkloadRun();
+  Value v;
+  EXPECT_EQ(db.kv().Get(run, "counter", &v).code(), Code::kShuttingDown);
+  EXPECT_EQ(db.kv().Put(run, "x", int64_t{1}).status().code(), Code::kShuttingDown);
+  EXPECT_EQ(CommitTick(db, 6).status().code(), Code::kShuttingDown);
+  EXPECT_EQ(db.events().Len(run).status().code(), Code::kShuttingDown);
+  EXPECT_EQ(db.Flush().code(), Code::kShuttingDown);
+  EXPECT_EQ(db.Snapshot().code(), Code::kShuttingDown);
+  EXPECT_OK(db.Close());  // idempotent
+  // The close snapshot was written.
+  EXPECT_EQ(ListNames(this->snap_dir(), ".snap").size(), 1u);
+}
+
+TYPED_TEST(DurableTest, GroupCommitSharesSyncs) {
+  if (TypeParam::kMode != DurabilityMode::kStrict) GTEST_SKIP() << "group commit is Strict's";
+  ASSERT_OK(this->Open());
+  constexpr int kThreads = 8, kPerThread = 60;
+  const uint64_t syncs0 = this->db_->Stats().wal_syncs;
+  std::vector<std::thread> ts;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < kThreads; ++i) {
+    ts.emplace_back([&, i] {
+      const RunId run = RunId::Random();  // distinct runs: no conflicts
+      for (int j = 0; j < kPerThread; ++j) {
+        if (!this->db_->kv().Put(run, "k" + std::to_string(j), int64_t{i}).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  const uint64_t commits = kThreads * kPerThread;
+  const uint64_t syncs = this->db_->Stats().wal_syncs - syncs0;
+  EXPECT_LT(syncs, commits / 2) << syncs << " syncs for " << commits << " commits";
+  ::testing::Test::RecordProperty("syncs", static_cast<int>(syncs));
+}
+
+TYPED_TEST(DurableTest, WalSizeTriggerWritesSnapshotsInTheBackground) {
+  this->opts_.snapshot_wal_bytes = 8 << 10;
+  ASSERT_OK(this->Open());
+  this->Ticks(1, 60);  // well over 8 KiB of WAL
+  bool seen = false;
+  for (int i = 0; i < 300 && !seen; ++i) {
+    seen = !ListNames(this->snap_dir(), ".snap").empty();
+    if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(seen);
+  ASSERT_OK(this->db_->Close());
+  ASSERT_OK(this->Open());
+  EXPECT_FALSE(this->db_->recovery().snapshot_used.empty());
+  EXPECT_EQ(ReadTicks(*this->db_).counter, 60);
+}
+
+TYPED_TEST(DurableTest, IntervalTriggerWritesASnapshot) {
+  if (TypeParam::kMode != DurabilityMode::kBuffered) GTEST_SKIP() << "one mode is enough (1 s)";
+  this->opts_.snapshot_interval_s = 1;
+  ASSERT_OK(this->Open());
+  this->Ticks(1, 3);
+  bool seen = false;
+  for (int i = 0; i < 300 && !seen; ++i) {
+    seen = !ListNames(this->snap_dir(), ".snap").empty();
+    if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(seen);
+}
+
+TYPED_TEST(DurableTest, SnapshotIsConsistentWhileCommitsContinue) {
+  ASSERT_OK(this->Open());
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int64_t n = 1; !stop; ++n) ASSERT_OK(CommitTick(*this->db_, n));
+  });
+  for (int i = 0; i < 5; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ASSERT_OK(this->db_->Snapshot());
+  }
+  stop = true;
+  writer.join();
+  const TickState live = ReadTicks(*this->db_);
+  ASSERT_OK(this->db_->Close());
+  // Recover from the newest snapshot only (delete the log): a consistent cut.
+  std::filesystem::remove_all(this->wal_dir());
+  ASSERT_OK(this->Open());
+  TickState s = ReadTicks(*this->db_);
+  EXPECT_TRUE(s.consistent()) << s;
+  EXPECT_LE(s.counter, live.counter);
+  EXPECT_GE(this->db_->recovery().snapshot_version, s.counter_version);
+}
+
+TYPED_TEST(DurableTest, StrictOverrideInBufferedSyncsBeforeReturning) {
+  this->opts_.buffered_interval_ms = 60'000;
+  this->opts_.buffered_batch_size = 1'000'000;
+  ASSERT_OK(this->Open());
+  const uint64_t syncs0 = this->db_->Stats().wal_syncs;
+  TxnOptions o;
+  o.durability = DurabilityOverride::kStrict;
+  ASSERT_OK(CommitTick(*this->db_, 1));
+  ASSERT_OK(CommitTick(*this->db_, 2, o));
+  EXPECT_GT(this->db_->Stats().wal_syncs, syncs0);
+}
+
+TYPED_TEST(DurableTest, InvalidOptionsNameTheField) {
+  this->opts_.wal_segment_bytes = 0;
+  Status s = this->Open();
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("wal_segment_bytes"), std::string_view::npos) << s.ToString();
+  this->opts_.wal_segment_bytes = 1 << 20;
+  this->opts_.buffered_interval_ms = 0;
+  s = this->Open();
+  if (TypeParam::kMode == DurabilityMode::kBuffered) {
+    EXPECT_NE(s.message().find("buffered_interval_ms"), std::string_view::npos) << s.ToString();
+  } else {
+    EXPECT_OK(s);  // Strict has no interval
+  }
+}
+
+// InMemory: no file, ever.
+template <class C>
+class InMemoryTest : public ::testing::Test {};
+TYPED_TEST_SUITE(InMemoryTest, InMemoryConfigs, ConfigName);
+
+TYPED_TEST(InMemoryTest, LeavesTheDirectoryEmpty) {
+  using E = typename TypeParam::Engine;
+  const std::string dir = MakeTempDir("inmemory");
+  DbOptions o;
+  o.mode = DurabilityMode::kInMemory;
+  o.dir = dir;
+  o.snapshot_interval_s = 1;
+  {
+    auto db = Database<E>::Open(o);
+    ASSERT_OK(db);
+    for (int64_t n = 1; n <= 20; ++n) ASSERT_OK(CommitTick(**db, n));
+    ASSERT_OK((*db)->runs().CreateRun("r1"));
+    ASSERT_OK((*db)->Flush());
+    ASSERT_OK((*db)->Snapshot());
+    EXPECT_TRUE((*db)->recovery().snapshot_used.empty());
+    ASSERT_OK((*db)->Close());
+  }
+  EXPECT_EQ(ListFiles(dir), std::vector<std::string>{});
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace statelab::testing_util

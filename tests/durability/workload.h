@@ -1,0 +1,151 @@
+#pragma once
+// Shared pieces of the durability suites: the typed engine x durable-mode configurations, a
+// workload whose every commit touches four primitives with a checkable invariant, and file
+// helpers.
+//   Tick n (n = 1, 2, ...): kv "counter" = n, one event appended ("tick", {"n": n}),
+//   state cell "last" = n, json document "doc" at $.n = n (a path write).
+//   Invariant after any prefix of ticks: counter == event count == last == doc.n.
+
+#include <gtest/gtest.h>
+
+#include <dirent.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <boost/json/parse.hpp>
+
+#include "engines/durability/wal_format.h"
+#include "tests/conformance/fixture.h"
+
+namespace statelab::testing_util {
+
+template <class List>
+struct DurableConfigTypes;
+template <class... Es>
+struct DurableConfigTypes<EngineList<Es...>> {
+  using type = ::testing::Types<Config<Es, DurabilityMode::kBuffered>...,
+                                Config<Es, DurabilityMode::kStrict>...>;
+};
+using DurableConfigs = typename DurableConfigTypes<AllEngines>::type;
+
+template <class List>
+struct InMemoryConfigTypes;
+template <class... Es>
+struct InMemoryConfigTypes<EngineList<Es...>> {
+  using type = ::testing::Types<Config<Es, DurabilityMode::kInMemory>...>;
+};
+using InMemoryConfigs = typename InMemoryConfigTypes<AllEngines>::type;
+
+// The run every workload writes to (fixed, so a reopened database finds it).
+inline RunId WorkloadRun() {
+  RunId r;
+  for (int i = 0; i < 16; ++i) r.bytes[i] = static_cast<uint8_t>(0xA0 + i);
+  return r;
+}
+
+// Commits tick n in one transaction.
+template <class E>
+Result<Version> CommitTick(Database<E>& db, int64_t n, const TxnOptions& o = {}) {
+  using H = typename Database<E>::Handle;
+  return db.Transaction(
+      WorkloadRun(),
+      [n](H& h) -> Status {
+        STATELAB_RETURN_IF_ERROR(h.kv().Put("counter", n));
+        boost::json::object payload;
+        payload["n"] = n;
+        STATELAB_RETURN_IF_ERROR(h.events().Append("tick", payload).status());
+        STATELAB_RETURN_IF_ERROR(h.state().Set("last", n));
+        if (n == 1) return h.json().Create("doc", boost::json::object{{"n", n}});
+        return h.json().Set("doc", "$.n", boost::json::value(n));
+      },
+      o);
+}
+
+struct TickState {
+  int64_t counter = 0, events = 0, last = 0, doc = 0;
+  Version counter_version = 0;
+  std::string head_hash;
+  bool consistent() const { return counter == events && counter == last && counter == doc; }
+  friend bool operator==(const TickState&, const TickState&) = default;
+};
+inline std::ostream& operator<<(std::ostream& os, const TickState& s) {
+  return os << "{counter " << s.counter << ", events " << s.events << ", last " << s.last
+            << ", doc " << s.doc << ", counter_version " << s.counter_version << "}";
+}
+
+// Reads the workload's state (zeros when nothing was written).
+template <class E>
+TickState ReadTicks(Database<E>& db) {
+  TickState s;
+  const RunId run = WorkloadRun();
+  Value v;
+  if (db.kv().Get(run, "counter", &v, &s.counter_version).ok()) s.counter = std::get<int64_t>(v);
+  if (auto len = db.events().Len(run); len.ok()) s.events = static_cast<int64_t>(*len);
+  if (auto head = db.events().Head(run); head.ok()) s.head_hash = event_log::HashHex(head->hash);
+  if (auto last = db.state().Read(run, "last"); last.ok()) s.last = std::get<int64_t>(last->value);
+  if (auto doc = db.json().Get(run, "doc", "$.n"); doc.ok()) s.doc = doc->value.as_int64();
+  return s;
+}
+
+inline std::vector<std::string> ListFiles(const std::string& dir) {
+  std::vector<std::string> out;
+  if (!std::filesystem::exists(dir)) return out;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    out.push_back(std::filesystem::relative(e.path(), dir).string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+inline std::vector<std::string> ListNames(const std::string& dir, std::string_view suffix) {
+  std::vector<std::string> out;
+  for (const auto& n : ListFiles(dir)) {
+    if (n.ends_with(suffix) && n.find('/') == std::string::npos) out.push_back(n);
+  }
+  return out;
+}
+inline std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+inline void WriteAll(const std::string& path, const std::string& data) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << data;
+}
+// The WAL root holding records: `dir` itself, or the one <dir>/<sub> (shared_nothing workers)
+// whose wal/ has a non-empty segment.
+inline std::string DataRoot(const std::string& dir) {
+  std::vector<std::string> roots{dir};
+  if (std::filesystem::exists(dir)) {
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      if (std::filesystem::exists(e.path() / "wal")) roots.push_back(e.path().string());
+    }
+  }
+  std::sort(roots.begin() + 1, roots.end());
+  for (const std::string& r : roots) {
+    for (const std::string& n : ListNames(r + "/wal", ".wal")) {
+      if (std::filesystem::file_size(r + "/wal/" + n) > 0) return r;
+    }
+  }
+  return dir;
+}
+// Offsets of the valid frames of a WAL segment, in order.
+inline std::vector<wal::Frame> Frames(const std::string& data) {
+  std::vector<wal::Frame> out;
+  wal::Frame f;
+  for (uint64_t off = 0; wal::ParseFrame(data, off, &f); off += f.size) out.push_back(f);
+  return out;
+}
+// Threads of this process.
+inline int ThreadCount() {
+  int n = 0;
+  if (DIR* d = ::opendir("/proc/self/task")) {
+    while (dirent* e = ::readdir(d)) n += e->d_name[0] != '.';
+    ::closedir(d);
+  }
+  return n;
+}
+
+}  // namespace statelab::testing_util

@@ -1,0 +1,80 @@
+#pragma once
+// Pieces of the multi-threaded cells (tier D, group commit, multi-threaded YCSB): a commit that
+// counts its conflicts (retries are the harness's, so they can be counted), and a single-shot
+// fixture body that runs one warm-up / measure / drain cycle of per-thread bodies.
+// Thread-safety: each ThreadBody belongs to one thread.
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "harness/bench_contention.h"
+#include "workloads/catalogue_util.h"
+
+namespace statelab::bench {
+
+// Ops that keep conflicting this many times in a row are given up (counted, never hidden).
+inline constexpr uint32_t kMaxAttempts = 100000;
+
+// Runs fn(Txn<P>&) as a transaction until it commits, retrying conflicts itself (the driver's own
+// retries are off) so every abort is counted. Any other failure is stored in *error.
+template <class Eng, class F>
+OpOutcome CountedCommit(Eng& e, const RunId& run, F&& fn, std::string* error) {
+  TxnOptions o;
+  o.retry.max_retries = 0;
+  OpOutcome out;
+  for (;;) {
+    Result<Version> r = RunTransaction(e, run, fn, o);
+    if (r.ok()) return out;
+    if (!r.status().IsConflict()) {
+      if (error->empty()) *error = r.status().ToString();
+      out.committed = false;
+      return out;
+    }
+    if (++out.aborts >= kMaxAttempts) {
+      out.committed = false;
+      return out;
+    }
+    std::this_thread::yield();
+  }
+}
+
+// A read counted as one committed op; a failure is stored in *error.
+inline OpOutcome CountedRead(const Status& s, std::string* error, bool allow_missing = false) {
+  if (s.ok() || (allow_missing && s.IsNotFound())) return OpOutcome{};
+  if (error->empty()) *error = s.ToString();
+  return OpOutcome{false, 0};
+}
+
+// One measured cycle with `threads` bodies made by make(thread_index, &error_slot): fills the
+// record (ops, latency, pinning, per-thread counts, fairness) and the engine's commits, conflicts
+// and syncs per commit over the measured phase; fails the call if any thread saw an error.
+template <class Eng, class Make>
+void RunContended(Measure& m, Database<Eng>& db, int threads, Make&& make) {
+  std::vector<std::string> errors(threads);
+  using Body = decltype(make(0, &errors[0]));
+  std::vector<Body> bodies;
+  bodies.reserve(threads);
+  for (int t = 0; t < threads; ++t) bodies.push_back(make(t, &errors[t]));
+  EngineStats before, after;
+  PhaseSpec spec;
+  spec.threads = threads;
+  spec.warmup_seconds = m.config().cell.warmup_seconds;
+  spec.measure_seconds = m.config().cell.measure_seconds;
+  spec.at_measure_start = [&] { before = db.Stats(); };
+  spec.at_measure_end = [&] { after = db.Stats(); };
+  m.Once([&] { return RunPhases(m, spec, bodies); });
+  const uint64_t commits = after.commits - before.commits;
+  m.Extra("engine_commits", static_cast<double>(commits));
+  m.Extra("engine_conflicts", static_cast<double>(after.conflicts - before.conflicts));
+  m.Extra("engine_wal_syncs", static_cast<double>(after.wal_syncs - before.wal_syncs));
+  if (db.mode() != DurabilityMode::kInMemory && commits > 0) {
+    m.Extra("syncs_per_commit",
+            static_cast<double>(after.wal_syncs - before.wal_syncs) / static_cast<double>(commits));
+  }
+  for (const std::string& e : errors) {
+    if (!e.empty()) m.Fail(e);
+  }
+}
+
+}  // namespace statelab::bench

@@ -1,0 +1,46 @@
+#include "workloads/primitive_inputs.h"
+
+#include <boost/json/object.hpp>
+
+namespace statelab::bench {
+
+boost::json::value EventPayload() {
+  return boost::json::object{{"step", 1}, {"tool", "search"}, {"tokens", 128}, {"ok", true}};
+}
+
+boost::json::value NestedDocument(int depth) {
+  boost::json::value v(int64_t{0});
+  for (int d = depth; d >= 1; --d) {
+    std::string key = "l";
+    key += std::to_string(d);
+    boost::json::object o;
+    o[key] = std::move(v);
+    v = std::move(o);
+  }
+  return v;
+}
+
+std::string NestedPath(int depth) {
+  std::string p = "$";
+  for (int d = 1; d <= depth; ++d) {
+    p += ".l";
+    p += std::to_string(d);
+  }
+  return p;
+}
+
+std::vector<std::vector<float>> RandomVectors(uint64_t count, uint32_t dim, uint64_t seed) {
+  workloads::Xoshiro256 rng(seed);
+  std::vector<std::vector<float>> out(count, std::vector<float>(dim));
+  for (auto& v : out) {
+    for (float& x : v) x = static_cast<float>(rng.NextDouble() * 2.0 - 1.0);
+  }
+  return out;
+}
+
+Result<Value> IncrementCounter(const Value& current) {
+  const int64_t* n = std::get_if<int64_t>(&current);
+  return Value(n != nullptr ? *n + 1 : int64_t{0});
+}
+
+}  // namespace statelab::bench

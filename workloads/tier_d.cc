@@ -1,0 +1,134 @@
+// Tier D: contention on the harness's own pinned threads (harness/bench_contention.h), one
+// warm-up / measure / drain cycle per repetition. Groups: disjoint (each thread its own run),
+// same_run (one run, distinct keys), same_key (one state cell, one event log: every commit
+// conflicts with every other), mixed (80% get / 20% put over one run's keys). Throughput is
+// summed over threads; aborts and retries are counted by the harness, not the driver.
+#include "workloads/catalogue.h"
+#include "workloads/catalogue_util.h"
+#include "workloads/contention.h"
+#include "workloads/primitive_inputs.h"
+
+namespace statelab::bench {
+
+namespace {
+
+template <class Eng>
+struct ContentionState : PointState<Eng> {
+  using PointState<Eng>::PointState;
+  std::vector<RunId> runs;  // one per thread (disjoint)
+  boost::json::value payload = EventPayload();
+  int threads = 1;
+};
+
+template <class D>
+Result<std::unique_ptr<ContentionState<typename D::Eng>>> OpenContention(const CellContext& ctx,
+                                                                         DurabilityMode mode,
+                                                                         bool preload) {
+  using S = ContentionState<typename D::Eng>;
+  STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<S> s, (OpenState<D, S>(ctx, mode)));
+  s->keys = PointKeys(kPointKeys);
+  if (preload) STATELAB_RETURN_IF_ERROR(LoadPointKeys(*s->db, s->run, s->keys));
+  s->idx = UniformIndexes(kPointKeys, ctx.seed);
+  for (uint64_t t = 0; t < 256; ++t) s->runs.push_back(SeededRun(ctx.seed, t + 1));
+  if (!preload) {
+    STATELAB_RETURN_IF_ERROR(s->db->state().Init(s->run, "hot", Value(int64_t{0})).status());
+  }
+  return s;
+}
+
+enum class DOp { kDisjoint, kSameRun, kSameKeyTransition, kSameKeyAppend, kMixed };
+
+struct DDef {
+  DOp op;
+  const char* group;
+  const char* name;
+  bool preload;
+  bool quick;  // in the quick suite (at the largest thread count; disjoint at every count)
+};
+constexpr DDef kDOps[] = {
+    {DOp::kDisjoint, "disjoint", "put", false, true},
+    {DOp::kSameRun, "same_run", "put_distinct_keys", false, false},
+    {DOp::kSameKeyTransition, "same_key", "state_transition", false, true},
+    {DOp::kSameKeyAppend, "same_key", "event_append", false, false},
+    {DOp::kMixed, "mixed", "read80_write20", true, true},
+};
+
+template <class Eng>
+void RunD(DOp op, int threads, Measure& m, ContentionState<Eng>& s) {
+  using P = typename Eng::Partition;
+  Eng& e = s.engine();
+  auto make = [&](int t, std::string* err) {
+    // Each thread walks the shared index stream from its own offset.
+    const uint64_t offset = static_cast<uint64_t>(t) * 7919;
+    return [&s, &e, op, t, offset, err, val = Value()](uint64_t i) mutable -> OpOutcome {
+      const uint32_t k = s.idx[(i + offset) & kIndexMask];
+      switch (op) {
+        case DOp::kDisjoint:
+          return CountedCommit(e, s.runs[t], [&](Txn<P>& x) {
+            x.Put(Tag::kKv, s.keys[k], Value(static_cast<int64_t>(i)));
+            return Status::OK();
+          }, err);
+        case DOp::kSameRun:
+          // Thread t writes only keys congruent to t modulo the thread count.
+          return CountedCommit(e, s.run, [&](Txn<P>& x) {
+            uint64_t mine = k / s.threads * s.threads + t;
+            if (mine >= kPointKeys) mine -= s.threads;
+            x.Put(Tag::kKv, s.keys[mine], Value(static_cast<int64_t>(i)));
+            return Status::OK();
+          }, err);
+        case DOp::kSameKeyTransition:
+          return CountedCommit(e, s.run, [&](Txn<P>& x) {
+            return StateOps<P>(x).Transition("hot", IncrementCounter).status();
+          }, err);
+        case DOp::kSameKeyAppend:
+          return CountedCommit(e, s.run, [&](Txn<P>& x) {
+            return EventOps<P>(x).Append("tick", s.payload).status();
+          }, err);
+        case DOp::kMixed:
+          if (i % 5 != 0) {
+            return CountedRead(RunRead(e, s.run, [&](Txn<P>& x) {
+              return x.Get(Tag::kKv, s.keys[k], &val);
+            }), err);
+          }
+          return CountedCommit(e, s.run, [&](Txn<P>& x) {
+            x.Put(Tag::kKv, s.keys[k], Value(static_cast<int64_t>(i)));
+            return Status::OK();
+          }, err);
+      }
+      return OpOutcome{false, 0};
+    };
+  };
+  s.threads = threads;
+  RunContended(m, *s.db, threads, make);
+}
+
+template <class D>
+void AddContentionCells(Catalogue& cat, DurabilityMode mode) {
+  const std::vector<int>& counts = cat.options().threads;
+  const int most = *std::max_element(counts.begin(), counts.end());
+  for (const DDef& def : kDOps) {
+    for (int threads : counts) {
+      const bool quick = def.quick && (def.op == DOp::kDisjoint || threads == most);
+      const Suite suite = quick ? Suite::kQuick : Suite::kStandard;
+      const DOp op = def.op;
+      const bool preload = def.preload;
+      cat.Add({SeriesKey("D", def.group, def.name, D::Label(), ModeName(mode), threads), suite,
+               Timing::kSingleShot, [mode, op, threads, preload](const CellContext& ctx) {
+                 return Bind(OpenContention<D>(ctx, mode, preload),
+                             [op, threads](Measure& m, ContentionState<typename D::Eng>& s) {
+                               RunD(op, threads, m, s);
+                             });
+               }});
+    }
+  }
+}
+
+}  // namespace
+
+void AddContentionTier(Catalogue& cat) {
+  ForEachEngine(cat, [&]<class E>() {
+    for (DurabilityMode mode : cat.Modes()) AddContentionCells<Dispatch<E, false>>(cat, mode);
+  });
+}
+
+}  // namespace statelab::bench
