@@ -1,13 +1,12 @@
 #include "engines/core/search_index.h"
 
 #include <algorithm>
+#include <boost/json/value.hpp>
 #include <charconv>
 #include <cstring>
 #include <initializer_list>
 #include <utility>
 #include <vector>
-
-#include <boost/json/value.hpp>
 
 namespace statelab::search {
 
@@ -101,7 +100,8 @@ class TermList {
     if (v == nullptr) return;
     ForEachField(tag, user_key, *v, false, [&](std::string_view, std::string_view text, FieldKind) {
       Tokenize(text, [&](std::string_view term, size_t) {
-        spans_.emplace_back(static_cast<uint32_t>(text_.size()), static_cast<uint32_t>(term.size()));
+        spans_.emplace_back(static_cast<uint32_t>(text_.size()),
+                            static_cast<uint32_t>(term.size()));
         text_.append(term);
       });
     });
@@ -124,8 +124,8 @@ class TermList {
   }
 
  private:
-  std::string text_;                                    // the lowercased terms, concatenated
-  std::vector<std::pair<uint32_t, uint32_t>> spans_;    // (offset, size) of each token in text_
+  std::string text_;                                  // the lowercased terms, concatenated
+  std::vector<std::pair<uint32_t, uint32_t>> spans_;  // (offset, size) of each token in text_
   std::vector<std::pair<std::string_view, uint32_t>> counts_;
 };
 
@@ -136,13 +136,16 @@ bool IsDocument(Tag tag, std::string_view user_key) noexcept {
   switch (tag) {
     case Tag::kKv:
     case Tag::kState:
-    case Tag::kJson: return true;
+    case Tag::kJson:
+      return true;
     case Tag::kEvent:
       return user_key.size() == kEventKeyBytes && user_key.starts_with(kEventPrefix);
     case Tag::kTrace:
       return user_key.size() == kTraceKeyBytes && user_key.starts_with(kTracePrefix);
-    case Tag::kRun: return user_key.size() > kRunPrefix.size() && user_key.starts_with(kRunPrefix);
-    default: return false;
+    case Tag::kRun:
+      return user_key.size() > kRunPrefix.size() && user_key.starts_with(kRunPrefix);
+    default:
+      return false;
   }
 }
 
@@ -158,22 +161,30 @@ void ForEachField(Tag tag, std::string_view user_key, const Value& v, bool with_
       fn(named("id"), user_key, FieldKind::kText);
       if (const auto* j = std::get_if<boost::json::value>(&v)) WalkRoot(*j, "$", with_paths, fn);
       return;
-    case Tag::kEvent: WalkMembers(v, {"type", "payload"}, with_paths, fn); return;
-    case Tag::kTrace: WalkMembers(v, {"body", "tags", "metadata"}, with_paths, fn); return;
+    case Tag::kEvent:
+      WalkMembers(v, {"type", "payload"}, with_paths, fn);
+      return;
+    case Tag::kTrace:
+      WalkMembers(v, {"body", "tags", "metadata"}, with_paths, fn);
+      return;
     case Tag::kRun:
       fn(named("name"), user_key.substr(kRunPrefix.size()), FieldKind::kText);
       WalkMembers(v, {"status", "tags", "metadata"}, with_paths, fn);
       return;
-    default: return;
+    default:
+      return;
   }
 }
 
 TimestampUs DocTime(Tag tag, const Value& v) noexcept {
   switch (tag) {
     case Tag::kEvent:
-    case Tag::kTrace: return IntMember(v, "timestamp_us");
-    case Tag::kRun: return IntMember(v, "created_at_us");
-    default: return 0;
+    case Tag::kTrace:
+      return IntMember(v, "timestamp_us");
+    case Tag::kRun:
+      return IntMember(v, "created_at_us");
+    default:
+      return 0;
   }
 }
 
@@ -182,12 +193,16 @@ std::string DocName(Tag tag, std::string_view user_key) {
     case Tag::kEvent: {
       if (user_key.size() != kEventKeyBytes) return std::string(user_key);
       uint64_t seq = 0;
-      for (size_t i = 1; i < kEventKeyBytes; ++i) seq = (seq << 8) | static_cast<uint8_t>(user_key[i]);
+      for (size_t i = 1; i < kEventKeyBytes; ++i)
+        seq = (seq << 8) | static_cast<uint8_t>(user_key[i]);
       return std::to_string(seq);
     }
-    case Tag::kTrace: return std::string(user_key.substr(kTracePrefix.size()));
-    case Tag::kRun: return std::string(user_key.substr(kRunPrefix.size()));
-    default: return std::string(user_key);
+    case Tag::kTrace:
+      return std::string(user_key.substr(kTracePrefix.size()));
+    case Tag::kRun:
+      return std::string(user_key.substr(kRunPrefix.size()));
+    default:
+      return std::string(user_key);
   }
 }
 
@@ -201,9 +216,12 @@ std::string DocUserKey(Tag tag, std::string_view name) {
       for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>(seq >> shift));
       return key;
     }
-    case Tag::kTrace: return std::string(kTracePrefix).append(name);
-    case Tag::kRun: return std::string(kRunPrefix).append(name);
-    default: return std::string(name);
+    case Tag::kTrace:
+      return std::string(kTracePrefix).append(name);
+    case Tag::kRun:
+      return std::string(kRunPrefix).append(name);
+    default:
+      return std::string(name);
   }
 }
 
@@ -252,8 +270,8 @@ void DiffDocument(Tag tag, std::string_view user_key, DocState before, DocState 
       emit(posting(a[i++].first), nullptr, 0);
       continue;
     }
-    const bool unchanged = i < a.size() && a[i].first == b[j].first &&
-                           a[i].second == b[j].second && same_expiry;
+    const bool unchanged =
+        i < a.size() && a[i].first == b[j].first && a[i].second == b[j].second && same_expiry;
     if (i < a.size() && a[i].first == b[j].first) ++i;
     if (!unchanged) {
       const Value tf(static_cast<int64_t>(b[j].second));

@@ -14,11 +14,11 @@
 // search tests cover every primitive).
 // Thread-safety: pure functions; the commit-side ones use thread-local scratch buffers.
 
+#include <absl/functional/function_ref.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-#include <absl/functional/function_ref.h>
 
 #include "engines/api/key.h"
 #include "engines/api/types.h"

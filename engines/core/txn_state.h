@@ -155,20 +155,20 @@ void IndexSearchWrites(TxnState& t, FindFn&& find) {
     search::DocState before, after;
     if (newest != nullptr && !newest->tombstone) before = {&newest->value, newest->expire_at_us};
     if (w.kind != WriteKind::kDelete) after = {&w.value, w.expire_at_us};
-    search::DiffDocument(tag, w.key.user_key(), before, after,
-                         [&](std::string_view key, const Value* v, TimestampUs expire_at_us) {
-                           WriteEntry& d = derived.emplace_back();
-                           d.key.Assign(t.run, Tag::kSearch, key);
-                           if (!explicit_keys.empty() &&
-                               std::binary_search(explicit_keys.begin(), explicit_keys.end(),
-                                                  d.key.view())) {
-                             derived.pop_back();
-                             return;
-                           }
-                           d.kind = v ? WriteKind::kPut : WriteKind::kDelete;
-                           if (v) d.value = *v;
-                           d.expire_at_us = expire_at_us;
-                         });
+    search::DiffDocument(
+        tag, w.key.user_key(), before, after,
+        [&](std::string_view key, const Value* v, TimestampUs expire_at_us) {
+          WriteEntry& d = derived.emplace_back();
+          d.key.Assign(t.run, Tag::kSearch, key);
+          if (!explicit_keys.empty() &&
+              std::binary_search(explicit_keys.begin(), explicit_keys.end(), d.key.view())) {
+            derived.pop_back();
+            return;
+          }
+          d.kind = v ? WriteKind::kPut : WriteKind::kDelete;
+          if (v) d.value = *v;
+          d.expire_at_us = expire_at_us;
+        });
   }
   t.writes.insert(t.writes.end(), std::make_move_iterator(derived.begin()),
                   std::make_move_iterator(derived.end()));

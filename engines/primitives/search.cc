@@ -1,10 +1,10 @@
 #include "engines/primitives/search.h"
 
+#include <absl/container/flat_hash_map.h>
+
 #include <algorithm>
 #include <cmath>
 #include <utility>
-
-#include <absl/container/flat_hash_map.h>
 
 #include "engines/core/search_index.h"
 
@@ -84,7 +84,9 @@ std::string Snippet(std::string_view text, size_t at) {
   if (text.size() <= kSnippetBytes) return std::string(text);
   size_t begin = at > kSnippetBytes / 4 ? at - kSnippetBytes / 4 : 0;
   size_t end = std::min(text.size(), begin + kSnippetBytes);
-  auto continuation = [&](size_t i) { return (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80; };
+  auto continuation = [&](size_t i) {
+    return (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80;
+  };
   while (begin < end && continuation(begin)) ++begin;
   while (end < text.size() && end > begin && continuation(end)) --end;
   return std::string(text.substr(begin, end - begin));
@@ -93,17 +95,18 @@ std::string Snippet(std::string_view text, size_t at) {
 std::vector<SearchField> MatchedFields(Tag tag, std::string_view user_key, const Value& v,
                                        const std::vector<std::string>& terms) {
   std::vector<SearchField> fields;
-  search::ForEachField(tag, user_key, v, true,
-                       [&](std::string_view path, std::string_view text, search::FieldKind kind) {
-                         if (kind != search::FieldKind::kText || fields.size() == kMaxSnippetFields) {
-                           return;
-                         }
-                         size_t at = text.size();
-                         search::Tokenize(text, [&](std::string_view term, size_t offset) {
-                           if (at == text.size() && HasTerm(terms, term)) at = offset;
-                         });
-                         if (at != text.size()) fields.push_back({std::string(path), Snippet(text, at)});
-                       });
+  search::ForEachField(
+      tag, user_key, v, true,
+      [&](std::string_view path, std::string_view text, search::FieldKind kind) {
+        if (kind != search::FieldKind::kText || fields.size() == kMaxSnippetFields) {
+          return;
+        }
+        size_t at = text.size();
+        search::Tokenize(text, [&](std::string_view term, size_t offset) {
+          if (at == text.size() && HasTerm(terms, term)) at = offset;
+        });
+        if (at != text.size()) fields.push_back({std::string(path), Snippet(text, at)});
+      });
   return fields;
 }
 
@@ -115,8 +118,8 @@ struct Candidate {
 
 }  // namespace
 
-Result<SearchResult> KeywordSearch(std::string_view query, const SearchOptions& o,
-                                   SearchScan scan, SearchGet get) {
+Result<SearchResult> KeywordSearch(std::string_view query, const SearchOptions& o, SearchScan scan,
+                                   SearchGet get) {
   STATELAB_RETURN_IF_ERROR(CheckOptions(o));
   if (query.size() > kMaxQueryBytes) {
     return Status::InvalidArgument("query: at most " + std::to_string(kMaxQueryBytes) +
@@ -137,16 +140,16 @@ Result<SearchResult> KeywordSearch(std::string_view query, const SearchOptions& 
   // N and the average document length, over every indexed document of the run (filters do not
   // change scores).
   uint64_t total_length = 0;
-  STATELAB_RETURN_IF_ERROR(scan(std::string_view(&search::kDocPrefix, 1),
-                                [&](std::string_view, const Value& v) {
-                                  uint32_t len = 0;
-                                  TimestampUs time = 0;
-                                  if (search::DecodeDocStats(v, &len, &time)) {
-                                    ++out.documents;
-                                    total_length += len;
-                                  }
-                                  return true;
-                                }));
+  STATELAB_RETURN_IF_ERROR(
+      scan(std::string_view(&search::kDocPrefix, 1), [&](std::string_view, const Value& v) {
+        uint32_t len = 0;
+        TimestampUs time = 0;
+        if (search::DecodeDocStats(v, &len, &time)) {
+          ++out.documents;
+          total_length += len;
+        }
+        return true;
+      }));
   const double avg_length =
       out.documents ? static_cast<double>(total_length) / static_cast<double>(out.documents) : 1;
   (void)budget.OutOfTime();
@@ -272,7 +275,8 @@ SearchResult FuseRrf(SearchResult keyword, const std::vector<SearchHit>& vector_
   std::sort(fused.begin(), fused.end(), [](const Fused& a, const Fused& b) {
     return a.match.score != b.match.score ? a.match.score > b.match.score : a.doc < b.doc;
   });
-  if (fused.size() > limit) fused.erase(fused.begin() + static_cast<std::ptrdiff_t>(limit), fused.end());
+  if (fused.size() > limit)
+    fused.erase(fused.begin() + static_cast<std::ptrdiff_t>(limit), fused.end());
   keyword.matches.clear();
   for (Fused& f : fused) keyword.matches.push_back(std::move(f.match));
   return keyword;

@@ -10,15 +10,15 @@
 // SearchOps<P> works inside a transaction; Search<E> is the facade.
 // Thread-safety: SearchOps belongs to its transaction's thread; Search is thread-safe.
 
+#include <absl/functional/function_ref.h>
+
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <absl/functional/function_ref.h>
-#include <boost/json/object.hpp>
 
 #include "engines/core/run_transaction.h"
 #include "engines/primitives/facade_util.h"
@@ -63,9 +63,9 @@ struct SearchMatch {
   // The key the primitive knows the document by: KV key, state name, JSON document id, trace id,
   // run name, event sequence (decimal), vector key.
   std::string key;
-  double score = 0;           // BM25 (keyword) or the RRF sum (hybrid)
-  uint32_t keyword_rank = 0;  // 1-based rank in the keyword list; 0: not in it
-  uint32_t vector_rank = 0;   // hybrid: 1-based rank in the vector list; 0: not in it
+  double score = 0;                 // BM25 (keyword) or the RRF sum (hybrid)
+  uint32_t keyword_rank = 0;        // 1-based rank in the keyword list; 0: not in it
+  uint32_t vector_rank = 0;         // hybrid: 1-based rank in the vector list; 0: not in it
   std::vector<SearchField> fields;  // keyword hits: the fields that matched a query term
 };
 
@@ -80,7 +80,7 @@ struct SearchResult {
 struct VectorQuery {
   std::string collection;
   std::vector<float> embedding;
-  size_t k = 10;  // both lists (keyword and vector) are cut at k before fusion
+  size_t k = 10;               // both lists (keyword and vector) are cut at k before fusion
   boost::json::object filter;  // vector metadata filter (VectorOps::Search)
   // The primitive a vector key names (e.g. kKv: vector "a" embeds KV key "a"), so both hits of
   // one document fuse; unset: vectors are documents of their own (primitive kVector).
@@ -94,8 +94,8 @@ using SearchScan = absl::FunctionRef<Status(std::string_view prefix, SearchScanF
 // get(tag, user key, out): NotFound when absent.
 using SearchGet = absl::FunctionRef<Status(Tag tag, std::string_view user_key, Value* out)>;
 
-Result<SearchResult> KeywordSearch(std::string_view query, const SearchOptions& o,
-                                   SearchScan scan, SearchGet get);
+Result<SearchResult> KeywordSearch(std::string_view query, const SearchOptions& o, SearchScan scan,
+                                   SearchGet get);
 Status CheckVectorQuery(const VectorQuery& q);
 // Reciprocal rank fusion of a keyword list and a vector list (ranks from 1):
 // score = sum over lists of 1 / (kRrfK + rank).

@@ -36,7 +36,8 @@ TYPED_TEST_SUITE(SearchConformance, AllConfigs, ConfigName);
 // "primitive:key" of each match, in rank order.
 std::vector<std::string> Docs(const SearchResult& r) {
   std::vector<std::string> out;
-  for (const SearchMatch& m : r.matches) out.push_back(std::string(TagName(m.primitive)) + ":" + m.key);
+  for (const SearchMatch& m : r.matches)
+    out.push_back(std::string(TagName(m.primitive)) + ":" + m.key);
   return out;
 }
 using Strings = std::vector<std::string>;
@@ -168,12 +169,14 @@ TYPED_TEST(SearchConformance, EveryPrimitiveIsSearchable) {
   ASSERT_OK(db.kv().Put(run, "kvkey", boost::json::value{{"nested", {{"word", "alpha"}}}}));
   ASSERT_OK(db.events().Append(run, "deploy", {{"target", "beta"}}));
   ASSERT_OK(db.state().Set(run, "cell", "gamma"));
-  ASSERT_OK(db.json().Create(run, "doc1", boost::json::value{{"title", "delta"}, {"list", {"x", "epsilon"}}}));
+  ASSERT_OK(db.json().Create(run, "doc1",
+                             boost::json::value{{"title", "delta"}, {"list", {"x", "epsilon"}}}));
   Result<Recorded> tr =
       db.traces().Record(run, trace::Thought{"zeta thinking", 0.5}, {"eta"}, {{"note", "theta"}});
   ASSERT_OK(tr);
   ASSERT_OK(db.vectors().CreateCollection(run, "col", 2, VectorMetric::kDot));
-  ASSERT_OK(db.vectors().Upsert(run, "col", "vec", Floats{1, 0}, boost::json::object{{"m", "iota"}}));
+  ASSERT_OK(
+      db.vectors().Upsert(run, "col", "vec", Floats{1, 0}, boost::json::object{{"m", "iota"}}));
 
   auto only = [&](std::string_view q, const std::string& doc, const std::string& path,
                   const std::string& text) {
