@@ -78,7 +78,13 @@ gate="$bindir/gates/statelab-gate"
 report="$bindir/reports/statelab-report"
 if [[ $build -eq 1 ]]; then
   banner "build Release (cmake --preset release)"
-  (cd "$root" && cmake --preset release >/dev/null) || die "cmake --preset release failed"
+  configure_log=$(mktemp)
+  if ! (cd "$root" && cmake --preset release) >"$configure_log" 2>&1; then
+    cat "$configure_log" >&2
+    rm -f "$configure_log"
+    die "cmake --preset release failed"
+  fi
+  rm -f "$configure_log"
   cmake --build "$bindir" --target statelab-bench statelab-gate statelab-report statelab-compare \
     || die "build failed"
 else

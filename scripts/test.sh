@@ -35,14 +35,13 @@ ctest --preset release -j "$jobs" --timeout 900
 if ((fast)); then exit 0; fi
 
 # Sanitizers run the tests where threads, memory and crashes meet: transactions and contention
-# (conformance txn/kv/event/state/atomicity), the engines' own unit tests (sharded isolation,
+# (conformance txn/state/atomicity), the engines' own unit tests (sharded isolation,
 # shared-nothing mailbox and shutdown) and, under ASan, the durability suite. Every case of these
 # binaries runs on every engine x mode.
-asan_targets=(conformance_txn_test conformance_kv_test conformance_event_test
-              conformance_state_test conformance_atomicity_test unit_sharded_isolation_test
+asan_targets=(conformance_txn_test conformance_atomicity_test unit_sharded_isolation_test
               unit_shared_nothing_test)
-tsan_targets=(conformance_txn_test conformance_event_test conformance_state_test
-              unit_sharded_isolation_test unit_shared_nothing_test)
+tsan_targets=(conformance_txn_test conformance_state_test unit_sharded_isolation_test
+              unit_shared_nothing_test)
 for preset in asan tsan; do
   stage "$preset: configure and build"
   cmake --preset "$preset" >/dev/null

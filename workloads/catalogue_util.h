@@ -155,14 +155,18 @@ Result<std::unique_ptr<PointState<typename D::Eng>>> OpenPoint(const CellContext
     STATELAB_RETURN_IF_ERROR(LoadPointKeys(*s->db, s->run, s->keys));
   }
   s->encoded.reserve(s->keys.size());
-  s->versions.reserve(s->keys.size());
-  for (const std::string& k : s->keys) {
-    s->encoded.emplace_back(KeyBuf(s->run, Tag::kKv, k).view());
-    Version v = 0;
-    Status g = s->db->kv().Get(s->run, k, nullptr, &v);
-    if (!g.ok() && !g.IsNotFound()) return g;
-    s->versions.push_back(v);
-  }
+  for (const std::string& k : s->keys) s->encoded.emplace_back(KeyBuf(s->run, Tag::kKv, k).view());
+  // One read transaction (one round trip to an owner thread, not one per key).
+  STATELAB_RETURN_IF_ERROR(s->db->Read(s->run, [&](auto& h) -> Status {
+    s->versions.clear();
+    for (const std::string& k : s->keys) {
+      Version v = 0;
+      Status g = h.kv().Get(k, nullptr, &v);
+      if (!g.ok() && !g.IsNotFound()) return g;
+      s->versions.push_back(v);
+    }
+    return Status::OK();
+  }));
   s->idx = UniformIndexes(s->keys.size(), ctx.seed);
   return s;
 }

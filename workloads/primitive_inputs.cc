@@ -38,6 +38,21 @@ std::vector<std::vector<float>> RandomVectors(uint64_t count, uint32_t dim, uint
   return out;
 }
 
+std::vector<Value> TextValues(uint64_t count, int words, uint64_t seed) {
+  const std::vector<std::string> vocabulary = workloads::KeyNames("word", 2000, 4);
+  workloads::ZipfianGenerator pick(vocabulary.size(), 0.9, seed);
+  std::vector<Value> out;
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string t;
+    for (int w = 0; w < words; ++w) {
+      if (w > 0) t += ' ';
+      t += vocabulary[pick.Next()];
+    }
+    out.emplace_back(std::move(t));
+  }
+  return out;
+}
+
 Result<Value> IncrementCounter(const Value& current) {
   const int64_t* n = std::get_if<int64_t>(&current);
   return Value(n != nullptr ? *n + 1 : int64_t{0});

@@ -25,6 +25,8 @@ boost::json::value NestedDocument(int depth);
 std::string NestedPath(int depth);
 // count vectors of dim components uniform in [-1, 1).
 std::vector<std::vector<float>> RandomVectors(uint64_t count, uint32_t dim, uint64_t seed);
+// count string Values of `words` words each, drawn (zipfian) from a 2000-word vocabulary.
+std::vector<Value> TextValues(uint64_t count, int words, uint64_t seed);
 // The counter transition: int64 + 1 (0 for a non-integer).
 Result<Value> IncrementCounter(const Value& current);
 

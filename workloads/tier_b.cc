@@ -68,6 +68,28 @@ void AddKvCells(Catalogue& cat, DurabilityMode mode) {
       if (!r.ok() || !*r) [[unlikely]] m.Fail("delete of a loaded key: " + r.status().ToString());
     });
   });
+  // The cost of search indexing on a text write: the same puts with the index on and off.
+  for (bool index : {true, false}) {
+    cat.Add({MakeKey("B", "kv", "put_text", engine, ml,
+                     P({{"n", static_cast<double>(kPointKeys)},
+                        {"search_index", std::string(index ? "on" : "off")}})),
+             Suite::kStandard, Timing::kLoop, [mode, index](const CellContext& ctx) {
+               auto open = [&]() -> Result<std::unique_ptr<S>> {
+                 DbOptions o = BenchDbOptions(ctx, mode);
+                 o.search_index = index;
+                 STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<S> s, (OpenState<D, S>(ctx, mode, o)));
+                 s->keys = PointKeys(kPointKeys);
+                 s->idx = UniformIndexes(kPointKeys, ctx.seed);
+                 return s;
+               };
+               return Bind(open(), [texts = TextValues(256, 12, ctx.seed)](Measure& m, S& s) {
+                 auto kv = s.db->kv();
+                 m.Loop([&](uint64_t i) {
+                   Check(m, kv.Put(s.run, s.keys[s.idx[i & kIndexMask]], texts[i & 255]));
+                 });
+               });
+             }});
+  }
   cell("get_many_10", Suite::kStandard, PointParams(), [](Measure& m, S& s) {
     std::vector<std::array<std::string_view, 10>> groups(4096);
     for (size_t g = 0; g < groups.size(); ++g) {
@@ -170,10 +192,14 @@ void AddStateCells(Catalogue& cat, DurabilityMode mode) {
     STATELAB_RETURN_IF_ERROR(BulkLoad(*s->db, s->run, kCells, [&](auto& h, uint64_t i) {
       return h.state().Init(s->names[i], Value(int64_t{0}));
     }));
-    for (const std::string& n : s->names) {
-      STATELAB_ASSIGN_OR_RETURN(Versioned v, s->db->state().Read(s->run, n));
-      s->versions.push_back(v.version);
-    }
+    STATELAB_RETURN_IF_ERROR(s->db->Read(s->run, [&](auto& h) -> Status {
+      s->versions.clear();
+      for (const std::string& n : s->names) {
+        STATELAB_ASSIGN_OR_RETURN(Versioned v, h.state().Read(n));
+        s->versions.push_back(v.version);
+      }
+      return Status::OK();
+    }));
     s->idx = UniformIndexes(kCells, ctx.seed);
     return s;
   };

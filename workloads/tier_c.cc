@@ -1,7 +1,7 @@
 // Tier C: operations that maintain or read secondary indexes (ordinary keys written in the same
 // transaction as the data): trace records with 0/1/3/5 tags, trace queries and trees, run
-// lifecycle and status queries, filtered vector search. Keyword and hybrid search are reported as
-// skipped until engines/primitives has a search facade.
+// lifecycle and status queries, filtered vector search, keyword (BM25) and hybrid (keyword +
+// vector, RRF) search over KV documents.
 #include "workloads/catalogue.h"
 #include "workloads/catalogue_util.h"
 #include "workloads/primitive_inputs.h"
@@ -186,14 +186,71 @@ void AddFilteredSearchCell(Catalogue& cat, DurabilityMode mode) {
            }});
 }
 
-void SkipSearch(Catalogue& cat, std::string_view engine, std::string_view mode) {
-  const std::string why =
-      "no search facade in engines/primitives (Tag::kSearch is reserved, nothing writes it yet)";
-  for (std::string_view op : {"keyword", "hybrid"}) {
-    for (double n : {1000.0, 10000.0}) {
-      cat.Skip(MakeKey("C", "search", op, engine, mode, P({{"n", n}})),
-               n == 1000.0 ? Suite::kQuick : Suite::kStandard, why);
-    }
+template <class Eng>
+struct SearchState : DbState<Eng> {
+  using DbState<Eng>::DbState;
+  std::vector<std::string> queries;
+  std::vector<std::vector<float>> embeddings;
+  SearchOptions options;
+};
+
+// n KV documents of 12 words (TextValues), queries of two; with vectors, a
+// 128-d embedding per document under the same key, so hybrid hits fuse per document.
+template <class D>
+Result<std::unique_ptr<SearchState<typename D::Eng>>> OpenSearch(const CellContext& ctx,
+                                                                 DurabilityMode mode, uint64_t n,
+                                                                 bool vectors) {
+  using S = SearchState<typename D::Eng>;
+  constexpr uint32_t kDim = 128;
+  STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<S> s, (OpenState<D, S>(ctx, mode)));
+  const std::vector<std::string> keys = workloads::KeyNames("doc", n, 6);
+  const std::vector<Value> docs = TextValues(n, 12, ctx.seed);
+  for (const Value& q : TextValues(64, 2, ctx.seed + 1)) s->queries.push_back(std::get<std::string>(q));
+  if (vectors) {
+    STATELAB_RETURN_IF_ERROR(
+        s->db->vectors().CreateCollection(s->run, kCollection, kDim, VectorMetric::kCosine).status());
+    s->embeddings = RandomVectors(kSampleVectors, kDim, ctx.seed);
+  }
+  STATELAB_RETURN_IF_ERROR(BulkLoad(*s->db, s->run, n, [&](auto& h, uint64_t i) -> Status {
+    STATELAB_RETURN_IF_ERROR(h.kv().Put(keys[i], docs[i]));
+    if (!vectors) return Status::OK();
+    return h.vectors().Upsert(kCollection, keys[i], s->embeddings[i % kSampleVectors]);
+  }));
+  s->options.limit = 10;
+  return s;
+}
+
+template <class D>
+void AddSearchCells(Catalogue& cat, DurabilityMode mode) {
+  using S = SearchState<typename D::Eng>;
+  for (uint64_t n : {1000u, 10000u}) {
+    const Suite suite = n == 1000 ? Suite::kQuick : Suite::kStandard;
+    const harness::Params p = P({{"n", static_cast<double>(n)}, {"limit", 10.0}});
+    cat.Add({MakeKey("C", "search", "keyword", D::Label(), ModeName(mode), p), suite, Timing::kLoop,
+             [mode, n](const CellContext& ctx) {
+               return Bind(OpenSearch<D>(ctx, mode, n, false), [](Measure& m, S& s) {
+                 auto search = s.db->search();
+                 m.Loop([&](uint64_t i) {
+                   Check(m, search.Keyword(s.run, s.queries[i & 63], s.options));
+                 });
+               });
+             }});
+    cat.Add({MakeKey("C", "search", "hybrid", D::Label(), ModeName(mode), p), Suite::kStandard,
+             Timing::kLoop, [mode, n](const CellContext& ctx) {
+               return Bind(OpenSearch<D>(ctx, mode, n, true), [](Measure& m, S& s) {
+                 std::vector<VectorQuery> vq(kSampleVectors);
+                 for (size_t q = 0; q < vq.size(); ++q) {
+                   vq[q].collection = std::string(kCollection);
+                   vq[q].embedding = s.embeddings[q];
+                   vq[q].key_primitive = Tag::kKv;
+                 }
+                 auto search = s.db->search();
+                 m.Loop([&](uint64_t i) {
+                   Check(m, search.Hybrid(s.run, s.queries[i & 63], vq[i % kSampleVectors],
+                                          s.options));
+                 });
+               });
+             }});
   }
 }
 
@@ -206,7 +263,7 @@ void AddIndexedTier(Catalogue& cat) {
       AddTraceCells<D>(cat, mode);
       AddRunCells<D>(cat, mode);
       AddFilteredSearchCell<D>(cat, mode);
-      SkipSearch(cat, E::kName, ModeName(mode));
+      AddSearchCells<D>(cat, mode);
     }
   });
 }

@@ -16,6 +16,7 @@
 #include "workloads/catalogue.h"
 #include "workloads/catalogue_util.h"
 #include "workloads/contention.h"
+#include "engines/primitives/replay.h"
 #include "workloads/primitive_inputs.h"
 
 namespace statelab::bench {
@@ -24,12 +25,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
-uint64_t TreeBytes(const fs::path& dir) {
+// Bytes of the regular files under dir; only_in: only files whose directory has that name (the
+// "snapshots" of every WAL root, whatever the engine's layout).
+uint64_t TreeBytes(const fs::path& dir, std::string_view only_in = {}) {
   uint64_t n = 0;
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
        it.increment(ec)) {
-    if (it->is_regular_file(ec)) n += it->file_size(ec);
+    if (!it->is_regular_file(ec)) continue;
+    if (!only_in.empty() && it->path().parent_path().filename() != only_in) continue;
+    n += it->file_size(ec);
   }
   return n;
 }
@@ -258,7 +263,41 @@ int64_t TimedRecovery(Measure& m, RecoveryState<E>& s) {
   return t1 - t0;
 }
 
-enum class RecOp { kWalReplay, kSnapshotWrite, kSnapshotLoad, kSnapshotWal, kReplayRun };
+enum class RecOp { kWalReplay, kSnapshotWrite, kSnapshotLoad, kSnapshotWal, kReplayRun, kDiffRuns };
+
+// Recovery ops time a fresh Open of a prepared directory; the others run on a database kept open.
+bool KeepsDatabaseOpen(RecOp op) {
+  return op == RecOp::kSnapshotWrite || op == RecOp::kReplayRun || op == RecOp::kDiffRuns;
+}
+// replay_run and diff_runs also work in inmemory mode (on the current state: no history).
+bool NeedsFiles(RecOp op) { return op != RecOp::kReplayRun && op != RecOp::kDiffRuns; }
+
+template <class E>
+Status PrepareLive(RecoveryState<E>& s, RecOp op, uint64_t n) {
+  Database<E>& db = *s.live;
+  switch (op) {
+    case RecOp::kSnapshotWrite: return LoadKeys(db, s.runs, n);
+    case RecOp::kReplayRun: {
+      // n events, 256 per transaction.
+      const boost::json::value payload = EventPayload();
+      return BulkLoad(db, s.runs[0], n, [&](auto& h, uint64_t) {
+        return h.events().Append("step", payload).status();
+      }, 256);
+    }
+    case RecOp::kDiffRuns: {
+      // Two runs of n KV keys; every tenth value differs.
+      const std::vector<std::string> keys = PointKeys(n);
+      for (int r = 0; r < 2; ++r) {
+        STATELAB_RETURN_IF_ERROR(BulkLoad(db, s.runs[r], n, [&](auto& h, uint64_t i) {
+          const int64_t v = r == 1 && i % 10 == 0 ? -1 : static_cast<int64_t>(i);
+          return h.kv().Put(keys[i], Value(v));
+        }));
+      }
+      return Status::OK();
+    }
+    default: return Status::InvalidArgument("op: not a live-database op");
+  }
+}
 
 template <class E>
 Result<std::unique_ptr<RecoveryState<E>>> PrepareRecovery(const CellContext& ctx, RecOp op,
@@ -266,46 +305,35 @@ Result<std::unique_ptr<RecoveryState<E>>> PrepareRecovery(const CellContext& ctx
   auto s = std::make_unique<RecoveryState<E>>(ctx.data_dir);
   s->mode = mode;
   for (uint64_t r = 0; r < 16; ++r) s->runs.push_back(SeededRun(ctx.seed, r));
+  if (KeepsDatabaseOpen(op)) {
+    STATELAB_ASSIGN_OR_RETURN(s->live, OpenDb(*s, mode));
+    if (s->live->mode() != mode) {
+      return Status::InvalidArgument("mode: engine reports " + std::string(ModeName(s->live->mode())));
+    }
+    STATELAB_RETURN_IF_ERROR(PrepareLive(*s, op, n));
+    return s;
+  }
+  // Written in Buffered mode: the files do not depend on the mode (Strict would only take n
+  // syncs to write them); recovery then opens them in the cell's mode.
   STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<Database<E>> db, OpenDb(*s, DurabilityMode::kBuffered));
-  switch (op) {
-    case RecOp::kWalReplay:
-      STATELAB_RETURN_IF_ERROR(WriteCommits(*db, s->runs, 0, n));
-      s->expect_replayed = n;
-      break;
-    case RecOp::kSnapshotLoad:
-    case RecOp::kSnapshotWal:
-      STATELAB_RETURN_IF_ERROR(LoadKeys(*db, s->runs, n));
-      STATELAB_RETURN_IF_ERROR(db->Snapshot());
-      s->expect_snapshot = true;
-      if (op == RecOp::kSnapshotWal) {
-        STATELAB_RETURN_IF_ERROR(WriteCommits(*db, s->runs, n, n / 10));
-        s->expect_replayed = n / 10;
-      }
-      break;
-    case RecOp::kSnapshotWrite:
-    case RecOp::kReplayRun:
-      STATELAB_RETURN_IF_ERROR(db->Close());
-      // These keep the database open, in the cell's mode.
-      STATELAB_ASSIGN_OR_RETURN(db, OpenDb(*s, mode));
-      if (db->mode() != mode) return Status::InvalidArgument("mode: engine reports another mode");
-      if (op == RecOp::kSnapshotWrite) {
-        STATELAB_RETURN_IF_ERROR(LoadKeys(*db, s->runs, n));
-      } else {
-        const boost::json::value payload = EventPayload();
-        STATELAB_RETURN_IF_ERROR(BulkLoad(*db, s->runs[0], n, [&](auto& h, uint64_t) {
-          return h.events().Append("step", payload).status();
-        }, 256));
-        STATELAB_ASSIGN_OR_RETURN(s->until, db->kv().Put(s->runs[0], "marker", Value(int64_t{1})));
-      }
-      s->live = std::move(db);
-      return s;
+  if (op == RecOp::kWalReplay) {
+    STATELAB_RETURN_IF_ERROR(WriteCommits(*db, s->runs, 0, n));
+    s->expect_replayed = n;
+  } else {
+    STATELAB_RETURN_IF_ERROR(LoadKeys(*db, s->runs, n));
+    STATELAB_RETURN_IF_ERROR(db->Snapshot());
+    s->expect_snapshot = true;
+    if (op == RecOp::kSnapshotWal) {
+      STATELAB_RETURN_IF_ERROR(WriteCommits(*db, s->runs, n, n / 10));
+      s->expect_replayed = n / 10;
+    }
   }
   STATELAB_RETURN_IF_ERROR(db->Close());
   return s;
 }
 
 template <class E>
-int64_t RunRecoveryOp(RecOp op, uint64_t i, Measure& m, RecoveryState<E>& s) {
+int64_t RunRecoveryOp(RecOp op, uint64_t i, uint64_t n, Measure& m, RecoveryState<E>& s) {
   switch (op) {
     case RecOp::kWalReplay:
     case RecOp::kSnapshotLoad:
@@ -316,20 +344,29 @@ int64_t RunRecoveryOp(RecOp op, uint64_t i, Measure& m, RecoveryState<E>& s) {
       const int64_t t0 = harness::Timer::NowNs();
       Check(m, s.live->Snapshot());
       const int64_t t1 = harness::Timer::NowNs();
-      m.Extra("snapshot_dir_bytes", static_cast<double>(TreeBytes(s.dir.path())));
+      m.Extra("snapshot_dir_bytes", static_cast<double>(TreeBytes(s.dir.path(), "snapshots")));
       return t1 - t0;
     }
     case RecOp::kReplayRun: {
-      DurableState* ds = s.live->engine().durable_state(s.runs[0]);
-      uint64_t entries = 0;
-      Version as_of = 0;
       const int64_t t0 = harness::Timer::NowNs();
-      Check(m, ds->ReadRunHistory(s.runs[0], s.until,
-                                  [&](std::string_view, const VersionEntry&) { ++entries; },
-                                  &as_of));
+      Result<std::unique_ptr<RunView>> view = ReplayRun(*s.live, s.runs[0]);
       const int64_t t1 = harness::Timer::NowNs();
-      if (entries == 0) m.Fail("replay_run rebuilt no entry");
-      m.Extra("entries", static_cast<double>(entries));
+      if (!view.ok()) {
+        m.Fail("replay_run: " + view.status().ToString());
+        return t1 - t0;
+      }
+      Result<uint64_t> len = (*view)->db().events().Len(s.runs[0]);
+      if (!len.ok() || *len != n) m.Fail("replay_run view lacks the run's events");
+      return t1 - t0;  // the view is destroyed untimed
+    }
+    case RecOp::kDiffRuns: {
+      const int64_t t0 = harness::Timer::NowNs();
+      Result<RunDiff> diff = DiffRuns(*s.live, s.runs[0], s.runs[1]);
+      const int64_t t1 = harness::Timer::NowNs();
+      if (!diff.ok() || diff->kv.size() != (n + 9) / 10) {
+        m.Fail("diff_runs: " + (diff.ok() ? std::to_string(diff->kv.size()) + " kv changes"
+                                          : diff.status().ToString()));
+      }
       return t1 - t0;
     }
   }
@@ -354,6 +391,7 @@ void AddRecoveryCells(Catalogue& cat, DurabilityMode mode) {
       {RecOp::kSnapshotWal, "recovery", "snapshot_wal",
        {{100000, Suite::kQuick}, {1000000, Suite::kStandard}}},
       {RecOp::kReplayRun, "replay", "replay_run", {{1000, Suite::kQuick}, {10000, Suite::kStandard}}},
+      {RecOp::kDiffRuns, "replay", "diff_runs", {{1000, Suite::kQuick}}},
   };
   const std::string engine(E::kName);
   const std::string_view ml = ModeName(mode);
@@ -362,7 +400,7 @@ void AddRecoveryCells(Catalogue& cat, DurabilityMode mode) {
       harness::Params p = P({{"n", static_cast<double>(n)}});
       if (d.op == RecOp::kSnapshotWal) p["wal"] = static_cast<double>(n / 10);
       CellKey key = MakeKey("recovery", d.group, d.name, engine, ml, std::move(p));
-      if (mode == DurabilityMode::kInMemory) {
+      if (mode == DurabilityMode::kInMemory && NeedsFiles(d.op)) {
         cat.Skip(std::move(key), suite, "inmemory keeps no files: nothing to recover or snapshot");
         continue;
       }
@@ -370,16 +408,12 @@ void AddRecoveryCells(Catalogue& cat, DurabilityMode mode) {
       const uint64_t size = n;
       cat.Add({std::move(key), suite, Timing::kManual, [op, mode, size](const CellContext& ctx) {
                  return Bind(PrepareRecovery<E>(ctx, op, mode, size),
-                             [op](Measure& m, RecoveryState<E>& s) {
-                               m.Timed([&](uint64_t i) { return RunRecoveryOp(op, i, m, s); });
+                             [op, size](Measure& m, RecoveryState<E>& s) {
+                               m.Timed([&](uint64_t i) { return RunRecoveryOp(op, i, size, m, s); });
                              });
                }});
     }
   }
-  const std::string why = "no diff_runs API yet (engines/durability has run history for "
-                          "replay_run, nothing diffs two runs)";
-  cat.Skip(MakeKey("recovery", "replay", "diff_runs", engine, ml, P({{"n", 1000.0}})), Suite::kQuick,
-           why);
 }
 
 // ---------------------------------------------------------------- memory
@@ -433,7 +467,7 @@ int64_t MeasureFootprint(Measure& m, MemoryState& st, DurabilityMode mode, uint6
     m.Extra(std::string("wal_bytes_per_") + per, static_cast<double>((*db)->Stats().wal_bytes) / dn);
     Check(m, (*db)->Snapshot());
     m.Extra(std::string("snapshot_bytes_per_") + per,
-            static_cast<double>(TreeBytes(fs::path(dir) / "snapshots")) / dn);
+            static_cast<double>(TreeBytes(dir, "snapshots")) / dn);
   }
   Check(m, (*db)->Close());
   if (mode == DurabilityMode::kInMemory && env.file_ops() > 0) {

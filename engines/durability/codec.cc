@@ -1,7 +1,6 @@
 #include "engines/durability/codec.h"
 
 #include <bit>
-
 #include <boost/json/value.hpp>
 
 namespace statelab::codec {
@@ -24,7 +23,9 @@ constexpr int kMaxJsonDepth = 128;
 
 void EncodeJson(const boost::json::value& j, std::string* out) {
   switch (j.kind()) {
-    case boost::json::kind::null: PutU8(out, uint8_t(JsonKind::kNull)); return;
+    case boost::json::kind::null:
+      PutU8(out, uint8_t(JsonKind::kNull));
+      return;
     case boost::json::kind::bool_:
       PutU8(out, uint8_t(j.get_bool() ? JsonKind::kTrue : JsonKind::kFalse));
       return;
@@ -64,9 +65,15 @@ bool DecodeJson(Reader& r, boost::json::value* out, int depth) {
   uint8_t kind;
   if (!r.U8(&kind)) return false;
   switch (static_cast<JsonKind>(kind)) {
-    case JsonKind::kNull: *out = nullptr; return true;
-    case JsonKind::kFalse: *out = false; return true;
-    case JsonKind::kTrue: *out = true; return true;
+    case JsonKind::kNull:
+      *out = nullptr;
+      return true;
+    case JsonKind::kFalse:
+      *out = false;
+      return true;
+    case JsonKind::kTrue:
+      *out = true;
+      return true;
     case JsonKind::kInt64: {
       int64_t v;
       if (!r.I64(&v)) return false;
@@ -126,13 +133,26 @@ void EncodeValue(const Value& v, std::string* out) {
   const ValueType t = TypeOf(v);
   PutU8(out, static_cast<uint8_t>(t));
   switch (t) {
-    case ValueType::kNull: return;
-    case ValueType::kBool: PutU8(out, std::get<bool>(v) ? 1 : 0); return;
-    case ValueType::kInt: PutU64(out, static_cast<uint64_t>(std::get<int64_t>(v))); return;
-    case ValueType::kDouble: PutU64(out, std::bit_cast<uint64_t>(std::get<double>(v))); return;
-    case ValueType::kString: PutBytes(out, std::get<std::string>(v)); return;
-    case ValueType::kBytes: PutBytes(out, std::get<Bytes>(v).data); return;
-    case ValueType::kJson: EncodeJson(std::get<boost::json::value>(v), out); return;
+    case ValueType::kNull:
+      return;
+    case ValueType::kBool:
+      PutU8(out, std::get<bool>(v) ? 1 : 0);
+      return;
+    case ValueType::kInt:
+      PutU64(out, static_cast<uint64_t>(std::get<int64_t>(v)));
+      return;
+    case ValueType::kDouble:
+      PutU64(out, std::bit_cast<uint64_t>(std::get<double>(v)));
+      return;
+    case ValueType::kString:
+      PutBytes(out, std::get<std::string>(v));
+      return;
+    case ValueType::kBytes:
+      PutBytes(out, std::get<Bytes>(v).data);
+      return;
+    case ValueType::kJson:
+      EncodeJson(std::get<boost::json::value>(v), out);
+      return;
   }
 }
 
@@ -140,7 +160,9 @@ bool DecodeValue(Reader& r, Value* out) {
   uint8_t t;
   if (!r.U8(&t)) return false;
   switch (static_cast<ValueType>(t)) {
-    case ValueType::kNull: *out = Value(); return true;
+    case ValueType::kNull:
+      *out = Value();
+      return true;
     case ValueType::kBool: {
       uint8_t b;
       if (!r.U8(&b) || b > 1) return r.Fail();

@@ -210,8 +210,8 @@ class CommitLog::Impl {
   mutable std::mutex mu_;
   std::condition_variable durable_cv_;
   std::condition_variable writer_cv_;
-  std::string pending_;                               // frames not yet taken by a leader
-  std::vector<std::pair<size_t, Version>> rolls_;     // offsets in pending_ opening a segment
+  std::string pending_;                            // frames not yet taken by a leader
+  std::vector<std::pair<size_t, Version>> rolls_;  // offsets in pending_ opening a segment
   uint64_t pending_records_ = 0;
   uint64_t appended_ = 0;  // tokens handed out
   uint64_t durable_ = 0;   // tokens on stable storage

@@ -94,8 +94,7 @@ class DurableState::Impl {
         snap_dir(JoinPath(this->root, "snapshots")),
         hooks(std::move(hooks)) {}
 
-  Status Recover(RecoveryReport* rep, Version* recovered,
-                 std::vector<snapshot::RunLife>* runs_out);
+  Status Recover(RecoveryReport* rep, Version* recovered, std::vector<snapshot::RunLife>* runs_out);
   Status WriteSnapshot(CommitLog& log);
   Status Prune();
   Status ReadRunHistory(const RunId& run, Version until, const EntryEmit& emit, Version* as_of);
@@ -121,8 +120,7 @@ class DurableState::Impl {
   Status LoadSnapshot(RecoveryReport* rep, snapshot::Header* h);
   // Replays one segment; sets *stop when the rest of the log was cut off as a torn tail.
   Status ReplaySegment(std::vector<Segment>& segs, size_t i, Version base, Version* last,
-                       std::map<RunId, snapshot::RunLife>& runs, RecoveryReport* rep,
-                       bool* stop);
+                       std::map<RunId, snapshot::RunLife>& runs, RecoveryReport* rep, bool* stop);
   bool LaterSegmentsHaveFrames(const std::vector<Segment>& segs, size_t i);
 };
 
@@ -199,16 +197,16 @@ Status DurableState::Impl::ReplaySegment(std::vector<Segment>& segs, size_t i, V
       if (i + 1 < segs.size()) STATELAB_RETURN_IF_ERROR(env->SyncDir(wal_dir));
       segs.resize(i + 1);
       rep->bytes_truncated += cut;
-      rep->notes.push_back("truncated torn tail of " + path + " at offset " +
-                           std::to_string(off) + " (" + std::to_string(cut) + " bytes)");
+      rep->notes.push_back("truncated torn tail of " + path + " at offset " + std::to_string(off) +
+                           " (" + std::to_string(cut) + " bytes)");
       *stop = true;
       return Status::OK();
     }
     if (!opts.skip_corrupt_records) return Status::Corruption(path, off);
     ++rep->records_skipped;
     const uint64_t resume = next == data.npos ? data.size() : next;
-    rep->notes.push_back("skipped corrupt record in " + path + " at offset " +
-                         std::to_string(off) + " (" + std::to_string(resume - off) + " bytes)");
+    rep->notes.push_back("skipped corrupt record in " + path + " at offset " + std::to_string(off) +
+                         " (" + std::to_string(resume - off) + " bytes)");
     off = resume;
   }
   return Status::OK();
@@ -229,8 +227,8 @@ Status DurableState::Impl::Recover(RecoveryReport* rep, Version* recovered,
   STATELAB_RETURN_IF_ERROR(ListSegments(env, wal_dir, &segs));
   Version last = 0;
   bool stop = false;
-  for (size_t i = segs.empty() ? 0 : FirstSegmentAfter(segs, h.version);
-       i < segs.size() && !stop; ++i) {
+  for (size_t i = segs.empty() ? 0 : FirstSegmentAfter(segs, h.version); i < segs.size() && !stop;
+       ++i) {
     STATELAB_RETURN_IF_ERROR(ReplaySegment(segs, i, h.version, &last, runs, rep, &stop));
   }
   *recovered = std::max(last, h.version);
@@ -318,10 +316,10 @@ Status DurableState::Impl::ReadRunHistory(const RunId& run, Version until, const
     STATELAB_RETURN_IF_ERROR(env->ReadFile(path, &data));
     snapshot::Header h;
     keys.clear();
-    Status s = snapshot::ParseSnapshot(data, path, true, &h,
-                                       [&](std::string_view key, VersionEntry e) {
-                                         if (key.starts_with(prefix)) keys[std::string(key)] = e;
-                                       });
+    Status s =
+        snapshot::ParseSnapshot(data, path, true, &h, [&](std::string_view key, VersionEntry e) {
+          if (key.starts_with(prefix)) keys[std::string(key)] = e;
+        });
     if (s.ok()) {
       base = v;
       break;
@@ -373,8 +371,7 @@ Result<std::unique_ptr<DurableState>> DurableState::Open(const DbOptions& opts, 
   std::vector<snapshot::RunLife> runs;
   STATELAB_RETURN_IF_ERROR(im.Recover(&ds->report_, &ds->recovered_version_, &runs));
   STATELAB_ASSIGN_OR_RETURN(ds->log_, CommitLog::Open(opts, im.env, im.wal_dir,
-                                                      ds->recovered_version_ + 1,
-                                                      std::move(runs)));
+                                                      ds->recovered_version_ + 1, std::move(runs)));
   ds->report_.time_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (report) *report = ds->report_;

@@ -26,8 +26,8 @@ struct RecoveryReport {
   Version snapshot_version = 0;
   Version recovered_version = 0;  // the version counter after recovery
   uint64_t records_replayed = 0;
-  uint64_t bytes_truncated = 0;  // torn / corrupt tail cut off the log
-  uint64_t records_skipped = 0;  // mid-log corrupt records skipped (skip_corrupt_records)
+  uint64_t bytes_truncated = 0;      // torn / corrupt tail cut off the log
+  uint64_t records_skipped = 0;      // mid-log corrupt records skipped (skip_corrupt_records)
   std::vector<RunId> orphaned_runs;  // kRunBegin without kRunEnd, sorted
   double time_ms = 0;
   std::vector<std::string> notes;  // what was truncated, skipped or fallen back from, and where

@@ -55,7 +55,7 @@ class FaultInjectionEnv final : public Env {
     uint64_t synced = 0;
     bool entry_synced = true;  // false: created since its directory was last synced
   };
-  Status Check();                     // IOError once crashed
+  Status Check();  // IOError once crashed
   Status OnAppend(const std::string& path, uint64_t n);
   Status BeforeSync(const std::string& path);
   Status OnSync(const std::string& path);

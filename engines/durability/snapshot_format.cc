@@ -111,9 +111,9 @@ bool ParseBody(codec::Reader& r, Header* h, const EntryFn& fn) {
       VersionEntry e;
       uint8_t flags;
       if (!s.Bytes(&key) || key.size() < kKeyPrefixBytes ||
-          key.size() > kKeyPrefixBytes + kMaxUserKeyBytes ||
-          static_cast<uint8_t>(key[16]) != tag || !s.U64(&e.version) || e.version == 0 ||
-          e.version > h->version || !s.I64(&e.expire_at_us) || !s.U8(&flags) || flags > 1) {
+          key.size() > kKeyPrefixBytes + kMaxUserKeyBytes || static_cast<uint8_t>(key[16]) != tag ||
+          !s.U64(&e.version) || e.version == 0 || e.version > h->version ||
+          !s.I64(&e.expire_at_us) || !s.U8(&flags) || flags > 1) {
         return false;
       }
       e.tombstone = flags == kTombstone;
@@ -126,8 +126,8 @@ bool ParseBody(codec::Reader& r, Header* h, const EntryFn& fn) {
 }
 }  // namespace
 
-Status ParseSnapshot(std::string_view data, std::string_view name, bool verify_crc,
-                     Header* header, const EntryFn& fn) {
+Status ParseSnapshot(std::string_view data, std::string_view name, bool verify_crc, Header* header,
+                     const EntryFn& fn) {
   if (data.size() < kMagic.size() + 4 || data.substr(0, kMagic.size()) != kMagic) {
     return Status::Corruption(name, 0);
   }

@@ -65,7 +65,7 @@ using EntryFn = std::function<void(std::string_view key, VersionEntry e)>;
 // order, every entry) before calling `fn` for any entry; otherwise Corruption(name, offset): the
 // CRC's offset for a checksum mismatch, else where parsing stopped (inside a section: the
 // section's end). fn may be empty (validation only).
-Status ParseSnapshot(std::string_view data, std::string_view name, bool verify_crc,
-                     Header* header, const EntryFn& fn);
+Status ParseSnapshot(std::string_view data, std::string_view name, bool verify_crc, Header* header,
+                     const EntryFn& fn);
 
 }  // namespace statelab::snapshot

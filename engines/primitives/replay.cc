@@ -1,14 +1,13 @@
 #include "engines/primitives/replay.h"
 
+#include <boost/json/object.hpp>
 #include <cstdio>
 #include <map>
 
-#include <boost/json/object.hpp>
-
 namespace statelab {
 
-Result<std::unique_ptr<RunView>> RunView::Build(const RunId& run, Version as_of,
-                                                bool from_history, const Entries& entries) {
+Result<std::unique_ptr<RunView>> RunView::Build(const RunId& run, Version as_of, bool from_history,
+                                                const Entries& entries) {
   DbOptions o;
   o.mode = DurabilityMode::kInMemory;
   STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<BTreeEngine> e, BTreeEngine::Open(o));
@@ -29,9 +28,12 @@ Result<std::unique_ptr<RunView>> RunView::Build(const RunId& run, Version as_of,
 
 std::string_view ChangeName(DiffEntry::Change c) noexcept {
   switch (c) {
-    case DiffEntry::Change::kAdded: return "added";
-    case DiffEntry::Change::kRemoved: return "removed";
-    case DiffEntry::Change::kModified: return "modified";
+    case DiffEntry::Change::kAdded:
+      return "added";
+    case DiffEntry::Change::kRemoved:
+      return "removed";
+    case DiffEntry::Change::kModified:
+      return "modified";
   }
   return "unknown";
 }

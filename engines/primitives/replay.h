@@ -11,14 +11,13 @@
 //     payload compared; hashes and timestamps always differ between runs and are ignored).
 // Thread-safety: ReplayRun / DiffRuns are thread-safe; a RunView is as thread-safe as a Database.
 
+#include <boost/json/value.hpp>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <boost/json/value.hpp>
 
 #include "engines/btree/btree_engine.h"
 #include "engines/primitives/database.h"
@@ -29,8 +28,8 @@ class RunView {
  public:
   using Entries = std::vector<std::pair<std::string, VersionEntry>>;  // encoded key, entry
   // A view of `run` holding `entries` (keys of that run), reading at as_of.
-  static Result<std::unique_ptr<RunView>> Build(const RunId& run, Version as_of,
-                                                bool from_history, const Entries& entries);
+  static Result<std::unique_ptr<RunView>> Build(const RunId& run, Version as_of, bool from_history,
+                                                const Entries& entries);
 
   const RunId& run() const noexcept { return run_; }
   // The commit version the view reflects (the run's end in durable modes).

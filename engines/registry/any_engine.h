@@ -108,9 +108,7 @@ class AnyEngineImpl final : public AnyEngine {
   Status Snapshot() override { return e_->Snapshot(); }
   Status Close() override { return e_->Close(); }
   const RecoveryReport& recovery() const override { return e_->recovery(); }
-  DurableState* durable_state(const RunId& run) noexcept override {
-    return e_->durable_state(run);
-  }
+  DurableState* durable_state(const RunId& run) noexcept override { return e_->durable_state(run); }
   DurabilityMode mode() const override { return e_->mode(); }
   bool serial_runs() const noexcept override { return e_->serial_runs(); }
   EngineStats Stats() const override { return e_->Stats(); }

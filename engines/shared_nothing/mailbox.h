@@ -12,7 +12,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <thread>
 
 namespace statelab {
 
@@ -24,21 +23,16 @@ inline void CpuRelax() noexcept {
 #endif
 }
 
-// Polls ready() for up to `budget`: pause-spins first, then yields the core between polls (so an
-// oversubscribed machine runs the thread being waited for). True as soon as ready() holds.
+// Polls ready() with a pause between polls for up to `budget`; true as soon as it holds. No
+// yielding: on an oversubscribed machine a yielding thread waits out other threads' time slices,
+// while a thread woken from a futex wait is scheduled promptly, so past the budget callers sleep.
 template <class Pred>
 bool SpinUntil(Pred&& ready, std::chrono::nanoseconds budget) noexcept {
-  constexpr uint32_t kPauses = 64;
-  std::chrono::steady_clock::time_point deadline;
+  const auto deadline = std::chrono::steady_clock::now() + budget;
   for (uint32_t i = 1;; ++i) {
     if (ready()) return true;
-    if (i < kPauses) {
-      CpuRelax();
-      continue;
-    }
-    if (i == kPauses) deadline = std::chrono::steady_clock::now() + budget;
-    std::this_thread::yield();
-    if (std::chrono::steady_clock::now() > deadline) return false;
+    CpuRelax();
+    if (i % 32 == 0 && std::chrono::steady_clock::now() > deadline) return false;
   }
 }
 
@@ -136,9 +130,9 @@ class Mailbox {
   }
 
  private:
-  // How long either side polls before it sleeps: longer than a typical operation, so a busy
-  // worker and its callers never pay a futex wake-up.
-  static constexpr std::chrono::nanoseconds kSpin{50'000};
+  // How long either side polls before it sleeps: longer than a typical operation and than a
+  // caller's gap between operations, so a busy worker and its callers never pay a futex wake-up.
+  static constexpr std::chrono::nanoseconds kSpin{20'000};
 
   void Push(MailboxNode* n) noexcept {
     n->next.store(nullptr, std::memory_order_relaxed);

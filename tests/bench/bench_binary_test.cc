@@ -91,15 +91,16 @@ TEST(BenchBinary, TinyRunWritesABaselineTheReaderAccepts) {
       continue;
     }
     ASSERT_TRUE(r.extra.count("file_ops"));
-    if (r.mode == "inmemory") EXPECT_EQ(r.extra.at("file_ops"), 0);
+    if (r.mode == "inmemory") {
+      EXPECT_EQ(r.extra.at("file_ops"), 0);
+    }
     if (r.mode == "strict" && r.op != "get") {
       ASSERT_TRUE(r.extra.count("syncs_per_commit"));
       EXPECT_GT(r.extra.at("syncs_per_commit"), 0);
       EXPECT_LE(r.extra.at("syncs_per_commit"), 1);
     }
   }
-  // derived.facade_tax pairs A1 put_direct with A0... not here (no put_prealloc), but B get over
-  // A0 get_uniform per mode.
+  // derived.facade_tax: B kv get over A0 get_uniform (mode n/a pairs with each mode).
   bool b_over_a0 = false;
   for (const harness::FacadeTax& f : b.derived.facade_tax) {
     if (f.kind == "B/A0" && f.op == "get") b_over_a0 = true;
@@ -112,15 +113,15 @@ TEST(BenchBinary, TinyRunWritesABaselineTheReaderAccepts) {
 
 TEST(BenchBinary, SkippedCellsCarryTheirReason) {
   const std::string out = TempDir("skips");
-  const Outcome o = RunBench("--engines btree --modes inmemory --tier recovery,C --filter "
-                        "'search/keyword|wal/replay' --repetitions 1 --out " + out);
+  const Outcome o = RunBench("--engines btree --modes inmemory --tier recovery --filter "
+                             "'wal/replay|snapshot/load' --repetitions 1 --out " + out);
   ASSERT_EQ(o.exit_code, 0) << o.output;
   std::ifstream f(out + "/baseline.json");
   std::stringstream ss;
   ss << f.rdbuf();
   const boost::json::value doc = harness::ParseJsonExact(ss.str(), "baseline.json");
   const boost::json::array& skipped = doc.at("skipped").as_array();
-  ASSERT_EQ(skipped.size(), 2u);  // keyword search (no facade), WAL replay (inmemory)
+  ASSERT_EQ(skipped.size(), 2u);  // WAL replay and snapshot load: inmemory has no files
   for (const boost::json::value& s : skipped) {
     EXPECT_FALSE(s.at("reason").as_string().empty());
     EXPECT_EQ(s.at("mode").as_string(), "inmemory");

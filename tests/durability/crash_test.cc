@@ -92,10 +92,18 @@ Outcome RunChild(const DbOptions& opts, uint32_t seed, int64_t override_after, i
   Ack a;
   auto note = [&](const Ack& x) {
     switch (x.kind) {
-      case 'R': out.opened = x.n; break;
-      case 'C': out.committed = x.n; break;
-      case 'F': out.flushed = x.n; break;
-      case 'S': out.forced = out.committed = x.n; break;
+      case 'R':
+        out.opened = x.n;
+        break;
+      case 'C':
+        out.committed = x.n;
+        break;
+      case 'F':
+        out.flushed = x.n;
+        break;
+      case 'S':
+        out.forced = out.committed = x.n;
+        break;
     }
   };
   bool alive = true;
@@ -189,8 +197,8 @@ TYPED_TEST(CrashLoop, BufferedStrictOverrideSurvivesAnImmediateKill) {
   this->opts_.snapshot_wal_bytes = 0;
   this->opts_.snapshot_on_close = false;
   for (int it = 0; it < 5; ++it) {
-    Outcome o = RunChild<E>(this->opts_, it, 3 + it, 0,
-                            [](const Outcome& x) { return x.forced >= 0; });
+    Outcome o =
+        RunChild<E>(this->opts_, it, 3 + it, 0, [](const Outcome& x) { return x.forced >= 0; });
     ASSERT_GE(o.forced, 0);
     const TickState s = this->RecoverTwice();
     EXPECT_GE(s.counter, o.forced) << "iteration " << it;

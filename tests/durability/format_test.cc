@@ -43,10 +43,10 @@ Value RoundTrip(const Value& v) {
 TEST(Codec, EveryValueTypeRoundTripsExactly) {
   boost::json::value doc = boost::json::parse(
       R"({"i":-5,"u":18446744073709551615,"d":0.1,"s":"x","a":[1,[2,{}],null,true,false],"o":{}})");
-  for (const Value& v : {Value(), Value(true), Value(false), Value(int64_t{-1}),
-                         Value(int64_t{INT64_MIN}), Value(3.25), Value(-0.0), Value("text"),
-                         Value(std::string("\0nul", 4)), Value(Bytes{std::string("\x00\xff", 2)}),
-                         Value(doc)}) {
+  for (const Value& v :
+       {Value(), Value(true), Value(false), Value(int64_t{-1}), Value(int64_t{INT64_MIN}),
+        Value(3.25), Value(-0.0), Value("text"), Value(std::string("\0nul", 4)),
+        Value(Bytes{std::string("\x00\xff", 2)}), Value(doc)}) {
     EXPECT_EQ(RoundTrip(v), v);
     EXPECT_EQ(TypeOf(RoundTrip(v)), TypeOf(v));
   }
@@ -184,10 +184,9 @@ TEST(SnapshotFormat, RoundTripInTagOrder) {
   const std::string data = SampleSnapshot(&in);
   snapshot::Header h;
   std::vector<std::pair<std::string, VersionEntry>> out;
-  ASSERT_OK(snapshot::ParseSnapshot(data, "s", true, &h,
-                                    [&](std::string_view k, VersionEntry e) {
-                                      out.emplace_back(std::string(k), std::move(e));
-                                    }));
+  ASSERT_OK(snapshot::ParseSnapshot(data, "s", true, &h, [&](std::string_view k, VersionEntry e) {
+    out.emplace_back(std::string(k), std::move(e));
+  }));
   EXPECT_EQ(h.version, 3u);
   EXPECT_EQ(h.timestamp_us, 77);
   ASSERT_EQ(h.runs.size(), 1u);

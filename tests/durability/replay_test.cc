@@ -1,9 +1,10 @@
 // replay_run and diff_runs, on every engine x mode, with exact expected output. In durable modes
 // a view is the run as of its end (rebuilt from snapshot + WAL); in InMemory it is the run's
 // current committed state, so a write made after the run ended shows up there only.
+#include "engines/primitives/replay.h"
+
 #include <boost/json/serialize.hpp>
 
-#include "engines/primitives/replay.h"
 #include "tests/durability/workload.h"
 
 namespace statelab::testing_util {
@@ -77,7 +78,8 @@ TYPED_TEST(ReplayTest, ViewIsTheRunAsOfItsEndAndReadOnly) {
   std::vector<KvEntry> kv;
   ASSERT_OK(vdb.kv().ListWithValues(this->a_, "", &kv));
   std::string keys;
-  for (const KvEntry& e : kv) keys += e.key + "=" + boost::json::serialize(ValueToJson(e.value)) + ";";
+  for (const KvEntry& e : kv)
+    keys += e.key + "=" + boost::json::serialize(ValueToJson(e.value)) + ";";
   EXPECT_EQ(keys, this->durable() ? R"(a=1;b="x";c=true;)" : R"(a=1;b="x";c=true;late=7;)");
   EXPECT_EQ(std::get<std::string>(vdb.state().Read(this->a_, "phase")->value), "train");
   EXPECT_EQ(boost::json::serialize(vdb.json().Get(this->a_, "cfg", "$.layers")->value), "[1,2]");

@@ -6,16 +6,14 @@
 //   state cell "last" = n, json document "doc" at $.n = n (a path write).
 //   Invariant after any prefix of ticks: counter == event count == last == doc.n.
 
+#include <dirent.h>
 #include <gtest/gtest.h>
 
-#include <dirent.h>
-
+#include <boost/json/parse.hpp>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
-
-#include <boost/json/parse.hpp>
 
 #include "engines/durability/wal_format.h"
 #include "tests/conformance/fixture.h"
