@@ -31,9 +31,12 @@ bool Contains(const std::vector<std::string>& list, std::string_view x) {
 
 std::string_view SuiteName(Suite s) noexcept {
   switch (s) {
-    case Suite::kQuick: return "quick";
-    case Suite::kStandard: return "standard";
-    case Suite::kFull: return "full";
+    case Suite::kQuick:
+      return "quick";
+    case Suite::kStandard:
+      return "standard";
+    case Suite::kFull:
+      return "full";
   }
   return "unknown";
 }
@@ -93,8 +96,7 @@ std::vector<DurabilityMode> Catalogue::Modes() const {
   return out;
 }
 
-void Catalogue::SetAvailability(std::string_view engine, DurabilityMode mode,
-                                std::string why_not) {
+void Catalogue::SetAvailability(std::string_view engine, DurabilityMode mode, std::string why_not) {
   availability_[std::string(engine) + "|" + std::string(ModeName(mode))] = std::move(why_not);
 }
 

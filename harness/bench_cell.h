@@ -29,8 +29,8 @@ std::optional<Suite> ParseSuite(std::string_view name) noexcept;
 // engine).
 inline constexpr std::string_view kModeNotApplicable = "n/a";
 // Every durability mode, in the order cells are generated.
-inline constexpr DurabilityMode kAllModes[] = {DurabilityMode::kInMemory,
-                                               DurabilityMode::kBuffered, DurabilityMode::kStrict};
+inline constexpr DurabilityMode kAllModes[] = {DurabilityMode::kInMemory, DurabilityMode::kBuffered,
+                                               DurabilityMode::kStrict};
 // Engine label of a benchmark that ran through the AnyEngine virtual wrapper over `engine`.
 std::string VirtualLabel(std::string_view engine);
 // "btree+any" -> "btree"; other labels unchanged.

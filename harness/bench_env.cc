@@ -18,7 +18,8 @@ class TrackedFile final : public WritableFile {
   Status Append(std::string_view data) override {
     env_->Count();
     Status s = base_->Append(data);
-    if (s.ok() && root_ != nullptr) root_->appended.fetch_add(data.size(), std::memory_order_acq_rel);
+    if (s.ok() && root_ != nullptr)
+      root_->appended.fetch_add(data.size(), std::memory_order_acq_rel);
     return s;
   }
   Status Sync() override {
@@ -53,8 +54,8 @@ Result<std::unique_ptr<WritableFile>> BenchEnv::NewWritable(const std::string& p
   return Wrap(path, base_->NewWritable(path));
 }
 
-Result<std::unique_ptr<WritableFile>> BenchEnv::Wrap(
-    const std::string& path, Result<std::unique_ptr<WritableFile>> file) {
+Result<std::unique_ptr<WritableFile>> BenchEnv::Wrap(const std::string& path,
+                                                     Result<std::unique_ptr<WritableFile>> file) {
   Count();
   if (!file.ok()) return file;
   const std::filesystem::path dir = std::filesystem::path(path).parent_path();

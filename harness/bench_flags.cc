@@ -76,9 +76,12 @@ int BenchOptions::Repetitions() const {
 double BenchOptions::MinTime() const {
   if (min_time) return *min_time;
   switch (suite) {
-    case Suite::kQuick: return 0.02;
-    case Suite::kStandard: return 0.1;
-    case Suite::kFull: return 0.25;
+    case Suite::kQuick:
+      return 0.02;
+    case Suite::kStandard:
+      return 0.1;
+    case Suite::kFull:
+      return 0.25;
   }
   return 0.1;
 }

@@ -13,9 +13,8 @@
 namespace statelab::bench {
 
 // The tiers of the catalogue, in run order.
-inline constexpr std::string_view kTiers[] = {"A0",         "A1",       "B",      "C",
-                                              "D",          "durability", "recovery", "memory",
-                                              "scenario",   "ycsb"};
+inline constexpr std::string_view kTiers[] = {
+    "A0", "A1", "B", "C", "D", "durability", "recovery", "memory", "scenario", "ycsb"};
 // The harness's own pseudo-engines: the harness floor and the raw device.
 inline constexpr std::string_view kNullEngine = "null";
 inline constexpr std::string_view kDeviceEngine = "device";

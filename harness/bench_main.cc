@@ -36,9 +36,9 @@ json::object CellJson(const SkippedCell& s) {
       params[k] = std::get<std::string>(v);
     }
   }
-  return json::object{{"name", s.key.Name()},  {"tier", s.key.tier},     {"group", s.key.group},
-                      {"op", s.key.op},         {"engine", s.key.engine}, {"mode", s.key.mode},
-                      {"threads", s.key.threads}, {"params", params},      {"reason", s.reason},
+  return json::object{{"name", s.key.Name()},     {"tier", s.key.tier},     {"group", s.key.group},
+                      {"op", s.key.op},           {"engine", s.key.engine}, {"mode", s.key.mode},
+                      {"threads", s.key.threads}, {"params", params},       {"reason", s.reason},
                       {"failed", s.failed}};
 }
 
@@ -105,8 +105,10 @@ int Main(int argc, char** argv) {
   if (!opts.out.empty()) {
     out = opts.out;
     if (fs::exists(out / "baseline.json")) {
-      std::fprintf(stderr, "statelab-bench: %s already holds a baseline.json (run folders are "
-                           "written once)\n", out.c_str());
+      std::fprintf(stderr,
+                   "statelab-bench: %s already holds a baseline.json (run folders are "
+                   "written once)\n",
+                   out.c_str());
       return 3;
     }
     fs::create_directories(out, ec);
@@ -127,10 +129,11 @@ int Main(int argc, char** argv) {
   json::object env = harness::CaptureEnvironment(eo, git);
   const double timer_overhead = harness::MeasureTimerOverheadNs();
   Pinner pinner(opts.cores);
-  std::printf("statelab-bench: suite %s, %zu cells to run, %zu skipped, %d repetitions, timer "
-              "overhead %.1f ns, data in %s\n",
-              opts.SuiteLabel().c_str(), cat.cells().size(), cat.skipped().size(),
-              opts.Repetitions(), timer_overhead, data_root.c_str());
+  std::printf(
+      "statelab-bench: suite %s, %zu cells to run, %zu skipped, %d repetitions, timer "
+      "overhead %.1f ns, data in %s\n",
+      opts.SuiteLabel().c_str(), cat.cells().size(), cat.skipped().size(), opts.Repetitions(),
+      timer_overhead, data_root.c_str());
   std::fflush(stdout);
 
   RunnerConfig rc;
@@ -147,8 +150,8 @@ int Main(int argc, char** argv) {
   std::vector<SkippedCell> skipped = cat.skipped();
   skipped.insert(skipped.end(), run.failed.begin(), run.failed.end());
   harness::RecordLoadAverageAfter(env);
-  json::array& warnings = env["warnings"].is_array() ? env["warnings"].as_array()
-                                                     : env["warnings"].emplace_array();
+  json::array& warnings =
+      env["warnings"].is_array() ? env["warnings"].as_array() : env["warnings"].emplace_array();
   for (const std::string& w : opts.warnings) warnings.emplace_back(w);
   if (!run.failed.empty()) {
     warnings.emplace_back(std::to_string(run.failed.size()) +

@@ -60,12 +60,12 @@ class ScopedPin {
 
 // Everything one call measured.
 struct CallRecord {
-  uint64_t ops = 0;         // operations of all threads in the measured region
-  int64_t elapsed_ns = 0;   // wall time of the measured region
+  uint64_t ops = 0;        // operations of all threads in the measured region
+  int64_t elapsed_ns = 0;  // wall time of the measured region
   int threads = 1;
-  harness::Histogram latency;      // per-op samples (merged over threads)
-  harness::AllocCounts allocs;     // process-wide delta over the measured region
-  harness::PerfSample perf;        // summed over measuring threads
+  harness::Histogram latency;   // per-op samples (merged over threads)
+  harness::AllocCounts allocs;  // process-wide delta over the measured region
+  harness::PerfSample perf;     // summed over measuring threads
   bool perf_measured = false;
   harness::Pinning pinning;
   std::map<std::string, double> extra;

@@ -113,8 +113,8 @@ void MeasureCall(CellRuntime& rt, Measure& m) {
   if (rec.ops == 0 || rec.elapsed_ns <= 0) {
     m.Fail("no operation completed in the measured region");
   } else {
-    rt.last_ns_per_op = static_cast<double>(rec.elapsed_ns) * rec.threads /
-                        static_cast<double>(rec.ops);
+    rt.last_ns_per_op =
+        static_cast<double>(rec.elapsed_ns) * rec.threads / static_cast<double>(rec.ops);
   }
 }
 
@@ -255,8 +255,8 @@ class Collector : public benchmark::BenchmarkReporter {
     }
     if (!error.empty()) {
       if (cfg_.progress) {
-        std::printf("[%zu/%zu] %s  FAILED: %s\n", done_, cells_.size(),
-                    rt.def->key.Name().c_str(), error.c_str());
+        std::printf("[%zu/%zu] %s  FAILED: %s\n", done_, cells_.size(), rt.def->key.Name().c_str(),
+                    error.c_str());
         std::fflush(stdout);
       }
       out_->failed.push_back({rt.def->key, error, true});
@@ -276,7 +276,8 @@ class Collector : public benchmark::BenchmarkReporter {
 
 CellContext MakeCellContext(const CellDef& cell, size_t index, const RunnerConfig& cfg) {
   CellContext ctx;
-  ctx.data_dir = (std::filesystem::path(cfg.data_root) / ("cell-" + std::to_string(index))).string();
+  ctx.data_dir =
+      (std::filesystem::path(cfg.data_root) / ("cell-" + std::to_string(index))).string();
   ctx.seed = cfg.seed ^ Fnv1a(cell.key.Name());
   ctx.suite = cfg.suite;
   switch (cfg.suite) {
@@ -342,9 +343,15 @@ RunOutcome RunWithGoogleBenchmark(const std::vector<CellDef>& cells, const Runne
       b->Repetitions(std::min(cfg.repetitions, rt.def->max_repetitions));
     }
     switch (rt.def->timing) {
-      case Timing::kLoop: b->UseRealTime(); break;
-      case Timing::kManual: b->UseManualTime(); break;
-      case Timing::kSingleShot: b->Iterations(1)->UseManualTime(); break;
+      case Timing::kLoop:
+        b->UseRealTime();
+        break;
+      case Timing::kManual:
+        b->UseManualTime();
+        break;
+      case Timing::kSingleShot:
+        b->Iterations(1)->UseManualTime();
+        break;
     }
   }
   Collector collector(rts, cfg, &out);
@@ -355,8 +362,7 @@ RunOutcome RunWithGoogleBenchmark(const std::vector<CellDef>& cells, const Runne
   return out;
 }
 
-DirectRun RunDirect(const CellDef& cell, const RunnerConfig& cfg, uint64_t iterations,
-                    int calls) {
+DirectRun RunDirect(const CellDef& cell, const RunnerConfig& cfg, uint64_t iterations, int calls) {
   DirectRun out;
   CellRuntime rt;
   rt.def = &cell;

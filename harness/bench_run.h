@@ -46,8 +46,7 @@ struct DirectRun {
   std::vector<std::unique_ptr<CallRecord>> calls;
   harness::BenchmarkResult result;  // valid when error is empty
 };
-DirectRun RunDirect(const CellDef& cell, const RunnerConfig& cfg, uint64_t iterations,
-                    int calls);
+DirectRun RunDirect(const CellDef& cell, const RunnerConfig& cfg, uint64_t iterations, int calls);
 
 // Facade-tax mapping used for derived.facade_tax (which A0, A1 and B benchmarks are the same op).
 std::vector<harness::FacadeMapping> FacadeTable();

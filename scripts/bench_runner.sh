@@ -13,7 +13,8 @@
 #   --repetitions N    repetitions per benchmark (default 5 for quick, 9 otherwise)
 #   --perf             record `perf stat` of the whole run (RUN_DIR/perf_stat.txt)
 #   --perf-record      `perf record` the run; folded stacks in RUN_DIR/perf.folded (flame.svg too
-#                      when flamegraph.pl is on PATH)
+#                      when flamegraph.pl is on PATH; STATELAB_PERF_CALLGRAPH=dwarf,8192 for
+#                      full stacks)
 #   --baseline FILE    compare this run against FILE afterwards (scripts/compare_baseline.sh)
 #   --label TEXT       appended to the run folder name
 #   --out DIR          results directory holding the run folders and INDEX.md (default results/)
@@ -146,7 +147,9 @@ if [[ $perf_stat -eq 1 || $perf_record -eq 1 ]]; then
     perf_stat=0 perf_record=0
   elif [[ $perf_record -eq 1 ]]; then
     [[ $perf_stat -eq 1 ]] && warn "--perf and --perf-record together: only perf record runs"
-    runner=(perf record -F 499 -g -o "$run_dir/perf.data" --)
+    # Frame pointers by default (cheap; frames of code built without them show as [unknown]);
+    # STATELAB_PERF_CALLGRAPH=dwarf,8192 unwinds everything at a much larger perf.data.
+    runner=(perf record -F 499 --call-graph "${STATELAB_PERF_CALLGRAPH:-fp}" -o "$run_dir/perf.data" --)
     perf_stat=0
   else
     runner=(perf stat -o "$run_dir/perf_stat.txt" -e task-clock,context-switches,cpu-migrations,page-faults,cycles,instructions,branch-misses --)
@@ -169,7 +172,14 @@ if [[ $perf_record -eq 1 && -f "$run_dir/perf.data" ]]; then
   perf script -i "$run_dir/perf.data" 2>/dev/null | awk '
     function flush() { if (stack != "") n[comm ";" stack]++; stack = "" }
     /^[^ \t]/ { flush(); comm = $1; next }
-    /^[ \t]+[0-9a-f]+ / { stack = (stack == "" ? $2 : $2 ";" stack); next }
+    /^[ \t]+[0-9a-f]+ / {
+      frame = $0
+      sub(/^[ \t]+[0-9a-f]+ /, "", frame)   # the address
+      sub(/ \([^()]*\)$/, "", frame)        # the (dso)
+      gsub(/;/, ":", frame)                 # ";" separates frames in the folded format
+      stack = (stack == "" ? frame : frame ";" stack)
+      next
+    }
     /^$/ { flush() }
     END { flush(); for (s in n) print s, n[s] }' > "$run_dir/perf.folded"
   if command -v flamegraph.pl >/dev/null; then

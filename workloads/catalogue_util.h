@@ -52,7 +52,8 @@ CellKey MakeKey(std::string_view tier, std::string_view group, std::string_view 
 CellKey SeriesKey(std::string_view tier, std::string_view group, std::string_view op,
                   std::string_view engine, std::string_view mode, int threads,
                   harness::Params params = {});
-inline harness::Params P(std::initializer_list<std::pair<const std::string, harness::ParamValue>> l) {
+inline harness::Params P(
+    std::initializer_list<std::pair<const std::string, harness::ParamValue>> l) {
   return harness::Params(l);
 }
 
@@ -88,8 +89,7 @@ struct DbState {
 };
 
 template <class D, class S = DbState<typename D::Eng>>
-Result<std::unique_ptr<S>> OpenState(const CellContext& ctx, DurabilityMode mode,
-                                     DbOptions opts) {
+Result<std::unique_ptr<S>> OpenState(const CellContext& ctx, DurabilityMode mode, DbOptions opts) {
   auto s = std::make_unique<S>(ctx.data_dir);
   opts.env = &s->env;
   STATELAB_ASSIGN_OR_RETURN(s->db, D::Open(opts));
@@ -147,7 +147,7 @@ struct PointState : DbState<Eng> {
 
 template <class D>
 Result<std::unique_ptr<PointState<typename D::Eng>>> OpenPoint(const CellContext& ctx,
-                                                                 DurabilityMode mode) {
+                                                               DurabilityMode mode) {
   using S = PointState<typename D::Eng>;
   STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<S> s, (OpenState<D, S>(ctx, mode)));
   s->keys = PointKeys(kPointKeys);
@@ -173,11 +173,13 @@ Result<std::unique_ptr<PointState<typename D::Eng>>> OpenPoint(const CellContext
 
 // Marks the call failed on an unexpected status (the branch is cold in the loop).
 inline void Check(Measure& m, const Status& s) {
-  if (!s.ok()) [[unlikely]] m.Fail(s.ToString());
+  if (!s.ok()) [[unlikely]]
+    m.Fail(s.ToString());
 }
 template <class T>
 inline void Check(Measure& m, const Result<T>& r) {
-  if (!r.ok()) [[unlikely]] m.Fail(r.status().ToString());
+  if (!r.ok()) [[unlikely]]
+    m.Fail(r.status().ToString());
 }
 
 // A fixture made of a state object and a body(Measure&, S&); its engine counters come from
@@ -188,14 +190,14 @@ class FnFixture final : public Fixture {
   FnFixture(std::unique_ptr<S> s, Body body) : s_(std::move(s)), body_(std::move(body)) {}
   void Run(Measure& m) override { body_(m, *s_); }
   std::optional<EngineStats> Stats() const override {
-    if constexpr (requires(S& s) { s.db->Stats(); }) {
+    if constexpr (requires(S & s) { s.db->Stats(); }) {
       return s_->db->Stats();
     } else {
       return std::nullopt;
     }
   }
   std::optional<uint64_t> FileOps() const override {
-    if constexpr (requires(S& s) { s.env.file_ops(); }) {
+    if constexpr (requires(S & s) { s.env.file_ops(); }) {
       return s_->env.file_ops();
     } else {
       return std::nullopt;

@@ -4,11 +4,10 @@
 // and the transaction that writes to every data primitive of a run.
 // Thread-safety: pure functions; states belong to their cell's thread.
 
+#include <boost/json/value.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <boost/json/value.hpp>
 
 #include "workloads/catalogue_util.h"
 

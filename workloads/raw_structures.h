@@ -27,9 +27,9 @@
 #include "engines/btree/btree_engine.h"
 #include "engines/core/chain_reads.h"
 #include "engines/core/version_chain.h"
+#include "engines/sharded/sharded_engine.h"
 #include "engines/shared_nothing/mailbox.h"
 #include "engines/shared_nothing/shared_nothing_engine.h"
-#include "engines/sharded/sharded_engine.h"
 
 namespace statelab::bench {
 

@@ -59,7 +59,8 @@ void AddRawCells(Catalogue& cat) {
   const CellKey put = MakeKey("A0", "raw", "put_prealloc", engine, na, PointParams());
   const CellKey scan = MakeKey("A0", "raw", "scan_prefix_100", engine, na, PointParams());
   if constexpr (!RawStructureOf<E>::kDefined) {
-    const std::string why = "no raw structure for engine " + engine + " (workloads/raw_structures.h)";
+    const std::string why =
+        "no raw structure for engine " + engine + " (workloads/raw_structures.h)";
     for (const CellKey& k : {hot, uniform, put, scan}) cat.Skip(k, Suite::kQuick, why);
   } else {
     using Store = typename RawStructureOf<E>::Store;
@@ -77,7 +78,9 @@ void AddRawCells(Catalogue& cat) {
       });
     });
     cell(uniform, [](Measure& m, S& s) {
-      m.Loop([&](uint64_t i) { Check(m, s.store.Get(s.encoded[s.idx[i & kIndexMask]], kReadAll, &s.out)); });
+      m.Loop([&](uint64_t i) {
+        Check(m, s.store.Get(s.encoded[s.idx[i & kIndexMask]], kReadAll, &s.out));
+      });
     });
     cell(put, [](Measure& m, S& s) {
       m.Loop([&](uint64_t i) {
@@ -87,7 +90,8 @@ void AddRawCells(Catalogue& cat) {
     cell(scan, [](Measure& m, S& s) {
       m.Loop([&](uint64_t i) {
         const size_t n = s.store.Scan(s.prefixes[s.prefix_idx[i & kIndexMask]], kReadAll);
-        if (n != 100) [[unlikely]] m.Fail("scan_prefix_100 saw " + std::to_string(n) + " keys");
+        if (n != 100) [[unlikely]]
+          m.Fail("scan_prefix_100 saw " + std::to_string(n) + " keys");
       });
     });
     if constexpr (Store::kHasMailbox) {
@@ -114,8 +118,16 @@ void AddFloorCell(Catalogue& cat) {
 
 // ---------------------------------------------------------------- A1
 
-enum class A1Op { kGetDirect, kPutDirect, kCasDirect, kSnapshot, kEmptyCommit, kReadYourWrites,
-                  kMultiPut3, kMultiPut10 };
+enum class A1Op {
+  kGetDirect,
+  kPutDirect,
+  kCasDirect,
+  kSnapshot,
+  kEmptyCommit,
+  kReadYourWrites,
+  kMultiPut3,
+  kMultiPut10
+};
 
 struct A1Def {
   A1Op op;
@@ -139,10 +151,14 @@ harness::Params A1Params(A1Op op) {
   switch (op) {
     case A1Op::kGetDirect:
     case A1Op::kPutDirect:
-    case A1Op::kCasDirect: return PointParams();
-    case A1Op::kMultiPut3: return P({{"keys", 3.0}});
-    case A1Op::kMultiPut10: return P({{"keys", 10.0}});
-    default: return {};
+    case A1Op::kCasDirect:
+      return PointParams();
+    case A1Op::kMultiPut3:
+      return P({{"keys", 3.0}});
+    case A1Op::kMultiPut10:
+      return P({{"keys", 10.0}});
+    default:
+      return {};
   }
 }
 
@@ -177,12 +193,19 @@ void RunA1(A1Op op, bool expect_hit, Measure& m, PointState<Eng>& s) {
           p.ReleaseSnapshot();
           return r;
         });
-        if (!st.ok() && (expect_hit || !st.IsNotFound())) [[unlikely]] m.Fail(st.ToString());
+        if (!st.ok() && (expect_hit || !st.IsNotFound())) [[unlikely]]
+          m.Fail(st.ToString());
       });
       break;
-    case A1Op::kPutDirect: m.Loop([&](uint64_t i) { put_txn(i, 1); }); break;
-    case A1Op::kMultiPut3: m.Loop([&](uint64_t i) { put_txn(i, 3); }); break;
-    case A1Op::kMultiPut10: m.Loop([&](uint64_t i) { put_txn(i, 10); }); break;
+    case A1Op::kPutDirect:
+      m.Loop([&](uint64_t i) { put_txn(i, 1); });
+      break;
+    case A1Op::kMultiPut3:
+      m.Loop([&](uint64_t i) { put_txn(i, 3); });
+      break;
+    case A1Op::kMultiPut10:
+      m.Loop([&](uint64_t i) { put_txn(i, 10); });
+      break;
     case A1Op::kCasDirect:
       m.Loop([&](uint64_t i) {
         const uint32_t j = s.idx[i & kIndexMask];
@@ -214,7 +237,8 @@ void RunA1(A1Op op, bool expect_hit, Measure& m, PointState<Eng>& s) {
       break;
     case A1Op::kEmptyCommit:
       m.Loop([&](uint64_t) {
-        Check(m, RunTransaction(e, s.run, [](Txn<P>&) { return Status::OK(); }, o));
+        Check(m, RunTransaction(
+                     e, s.run, [](Txn<P>&) { return Status::OK(); }, o));
       });
       break;
     case A1Op::kReadYourWrites:

@@ -29,7 +29,9 @@ void AddKvCells(Catalogue& cat, DurabilityMode mode) {
   };
   cell("get", Suite::kQuick, PointParams(), [](Measure& m, S& s) {
     auto kv = s.db->kv();
-    m.Loop([&](uint64_t i) { Check(m, kv.Get(s.run, s.keys[s.idx[i & kIndexMask]], &s.out, &s.ver)); });
+    m.Loop([&](uint64_t i) {
+      Check(m, kv.Get(s.run, s.keys[s.idx[i & kIndexMask]], &s.out, &s.ver));
+    });
   });
   cell("put", Suite::kQuick, PointParams(), [](Measure& m, S& s) {
     auto kv = s.db->kv();
@@ -44,7 +46,8 @@ void AddKvCells(Catalogue& cat, DurabilityMode mode) {
          auto kv = s.db->kv();
          m.Loop([&](uint64_t i) {
            const Status st = kv.Get(s.run, missing[i & kIndexMask], &s.out, &s.ver);
-           if (!st.IsNotFound()) [[unlikely]] m.Fail("get_missing found a key: " + st.ToString());
+           if (!st.IsNotFound()) [[unlikely]]
+             m.Fail("get_missing found a key: " + st.ToString());
          });
        });
   cell("cas", Suite::kQuick, PointParams(), [](Measure& m, S& s) {
@@ -60,12 +63,14 @@ void AddKvCells(Catalogue& cat, DurabilityMode mode) {
     // Fresh keys for every planned delete of this call, loaded before the loop.
     const std::vector<std::string> doomed =
         workloads::KeyNames("d" + std::to_string(call++) + "_", m.planned(), 10);
-    Check(m, BulkLoad(*s.db, s.run, doomed.size(),
-                      [&](auto& h, uint64_t i) { return h.kv().Put(doomed[i], Value(int64_t{1})); }));
+    Check(m, BulkLoad(*s.db, s.run, doomed.size(), [&](auto& h, uint64_t i) {
+            return h.kv().Put(doomed[i], Value(int64_t{1}));
+          }));
     auto kv = s.db->kv();
     m.Loop([&](uint64_t i) {
       Result<bool> r = kv.Delete(s.run, doomed[i]);
-      if (!r.ok() || !*r) [[unlikely]] m.Fail("delete of a loaded key: " + r.status().ToString());
+      if (!r.ok() || !*r) [[unlikely]]
+        m.Fail("delete of a loaded key: " + r.status().ToString());
     });
   });
   // The cost of search indexing on a text write: the same puts with the index on and off.
@@ -109,7 +114,8 @@ void AddKvCells(Catalogue& cat, DurabilityMode mode) {
     auto kv = s.db->kv();
     m.Loop([&](uint64_t i) {
       Check(m, kv.List(s.run, prefixes[pick[i & kIndexMask]], &out));
-      if (out.size() != 100) [[unlikely]] m.Fail("list_100 listed " + std::to_string(out.size()));
+      if (out.size() != 100) [[unlikely]]
+        m.Fail("list_100 listed " + std::to_string(out.size()));
     });
   });
 }
@@ -140,8 +146,9 @@ void AddEventCells(Catalogue& cat, DurabilityMode mode) {
   };
   auto cell = [&](std::string_view op, Suite suite, uint64_t events, auto body) {
     harness::Params p = events > 0 ? P({{"n", static_cast<double>(events)}}) : harness::Params{};
-    cat.Add({MakeKey("B", "event", op, engine, ml, std::move(p)), suite, Timing::kLoop,
-             [open, events, body](const CellContext& ctx) { return Bind(open(ctx, events), body); }});
+    cat.Add(
+        {MakeKey("B", "event", op, engine, ml, std::move(p)), suite, Timing::kLoop,
+         [open, events, body](const CellContext& ctx) { return Bind(open(ctx, events), body); }});
   };
   cell("append", Suite::kQuick, 0, [](Measure& m, S& s) {
     auto ev = s.db->events();
@@ -276,8 +283,9 @@ void AddJsonCells(Catalogue& cat, DurabilityMode mode) {
     const Suite base = depth == 1 ? Suite::kQuick : Suite::kStandard;
     auto cell = [&](std::string_view op, Suite suite, auto body) {
       cat.Add({MakeKey("B", "json", op, engine, ml, P({{"depth", static_cast<double>(depth)}})),
-               suite, Timing::kLoop,
-               [open, depth, body](const CellContext& ctx) { return Bind(open(ctx, depth), body); }});
+               suite, Timing::kLoop, [open, depth, body](const CellContext& ctx) {
+                 return Bind(open(ctx, depth), body);
+               }});
     };
     cell("get", base, [](Measure& m, S& s) {
       auto js = s.db->json();
@@ -329,10 +337,12 @@ void AddVectorCells(Catalogue& cat, DurabilityMode mode) {
   using S = VectorState<Eng>;
   const std::string engine = D::Label();
   const std::string_view ml = ModeName(mode);
-  auto open = [mode](const CellContext& ctx, uint64_t n, uint32_t dim) -> Result<std::unique_ptr<S>> {
+  auto open = [mode](const CellContext& ctx, uint64_t n,
+                     uint32_t dim) -> Result<std::unique_ptr<S>> {
     STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<S> s, (OpenState<D, S>(ctx, mode)));
-    STATELAB_RETURN_IF_ERROR(
-        s->db->vectors().CreateCollection(s->run, kCollection, dim, VectorMetric::kCosine).status());
+    STATELAB_RETURN_IF_ERROR(s->db->vectors()
+                                 .CreateCollection(s->run, kCollection, dim, VectorMetric::kCosine)
+                                 .status());
     s->keys = workloads::KeyNames("v", n, 8);
     s->vectors = RandomVectors(kSampleVectors, dim, ctx.seed);
     STATELAB_RETURN_IF_ERROR(BulkLoad(*s->db, s->run, n, [&](auto& h, uint64_t i) {
@@ -343,8 +353,9 @@ void AddVectorCells(Catalogue& cat, DurabilityMode mode) {
   };
   auto cell = [&](std::string_view op, Suite suite, harness::Params p, uint64_t n, uint32_t dim,
                   auto body) {
-    cat.Add({MakeKey("B", "vector", op, engine, ml, std::move(p)), suite, Timing::kLoop,
-             [open, n, dim, body](const CellContext& ctx) { return Bind(open(ctx, n, dim), body); }});
+    cat.Add(
+        {MakeKey("B", "vector", op, engine, ml, std::move(p)), suite, Timing::kLoop,
+         [open, n, dim, body](const CellContext& ctx) { return Bind(open(ctx, n, dim), body); }});
   };
   for (uint32_t dim : {128u, 384u, 768u}) {
     for (uint64_t n : {1000u, 10000u}) {
@@ -368,19 +379,23 @@ void AddVectorCells(Catalogue& cat, DurabilityMode mode) {
       });
       cell("get", suite, P({{"n", dn}, {"dim", dd}}), n, dim, [](Measure& m, S& s) {
         auto vs = s.db->vectors();
-        m.Loop([&](uint64_t i) { Check(m, vs.Get(s.run, kCollection, s.keys[s.idx[i & kIndexMask]])); });
+        m.Loop([&](uint64_t i) {
+          Check(m, vs.Get(s.run, kCollection, s.keys[s.idx[i & kIndexMask]]));
+        });
       });
       cell("delete", Suite::kStandard, P({{"n", dn}, {"dim", dd}}), n, dim,
            [call = uint64_t{0}](Measure& m, S& s) mutable {
              const std::vector<std::string> fresh =
                  workloads::KeyNames("x" + std::to_string(call++) + "_", m.planned(), 10);
              Check(m, BulkLoad(*s.db, s.run, fresh.size(), [&](auto& h, uint64_t i) {
-               return h.vectors().Upsert(kCollection, fresh[i], s.vectors[i % kSampleVectors]);
-             }));
+                     return h.vectors().Upsert(kCollection, fresh[i],
+                                               s.vectors[i % kSampleVectors]);
+                   }));
              auto vs = s.db->vectors();
              m.Loop([&](uint64_t i) {
                Result<bool> r = vs.Delete(s.run, kCollection, fresh[i]);
-               if (!r.ok() || !*r) [[unlikely]] m.Fail("vector delete: " + r.status().ToString());
+               if (!r.ok() || !*r) [[unlikely]]
+                 m.Fail("vector delete: " + r.status().ToString());
              });
            });
     }

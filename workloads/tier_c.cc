@@ -36,7 +36,8 @@ void AddTraceCells(Catalogue& cat, DurabilityMode mode) {
   const std::string engine = D::Label();
   const std::string_view ml = ModeName(mode);
   // traces: how many to load; tree: as a binary tree under one root (else in a flat list).
-  auto open = [mode](const CellContext& ctx, uint64_t traces, bool tree) -> Result<std::unique_ptr<S>> {
+  auto open = [mode](const CellContext& ctx, uint64_t traces,
+                     bool tree) -> Result<std::unique_ptr<S>> {
     STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<S> s, (OpenState<D, S>(ctx, mode)));
     s->bodies = OneOfEachKind();
     std::vector<std::string> ids;
@@ -44,8 +45,8 @@ void AddTraceCells(Catalogue& cat, DurabilityMode mode) {
     STATELAB_RETURN_IF_ERROR(BulkLoad(*s->db, s->run, traces, [&](auto& h, uint64_t i) -> Status {
       std::optional<std::string_view> parent;
       if (tree && i > 0) parent = ids[(i - 1) / 2];
-      STATELAB_ASSIGN_OR_RETURN(Recorded r, h.traces().Record(s->bodies[i % s->bodies.size()],
-                                                              {}, {}, parent));
+      STATELAB_ASSIGN_OR_RETURN(Recorded r,
+                                h.traces().Record(s->bodies[i % s->bodies.size()], {}, {}, parent));
       ids.push_back(std::move(r.id));
       return Status::OK();
     }));
@@ -74,14 +75,16 @@ void AddTraceCells(Catalogue& cat, DurabilityMode mode) {
     auto tr = s.db->traces();
     m.Loop([&](uint64_t) {
       Result<std::vector<Trace>> r = tr.QueryByType(s.run, TraceKind::kThought);
-      if (!r.ok() || r->empty()) [[unlikely]] m.Fail("query_by_type: " + r.status().ToString());
+      if (!r.ok() || r->empty()) [[unlikely]]
+        m.Fail("query_by_type: " + r.status().ToString());
     });
   });
   cell("tree", Suite::kStandard, P({{"n", 100.0}}), 100, true, [](Measure& m, S& s) {
     auto tr = s.db->traces();
     m.Loop([&](uint64_t) {
       Result<std::vector<TraceNode>> r = tr.Tree(s.run, s.root);
-      if (!r.ok() || r->size() != 100) [[unlikely]] m.Fail("tree: " + r.status().ToString());
+      if (!r.ok() || r->size() != 100) [[unlikely]]
+        m.Fail("tree: " + r.status().ToString());
     });
   });
 }
@@ -157,33 +160,36 @@ void AddFilteredSearchCell(Catalogue& cat, DurabilityMode mode) {
   using S = FilteredVectorState<Eng>;
   constexpr uint64_t kVectors = 1000;
   constexpr uint32_t kDim = 128;
-  cat.Add({MakeKey("C", "vector", "search_filter", D::Label(), ModeName(mode),
-                   P({{"k", 10.0}, {"n", double(kVectors)}, {"dim", double(kDim)}, {"selectivity", 0.1}})),
-           Suite::kQuick, Timing::kLoop, [mode](const CellContext& ctx) {
-             auto open = [&]() -> Result<std::unique_ptr<S>> {
-               STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<S> s, (OpenState<D, S>(ctx, mode)));
-               STATELAB_RETURN_IF_ERROR(s->db->vectors()
-                                            .CreateCollection(s->run, kCollection, kDim,
-                                                              VectorMetric::kCosine)
-                                            .status());
-               const auto vectors = RandomVectors(kVectors, kDim, ctx.seed);
-               const std::vector<std::string> keys = workloads::KeyNames("v", kVectors, 8);
-               STATELAB_RETURN_IF_ERROR(BulkLoad(*s->db, s->run, kVectors, [&](auto& h, uint64_t i) {
-                 return h.vectors().Upsert(kCollection, keys[i], vectors[i],
-                                           boost::json::object{{"cat", static_cast<int64_t>(i % 10)}});
-               }));
-               s->queries = RandomVectors(kSampleVectors, kDim, ctx.seed + 1);
-               return s;
-             };
-             return Bind(open(), [](Measure& m, S& s) {
-               auto vs = s.db->vectors();
-               m.Loop([&](uint64_t i) {
-                 Check(m, vs.Search(s.run, kCollection, s.queries[i % kSampleVectors], 10, s.filter,
-                                    &s.hits));
-                 if (s.hits.size() != 10) [[unlikely]] m.Fail("search_filter returned too few hits");
-               });
-             });
-           }});
+  cat.Add(
+      {MakeKey(
+           "C", "vector", "search_filter", D::Label(), ModeName(mode),
+           P({{"k", 10.0}, {"n", double(kVectors)}, {"dim", double(kDim)}, {"selectivity", 0.1}})),
+       Suite::kQuick, Timing::kLoop, [mode](const CellContext& ctx) {
+         auto open = [&]() -> Result<std::unique_ptr<S>> {
+           STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<S> s, (OpenState<D, S>(ctx, mode)));
+           STATELAB_RETURN_IF_ERROR(
+               s->db->vectors()
+                   .CreateCollection(s->run, kCollection, kDim, VectorMetric::kCosine)
+                   .status());
+           const auto vectors = RandomVectors(kVectors, kDim, ctx.seed);
+           const std::vector<std::string> keys = workloads::KeyNames("v", kVectors, 8);
+           STATELAB_RETURN_IF_ERROR(BulkLoad(*s->db, s->run, kVectors, [&](auto& h, uint64_t i) {
+             return h.vectors().Upsert(kCollection, keys[i], vectors[i],
+                                       boost::json::object{{"cat", static_cast<int64_t>(i % 10)}});
+           }));
+           s->queries = RandomVectors(kSampleVectors, kDim, ctx.seed + 1);
+           return s;
+         };
+         return Bind(open(), [](Measure& m, S& s) {
+           auto vs = s.db->vectors();
+           m.Loop([&](uint64_t i) {
+             Check(m, vs.Search(s.run, kCollection, s.queries[i % kSampleVectors], 10, s.filter,
+                                &s.hits));
+             if (s.hits.size() != 10) [[unlikely]]
+               m.Fail("search_filter returned too few hits");
+           });
+         });
+       }});
 }
 
 template <class Eng>
@@ -205,10 +211,12 @@ Result<std::unique_ptr<SearchState<typename D::Eng>>> OpenSearch(const CellConte
   STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<S> s, (OpenState<D, S>(ctx, mode)));
   const std::vector<std::string> keys = workloads::KeyNames("doc", n, 6);
   const std::vector<Value> docs = TextValues(n, 12, ctx.seed);
-  for (const Value& q : TextValues(64, 2, ctx.seed + 1)) s->queries.push_back(std::get<std::string>(q));
+  for (const Value& q : TextValues(64, 2, ctx.seed + 1))
+    s->queries.push_back(std::get<std::string>(q));
   if (vectors) {
-    STATELAB_RETURN_IF_ERROR(
-        s->db->vectors().CreateCollection(s->run, kCollection, kDim, VectorMetric::kCosine).status());
+    STATELAB_RETURN_IF_ERROR(s->db->vectors()
+                                 .CreateCollection(s->run, kCollection, kDim, VectorMetric::kCosine)
+                                 .status());
     s->embeddings = RandomVectors(kSampleVectors, kDim, ctx.seed);
   }
   STATELAB_RETURN_IF_ERROR(BulkLoad(*s->db, s->run, n, [&](auto& h, uint64_t i) -> Status {
@@ -235,22 +243,22 @@ void AddSearchCells(Catalogue& cat, DurabilityMode mode) {
                  });
                });
              }});
-    cat.Add({MakeKey("C", "search", "hybrid", D::Label(), ModeName(mode), p), Suite::kStandard,
-             Timing::kLoop, [mode, n](const CellContext& ctx) {
-               return Bind(OpenSearch<D>(ctx, mode, n, true), [](Measure& m, S& s) {
-                 std::vector<VectorQuery> vq(kSampleVectors);
-                 for (size_t q = 0; q < vq.size(); ++q) {
-                   vq[q].collection = std::string(kCollection);
-                   vq[q].embedding = s.embeddings[q];
-                   vq[q].key_primitive = Tag::kKv;
-                 }
-                 auto search = s.db->search();
-                 m.Loop([&](uint64_t i) {
-                   Check(m, search.Hybrid(s.run, s.queries[i & 63], vq[i % kSampleVectors],
-                                          s.options));
-                 });
-               });
-             }});
+    cat.Add(
+        {MakeKey("C", "search", "hybrid", D::Label(), ModeName(mode), p), Suite::kStandard,
+         Timing::kLoop, [mode, n](const CellContext& ctx) {
+           return Bind(OpenSearch<D>(ctx, mode, n, true), [](Measure& m, S& s) {
+             std::vector<VectorQuery> vq(kSampleVectors);
+             for (size_t q = 0; q < vq.size(); ++q) {
+               vq[q].collection = std::string(kCollection);
+               vq[q].embedding = s.embeddings[q];
+               vq[q].key_primitive = Tag::kKv;
+             }
+             auto search = s.db->search();
+             m.Loop([&](uint64_t i) {
+               Check(m, search.Hybrid(s.run, s.queries[i & 63], vq[i % kSampleVectors], s.options));
+             });
+           });
+         }});
   }
 }
 

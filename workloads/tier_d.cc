@@ -64,36 +64,48 @@ void RunD(DOp op, int threads, Measure& m, ContentionState<Eng>& s) {
       const uint32_t k = s.idx[(i + offset) & kIndexMask];
       switch (op) {
         case DOp::kDisjoint:
-          return CountedCommit(e, s.runs[t], [&](Txn<P>& x) {
-            x.Put(Tag::kKv, s.keys[k], Value(static_cast<int64_t>(i)));
-            return Status::OK();
-          }, err);
+          return CountedCommit(
+              e, s.runs[t],
+              [&](Txn<P>& x) {
+                x.Put(Tag::kKv, s.keys[k], Value(static_cast<int64_t>(i)));
+                return Status::OK();
+              },
+              err);
         case DOp::kSameRun:
           // Thread t writes only keys congruent to t modulo the thread count.
-          return CountedCommit(e, s.run, [&](Txn<P>& x) {
-            uint64_t mine = k / s.threads * s.threads + t;
-            if (mine >= kPointKeys) mine -= s.threads;
-            x.Put(Tag::kKv, s.keys[mine], Value(static_cast<int64_t>(i)));
-            return Status::OK();
-          }, err);
+          return CountedCommit(
+              e, s.run,
+              [&](Txn<P>& x) {
+                uint64_t mine = k / s.threads * s.threads + t;
+                if (mine >= kPointKeys) mine -= s.threads;
+                x.Put(Tag::kKv, s.keys[mine], Value(static_cast<int64_t>(i)));
+                return Status::OK();
+              },
+              err);
         case DOp::kSameKeyTransition:
-          return CountedCommit(e, s.run, [&](Txn<P>& x) {
-            return StateOps<P>(x).Transition("hot", IncrementCounter).status();
-          }, err);
+          return CountedCommit(
+              e, s.run,
+              [&](Txn<P>& x) {
+                return StateOps<P>(x).Transition("hot", IncrementCounter).status();
+              },
+              err);
         case DOp::kSameKeyAppend:
-          return CountedCommit(e, s.run, [&](Txn<P>& x) {
-            return EventOps<P>(x).Append("tick", s.payload).status();
-          }, err);
+          return CountedCommit(
+              e, s.run,
+              [&](Txn<P>& x) { return EventOps<P>(x).Append("tick", s.payload).status(); }, err);
         case DOp::kMixed:
           if (i % 5 != 0) {
-            return CountedRead(RunRead(e, s.run, [&](Txn<P>& x) {
-              return x.Get(Tag::kKv, s.keys[k], &val);
-            }), err);
+            return CountedRead(
+                RunRead(e, s.run, [&](Txn<P>& x) { return x.Get(Tag::kKv, s.keys[k], &val); }),
+                err);
           }
-          return CountedCommit(e, s.run, [&](Txn<P>& x) {
-            x.Put(Tag::kKv, s.keys[k], Value(static_cast<int64_t>(i)));
-            return Status::OK();
-          }, err);
+          return CountedCommit(
+              e, s.run,
+              [&](Txn<P>& x) {
+                x.Put(Tag::kKv, s.keys[k], Value(static_cast<int64_t>(i)));
+                return Status::OK();
+              },
+              err);
       }
       return OpOutcome{false, 0};
     };

@@ -11,12 +11,12 @@
 #include <fstream>
 #include <thread>
 
+#include "engines/primitives/replay.h"
 #include "harness/bench_env.h"
 #include "harness/bench_flags.h"
 #include "workloads/catalogue.h"
 #include "workloads/catalogue_util.h"
 #include "workloads/contention.h"
-#include "engines/primitives/replay.h"
 #include "workloads/primitive_inputs.h"
 
 namespace statelab::bench {
@@ -56,8 +56,8 @@ void RecordLossWindow(Measure& m, CommitState<Eng>& s, uint64_t ops) {
   CommitLog& log = s.engine().durable_state(s.run)->log();
   const uint64_t target = log.bytes();
   // The writer syncs every interval: wait up to two of them (plus slack) for it, never forcing.
-  const int64_t give_up = harness::Timer::NowNs() +
-                          (2 * int64_t{defaults.buffered_interval_ms} + 50) * 1'000'000;
+  const int64_t give_up =
+      harness::Timer::NowNs() + (2 * int64_t{defaults.buffered_interval_ms} + 50) * 1'000'000;
   std::string root;
   while (harness::Timer::NowNs() < give_up) {
     root = s.env.BusiestRoot();
@@ -66,8 +66,8 @@ void RecordLossWindow(Measure& m, CommitState<Eng>& s, uint64_t ops) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   const std::vector<SyncEvent> syncs = s.env.Syncs(s.env.BusiestRoot());
-  const LossWindow w = ComputeLossWindow(std::span(s.ack_ns.data(), ops),
-                                         std::span(s.end_bytes.data(), ops), syncs);
+  const LossWindow w =
+      ComputeLossWindow(std::span(s.ack_ns.data(), ops), std::span(s.end_bytes.data(), ops), syncs);
   m.Extra("loss_window_ms", w.max_ms);
   m.Extra("unsynced_at_end", static_cast<double>(w.uncovered));
 }
@@ -86,29 +86,31 @@ void AddCommitCells(Catalogue& cat, DurabilityMode mode) {
     return s;
   };
   const harness::Params n = P({{"n", static_cast<double>(kPointKeys)}});
-  cat.Add({MakeKey("durability", "commit", "put", engine, ml, n), Suite::kQuick, Timing::kLoop,
-           [open](const CellContext& ctx) {
-             return Bind(open(ctx), [](Measure& m, S& s) {
-               auto kv = s.db->kv();
-               if (s.db->mode() != DurabilityMode::kBuffered) {
-                 m.Loop([&](uint64_t i) {
-                   Check(m, kv.Put(s.run, s.keys[s.idx[i & kIndexMask]], Value(static_cast<int64_t>(i))));
-                 });
-                 return;
-               }
-               CommitLog& log = s.engine().durable_state(s.run)->log();
-               s.ack_ns.resize(m.planned());
-               s.end_bytes.resize(m.planned());
-               uint64_t ops = 0;
-               m.Loop([&](uint64_t i) {
-                 Check(m, kv.Put(s.run, s.keys[s.idx[i & kIndexMask]], Value(static_cast<int64_t>(i))));
-                 s.ack_ns[i] = harness::Timer::NowNs();
-                 s.end_bytes[i] = log.bytes();
-                 ops = i + 1;
-               });
-               RecordLossWindow(m, s, ops);
+  cat.Add(
+      {MakeKey("durability", "commit", "put", engine, ml, n), Suite::kQuick, Timing::kLoop,
+       [open](const CellContext& ctx) {
+         return Bind(open(ctx), [](Measure& m, S& s) {
+           auto kv = s.db->kv();
+           if (s.db->mode() != DurabilityMode::kBuffered) {
+             m.Loop([&](uint64_t i) {
+               Check(m,
+                     kv.Put(s.run, s.keys[s.idx[i & kIndexMask]], Value(static_cast<int64_t>(i))));
              });
-           }});
+             return;
+           }
+           CommitLog& log = s.engine().durable_state(s.run)->log();
+           s.ack_ns.resize(m.planned());
+           s.end_bytes.resize(m.planned());
+           uint64_t ops = 0;
+           m.Loop([&](uint64_t i) {
+             Check(m, kv.Put(s.run, s.keys[s.idx[i & kIndexMask]], Value(static_cast<int64_t>(i))));
+             s.ack_ns[i] = harness::Timer::NowNs();
+             s.end_bytes[i] = log.bytes();
+             ops = i + 1;
+           });
+           RecordLossWindow(m, s, ops);
+         });
+       }});
   cat.Add({MakeKey("durability", "commit", "txn_3keys", engine, ml, n), Suite::kQuick,
            Timing::kLoop, [open](const CellContext& ctx) {
              return Bind(open(ctx), [](Measure& m, S& s) {
@@ -130,18 +132,20 @@ void AddCommitCells(Catalogue& cat, DurabilityMode mode) {
     cat.Add({SeriesKey("durability", "group_commit", "put", engine, ml, threads), Suite::kQuick,
              Timing::kSingleShot, [open, threads](const CellContext& ctx) {
                return Bind(open(ctx), [threads](Measure& m, S& s) {
-                             using P = typename Eng::Partition;
-                             const uint64_t seed = m.config().cell.seed;
-                             RunContended(m, *s.db, threads, [&](int t, std::string* err) {
-                               return [&s, err, run = SeededRun(seed, t + 1)](uint64_t i) {
-                                 return CountedCommit(s.engine(), run, [&](Txn<P>& x) {
-                                   x.Put(Tag::kKv, s.keys[i % kPointKeys],
-                                         Value(static_cast<int64_t>(i)));
-                                   return Status::OK();
-                                 }, err);
-                               };
-                             });
-                           });
+                 using P = typename Eng::Partition;
+                 const uint64_t seed = m.config().cell.seed;
+                 RunContended(m, *s.db, threads, [&](int t, std::string* err) {
+                   return [&s, err, run = SeededRun(seed, t + 1)](uint64_t i) {
+                     return CountedCommit(
+                         s.engine(), run,
+                         [&](Txn<P>& x) {
+                           x.Put(Tag::kKv, s.keys[i % kPointKeys], Value(static_cast<int64_t>(i)));
+                           return Status::OK();
+                         },
+                         err);
+                   };
+                 });
+               });
              }});
   }
 }
@@ -158,7 +162,8 @@ void AddDeviceFloorCell(Catalogue& cat) {
     char block[4096] = {};
   };
   cat.Add({MakeKey("durability", "device", "fdatasync_4k", kDeviceEngine, kModeNotApplicable),
-           Suite::kQuick, Timing::kLoop, [](const CellContext& ctx) -> Result<std::unique_ptr<Fixture>> {
+           Suite::kQuick, Timing::kLoop,
+           [](const CellContext& ctx) -> Result<std::unique_ptr<Fixture>> {
              auto f = std::make_unique<File>(ctx.data_dir);
              std::error_code ec;
              fs::create_directories(ctx.data_dir, ec);
@@ -168,7 +173,8 @@ void AddDeviceFloorCell(Catalogue& cat) {
              std::memset(f->block, 'x', sizeof f->block);
              return MakeFixture(std::move(f), [](Measure& m, File& f) {
                m.Loop([&](uint64_t) {
-                 if (::write(f.fd, f.block, sizeof f.block) != static_cast<ssize_t>(sizeof f.block) ||
+                 if (::write(f.fd, f.block, sizeof f.block) !=
+                         static_cast<ssize_t>(sizeof f.block) ||
                      ::fdatasync(f.fd) != 0) [[unlikely]] {
                    m.Fail(std::string("write + fdatasync: ") + std::strerror(errno));
                  }
@@ -276,13 +282,14 @@ template <class E>
 Status PrepareLive(RecoveryState<E>& s, RecOp op, uint64_t n) {
   Database<E>& db = *s.live;
   switch (op) {
-    case RecOp::kSnapshotWrite: return LoadKeys(db, s.runs, n);
+    case RecOp::kSnapshotWrite:
+      return LoadKeys(db, s.runs, n);
     case RecOp::kReplayRun: {
       // n events, 256 per transaction.
       const boost::json::value payload = EventPayload();
-      return BulkLoad(db, s.runs[0], n, [&](auto& h, uint64_t) {
-        return h.events().Append("step", payload).status();
-      }, 256);
+      return BulkLoad(
+          db, s.runs[0], n,
+          [&](auto& h, uint64_t) { return h.events().Append("step", payload).status(); }, 256);
     }
     case RecOp::kDiffRuns: {
       // Two runs of n KV keys; every tenth value differs.
@@ -295,7 +302,8 @@ Status PrepareLive(RecoveryState<E>& s, RecOp op, uint64_t n) {
       }
       return Status::OK();
     }
-    default: return Status::InvalidArgument("op: not a live-database op");
+    default:
+      return Status::InvalidArgument("op: not a live-database op");
   }
 }
 
@@ -308,7 +316,8 @@ Result<std::unique_ptr<RecoveryState<E>>> PrepareRecovery(const CellContext& ctx
   if (KeepsDatabaseOpen(op)) {
     STATELAB_ASSIGN_OR_RETURN(s->live, OpenDb(*s, mode));
     if (s->live->mode() != mode) {
-      return Status::InvalidArgument("mode: engine reports " + std::string(ModeName(s->live->mode())));
+      return Status::InvalidArgument("mode: engine reports " +
+                                     std::string(ModeName(s->live->mode())));
     }
     STATELAB_RETURN_IF_ERROR(PrepareLive(*s, op, n));
     return s;
@@ -337,7 +346,8 @@ int64_t RunRecoveryOp(RecOp op, uint64_t i, uint64_t n, Measure& m, RecoveryStat
   switch (op) {
     case RecOp::kWalReplay:
     case RecOp::kSnapshotLoad:
-    case RecOp::kSnapshotWal: return TimedRecovery(m, s);
+    case RecOp::kSnapshotWal:
+      return TimedRecovery(m, s);
     case RecOp::kSnapshotWrite: {
       // A commit since the last snapshot, so each op writes a new one.
       Check(m, s.live->kv().Put(s.runs[0], "tick", Value(static_cast<int64_t>(i))));
@@ -382,15 +392,26 @@ void AddRecoveryCells(Catalogue& cat, DurabilityMode mode) {
     std::vector<std::pair<uint64_t, Suite>> sizes;
   };
   const RecDef defs[] = {
-      {RecOp::kWalReplay, "wal", "replay",
+      {RecOp::kWalReplay,
+       "wal",
+       "replay",
        {{10000, Suite::kQuick}, {100000, Suite::kStandard}, {1000000, Suite::kStandard}}},
-      {RecOp::kSnapshotWrite, "snapshot", "write",
+      {RecOp::kSnapshotWrite,
+       "snapshot",
+       "write",
        {{100000, Suite::kQuick}, {1000000, Suite::kStandard}}},
-      {RecOp::kSnapshotLoad, "snapshot", "load",
+      {RecOp::kSnapshotLoad,
+       "snapshot",
+       "load",
        {{100000, Suite::kQuick}, {1000000, Suite::kStandard}}},
-      {RecOp::kSnapshotWal, "recovery", "snapshot_wal",
+      {RecOp::kSnapshotWal,
+       "recovery",
+       "snapshot_wal",
        {{100000, Suite::kQuick}, {1000000, Suite::kStandard}}},
-      {RecOp::kReplayRun, "replay", "replay_run", {{1000, Suite::kQuick}, {10000, Suite::kStandard}}},
+      {RecOp::kReplayRun,
+       "replay",
+       "replay_run",
+       {{1000, Suite::kQuick}, {10000, Suite::kStandard}}},
       {RecOp::kDiffRuns, "replay", "diff_runs", {{1000, Suite::kQuick}}},
   };
   const std::string engine(E::kName);
@@ -407,10 +428,11 @@ void AddRecoveryCells(Catalogue& cat, DurabilityMode mode) {
       const RecOp op = d.op;
       const uint64_t size = n;
       cat.Add({std::move(key), suite, Timing::kManual, [op, mode, size](const CellContext& ctx) {
-                 return Bind(PrepareRecovery<E>(ctx, op, mode, size),
-                             [op, size](Measure& m, RecoveryState<E>& s) {
-                               m.Timed([&](uint64_t i) { return RunRecoveryOp(op, i, size, m, s); });
-                             });
+                 return Bind(
+                     PrepareRecovery<E>(ctx, op, mode, size),
+                     [op, size](Measure& m, RecoveryState<E>& s) {
+                       m.Timed([&](uint64_t i) { return RunRecoveryOp(op, i, size, m, s); });
+                     });
                }});
     }
   }
@@ -464,7 +486,8 @@ int64_t MeasureFootprint(Measure& m, MemoryState& st, DurabilityMode mode, uint6
   m.Extra(std::string("bytes_per_") + per, (static_cast<double>(heap1) - heap0) / dn);
   m.Extra(std::string("rss_bytes_per_") + per, (static_cast<double>(rss1) - rss0) / dn);
   if (mode != DurabilityMode::kInMemory) {
-    m.Extra(std::string("wal_bytes_per_") + per, static_cast<double>((*db)->Stats().wal_bytes) / dn);
+    m.Extra(std::string("wal_bytes_per_") + per,
+            static_cast<double>((*db)->Stats().wal_bytes) / dn);
     Check(m, (*db)->Snapshot());
     m.Extra(std::string("snapshot_bytes_per_") + per,
             static_cast<double>(TreeBytes(dir, "snapshots")) / dn);
@@ -488,10 +511,10 @@ void AddMemoryCells(Catalogue& cat, DurabilityMode mode) {
                return MakeFixture(std::make_unique<MemoryState>(ctx.data_dir),
                                   [mode, n](Measure& m, MemoryState& st) {
                                     m.Once([&] {
-                                      return MeasureFootprint<E>(m, st, mode, n, "key",
-                                                                 [&](auto& db, const RunId& run) {
-                                                                   return LoadPointKeys(db, run, PointKeys(n));
-                                                                 });
+                                      return MeasureFootprint<E>(
+                                          m, st, mode, n, "key", [&](auto& db, const RunId& run) {
+                                            return LoadPointKeys(db, run, PointKeys(n));
+                                          });
                                     });
                                   });
              },
@@ -503,25 +526,24 @@ void AddMemoryCells(Catalogue& cat, DurabilityMode mode) {
                    P({{"n", double(kVectors)}, {"dim", double(kDim)}})),
            Suite::kStandard, Timing::kSingleShot,
            [mode](const CellContext& ctx) -> Result<std::unique_ptr<Fixture>> {
-             return MakeFixture(std::make_unique<MemoryState>(ctx.data_dir), [mode](Measure& m,
-                                                                                   MemoryState& st) {
-               const auto vectors = RandomVectors(kSampleVectors, kDim, m.config().cell.seed);
-               const std::vector<std::string> keys = workloads::KeyNames("v", kVectors, 8);
-               m.Once([&] {
-                 return MeasureFootprint<E>(m, st, mode, kVectors, "vector",
-                                            [&](auto& db, const RunId& run) -> Status {
-                                              STATELAB_RETURN_IF_ERROR(
-                                                  db.vectors()
-                                                      .CreateCollection(run, "emb", kDim,
-                                                                        VectorMetric::kCosine)
-                                                      .status());
-                                              return BulkLoad(db, run, kVectors, [&](auto& h, uint64_t i) {
-                                                return h.vectors().Upsert("emb", keys[i],
-                                                                          vectors[i % kSampleVectors]);
-                                              });
-                                            });
-               });
-             });
+             return MakeFixture(
+                 std::make_unique<MemoryState>(ctx.data_dir), [mode](Measure& m, MemoryState& st) {
+                   const auto vectors = RandomVectors(kSampleVectors, kDim, m.config().cell.seed);
+                   const std::vector<std::string> keys = workloads::KeyNames("v", kVectors, 8);
+                   m.Once([&] {
+                     return MeasureFootprint<E>(
+                         m, st, mode, kVectors, "vector",
+                         [&](auto& db, const RunId& run) -> Status {
+                           STATELAB_RETURN_IF_ERROR(
+                               db.vectors()
+                                   .CreateCollection(run, "emb", kDim, VectorMetric::kCosine)
+                                   .status());
+                           return BulkLoad(db, run, kVectors, [&](auto& h, uint64_t i) {
+                             return h.vectors().Upsert("emb", keys[i], vectors[i % kSampleVectors]);
+                           });
+                         });
+                   });
+                 });
            },
            3});
 }

@@ -107,32 +107,33 @@ void AddScenarioCells(Catalogue& cat, DurabilityMode mode) {
     Scenario sc;
     const char* name;
   };
-  for (const Def& d : {Def{Scenario::kThinkCycle, "think_cycle"}, Def{Scenario::kToolUse, "tool_use"},
-                       Def{Scenario::kEmbedding, "embedding_workflow"},
-                       Def{Scenario::kAllSeven, "all_seven_atomic"}}) {
+  for (const Def& d :
+       {Def{Scenario::kThinkCycle, "think_cycle"}, Def{Scenario::kToolUse, "tool_use"},
+        Def{Scenario::kEmbedding, "embedding_workflow"},
+        Def{Scenario::kAllSeven, "all_seven_atomic"}}) {
     const Scenario sc = d.sc;
-    cat.Add({MakeKey("scenario", "agent", d.name, D::Label(), ModeName(mode)), Suite::kStandard,
-             Timing::kLoop, [mode, sc](const CellContext& ctx) {
-               auto open = [&]() -> Result<std::unique_ptr<S>> {
-                 STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<S> s, (OpenAllPrimitives<D, S>(ctx, mode)));
-                 if (sc == Scenario::kEmbedding) {
-                   STATELAB_RETURN_IF_ERROR(s->db->vectors()
-                                                .CreateCollection(s->run, kEmbeddings, kEmbeddingDim,
-                                                                  VectorMetric::kCosine)
-                                                .status());
-                   s->embeddings = RandomVectors(kSampleVectors, kEmbeddingDim, ctx.seed);
-                   const std::vector<std::string> keys =
-                       workloads::KeyNames("c", kEmbeddingCorpus, 6);
-                   STATELAB_RETURN_IF_ERROR(
-                       BulkLoad(*s->db, s->run, kEmbeddingCorpus, [&](auto& h, uint64_t i) {
-                         return h.vectors().Upsert(kEmbeddings, keys[i],
-                                                   s->embeddings[i % kSampleVectors]);
-                       }));
-                 }
-                 return s;
-               };
-               return Bind(open(), [sc](Measure& m, S& s) { RunScenario(sc, m, s); });
-             }});
+    cat.Add(
+        {MakeKey("scenario", "agent", d.name, D::Label(), ModeName(mode)), Suite::kStandard,
+         Timing::kLoop, [mode, sc](const CellContext& ctx) {
+           auto open = [&]() -> Result<std::unique_ptr<S>> {
+             STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<S> s, (OpenAllPrimitives<D, S>(ctx, mode)));
+             if (sc == Scenario::kEmbedding) {
+               STATELAB_RETURN_IF_ERROR(
+                   s->db->vectors()
+                       .CreateCollection(s->run, kEmbeddings, kEmbeddingDim, VectorMetric::kCosine)
+                       .status());
+               s->embeddings = RandomVectors(kSampleVectors, kEmbeddingDim, ctx.seed);
+               const std::vector<std::string> keys = workloads::KeyNames("c", kEmbeddingCorpus, 6);
+               STATELAB_RETURN_IF_ERROR(
+                   BulkLoad(*s->db, s->run, kEmbeddingCorpus, [&](auto& h, uint64_t i) {
+                     return h.vectors().Upsert(kEmbeddings, keys[i],
+                                               s->embeddings[i % kSampleVectors]);
+                   }));
+             }
+             return s;
+           };
+           return Bind(open(), [sc](Measure& m, S& s) { RunScenario(sc, m, s); });
+         }});
   }
 }
 
@@ -178,7 +179,8 @@ template <class Eng>
 void GenerateOps(const YcsbDef& w, uint64_t n, YcsbState<Eng>& s) {
   workloads::Xoshiro256 mix(workloads::SplitSeed(s.seed, 2 * s.call));
   const uint64_t records = s.keys.size();
-  workloads::ScrambledZipfianGenerator zipf(records, 0.99, workloads::SplitSeed(s.seed, 2 * s.call + 1));
+  workloads::ScrambledZipfianGenerator zipf(records, 0.99,
+                                            workloads::SplitSeed(s.seed, 2 * s.call + 1));
   workloads::LatestGenerator latest(records, 0.99, workloads::SplitSeed(s.seed, 2 * s.call + 1));
   ++s.call;
   s.ops.clear();
@@ -207,7 +209,8 @@ void GenerateOps(const YcsbDef& w, uint64_t n, YcsbState<Eng>& s) {
     s.ops.push_back({kind, static_cast<uint32_t>(key)});
   }
   for (uint64_t k = records; k < next_insert; ++k) s.keys.push_back(RecordKey(k));
-  for (uint64_t g = s.prefixes.size(); g * 100 < next_insert; ++g) s.prefixes.push_back(ScanPrefix(g * 100));
+  for (uint64_t g = s.prefixes.size(); g * 100 < next_insert; ++g)
+    s.prefixes.push_back(ScanPrefix(g * 100));
 }
 
 template <class D>
@@ -230,9 +233,10 @@ void AddYcsbCells(Catalogue& cat, DurabilityMode mode) {
                    s->keys.reserve(records);
                    for (uint64_t i = 0; i < records; ++i) s->keys.push_back(RecordKey(i));
                    for (int v = 0; v < 16; ++v) s->values.emplace_back(std::string(100, 'a' + v));
-                   STATELAB_RETURN_IF_ERROR(BulkLoad(*s->db, s->run, records, [&](auto& h, uint64_t i) {
-                     return h.kv().Put(s->keys[i], s->values[i % 16]);
-                   }));
+                   STATELAB_RETURN_IF_ERROR(
+                       BulkLoad(*s->db, s->run, records, [&](auto& h, uint64_t i) {
+                         return h.kv().Put(s->keys[i], s->values[i % 16]);
+                       }));
                    return s;
                  };
                  return Bind(open(), [w](Measure& m, S& s) {
@@ -243,15 +247,24 @@ void AddYcsbCells(Catalogue& cat, DurabilityMode mode) {
                      const std::string& key = s.keys[op.key];
                      const Value& v = s.values[i & 15];
                      switch (op.kind) {
-                       case YKind::kRead: Check(m, kv.Get(s.run, key, &s.out)); break;
+                       case YKind::kRead:
+                         Check(m, kv.Get(s.run, key, &s.out));
+                         break;
                        case YKind::kUpdate:
-                       case YKind::kInsert: Check(m, kv.Put(s.run, key, v)); break;
-                       case YKind::kScan: Check(m, kv.List(s.run, s.prefixes[op.key / 100], &s.scanned)); break;
+                       case YKind::kInsert:
+                         Check(m, kv.Put(s.run, key, v));
+                         break;
+                       case YKind::kScan:
+                         Check(m, kv.List(s.run, s.prefixes[op.key / 100], &s.scanned));
+                         break;
                        case YKind::kReadModifyWrite:
-                         Check(m, RunTransaction(s.engine(), s.run, [&](Txn<Part>& t) -> Status {
-                           STATELAB_RETURN_IF_ERROR(KvOps<Part>(t).Get(key, &s.out));
-                           return KvOps<Part>(t).Put(key, v);
-                         }, TxnOptions{}));
+                         Check(m, RunTransaction(
+                                      s.engine(), s.run,
+                                      [&](Txn<Part>& t) -> Status {
+                                        STATELAB_RETURN_IF_ERROR(KvOps<Part>(t).Get(key, &s.out));
+                                        return KvOps<Part>(t).Put(key, v);
+                                      },
+                                      TxnOptions{}));
                          break;
                      }
                    });

@@ -70,8 +70,8 @@ class Probe {
   explicit Probe(Layer l) noexcept : l_(l), t0_(std::chrono::steady_clock::now()) {}
   ~Probe() {
     const auto d = std::chrono::steady_clock::now() - t0_;
-    internal::Add(l_, static_cast<uint64_t>(
-                          std::chrono::duration_cast<std::chrono::nanoseconds>(d).count()));
+    internal::Add(
+        l_, static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(d).count()));
   }
   Probe(const Probe&) = delete;
   Probe& operator=(const Probe&) = delete;
@@ -96,9 +96,9 @@ inline Totals Snapshot() noexcept {
 
 #define STATELAB_LAYER_PROBE_CAT2(a, b) a##b
 #define STATELAB_LAYER_PROBE_CAT(a, b) STATELAB_LAYER_PROBE_CAT2(a, b)
-#define STATELAB_LAYER_PROBE(layer)                                        \
-  ::statelab::layer_timing::Probe STATELAB_LAYER_PROBE_CAT(layer_probe_, \
-                                                             __LINE__)(::statelab::layer_timing::layer)
+#define STATELAB_LAYER_PROBE(layer)                         \
+  ::statelab::layer_timing::Probe STATELAB_LAYER_PROBE_CAT( \
+      layer_probe_, __LINE__)(::statelab::layer_timing::layer)
 #else
 inline namespace timing_off {
 inline constexpr bool kEnabled = false;

@@ -36,8 +36,8 @@ Outcome RunBench(const std::string& args) {
 }
 
 std::string TempDir(const std::string& tag) {
-  auto p = fs::temp_directory_path() /
-           ("statelab_benchbin_" + tag + "_" + std::to_string(::getpid()));
+  auto p =
+      fs::temp_directory_path() / ("statelab_benchbin_" + tag + "_" + std::to_string(::getpid()));
   fs::remove_all(p);
   return p.string();
 }
@@ -52,8 +52,8 @@ TEST(BenchBinary, UnknownFlagIsAUsageError) {
 TEST(BenchBinary, HelpDocumentsTheFlags) {
   const Outcome o = RunBench("--help");
   EXPECT_EQ(o.exit_code, 0);
-  for (const char* flag : {"--engines", "--modes", "--suite", "--tier", "--filter",
-                           "--repetitions", "--threads", "--cores", "--seed", "--out"}) {
+  for (const char* flag : {"--engines", "--modes", "--suite", "--tier", "--filter", "--repetitions",
+                           "--threads", "--cores", "--seed", "--out"}) {
     EXPECT_NE(o.output.find(flag), std::string::npos) << flag;
   }
 }
@@ -63,7 +63,8 @@ TEST(BenchBinary, TinyRunWritesABaselineTheReaderAccepts) {
   const Outcome o = RunBench(
       "--engines btree --modes inmemory,strict --repetitions 2 --min-time 0.005 "
       "--filter '^(A0/raw/get_uniform|A1/engine/put_direct|B/kv/get|durability/commit/put)/btree/' "
-      "--out " + out);
+      "--out " +
+      out);
   ASSERT_EQ(o.exit_code, 0) << o.output;
   const std::string path = out + "/baseline.json";
   ASSERT_TRUE(fs::exists(path)) << o.output;
@@ -113,8 +114,10 @@ TEST(BenchBinary, TinyRunWritesABaselineTheReaderAccepts) {
 
 TEST(BenchBinary, SkippedCellsCarryTheirReason) {
   const std::string out = TempDir("skips");
-  const Outcome o = RunBench("--engines btree --modes inmemory --tier recovery --filter "
-                             "'wal/replay|snapshot/load' --repetitions 1 --out " + out);
+  const Outcome o = RunBench(
+      "--engines btree --modes inmemory --tier recovery --filter "
+      "'wal/replay|snapshot/load' --repetitions 1 --out " +
+      out);
   ASSERT_EQ(o.exit_code, 0) << o.output;
   std::ifstream f(out + "/baseline.json");
   std::stringstream ss;

@@ -49,10 +49,34 @@ std::optional<FlagError> Parse(std::vector<const char*> args, BenchOptions* o) {
 
 TEST(Flags, ParsesEveryFlag) {
   BenchOptions o;
-  ASSERT_FALSE(Parse({"--engines", "btree,sharded", "--modes=strict", "--suite", "standard",
-                      "--tier", "A1,B", "--filter", "kv/get", "--repetitions", "7", "--threads",
-                      "1,4", "--cores", "2", "--seed", "42", "--out", "/tmp/x", "--min-time", "0.5",
-                      "--label", "nightly", "--warning", "w1", "--warning", "w2", "--list"},
+  ASSERT_FALSE(Parse({"--engines",
+                      "btree,sharded",
+                      "--modes=strict",
+                      "--suite",
+                      "standard",
+                      "--tier",
+                      "A1,B",
+                      "--filter",
+                      "kv/get",
+                      "--repetitions",
+                      "7",
+                      "--threads",
+                      "1,4",
+                      "--cores",
+                      "2",
+                      "--seed",
+                      "42",
+                      "--out",
+                      "/tmp/x",
+                      "--min-time",
+                      "0.5",
+                      "--label",
+                      "nightly",
+                      "--warning",
+                      "w1",
+                      "--warning",
+                      "w2",
+                      "--list"},
                      &o));
   EXPECT_EQ(o.engines, (std::vector<std::string>{"btree", "sharded"}));
   EXPECT_EQ(o.modes, (std::vector<std::string>{"strict"}));
@@ -93,7 +117,7 @@ TEST(Flags, RejectsWhatItDoesNotKnow) {
   EXPECT_TRUE(Parse({"--tier", "Z"}, &o));
   EXPECT_TRUE(Parse({"--repetitions", "0"}, &o));
   EXPECT_TRUE(Parse({"--repetitions"}, &o));  // missing value
-  EXPECT_TRUE(Parse({"--filter", "("}, &o));   // invalid regex
+  EXPECT_TRUE(Parse({"--filter", "("}, &o));  // invalid regex
   EXPECT_TRUE(Parse({"--threads", "1,x"}, &o));
   EXPECT_TRUE(Parse({"--list=yes"}, &o));
 }

@@ -20,9 +20,9 @@ namespace fs = std::filesystem;
 
 std::string TempRoot(const std::string& tag) {
   static std::atomic<int> n{0};
-  auto p = fs::temp_directory_path() / ("statelab_benchtest_" + tag + "_" +
-                                        std::to_string(::getpid()) + "_" +
-                                        std::to_string(n.fetch_add(1)));
+  auto p =
+      fs::temp_directory_path() / ("statelab_benchtest_" + tag + "_" + std::to_string(::getpid()) +
+                                   "_" + std::to_string(n.fetch_add(1)));
   fs::remove_all(p);
   fs::create_directories(p);
   return p.string();
@@ -106,12 +106,12 @@ TEST(Measure, ResultHasRepetitionsStatsLatencyAndCounters) {
 }
 
 TEST(Measure, SampleStrideKeepsSamplingCostNearOnePercent) {
-  EXPECT_EQ(SampleStride(0, 20), 1u);             // unknown yet: sample everything
-  EXPECT_EQ(SampleStride(100'000, 20), 1u);       // slow ops: every op
-  EXPECT_EQ(SampleStride(2000, 20), 1u);          // 100 x 20 / 2000 = 1
+  EXPECT_EQ(SampleStride(0, 20), 1u);        // unknown yet: sample everything
+  EXPECT_EQ(SampleStride(100'000, 20), 1u);  // slow ops: every op
+  EXPECT_EQ(SampleStride(2000, 20), 1u);     // 100 x 20 / 2000 = 1
   EXPECT_EQ(SampleStride(1000, 20), 2u);
-  EXPECT_EQ(SampleStride(50, 20), 64u);           // 40 -> next power of two
-  EXPECT_EQ(SampleStride(1, 60), 1024u);          // capped
+  EXPECT_EQ(SampleStride(50, 20), 64u);   // 40 -> next power of two
+  EXPECT_EQ(SampleStride(1, 60), 1024u);  // capped
 }
 
 TEST(Measure, FailureIsReportedNotMeasured) {
@@ -187,16 +187,16 @@ const CellDef* Find(Catalogue& cat, const std::string& name) {
   return nullptr;
 }
 
-class DurabilityLabels : public ::testing::TestWithParam<std::tuple<std::string, DurabilityMode>> {};
+class DurabilityLabels : public ::testing::TestWithParam<std::tuple<std::string, DurabilityMode>> {
+};
 
 TEST_P(DurabilityLabels, CellRanInTheModeItIsLabelledWith) {
   const auto& [engine, mode] = GetParam();
   const std::string root = TempRoot("labels");
   Catalogue cat = AllModes(root, {"A1", "durability"});
   const std::string ml(ModeName(mode));
-  for (const std::string& name :
-       {"A1/engine/put_direct/" + engine + "/" + ml + "/n=10000",
-        "durability/commit/put/" + engine + "/" + ml + "/n=10000"}) {
+  for (const std::string& name : {"A1/engine/put_direct/" + engine + "/" + ml + "/n=10000",
+                                  "durability/commit/put/" + engine + "/" + ml + "/n=10000"}) {
     SCOPED_TRACE(name);
     const CellDef* cell = Find(cat, name);
     ASSERT_NE(cell, nullptr);
@@ -259,7 +259,8 @@ TEST(DurabilityLabels, StrictGroupCommitSharesSyncs) {
   ASSERT_TRUE(r.error.empty()) << r.error;
   const auto& x = r.result.extra;
   EXPECT_GT(x.at("engine_wal_syncs"), 0);
-  EXPECT_LE(x.at("engine_wal_syncs"), x.at("engine_commits") + 1);  // +1: a sync in flight at the edge
+  EXPECT_LE(x.at("engine_wal_syncs"),
+            x.at("engine_commits") + 1);  // +1: a sync in flight at the edge
   EXPECT_GT(x.at("syncs_per_commit"), 0);
 }
 

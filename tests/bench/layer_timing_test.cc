@@ -1,12 +1,12 @@
 // engines/core/layer_timing.h with the option on (this file is compiled with
 // STATELAB_LAYER_TIMING=1 whatever the build's setting): probes add their scope's time to the
 // calling thread's slot and Snapshot() sums every thread's slots.
+#include "engines/core/layer_timing.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <thread>
-
-#include "engines/core/layer_timing.h"
 
 namespace statelab::layer_timing {
 namespace {
@@ -22,9 +22,7 @@ TEST(LayerTiming, ProbesSumPerLayerAcrossThreads) {
   std::thread a(work), b(work);
   a.join();
   b.join();
-  {
-    STATELAB_LAYER_PROBE(kValidate);
-  }
+  { STATELAB_LAYER_PROBE(kValidate); }
   const Totals after = Snapshot();
   EXPECT_EQ(after.count[kSync] - before.count[kSync], 2u);
   EXPECT_GE(after.ns[kSync] - before.ns[kSync], 4'000'000u);
