@@ -60,7 +60,6 @@ std::string ParamsSegment(const harness::Params& params);
 struct CellContext {
   std::string data_dir;  // this cell's directory: not created; the engine creates it if it must
   uint64_t seed = 0;     // derived from the run seed and the cell name
-  Suite suite = Suite::kQuick;
   double measure_seconds = 0;  // contention cells: length of the measured phase
   double warmup_seconds = 0;   // contention cells: length of the warm-up phase
 };

@@ -1,5 +1,7 @@
 #include "harness/bench_contention.h"
 
+#include <algorithm>
+
 namespace statelab::bench::internal {
 
 void MergeTallies(Measure& m, std::vector<ThreadTally>& tallies, int64_t elapsed_ns,
@@ -26,15 +28,15 @@ void MergeTallies(Measure& m, std::vector<ThreadTally>& tallies, int64_t elapsed
       }
     }
     pins.push_back(x.pin);
-    const std::string prefix = "t" + std::to_string(t) + "_";
+    std::string prefix = "t";
+    prefix += std::to_string(t);
+    prefix += '_';
     rec.extra[prefix + "committed"] = static_cast<double>(x.committed);
     rec.extra[prefix + "aborts"] = static_cast<double>(x.aborts);
   }
   // A thread that never saw the measured phase has no counters: the sum would be partial.
-  rec.perf_measured = !first_perf;
-  for (const ThreadTally& x : tallies) {
-    if (!x.perf_measured) rec.perf_measured = false;
-  }
+  rec.perf_measured = std::all_of(tallies.begin(), tallies.end(),
+                                  [](const ThreadTally& x) { return x.perf_measured; });
   rec.threads = static_cast<int>(tallies.size());
   rec.pinning = harness::ToBaselinePinning(pins);
   rec.extra["committed"] = static_cast<double>(committed);

@@ -26,7 +26,6 @@ struct OpOutcome {
 };
 
 struct PhaseSpec {
-  int threads = 1;
   double warmup_seconds = 0.05;
   double measure_seconds = 0.2;
   // Called on the coordinator right before the measured phase starts and after the threads

@@ -279,7 +279,6 @@ CellContext MakeCellContext(const CellDef& cell, size_t index, const RunnerConfi
   ctx.data_dir =
       (std::filesystem::path(cfg.data_root) / ("cell-" + std::to_string(index))).string();
   ctx.seed = cfg.seed ^ Fnv1a(cell.key.Name());
-  ctx.suite = cfg.suite;
   switch (cfg.suite) {
     case Suite::kQuick:
       ctx.warmup_seconds = 0.03;

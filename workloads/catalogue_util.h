@@ -52,6 +52,10 @@ CellKey MakeKey(std::string_view tier, std::string_view group, std::string_view 
 CellKey SeriesKey(std::string_view tier, std::string_view group, std::string_view op,
                   std::string_view engine, std::string_view mode, int threads,
                   harness::Params params = {});
+// The params of the point-op cells: {"n": kPointKeys}.
+inline harness::Params PointParams() {
+  return harness::Params{{"n", static_cast<double>(kPointKeys)}};
+}
 inline harness::Params P(
     std::initializer_list<std::pair<const std::string, harness::ParamValue>> l) {
   return harness::Params(l);

@@ -58,7 +58,6 @@ void RunContended(Measure& m, Database<Eng>& db, int threads, Make&& make) {
   for (int t = 0; t < threads; ++t) bodies.push_back(make(t, &errors[t]));
   EngineStats before, after;
   PhaseSpec spec;
-  spec.threads = threads;
   spec.warmup_seconds = m.config().cell.warmup_seconds;
   spec.measure_seconds = m.config().cell.measure_seconds;
   spec.at_measure_start = [&] { before = db.Stats(); };

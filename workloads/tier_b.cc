@@ -13,8 +13,6 @@ namespace {
 
 constexpr std::string_view kCollection = "emb";
 
-harness::Params PointParams() { return P({{"n", static_cast<double>(kPointKeys)}}); }
-
 // ---------------------------------------------------------------- kv
 
 template <class D>

@@ -58,14 +58,12 @@ void RecordLossWindow(Measure& m, CommitState<Eng>& s, uint64_t ops) {
   // The writer syncs every interval: wait up to two of them (plus slack) for it, never forcing.
   const int64_t give_up =
       harness::Timer::NowNs() + (2 * int64_t{defaults.buffered_interval_ms} + 50) * 1'000'000;
-  std::string root;
-  while (harness::Timer::NowNs() < give_up) {
-    root = s.env.BusiestRoot();
-    const std::vector<SyncEvent> syncs = s.env.Syncs(root);
-    if (!syncs.empty() && syncs.back().bytes_before >= target) break;
+  std::vector<SyncEvent> syncs = s.env.Syncs(s.env.BusiestRoot());
+  while ((syncs.empty() || syncs.back().bytes_before < target) &&
+         harness::Timer::NowNs() < give_up) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    syncs = s.env.Syncs(s.env.BusiestRoot());
   }
-  const std::vector<SyncEvent> syncs = s.env.Syncs(s.env.BusiestRoot());
   const LossWindow w =
       ComputeLossWindow(std::span(s.ack_ns.data(), ops), std::span(s.end_bytes.data(), ops), syncs);
   m.Extra("loss_window_ms", w.max_ms);
@@ -85,7 +83,7 @@ void AddCommitCells(Catalogue& cat, DurabilityMode mode) {
     s->idx = UniformIndexes(kPointKeys, ctx.seed);
     return s;
   };
-  const harness::Params n = P({{"n", static_cast<double>(kPointKeys)}});
+  const harness::Params n = PointParams();
   cat.Add(
       {MakeKey("durability", "commit", "put", engine, ml, n), Suite::kQuick, Timing::kLoop,
        [open](const CellContext& ctx) {
