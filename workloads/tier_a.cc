@@ -15,7 +15,6 @@ namespace {
 constexpr Version kReadAll = ~Version{0};  // a snapshot that sees every version
 constexpr uint64_t kHotKeys = 16;
 
-
 // ---------------------------------------------------------------- A0
 
 template <class Store>

@@ -2,6 +2,8 @@
 
 #include <mutex>
 
+#include "engines/core/layer_timing.h"
+
 namespace statelab {
 
 Result<std::unique_ptr<BTreeEngine>> BTreeEngine::Open(const DbOptions& opts) {
@@ -52,19 +54,26 @@ Result<CommitTicket> BTreeEngine::Commit(TxnState& t) {
     auto it = map_.find(k);
     return it == map_.end() ? nullptr : &it->second;
   };
-  if (Status s = ValidateReads(t, find); !s.ok()) {
-    conflicts_.fetch_add(1, std::memory_order_relaxed);
-    return s;
+  {
+    STATELAB_LAYER_PROBE(kValidate);
+    if (Status s = ValidateReads(t, find); !s.ok()) {
+      conflicts_.fetch_add(1, std::memory_order_relaxed);
+      return s;
+    }
+    t.search_index = opts_.search_index;
+    STATELAB_RETURN_IF_ERROR(MaterializeWrites(t, find));
   }
-  t.search_index = opts_.search_index;
-  STATELAB_RETURN_IF_ERROR(MaterializeWrites(t, find));
   const Version v = visible_.load(std::memory_order_relaxed) + 1;
   uint64_t token = 0;
   if (durable_) {
+    STATELAB_LAYER_PROBE(kAppend);  // includes the record's encoding (CommitLog::Append)
     STATELAB_ASSIGN_OR_RETURN(token, durable_->log().Append(v, t));
   }
-  const Version horizon = registry_.Horizon(visible_);
-  ApplyWrites(t, v, horizon, [this](const Key& k) -> VersionChain& { return map_[k]; });
+  {
+    STATELAB_LAYER_PROBE(kApply);
+    const Version horizon = registry_.Horizon(visible_);
+    ApplyWrites(t, v, horizon, [this](const Key& k) -> VersionChain& { return map_[k]; });
+  }
   visible_.store(v, std::memory_order_release);
   commits_.fetch_add(1, std::memory_order_relaxed);
   return CommitTicket{v, token};

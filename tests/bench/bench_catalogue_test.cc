@@ -7,17 +7,13 @@
 
 #include "engines/registry/engine_list.h"
 #include "harness/bench_flags.h"
+#include "tests/bench/temp_root.h"
 #include "workloads/catalogue.h"
 
 namespace statelab::bench {
 namespace {
 
-std::string TempRoot(const std::string& tag) {
-  auto p = std::filesystem::temp_directory_path() /
-           ("statelab_benchtest_" + tag + "_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(p);
-  return p.string();
-}
+using testing::TempRoot;
 
 TEST(CellName, TierGroupOpEngineModeAndSortedParams) {
   CellKey k;

@@ -11,6 +11,7 @@
 #include "harness/bench_contention.h"
 #include "harness/bench_env.h"
 #include "harness/bench_run.h"
+#include "tests/bench/temp_root.h"
 #include "workloads/catalogue.h"
 
 namespace statelab::bench {
@@ -18,15 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string TempRoot(const std::string& tag) {
-  static std::atomic<int> n{0};
-  auto p =
-      fs::temp_directory_path() / ("statelab_benchtest_" + tag + "_" + std::to_string(::getpid()) +
-                                   "_" + std::to_string(n.fetch_add(1)));
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p.string();
-}
+using testing::TempRoot;
 
 RunnerConfig Config(const std::string& tag) {
   RunnerConfig rc;
