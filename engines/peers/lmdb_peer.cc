@@ -1,0 +1,157 @@
+#include "engines/peers/lmdb_peer.h"
+
+#include <lmdb.h>
+
+#include <filesystem>
+#include <system_error>
+
+namespace statelab::peers {
+
+namespace {
+
+constexpr size_t kMapBytes = size_t{4} << 30;  // address space only: the file grows as used
+
+Status FromMdb(int rc, std::string_view what) {
+  if (rc == MDB_SUCCESS) return Status::OK();
+  if (rc == MDB_NOTFOUND) return Status::NotFound();
+  return Status::IOError("lmdb: " + std::string(what) + ": " + mdb_strerror(rc));
+}
+
+MDB_val Val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
+
+}  // namespace
+
+struct LmdbPeer::Impl {
+  MDB_env* env = nullptr;
+  MDB_dbi dbi = 0;
+  MDB_txn* reader = nullptr;  // reset between reads
+  PeerValueCodec codec;
+
+  ~Impl() {
+    if (reader != nullptr) mdb_txn_abort(reader);
+    if (env != nullptr) mdb_env_close(env);
+  }
+  Status BeginRead() {
+    return FromMdb(reader == nullptr ? mdb_txn_begin(env, nullptr, MDB_RDONLY, &reader)
+                                     : mdb_txn_renew(reader),
+                   "begin read");
+  }
+  void EndRead() { mdb_txn_reset(reader); }
+  // fn(MDB_txn*) -> Status inside one write transaction, committed when fn succeeds.
+  template <class F>
+  Status Write(F&& fn) {
+    MDB_txn* txn = nullptr;
+    STATELAB_RETURN_IF_ERROR(FromMdb(mdb_txn_begin(env, nullptr, 0, &txn), "begin write"));
+    Status s = fn(txn);
+    if (!s.ok()) {
+      mdb_txn_abort(txn);
+      return s;
+    }
+    return FromMdb(mdb_txn_commit(txn), "commit");
+  }
+};
+
+LmdbPeer::LmdbPeer(std::unique_ptr<Impl> impl, DurabilityMode mode)
+    : impl_(std::move(impl)), mode_(mode) {}
+
+LmdbPeer::~LmdbPeer() = default;
+
+Result<std::unique_ptr<LmdbPeer>> LmdbPeer::Open(const PeerKvOptions& o) {
+  if (o.mode == DurabilityMode::kInMemory) {
+    return Status::InvalidArgument(
+        "mode: LMDB has no in-memory setting (every commit writes its memory-mapped file); "
+        "MDB_NOSYNC is the buffered setting");
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(o.dir, ec);
+  if (ec) return Status::IOError("lmdb: create " + o.dir + ": " + ec.message());
+  auto impl = std::make_unique<Impl>();
+  STATELAB_RETURN_IF_ERROR(FromMdb(mdb_env_create(&impl->env), "env create"));
+  STATELAB_RETURN_IF_ERROR(FromMdb(mdb_env_set_mapsize(impl->env, kMapBytes), "set mapsize"));
+  const unsigned flags = MDB_NOTLS | (o.mode == DurabilityMode::kBuffered ? MDB_NOSYNC : 0);
+  STATELAB_RETURN_IF_ERROR(FromMdb(mdb_env_open(impl->env, o.dir.c_str(), flags, 0644), "open"));
+  STATELAB_RETURN_IF_ERROR(impl->Write([&](MDB_txn* txn) {
+    return FromMdb(mdb_dbi_open(txn, nullptr, 0, &impl->dbi), "dbi open");
+  }));
+  return std::unique_ptr<LmdbPeer>(new LmdbPeer(std::move(impl), o.mode));
+}
+
+std::string LmdbPeer::Settings() const {
+  return mode_ == DurabilityMode::kBuffered ? "MDB_NOSYNC" : "synchronous commit (default)";
+}
+
+Status LmdbPeer::Put(std::string_view key, const Value& v) {
+  return impl_->Write([&](MDB_txn* txn) {
+    MDB_val k = Val(key), d = Val(impl_->codec.Encode(v));
+    return FromMdb(mdb_put(txn, impl_->dbi, &k, &d, 0), "put");
+  });
+}
+
+Status LmdbPeer::Get(std::string_view key, Value* out) {
+  STATELAB_RETURN_IF_ERROR(impl_->BeginRead());
+  MDB_val k = Val(key), d;
+  Status s = FromMdb(mdb_get(impl_->reader, impl_->dbi, &k, &d), "get");
+  if (s.ok() && out != nullptr) {
+    // Decoded straight from the map, before the read transaction ends.
+    s = PeerValueCodec::Decode({static_cast<const char*>(d.mv_data), d.mv_size}, kName, out);
+  }
+  impl_->EndRead();
+  return s;
+}
+
+Result<bool> LmdbPeer::Delete(std::string_view key) {
+  bool existed = false;
+  STATELAB_RETURN_IF_ERROR(impl_->Write([&](MDB_txn* txn) {
+    MDB_val k = Val(key);
+    const int rc = mdb_del(txn, impl_->dbi, &k, nullptr);
+    existed = rc == MDB_SUCCESS;
+    return rc == MDB_NOTFOUND ? Status::OK() : FromMdb(rc, "del");
+  }));
+  return existed;
+}
+
+Status LmdbPeer::List(std::string_view prefix, std::vector<std::string>* keys) {
+  keys->clear();
+  STATELAB_RETURN_IF_ERROR(impl_->BeginRead());
+  MDB_cursor* c = nullptr;
+  Status s = FromMdb(mdb_cursor_open(impl_->reader, impl_->dbi, &c), "cursor open");
+  if (s.ok()) {
+    MDB_val k = Val(prefix), d;
+    for (int rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE); rc != MDB_NOTFOUND;
+         rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+      if (rc != MDB_SUCCESS) {
+        s = FromMdb(rc, "cursor get");
+        break;
+      }
+      const std::string_view found(static_cast<const char*>(k.mv_data), k.mv_size);
+      if (!found.starts_with(prefix)) break;
+      keys->emplace_back(found);
+    }
+    mdb_cursor_close(c);
+  }
+  impl_->EndRead();
+  return s;
+}
+
+Status LmdbPeer::PutBatch(std::span<const KvWrite> batch) {
+  return impl_->Write([&](MDB_txn* txn) {
+    for (const KvWrite& w : batch) {
+      MDB_val k = Val(w.key), d = Val(impl_->codec.Encode(*w.value));
+      STATELAB_RETURN_IF_ERROR(FromMdb(mdb_put(txn, impl_->dbi, &k, &d, 0), "put"));
+    }
+    return Status::OK();
+  });
+}
+
+Status LmdbPeer::ReadModifyWrite(std::string_view key, const Value& v, Value* out) {
+  return impl_->Write([&](MDB_txn* txn) {
+    MDB_val k = Val(key), d;
+    STATELAB_RETURN_IF_ERROR(FromMdb(mdb_get(txn, impl_->dbi, &k, &d), "get"));
+    STATELAB_RETURN_IF_ERROR(
+        PeerValueCodec::Decode({static_cast<const char*>(d.mv_data), d.mv_size}, kName, out));
+    MDB_val nd = Val(impl_->codec.Encode(v));
+    return FromMdb(mdb_put(txn, impl_->dbi, &k, &nd, 0), "put");
+  });
+}
+
+}  // namespace statelab::peers
