@@ -1,7 +1,9 @@
-// The `statelab` command: a JSON-lines shell over any engine, and offline tools for a data
-// directory (inspect, replay, diff, verify, wal dump). Usage and exit codes: docs/cli.md.
+// The `statelab` command: a JSON-lines shell over any engine, a RESP server (serve), and offline
+// tools for a data directory (inspect, replay, diff, verify, wal dump). Usage and exit codes:
+// docs/cli.md (serve: docs/resp.md).
 
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -13,6 +15,7 @@
 
 #include "gates/cli_args.h"
 #include "tools/offline.h"
+#include "tools/resp/server.h"
 #include "tools/shell.h"
 
 namespace statelab::cli {
@@ -66,25 +69,33 @@ int ReportExit(const Status& s) {
   return kExitError;
 }
 
-int RunShellCommand(const CliArgs& args) {
-  DbOptions opts;
-  opts.engine = args.Value("engine").value_or("");
-  opts.dir = args.Value("dir").value_or("");
-  std::string error;
+// The database flags `shell` and `serve` share; false (with a message) when one is wrong.
+bool DbOptionsFromFlags(const CliArgs& args, DbOptions* opts, std::string* error) {
   if (!args.Has("engine") || !args.Has("mode")) {
-    return Usage("shell", "--engine and --mode are required");
+    *error = "--engine and --mode are required";
+    return false;
   }
+  opts->engine = *args.Value("engine");
+  opts->dir = args.Value("dir").value_or("");
   Result<DurabilityMode> mode = ParseMode(*args.Value("mode"));
-  if (!mode.ok()) return Usage("shell", "--mode: " + std::string(mode.error().message()));
-  opts.mode = *mode;
-  if (opts.mode != DurabilityMode::kInMemory && opts.dir.empty()) {
-    return Usage("shell", "--dir is required in buffered and strict mode");
+  if (!mode.ok()) {
+    *error = "--mode: " + std::string(mode.error().message());
+    return false;
+  }
+  opts->mode = *mode;
+  if (opts->mode != DurabilityMode::kInMemory && opts->dir.empty()) {
+    *error = "--dir is required in buffered and strict mode";
+    return false;
   }
   constexpr uint32_t kU32Max = std::numeric_limits<uint32_t>::max();
-  if (!FlagNumber(args, "interval-ms", kU32Max, &opts.buffered_interval_ms, &error) ||
-      !FlagNumber(args, "partitions", kU32Max, &opts.partitions, &error)) {
-    return Usage("shell", error);
-  }
+  return FlagNumber(args, "interval-ms", kU32Max, &opts->buffered_interval_ms, error) &&
+         FlagNumber(args, "partitions", kU32Max, &opts->partitions, error);
+}
+
+int RunShellCommand(const CliArgs& args) {
+  DbOptions opts;
+  std::string error;
+  if (!DbOptionsFromFlags(args, &opts, &error)) return Usage("shell", error);
   Result<std::unique_ptr<Db>> db = Db::Open(opts);
   if (!db.ok()) {
     std::cerr << "statelab shell: cannot open: " << db.error().ToString() << '\n';
@@ -92,6 +103,38 @@ int RunShellCommand(const CliArgs& args) {
   }
   Shell shell(std::move(db).value());
   return RunShell(shell, std::cin, std::cout, std::cerr);
+}
+
+int RunServeCommand(const CliArgs& args) {
+  DbOptions db;
+  resp::ServerOptions server;
+  std::string error;
+  if (!DbOptionsFromFlags(args, &db, &error)) return Usage("serve", error);
+  db.search_index = false;  // RESP offers no search: writes skip the index
+  uint32_t port = static_cast<uint32_t>(server.port);
+  uint32_t threads = static_cast<uint32_t>(server.threads);
+  uint32_t idle_s = static_cast<uint32_t>(server.idle_timeout.count());
+  if (!FlagNumber(args, "port", uint32_t{65535}, &port, &error) ||
+      !FlagNumber(args, "threads", uint32_t{256}, &threads, &error) ||
+      !FlagNumber(args, "max-clients", size_t{1} << 20, &server.max_clients, &error) ||
+      !FlagNumber(args, "idle-timeout", uint32_t{1} << 30, &idle_s, &error)) {
+    return Usage("serve", error);
+  }
+  if (threads == 0) return Usage("serve", "--threads: must be at least 1");
+  server.port = static_cast<int>(port);
+  server.threads = static_cast<int>(threads);
+  server.idle_timeout = std::chrono::seconds(idle_s);
+  server.bind = args.Value("bind").value_or(server.bind);
+  server.password = args.Value("password").value_or("");
+  const Status s = resp::Serve(db, server, [&](int port) {
+    std::cout << "statelab serve: listening on " << server.bind << ':' << port << " (engine "
+              << db.engine << ", mode " << ModeName(db.mode) << ")" << std::endl;
+  });
+  if (!s.ok()) {
+    std::cerr << "statelab serve: " << s.ToString() << '\n';
+    return kExitError;
+  }
+  return kExitOk;
 }
 
 int RunInspectCommand(const CliArgs& args) {
@@ -137,6 +180,37 @@ const std::vector<Command>& Commands() {
         {"partitions", true}},
        0,
        RunShellCommand},
+      {"serve",
+       "statelab serve --engine E --mode inmemory|buffered|strict [--port P] [--bind ADDR] "
+       "[--threads N] [--dir D] [--password PW] [--max-clients N] [--idle-timeout S] "
+       "[--interval-ms N] [--partitions N]",
+       "A RESP2 (Redis protocol) server over TCP until SIGTERM, SIGINT or SHUTDOWN; redis-cli\n"
+       "and redis-benchmark work against it. Redis database N is the run 'resp-dbN'. A reply\n"
+       "to a write is sent once the write is as durable as --mode promises. docs/resp.md.\n"
+       "  --engine E         btree | sharded | shared_nothing\n"
+       "  --mode M           inmemory | buffered | strict\n"
+       "  --port P           TCP port (default 6379; 0 = any free port, printed on stdout)\n"
+       "  --bind ADDR        IPv4 address to listen on (default 127.0.0.1)\n"
+       "  --threads N        epoll worker threads (default 1)\n"
+       "  --dir D            data directory (required unless inmemory)\n"
+       "  --password PW      clients must AUTH with PW first\n"
+       "  --max-clients N    connections beyond N get an error and are closed (default 10000)\n"
+       "  --idle-timeout S   close connections idle for S seconds (default 300; 0 = never)\n"
+       "  --interval-ms N    buffered mode: sync interval (default 100)\n"
+       "  --partitions N     shards (sharded) or workers (shared_nothing); 0 = engine default",
+       {{"engine", true},
+        {"mode", true},
+        {"dir", true},
+        {"interval-ms", true},
+        {"partitions", true},
+        {"port", true},
+        {"bind", true},
+        {"threads", true},
+        {"password", true},
+        {"max-clients", true},
+        {"idle-timeout", true}},
+       0,
+       RunServeCommand},
       {"inspect",
        "statelab inspect D",
        "Runs, counts per primitive, WAL segments and sizes, snapshots and what recovery would\n"
@@ -187,7 +261,8 @@ const Command* FindByName(std::string_view name) {
 }
 
 void PrintOverview(std::ostream& out) {
-  out << "statelab: a JSON-lines shell over any engine, and offline tools for a data directory.\n"
+  out << "statelab: a JSON-lines shell and a RESP server over any engine, and offline tools for\n"
+         "a data directory.\n"
          "\nCommands:\n";
   for (const Command& c : Commands()) out << "  " << c.usage << '\n';
   out << "\nEvery command takes --help. Exit codes: 0 ok, 1 error (verify: problems found),\n"

@@ -49,12 +49,15 @@ class TxnStatePool {
 };
 }  // namespace internal
 
-// fn: Status(Txn<P>&). Returns the commit version (the snapshot version for read-only ones).
+// RunTransaction without the durability wait: returns the commit's ticket as soon as it is
+// installed (visible), so a caller that acknowledges many commits at once (a server answering a
+// pipelined batch) waits once, with engine.WaitDurable, before it acknowledges any of them.
 template <Engine E, class F>
-Result<Version> RunTransaction(E& engine, const RunId& run, F&& fn, const TxnOptions& opts) {
+Result<CommitTicket> CommitTransaction(E& engine, const RunId& run, F&& fn,
+                                       const TxnOptions& opts) {
   using P = typename E::Partition;
-  const bool force_sync = opts.durability == DurabilityOverride::kStrict;
-  if (force_sync && engine.mode() == DurabilityMode::kInMemory) {
+  if (opts.durability == DurabilityOverride::kStrict &&
+      engine.mode() == DurabilityMode::kInMemory) {
     return Status::InvalidArgument(
         "options.durability: strict override is not available in inmemory mode");
   }
@@ -84,16 +87,24 @@ Result<Version> RunTransaction(E& engine, const RunId& run, F&& fn, const TxnOpt
       internal::TxnStatePool::Release(st);
       return r;
     });
-    if (s.ok()) {
-      STATELAB_RETURN_IF_ERROR(engine.WaitDurable(ticket, force_sync));
-      return ticket.version;
-    }
+    if (s.ok()) return ticket;
     if (!s.IsConflict() || attempt >= opts.retry.max_retries || expired()) return s;
     thread_local std::minstd_rand jitter{std::random_device{}()};
     const auto us = backoff.count() > 0 ? backoff.count() / 2 + jitter() % backoff.count() : 0;
     if (us > 0) std::this_thread::sleep_for(std::chrono::microseconds(us));
     backoff = std::min(backoff * 2, opts.retry.max_backoff);
   }
+}
+
+// fn: Status(Txn<P>&). Returns the commit version (the snapshot version for read-only ones) once
+// the commit is as durable as the mode (or opts.durability) promises.
+template <Engine E, class F>
+Result<Version> RunTransaction(E& engine, const RunId& run, F&& fn, const TxnOptions& opts) {
+  STATELAB_ASSIGN_OR_RETURN(const CommitTicket ticket,
+                            CommitTransaction(engine, run, std::forward<F>(fn), opts));
+  STATELAB_RETURN_IF_ERROR(
+      engine.WaitDurable(ticket, opts.durability == DurabilityOverride::kStrict));
+  return ticket.version;
 }
 
 // A read-only transaction: one snapshot, no read set, never aborts. fn: Status(Txn<P>&).
