@@ -216,7 +216,7 @@ void Worker::Process(Conn& c) {
     const ParseOutcome r = c.parser.Parse(std::string_view(c.in.data() + off, c.in_len - off));
     if (r == ParseOutcome::kNeedMore) break;
     if (r == ParseOutcome::kError) {
-      AppendError(&c.out, c.parser.error());
+      AppendError(&c.out, "ERR " + std::string(c.parser.error()));
       c.closing = true;
       break;
     }
@@ -318,12 +318,8 @@ Status Serve(const DbOptions& db_options, const ServerOptions& opts,
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
-  sigset_t old_mask;
-  if (::pthread_sigmask(SIG_BLOCK, &signals, &old_mask) != 0) return Status::IOError("sigmask");
-  struct RestoreMask {
-    const sigset_t& mask;
-    ~RestoreMask() { (void)::pthread_sigmask(SIG_SETMASK, &mask, nullptr); }
-  } restore{old_mask};
+  // They stay blocked after Serve returns: a second SIGTERM during the close must not kill it.
+  if (::pthread_sigmask(SIG_BLOCK, &signals, nullptr) != 0) return Status::IOError("sigmask");
   Fd sigfd(::signalfd(-1, &signals, SFD_CLOEXEC));
   if (sigfd.get() < 0) return Errno("signalfd");
   Fd stop(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
@@ -351,6 +347,10 @@ Status Serve(const DbOptions& db_options, const ServerOptions& opts,
 
   pollfd fds[2] = {{sigfd.get(), POLLIN, 0}, {stop_fd, POLLIN, 0}};
   while (::poll(fds, 2, -1) < 0 && errno == EINTR) {
+  }
+  if (fds[0].revents & POLLIN) {
+    signalfd_siginfo info;
+    (void)!::read(sigfd.get(), &info, sizeof info);  // consumed, so it is never delivered
   }
   ctx.request_shutdown();  // after a signal: tell the workers (SHUTDOWN already did)
   for (std::thread& t : threads) t.join();

@@ -4,7 +4,8 @@
 // connection stays on the worker that accepted it. Per readable event a worker reads what is
 // there, runs every complete request, waits once for the durability of the batch's commits and
 // writes all the replies with one send.
-// Thread-safety: Serve is called once per process (it owns SIGTERM/SIGINT while it runs).
+// Thread-safety: Serve is called once per process: it blocks SIGTERM and SIGINT in every thread
+// (they are read through a signalfd) and leaves them blocked.
 
 #include <chrono>
 #include <cstddef>

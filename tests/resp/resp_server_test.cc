@@ -1,0 +1,397 @@
+// `statelab serve` (docs/resp.md) as a child process on a free loopback port, driven by redis-cli
+// (every command, pipelined input through --pipe, error replies, SHUTDOWN, AUTH) and by raw
+// sockets (pipelined batches, limits, randomized malformed and truncated requests while another
+// client keeps being served). Strict mode: an acknowledged SET survives SIGKILL and restart.
+// Skipped, with the reason, when redis-cli is not installed.
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/cli/child_process.h"
+
+namespace statelab::testing_util {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+constexpr char kBin[] = STATELAB_BIN;
+
+// redis-cli's path ("" when it is not installed): ChildProcess runs a path, not a PATH lookup.
+const std::string& RedisCli() {
+  static const std::string path = [] {
+    const char* env = std::getenv("PATH");
+    std::string dirs = env != nullptr ? env : "/usr/bin";
+    for (size_t start = 0; start <= dirs.size();) {
+      size_t end = dirs.find(':', start);
+      if (end == std::string::npos) end = dirs.size();
+      const std::string candidate = dirs.substr(start, end - start) + "/redis-cli";
+      if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+      start = end + 1;
+    }
+    return std::string();
+  }();
+  return path;
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "statelab-resp-XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  std::string Data() const { return path_ + "/data"; }
+
+ private:
+  std::string path_;
+};
+
+// A running `statelab serve --port 0`; the port comes from its first stdout line.
+class Server {
+ public:
+  explicit Server(std::vector<std::string> flags) {
+    std::vector<std::string> argv = {kBin, "serve", "--port", "0"};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    child_ = std::make_unique<ChildProcess>(argv);
+    std::string line;
+    if (child_->ReadLine(&line, milliseconds(20000))) {
+      const size_t colon = line.rfind(':', line.find(" (engine"));
+      if (colon != std::string::npos) port_ = std::stoi(line.substr(colon + 1));
+    }
+    EXPECT_GT(port_, 0) << "no 'listening on' line: " << line;
+  }
+  int port() const { return port_; }
+  ChildProcess& child() { return *child_; }
+  // redis-cli with these arguments (or, with none, the commands on stdin, one connection).
+  RunOutput Cli(std::vector<std::string> args, std::string_view input = {}) const {
+    std::vector<std::string> argv = {RedisCli(), "-p", std::to_string(port_)};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunToCompletion(argv, input);
+  }
+  // The single-line output of one redis-cli command.
+  std::string One(std::vector<std::string> args) const {
+    RunOutput r = Cli(std::move(args));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.lines.empty() ? "" : r.lines[0];
+  }
+
+ private:
+  std::unique_ptr<ChildProcess> child_;
+  int port_ = -1;
+};
+
+// A raw TCP client. Thread-safety: one thread.
+class Client {
+ public:
+  explicit Client(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  }
+  ~Client() { ::close(fd_); }
+  bool connected() const { return connected_; }
+  bool Send(std::string_view s) {
+    while (!s.empty()) {
+      const ssize_t n = ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      s.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
+  void ShutdownWrite() { ::shutdown(fd_, SHUT_WR); }
+  // Reads until `want` bytes arrived, EOF, or the timeout; what arrived.
+  std::string Read(size_t want, milliseconds timeout = milliseconds(5000)) {
+    std::string got;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (got.size() < want) {
+      const auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+      pollfd p{fd_, POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+      char buf[65536];
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) {
+        eof_ = true;
+        break;
+      }
+      got.append(buf, static_cast<size_t>(n));
+    }
+    return got;
+  }
+  bool eof() const { return eof_; }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+  bool eof_ = false;
+};
+
+std::string Resp(const std::vector<std::string>& args) {
+  std::string s = "*" + std::to_string(args.size()) + "\r\n";
+  for (const std::string& a : args) s += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+  return s;
+}
+
+#define REQUIRE_REDIS_CLI() \
+  if (RedisCli().empty()) GTEST_SKIP() << "redis-cli is not installed (apt-get install redis-tools)"
+
+TEST(RespServer, EveryCommandThroughRedisCli) {
+  REQUIRE_REDIS_CLI();
+  Server s({"--engine", "btree", "--mode", "inmemory"});
+  EXPECT_EQ(s.One({"PING"}), "PONG");
+  EXPECT_EQ(s.One({"PING", "hi"}), "hi");
+  EXPECT_EQ(s.One({"ECHO", "hello world"}), "hello world");
+  EXPECT_EQ(s.One({"SET", "k", "v"}), "OK");
+  EXPECT_EQ(s.One({"GET", "k"}), "v");
+  EXPECT_EQ(s.One({"GET", "missing"}), "");
+  EXPECT_EQ(s.One({"SET", "k", "w", "NX"}), "");
+  EXPECT_EQ(s.One({"SET", "k", "w", "XX"}), "OK");
+  EXPECT_EQ(s.One({"SET", "n", "w", "XX"}), "");
+  EXPECT_EQ(s.One({"SET", "n", "1", "NX"}), "OK");
+  EXPECT_EQ(s.One({"GET", "k"}), "w");
+  EXPECT_EQ(s.One({"MSET", "a", "1", "b", "2"}), "OK");
+  RunOutput mget = s.Cli({"MGET", "a", "nope", "b"});
+  EXPECT_EQ(mget.lines, (std::vector<std::string>{"1", "", "2"}));
+  EXPECT_EQ(s.One({"EXISTS", "a", "b", "nope", "a"}), "3");
+  EXPECT_EQ(s.One({"INCR", "a"}), "2");
+  EXPECT_EQ(s.One({"INCRBY", "a", "40"}), "42");
+  EXPECT_EQ(s.One({"DECR", "a"}), "41");
+  EXPECT_EQ(s.One({"INCR", "fresh"}), "1");
+  EXPECT_EQ(s.One({"GET", "a"}), "41");
+  EXPECT_EQ(s.One({"DEL", "a", "nope", "b"}), "2");
+  EXPECT_EQ(s.One({"DBSIZE"}), "3");  // k, n, fresh
+  // TTLs: EX, PX, EXPIRE, PEXPIRE; TTL/PTTL of keys without one and of missing keys.
+  EXPECT_EQ(s.One({"TTL", "k"}), "-1");
+  EXPECT_EQ(s.One({"TTL", "nope"}), "-2");
+  EXPECT_EQ(s.One({"PTTL", "nope"}), "-2");
+  EXPECT_EQ(s.One({"SET", "t", "v", "EX", "100"}), "OK");
+  EXPECT_EQ(s.One({"TTL", "t"}), "100");
+  EXPECT_EQ(s.One({"EXPIRE", "k", "50"}), "1");
+  EXPECT_EQ(s.One({"TTL", "k"}), "50");
+  EXPECT_EQ(s.One({"GET", "k"}), "w") << "EXPIRE keeps the value";
+  EXPECT_EQ(s.One({"EXPIRE", "nope", "50"}), "0");
+  EXPECT_EQ(s.One({"PEXPIRE", "n", "100000"}), "1");
+  const int pttl = std::stoi(s.One({"PTTL", "n"}));
+  EXPECT_GT(pttl, 90000);
+  EXPECT_LE(pttl, 100000);
+  EXPECT_EQ(s.One({"INCR", "n"}), "2");
+  EXPECT_GT(std::stoi(s.One({"PTTL", "n"})), 0) << "INCR keeps the TTL";
+  EXPECT_EQ(s.One({"SET", "n", "5"}), "OK");
+  EXPECT_EQ(s.One({"TTL", "n"}), "-1") << "SET without options clears the TTL";
+  EXPECT_EQ(s.One({"SET", "short", "v", "PX", "100"}), "OK");
+  EXPECT_EQ(s.One({"PEXPIRE", "fresh", "100"}), "1");
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_EQ(s.One({"GET", "short"}), "");
+  EXPECT_EQ(s.One({"EXISTS", "fresh"}), "0");
+  EXPECT_EQ(s.One({"TTL", "short"}), "-2");
+  EXPECT_EQ(s.One({"EXPIRE", "t", "0"}), "1");
+  EXPECT_EQ(s.One({"EXISTS", "t"}), "0") << "an expiry in the past deletes";
+  // SELECT: databases are separate runs.
+  EXPECT_EQ(s.One({"-n", "3", "SET", "k", "in3"}), "OK");
+  EXPECT_EQ(s.One({"-n", "3", "GET", "k"}), "in3");
+  EXPECT_EQ(s.One({"-n", "3", "DBSIZE"}), "1");
+  EXPECT_EQ(s.One({"GET", "k"}), "w");
+  // One connection through stdin: SELECT and CLIENT SETNAME/GETNAME are per connection.
+  RunOutput conn = s.Cli({}, "CLIENT GETNAME\nCLIENT SETNAME tester\nCLIENT GETNAME\nSELECT 3\nGET k\n");
+  EXPECT_EQ(conn.lines, (std::vector<std::string>{"", "OK", "tester", "OK", "in3"}));
+  const RunOutput info = s.Cli({"INFO"});
+  EXPECT_NE(info.out.find("statelab_engine:btree"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("db3:keys=1,expires=0"), std::string::npos) << info.out;
+  EXPECT_EQ(s.One({"COMMAND", "COUNT"}), "0");
+  EXPECT_EQ(s.Cli({"COMMAND", "DOCS"}).exit_code, 0);
+  EXPECT_EQ(s.One({"FLUSHDB"}), "OK");
+  EXPECT_EQ(s.One({"DBSIZE"}), "0");
+  EXPECT_EQ(s.One({"-n", "3", "DBSIZE"}), "1") << "FLUSHDB empties the selected database only";
+  // SHUTDOWN: no reply, a clean exit.
+  s.Cli({"SHUTDOWN"});
+  EXPECT_EQ(s.child().Wait(), 0) << s.child().stderr_text();
+}
+
+TEST(RespServer, ErrorReplies) {
+  REQUIRE_REDIS_CLI();
+  Server s({"--engine", "sharded", "--mode", "inmemory"});
+  auto err = [&](std::vector<std::string> args) {
+    const std::string r = s.One(std::move(args));
+    EXPECT_EQ(r.rfind("ERR", 0), 0u) << r;
+    return r;
+  };
+  EXPECT_EQ(err({"NOSUCH", "x"}), "ERR unknown command 'NOSUCH'");
+  EXPECT_EQ(err({"GET"}), "ERR wrong number of arguments for 'get' command");
+  EXPECT_EQ(err({"SET", "k"}), "ERR wrong number of arguments for 'set' command");
+  EXPECT_EQ(err({"MSET", "a", "1", "b"}), "ERR wrong number of arguments for 'mset' command");
+  EXPECT_EQ(err({"SET", "k", "v", "EX", "0"}), "ERR invalid expire time in 'set' command");
+  EXPECT_EQ(err({"SET", "k", "v", "EX", "ten"}), "ERR value is not an integer or out of range");
+  EXPECT_EQ(err({"SET", "k", "v", "NX", "XX"}), "ERR syntax error");
+  EXPECT_EQ(err({"SET", "k", "v", "EX", "1", "PX", "1"}), "ERR syntax error");
+  EXPECT_EQ(s.One({"SET", "word", "abc"}), "OK");
+  EXPECT_EQ(err({"INCR", "word"}), "ERR value is not an integer or out of range");
+  EXPECT_EQ(err({"INCRBY", "x", "1.5"}), "ERR value is not an integer or out of range");
+  EXPECT_EQ(s.One({"SET", "big", "9223372036854775807"}), "OK");
+  EXPECT_EQ(err({"INCR", "big"}), "ERR increment or decrement would overflow");
+  EXPECT_EQ(err({"SELECT", "16"}), "ERR DB index is out of range");
+  EXPECT_EQ(err({"AUTH", "pw"}).find("without any password configured") != std::string::npos,
+            true);
+  EXPECT_EQ(err({"GET", std::string(2000, 'k')}).find("invalid_argument"), 4u);
+  // The connection survives every error above: one connection, an error between two successes.
+  RunOutput conn = s.Cli({}, "SET a 1\nINCR word\nGET a\n");
+  // (redis-cli prints a blank line after an error.)
+  EXPECT_EQ(conn.lines, (std::vector<std::string>{
+                            "OK", "ERR value is not an integer or out of range", "", "1"}));
+}
+
+TEST(RespServer, AuthWhenAPasswordIsSet) {
+  REQUIRE_REDIS_CLI();
+  Server s({"--engine", "btree", "--mode", "inmemory", "--password", "s3cret"});
+  EXPECT_EQ(s.One({"GET", "k"}), "NOAUTH Authentication required.");
+  const RunOutput wrong = s.Cli({"-a", "wrong", "--no-auth-warning", "GET", "k"});
+  EXPECT_NE(wrong.err.find("AUTH failed: WRONGPASS"), std::string::npos) << wrong.err;
+  EXPECT_EQ(wrong.lines, (std::vector<std::string>{"NOAUTH Authentication required.", ""}));
+  EXPECT_EQ(s.One({"-a", "s3cret", "--no-auth-warning", "SET", "k", "v"}), "OK");
+  EXPECT_EQ(s.One({"-a", "s3cret", "--no-auth-warning", "GET", "k"}), "v");
+}
+
+TEST(RespServer, PipelinedInput) {
+  REQUIRE_REDIS_CLI();
+  Server s({"--engine", "shared_nothing", "--mode", "inmemory"});
+  // redis-cli --pipe: 2000 SETs in raw RESP, then its own ECHO marker.
+  std::string mass;
+  for (int i = 0; i < 2000; ++i) mass += Resp({"SET", "key:" + std::to_string(i), std::to_string(i)});
+  RunOutput pipe = s.Cli({"--pipe"}, mass);
+  EXPECT_EQ(pipe.exit_code, 0) << pipe.out << pipe.err;
+  EXPECT_NE(pipe.out.find("errors: 0, replies: 2000"), std::string::npos) << pipe.out;
+  EXPECT_EQ(s.One({"DBSIZE"}), "2000");
+  EXPECT_EQ(s.One({"GET", "key:1999"}), "1999");
+  // A raw pipelined batch in one write: every reply, in order.
+  Client c(s.port());
+  ASSERT_TRUE(c.connected());
+  std::string batch, want;
+  for (int i = 0; i < 100; ++i) {
+    batch += Resp({"INCR", "ctr"}) + Resp({"GET", "key:" + std::to_string(i)});
+    want += ":" + std::to_string(i + 1) + "\r\n$" + std::to_string(std::to_string(i).size()) +
+            "\r\n" + std::to_string(i) + "\r\n";
+  }
+  batch += "PING\r\n";  // inline
+  want += "+PONG\r\n";
+  ASSERT_TRUE(c.Send(batch));
+  EXPECT_EQ(c.Read(want.size()), want);
+}
+
+TEST(RespServer, ClientLimitsAndIdleTimeout) {
+  Server s({"--engine", "btree", "--mode", "inmemory", "--max-clients", "2", "--idle-timeout", "1"});
+  Client a(s.port()), b(s.port());
+  ASSERT_TRUE(a.Send("PING\r\n") && b.Send("PING\r\n"));
+  EXPECT_EQ(a.Read(7), "+PONG\r\n");
+  EXPECT_EQ(b.Read(7), "+PONG\r\n");
+  Client c(s.port());
+  const std::string full = "-ERR max number of clients reached\r\n";
+  EXPECT_EQ(c.Read(full.size() + 1), full);
+  EXPECT_TRUE(c.eof());
+  // Idle for more than a second: closed by the server.
+  EXPECT_EQ(a.Read(1, milliseconds(4000)), "");
+  EXPECT_TRUE(a.eof());
+  // A request past a limit: a RESP error, then a clean close.
+  Client d(s.port());
+  ASSERT_TRUE(d.Send("*1\r\n$999999999\r\n"));
+  const std::string bulk = "-ERR Protocol error: invalid bulk length\r\n";
+  EXPECT_EQ(d.Read(bulk.size() + 1), bulk);
+  EXPECT_TRUE(d.eof());
+}
+
+// Random damage to valid requests (truncation, flipped and inserted bytes, hostile lengths) on
+// short-lived connections, while one client keeps working; the server must answer it every time
+// and exit cleanly at the end. Run under the asan preset too.
+TEST(RespServer, MalformedAndTruncatedInputNeverHurtsOtherClients) {
+  Server s({"--engine", "btree", "--mode", "inmemory", "--threads", "2"});
+  Client good(s.port());
+  ASSERT_TRUE(good.connected());
+  std::mt19937_64 rng(20240611);
+  const std::vector<std::string> seeds = {
+      Resp({"SET", "k", "value"}), Resp({"MSET", "a", "1", "b", "2"}), Resp({"GET", "k"}),
+      Resp({"INCRBY", "n", "5"}),  Resp({"EXPIRE", "k", "100"}),      "PING hello\r\n",
+      Resp({"MGET", "a", "b", "c"}), Resp({"SET", "k", "v", "PX", "10"})};
+  const std::vector<std::string> hostile = {"*999999999999\r\n", "*3\r\n$99999999999\r\n",
+                                            "$5\r\nhello\r\n",   "*-5\r\n",
+                                            "*2\r\n$-3\r\nab\r\n", std::string(70000, 'A'),
+                                            "*1\r\n$4\r\nPING\n\n", "\r\n\r\n*0\r\n"};
+  constexpr int kRounds = 2000;
+  for (int round = 0; round < kRounds; ++round) {
+    std::string junk;
+    for (int i = 0, n = 1 + static_cast<int>(rng() % 4); i < n; ++i) {
+      std::string r = rng() % 5 == 0 ? hostile[rng() % hostile.size()] : seeds[rng() % seeds.size()];
+      switch (rng() % 4) {
+        case 0:  // truncate
+          r.resize(rng() % (r.size() + 1));
+          break;
+        case 1:  // flip bytes
+          for (int f = 0; f < 3 && !r.empty(); ++f) r[rng() % r.size()] = static_cast<char>(rng());
+          break;
+        case 2:  // insert a byte
+          r.insert(rng() % (r.size() + 1), 1, static_cast<char>(rng()));
+          break;
+        default:  // intact
+          break;
+      }
+      junk += r;
+    }
+    {
+      Client bad(s.port());
+      ASSERT_TRUE(bad.connected()) << "round " << round;
+      bad.Send(junk);
+      if (rng() % 2 == 0) {
+        bad.ShutdownWrite();  // the server answers what it can, then closes
+        bad.Read(1u << 20, milliseconds(2000));
+        EXPECT_TRUE(bad.eof()) << "round " << round;
+      }
+    }  // or just vanish mid-request
+    if (round % 10 == 0) {
+      const std::string v = std::to_string(round);
+      ASSERT_TRUE(good.Send(Resp({"SET", "good", v}) + Resp({"GET", "good"})));
+      const std::string want = "+OK\r\n$" + std::to_string(v.size()) + "\r\n" + v + "\r\n";
+      ASSERT_EQ(good.Read(want.size()), want) << "round " << round;
+    }
+  }
+  ASSERT_TRUE(good.Send(Resp({"SHUTDOWN"})));
+  good.Read(1, milliseconds(10000));
+  EXPECT_EQ(s.child().Wait(), 0) << s.child().stderr_text();
+}
+
+TEST(RespServer, StrictSetSurvivesSigkill) {
+  REQUIRE_REDIS_CLI();
+  TempDir dir;
+  {
+    Server s({"--engine", "btree", "--mode", "strict", "--dir", dir.Data()});
+    EXPECT_EQ(s.One({"SET", "durable", "yes"}), "OK");
+    EXPECT_EQ(s.One({"MSET", "m1", "a", "m2", "b"}), "OK");
+    EXPECT_EQ(s.One({"INCR", "ctr"}), "1");
+    s.child().Kill(SIGKILL);
+    EXPECT_EQ(s.child().Wait(), 128 + SIGKILL);
+  }
+  Server s({"--engine", "btree", "--mode", "strict", "--dir", dir.Data()});
+  EXPECT_EQ(s.One({"GET", "durable"}), "yes");
+  EXPECT_EQ(s.Cli({"MGET", "m1", "m2"}).lines, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(s.One({"GET", "ctr"}), "1");
+  // SIGTERM: a clean close (exit 0), and the data is still there after it.
+  s.child().Kill(SIGTERM);
+  EXPECT_EQ(s.child().Wait(), 0) << s.child().stderr_text();
+  Server again({"--engine", "btree", "--mode", "strict", "--dir", dir.Data()});
+  EXPECT_EQ(again.One({"GET", "durable"}), "yes");
+}
+
+}  // namespace
+}  // namespace statelab::testing_util
