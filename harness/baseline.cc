@@ -52,6 +52,7 @@ json::object BenchmarkJson(const BenchmarkResult& b) {
   o["group"] = b.group;
   o["op"] = b.op;
   o["engine"] = b.engine;
+  o["kind"] = b.kind;
   o["mode"] = b.mode;
   o["threads"] = b.threads;
   o["params"] = ParamsJson(b.params);
@@ -459,6 +460,13 @@ class Reader {
     b.group = String(o, "group", path);
     b.op = String(o, "op", path);
     b.engine = String(o, "engine", path);
+    if (o.if_contains("kind") != nullptr) {
+      b.kind = String(o, "kind", path);
+      if (b.kind != kKindEngine && b.kind != kKindPeer && b.kind != kKindHarness) {
+        Fail(Join(path, "kind"), "must be \"engine\", \"peer\" or \"harness\", got \"" + b.kind +
+                                     "\"");
+      }
+    }
     b.mode = String(o, "mode", path);
     b.threads = Int(o, "threads", path);
     if (b.threads < 1) Fail(Join(path, "threads"), "must be >= 1");

@@ -108,12 +108,19 @@ std::string ParamText(const ParamValue& value);
 // "k=v,k=v" in key order, "" when there are none: the params segment of names and reports.
 std::string ParamsText(const Params& params);
 
+// What a benchmark's engine is: ours, a peer (RocksDB, LMDB, FAISS, hnswlib) or the harness's own
+// floor (the null engine, the device).
+inline constexpr std::string_view kKindEngine = "engine";
+inline constexpr std::string_view kKindPeer = "peer";
+inline constexpr std::string_view kKindHarness = "harness";
+
 struct BenchmarkResult {
   std::string name;
   std::string tier;
   std::string group;
   std::string op;
   std::string engine;
+  std::string kind{kKindEngine};  // absent in files written before peers existed: "engine"
   std::string mode;
   int64_t threads = 1;
   Params params;

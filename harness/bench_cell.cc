@@ -6,6 +6,9 @@
 #include <filesystem>
 #include <system_error>
 
+#include "engines/peers/peer_list.h"
+#include "harness/bench_flags.h"
+
 namespace statelab::bench {
 
 namespace {
@@ -59,6 +62,13 @@ std::string_view BaseEngine(std::string_view label) noexcept {
   return label;
 }
 
+std::string_view EngineKind(std::string_view label) noexcept {
+  const std::string_view base = BaseEngine(label);
+  if (peers::IsPeer(base)) return "peer";
+  if (base == kNullEngine || base == kDeviceEngine) return "harness";
+  return "engine";
+}
+
 std::string ParamsSegment(const harness::Params& params) {
   std::string out;
   for (const auto& [k, v] : params) {
@@ -80,7 +90,8 @@ std::string CellKey::Name() const {
 Catalogue::Catalogue(CatalogueOptions options) : options_(std::move(options)) {}
 
 bool Catalogue::EngineSelected(std::string_view label) const {
-  if (options_.engines.empty()) return true;
+  // Peers run only when asked for (by name or --engines all): the default run stays short.
+  if (options_.engines.empty()) return !peers::IsPeer(BaseEngine(label));
   return Contains(options_.engines, BaseEngine(label));
 }
 

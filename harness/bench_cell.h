@@ -36,6 +36,11 @@ std::string VirtualLabel(std::string_view engine);
 // "btree+any" -> "btree"; other labels unchanged.
 std::string_view BaseEngine(std::string_view label) noexcept;
 
+// What an engine label names (baseline.json `kind`): "engine" (ours, in AllEngines, also through
+// the virtual wrapper), "peer" (engines/peers/peer_list.h) or "harness" (the null engine and the
+// device floor).
+std::string_view EngineKind(std::string_view label) noexcept;
+
 // Identity of a cell: the fields of its baseline.json result.
 struct CellKey {
   std::string tier;
@@ -108,7 +113,8 @@ struct SkippedCell {
 
 struct CatalogueOptions {
   Suite suite = Suite::kQuick;
-  std::vector<std::string> engines;  // empty: every engine of AllEngines plus the null engine
+  std::vector<std::string> engines;  // empty: every engine of AllEngines plus null and device,
+                                     // no peer
   std::vector<std::string> modes;    // empty: every mode
   std::vector<std::string> tiers;    // empty: every tier
   std::optional<std::regex> filter;  // matched (std::regex_search) against the cell name

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <regex>
 
+#include "engines/peers/peer_list.h"
 #include "engines/registry/engine_list.h"
 
 namespace statelab::bench {
@@ -44,10 +45,12 @@ std::string Known(std::vector<std::string_view> names) {
   return out;
 }
 
+// Every engine label --engines accepts, in the order "all" expands to.
 std::vector<std::string_view> KnownEngines() {
   std::vector<std::string_view> v(AllEngines::names.begin(), AllEngines::names.end());
   v.push_back(kNullEngine);
   v.push_back(kDeviceEngine);
+  v.insert(v.end(), peers::kPeerNames.begin(), peers::kPeerNames.end());
   return v;
 }
 
@@ -121,6 +124,10 @@ std::optional<FlagError> ParseBenchFlags(int argc, const char* const* argv, Benc
     } else if (arg == "--engines") {
       if (auto e = need()) return e;
       o->engines = SplitList(value);
+      if (o->engines.size() == 1 && o->engines[0] == kAllEnginesWord) {
+        const std::vector<std::string_view> all = KnownEngines();
+        o->engines.assign(all.begin(), all.end());
+      }
       if (auto e = CheckMembers(arg, o->engines, KnownEngines())) return e;
     } else if (arg == "--modes") {
       if (auto e = need()) return e;
@@ -211,7 +218,9 @@ Usage: statelab-bench [flags]
 
   --suite quick|standard|full  which cells and sizes to run (default quick)
   --engines LIST       comma list of btree, sharded, shared_nothing (every engine of AllEngines),
-                       null (the harness floor), device (the fdatasync floor); default: all
+                       null (the harness floor), device (the fdatasync floor), and the peers
+                       rocksdb, lmdb, faiss_flat, hnswlib (docs/peers.md); "all" = every one of
+                       them; default: every engine, null and device, no peer
   --modes LIST         comma list of inmemory, buffered, strict; default: all
   --tier LIST          comma list of A0, A1, B, C, D, durability, recovery, memory, scenario,
                        ycsb; default: all tiers of the suite

@@ -18,10 +18,12 @@ inline constexpr std::string_view kTiers[] = {
 // The harness's own pseudo-engines: the harness floor and the raw device.
 inline constexpr std::string_view kNullEngine = "null";
 inline constexpr std::string_view kDeviceEngine = "device";
+// --engines all: every engine of AllEngines, null, device and every peer (docs/peers.md).
+inline constexpr std::string_view kAllEnginesWord = "all";
 
 struct BenchOptions {
   Suite suite = Suite::kQuick;
-  std::vector<std::string> engines;  // empty: every engine (AllEngines, plus null and device)
+  std::vector<std::string> engines;  // empty: AllEngines plus null and device (no peers)
   std::vector<std::string> modes;    // empty: every mode
   std::vector<std::string> tiers;    // empty: every tier
   std::string filter;                // ECMAScript regex searched in cell names; "" = all

@@ -37,7 +37,8 @@ json::object CellJson(const SkippedCell& s) {
     }
   }
   return json::object{{"name", s.key.Name()},     {"tier", s.key.tier},     {"group", s.key.group},
-                      {"op", s.key.op},           {"engine", s.key.engine}, {"mode", s.key.mode},
+                      {"op", s.key.op},           {"engine", s.key.engine},
+                      {"kind", EngineKind(s.key.engine)}, {"mode", s.key.mode},
                       {"threads", s.key.threads}, {"params", params},       {"reason", s.reason},
                       {"failed", s.failed}};
 }

@@ -131,6 +131,7 @@ std::optional<harness::BenchmarkResult> BuildResult(const CellDef& def,
   b.group = def.key.group;
   b.op = def.key.op;
   b.engine = def.key.engine;
+  b.kind = EngineKind(def.key.engine);
   b.mode = def.key.mode;
   b.params = def.key.params;
   b.threads = reps.back()->threads;

@@ -19,5 +19,6 @@ void AddIndexedTier(Catalogue& cat);        // C
 void AddContentionTier(Catalogue& cat);     // D
 void AddDurabilityTiers(Catalogue& cat);    // durability, recovery, memory
 void AddScenarioTiers(Catalogue& cat);      // scenario, ycsb
+void AddPeerTier(Catalogue& cat);           // peers in the B, A1, ycsb, D cells (docs/peers.md)
 
 }  // namespace statelab::bench

@@ -124,6 +124,17 @@ Status BulkLoad(Database<Eng>& db, const RunId& run, uint64_t n, F&& write, uint
   return Status::OK();
 }
 
+// The inputs of the point-op cells (workloads/kv_bodies.h): the loaded keys (PointKeys), a
+// uniform index stream over them, and scratch. PointState and the KV peers' state carry one.
+struct KvInputs {
+  std::vector<std::string> keys;
+  std::vector<uint32_t> idx;
+  std::vector<std::string> missing;  // never-loaded keys, made on first use (get_missing)
+  std::vector<std::string> listed;   // list_100's output
+  Value out;
+  uint64_t call = 0;  // calls so far: fresh keys per call for delete
+};
+
 // Loads the point keys 0..n-1 with int64 values (= their index) through the KV primitive.
 template <class Eng>
 Status LoadPointKeys(Database<Eng>& db, const RunId& run, const std::vector<std::string>& keys) {
@@ -139,13 +150,10 @@ Status LoadPointKeys(Database<Eng>& db, const RunId& run, const std::vector<std:
 // reaches its steady capacity on the third write; the cells measure the steady state, not first
 // touches (an overwrite-only workload allocates nothing after that).
 template <class Eng>
-struct PointState : DbState<Eng> {
+struct PointState : DbState<Eng>, KvInputs {
   using DbState<Eng>::DbState;
-  std::vector<std::string> keys;
   std::vector<std::string> encoded;
-  std::vector<uint32_t> idx;
   std::vector<Version> versions;
-  Value out;
   Version ver = 0;
 };
 

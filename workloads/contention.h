@@ -39,30 +39,46 @@ OpOutcome CountedCommit(Eng& e, const RunId& run, F&& fn, std::string* error) {
   }
 }
 
-// A read counted as one committed op; a failure is stored in *error.
+// An op that cannot conflict (a read; a peer's write) counted as one committed op; a failure is
+// stored in *error.
 inline OpOutcome CountedRead(const Status& s, std::string* error, bool allow_missing = false) {
   if (s.ok() || (allow_missing && s.IsNotFound())) return OpOutcome{};
   if (error->empty()) *error = s.ToString();
   return OpOutcome{false, 0};
 }
 
+// Index of thread t's op i into a shared index stream: each thread walks it from its own offset.
+inline uint32_t ThreadIndex(const std::vector<uint32_t>& idx, uint64_t i, int t) {
+  return idx[(i + static_cast<uint64_t>(t) * 7919) & kIndexMask];
+}
+
 // One measured cycle with `threads` bodies made by make(thread_index, &error_slot): fills the
-// record (ops, latency, pinning, per-thread counts, fairness) and the engine's commits, conflicts
-// and syncs per commit over the measured phase; fails the call if any thread saw an error.
-template <class Eng, class Make>
-void RunContended(Measure& m, Database<Eng>& db, int threads, Make&& make) {
+// record (ops, latency, pinning, per-thread counts, fairness); `spec`'s hooks run around the
+// measured phase; fails the call if any thread saw an error.
+template <class Make>
+void RunBodies(Measure& m, int threads, PhaseSpec spec, Make&& make) {
   std::vector<std::string> errors(threads);
   using Body = decltype(make(0, &errors[0]));
   std::vector<Body> bodies;
   bodies.reserve(threads);
   for (int t = 0; t < threads; ++t) bodies.push_back(make(t, &errors[t]));
-  EngineStats before, after;
-  PhaseSpec spec;
   spec.warmup_seconds = m.config().cell.warmup_seconds;
   spec.measure_seconds = m.config().cell.measure_seconds;
+  m.Once([&] { return RunPhases(m, spec, bodies); });
+  for (const std::string& e : errors) {
+    if (!e.empty()) m.Fail(e);
+  }
+}
+
+// RunBodies on our database, plus the engine's commits, conflicts and syncs per commit over the
+// measured phase.
+template <class Eng, class Make>
+void RunContended(Measure& m, Database<Eng>& db, int threads, Make&& make) {
+  EngineStats before, after;
+  PhaseSpec spec;
   spec.at_measure_start = [&] { before = db.Stats(); };
   spec.at_measure_end = [&] { after = db.Stats(); };
-  m.Once([&] { return RunPhases(m, spec, bodies); });
+  RunBodies(m, threads, std::move(spec), make);
   const uint64_t commits = after.commits - before.commits;
   m.Extra("engine_commits", static_cast<double>(commits));
   m.Extra("engine_conflicts", static_cast<double>(after.conflicts - before.conflicts));
@@ -70,9 +86,6 @@ void RunContended(Measure& m, Database<Eng>& db, int threads, Make&& make) {
   if (db.mode() != DurabilityMode::kInMemory && commits > 0) {
     m.Extra("syncs_per_commit",
             static_cast<double>(after.wal_syncs - before.wal_syncs) / static_cast<double>(commits));
-  }
-  for (const std::string& e : errors) {
-    if (!e.empty()) m.Fail(e);
   }
 }
 

@@ -22,6 +22,19 @@ boost::json::value EventPayload();
 boost::json::value NestedDocument(int depth);
 // "$.l1.l2...l<depth>"; depth 0 is the root "$".
 std::string NestedPath(int depth);
+// The vector search grid (B vector/search, and the vector peers): k = 10 over n vectors of dim
+// components; the quick suite runs the smallest cell.
+inline constexpr size_t kSearchK = 10;
+inline constexpr uint32_t kSearchDims[] = {128, 384, 768};
+inline constexpr uint64_t kSearchSizes[] = {1000, 10000};
+inline Suite SearchSuite(uint64_t n, uint32_t dim) {
+  return dim == 128 && n == 1000 ? Suite::kQuick : Suite::kStandard;
+}
+inline harness::Params SearchParams(uint64_t n, uint32_t dim) {
+  return P({{"k", static_cast<double>(kSearchK)},
+            {"n", static_cast<double>(n)},
+            {"dim", static_cast<double>(dim)}});
+}
 // count vectors of dim components uniform in [-1, 1).
 std::vector<std::vector<float>> RandomVectors(uint64_t count, uint32_t dim, uint64_t seed);
 // count string Values of `words` words each, drawn (zipfian) from a 2000-word vocabulary.

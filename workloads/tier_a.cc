@@ -6,6 +6,7 @@
 #include "harness/bench_null_engine.h"
 #include "workloads/catalogue.h"
 #include "workloads/catalogue_util.h"
+#include "workloads/kv_bodies.h"
 #include "workloads/raw_structures.h"
 
 namespace statelab::bench {
@@ -168,19 +169,7 @@ void RunA1(A1Op op, bool expect_hit, Measure& m, PointState<Eng>& s) {
   Eng& e = s.engine();
   const TxnOptions o;
   const TimestampUs now = NowMicros();  // keys never expire: one clock reading for the call
-  auto put_txn = [&](uint64_t i, uint64_t keys) {
-    const uint64_t base = s.idx[i & kIndexMask];
-    Check(m, RunTransaction(
-                 e, s.run,
-                 [&](Txn<P>& t) {
-                   for (uint64_t j = 0; j < keys; ++j) {
-                     t.Put(Tag::kKv, s.keys[(base + j) % kPointKeys],
-                           Value(static_cast<int64_t>(i)));
-                   }
-                   return Status::OK();
-                 },
-                 o));
-  };
+  EngineTxnKv<Eng> batches(e, s.run);  // put_direct and multi_put: shared with the KV peers
   switch (op) {
     case A1Op::kGetDirect:
       m.Loop([&](uint64_t i) {
@@ -196,13 +185,13 @@ void RunA1(A1Op op, bool expect_hit, Measure& m, PointState<Eng>& s) {
       });
       break;
     case A1Op::kPutDirect:
-      m.Loop([&](uint64_t i) { put_txn(i, 1); });
+      RunMultiPut(m, batches, s, 1);
       break;
     case A1Op::kMultiPut3:
-      m.Loop([&](uint64_t i) { put_txn(i, 3); });
+      RunMultiPut(m, batches, s, 3);
       break;
     case A1Op::kMultiPut10:
-      m.Loop([&](uint64_t i) { put_txn(i, 10); });
+      RunMultiPut(m, batches, s, 10);
       break;
     case A1Op::kCasDirect:
       m.Loop([&](uint64_t i) {
@@ -300,6 +289,7 @@ void BuildCatalogue(Catalogue& cat) {
   AddContentionTier(cat);
   AddDurabilityTiers(cat);
   AddScenarioTiers(cat);
+  AddPeerTier(cat);
 }
 
 }  // namespace statelab::bench

@@ -5,6 +5,7 @@
 // the call first.
 #include "workloads/catalogue.h"
 #include "workloads/catalogue_util.h"
+#include "workloads/kv_bodies.h"
 #include "workloads/primitive_inputs.h"
 
 namespace statelab::bench {
@@ -25,29 +26,18 @@ void AddKvCells(Catalogue& cat, DurabilityMode mode) {
     cat.Add({MakeKey("B", "kv", op, engine, ml, std::move(params)), suite, Timing::kLoop,
              [mode, body](const CellContext& ctx) { return Bind(OpenPoint<D>(ctx, mode), body); }});
   };
-  cell("get", Suite::kQuick, PointParams(), [](Measure& m, S& s) {
-    auto kv = s.db->kv();
-    m.Loop([&](uint64_t i) {
-      Check(m, kv.Get(s.run, s.keys[s.idx[i & kIndexMask]], &s.out, &s.ver));
-    });
-  });
-  cell("put", Suite::kQuick, PointParams(), [](Measure& m, S& s) {
-    auto kv = s.db->kv();
-    m.Loop([&](uint64_t i) {
-      Check(m, kv.Put(s.run, s.keys[s.idx[i & kIndexMask]], Value(static_cast<int64_t>(i))));
-    });
-  });
-  if constexpr (std::is_same_v<Eng, AnyEngine>) return;  // the wrapper: facade-tax ops only
-
-  cell("get_missing", Suite::kQuick, PointParams(),
-       [missing = workloads::KeyNames("m", kIndexCount, 8)](Measure& m, S& s) {
-         auto kv = s.db->kv();
-         m.Loop([&](uint64_t i) {
-           const Status st = kv.Get(s.run, missing[i & kIndexMask], &s.out, &s.ver);
-           if (!st.IsNotFound()) [[unlikely]]
-             m.Fail("get_missing found a key: " + st.ToString());
+  // The point ops the KV peers also run (workloads/kv_bodies.h); the wrapper runs get and put
+  // only (the facade-tax ops).
+  for (const KvOpDef& def : kKvOps) {
+    if (std::is_same_v<Eng, AnyEngine> && def.op != KvOp::kGet && def.op != KvOp::kPut) continue;
+    cell(def.name, def.suite, def.point_params ? PointParams() : harness::Params{},
+         [op = def.op](Measure& m, S& s) {
+           OurKv kv(*s.db, s.run);
+           RunKvOp(op, m, kv, s);
          });
-       });
+  }
+  if constexpr (std::is_same_v<Eng, AnyEngine>) return;
+
   cell("cas", Suite::kQuick, PointParams(), [](Measure& m, S& s) {
     auto kv = s.db->kv();
     m.Loop([&](uint64_t i) {
@@ -55,20 +45,6 @@ void AddKvCells(Catalogue& cat, DurabilityMode mode) {
       Result<Version> r = kv.Cas(s.run, s.keys[j], s.versions[j], Value(static_cast<int64_t>(i)));
       Check(m, r);
       if (r.ok()) s.versions[j] = *r;
-    });
-  });
-  cell("delete", Suite::kQuick, {}, [call = uint64_t{0}](Measure& m, S& s) mutable {
-    // Fresh keys for every planned delete of this call, loaded before the loop.
-    const std::vector<std::string> doomed =
-        workloads::KeyNames("d" + std::to_string(call++) + "_", m.planned(), 10);
-    Check(m, BulkLoad(*s.db, s.run, doomed.size(), [&](auto& h, uint64_t i) {
-            return h.kv().Put(doomed[i], Value(int64_t{1}));
-          }));
-    auto kv = s.db->kv();
-    m.Loop([&](uint64_t i) {
-      Result<bool> r = kv.Delete(s.run, doomed[i]);
-      if (!r.ok() || !*r) [[unlikely]]
-        m.Fail("delete of a loaded key: " + r.status().ToString());
     });
   });
   // The cost of search indexing on a text write: the same puts with the index on and off.
@@ -102,19 +78,6 @@ void AddKvCells(Catalogue& cat, DurabilityMode mode) {
     out.reserve(10);
     auto kv = s.db->kv();
     m.Loop([&](uint64_t i) { Check(m, kv.GetMany(s.run, groups[i & 4095], &out)); });
-  });
-  cell("list_100", Suite::kStandard, PointParams(), [](Measure& m, S& s) {
-    std::vector<std::string> prefixes;
-    for (uint64_t g = 0; g < kPointKeys / 100; ++g) prefixes.push_back(PointPrefix(g));
-    const std::vector<uint32_t> pick = UniformIndexes(prefixes.size(), s.idx[0]);
-    std::vector<std::string> out;
-    out.reserve(100);
-    auto kv = s.db->kv();
-    m.Loop([&](uint64_t i) {
-      Check(m, kv.List(s.run, prefixes[pick[i & kIndexMask]], &out));
-      if (out.size() != 100) [[unlikely]]
-        m.Fail("list_100 listed " + std::to_string(out.size()));
-    });
   });
 }
 
@@ -355,16 +318,16 @@ void AddVectorCells(Catalogue& cat, DurabilityMode mode) {
         {MakeKey("B", "vector", op, engine, ml, std::move(p)), suite, Timing::kLoop,
          [open, n, dim, body](const CellContext& ctx) { return Bind(open(ctx, n, dim), body); }});
   };
-  for (uint32_t dim : {128u, 384u, 768u}) {
-    for (uint64_t n : {1000u, 10000u}) {
-      const Suite suite = dim == 128 && n == 1000 ? Suite::kQuick : Suite::kStandard;
+  for (uint32_t dim : kSearchDims) {
+    for (uint64_t n : kSearchSizes) {
+      const Suite suite = SearchSuite(n, dim);
       const double dn = static_cast<double>(n), dd = dim;
-      cell("search", suite, P({{"k", 10.0}, {"n", dn}, {"dim", dd}}), n, dim, [](Measure& m, S& s) {
+      cell("search", suite, SearchParams(n, dim), n, dim, [](Measure& m, S& s) {
         auto vs = s.db->vectors();
         const boost::json::object no_filter;
         m.Loop([&](uint64_t i) {
-          Check(m, vs.Search(s.run, kCollection, s.vectors[i % kSampleVectors], 10, no_filter,
-                             &s.hits));
+          Check(m, vs.Search(s.run, kCollection, s.vectors[i % kSampleVectors], kSearchK,
+                             no_filter, &s.hits));
         });
       });
       if (n != 1000) continue;  // point ops do not depend on the collection's size

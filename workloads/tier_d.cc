@@ -58,10 +58,8 @@ void RunD(DOp op, int threads, Measure& m, ContentionState<Eng>& s) {
   using P = typename Eng::Partition;
   Eng& e = s.engine();
   auto make = [&](int t, std::string* err) {
-    // Each thread walks the shared index stream from its own offset.
-    const uint64_t offset = static_cast<uint64_t>(t) * 7919;
-    return [&s, &e, op, t, offset, err, val = Value()](uint64_t i) mutable -> OpOutcome {
-      const uint32_t k = s.idx[(i + offset) & kIndexMask];
+    return [&s, &e, op, t, err, val = Value()](uint64_t i) mutable -> OpOutcome {
+      const uint32_t k = ThreadIndex(s.idx, i, t);
       switch (op) {
         case DOp::kDisjoint:
           return CountedCommit(

@@ -1,9 +1,10 @@
 // Tiers scenario (agent workloads composed of several primitives) and ycsb (YCSB A-F over the KV
-// primitive: zipfian 0.99 scrambled, workload D "latest"). YCSB op streams (kinds and keys) are
-// generated per call before the timed loop, sized to the call's planned operations.
+// primitive, workloads/ycsb.h: zipfian 0.99 scrambled, workload D "latest"; the KV peers run the
+// same workloads from workloads/tier_peers.cc).
 #include "workloads/catalogue.h"
 #include "workloads/catalogue_util.h"
 #include "workloads/primitive_inputs.h"
+#include "workloads/ycsb.h"
 
 namespace statelab::bench {
 
@@ -139,135 +140,30 @@ void AddScenarioCells(Catalogue& cat, DurabilityMode mode) {
 
 // ---------------------------------------------------------------- YCSB
 
-enum class YKind : uint8_t { kRead, kUpdate, kInsert, kScan, kReadModifyWrite };
-
-struct YOp {
-  YKind kind;
-  uint32_t key;  // record index (inserts: the new record's index)
-};
-
-struct YcsbDef {
-  char name;
-  double read, update, insert, scan, rmw;
-  bool latest;  // key choice: "latest" (D) instead of scrambled zipfian
-};
-constexpr YcsbDef kYcsb[] = {
-    {'a', 0.50, 0.50, 0, 0, 0, false}, {'b', 0.95, 0.05, 0, 0, 0, false},
-    {'c', 1.00, 0, 0, 0, 0, false},    {'d', 0.95, 0, 0.05, 0, 0, true},
-    {'e', 0, 0, 0.05, 0.95, 0, false}, {'f', 0.50, 0, 0, 0, 0.50, false},
-};
-
-std::string RecordKey(uint64_t i) { return workloads::KeyName("user", i, 10); }
-// The 100 records sharing the first 8 digits of record i (a short YCSB-E scan).
-std::string ScanPrefix(uint64_t i) { return workloads::KeyName("user", i / 100, 8); }
-
 template <class Eng>
-struct YcsbState : DbState<Eng> {
+struct YcsbState : DbState<Eng>, YcsbInputs {
   using DbState<Eng>::DbState;
-  std::vector<std::string> keys;      // loaded and inserted records
-  std::vector<std::string> prefixes;  // ScanPrefix of every 100 records
-  std::vector<YOp> ops;
-  std::vector<Value> values;
-  std::vector<std::string> scanned;
-  Value out;
-  uint64_t seed = 0;
-  uint64_t call = 0;
 };
-
-// The op stream of one call: n ops of workload w over the records loaded so far (inserts append).
-template <class Eng>
-void GenerateOps(const YcsbDef& w, uint64_t n, YcsbState<Eng>& s) {
-  workloads::Xoshiro256 mix(workloads::SplitSeed(s.seed, 2 * s.call));
-  const uint64_t records = s.keys.size();
-  workloads::ScrambledZipfianGenerator zipf(records, 0.99,
-                                            workloads::SplitSeed(s.seed, 2 * s.call + 1));
-  workloads::LatestGenerator latest(records, 0.99, workloads::SplitSeed(s.seed, 2 * s.call + 1));
-  ++s.call;
-  s.ops.clear();
-  s.ops.reserve(n);
-  uint64_t next_insert = records;
-  for (uint64_t i = 0; i < n; ++i) {
-    const double r = mix.NextDouble();
-    YKind kind = YKind::kRead;
-    if (r < w.read) {
-      kind = YKind::kRead;
-    } else if (r < w.read + w.update) {
-      kind = YKind::kUpdate;
-    } else if (r < w.read + w.update + w.insert) {
-      kind = YKind::kInsert;
-    } else if (r < w.read + w.update + w.insert + w.scan) {
-      kind = YKind::kScan;
-    } else {
-      kind = YKind::kReadModifyWrite;
-    }
-    if (kind == YKind::kInsert) {
-      s.ops.push_back({kind, static_cast<uint32_t>(next_insert++)});
-      latest.Inserted();
-      continue;
-    }
-    const uint64_t key = w.latest ? latest.Next() : zipf.Next();
-    s.ops.push_back({kind, static_cast<uint32_t>(key)});
-  }
-  for (uint64_t k = records; k < next_insert; ++k) s.keys.push_back(RecordKey(k));
-  for (uint64_t g = s.prefixes.size(); g * 100 < next_insert; ++g)
-    s.prefixes.push_back(ScanPrefix(g * 100));
-}
 
 template <class D>
 void AddYcsbCells(Catalogue& cat, DurabilityMode mode) {
-  using Eng = typename D::Eng;
-  using Part = typename Eng::Partition;
-  using S = YcsbState<Eng>;
+  using S = YcsbState<typename D::Eng>;
   for (const YcsbDef& w : kYcsb) {
-    for (const auto& [records, suite] : {std::pair<uint64_t, Suite>{100000, Suite::kStandard},
-                                         std::pair<uint64_t, Suite>{1000000, Suite::kFull}}) {
-      const std::string op(1, w.name);
-      cat.Add({MakeKey("ycsb", "workload", op, D::Label(), ModeName(mode),
-                       P({{"records", double(records)},
-                          {"dist", std::string(w.latest ? "latest" : "scrambled_zipfian")},
-                          {"theta", 0.99}})),
-               suite, Timing::kLoop, [mode, w, records = records](const CellContext& ctx) {
+    for (const YcsbSize& size : kYcsbSizes) {
+      const uint64_t records = size.records;
+      cat.Add({MakeKey("ycsb", "workload", std::string(1, w.name), D::Label(), ModeName(mode),
+                       YcsbParams(w, records)),
+               size.suite, Timing::kLoop, [mode, w, records](const CellContext& ctx) {
                  auto open = [&]() -> Result<std::unique_ptr<S>> {
                    STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<S> s, (OpenState<D, S>(ctx, mode)));
-                   s->seed = ctx.seed;
-                   s->keys.reserve(records);
-                   for (uint64_t i = 0; i < records; ++i) s->keys.push_back(RecordKey(i));
-                   for (int v = 0; v < 16; ++v) s->values.emplace_back(std::string(100, 'a' + v));
-                   STATELAB_RETURN_IF_ERROR(
-                       BulkLoad(*s->db, s->run, records, [&](auto& h, uint64_t i) {
-                         return h.kv().Put(s->keys[i], s->values[i % 16]);
-                       }));
+                   PrepareYcsb(records, ctx.seed, s.get());
+                   OurKv kv(*s->db, s->run);
+                   STATELAB_RETURN_IF_ERROR(LoadYcsb(kv, *s));
                    return s;
                  };
                  return Bind(open(), [w](Measure& m, S& s) {
-                   GenerateOps(w, m.planned(), s);
-                   auto kv = s.db->kv();
-                   m.Loop([&](uint64_t i) {
-                     const YOp& op = s.ops[i];
-                     const std::string& key = s.keys[op.key];
-                     const Value& v = s.values[i & 15];
-                     switch (op.kind) {
-                       case YKind::kRead:
-                         Check(m, kv.Get(s.run, key, &s.out));
-                         break;
-                       case YKind::kUpdate:
-                       case YKind::kInsert:
-                         Check(m, kv.Put(s.run, key, v));
-                         break;
-                       case YKind::kScan:
-                         Check(m, kv.List(s.run, s.prefixes[op.key / 100], &s.scanned));
-                         break;
-                       case YKind::kReadModifyWrite:
-                         Check(m, RunTransaction(
-                                      s.engine(), s.run,
-                                      [&](Txn<Part>& t) -> Status {
-                                        STATELAB_RETURN_IF_ERROR(KvOps<Part>(t).Get(key, &s.out));
-                                        return KvOps<Part>(t).Put(key, v);
-                                      },
-                                      TxnOptions{}));
-                         break;
-                     }
-                   });
+                   OurKv kv(*s.db, s.run);
+                   RunYcsb(w, m, kv, s);
                  });
                }});
     }
