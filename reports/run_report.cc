@@ -72,6 +72,13 @@ std::string EnvString(const Baseline& run, std::string_view path) {
   return json::serialize(*v);
 }
 
+bool IsPeer(const Baseline& run, const std::string& engine) {
+  for (const auto& b : run.benchmarks) {
+    if (b.engine == engine) return b.kind == harness::kKindPeer;
+  }
+  return false;
+}
+
 std::string Header(const std::string& title, const Baseline& run) {
   return "# " + title + ": " + run.run_id + "\n\n";
 }
@@ -312,6 +319,17 @@ std::string RenderAbEngines(const Baseline& run) {
       "). p = two-sided "
       "Mann-Whitney U over the repetitions' ns_per_op against " +
       ref + "; `*` marks p < 0.05.\n\n";
+  std::vector<std::string> peers;
+  for (const auto& e : engines) {
+    if (IsPeer(run, e)) peers.push_back(e);
+  }
+  if (!peers.empty()) {
+    md += "Peers (`kind: \"peer\"`, marked (peer)): " + Join(peers, ", ") +
+          ". They run the cells they support with the same bodies, keys, values and "
+          "distributions as our engines, in the setting that matches each mode; `—` is a cell an "
+          "engine did not run. How each is configured and where a comparison is not fair: "
+          "docs/peers.md.\n\n";
+  }
   // Group benchmarks by cell, keep the order of first appearance.
   std::vector<std::string> order;
   std::map<std::string, std::map<std::string, const BenchmarkResult*>> cells;
@@ -330,7 +348,7 @@ std::string RenderAbEngines(const Baseline& run) {
   for (const auto& tier : tiers) {
     std::vector<std::string> header = {"group/op", "mode", "threads", "params"};
     for (const auto& e : engines) {
-      header.push_back(e + " ns");
+      header.push_back(e + (IsPeer(run, e) ? " (peer)" : "") + " ns");
       if (e != ref) {
         header.push_back(e + "/" + ref);
         header.push_back("p");
@@ -361,6 +379,21 @@ std::string RenderAbEngines(const Baseline& run) {
     md += "## Tier " + tier + "\n\n" + t.Render() + "\n";
   }
 
+  // Approximate search is only comparable with its recall next to it.
+  Table recall({"engine", "mode", "params", "median ns", "recall@10"});
+  for (const auto& b : run.benchmarks) {
+    const auto it = b.extra.find("recall_at_10");
+    if (it == b.extra.end()) continue;
+    recall.Add({b.engine, b.mode, b.params.empty() ? "—" : harness::ParamsText(b.params),
+                Opt(MedianOf(&b)), FormatNumber(it->second)});
+  }
+  if (!recall.empty()) {
+    md +=
+        "## Vector search recall@10\n\nAgainst the exact cosine ranking, over 64 queries, ties "
+        "counted as hits (docs/peers.md). Our VectorStore's search is exact (recall 1).\n\n" +
+        recall.Render() + "\n";
+  }
+
   md += "## Scaling (tier D, throughput = median ops/s over all threads)\n\n";
   Table s({"engine", "mode", "group/op", "params", "threads", "ops/s", "speedup vs 1 thread",
            "efficiency"});
@@ -389,6 +422,37 @@ std::string RenderAbEngines(const Baseline& run) {
   return md;
 }
 
+namespace {
+
+std::string Field(const json::object& o, std::string_view key) {
+  return gates::AsString(gates::FindPath(o, key)).value_or("?");
+}
+std::string NumberField(const json::object& o, std::string_view key) {
+  return Opt(gates::AsNumber(gates::FindPath(o, key)));
+}
+// Counts (pipeline depth, keys) as integers.
+std::string CountField(const json::object& o, std::string_view key) {
+  const std::optional<double> v = gates::AsNumber(gates::FindPath(o, key));
+  return v ? std::to_string(std::llround(*v)) : "—";
+}
+// Rows written before the server suite carry no "server": they are Redis's.
+bool IsRedisRow(const json::object& o) {
+  return gates::AsString(gates::FindPath(o, "server")).value_or("redis") == "redis";
+}
+const json::object* FindRedisRow(const std::vector<const json::object*>& rows,
+                                 const json::object& like) {
+  for (const json::object* r : rows) {
+    if (IsRedisRow(*r) && Field(*r, "op") == Field(like, "op") &&
+        Field(*r, "mode") == Field(like, "mode") &&
+        CountField(*r, "pipeline") == CountField(like, "pipeline")) {
+      return r;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 std::string RenderRedis(const Baseline& run, const json::object* redis, const std::string& origin,
                         const std::string& why_missing) {
   std::string md = Header("Redis comparison", run);
@@ -405,14 +469,27 @@ std::string RenderRedis(const Baseline& run, const json::object* redis, const st
   md += "Source: " + origin + " (Redis " +
         gates::AsString(gates::FindPath(*redis, "version")).value_or("version unknown") +
         "). Redis persistence is set per durability mode: InMemory = no persistence, Buffered = "
-        "appendfsync everysec, Strict = appendfsync always. Redis figures include a network "
-        "round trip over loopback; statelab figures are in-process, single thread.\n\n";
+        "appendfsync everysec, Strict = appendfsync always. Every server figure is "
+        "redis-benchmark with one client over loopback at the pipeline depth shown.\n\n";
   const json::value* results = gates::FindPath(*redis, "results");
-  if (results == nullptr || !results->is_array() || results->get_array().empty()) {
+  std::vector<const json::object*> rows;
+  if (results != nullptr && results->is_array()) {
+    for (const auto& v : results->get_array()) {
+      if (v.is_object()) rows.push_back(&v.get_object());
+    }
+  }
+  if (rows.empty()) {
     md += "_(no results in the redis figures)_\n";
     return md;
   }
-  std::vector<std::string> header = {"op",          "mode",         "redis persistence",
+
+  md += "## Redis next to in-process statelab\n\n"
+        "Caveat: the statelab columns are the B-tier kv get/put cells of this run: one thread "
+        "calling the KV facade in-process, with no network, no protocol and no pipelining. They "
+        "bound what a server over the engine could reach; they are not a like-for-like "
+        "comparison with a redis-benchmark round trip (for that, see the `statelab serve` table "
+        "of a `--suite server` run).\n\n";
+  std::vector<std::string> header = {"op",          "mode",         "pipeline",    "redis persistence",
                                      "redis ops/s", "redis p50 ns", "redis p99 ns"};
   const std::vector<std::string> engines = EnginesOf(run);
   for (const auto& e : engines) {
@@ -420,28 +497,70 @@ std::string RenderRedis(const Baseline& run, const json::object* redis, const st
     header.push_back(e + " ops/s");
   }
   Table t(header);
-  for (const auto& v : results->get_array()) {
-    if (!v.is_object()) continue;
-    const auto& o = v.get_object();
-    const std::string op = gates::AsString(gates::FindPath(o, "op")).value_or("?");
-    const std::string mode = gates::AsString(gates::FindPath(o, "mode")).value_or("?");
-    // Redis GET/SET map to the B kv get/put facade.
-    const std::string our_op = op == "set" ? "put" : op;
-    std::vector<std::string> row = {
-        op,
-        mode,
-        gates::AsString(gates::FindPath(o, "persistence")).value_or("?"),
-        Opt(gates::AsNumber(gates::FindPath(o, "ops_per_sec"))),
-        Opt(gates::AsNumber(gates::FindPath(o, "p50_ns"))),
-        Opt(gates::AsNumber(gates::FindPath(o, "p99_ns")))};
+  bool served = false;
+  for (const json::object* o : rows) {
+    if (!IsRedisRow(*o)) {
+      served = true;
+      continue;
+    }
+    const std::string op = Field(*o, "op");
+    const std::string mode = Field(*o, "mode");
+    std::vector<std::string> row = {op,
+                                    mode,
+                                    CountField(*o, "pipeline"),
+                                    Field(*o, "persistence"),
+                                    NumberField(*o, "ops_per_sec"),
+                                    NumberField(*o, "p50_ns"),
+                                    NumberField(*o, "p99_ns")};
+    // Redis GET/SET map to the B kv get/put facade; INCR and MSET have no in-process cell.
+    const BenchmarkResult* b = nullptr;
     for (const auto& e : engines) {
-      const BenchmarkResult* b = FindCell(run, "B", "kv", our_op, e, mode);
+      b = op == "get" || op == "set" ? FindCell(run, "B", "kv", op == "set" ? "put" : op, e, mode)
+                                     : nullptr;
       row.push_back(Opt(MedianOf(b)));
       row.push_back(b != nullptr ? Opt(gates::MetricValue(*b, "ops_per_sec")) : "—");
     }
     t.Add(std::move(row));
   }
   md += t.Render();
+
+  if (served) {
+    md += "\n## statelab serve next to redis-server\n\n"
+          "The same redis-benchmark runs against both servers in this run; the ratio is "
+          "statelab ops/s over Redis ops/s.\n\n";
+    Table w({"op", "mode", "pipeline", "engine", "redis ops/s", "statelab ops/s", "ratio",
+             "redis p50 ns", "statelab p50 ns", "redis p99 ns", "statelab p99 ns"});
+    for (const json::object* o : rows) {
+      if (IsRedisRow(*o)) continue;
+      const json::object* r = FindRedisRow(rows, *o);
+      const auto ours = gates::AsNumber(gates::FindPath(*o, "ops_per_sec"));
+      const auto theirs = r ? gates::AsNumber(gates::FindPath(*r, "ops_per_sec")) : std::nullopt;
+      w.Add({Field(*o, "op"), Field(*o, "mode"), CountField(*o, "pipeline"), Field(*o, "engine"),
+             Opt(theirs), Opt(ours), OptRatio(ours, theirs),
+             r ? NumberField(*r, "p50_ns") : "—", NumberField(*o, "p50_ns"),
+             r ? NumberField(*r, "p99_ns") : "—", NumberField(*o, "p99_ns")});
+    }
+    md += w.Render();
+  }
+
+  const json::value* memory = gates::FindPath(*redis, "memory");
+  if (memory != nullptr && memory->is_array() && !memory->get_array().empty()) {
+    md += "\n## Memory per key\n\n"
+          "Growth of each server's resident set (and of Redis's own `used_memory`; for statelab "
+          "INFO reports the RSS) while `redis-cli --pipe` loads the keys (`key:<i>`, 3-byte "
+          "values) into an empty database, divided by the key count.\n\n";
+    Table m({"server", "engine", "keys", "RSS before bytes", "RSS after bytes", "RSS bytes/key",
+             "used_memory bytes/key"});
+    for (const auto& v : memory->get_array()) {
+      if (!v.is_object()) continue;
+      const auto& o = v.get_object();
+      const std::string engine = Field(o, "engine");
+      m.Add({Field(o, "server"), engine.empty() ? "—" : engine, CountField(o, "keys"),
+             CountField(o, "rss_before_bytes"), CountField(o, "rss_after_bytes"),
+             NumberField(o, "rss_bytes_per_key"), NumberField(o, "used_memory_bytes_per_key")});
+    }
+    md += m.Render();
+  }
   return md;
 }
 

@@ -151,8 +151,25 @@ TEST_F(RunReportTest, AbEnginesCellsEqualTheFixture) {
 TEST_F(RunReportTest, RedisAndEnvironment) {
   const std::string redis = Read("redis_comparison.md");
   EXPECT_NE(redis.find("Source: redis.json"), std::string::npos) << redis;
-  EXPECT_NE(redis.find("| get | inmemory | appendonly no | 95000 | 9000 | 20000 | " +
+  EXPECT_NE(redis.find("| get | inmemory | 1 | appendonly no | 95000 | 9000 | 20000 | " +
                        FormatNumber(FixtureMedian(kSample, "B/kv/get/btree/inmemory"))),
+            std::string::npos)
+      << redis;
+  // The pipeline 16 row has its own line; INCR/MSET-less fixtures still render.
+  EXPECT_NE(redis.find("| get | inmemory | 16 | appendonly no | 800000 | 15000 | 30000 |"),
+            std::string::npos)
+      << redis;
+  // statelab serve next to the Redis row of the same op, mode and pipeline.
+  EXPECT_NE(redis.find("| get | inmemory | 16 | btree | 800000 | 400000 | " +
+                       FormatNumber(0.5) + "x | 15000 | 31000 | 30000 | 52000 |"),
+            std::string::npos)
+      << redis;
+  EXPECT_NE(redis.find("| statelab | btree | 1000000 | 6000000 | 186000000 | " + FormatNumber(180) +
+                       " | " + FormatNumber(180) + " |"),
+            std::string::npos)
+      << redis;
+  EXPECT_NE(redis.find("| redis | — | 1000000 | 8000000 | 80000000 | " + FormatNumber(72) + " | " +
+                       FormatNumber(64.5) + " |"),
             std::string::npos)
       << redis;
   const std::string env = Read("environment.md");
