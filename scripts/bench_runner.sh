@@ -5,7 +5,8 @@
 # Usage: scripts/bench_runner.sh [options]
 #   --quick | --standard | --full | --suite server   suite (default --quick: every engine x mode;
 #                      server: statelab serve vs redis-server over RESP, docs/resp.md)
-#   --engines LIST     comma list of engines (btree, sharded, shared_nothing; null, device)
+#   --engines LIST     comma list of engines (btree, sharded, shared_nothing; null, device; peers
+#                      rocksdb, lmdb, faiss_flat, hnswlib), or "all" (ours and every peer)
 #   --modes LIST       comma list of durability modes (inmemory, buffered, strict)
 #   --all-modes        every durability mode (the default; overrides an earlier --modes)
 #   --tier LIST        comma list of tiers (A0 A1 B C D durability recovery memory scenario ycsb)
@@ -28,7 +29,7 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-usage() { sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 die() { echo "bench_runner: $*" >&2; exit 3; }
 
 suite=quick engines="" modes="" tiers="" filter="" cores="" reps="" label="" baseline=""
