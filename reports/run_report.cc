@@ -266,6 +266,7 @@ std::string RenderFacadeTax(const Baseline& run) {
   Table t({"op", "engine", "mode", "A0 ns", "A1 ns", "B ns", "A1/A0", "B/A1", "B/A0"});
   for (const auto& p : pairs) {
     for (const auto& e : EnginesOf(run)) {
+      if (IsPeer(run, e)) continue;  // a peer has no layers of ours to tax
       const auto a0 = MedianOf(FindCell(run, "A0", "raw", p.a0_op, e, ""));
       for (const auto& m : ModesOf(run)) {
         const auto a1 = MedianOf(FindCell(run, "A1", "engine", p.a1_op, e, m));

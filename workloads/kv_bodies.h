@@ -16,8 +16,6 @@
 
 namespace statelab::bench {
 
-using peers::KvWrite;
-
 // Our KV primitive over one run, with the PeerKv operations.
 template <class Eng>
 class OurKv {
@@ -31,11 +29,11 @@ class OurKv {
   Status List(std::string_view prefix, std::vector<std::string>* keys) {
     return kv_.List(run_, prefix, keys);
   }
-  Status PutBatch(std::span<const KvWrite> batch) {
+  Status PutBatch(std::span<const peers::KvWrite> batch) {
     return db_
         .Transaction(run_,
                      [&](auto& h) -> Status {
-                       for (const KvWrite& w : batch) {
+                       for (const peers::KvWrite& w : batch) {
                          STATELAB_RETURN_IF_ERROR(h.kv().Put(w.key, *w.value));
                        }
                        return Status::OK();
@@ -66,11 +64,11 @@ class EngineTxnKv {
  public:
   using P = typename Eng::Partition;
   EngineTxnKv(Eng& e, const RunId& run) : e_(e), run_(run) {}
-  Status PutBatch(std::span<const KvWrite> batch) {
+  Status PutBatch(std::span<const peers::KvWrite> batch) {
     return RunTransaction(
                e_, run_,
                [&](Txn<P>& t) {
-                 for (const KvWrite& w : batch) t.Put(Tag::kKv, w.key, *w.value);
+                 for (const peers::KvWrite& w : batch) t.Put(Tag::kKv, w.key, *w.value);
                  return Status::OK();
                },
                o_)
@@ -89,7 +87,7 @@ template <class T, class ValueOf>
 Status LoadBatches(T& kv, const std::vector<std::string>& keys, ValueOf&& value_of,
                    size_t batch = 1024) {
   std::vector<Value> values;
-  std::vector<KvWrite> writes;
+  std::vector<peers::KvWrite> writes;
   for (size_t start = 0; start < keys.size(); start += batch) {
     const size_t end = std::min(keys.size(), start + batch);
     values.clear();
@@ -169,8 +167,8 @@ void RunKvOp(KvOp op, Measure& m, T& kv, KvInputs& in) {
 inline constexpr uint64_t kMaxBatchKeys = 16;
 template <class T>
 void RunMultiPut(Measure& m, T& kv, const KvInputs& in, uint64_t keys) {
-  std::array<KvWrite, kMaxBatchKeys> writes;
-  const std::span<const KvWrite> batch(writes.data(), std::min(keys, kMaxBatchKeys));
+  std::array<peers::KvWrite, kMaxBatchKeys> writes;
+  const std::span<const peers::KvWrite> batch(writes.data(), std::min(keys, kMaxBatchKeys));
   Value v;
   m.Loop([&](uint64_t i) {
     const uint64_t base = in.idx[i & kIndexMask];

@@ -128,8 +128,10 @@ void AddKvPeerCells(Catalogue& cat, DurabilityMode mode) {
             STATELAB_ASSIGN_OR_RETURN(auto s, (OpenPeer<P, KvInputs>(ctx, mode)));
             s->idx = UniformIndexes(kPointKeys, ctx.seed);
             for (int t = 0; t < threads; ++t) {
-              s->thread_keys.push_back(PointKeys(kPointKeys));
-              for (std::string& k : s->thread_keys.back()) k.insert(0, "t" + std::to_string(t) + "/");
+              std::string prefix = "t";  // "t<t>/k" + 8 digits: the point keys under a thread
+              prefix += std::to_string(t);
+              prefix += "/k";
+              s->thread_keys.push_back(workloads::KeyNames(prefix, kPointKeys, 8));
             }
             return s;
           };
