@@ -310,7 +310,7 @@ else
       serve_pid=$!
       port=""
       for _ in $(seq 100); do
-        port=$(sed -n 's/.*listening on [^ ]*:\([0-9]*\) .*/\1/p' "$redis_dir/serve.out")
+        port=$(sed -n 's/.*listening on [^ ]*:\([0-9]*\) .*/\1/p' "$redis_dir/serve.out" 2>/dev/null)
         [[ -n "$port" ]] && break
         sleep 0.1
       done

@@ -248,6 +248,9 @@ TEST(RespServer, ErrorReplies) {
   EXPECT_EQ(err({"AUTH", "pw"}).find("without any password configured") != std::string::npos,
             true);
   EXPECT_EQ(err({"GET", std::string(2000, 'k')}).find("invalid_argument"), 4u);
+  std::vector<std::string> del = {"DEL"};
+  for (int i = 0; i <= 10000; ++i) del.push_back("k" + std::to_string(i));
+  EXPECT_EQ(err(del), "ERR too many keys in one command (limit 10000)");
   // The connection survives every error above: one connection, an error between two successes.
   RunOutput conn = s.Cli({}, "SET a 1\nINCR word\nGET a\n");
   // (redis-cli prints a blank line after an error.)

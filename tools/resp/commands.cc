@@ -17,6 +17,11 @@ namespace {
 
 using P = AnyPartition;
 constexpr int64_t kMaxTtlUs = std::numeric_limits<int64_t>::max() / 4;  // far beyond any clock
+// A transaction finds its own writes by a linear search, so a write's cost grows with the
+// transaction: MSET and DEL take at most kMaxKeysPerWrite keys, FLUSHDB deletes in chunks.
+constexpr size_t kMaxKeysPerWrite = 10000;
+constexpr size_t kFlushChunk = 1000;
+constexpr std::string_view kTooManyKeys = "ERR too many keys in one command (limit 10000)";
 
 constexpr std::string_view kNotInteger = "ERR value is not an integer or out of range";
 constexpr std::string_view kSyntax = "ERR syntax error";
@@ -315,6 +320,7 @@ void Session::Set(Args a, std::string* out) {
 }
 
 void Session::Del(Args a, std::string* out) {
+  if (a.size() - 1 > kMaxKeysPerWrite) return AppendError(out, kTooManyKeys);
   int64_t deleted = 0;
   if (!Commit(
           [&](Txn<P>& t) -> Status {
@@ -360,6 +366,7 @@ void Session::MGet(Args a, std::string* out) {
 
 void Session::MSet(Args a, std::string* out) {
   if (a.size() % 2 != 1) return AppendError(out, "ERR wrong number of arguments for 'mset' command");
+  if (a.size() / 2 > kMaxKeysPerWrite) return AppendError(out, kTooManyKeys);
   if (!Commit(
           [&](Txn<P>& t) -> Status {
             for (size_t i = 1; i < a.size(); i += 2) {
@@ -481,20 +488,23 @@ void Session::FlushDb(Args a, std::string* out) {
   if (a.size() > 2 || (a.size() == 2 && !EqualsNoCase(a[1], "SYNC") && !EqualsNoCase(a[1], "ASYNC"))) {
     return AppendError(out, kSyntax);
   }
-  // One transaction: the database is emptied atomically (and durably, per the mode).
-  if (!Commit(
-          [&](Txn<P>& t) -> Status {
-            std::vector<std::string> keys;
-            for (Tag tag : {Tag::kKv, Tag::kState}) {
-              keys.clear();
-              STATELAB_RETURN_IF_ERROR(
-                  ForEachKey(t, tag, [&](std::string_view k) { keys.emplace_back(k); }));
-              for (const std::string& k : keys) t.Delete(tag, k);
-            }
-            return Status::OK();
-          },
-          out)) {
-    return;
+  // Chunks of kFlushChunk keys, each one transaction (with their companions), until the
+  // database is empty: a concurrent reader may see it partly flushed.
+  for (size_t n = kFlushChunk; n == kFlushChunk;) {
+    if (!Commit(
+            [&](Txn<P>& t) -> Status {
+              std::vector<std::string> keys;
+              STATELAB_RETURN_IF_ERROR(t.Scan(Tag::kKv, "", [&](std::string_view k, const Value&, Version) {
+                keys.emplace_back(k);
+                return keys.size() < kFlushChunk;
+              }));
+              n = keys.size();
+              for (const std::string& k : keys) STATELAB_RETURN_IF_ERROR(DeleteKey(t, k).status());
+              return Status::OK();
+            },
+            out)) {
+      return;
+    }
   }
   AppendOk(out);
 }
