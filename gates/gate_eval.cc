@@ -237,6 +237,14 @@ class Evaluator {
                      b.name + "; the ratio is undefined";
           break;
         }
+        if (const auto timer = MetricValue(b, "latency.timer_overhead_ns");
+            rule.min_timer_multiple > 0 && timer && *den < rule.min_timer_multiple * *timer) {
+          Skip(rule, b.name, b.engine, b.mode,
+               rule.denominator_metric + " " + FormatNumber(*den) + " is below " +
+                   FormatNumber(rule.min_timer_multiple) + "x the timer overhead (" +
+                   FormatNumber(*timer) + " ns): per-operation percentiles measure the timer");
+          return;
+        }
         Classify(*num / *den, rule, &v);
         v.reason = rule.metric + "/" + rule.denominator_metric + " = " + FormatNumber(*num) + "/" +
                    FormatNumber(*den) + ": " + v.reason;

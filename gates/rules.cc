@@ -261,7 +261,8 @@ class RuleReader {
     if (!OnlyKeys(o, where,
                   {"id", "family", "description", "source", "kind", "select", "metric",
                    "denominator_metric", "numerator", "denominator", "join_on", "direction", "unit",
-                   "thresholds", "scope", "reference_only", "min_cores", "alpha"})) {
+                   "thresholds", "scope", "reference_only", "min_cores", "alpha",
+                   "min_timer_multiple"})) {
       return false;
     }
     r->family = AsString(FindPath(o, "family")).value_or("");
@@ -322,6 +323,14 @@ class RuleReader {
           !ReadMetric(o, "denominator_metric", where, &r->denominator_metric)) {
         return false;
       }
+    }
+    if (o.contains("min_timer_multiple")) {
+      const auto m = AsNumber(FindPath(o, "min_timer_multiple"));
+      if (r->kind != RuleKind::kMetricRatio) {
+        return Fail(where + ".min_timer_multiple", "only a metric_ratio rule takes it");
+      }
+      if (!m || *m <= 0) return Fail(where + ".min_timer_multiple", "expected a positive number");
+      r->min_timer_multiple = *m;
     }
     if (!o.contains("thresholds")) return Fail(where + ".thresholds", "missing");
     if (!ReadThresholds(o.at("thresholds"), where + ".thresholds", r->direction, &r->thresholds)) {

@@ -66,6 +66,9 @@ struct Rule {
   Selector select;  // threshold, metric_ratio, regression
   std::string metric;
   std::string denominator_metric;  // metric_ratio
+  // metric_ratio: a benchmark whose denominator is below this multiple of its timer overhead is
+  // skipped, since its per-operation percentiles measure the timer, not the operation (0 = off).
+  double min_timer_multiple = 0;
 
   Operand numerator;    // ratio
   Operand denominator;  // ratio

@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <thread>
+
 namespace statelab {
 namespace {
 uint64_t FileSizeOnDisk(const std::string& path) {
@@ -56,12 +58,18 @@ Status FaultInjectionEnv::OnAppend(const std::string& path, uint64_t n) {
 }
 
 Status FaultInjectionEnv::BeforeSync(const std::string& path) {
-  std::lock_guard lk(mu_);
-  if (crashed_) return Status::IOError("fault injection: crashed");
-  if (fail_syncs_ > 0) {
-    --fail_syncs_;
-    return Status::IOError("fault injection: sync " + path);
+  std::chrono::microseconds latency;
+  {
+    std::lock_guard lk(mu_);
+    if (crashed_) return Status::IOError("fault injection: crashed");
+    if (fail_syncs_ > 0) {
+      --fail_syncs_;
+      return Status::IOError("fault injection: sync " + path);
+    }
+    latency = sync_latency_;
   }
+  // Outside the lock: syncs of different files (per-worker logs) overlap as on a real disk.
+  if (latency.count() > 0) std::this_thread::sleep_for(latency);
   return Status::OK();
 }
 
@@ -209,6 +217,11 @@ void FaultInjectionEnv::FailWrites(int n) {
 void FaultInjectionEnv::FailSyncs(int n) {
   std::lock_guard lk(mu_);
   fail_syncs_ = n;
+}
+
+void FaultInjectionEnv::SetSyncLatency(std::chrono::microseconds d) {
+  std::lock_guard lk(mu_);
+  sync_latency_ = d;
 }
 
 uint64_t FaultInjectionEnv::unsynced_bytes() const {

@@ -5,10 +5,13 @@
 //   - DropUnsyncedData(): every file is cut back to its synced length, and files whose directory
 //     entry was never synced (SyncDir) disappear;
 //   - TearLastWrite(keep): the last Append is cut after `keep` of its bytes (a torn write);
-//   - FailWrites(n) / FailSyncs(n): the next n Appends / Syncs fail with IOError.
+//   - FailWrites(n) / FailSyncs(n): the next n Appends / Syncs fail with IOError;
+//   - SetSyncLatency(d): every file Sync takes at least d (a slow disk, so group commit is tested
+//     against the latency it exists to amortize rather than against a page-cache sync).
 // Renames are not modelled (treated as durable at once; the snapshot writer syncs the directory).
 // Thread-safety: all methods are thread-safe.
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -44,6 +47,7 @@ class FaultInjectionEnv final : public Env {
   void Revive();
   void FailWrites(int n);
   void FailSyncs(int n);
+  void SetSyncLatency(std::chrono::microseconds d);
 
   uint64_t unsynced_bytes() const;  // over all tracked files
 
@@ -67,6 +71,7 @@ class FaultInjectionEnv final : public Env {
   bool crashed_ = false;
   int fail_writes_ = 0;
   int fail_syncs_ = 0;
+  std::chrono::microseconds sync_latency_{0};
   std::string last_write_path_;
   uint64_t last_write_offset_ = 0;
   uint64_t last_write_size_ = 0;

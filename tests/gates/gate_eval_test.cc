@@ -65,6 +65,24 @@ TEST(GateEval, AbsentBenchmarksAreSkippedWithReason) {
   EXPECT_NE(buffered[0]->reason.find("not run"), std::string::npos) << buffered[0]->reason;
 }
 
+TEST(GateEval, TailRatioSkipsOperationsFasterThanTheTimer) {
+  RunFile run = Load("gates/tail.p99_over_mean.fail.json");
+  ASSERT_FALSE(run.baseline.benchmarks.empty());
+  auto& b = run.baseline.benchmarks[0];
+  ASSERT_TRUE(b.latency.has_value());
+  b.latency->timer_overhead_ns = 20;
+  b.stats.mean_ns = 30;  // below 2x the timer overhead: percentiles measure the timer
+  const GateReport r = EvaluateGates(AllRules(), run, nullptr, {});
+  const auto vs = VerdictsOf(r, "tail.p99_over_mean");
+  ASSERT_EQ(vs.size(), 1u);
+  EXPECT_EQ(vs[0]->status, Status::kSkip);
+  EXPECT_NE(vs[0]->reason.find("below 2.00x the timer overhead (20.0 ns)"), std::string::npos)
+      << vs[0]->reason;
+  b.stats.mean_ns = 41;  // just above: judged again (and the fixture's p99 fails it)
+  const GateReport judged = EvaluateGates(AllRules(), run, nullptr, {});
+  EXPECT_EQ(VerdictsOf(judged, "tail.p99_over_mean")[0]->status, Status::kFail);
+}
+
 TEST(GateEval, TooFewCoresSkips) {
   const GateReport r = EvaluateGates(AllRules(), Load("gates/few_cores.json"), nullptr, {});
   EXPECT_EQ(r.usable_cores, 2);
