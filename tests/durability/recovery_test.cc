@@ -286,28 +286,15 @@ TYPED_TEST(DurableTest, FaultInjectionTornFinalWriteGivesAPrefix) {
 }
 
 TYPED_TEST(DurableTest, CloseJoinsEveryThreadAndThenEverythingIsShuttingDown) {
-  // ThreadSanitizer starts its own background thread at the first thread creation, and a joined
-  // thread's /proc entry lingers: count once both have settled, so only the database's threads
-  // are compared.
-  std::thread([] {}).join();
-  int before = ThreadCount();
-  for (int i = 0; i < 100; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    const int now = ThreadCount();
-    if (now == before) break;
-    before = now;
-  }
+  std::thread([] {}).join();  // lets a sanitizer runtime start its own thread first
+  const int before = SettledThreadCount();
   this->opts_.snapshot_wal_bytes = 1 << 20;  // the snapshot trigger thread runs too
   this->opts_.snapshot_on_close = true;
   ASSERT_OK(this->Open());
   this->Ticks(1, 5);
   EXPECT_GT(ThreadCount(), before);
   ASSERT_OK(this->db_->Close());
-  int after = ThreadCount();
-  for (int i = 0; i < 100 && after != before; ++i) {  // a joined thread's /proc entry lingers
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    after = ThreadCount();
-  }
+  const int after = SettledThreadCount(before);
   EXPECT_EQ(after, before);
   auto& db = *this->db_;
   const RunId run = WorkloadRun();

@@ -6,7 +6,6 @@
 //   state cell "last" = n, json document "doc" at $.n = n (a path write).
 //   Invariant after any prefix of ticks: counter == event count == last == doc.n.
 
-#include <dirent.h>
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
@@ -16,6 +15,7 @@
 #include <vector>
 
 #include "engines/durability/wal_format.h"
+#include "tests/common/thread_count.h"
 #include "tests/conformance/fixture.h"
 
 namespace statelab::testing_util {
@@ -136,14 +136,4 @@ inline std::vector<wal::Frame> Frames(const std::string& data) {
   for (uint64_t off = 0; wal::ParseFrame(data, off, &f); off += f.size) out.push_back(f);
   return out;
 }
-// Threads of this process.
-inline int ThreadCount() {
-  int n = 0;
-  if (DIR* d = ::opendir("/proc/self/task")) {
-    while (dirent* e = ::readdir(d)) n += e->d_name[0] != '.';
-    ::closedir(d);
-  }
-  return n;
-}
-
 }  // namespace statelab::testing_util

@@ -1,6 +1,5 @@
 // The shared-nothing engine: clean shutdown joins every worker, nothing is admitted after Close,
 // a worker calling itself runs inline, and the mailbox neither loses nor duplicates a message.
-#include <dirent.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -15,20 +14,13 @@
 #include "engines/registry/engine_list.h"
 #include "engines/shared_nothing/mailbox.h"
 #include "engines/shared_nothing/shared_nothing_engine.h"
+#include "tests/common/thread_count.h"
 
 namespace statelab {
 namespace {
 
 using Db = Database<SharedNothingEngine>;
 using Handle = TxnHandle<WorkerStore>;
-
-int ThreadCount() {
-  int n = 0;
-  DIR* d = opendir("/proc/self/task");
-  while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
-  closedir(d);
-  return n;
-}
 
 std::string TempDir(const std::string& tag) {
   auto p = std::filesystem::temp_directory_path() /
@@ -64,13 +56,13 @@ TEST(SharedNothing, CloseJoinsEveryWorker) {
        {DurabilityMode::kInMemory, DurabilityMode::kBuffered, DurabilityMode::kStrict}) {
     SCOPED_TRACE(std::string(ModeName(mode)));
     const std::string dir = TempDir("join");
-    const int before = ThreadCount();
+    const int before = testing_util::SettledThreadCount();
     auto db = OpenDb(4, mode, dir);
     ASSERT_NE(db, nullptr);
-    EXPECT_GE(ThreadCount(), before + 4);
+    EXPECT_GE(testing_util::ThreadCount(), before + 4);
     ASSERT_TRUE(db->kv().Put(RunId::Random(), "k", int64_t{1}).ok());
     ASSERT_TRUE(db->Close().ok());
-    EXPECT_EQ(ThreadCount(), before);
+    EXPECT_EQ(testing_util::SettledThreadCount(before), before);
     db.reset();
     std::filesystem::remove_all(dir);
   }
