@@ -463,8 +463,8 @@ class Reader {
     if (o.if_contains("kind") != nullptr) {
       b.kind = String(o, "kind", path);
       if (b.kind != kKindEngine && b.kind != kKindPeer && b.kind != kKindHarness) {
-        Fail(Join(path, "kind"), "must be \"engine\", \"peer\" or \"harness\", got \"" + b.kind +
-                                     "\"");
+        Fail(Join(path, "kind"),
+             "must be \"engine\", \"peer\" or \"harness\", got \"" + b.kind + "\"");
       }
     }
     b.mode = String(o, "mode", path);
@@ -616,7 +616,42 @@ class Reader {
       b.benchmarks.push_back(ReadBenchmark(benches[i], Index("benchmarks", i)));
     }
     b.derived = ReadDerived(Object(o, "derived", ""), "derived");
+    if (const json::value* servers = o.if_contains("servers");
+        servers != nullptr && !servers->is_null()) {
+      b.servers = ReadServers(*servers, "servers");
+    }
     return b;
+  }
+
+  // Checks the fields the reports read; rows may carry more keys.
+  json::object ReadServers(const json::value& v, const std::string& path) const {
+    const json::object& o = AsObject(v, path);
+    (void)Bool(o, "available", path);
+    (void)String(o, "reason", path);
+    const json::array& results = Array(o, "results", path);
+    for (size_t i = 0; i < results.size(); ++i) {
+      const std::string rp = Index(Join(path, "results"), i);
+      const json::object& r = AsObject(results[i], rp);
+      for (std::string_view key : {"server", "engine", "op", "mode", "persistence"}) {
+        (void)String(r, key, rp);
+      }
+      if (Int(r, "pipeline", rp) < 1) Fail(Join(rp, "pipeline"), "must be >= 1");
+      (void)Number(r, "ops_per_sec", rp);
+      (void)NullableNumber(r, "p50_ns", rp);
+      (void)NullableNumber(r, "p99_ns", rp);
+    }
+    if (o.if_contains("memory") != nullptr) {
+      const json::array& memory = Array(o, "memory", path);
+      for (size_t i = 0; i < memory.size(); ++i) {
+        const std::string mp = Index(Join(path, "memory"), i);
+        const json::object& m = AsObject(memory[i], mp);
+        (void)String(m, "server", mp);
+        (void)String(m, "engine", mp);
+        (void)Int(m, "keys", mp);
+        (void)Number(m, "rss_bytes_per_key", mp);
+      }
+    }
+    return o;
   }
 
  private:
@@ -808,6 +843,7 @@ json::value ToJson(const Baseline& b) {
   for (const BenchmarkResult& r : b.benchmarks) benches.emplace_back(BenchmarkJson(r));
   o["benchmarks"] = std::move(benches);
   o["derived"] = DerivedJson(b.derived);
+  if (!b.servers.empty()) o["servers"] = b.servers;
   return o;
 }
 
@@ -855,12 +891,32 @@ Baseline ParseBaseline(std::string_view text, std::string_view source) {
   return FromJson(ParseJsonExact(text, source), source);
 }
 
-Baseline ReadBaselineFile(const std::string& path) {
+namespace {
+std::string ReadText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw BaselineError(path + ": cannot open");
   std::ostringstream ss;
   ss << in.rdbuf();
-  return ParseBaseline(ss.str(), path);
+  return ss.str();
+}
+}  // namespace
+
+Baseline ReadBaselineFile(const std::string& path) { return ParseBaseline(ReadText(path), path); }
+
+void AttachServers(const std::string& path, const json::object& servers) {
+  json::value doc = ParseJsonExact(ReadText(path), path);
+  if (!doc.is_object()) throw BaselineError(path + ": not a JSON object");
+  doc.get_object()["servers"] = servers;
+  (void)FromJson(doc, path);  // the file must stay readable
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << PrettyJson(doc) << "\n";
+    if (!out.flush()) throw BaselineError(tmp + ": write failed");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    throw BaselineError(path + ": cannot replace: " + std::strerror(errno));
+  }
 }
 
 }  // namespace statelab::harness

@@ -178,6 +178,9 @@ struct Baseline {
   RunConfig config;
   std::vector<BenchmarkResult> benchmarks;
   Derived derived;
+  // The RESP server measurements (redis-server, `statelab serve`) the bench runner attaches after
+  // the run; empty when none were taken. Documented in docs/baseline_schema.md#servers.
+  boost::json::object servers;
   bool operator==(const Baseline&) const = default;
 };
 
@@ -238,5 +241,10 @@ void WriteBaselineFile(const Baseline& baseline, const std::string& path);
 // Parses `text` (from `source`, used in messages); throws BaselineError.
 Baseline ParseBaseline(std::string_view text, std::string_view source);
 Baseline ReadBaselineFile(const std::string& path);
+// Sets the `servers` section of the baseline.json at `path` (replacing any earlier one) and
+// rewrites the file through a temporary and a rename. Every other key is kept byte for byte in
+// meaning; the result must read back (FromJson), otherwise nothing is written. Throws
+// BaselineError naming the file and the field.
+void AttachServers(const std::string& path, const boost::json::object& servers);
 
 }  // namespace statelab::harness

@@ -5,6 +5,8 @@
 #include <string>
 
 #include "gates/cli_args.h"
+#include "gates/json_util.h"
+#include "harness/baseline.h"
 #include "reports/index.h"
 #include "reports/run_report.h"
 
@@ -16,13 +18,16 @@ using gates::kExitOk;
 using gates::kExitUsage;
 
 constexpr char kUsage[] =
-    "usage: statelab-report RUN_DIR [--no-plots] [--gnuplot PATH] [--index RESULTS_DIR]\n"
+    "usage: statelab-report RUN_DIR [--attach-servers FILE] [--no-plots] [--gnuplot PATH]\n"
+    "                       [--index RESULTS_DIR]\n"
     "       statelab-report --index RESULTS_DIR\n"
     "\n"
     "RUN_DIR must contain baseline.json (and gates.json from statelab-gate, when evaluated).\n"
     "Writes RUN_DIR/SUMMARY.md, environment.md, facade_tax.md, ab_engines.md,\n"
     "redis_comparison.md and plots/ (*.dat, *.gp, and *.svg when gnuplot is available).\n"
     "\n"
+    "  --attach-servers FILE  first store FILE (the RESP server figures the bench runner\n"
+    "                       measured) as the `servers` section of RUN_DIR/baseline.json\n"
     "  --index RESULTS_DIR  regenerate RESULTS_DIR/INDEX.md from RESULTS_DIR/run_*/\n"
     "  --no-plots           do not write plots/\n"
     "  --gnuplot PATH       gnuplot binary (default: $STATELAB_GNUPLOT or gnuplot on PATH)\n"
@@ -34,7 +39,11 @@ int Run(int argc, char** argv) {
   gates::CliArgs args;
   std::string error;
   if (!args.Parse(argc, argv,
-                  {{"index", true}, {"no-plots", false}, {"gnuplot", true}, {"help", false}},
+                  {{"index", true},
+                   {"attach-servers", true},
+                   {"no-plots", false},
+                   {"gnuplot", true},
+                   {"help", false}},
                   &error)) {
     std::fprintf(stderr, "statelab-report: %s\n", error.c_str());
     return kExitUsage;
@@ -47,6 +56,27 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr, "statelab-report: expected one RUN_DIR and/or --index RESULTS_DIR\n%s",
                  kUsage);
     return kExitUsage;
+  }
+  if (args.Has("attach-servers") && args.positionals().empty()) {
+    std::fprintf(stderr, "statelab-report: --attach-servers needs a RUN_DIR\n%s", kUsage);
+    return kExitUsage;
+  }
+  if (auto file = args.Value("attach-servers")) {
+    boost::json::value servers;
+    if (!gates::LoadJsonFile(*file, &servers, &error)) {
+      std::fprintf(stderr, "statelab-report: bad input: %s\n", error.c_str());
+      return kExitBadInput;
+    }
+    if (!servers.is_object()) {
+      std::fprintf(stderr, "statelab-report: bad input: %s: not a JSON object\n", file->c_str());
+      return kExitBadInput;
+    }
+    try {
+      harness::AttachServers(args.positionals()[0] + "/baseline.json", servers.get_object());
+    } catch (const harness::BaselineError& e) {
+      std::fprintf(stderr, "statelab-report: bad input: %s (from %s)\n", e.what(), file->c_str());
+      return kExitBadInput;
+    }
   }
   if (!args.positionals().empty()) {
     reports::ReportOptions opt;

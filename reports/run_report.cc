@@ -454,20 +454,20 @@ const json::object* FindRedisRow(const std::vector<const json::object*>& rows,
 
 }  // namespace
 
-std::string RenderRedis(const Baseline& run, const json::object* redis, const std::string& origin,
-                        const std::string& why_missing) {
+std::string RenderRedis(const Baseline& run, const std::string& why_missing) {
   std::string md = Header("Redis comparison", run);
+  const json::object* redis = run.servers.empty() ? nullptr : &run.servers;
   if (redis == nullptr) {
     md += "**Skipped.** " + why_missing + "\n";
     return md;
   }
   const bool available = gates::AsBool(gates::FindPath(*redis, "available")).value_or(true);
   if (!available) {
-    md += "**Skipped.** The redis figures in " + origin + " say Redis was not measured: " +
+    md += "**Skipped.** The bench runner did not measure Redis: " +
           gates::AsString(gates::FindPath(*redis, "reason")).value_or("no reason given") + "\n";
     return md;
   }
-  md += "Source: " + origin + " (Redis " +
+  md += "Source: baseline.json `servers` (Redis " +
         gates::AsString(gates::FindPath(*redis, "version")).value_or("version unknown") +
         "). Redis persistence is set per durability mode: InMemory = no persistence, Buffered = "
         "appendfsync everysec, Strict = appendfsync always. Every server figure is "
@@ -484,14 +484,15 @@ std::string RenderRedis(const Baseline& run, const json::object* redis, const st
     return md;
   }
 
-  md += "## Redis next to in-process statelab\n\n"
-        "Caveat: the statelab columns are the B-tier kv get/put cells of this run: one thread "
-        "calling the KV facade in-process, with no network, no protocol and no pipelining. They "
-        "bound what a server over the engine could reach; they are not a like-for-like "
-        "comparison with a redis-benchmark round trip (for that, see the `statelab serve` table "
-        "of a `--suite server` run).\n\n";
-  std::vector<std::string> header = {"op",          "mode",         "pipeline",    "redis persistence",
-                                     "redis ops/s", "redis p50 ns", "redis p99 ns"};
+  md +=
+      "## Redis next to in-process statelab\n\n"
+      "Caveat: the statelab columns are the B-tier kv get/put cells of this run: one thread "
+      "calling the KV facade in-process, with no network, no protocol and no pipelining. They "
+      "bound what a server over the engine could reach; they are not a like-for-like "
+      "comparison with a redis-benchmark round trip (for that, see the `statelab serve` table "
+      "of a `--suite server` run).\n\n";
+  std::vector<std::string> header = {
+      "op", "mode", "pipeline", "redis persistence", "redis ops/s", "redis p50 ns", "redis p99 ns"};
   const std::vector<std::string> engines = EnginesOf(run);
   for (const auto& e : engines) {
     header.push_back(e + " median ns");
@@ -526,9 +527,10 @@ std::string RenderRedis(const Baseline& run, const json::object* redis, const st
   md += t.Render();
 
   if (served) {
-    md += "\n## statelab serve next to redis-server\n\n"
-          "The same redis-benchmark runs against both servers in this run; the ratio is "
-          "statelab ops/s over Redis ops/s.\n\n";
+    md +=
+        "\n## statelab serve next to redis-server\n\n"
+        "The same redis-benchmark runs against both servers in this run; the ratio is "
+        "statelab ops/s over Redis ops/s.\n\n";
     Table w({"op", "mode", "pipeline", "engine", "redis ops/s", "statelab ops/s", "ratio",
              "redis p50 ns", "statelab p50 ns", "redis p99 ns", "statelab p99 ns"});
     for (const json::object* o : rows) {
@@ -537,19 +539,20 @@ std::string RenderRedis(const Baseline& run, const json::object* redis, const st
       const auto ours = gates::AsNumber(gates::FindPath(*o, "ops_per_sec"));
       const auto theirs = r ? gates::AsNumber(gates::FindPath(*r, "ops_per_sec")) : std::nullopt;
       w.Add({Field(*o, "op"), Field(*o, "mode"), CountField(*o, "pipeline"), Field(*o, "engine"),
-             Opt(theirs), Opt(ours), OptRatio(ours, theirs),
-             r ? NumberField(*r, "p50_ns") : "—", NumberField(*o, "p50_ns"),
-             r ? NumberField(*r, "p99_ns") : "—", NumberField(*o, "p99_ns")});
+             Opt(theirs), Opt(ours), OptRatio(ours, theirs), r ? NumberField(*r, "p50_ns") : "—",
+             NumberField(*o, "p50_ns"), r ? NumberField(*r, "p99_ns") : "—",
+             NumberField(*o, "p99_ns")});
     }
     md += w.Render();
   }
 
   const json::value* memory = gates::FindPath(*redis, "memory");
   if (memory != nullptr && memory->is_array() && !memory->get_array().empty()) {
-    md += "\n## Memory per key\n\n"
-          "Growth of each server's resident set (and of Redis's own `used_memory`; for statelab "
-          "INFO reports the RSS) while `redis-cli --pipe` loads the keys (`key:<i>`, 3-byte "
-          "values) into an empty database, divided by the key count.\n\n";
+    md +=
+        "\n## Memory per key\n\n"
+        "Growth of each server's resident set (and of Redis's own `used_memory`; for statelab "
+        "INFO reports the RSS) while `redis-cli --pipe` loads the keys (`key:<i>`, 3-byte "
+        "values) into an empty database, divided by the key count.\n\n";
     Table m({"server", "engine", "keys", "RSS before bytes", "RSS after bytes", "RSS bytes/key",
              "used_memory bytes/key"});
     for (const auto& v : memory->get_array()) {
@@ -593,29 +596,19 @@ bool WriteRunReport(const std::string& run_dir, const ReportOptions& options,
     return true;
   };
 
-  // Redis figures come from the sidecar redis.json: baseline.json has no place for them.
-  json::value sidecar;
-  const json::object* redis = nullptr;
-  std::string origin, why_missing;
-  if (fs::exists(dir / "redis.json")) {
-    std::string err;
-    if (gates::LoadJsonFile((dir / "redis.json").string(), &sidecar, &err) && sidecar.is_object()) {
-      redis = &sidecar.get_object();
-      origin = "redis.json";
-    } else {
-      why_missing = "redis.json exists but is unreadable: " + (err.empty() ? "not an object" : err);
-    }
-  } else {
+  // Redis and `statelab serve` figures: the `servers` section the bench runner attached.
+  std::string why_missing;
+  if (run.servers.empty()) {
     const bool installed =
         !FindOnPath("redis-server").empty() && !FindOnPath("redis-benchmark").empty();
     why_missing =
-        "This run has no Redis figures: no redis.json in the run folder. " +
+        "This run has no Redis figures: baseline.json has no `servers` section. " +
         std::string(installed ? "redis-server and redis-benchmark are installed here, so the "
                                 "bench runner did not measure Redis for this run."
                               : "redis-server / redis-benchmark are not installed on this "
                                 "machine (scripts/deps.sh --peers installs them).");
   }
-  if (redis == nullptr) notes.push_back("redis comparison skipped");
+  if (run.servers.empty()) notes.push_back("redis comparison skipped");
 
   ReportOptions opt = options;
   if (opt.plots) {
@@ -636,7 +629,7 @@ bool WriteRunReport(const std::string& run_dir, const ReportOptions& options,
   if (!write("environment.md", RenderEnvironment(run)) ||
       !write("facade_tax.md", RenderFacadeTax(run)) ||
       !write("ab_engines.md", RenderAbEngines(run)) ||
-      !write("redis_comparison.md", RenderRedis(run, redis, origin, why_missing)) ||
+      !write("redis_comparison.md", RenderRedis(run, why_missing)) ||
       !write("SUMMARY.md", RenderSummary(run, gv, gates_note, notes))) {
     return false;
   }

@@ -35,10 +35,8 @@ std::string RenderSummary(const harness::Baseline& run, const gates::VerdictFile
 std::string RenderEnvironment(const harness::Baseline& run);
 std::string RenderFacadeTax(const harness::Baseline& run);
 std::string RenderAbEngines(const harness::Baseline& run);
-// `redis` is the redis figures object (null when none was found); `origin` says where it came
-// from; `why_missing` explains a missing one.
-std::string RenderRedis(const harness::Baseline& run, const boost::json::object* redis,
-                        const std::string& origin, const std::string& why_missing);
+// From run.servers; `why_missing` explains an empty one.
+std::string RenderRedis(const harness::Baseline& run, const std::string& why_missing);
 
 // Searches PATH for an executable; "" when not found.
 std::string FindOnPath(const std::string& name);

@@ -22,9 +22,9 @@
 #   --out DIR          results directory holding the run folders and INDEX.md (default results/)
 #   --no-build         use the existing build/release binaries
 #   --help             this text
-# Run folder: DIR/run_<YYYY-MM-DD_HH-MM-SS>_<commit>[_<label>]/ with baseline.json, gbench.json,
-# gates.json, gates.md, SUMMARY.md, environment.md, facade_tax.md, ab_engines.md,
-# redis_comparison.md (+ redis.json), plots/*.svg, bench.log. Exit codes: 0 done and no gate
+# Run folder: DIR/run_<YYYY-MM-DD_HH-MM-SS>_<commit>[_<label>]/ with baseline.json (Redis figures
+# in its `servers`), gbench.json, gates.json, gates.md, SUMMARY.md, environment.md, facade_tax.md,
+# ab_engines.md, redis_comparison.md, plots/*.svg, bench.log. Exit codes: 0 done and no gate
 # failed, 1 a gate failed or a benchmark failed, 2 usage, 3 a step could not run.
 set -uo pipefail
 
@@ -202,11 +202,12 @@ fi
 
 # ---------------------------------------------------------------------------------------- 5
 banner "Redis comparison"
-# redis.json (the sidecar statelab-report renders into redis_comparison.md): redis-server with the
+# The `servers` section of baseline.json (statelab-report --attach-servers stores it, and renders
+# it into redis_comparison.md): redis-server with the
 # persistence matching each durability mode, measured by redis-benchmark (one client). The
 # server suite also runs `statelab serve` per engine under the same redis-benchmark runs (SET,
 # GET, INCR, MSET at pipeline 1, 16 and 64) and measures memory per key of both servers.
-redis_json="$run_dir/redis.json"
+redis_json=$(mktemp)
 redis_skip() {
   printf '{"available": false, "reason": "%s", "results": []}\n' "$1" > "$redis_json"
   echo "Redis comparison skipped: $1"
@@ -345,7 +346,8 @@ gate_rc=$?
 
 # ---------------------------------------------------------------------------------------- 7
 banner "reports (statelab-report) and $results/INDEX.md"
-"$report" "$run_dir" || die "statelab-report failed"
+"$report" "$run_dir" --attach-servers "$redis_json" || die "statelab-report failed"
+rm -f "$redis_json"
 "$report" --index "$results" || die "statelab-report --index failed"
 if [[ -n "$baseline" ]]; then
   "$root/scripts/compare_baseline.sh" "$baseline" "$run_dir/baseline.json" --out "$run_dir" \

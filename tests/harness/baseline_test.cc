@@ -227,6 +227,62 @@ TEST(BaselineReaderTest, WrongTypesAreNamed) {
   EXPECT_NE(e.find("benchmarks[0].extra.aborts"), std::string::npos) << e;
 }
 
+json::object Servers() {
+  return json::object{{"available", true},
+                      {"reason", ""},
+                      {"results", json::array{json::object{{"server", "redis"},
+                                                           {"engine", ""},
+                                                           {"op", "get"},
+                                                           {"mode", "inmemory"},
+                                                           {"persistence", "appendonly no"},
+                                                           {"pipeline", 16},
+                                                           {"ops_per_sec", 800000.5},
+                                                           {"p50_ns", 15000},
+                                                           {"p99_ns", nullptr}}}},
+                      {"memory", json::array{json::object{{"server", "statelab"},
+                                                          {"engine", "btree"},
+                                                          {"keys", 1000000},
+                                                          {"rss_bytes_per_key", 180.5}}}}};
+}
+
+TEST(BaselineReaderTest, ServersSectionRoundTripsAndIsChecked) {
+  Baseline b = FullBaseline();
+  b.servers = Servers();
+  EXPECT_EQ(ParseBaseline(json::serialize(ToJson(b)), "x"), b);
+  EXPECT_FALSE(ToJson(FullBaseline()).as_object().contains("servers"));  // absent when empty
+  std::string e = ErrorOf(Edited([](json::object& o) {
+    o["servers"] = Servers();
+    o["servers"].as_object()["results"].as_array()[0].as_object().erase("ops_per_sec");
+  }));
+  EXPECT_NE(e.find("servers.results[0].ops_per_sec: missing"), std::string::npos) << e;
+  e = ErrorOf(Edited([](json::object& o) {
+    o["servers"] = Servers();
+    o["servers"].as_object()["memory"].as_array()[0].as_object()["keys"] = "many";
+  }));
+  EXPECT_NE(e.find("servers.memory[0].keys: expected integer"), std::string::npos) << e;
+  e = ErrorOf(Edited([](json::object& o) { o["servers"] = json::array(); }));
+  EXPECT_NE(e.find("servers: expected object"), std::string::npos) << e;
+}
+
+TEST(BaselineTest, AttachServersKeepsTheRestAndRefusesBadSections) {
+  const std::string dir = testing::TempDir() + "/attach_test_" + std::to_string(getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string path = dir + "/baseline.json";
+  WriteBaselineFile(FullBaseline(), path);
+  AttachServers(path, Servers());
+  Baseline expected = FullBaseline();
+  expected.servers = Servers();
+  EXPECT_EQ(ReadBaselineFile(path), expected);
+
+  json::object bad = Servers();
+  bad.erase("available");
+  EXPECT_THROW(AttachServers(path, bad), BaselineError);
+  EXPECT_EQ(ReadBaselineFile(path), expected);  // unchanged
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  std::filesystem::remove_all(dir);
+}
+
 TEST(BaselineReaderTest, UnknownExtraKeysAreAllowed) {
   // Adding an optional field does not bump the schema.
   const Baseline b = ParseBaseline(Edited([](json::object& o) { o["future_field"] = 1; }), "x");

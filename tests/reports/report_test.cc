@@ -150,7 +150,7 @@ TEST_F(RunReportTest, AbEnginesCellsEqualTheFixture) {
 
 TEST_F(RunReportTest, RedisAndEnvironment) {
   const std::string redis = Read("redis_comparison.md");
-  EXPECT_NE(redis.find("Source: redis.json"), std::string::npos) << redis;
+  EXPECT_NE(redis.find("Source: baseline.json `servers`"), std::string::npos) << redis;
   EXPECT_NE(redis.find("| get | inmemory | 1 | appendonly no | 95000 | 9000 | 20000 | " +
                        FormatNumber(FixtureMedian(kSample, "B/kv/get/btree/inmemory"))),
             std::string::npos)
@@ -160,8 +160,8 @@ TEST_F(RunReportTest, RedisAndEnvironment) {
             std::string::npos)
       << redis;
   // statelab serve next to the Redis row of the same op, mode and pipeline.
-  EXPECT_NE(redis.find("| get | inmemory | 16 | btree | 800000 | 400000 | " +
-                       FormatNumber(0.5) + "x | 15000 | 31000 | 30000 | 52000 |"),
+  EXPECT_NE(redis.find("| get | inmemory | 16 | btree | 800000 | 400000 | " + FormatNumber(0.5) +
+                       "x | 15000 | 31000 | 30000 | 52000 |"),
             std::string::npos)
       << redis;
   EXPECT_NE(redis.find("| statelab | btree | 1000000 | 6000000 | 186000000 | " + FormatNumber(180) +
@@ -190,7 +190,7 @@ TEST(RunReport, WithoutGatesOrRedisSaysSo) {
   EXPECT_NE(summary.find("Gates not evaluated: no gates.json"), std::string::npos) << summary;
   const std::string redis = ReadAll(results / (std::string(kOlder) + "/redis_comparison.md"));
   EXPECT_NE(redis.find("**Skipped.**"), std::string::npos) << redis;
-  EXPECT_NE(redis.find("no redis.json in the run folder"), std::string::npos) << redis;
+  EXPECT_NE(redis.find("baseline.json has no `servers` section"), std::string::npos) << redis;
   // Facade tax without A0/A1 benchmarks shows dashes, not numbers.
   const std::string tax = ReadAll(results / (std::string(kOlder) + "/facade_tax.md"));
   EXPECT_NE(tax.find("| get (A0 get_hot) | btree | inmemory | — | — | 1100 | — | — | — |"),
@@ -275,6 +275,54 @@ TEST(ReportCli, RunDirIndexAndErrors) {
   r = RunCommand(bin + " --help");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.output.find("usage: statelab-report"), std::string::npos);
+}
+
+// The bench runner hands the server figures over as a file; they land in baseline.json, the
+// report renders them, and a malformed file changes nothing.
+TEST(ReportCli, AttachServersStoresThemInBaselineJson) {
+  TempDir results;
+  CopyRuns(results);
+  const std::string bin = Quoted(STATELAB_REPORT_BIN);
+  const fs::path older = results / kOlder;
+  const std::string before = ReadAll(older / "baseline.json");
+  std::string error;
+  const fs::path bad = results / "bad_servers.json";
+  ASSERT_TRUE(gates::WriteFile(bad, R"({"available": true, "reason": "", "results": [
+      {"server": "redis", "engine": "", "op": "get", "mode": "inmemory",
+       "persistence": "appendonly no", "pipeline": "one", "ops_per_sec": 1, "p50_ns": 1,
+       "p99_ns": 1}]})",
+                               &error));
+  auto r = RunCommand(bin + " " + Quoted(older) + " --no-plots --attach-servers " + Quoted(bad));
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("servers.results[0].pipeline: expected integer, got string"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(ReadAll(older / "baseline.json"), before);
+
+  // The sample run's own servers section, attached to the older run.
+  boost::json::value sample;
+  ASSERT_TRUE(gates::LoadJsonFile(Fixture(std::string("runs/") + kSample + "/baseline.json"),
+                                  &sample, &error))
+      << error;
+  const fs::path good = results / "servers.json";
+  ASSERT_TRUE(gates::WriteFile(good, boost::json::serialize(sample.at("servers")), &error));
+  r = RunCommand(bin + " " + Quoted(older) + " --no-plots --attach-servers " + Quoted(good));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  gates::RunFile run;
+  ASSERT_TRUE(gates::LoadRunFile(older / "baseline.json", &run, &error)) << error;
+  // Equal up to number kinds (an integral double such as 72.0 is written as 72).
+  const boost::json::object& got = run.baseline.servers;
+  ASSERT_EQ(got.size(), sample.at("servers").as_object().size());
+  EXPECT_EQ(got.at("results").as_array().size(), 5u);
+  EXPECT_EQ(gates::AsNumber(&got.at("memory").at(0).at("rss_bytes_per_key")), 72.0);
+  EXPECT_EQ(run.baseline.benchmarks.size(), 2u);  // everything else kept
+  const std::string redis = ReadAll(older / "redis_comparison.md");
+  EXPECT_NE(redis.find("| get | inmemory | 16 | appendonly no | 800000 | 15000 | 30000 |"),
+            std::string::npos)
+      << redis;
+
+  r = RunCommand(bin + " --attach-servers " + Quoted(good));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
 }
 
 }  // namespace
