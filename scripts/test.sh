@@ -35,9 +35,10 @@ ctest --preset release -j "$jobs" --timeout 900 --no-tests=error
 if ((fast)); then exit 0; fi
 
 # Sanitizers run the whole conformance suite and the whole durability/crash suite (every case on
-# every engine x mode) plus the engines' own concurrency tests (sharded run isolation,
-# shared-nothing mailbox and shutdown), under AddressSanitizer+UBSan and ThreadSanitizer.
-sanitized='^(conformance_[a-z_]*_test|durability_[a-z_]*_test|unit_sharded_isolation_test|unit_shared_nothing_test)$'
+# every engine x mode), the engines' own concurrency tests (sharded run isolation, shared-nothing
+# mailbox and shutdown) and the RESP parser and server (malformed and truncated input included),
+# under AddressSanitizer+UBSan and ThreadSanitizer.
+sanitized='^(conformance_[a-z_]*_test|durability_[a-z_]*_test|unit_sharded_isolation_test|unit_shared_nothing_test|resp_parser_test|resp_server_test)$'
 for preset in asan tsan; do
   stage "$preset: configure and build"
   cmake --preset "$preset" >/dev/null
