@@ -20,25 +20,7 @@ if [[ $# -lt 1 || "$1" == "--help" || "$1" == "-h" ]]; then
   exit 0
 fi
 
-find_tool() {  # find_tool <subdir> <name>: prints the newest build of a statelab tool
-  local sub=$1 name=$2 candidate newest=""
-  for candidate in ${STATELAB_BUILD_DIR:+"$STATELAB_BUILD_DIR/$sub/$name"} \
-                   "$root/build/release/$sub/$name" "$root"/build/*/"$sub/$name"; do
-    if [[ -x "$candidate" ]]; then
-      if [[ -z "$newest" || "$candidate" -nt "$newest" ]]; then newest=$candidate; fi
-      # An explicit build dir or the release preset wins over other build folders.
-      if [[ "$candidate" == "${STATELAB_BUILD_DIR:-/nonexistent}/$sub/$name" ||
-            "$candidate" == "$root/build/release/$sub/$name" ]]; then
-        echo "$candidate"; return 0
-      fi
-    fi
-  done
-  [[ -n "$newest" ]] && { echo "$newest"; return 0; }
-  echo "ci_gate: $name not built; building it with the release preset" >&2
-  (cd "$root" && cmake --preset release >&2 && cmake --build build/release --target "$name" >&2) \
-    || return 1
-  echo "$root/build/release/$sub/$name"
-}
+source "$root/scripts/find_tool.sh"
 
 bin=${STATELAB_GATE_BIN:-}
 if [[ -z "$bin" ]]; then
