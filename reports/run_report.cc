@@ -493,7 +493,17 @@ std::string RenderRedis(const Baseline& run, const std::string& why_missing) {
       "of a `--suite server` run).\n\n";
   std::vector<std::string> header = {
       "op", "mode", "pipeline", "redis persistence", "redis ops/s", "redis p50 ns", "redis p99 ns"};
-  const std::vector<std::string> engines = EnginesOf(run);
+  // Only engines with a B kv get or put cell (not the null engine, not a peer without one).
+  std::vector<std::string> engines;
+  for (const auto& e : EnginesOf(run)) {
+    for (const auto& m : ModesOf(run)) {
+      if (FindCell(run, "B", "kv", "get", e, m) != nullptr ||
+          FindCell(run, "B", "kv", "put", e, m) != nullptr) {
+        engines.push_back(e);
+        break;
+      }
+    }
+  }
   for (const auto& e : engines) {
     header.push_back(e + " median ns");
     header.push_back(e + " ops/s");
