@@ -62,7 +62,7 @@ class BlockedTransaction {
     });
     inside_.wait(false);
   }
-  ~BlockedTransaction() { Release(); }
+  ~BlockedTransaction() { (void)Release(); }  // the test asserted on it, or failed already
 
   bool done() const { return done_.load(); }
   Status Release() {
@@ -168,19 +168,6 @@ TEST(ShardedIsolation, SnapshotsStayRepeatableWhileOtherShardsCommit) {
   stop.store(true);
   writer_a.join();
   writer_b.join();
-}
-
-TEST(ShardedIsolation, SelectableByName) {
-  DbOptions o;
-  o.engine = "sharded";
-  auto db = Database<AnyEngine>::Open(o);
-  ASSERT_TRUE(db.ok()) << db.status().ToString();
-  EXPECT_EQ((*db)->engine().name(), "sharded");
-  const RunId run = RunId::Random();
-  ASSERT_TRUE((*db)->kv().Put(run, "k", int64_t{7}).ok());
-  Value v;
-  ASSERT_TRUE((*db)->kv().Get(run, "k", &v).ok());
-  EXPECT_EQ(std::get<int64_t>(v), 7);
 }
 
 }  // namespace

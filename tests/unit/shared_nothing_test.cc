@@ -232,18 +232,5 @@ TEST(SharedNothing, StressEveryOperationRunsOnceOnItsOwner) {
   EXPECT_EQ(total, int64_t{kCallers} * kOps);
 }
 
-TEST(SharedNothing, SelectableByName) {
-  DbOptions o;
-  o.engine = "shared_nothing";
-  auto db = Database<AnyEngine>::Open(o);
-  ASSERT_TRUE(db.ok()) << db.status().ToString();
-  EXPECT_EQ((*db)->engine().name(), "shared_nothing");
-  const RunId run = RunId::Random();
-  ASSERT_TRUE((*db)->kv().Put(run, "k", int64_t{7}).ok());
-  Value v;
-  ASSERT_TRUE((*db)->kv().Get(run, "k", &v).ok());
-  EXPECT_EQ(std::get<int64_t>(v), 7);
-}
-
 }  // namespace
 }  // namespace statelab
