@@ -243,7 +243,9 @@ void RunFault(T* t, Fault fault, uint32_t seed) {
   }
   EXPECT_EQ(t->db_->Flush().code(), Code::kIOError);
   EXPECT_GT(env.unsynced_bytes(), 0u);
-  if (t->opts_.mode == DurabilityMode::kStrict) EXPECT_EQ(acknowledged, durable);
+  if (t->opts_.mode == DurabilityMode::kStrict) {
+    EXPECT_EQ(acknowledged, durable);
+  }
 
   env.Crash();
   t->db_.reset();  // must not hang or crash although every file operation fails
@@ -263,7 +265,9 @@ void RunFault(T* t, Fault fault, uint32_t seed) {
   EXPECT_TRUE(s.consistent()) << s;  // never half a transaction
   EXPECT_GE(s.counter, durable) << "a durable commit was lost";
   EXPECT_LE(s.counter, std::max(acknowledged, durable + 1)) << "data was invented";
-  if (fault == Fault::kDropUnsynced) EXPECT_EQ(s.counter, durable);
+  if (fault == Fault::kDropUnsynced) {
+    EXPECT_EQ(s.counter, durable);
+  }
   // Recovering again changes nothing.
   t->db_.reset();
   ASSERT_OK(t->Open());

@@ -100,7 +100,9 @@ class PeerKvTest : public ::testing::Test {
           case 2: {
             const Status sa = kv.Get(run, key, &a), sb = peer.Get(key, &b);
             ASSERT_EQ(sa.code(), sb.code()) << sa.ToString() << " vs " << sb.ToString();
-            if (sa.ok()) ASSERT_TRUE(a == b) << "value of " << key;
+            if (sa.ok()) {
+              ASSERT_TRUE(a == b) << "value of " << key;
+            }
             break;
           }
           case 3: {
@@ -158,7 +160,9 @@ class PeerKvTest : public ::testing::Test {
         Value a, b;
         const Status sa = kv.Get(run, key, &a), sb = peer.Get(key, &b);
         ASSERT_EQ(sa.code(), sb.code()) << key;
-        if (sa.ok()) EXPECT_TRUE(a == b) << key;
+        if (sa.ok()) {
+          EXPECT_TRUE(a == b) << key;
+        }
       }
       std::vector<std::string> la, lb;
       ASSERT_TRUE(kv.List(run, "k", &la).ok());
