@@ -49,7 +49,8 @@ class NullEngine {
   // Partition.
   Version AcquireSnapshot() noexcept { return version_.load(std::memory_order_acquire); }
   void ReleaseSnapshot() noexcept {}
-  Status Get(Version, std::string_view, TimestampUs, Value*, Version* ver) noexcept {
+  template <class F>
+  Status View(Version, std::string_view, TimestampUs, F&&, Version* ver) noexcept {
     if (ver != nullptr) *ver = 0;
     return Status::NotFound();
   }

@@ -176,7 +176,7 @@ void RunA1(A1Op op, bool expect_hit, Measure& m, PointState<Eng>& s) {
         const std::string_view k = s.encoded[s.idx[i & kIndexMask]];
         const Status st = e.Execute(s.run, [&](P& p) -> Status {
           const Version v = p.AcquireSnapshot();
-          Status r = p.Get(v, k, now, &s.out, &s.ver);
+          Status r = ReadCopy(p, v, k, now, &s.out, &s.ver);
           p.ReleaseSnapshot();
           return r;
         });

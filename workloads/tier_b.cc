@@ -117,7 +117,8 @@ void AddEventCells(Catalogue& cat, DurabilityMode mode) {
   });
   cell("read", Suite::kQuick, kEvents, [](Measure& m, S& s) {
     auto ev = s.db->events();
-    m.Loop([&](uint64_t i) { Check(m, ev.Read(s.run, s.idx[i & kIndexMask])); });
+    EventBuffer buf;
+    m.Loop([&](uint64_t i) { Check(m, ev.Read(s.run, s.idx[i & kIndexMask], &buf)); });
   });
   cell("read_range_100", Suite::kStandard, kEvents, [](Measure& m, S& s) {
     auto ev = s.db->events();

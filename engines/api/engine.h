@@ -51,14 +51,16 @@ template <class F>
 concept ScanCallback = std::invocable<F&, std::string_view, const Value&, Version>;
 
 template <class P>
-concept Partition = requires(P& p, Version snap, std::string_view key, TimestampUs now, Value* out,
+concept Partition = requires(P& p, Version snap, std::string_view key, TimestampUs now,
                              Version* ver, TxnState& txn) {
   // Registers and returns a snapshot (O(1), no allocation, no global lock); pair with Release.
   { p.AcquireSnapshot() } noexcept -> std::same_as<Version>;
   { p.ReleaseSnapshot() } noexcept;
-  // Newest version <= snap of an encoded key. NotFound when absent, deleted or expired; *ver is
-  // then the tombstone's version (0 = never existed). out may be null.
-  { p.Get(snap, key, now, out, ver) } noexcept -> std::same_as<Status>;
+  // Calls fn(value) once with the newest version <= snap of an encoded key, in place (no copy),
+  // under the partition's read exclusion: fn must not call back into the engine. NotFound (fn not
+  // called) when absent, deleted or expired; *ver is then the tombstone's version (0 = never
+  // existed). ver may be null.
+  { p.View(snap, key, now, [](const Value&) {}, ver) } noexcept -> std::same_as<Status>;
   // Live entries under an encoded prefix at snap, in key order.
   {
     p.Scan(snap, key, now, [](std::string_view, const Value&, Version) { return true; })
@@ -66,6 +68,21 @@ concept Partition = requires(P& p, Version snap, std::string_view key, Timestamp
   // Validates, logs and installs; Conflict when a read is stale.
   { p.Commit(txn) } -> std::same_as<Result<CommitTicket>>;
 };
+
+// A View callback that copies the value into *out (null: copies nothing).
+struct CopyInto {
+  Value* out;
+  void operator()(const Value& v) const {
+    if (out != nullptr) *out = v;
+  }
+};
+
+// A point read that copies the value into *out (null: only the status and version).
+template <Partition P>
+Status ReadCopy(P& p, Version snap, std::string_view key, TimestampUs now, Value* out,
+                Version* ver) noexcept {
+  return p.View(snap, key, now, CopyInto{out}, ver);
+}
 
 template <class E>
 concept Engine = requires(E& e, const E& ce, const RunId& run, CommitTicket ticket,

@@ -28,21 +28,6 @@ Result<std::unique_ptr<BTreeEngine>> BTreeEngine::Open(const DbOptions& opts) {
 
 BTreeEngine::~BTreeEngine() { (void)Close(); }
 
-Status BTreeEngine::Get(Version snap, std::string_view key, TimestampUs now, Value* out,
-                        Version* ver) noexcept {
-  std::shared_lock lk(mu_);
-  auto it = map_.find(key);
-  const VersionEntry* e = it == map_.end() ? nullptr : it->second.Find(snap);
-  if (e == nullptr) {
-    if (ver) *ver = 0;
-    return Status::NotFound();
-  }
-  if (ver) *ver = e->version;
-  if (!e->Live(now)) return Status::NotFound();
-  if (out) *out = e->value;
-  return Status::OK();
-}
-
 Result<CommitTicket> BTreeEngine::Commit(TxnState& t) {
   if (t.ReadOnly()) return CommitTicket{t.snapshot, 0};  // a read-only transaction never aborts
   if (read_only_.load(std::memory_order_acquire)) {

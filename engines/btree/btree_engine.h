@@ -12,6 +12,7 @@
 
 #include "engines/api/engine.h"
 #include "engines/api/key.h"
+#include "engines/core/chain_reads.h"
 #include "engines/core/snapshot_registry.h"
 #include "engines/core/txn_state.h"
 #include "engines/core/version_chain.h"
@@ -51,8 +52,12 @@ class BTreeEngine {
   // Partition.
   Version AcquireSnapshot() noexcept { return registry_.Acquire(visible_); }
   void ReleaseSnapshot() noexcept { registry_.Release(); }
-  Status Get(Version snap, std::string_view key, TimestampUs now, Value* out,
-             Version* ver) noexcept;
+  template <class F>
+  Status View(Version snap, std::string_view key, TimestampUs now, F&& fn, Version* ver) noexcept {
+    std::shared_lock lk(mu_);
+    auto it = map_.find(key);
+    return ViewVisible(it == map_.end() ? nullptr : &it->second, snap, now, fn, ver);
+  }
   template <class F>
   Status Scan(Version snap, std::string_view prefix, TimestampUs now, F&& fn) {
     std::shared_lock lk(mu_);

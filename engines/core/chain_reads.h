@@ -8,15 +8,17 @@
 #include <string_view>
 #include <vector>
 
+#include "engines/api/engine.h"
 #include "engines/api/key.h"
 #include "engines/api/status.h"
 #include "engines/core/version_chain.h"
 
 namespace statelab {
 
-// The Partition::Get contract for the chain of a key (null: never stored) at `snap`.
-inline Status ReadVisible(const VersionChain* c, Version snap, TimestampUs now, Value* out,
-                          Version* ver) noexcept {
+// The Partition::View contract for the chain of a key (null: never stored) at `snap`.
+template <class F>
+Status ViewVisible(const VersionChain* c, Version snap, TimestampUs now, F& fn,
+                   Version* ver) noexcept {
   const VersionEntry* e = c == nullptr ? nullptr : c->Find(snap);
   if (e == nullptr) {
     if (ver) *ver = 0;
@@ -24,8 +26,15 @@ inline Status ReadVisible(const VersionChain* c, Version snap, TimestampUs now, 
   }
   if (ver) *ver = e->version;
   if (!e->Live(now)) return Status::NotFound();
-  if (out) *out = e->value;
+  fn(e->value);
   return Status::OK();
+}
+
+// ViewVisible copying the value into *out (null: only the status and version).
+inline Status ReadVisible(const VersionChain* c, Version snap, TimestampUs now, Value* out,
+                          Version* ver) noexcept {
+  CopyInto copy{out};
+  return ViewVisible(c, snap, now, copy, ver);
 }
 
 namespace internal {

@@ -26,24 +26,27 @@ class Txn {
   TimestampUs now() const noexcept { return st_.now_us; }
   TxnState& state() noexcept { return st_; }
 
-  // Snapshot read plus own writes. NotFound when absent; *ver is the version seen (0 = never
+  // Snapshot read plus own writes: calls fn(value) in place (no copy; fn must not call back into
+  // this transaction). NotFound (fn not called) when absent; *ver is the version seen (0 = never
   // existed, or an uncommitted own write).
-  Status Get(Tag tag, std::string_view user_key, Value* out, Version* ver = nullptr) {
+  template <class F>
+  Status View(Tag tag, std::string_view user_key, F&& fn, Version* ver = nullptr) {
     KeyBuf k(st_.run, tag, user_key);
-    return GetEncoded(k.view(), out, ver);
-  }
-  Status GetEncoded(std::string_view key, Value* out, Version* ver) {
-    if (const WriteEntry* w = st_.FindWrite(key)) {
+    if (const WriteEntry* w = st_.FindWrite(k.view())) {
       if (ver) *ver = 0;
       if (w->kind == WriteKind::kDelete) return Status::NotFound();
-      if (out) *out = w->value;
+      fn(w->value);
       return Status::OK();
     }
     Version seen = 0;
-    Status s = p_.Get(st_.snapshot, key, st_.now_us, out, &seen);
-    st_.RecordRead(key, seen);
+    Status s = p_.View(st_.snapshot, k.view(), st_.now_us, fn, &seen);
+    st_.RecordRead(k.view(), seen);
     if (ver) *ver = seen;
     return s;
+  }
+  // View copying the value into *out (null: only the status and version).
+  Status Get(Tag tag, std::string_view user_key, Value* out, Version* ver = nullptr) {
+    return View(tag, user_key, CopyInto{out}, ver);
   }
   // Version of the key as this transaction sees it, recorded as a read (for CAS).
   Version ReadVersion(Tag tag, std::string_view user_key) {
@@ -127,7 +130,7 @@ class Txn {
       return Status::OK();
     }
     Version seen = 0;
-    Status s = p_.Get(st_.snapshot, k.view(), st_.now_us, doc, &seen);
+    Status s = ReadCopy(p_, st_.snapshot, k.view(), st_.now_us, doc, &seen);
     if (s.ok()) {
       for (const json::Path& path : paths) st_.RecordPathRead(k.view(), seen, path);
     } else {

@@ -142,24 +142,30 @@ boost::json::value EncodeEvent(const Event& e) {
                              {"hash", HashHex(e.hash)}};
 }
 
-Result<Event> DecodeEvent(const Value& v, uint64_t sequence, Version version) {
+Status DecodeEvent(const Value& v, uint64_t sequence, Version version, Event* out) {
   const auto* doc = std::get_if<boost::json::value>(&v);
   if (doc == nullptr || !doc->is_object()) return Malformed(sequence);
   const boost::json::object& o = doc->get_object();
-  Event e;
-  e.version = version;
+  uint64_t seq = 0;
+  TimestampUs timestamp_us = 0;
+  EventHash prev_hash{};
+  EventHash hash{};
   const boost::json::value* type = o.if_contains("type");
   const boost::json::value* payload = o.if_contains("payload");
-  if (!ParseNumber(o.if_contains("sequence"), &e.sequence) || type == nullptr ||
-      !type->is_string() || payload == nullptr ||
-      !ParseNumber(o.if_contains("timestamp_us"), &e.timestamp_us) ||
-      !ParseHashHex(o.if_contains("prev_hash"), &e.prev_hash) ||
-      !ParseHashHex(o.if_contains("hash"), &e.hash)) {
+  if (!ParseNumber(o.if_contains("sequence"), &seq) || type == nullptr || !type->is_string() ||
+      payload == nullptr || !ParseNumber(o.if_contains("timestamp_us"), &timestamp_us) ||
+      !ParseHashHex(o.if_contains("prev_hash"), &prev_hash) ||
+      !ParseHashHex(o.if_contains("hash"), &hash)) {
     return Malformed(sequence);
   }
-  e.type = type->get_string();
-  e.payload = *payload;
-  return e;
+  out->sequence = seq;
+  out->type.assign(type->get_string().data(), type->get_string().size());
+  out->payload = *payload;  // assignment keeps out->payload's storage
+  out->timestamp_us = timestamp_us;
+  out->prev_hash = prev_hash;
+  out->hash = hash;
+  out->version = version;
+  return Status::OK();
 }
 
 Value EncodeHead(const Head& h) {

@@ -17,6 +17,7 @@
 
 #include <boost/json/value.hpp>
 
+#include "engines/core/json_arena.h"
 #include "engines/core/run_transaction.h"
 #include "engines/primitives/facade_util.h"
 
@@ -34,6 +35,29 @@ struct Event {
   EventHash prev_hash{};
   EventHash hash{};
   Version version = 0;  // commit version; 0 for this transaction's own appends
+
+  friend bool operator==(const Event&, const Event&) = default;
+};
+
+// An Event read into again and again without allocating once its arena has grown to the events'
+// size: each read clears it and decodes the payload into the arena. event() is valid until the
+// next read; a copy of it shares the arena (copy the payload with a storage of its own to keep it).
+// Thread-safety: none; one owner thread.
+class EventBuffer {
+ public:
+  const Event& event() const noexcept { return event_; }
+
+ private:
+  template <Engine E>
+  friend class EventLog;
+  Event* Clear() {
+    event_.payload = nullptr;  // gives its memory back to the arena before the arena resets
+    arena_.Reset();
+    return &event_;
+  }
+
+  json::Arena arena_;
+  Event event_{.payload = boost::json::value(arena_.storage())};
 };
 
 struct Appended {
@@ -75,9 +99,10 @@ Status CheckRecordSize(const boost::json::value& stored);
 
 // Stored form, also the export form read by the verifier in docs/event_hash.md: a JSON object
 // {sequence, type, payload, timestamp_us, prev_hash, hash} with lowercase hex hashes. Decoding a
-// malformed record is Corruption (offset = the sequence it was read at).
+// malformed record is Corruption (offset = the sequence it was read at), and leaves *out as it
+// was. The payload is copied with out->payload's storage.
 boost::json::value EncodeEvent(const Event& e);
-Result<Event> DecodeEvent(const Value& v, uint64_t sequence, Version version);
+Status DecodeEvent(const Value& v, uint64_t sequence, Version version, Event* out);
 
 struct Head {
   uint64_t len = 0;
@@ -115,12 +140,20 @@ class EventOps {
     t_.Put(Tag::kEvent, event_log::kHeadKey, event_log::EncodeHead({e.sequence + 1, e.hash}));
     return Appended{e.sequence, e.hash, 0};
   }
-  // NotFound when the sequence is beyond the log.
-  Result<Event> Read(uint64_t sequence) {
-    Value v;
+  // NotFound when the sequence is beyond the log. Decodes in place (the stored record is not
+  // copied); out->payload keeps its storage.
+  Status Read(uint64_t sequence, Event* out) {
+    Status decoded;
     Version ver = 0;
-    STATELAB_RETURN_IF_ERROR(t_.Get(Tag::kEvent, event_log::EventKey(sequence), &v, &ver));
-    return event_log::DecodeEvent(v, sequence, ver);
+    auto decode = [&](const Value& v) { decoded = event_log::DecodeEvent(v, sequence, 0, out); };
+    STATELAB_RETURN_IF_ERROR(t_.View(Tag::kEvent, event_log::EventKey(sequence), decode, &ver));
+    out->version = ver;  // known once View returns
+    return decoded;
+  }
+  Result<Event> Read(uint64_t sequence) {
+    Event e;
+    STATELAB_RETURN_IF_ERROR(Read(sequence, &e));
+    return e;
   }
   // Events [start, end), clipped to the log; InvalidArgument when start > end.
   Result<std::vector<Event>> ReadRange(uint64_t start, uint64_t end) {
@@ -170,6 +203,7 @@ class EventOps {
     report.length = head.len;
     uint64_t next = 0;
     EventHash prev{};
+    Event e;
     auto fail = [&](uint64_t seq, std::string_view why) {
       report.first_bad = seq;
       report.reason = why;
@@ -179,12 +213,13 @@ class EventOps {
         Tag::kEvent, event_log::kEventPrefix, [&](std::string_view k, const Value& v, Version ver) {
           const uint64_t key_seq = LoadBigEndian64(k.substr(event_log::kEventPrefix.size()));
           if (key_seq != next) return fail(next, "missing event");
-          Result<Event> e = event_log::DecodeEvent(v, key_seq, ver);
-          if (!e.ok()) return fail(key_seq, "malformed record");
-          if (std::string_view why = event_log::CheckLink(*e, key_seq, prev); !why.empty()) {
+          if (!event_log::DecodeEvent(v, key_seq, ver, &e).ok()) {
+            return fail(key_seq, "malformed record");
+          }
+          if (std::string_view why = event_log::CheckLink(e, key_seq, prev); !why.empty()) {
             return fail(key_seq, why);
           }
-          prev = e->hash;
+          prev = e.hash;
           ++next;
           return true;
         }));
@@ -223,6 +258,11 @@ class EventLog {
   }
   Result<Event> Read(const RunId& run, uint64_t sequence) {
     return ReadOp(e_, run, [&](Txn<P>& t) { return EventOps<P>(t).Read(sequence); });
+  }
+  // The same into a reused buffer: no allocation once the buffer has warmed up.
+  Status Read(const RunId& run, uint64_t sequence, EventBuffer* out) {
+    Event* e = out->Clear();
+    return RunRead(e_, run, [&](Txn<P>& t) { return EventOps<P>(t).Read(sequence, e); });
   }
   Result<std::vector<Event>> ReadRange(const RunId& run, uint64_t start, uint64_t end) {
     return ReadOp(e_, run, [&](Txn<P>& t) { return EventOps<P>(t).ReadRange(start, end); });

@@ -36,10 +36,10 @@ class alignas(64) Shard {
  public:
   Version AcquireSnapshot() noexcept;
   void ReleaseSnapshot() noexcept;
-  Status Get(Version snap, std::string_view key, TimestampUs now, Value* out,
-             Version* ver) noexcept {
+  template <class F>
+  Status View(Version snap, std::string_view key, TimestampUs now, F&& fn, Version* ver) noexcept {
     std::shared_lock lk(mu_);
-    return ReadVisible(Find(key), snap, now, out, ver);
+    return ViewVisible(Find(key), snap, now, fn, ver);
   }
   template <class F>
   Status Scan(Version snap, std::string_view prefix, TimestampUs now, F&& fn) {

@@ -41,9 +41,9 @@ class WorkerStore {
     return v;
   }
   void ReleaseSnapshot() noexcept { --open_snapshots_; }
-  Status Get(Version snap, std::string_view key, TimestampUs now, Value* out,
-             Version* ver) noexcept {
-    return ReadVisible(Find(key), snap, now, out, ver);
+  template <class F>
+  Status View(Version snap, std::string_view key, TimestampUs now, F&& fn, Version* ver) noexcept {
+    return ViewVisible(Find(key), snap, now, fn, ver);
   }
   template <class F>
   Status Scan(Version snap, std::string_view prefix, TimestampUs now, F&& fn) {

@@ -96,6 +96,33 @@ TYPED_TEST(EventConformance, AppendReadHeadLen) {
   EXPECT_TRUE(events.VerifyChain(this->run_)->valid());
 }
 
+// A reused buffer reads exactly what Read returns, whatever the payloads' sizes in turn, and a
+// miss or a malformed record leaves the status to say so.
+TYPED_TEST(EventConformance, ReadIntoABufferEqualsRead) {
+  auto events = this->db_->events();
+  boost::json::value big = boost::json::object();
+  for (int i = 0; i < 200; ++i) big.as_object()["k" + std::to_string(i)] = std::string(40, 'x');
+  this->MustAppend("small", {{"n", 1}});
+  this->MustAppend("big", big);
+  this->MustAppend("none", nullptr);
+  EventBuffer buf;
+  for (uint64_t seq : {0, 1, 0, 2, 1, 1}) {
+    ASSERT_OK(events.Read(this->run_, seq, &buf));
+    Result<Event> plain = events.Read(this->run_, seq);
+    ASSERT_OK(plain);
+    EXPECT_EQ(buf.event(), *plain) << "sequence " << seq;
+  }
+  EXPECT_EQ(buf.event().payload, big);
+  EXPECT_TRUE(events.Read(this->run_, 3, &buf).IsNotFound());
+
+  ASSERT_OK(this->db_->Transaction(this->run_, [&](typename EngineTest<TypeParam>::Handle& h) {
+    h.raw().Put(Tag::kEvent, event_log::EventKey(1), boost::json::value{{"sequence", "x"}});
+    return Status::OK();
+  }));
+  const Status malformed = events.Read(this->run_, 1, &buf);
+  EXPECT_EQ(malformed.code(), Code::kCorruption) << malformed.ToString();
+}
+
 TYPED_TEST(EventConformance, ReadRangeIsHalfOpenAndClipped) {
   auto events = this->db_->events();
   for (int i = 0; i < 5; ++i) this->MustAppend("t", {{"i", i}});
