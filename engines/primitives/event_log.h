@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <boost/json/value.hpp>
@@ -28,6 +29,10 @@ inline constexpr size_t kMaxEventTypeBytes = 256;
 using EventHash = std::array<uint8_t, 32>;  // SHA-256
 
 struct Event {
+  Event() = default;
+  // The payload allocates from `payload_storage` (an arena, for reads into a reused buffer).
+  explicit Event(boost::json::storage_ptr payload_storage) : payload(std::move(payload_storage)) {}
+
   uint64_t sequence = 0;
   std::string type;
   boost::json::value payload;
@@ -57,7 +62,7 @@ class EventBuffer {
   }
 
   json::Arena arena_;
-  Event event_{.payload = boost::json::value(arena_.storage())};
+  Event event_{arena_.storage()};
 };
 
 struct Appended {
