@@ -56,11 +56,13 @@ concept Partition = requires(P& p, Version snap, std::string_view key, Timestamp
   // Registers and returns a snapshot (O(1), no allocation, no global lock); pair with Release.
   { p.AcquireSnapshot() } noexcept -> std::same_as<Version>;
   { p.ReleaseSnapshot() } noexcept;
-  // Calls fn(value) once with the newest version <= snap of an encoded key, in place (no copy),
-  // under the partition's read exclusion: fn must not call back into the engine. NotFound (fn not
-  // called) when absent, deleted or expired; *ver is then the tombstone's version (0 = never
-  // existed). ver may be null.
-  { p.View(snap, key, now, [](const Value&) {}, ver) } noexcept -> std::same_as<Status>;
+  // Calls fn(value, expire_at_us) once with the newest version <= snap of an encoded key, in
+  // place (no copy), under the partition's read exclusion: fn must not call back into the engine.
+  // expire_at_us is 0 when the entry never expires. NotFound (fn not called) when absent, deleted
+  // or expired; *ver is then the tombstone's version (0 = never existed). ver may be null.
+  {
+    p.View(snap, key, now, [](const Value&, TimestampUs) {}, ver)
+  } noexcept -> std::same_as<Status>;
   // Live entries under an encoded prefix at snap, in key order.
   {
     p.Scan(snap, key, now, [](std::string_view, const Value&, Version) { return true; })
@@ -72,7 +74,7 @@ concept Partition = requires(P& p, Version snap, std::string_view key, Timestamp
 // A View callback that copies the value into *out (null: copies nothing).
 struct CopyInto {
   Value* out;
-  void operator()(const Value& v) const {
+  void operator()(const Value& v, TimestampUs) const {
     if (out != nullptr) *out = v;
   }
 };

@@ -26,7 +26,7 @@ Status ViewVisible(const VersionChain* c, Version snap, TimestampUs now, F& fn,
   }
   if (ver) *ver = e->version;
   if (!e->Live(now)) return Status::NotFound();
-  fn(e->value);
+  fn(e->value, e->expire_at_us);
   return Status::OK();
 }
 

@@ -26,7 +26,7 @@ class Txn {
   TimestampUs now() const noexcept { return st_.now_us; }
   TxnState& state() noexcept { return st_; }
 
-  // Snapshot read plus own writes: calls fn(value) in place (no copy; fn must not call back into
+  // Snapshot read plus own writes: calls fn(value, expire_at_us) in place (no copy; fn must not call back into
   // this transaction). NotFound (fn not called) when absent; *ver is the version seen (0 = never
   // existed, or an uncommitted own write).
   template <class F>
@@ -35,7 +35,7 @@ class Txn {
     if (const WriteEntry* w = st_.FindWrite(k.view())) {
       if (ver) *ver = 0;
       if (w->kind == WriteKind::kDelete) return Status::NotFound();
-      fn(w->value);
+      fn(w->value, w->expire_at_us);
       return Status::OK();
     }
     Version seen = 0;

@@ -33,9 +33,15 @@ class KvOps {
     if (ttl.count() <= 0) return Status::InvalidArgument("ttl: must be positive");
     return PutExpiring(key, std::move(v), t_.now() + ttl.count());
   }
-  Status Get(std::string_view key, Value* out, Version* ver = nullptr) {
+  // *expire_at_us: when the key expires (0 = never). Each out-parameter may be null.
+  Status Get(std::string_view key, Value* out, Version* ver = nullptr,
+             TimestampUs* expire_at_us = nullptr) {
     STATELAB_RETURN_IF_ERROR(CheckUserKey("key", key));
-    return t_.Get(Tag::kKv, key, out, ver);
+    auto read = [&](const Value& v, TimestampUs at) {
+      if (out != nullptr) *out = v;
+      if (expire_at_us != nullptr) *expire_at_us = at;
+    };
+    return t_.View(Tag::kKv, key, read, ver);
   }
   Result<bool> Exists(std::string_view key) {
     Status s = Get(key, nullptr);
@@ -120,8 +126,10 @@ class KvStore {
     return Write(run, {}, [&](KvOps<P>& kv) { return kv.PutWithTtl(key, v, ttl); });
   }
   // Fast path: no allocation on a miss; on a hit, assigning into an existing *out reuses it.
-  Status Get(const RunId& run, std::string_view key, Value* out, Version* ver = nullptr) {
-    return RunRead(e_, run, [&](Txn<P>& t) { return KvOps<P>(t).Get(key, out, ver); });
+  Status Get(const RunId& run, std::string_view key, Value* out, Version* ver = nullptr,
+             TimestampUs* expire_at_us = nullptr) {
+    return RunRead(e_, run,
+                   [&](Txn<P>& t) { return KvOps<P>(t).Get(key, out, ver, expire_at_us); });
   }
   Result<Versioned> Get(const RunId& run, std::string_view key) {
     Versioned v;

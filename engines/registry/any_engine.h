@@ -17,7 +17,7 @@ namespace statelab {
 
 class AnyPartition {
  public:
-  using ViewFn = absl::FunctionRef<void(const Value&)>;
+  using ViewFn = absl::FunctionRef<void(const Value&, TimestampUs)>;
   using ScanFn = absl::FunctionRef<bool(std::string_view, const Value&, Version)>;
   virtual ~AnyPartition() = default;
   virtual Version AcquireSnapshot() noexcept = 0;

@@ -69,6 +69,41 @@ TYPED_TEST(KvConformance, TtlExpiresForEveryRead) {
             Code::kInvalidArgument);
 }
 
+// A read reports the expiry it sees: committed (also after a reopen), an own uncommitted write's,
+// and 0 for a key without one.
+TYPED_TEST(KvConformance, ReadsReportTheExpiry) {
+  using H = typename TestFixture::Handle;
+  auto kv = this->db_->kv();
+  const TimestampUs before = NowMicros();
+  ASSERT_OK(kv.PutWithTtl(this->run_, "t", int64_t{1}, std::chrono::hours(1)));
+  ASSERT_OK(kv.Put(this->run_, "u", int64_t{2}));
+  auto expiry = [&](std::string_view key) {
+    TimestampUs at = -1;
+    Status s = this->db_->kv().Get(this->run_, key, nullptr, nullptr, &at);  // survives Reopen
+    EXPECT_TRUE(s.ok() || s.IsNotFound()) << s.ToString();
+    return s.ok() ? at : TimestampUs{-2};
+  };
+  const TimestampUs at = expiry("t");
+  EXPECT_GE(at, before + 3'600'000'000);
+  EXPECT_LE(at, NowMicros() + 3'600'000'000);
+  EXPECT_EQ(expiry("u"), 0);
+  EXPECT_EQ(expiry("missing"), -2);
+  ASSERT_OK(this->db_->Transaction(this->run_, [&](H& h) -> Status {
+    STATELAB_RETURN_IF_ERROR(h.kv().PutWithTtl("u", int64_t{3}, std::chrono::seconds(10)));
+    TimestampUs own = 0;
+    Value v;
+    STATELAB_RETURN_IF_ERROR(h.kv().Get("u", &v, nullptr, &own));
+    EXPECT_EQ(v, Value(int64_t{3}));
+    EXPECT_GT(own, 0) << "an own write's expiry";
+    return Status::OK();
+  }));
+  EXPECT_GT(expiry("u"), 0);
+  if (TypeParam::kMode == DurabilityMode::kInMemory) return;
+  ASSERT_OK(this->db_->Flush());
+  this->Reopen();
+  EXPECT_EQ(expiry("t"), at) << "the expiry is durable";
+}
+
 TYPED_TEST(KvConformance, CasOnNewExistingAndDeletedKeys) {
   auto kv = this->db_->kv();
   const RunId& run = this->run_;

@@ -210,9 +210,14 @@ TEST(RespServer, EveryCommandThroughRedisCli) {
   // One connection through stdin: SELECT and CLIENT SETNAME/GETNAME are per connection.
   RunOutput conn = s.Cli({}, "CLIENT GETNAME\nCLIENT SETNAME tester\nCLIENT GETNAME\nSELECT 3\nGET k\n");
   EXPECT_EQ(conn.lines, (std::vector<std::string>{"", "OK", "tester", "OK", "in3"}));
+  EXPECT_EQ(s.One({"-n", "3", "SET", "e", "v", "EX", "100"}), "OK");
   const RunOutput info = s.Cli({"INFO"});
   EXPECT_NE(info.out.find("statelab_engine:btree"), std::string::npos) << info.out;
-  EXPECT_NE(info.out.find("db3:keys=1,expires=0"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("db3:keys=2,expires=1"), std::string::npos) << info.out;
+  const RunOutput memory = s.Cli({"INFO", "memory"});
+  EXPECT_NE(memory.out.find("used_memory_rss:"), std::string::npos) << memory.out;
+  EXPECT_EQ(memory.out.find("# Keyspace"), std::string::npos) << "a section was asked for";
+  EXPECT_EQ(s.One({"-n", "3", "DEL", "e"}), "1");
   EXPECT_EQ(s.One({"COMMAND", "COUNT"}), "0");
   EXPECT_EQ(s.Cli({"COMMAND", "DOCS"}).exit_code, 0);
   EXPECT_EQ(s.One({"FLUSHDB"}), "OK");

@@ -70,42 +70,18 @@ bool IntegerOf(const Value& v, int64_t* out) {
   return s != nullptr && ParseInt64(*s, out);
 }
 
-// The expiry of a live key (0 = none), from its companion state cell.
+// The expiry of a key (0 = none, or no such key).
 Status ReadExpiry(Txn<P>& t, std::string_view key, TimestampUs* at) {
-  Value v;
-  Status s = t.Get(Tag::kState, key, &v);
-  if (s.IsNotFound()) {
-    *at = 0;
-    return Status::OK();
-  }
-  STATELAB_RETURN_IF_ERROR(s);
-  const auto* i = std::get_if<int64_t>(&v);
-  *at = i != nullptr ? *i : 0;
-  return Status::OK();
+  *at = 0;
+  Status s = KvOps<P>(t).Get(key, nullptr, nullptr, at);
+  return s.IsNotFound() ? Status::OK() : s;
 }
 
-// Writes a string key with expiry `at` (0 = none) and keeps its companion in step; `had` is
-// the key's expiry before (0 = none), so a key without one costs no companion write.
-Status WriteKey(Txn<P>& t, std::string_view key, Value v, TimestampUs at, TimestampUs had) {
+// Writes a string key with expiry `at` (0 = none).
+Status WriteKey(Txn<P>& t, std::string_view key, Value v, TimestampUs at) {
   KvOps<P> kv(t);
-  if (at == 0) {
-    if (had != 0) t.Delete(Tag::kState, key);
-    return kv.Put(key, std::move(v));
-  }
-  STATELAB_RETURN_IF_ERROR(kv.PutWithTtl(key, std::move(v), std::chrono::microseconds(at - t.now())));
-  t.Put(Tag::kState, key, Value(int64_t{at}), at);
-  return Status::OK();
-}
-
-// Deletes a key and its companion; whether the key was live.
-Result<bool> DeleteKey(Txn<P>& t, std::string_view key) {
-  STATELAB_ASSIGN_OR_RETURN(const bool existed, KvOps<P>(t).Delete(key));
-  if (existed) {
-    TimestampUs at = 0;
-    STATELAB_RETURN_IF_ERROR(ReadExpiry(t, key, &at));
-    if (at != 0) t.Delete(Tag::kState, key);
-  }
-  return existed;
+  if (at == 0) return kv.Put(key, std::move(v));
+  return kv.PutWithTtl(key, std::move(v), std::chrono::microseconds(at - t.now()));
 }
 
 // Calls fn(user key) for every live key of `tag` in the transaction's run.
@@ -304,15 +280,14 @@ void Session::Set(Args a, std::string* out) {
   const bool ok = Commit(
       [&](Txn<P>& t) -> Status {
         written = false;
-        TimestampUs had = 0;
         if (cond != Cond::kAlways) {
           STATELAB_ASSIGN_OR_RETURN(const bool exists, KvOps<P>(t).Exists(a[1]));
           if (exists != (cond == Cond::kIfPresent)) return Status::OK();
         }
-        STATELAB_RETURN_IF_ERROR(ReadExpiry(t, a[1], &had));
-        const TimestampUs at = ttl_us != 0 ? t.now() + ttl_us : keep_ttl ? had : 0;
+        TimestampUs at = ttl_us != 0 ? t.now() + ttl_us : 0;
+        if (keep_ttl) STATELAB_RETURN_IF_ERROR(ReadExpiry(t, a[1], &at));
         written = true;
-        return WriteKey(t, a[1], Value(std::string(a[2])), at, had);
+        return WriteKey(t, a[1], Value(std::string(a[2])), at);
       },
       out);
   if (!ok) return;
@@ -326,7 +301,7 @@ void Session::Del(Args a, std::string* out) {
           [&](Txn<P>& t) -> Status {
             deleted = 0;
             for (size_t i = 1; i < a.size(); ++i) {
-              STATELAB_ASSIGN_OR_RETURN(const bool existed, DeleteKey(t, a[i]));
+              STATELAB_ASSIGN_OR_RETURN(const bool existed, KvOps<P>(t).Delete(a[i]));
               deleted += existed;
             }
             return Status::OK();
@@ -370,9 +345,7 @@ void Session::MSet(Args a, std::string* out) {
   if (!Commit(
           [&](Txn<P>& t) -> Status {
             for (size_t i = 1; i < a.size(); i += 2) {
-              TimestampUs had = 0;
-              STATELAB_RETURN_IF_ERROR(ReadExpiry(t, a[i], &had));
-              STATELAB_RETURN_IF_ERROR(WriteKey(t, a[i], Value(std::string(a[i + 1])), 0, had));
+              STATELAB_RETURN_IF_ERROR(KvOps<P>(t).Put(a[i], Value(std::string(a[i + 1]))));
             }
             return Status::OK();
           },
@@ -387,19 +360,18 @@ void Session::AddInteger(std::string_view key, int64_t delta, std::string* out) 
   if (!Commit(
           [&](Txn<P>& t) -> Status {
             Value v;
-            Status s = KvOps<P>(t).Get(key, &v);
-            int64_t current = 0;
             TimestampUs at = 0;
+            Status s = KvOps<P>(t).Get(key, &v, nullptr, &at);
+            int64_t current = 0;
             if (s.ok()) {
               if (!IntegerOf(v, &current)) return Refuse(kNotInteger);
-              STATELAB_RETURN_IF_ERROR(ReadExpiry(t, key, &at));
             } else if (!s.IsNotFound()) {
               return s;
             }
             if (__builtin_add_overflow(current, delta, &result)) {
               return Refuse("ERR increment or decrement would overflow");
             }
-            return WriteKey(t, key, Value(result), at, at);  // INCR keeps the TTL
+            return WriteKey(t, key, Value(result), at);  // INCR keeps the TTL
           },
           out)) {
     return;
@@ -425,10 +397,8 @@ void Session::SetExpiry(std::string_view key, int64_t ttl_us, std::string* out) 
             if (s.IsNotFound()) return Status::OK();
             STATELAB_RETURN_IF_ERROR(s);
             // An expiry in the past deletes the key, as Redis does.
-            if (ttl_us <= 0) return DeleteKey(t, key).status();
-            TimestampUs had = 0;
-            STATELAB_RETURN_IF_ERROR(ReadExpiry(t, key, &had));
-            return WriteKey(t, key, std::move(v), t.now() + ttl_us, had);
+            if (ttl_us <= 0) return KvOps<P>(t).Delete(key).status();
+            return WriteKey(t, key, std::move(v), t.now() + ttl_us);
           },
           out)) {
     return;
@@ -458,10 +428,10 @@ void Session::ReplyTtl(std::string_view key, int64_t unit_us, std::string* out) 
   int64_t reply = -2;  // no such key
   if (!Read(
           [&](Txn<P>& t) -> Status {
-            STATELAB_ASSIGN_OR_RETURN(const bool exists, KvOps<P>(t).Exists(key));
-            if (!exists) return Status::OK();
             TimestampUs at = 0;
-            STATELAB_RETURN_IF_ERROR(ReadExpiry(t, key, &at));
+            Status s = KvOps<P>(t).Get(key, nullptr, nullptr, &at);
+            if (s.IsNotFound()) return Status::OK();
+            STATELAB_RETURN_IF_ERROR(s);
             // Rounded to the nearest unit, as Redis rounds TTL.
             reply = at == 0 ? -1 : std::max<int64_t>(0, (at - t.now() + unit_us / 2) / unit_us);
             return Status::OK();
@@ -488,7 +458,7 @@ void Session::FlushDb(Args a, std::string* out) {
   if (a.size() > 2 || (a.size() == 2 && !EqualsNoCase(a[1], "SYNC") && !EqualsNoCase(a[1], "ASYNC"))) {
     return AppendError(out, kSyntax);
   }
-  // Chunks of kFlushChunk keys, each one transaction (with their companions), until the
+  // Chunks of kFlushChunk keys, each one transaction, until the
   // database is empty: a concurrent reader may see it partly flushed.
   for (size_t n = kFlushChunk; n == kFlushChunk;) {
     if (!Commit(
@@ -499,7 +469,7 @@ void Session::FlushDb(Args a, std::string* out) {
                 return keys.size() < kFlushChunk;
               }));
               n = keys.size();
-              for (const std::string& k : keys) STATELAB_RETURN_IF_ERROR(DeleteKey(t, k).status());
+              for (const std::string& k : keys) STATELAB_RETURN_IF_ERROR(KvOps<P>(t).Delete(k).status());
               return Status::OK();
             },
             out)) {
@@ -541,14 +511,29 @@ void Session::Info(Args a, std::string* out) {
   line("rejected_connections", std::to_string(ctx_.rejected_connections.load()));
   line("statelab_commits", std::to_string(stats.commits));
   line("statelab_engine_keys", std::to_string(stats.keys));
+  // The keyspace section visits every key: only when it is asked for (as in Redis, INFO with no
+  // section, "default", "all" or "everything" includes it).
+  const bool keyspace = a.size() < 2 || EqualsNoCase(a[1], "keyspace") ||
+                        EqualsNoCase(a[1], "default") || EqualsNoCase(a[1], "all") ||
+                        EqualsNoCase(a[1], "everything");
+  if (!keyspace) return AppendBulk(out, info);
   info += "\r\n# Keyspace\r\n";
   const auto runs = ctx_.KnownRuns();
   for (int i = 0; i < kDatabases; ++i) {
     if (!runs[i]) continue;
     int64_t keys = 0, expires = 0;
     Status s = RunRead(ctx_.db().engine(), *runs[i], [&](Txn<P>& t) {
-      STATELAB_RETURN_IF_ERROR(ForEachKey(t, Tag::kKv, [&](std::string_view) { ++keys; }));
-      return ForEachKey(t, Tag::kState, [&](std::string_view) { ++expires; });
+      // A scan does not report expiry: collect the names, then read each key's.
+      std::vector<std::string> names;
+      STATELAB_RETURN_IF_ERROR(
+          ForEachKey(t, Tag::kKv, [&](std::string_view k) { names.emplace_back(k); }));
+      keys = static_cast<int64_t>(names.size());
+      for (const std::string& k : names) {
+        TimestampUs at = 0;
+        STATELAB_RETURN_IF_ERROR(ReadExpiry(t, k, &at));
+        expires += at != 0;
+      }
+      return Status::OK();
     });
     if (!s.ok()) return AppendFailure(s, out);
     if (keys > 0) {

@@ -5,10 +5,7 @@
 //
 // Keys are KV keys of run "resp-db<N>" (N = the SELECTed database, 0..15), values are stored as
 // strings (INCR stores an int64; GET renders int64 and double values in decimal). A key's TTL is
-// the KV expiry (KvOps::PutWithTtl); because a KV read does not report the expiry, a key written
-// with one also gets a companion state cell (Tag::kState, same name) holding the expiry time in
-// microseconds since the epoch, written in the same transaction with the same expiry, so TTL and
-// PTTL can answer and the two vanish together.
+// the KV expiry (KvOps::PutWithTtl), which a KV read reports (KvOps::Get's expire_at_us).
 // Thread-safety: ServerContext is thread-safe; a Session belongs to its connection's thread.
 
 #include <array>
