@@ -26,9 +26,9 @@ class Txn {
   TimestampUs now() const noexcept { return st_.now_us; }
   TxnState& state() noexcept { return st_; }
 
-  // Snapshot read plus own writes: calls fn(value, expire_at_us) in place (no copy; fn must not call back into
-  // this transaction). NotFound (fn not called) when absent; *ver is the version seen (0 = never
-  // existed, or an uncommitted own write).
+  // Snapshot read plus own writes: calls fn(value, expire_at_us) in place (no copy; fn must not
+  // call back into this transaction). NotFound (fn not called) when absent; *ver is the version
+  // seen (0 = never existed, or an uncommitted own write).
   template <class F>
   Status View(Tag tag, std::string_view user_key, F&& fn, Version* ver = nullptr) {
     KeyBuf k(st_.run, tag, user_key);

@@ -150,7 +150,9 @@ class EventOps {
   Status Read(uint64_t sequence, Event* out) {
     Status decoded;
     Version ver = 0;
-    auto decode = [&](const Value& v, TimestampUs) { decoded = event_log::DecodeEvent(v, sequence, 0, out); };
+    auto decode = [&](const Value& v, TimestampUs) {
+      decoded = event_log::DecodeEvent(v, sequence, 0, out);
+    };
     STATELAB_RETURN_IF_ERROR(t_.View(Tag::kEvent, event_log::EventKey(sequence), decode, &ver));
     out->version = ver;  // known once View returns
     return decoded;

@@ -469,7 +469,9 @@ void Session::FlushDb(Args a, std::string* out) {
                 return keys.size() < kFlushChunk;
               }));
               n = keys.size();
-              for (const std::string& k : keys) STATELAB_RETURN_IF_ERROR(KvOps<P>(t).Delete(k).status());
+              for (const std::string& k : keys) {
+                STATELAB_RETURN_IF_ERROR(KvOps<P>(t).Delete(k).status());
+              }
               return Status::OK();
             },
             out)) {
