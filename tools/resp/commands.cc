@@ -458,8 +458,8 @@ void Session::FlushDb(Args a, std::string* out) {
   if (a.size() > 2 || (a.size() == 2 && !EqualsNoCase(a[1], "SYNC") && !EqualsNoCase(a[1], "ASYNC"))) {
     return AppendError(out, kSyntax);
   }
-  // Chunks of kFlushChunk keys, each one transaction, until the
-  // database is empty: a concurrent reader may see it partly flushed.
+  // Chunks of kFlushChunk keys, each one transaction, until the database is empty: a concurrent
+  // reader may see it partly flushed.
   for (size_t n = kFlushChunk; n == kFlushChunk;) {
     if (!Commit(
             [&](Txn<P>& t) -> Status {
