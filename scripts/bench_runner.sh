@@ -84,7 +84,7 @@ fi
 
 # ---------------------------------------------------------------------------------------- 2
 bindir="$root/build/release"
-bench="$bindir/harness/statelab-bench"
+bench="$bindir/bench/statelab-bench"
 gate="$bindir/gates/statelab-gate"
 report="$bindir/reports/statelab-report"
 if [[ $build -eq 1 ]]; then

@@ -5,10 +5,10 @@
 #include <filesystem>
 #include <set>
 
+#include "bench/catalogue.h"
+#include "bench/flags.h"
 #include "engines/registry/engine_list.h"
-#include "harness/bench_flags.h"
 #include "tests/bench/temp_root.h"
-#include "workloads/catalogue.h"
 
 namespace statelab::bench {
 namespace {

@@ -7,12 +7,12 @@
 #include <filesystem>
 #include <thread>
 
+#include "bench/bench_env.h"
+#include "bench/catalogue.h"
+#include "bench/phases.h"
+#include "bench/run.h"
 #include "engines/registry/engine_list.h"
-#include "harness/bench_contention.h"
-#include "harness/bench_env.h"
-#include "harness/bench_run.h"
 #include "tests/bench/temp_root.h"
-#include "workloads/catalogue.h"
 
 namespace statelab::bench {
 namespace {

@@ -7,12 +7,12 @@
 #include <set>
 #include <span>
 
+#include "bench/catalogue.h"
+#include "bench/flags.h"
+#include "bench/run.h"
 #include "engines/peers/peer_list.h"
 #include "harness/baseline.h"
-#include "harness/bench_flags.h"
-#include "harness/bench_run.h"
 #include "tests/bench/temp_root.h"
-#include "workloads/catalogue.h"
 
 namespace statelab::bench {
 namespace {
@@ -86,8 +86,9 @@ TEST(PeerCatalogue, PeersRunOurCellNamesOrSkipWithAReason) {
                     k.tier == "ycsb" || (k.tier == "D" && k.group == "disjoint");
     const bool vector = k.tier == "B" && k.group == "vector" && k.op == "search";
     if (!kv && !vector) continue;
-    for (std::string_view peer : kv ? std::span<const std::string_view>(peers::KvPeers::names)
-                                    : std::span<const std::string_view>(peers::VectorPeers::names)) {
+    for (std::string_view peer :
+         kv ? std::span<const std::string_view>(peers::KvPeers::names)
+            : std::span<const std::string_view>(peers::VectorPeers::names)) {
       EXPECT_TRUE(planned.count(WithEngine(k, peer))) << WithEngine(k, peer);
       ++checked;
     }

@@ -1,4 +1,4 @@
-#include "harness/bench_cell.h"
+#include "bench/cell.h"
 
 #include <algorithm>
 #include <charconv>
@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "bench/flags.h"
 #include "engines/peers/peer_list.h"
-#include "harness/bench_flags.h"
 
 namespace statelab::bench {
 

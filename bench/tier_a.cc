@@ -2,12 +2,12 @@
 // primitives). Key ops of A1 also run through the AnyEngine wrapper ("<engine>+any").
 #include <benchmark/benchmark.h>
 
-#include "harness/bench_flags.h"
-#include "harness/bench_null_engine.h"
-#include "workloads/catalogue.h"
-#include "workloads/catalogue_util.h"
-#include "workloads/kv_bodies.h"
-#include "workloads/raw_structures.h"
+#include "bench/catalogue.h"
+#include "bench/catalogue_util.h"
+#include "bench/flags.h"
+#include "bench/kv_bodies.h"
+#include "bench/null_engine.h"
+#include "bench/raw_structures.h"
 
 namespace statelab::bench {
 
@@ -58,8 +58,7 @@ void AddRawCells(Catalogue& cat) {
   const CellKey put = MakeKey("A0", "raw", "put_prealloc", engine, na, PointParams());
   const CellKey scan = MakeKey("A0", "raw", "scan_prefix_100", engine, na, PointParams());
   if constexpr (!RawStructureOf<E>::kDefined) {
-    const std::string why =
-        "no raw structure for engine " + engine + " (workloads/raw_structures.h)";
+    const std::string why = "no raw structure for engine " + engine + " (bench/raw_structures.h)";
     for (const CellKey& k : {hot, uniform, put, scan}) cat.Skip(k, Suite::kQuick, why);
   } else {
     using Store = typename RawStructureOf<E>::Store;
@@ -169,7 +168,7 @@ void RunA1(A1Op op, bool expect_hit, Measure& m, PointState<Eng>& s) {
   Eng& e = s.engine();
   const TxnOptions o;
   const TimestampUs now = NowMicros();  // keys never expire: one clock reading for the call
-  EngineTxnKv<Eng> batches(e, s.run);  // put_direct and multi_put: shared with the KV peers
+  EngineTxnKv<Eng> batches(e, s.run);   // put_direct and multi_put: shared with the KV peers
   switch (op) {
     case A1Op::kGetDirect:
       m.Loop([&](uint64_t i) {
@@ -279,17 +278,6 @@ void AddRawAndEngineTiers(Catalogue& cat) {
       }
     }
   });
-}
-
-void BuildCatalogue(Catalogue& cat) {
-  ForEachEngine(cat, [&]<class E>() { cat.ProbeEngine<E>(); });
-  AddRawAndEngineTiers(cat);
-  AddPrimitiveTier(cat);
-  AddIndexedTier(cat);
-  AddContentionTier(cat);
-  AddDurabilityTiers(cat);
-  AddScenarioTiers(cat);
-  AddPeerTier(cat);
 }
 
 }  // namespace statelab::bench

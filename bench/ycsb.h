@@ -1,5 +1,5 @@
 #pragma once
-// YCSB A-F over a KV target (ours or a peer, workloads/kv_bodies.h): the workload mixes, the
+// YCSB A-F over a KV target (ours or a peer, bench/kv_bodies.h): the workload mixes, the
 // records and values, and the op stream of each call (scrambled zipfian 0.99; workload D
 // "latest"), generated before the timed loop and sized to the call's planned operations.
 // Thread-safety: YcsbInputs belongs to the thread running the cell.
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "workloads/kv_bodies.h"
+#include "bench/kv_bodies.h"
 
 namespace statelab::bench {
 

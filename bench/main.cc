@@ -1,4 +1,4 @@
-// statelab-bench: runs the benchmark catalogue (workloads/catalogue.h) over every engine x
+// statelab-bench: runs the benchmark catalogue (bench/catalogue.h) over every engine x
 // durability mode through Google Benchmark and writes DIR/baseline.json (docs/baseline_schema.md)
 // plus Google Benchmark's own DIR/gbench.json. Usage: --help, docs/harness.md.
 
@@ -12,14 +12,14 @@
 #include <fstream>
 #include <system_error>
 
+#include "bench/catalogue.h"
+#include "bench/flags.h"
+#include "bench/run.h"
 #include "engines/core/layer_timing.h"
 #include "engines/registry/engine_list.h"
 #include "harness/baseline.h"
-#include "harness/bench_flags.h"
-#include "harness/bench_run.h"
 #include "harness/environment.h"
 #include "harness/timer.h"
-#include "workloads/catalogue.h"
 
 namespace statelab::bench {
 namespace {
@@ -36,11 +36,11 @@ json::object CellJson(const SkippedCell& s) {
       params[k] = std::get<std::string>(v);
     }
   }
-  return json::object{{"name", s.key.Name()},     {"tier", s.key.tier},     {"group", s.key.group},
-                      {"op", s.key.op},           {"engine", s.key.engine},
-                      {"kind", EngineKind(s.key.engine)}, {"mode", s.key.mode},
-                      {"threads", s.key.threads}, {"params", params},       {"reason", s.reason},
-                      {"failed", s.failed}};
+  return json::object{
+      {"name", s.key.Name()}, {"tier", s.key.tier},       {"group", s.key.group},
+      {"op", s.key.op},       {"engine", s.key.engine},   {"kind", EngineKind(s.key.engine)},
+      {"mode", s.key.mode},   {"threads", s.key.threads}, {"params", params},
+      {"reason", s.reason},   {"failed", s.failed}};
 }
 
 void PrintList(Catalogue& cat) {

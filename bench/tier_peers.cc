@@ -1,20 +1,20 @@
 // Peers (docs/peers.md) in the cells our engines run, with the same bodies, keys, values and
 // distributions: the KV peers (RocksDB, LMDB) run B kv get / put / get_missing / delete /
-// list_100 (workloads/kv_bodies.h), A1 engine/multi_put keys=10 as one write batch, YCSB A-F
-// (workloads/ycsb.h) and D disjoint/put; the vector peers (FAISS, hnswlib) run B vector/search
+// list_100 (bench/kv_bodies.h), A1 engine/multi_put keys=10 as one write batch, YCSB A-F
+// (bench/ycsb.h) and D disjoint/put; the vector peers (FAISS, hnswlib) run B vector/search
 // over the same vectors, approximate ones reporting recall@10 against the exact ranking. A peer
 // whose library was not found, or that has no setting for a mode, gets its cells skipped with the
 // reason.
 #include <filesystem>
 #include <optional>
 
+#include "bench/catalogue.h"
+#include "bench/catalogue_util.h"
+#include "bench/contention.h"
+#include "bench/kv_bodies.h"
+#include "bench/primitive_inputs.h"
+#include "bench/ycsb.h"
 #include "engines/peers/peer_list.h"
-#include "workloads/catalogue.h"
-#include "workloads/catalogue_util.h"
-#include "workloads/contention.h"
-#include "workloads/kv_bodies.h"
-#include "workloads/primitive_inputs.h"
-#include "workloads/ycsb.h"
 
 namespace statelab::bench {
 
@@ -49,8 +49,8 @@ Result<std::unique_ptr<PeerState<P, KvInputs>>> OpenPeerPoint(const CellContext&
   STATELAB_ASSIGN_OR_RETURN(auto s, (OpenPeer<P, KvInputs>(ctx, mode)));
   s->keys = PointKeys(kPointKeys);
   for (int w = 0; w < kSteadyWrites; ++w) {
-    STATELAB_RETURN_IF_ERROR(LoadBatches(
-        *s->peer, s->keys, [](size_t i) { return Value(static_cast<int64_t>(i)); }));
+    STATELAB_RETURN_IF_ERROR(
+        LoadBatches(*s->peer, s->keys, [](size_t i) { return Value(static_cast<int64_t>(i)); }));
   }
   s->idx = UniformIndexes(kPointKeys, ctx.seed);
   return s;
@@ -97,8 +97,7 @@ void AddKvPeerCells(Catalogue& cat, DurabilityMode mode) {
         });
   }
   add(MakeKey("A1", "engine", "multi_put", engine, ml, harness::Params{{"keys", 10.0}}),
-      Suite::kStandard,
-      Timing::kLoop, [mode](const CellContext& ctx) {
+      Suite::kStandard, Timing::kLoop, [mode](const CellContext& ctx) {
         return Bind(OpenPeerPoint<P>(ctx, mode),
                     [](Measure& m, Point& s) { RunMultiPut(m, *s.peer, s, 10); });
       });
@@ -122,8 +121,8 @@ void AddKvPeerCells(Catalogue& cat, DurabilityMode mode) {
 
   // D disjoint/put: each thread writes its own keys (our engines: its own run), no preload.
   for (int threads : cat.options().threads) {
-    add(SeriesKey("D", "disjoint", "put", engine, ml, threads), Suite::kQuick,
-        Timing::kSingleShot, [mode, threads](const CellContext& ctx) {
+    add(SeriesKey("D", "disjoint", "put", engine, ml, threads), Suite::kQuick, Timing::kSingleShot,
+        [mode, threads](const CellContext& ctx) {
           auto open = [&]() -> Result<std::unique_ptr<Point>> {
             STATELAB_ASSIGN_OR_RETURN(auto s, (OpenPeer<P, KvInputs>(ctx, mode)));
             s->idx = UniformIndexes(kPointKeys, ctx.seed);
@@ -201,8 +200,8 @@ void AddVectorPeerCells(Catalogue& cat) {
   for (DurabilityMode mode : cat.Modes()) {
     for (uint32_t dim : kSearchDims) {
       for (uint64_t n : kSearchSizes) {
-        CellKey key = MakeKey("B", "vector", "search", P::kName, ModeName(mode),
-                              SearchParams(n, dim));
+        CellKey key =
+            MakeKey("B", "vector", "search", P::kName, ModeName(mode), SearchParams(n, dim));
         if (!P::kAvailable) {
           cat.Skip(std::move(key), SearchSuite(n, dim),
                    "peer library unavailable: " + std::string(P::kWhyNotAvailable));

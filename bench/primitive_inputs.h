@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "workloads/catalogue_util.h"
+#include "bench/catalogue_util.h"
 
 namespace statelab::bench {
 

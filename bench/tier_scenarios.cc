@@ -1,10 +1,10 @@
 // Tiers scenario (agent workloads composed of several primitives) and ycsb (YCSB A-F over the KV
-// primitive, workloads/ycsb.h: zipfian 0.99 scrambled, workload D "latest"; the KV peers run the
-// same workloads from workloads/tier_peers.cc).
-#include "workloads/catalogue.h"
-#include "workloads/catalogue_util.h"
-#include "workloads/primitive_inputs.h"
-#include "workloads/ycsb.h"
+// primitive, bench/ycsb.h: zipfian 0.99 scrambled, workload D "latest"; the KV peers run the
+// same workloads from bench/tier_peers.cc).
+#include "bench/catalogue.h"
+#include "bench/catalogue_util.h"
+#include "bench/primitive_inputs.h"
+#include "bench/ycsb.h"
 
 namespace statelab::bench {
 

@@ -1,4 +1,4 @@
-#include "harness/bench_contention.h"
+#include "bench/phases.h"
 
 #include <algorithm>
 

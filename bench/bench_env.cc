@@ -1,4 +1,4 @@
-#include "harness/bench_env.h"
+#include "bench/bench_env.h"
 
 #include <algorithm>
 #include <filesystem>

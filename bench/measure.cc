@@ -1,4 +1,4 @@
-#include "harness/bench_measure.h"
+#include "bench/measure.h"
 
 #include <pthread.h>
 

@@ -1,4 +1,4 @@
-#include "workloads/catalogue_util.h"
+#include "bench/catalogue_util.h"
 
 namespace statelab::bench {
 

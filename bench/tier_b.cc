@@ -3,10 +3,10 @@
 // (keys, names, documents, vectors, payloads) are generated before the timed loop; cells that
 // consume what they touch (delete, init, create) load one fresh input per planned operation of
 // the call first.
-#include "workloads/catalogue.h"
-#include "workloads/catalogue_util.h"
-#include "workloads/kv_bodies.h"
-#include "workloads/primitive_inputs.h"
+#include "bench/catalogue.h"
+#include "bench/catalogue_util.h"
+#include "bench/kv_bodies.h"
+#include "bench/primitive_inputs.h"
 
 namespace statelab::bench {
 
@@ -26,7 +26,7 @@ void AddKvCells(Catalogue& cat, DurabilityMode mode) {
     cat.Add({MakeKey("B", "kv", op, engine, ml, std::move(params)), suite, Timing::kLoop,
              [mode, body](const CellContext& ctx) { return Bind(OpenPoint<D>(ctx, mode), body); }});
   };
-  // The point ops the KV peers also run (workloads/kv_bodies.h); the wrapper runs get and put
+  // The point ops the KV peers also run (bench/kv_bodies.h); the wrapper runs get and put
   // only (the facade-tax ops).
   for (const KvOpDef& def : kKvOps) {
     if (std::is_same_v<Eng, AnyEngine> && def.op != KvOp::kGet && def.op != KvOp::kPut) continue;
@@ -327,8 +327,8 @@ void AddVectorCells(Catalogue& cat, DurabilityMode mode) {
         auto vs = s.db->vectors();
         const boost::json::object no_filter;
         m.Loop([&](uint64_t i) {
-          Check(m, vs.Search(s.run, kCollection, s.vectors[i % kSampleVectors], kSearchK,
-                             no_filter, &s.hits));
+          Check(m, vs.Search(s.run, kCollection, s.vectors[i % kSampleVectors], kSearchK, no_filter,
+                             &s.hits));
         });
       });
       if (n != 1000) continue;  // point ops do not depend on the collection's size

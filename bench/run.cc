@@ -1,4 +1,4 @@
-#include "harness/bench_run.h"
+#include "bench/run.h"
 
 #include <benchmark/benchmark.h>
 

@@ -5,7 +5,7 @@
 // API does not exist yet, are recorded as skipped with the reason.
 // Thread-safety: build on one thread.
 
-#include "harness/bench_cell.h"
+#include "bench/cell.h"
 
 namespace statelab::bench {
 

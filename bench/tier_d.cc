@@ -1,12 +1,12 @@
-// Tier D: contention on the harness's own pinned threads (harness/bench_contention.h), one
+// Tier D: contention on the harness's own pinned threads (bench/phases.h), one
 // warm-up / measure / drain cycle per repetition. Groups: disjoint (each thread its own run),
 // same_run (one run, distinct keys), same_key (one state cell, one event log: every commit
 // conflicts with every other), mixed (80% get / 20% put over one run's keys). Throughput is
 // summed over threads; aborts and retries are counted by the harness, not the driver.
-#include "workloads/catalogue.h"
-#include "workloads/catalogue_util.h"
-#include "workloads/contention.h"
-#include "workloads/primitive_inputs.h"
+#include "bench/catalogue.h"
+#include "bench/catalogue_util.h"
+#include "bench/contention.h"
+#include "bench/primitive_inputs.h"
 
 namespace statelab::bench {
 

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "bench/cell.h"
+#include "bench/measure.h"
 #include "harness/baseline.h"
-#include "harness/bench_cell.h"
-#include "harness/bench_measure.h"
 
 namespace statelab::bench {
 

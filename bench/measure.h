@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "bench/cell.h"
 #include "harness/alloc_counter.h"
 #include "harness/baseline.h"
-#include "harness/bench_cell.h"
 #include "harness/histogram.h"
 #include "harness/perf_counters.h"
 #include "harness/pinning.h"

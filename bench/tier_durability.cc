@@ -11,13 +11,13 @@
 #include <fstream>
 #include <thread>
 
+#include "bench/bench_env.h"
+#include "bench/catalogue.h"
+#include "bench/catalogue_util.h"
+#include "bench/contention.h"
+#include "bench/flags.h"
+#include "bench/primitive_inputs.h"
 #include "engines/primitives/replay.h"
-#include "harness/bench_env.h"
-#include "harness/bench_flags.h"
-#include "workloads/catalogue.h"
-#include "workloads/catalogue_util.h"
-#include "workloads/contention.h"
-#include "workloads/primitive_inputs.h"
 
 namespace statelab::bench {
 

@@ -1,4 +1,4 @@
-#include "workloads/ycsb.h"
+#include "bench/ycsb.h"
 
 namespace statelab::bench {
 

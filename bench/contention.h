@@ -8,8 +8,8 @@
 #include <thread>
 #include <vector>
 
-#include "harness/bench_contention.h"
-#include "workloads/catalogue_util.h"
+#include "bench/catalogue_util.h"
+#include "bench/phases.h"
 
 namespace statelab::bench {
 

@@ -12,11 +12,11 @@
 #include <utility>
 #include <vector>
 
+#include "bench/bench_env.h"
+#include "bench/cell.h"
+#include "bench/measure.h"
 #include "engines/primitives/database.h"
 #include "engines/registry/engine_list.h"
-#include "harness/bench_cell.h"
-#include "harness/bench_env.h"
-#include "harness/bench_measure.h"
 #include "workloads/generators.h"
 
 namespace statelab::bench {
@@ -124,7 +124,7 @@ Status BulkLoad(Database<Eng>& db, const RunId& run, uint64_t n, F&& write, uint
   return Status::OK();
 }
 
-// The inputs of the point-op cells (workloads/kv_bodies.h): the loaded keys (PointKeys), a
+// The inputs of the point-op cells (bench/kv_bodies.h): the loaded keys (PointKeys), a
 // uniform index stream over them, and scratch. PointState and the KV peers' state carry one.
 struct KvInputs {
   std::vector<std::string> keys;

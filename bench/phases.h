@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "harness/bench_measure.h"
+#include "bench/measure.h"
 
 namespace statelab::bench {
 

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/catalogue_util.h"
 #include "engines/peers/peer_kv.h"
-#include "workloads/catalogue_util.h"
 
 namespace statelab::bench {
 

@@ -2,9 +2,9 @@
 // transaction as the data): trace records with 0/1/3/5 tags, trace queries and trees, run
 // lifecycle and status queries, filtered vector search, keyword (BM25) and hybrid (keyword +
 // vector, RRF) search over KV documents.
-#include "workloads/catalogue.h"
-#include "workloads/catalogue_util.h"
-#include "workloads/primitive_inputs.h"
+#include "bench/catalogue.h"
+#include "bench/catalogue_util.h"
+#include "bench/primitive_inputs.h"
 
 namespace statelab::bench {
 

@@ -1,7 +1,7 @@
 #pragma once
 // The bench binary's unit of work: one cell of the (engine x durability mode x benchmark x
 // parameter) matrix, its name, the smallest suite that includes it, and the fixture that measures
-// it. The catalogue (workloads/catalogue.h) adds cells; cells of an engine and mode that cannot
+// it. The catalogue (bench/catalogue.h) adds cells; cells of an engine and mode that cannot
 // open are kept as skipped cells with the reason, never dropped.
 // Thread-safety: a Catalogue is built on one thread before the run; cells are then read-only.
 
@@ -69,7 +69,7 @@ struct CellContext {
   double warmup_seconds = 0;   // contention cells: length of the warm-up phase
 };
 
-class Measure;  // harness/bench_measure.h
+class Measure;  // bench/measure.h
 
 // What measures one cell. Created on the first call of the cell (outside any timed region),
 // reused by its later calls (Google Benchmark's iteration estimates and repetitions), destroyed
@@ -81,7 +81,7 @@ class Fixture {
   virtual void Run(Measure& m) = 0;
   // Counters of the engine under test; nullopt for cells without one (raw, device).
   virtual std::optional<EngineStats> Stats() const { return std::nullopt; }
-  // File operations the engine made since it opened (through harness/bench_env.h); nullopt for
+  // File operations the engine made since it opened (through bench/bench_env.h); nullopt for
   // cells without an engine.
   virtual std::optional<uint64_t> FileOps() const { return std::nullopt; }
 };

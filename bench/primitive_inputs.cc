@@ -1,4 +1,4 @@
-#include "workloads/primitive_inputs.h"
+#include "bench/primitive_inputs.h"
 
 #include <boost/json/object.hpp>
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/bench_cell.h"
+#include "bench/cell.h"
 
 namespace statelab::bench {
 

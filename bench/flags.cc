@@ -1,4 +1,4 @@
-#include "harness/bench_flags.h"
+#include "bench/flags.h"
 
 #include <algorithm>
 #include <charconv>
