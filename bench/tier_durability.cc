@@ -17,7 +17,7 @@
 #include "bench/contention.h"
 #include "bench/flags.h"
 #include "bench/primitive_inputs.h"
-#include "engines/primitives/replay.h"
+#include "engines/replay/replay.h"
 
 namespace statelab::bench {
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages statelab needs, only those that are missing. Idempotent.
-# Usage: scripts/deps.sh [--peers]   (--peers adds RocksDB, LMDB, FAISS, hnswlib, Redis, gnuplot)
+# Usage: scripts/deps.sh [--peers] [--check] [--help]
+#   --peers   also RocksDB, LMDB, FAISS, hnswlib, Redis and gnuplot (the peers and the reports)
+#   --check   install nothing: list what is missing and exit 1 if anything is
 set -euo pipefail
 
 core=(
@@ -10,15 +12,26 @@ core=(
   libboost1.81-dev libboost-json1.81-dev       # JSON values (1.81: Debian's default 1.74 conflicts)
   libabsl-dev                                  # flat_hash_map, btree_map
   libssl-dev                                   # SHA-256 for the event hash chain
-  clang libclang-rt-14-dev                     # libFuzzer and sanitizer runtimes
+  clang clang-tidy libclang-rt-14-dev          # libFuzzer, sanitizer runtimes, lint (scripts/tidy.sh)
+  python3                                      # the fourth-engine test reads gates.json
 )
 peers=(
   librocksdb-dev liblmdb-dev libfaiss-dev libhnswlib-dev
   redis-server redis-tools gnuplot
 )
 
+with_peers=0 check=0
+for arg in "$@"; do
+  case "$arg" in
+    --peers) with_peers=1 ;;
+    --check) check=1 ;;
+    -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "deps: unknown option '$arg' (see --help)" >&2; exit 2 ;;
+  esac
+done
+
 want=("${core[@]}")
-if [[ "${1:-}" == "--peers" ]]; then want+=("${peers[@]}"); fi
+((with_peers)) && want+=("${peers[@]}")
 
 missing=()
 for p in "${want[@]}"; do
@@ -27,6 +40,10 @@ done
 if ((${#missing[@]} == 0)); then
   echo "deps: all ${#want[@]} packages present"
   exit 0
+fi
+if ((check)); then
+  echo "deps: missing ${missing[*]} (scripts/deps.sh$( ((with_peers)) && echo ' --peers') installs them)" >&2
+  exit 1
 fi
 echo "deps: installing ${missing[*]}"
 if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (fuzz preset: clang++, ASan + UBSan) and runs each for N seconds
-# (default 60). Exits non-zero on a crash or a sanitizer report; skips (exit 0) without clang.
+# (default 60), both at once. Exits non-zero on a crash or a sanitizer report; skips (exit 0) without clang.
 # Usage: scripts/fuzz.sh [seconds]
 set -euo pipefail
 seconds="${1:-60}"
@@ -15,18 +15,26 @@ cmake --build "$build" --target wal_record_fuzz snapshot_reader_fuzz fuzz_make_s
 work="$build/fuzz-corpus"
 mkdir -p "$work/wal" "$work/snapshot" "$work/artifacts"
 "$build/tests/fuzz/fuzz_make_seeds" "$work/wal" "$work/snapshot"
-status=0
+# The two fuzzers run side by side (one core each).
+pids=()
 for target in wal_record_fuzz snapshot_reader_fuzz; do
   corpus="$work/${target%%_*}"  # wal/ or snapshot/
   echo "fuzz: $target for ${seconds}s"
-  if ! "$build/tests/fuzz/$target" -max_total_time="$seconds" -max_len=65536 -timeout=10 \
-      -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/artifacts/$target-" \
-      "$corpus" 2>"$work/$target.log"; then
+  "$build/tests/fuzz/$target" -max_total_time="$seconds" -max_len=65536 -timeout=10 \
+    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/artifacts/$target-" \
+    "$corpus" 2>"$work/$target.log" &
+  pids+=($!)
+done
+status=0
+i=0
+for target in wal_record_fuzz snapshot_reader_fuzz; do
+  if ! wait "${pids[$i]}"; then
     echo "fuzz: $target FAILED (log: $work/$target.log)"
     tail -n 40 "$work/$target.log"
     status=1
   else
     grep -E "^(stat::number_of_executed_units|cov:|#[0-9]+ +DONE)" "$work/$target.log" | tail -n 3 || true
   fi
+  i=$((i + 1))
 done
 exit $status

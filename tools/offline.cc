@@ -11,7 +11,7 @@
 
 #include "engines/api/key.h"
 #include "engines/primitives/database.h"
-#include "engines/primitives/replay.h"
+#include "engines/replay/replay.h"
 #include "engines/registry/any_engine.h"
 #include "tools/data_dir.h"
 #include "tools/protocol.h"

@@ -11,7 +11,7 @@
 
 #include "engines/durability/durable_state.h"
 #include "engines/primitives/event_log.h"
-#include "engines/primitives/replay.h"
+#include "engines/replay/replay.h"
 #include "engines/primitives/run_index.h"
 #include "engines/primitives/trace_store.h"
 #include "engines/primitives/vector_store.h"

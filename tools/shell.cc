@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "engines/core/json_doc.h"
-#include "engines/primitives/replay.h"
+#include "engines/replay/replay.h"
 #include "tools/primitive_ops.h"
 #include "tools/protocol.h"
 #include "tools/render.h"

@@ -8,15 +8,17 @@
 #include <utility>
 #include <vector>
 
+#include "engines/api/record_keys.h"
+
 namespace statelab::search {
 
 namespace {
 
-constexpr std::string_view kEventPrefix = "e";  // event_log::kEventPrefix
-constexpr size_t kEventKeyBytes = 9;            // "e" + be64(sequence)
-constexpr std::string_view kTracePrefix = "d";  // trace_store::RecordKey
-constexpr size_t kTraceKeyBytes = 17;           // "d" + 16 hex digits
-constexpr std::string_view kRunPrefix = "r/";   // run_index RunRecordKey
+using record_keys::kEventKeyBytes;
+using record_keys::kEventPrefix;
+using record_keys::kRunPrefix;
+using record_keys::kTraceKeyBytes;
+using record_keys::kTracePrefix;
 
 bool IsPlainName(std::string_view s) noexcept {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {

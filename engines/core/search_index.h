@@ -9,9 +9,8 @@
 //   "d" + tag + user key                -> Bytes: u32 LE length in terms | i64 LE time (doc stats)
 // Both carry the document's expiry, so an expired KV value leaves the index with it.
 //
-// This file knows the storage layout of the primitives that hold documents (events "e"+seq,
-// traces "d"+id, runs "r/"+name); a layout change there must be mirrored here (the conformance
-// search tests cover every primitive).
+// Which records are documents comes from engines/api/record_keys.h, the layout the primitives
+// write (the conformance search tests cover every primitive).
 // Thread-safety: pure functions; the commit-side ones use thread-local scratch buffers.
 
 #include <absl/functional/function_ref.h>

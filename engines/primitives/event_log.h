@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/json/value.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,8 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include <boost/json/value.hpp>
-
+#include "engines/api/record_keys.h"
 #include "engines/core/json_arena.h"
 #include "engines/core/run_transaction.h"
 #include "engines/primitives/facade_util.h"
@@ -83,7 +83,7 @@ namespace event_log {
 
 // Keys under Tag::kEvent: "e" + be64(sequence) -> event, "t" + be16(len) + type + be64(sequence)
 // -> null (type index), "h" -> head {len, hash}. Distinct first bytes: no collisions.
-inline constexpr std::string_view kEventPrefix = "e";
+using record_keys::kEventPrefix;
 inline constexpr std::string_view kHeadKey = "h";
 std::string EventKey(uint64_t sequence);
 std::string TypeIndexPrefix(std::string_view type);

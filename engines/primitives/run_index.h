@@ -24,14 +24,14 @@
 // Thread-safety: RunIndex is thread-safe.
 
 #include <algorithm>
+#include <boost/json/object.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include <boost/json/object.hpp>
-
+#include "engines/api/record_keys.h"
 #include "engines/core/json_doc.h"
 #include "engines/core/run_transaction.h"
 #include "engines/primitives/names.h"
@@ -66,7 +66,7 @@ struct RunInfo {
 
 namespace internal {
 struct RunIndexTestPeer;
-inline constexpr std::string_view kRunRecordPrefix = "r/";
+inline constexpr std::string_view kRunRecordPrefix = record_keys::kRunPrefix;
 inline constexpr std::string_view kRunDeletingPrefix = "d/";
 std::string RunRecordKey(std::string_view name);
 std::string RunIdKey(const RunId& id);

@@ -8,9 +8,9 @@ namespace {
 
 template <class C>
 class AtomicityConformance : public EngineTest<C> {};
-TYPED_TEST_SUITE(AtomicityConformance, AllConfigs, ConfigName);
+ENGINE_TEST_SUITE(AtomicityConformance, ModeSet::kAll);
 
-TYPED_TEST(AtomicityConformance, FailedTransactionOverEveryPrimitiveLeavesNothing) {
+ENGINE_TEST(AtomicityConformance, FailedTransactionOverEveryPrimitiveLeavesNothing) {
   auto& db = *this->db_;
   Result<RunId> run = db.runs().CreateRun("atomic", std::nullopt, {"t"});
   ASSERT_OK(run);
@@ -50,7 +50,7 @@ TYPED_TEST(AtomicityConformance, FailedTransactionOverEveryPrimitiveLeavesNothin
   EXPECT_EQ(first->sequence, 0u);
 }
 
-TYPED_TEST(AtomicityConformance, SameTransactionCommittedLeavesEverything) {
+ENGINE_TEST(AtomicityConformance, SameTransactionCommittedLeavesEverything) {
   auto& db = *this->db_;
   Result<RunId> run = db.runs().CreateRun("atomic");
   ASSERT_OK(run);

@@ -40,11 +40,11 @@ class EventConformance : public EngineTest<C> {
     return o;
   }
 };
-TYPED_TEST_SUITE(EventConformance, AllConfigs, ConfigName);
+ENGINE_TEST_SUITE(EventConformance, ModeSet::kAll);
 
 using Seqs = std::vector<uint64_t>;
 
-TYPED_TEST(EventConformance, EmptyLog) {
+ENGINE_TEST(EventConformance, EmptyLog) {
   auto events = this->db_->events();
   EXPECT_EQ(*events.Len(this->run_), 0u);
   EXPECT_TRUE(events.Head(this->run_).status().IsNotFound());
@@ -57,7 +57,7 @@ TYPED_TEST(EventConformance, EmptyLog) {
   EXPECT_EQ(report->length, 0u);
 }
 
-TYPED_TEST(EventConformance, AppendReadHeadLen) {
+ENGINE_TEST(EventConformance, AppendReadHeadLen) {
   auto events = this->db_->events();
   const boost::json::value p0 = {{"step", 1}, {"note", "start"}};
   Appended a0 = this->MustAppend("created", p0);
@@ -98,7 +98,7 @@ TYPED_TEST(EventConformance, AppendReadHeadLen) {
 
 // A reused buffer reads exactly what Read returns, whatever the payloads' sizes in turn, and a
 // miss or a malformed record leaves the status to say so.
-TYPED_TEST(EventConformance, ReadIntoABufferEqualsRead) {
+ENGINE_TEST(EventConformance, ReadIntoABufferEqualsRead) {
   auto events = this->db_->events();
   boost::json::value big = boost::json::object();
   for (int i = 0; i < 200; ++i) big.as_object()[std::to_string(i)] = std::string(40, 'x');
@@ -123,7 +123,7 @@ TYPED_TEST(EventConformance, ReadIntoABufferEqualsRead) {
   EXPECT_EQ(malformed.code(), Code::kCorruption) << malformed.ToString();
 }
 
-TYPED_TEST(EventConformance, ReadRangeIsHalfOpenAndClipped) {
+ENGINE_TEST(EventConformance, ReadRangeIsHalfOpenAndClipped) {
   auto events = this->db_->events();
   for (int i = 0; i < 5; ++i) this->MustAppend("t", {{"i", i}});
   EXPECT_EQ(this->Sequences(events.ReadRange(this->run_, 0, 5)), (Seqs{0, 1, 2, 3, 4}));
@@ -139,7 +139,7 @@ TYPED_TEST(EventConformance, ReadRangeIsHalfOpenAndClipped) {
   EXPECT_EQ((*r)[0].payload, (boost::json::value{{"i", 2}}));
 }
 
-TYPED_TEST(EventConformance, ReadByTypeUsesTheTypeIndex) {
+ENGINE_TEST(EventConformance, ReadByTypeUsesTheTypeIndex) {
   auto events = this->db_->events();
   for (const char* t : {"a", "b", "a", "ab", "b", "a"}) this->MustAppend(t, nullptr);
   EXPECT_EQ(this->Sequences(events.ReadByType(this->run_, "a")), (Seqs{0, 2, 5}));
@@ -151,7 +151,7 @@ TYPED_TEST(EventConformance, ReadByTypeUsesTheTypeIndex) {
   EXPECT_EQ(events.ReadByType(this->run_, "").status().code(), Code::kInvalidArgument);
 }
 
-TYPED_TEST(EventConformance, TypeAndPayloadLimits) {
+ENGINE_TEST(EventConformance, TypeAndPayloadLimits) {
   auto events = this->db_->events();
   auto expect_invalid = [&](std::string_view type, const boost::json::value& payload,
                             std::string_view field, std::string_view detail) {
@@ -172,7 +172,7 @@ TYPED_TEST(EventConformance, TypeAndPayloadLimits) {
   EXPECT_EQ(this->Len(), 1u);
 }
 
-TYPED_TEST(EventConformance, HashFollowsTheDocumentedEncoding) {
+ENGINE_TEST(EventConformance, HashFollowsTheDocumentedEncoding) {
   // The worked example of docs/event_hash.md.
   const boost::json::value payload = boost::json::parse(R"({"b":1.5,"a":[true,null,"x"]})");
   const std::string in = event_log::HashInput(0, "created", payload, 1700000000000000, EventHash{});
@@ -195,7 +195,7 @@ TYPED_TEST(EventConformance, HashFollowsTheDocumentedEncoding) {
             "cba256eae84c1aa0452b57ccce9ba4e0b8a8e3778b1acd6a6a05ff08bc12b40f");
 }
 
-TYPED_TEST(EventConformance, VerifyChainNamesATamperedPayload) {
+ENGINE_TEST(EventConformance, VerifyChainNamesATamperedPayload) {
   auto events = this->db_->events();
   for (int i = 0; i < 5; ++i) this->MustAppend("t", {{"i", i}});
   ASSERT_TRUE(events.VerifyChain(this->run_)->valid());
@@ -210,7 +210,7 @@ TYPED_TEST(EventConformance, VerifyChainNamesATamperedPayload) {
   EXPECT_EQ(report->length, 5u);
 }
 
-TYPED_TEST(EventConformance, VerifyChainNamesABrokenLink) {
+ENGINE_TEST(EventConformance, VerifyChainNamesABrokenLink) {
   auto events = this->db_->events();
   for (int i = 0; i < 4; ++i) this->MustAppend("t", {{"i", i}});
   // A self-consistent event whose prev_hash does not link to its predecessor.
@@ -224,7 +224,7 @@ TYPED_TEST(EventConformance, VerifyChainNamesABrokenLink) {
   EXPECT_EQ(report->reason, "prev_hash mismatch");
 }
 
-TYPED_TEST(EventConformance, AbortedAppendDoesNotBurnASequence) {
+ENGINE_TEST(EventConformance, AbortedAppendDoesNotBurnASequence) {
   auto& db = *this->db_;
   using H = typename TestFixture::Handle;
   this->MustAppend("t", nullptr);
@@ -256,7 +256,7 @@ TYPED_TEST(EventConformance, AbortedAppendDoesNotBurnASequence) {
   EXPECT_TRUE(db.events().VerifyChain(this->run_)->valid());
 }
 
-TYPED_TEST(EventConformance, AppendsInOneTransactionChainAndSeeEachOther) {
+ENGINE_TEST(EventConformance, AppendsInOneTransactionChainAndSeeEachOther) {
   using H = typename TestFixture::Handle;
   this->MustAppend("before", nullptr);
   Appended first, second;
@@ -276,7 +276,7 @@ TYPED_TEST(EventConformance, AppendsInOneTransactionChainAndSeeEachOther) {
   EXPECT_TRUE(this->db_->events().VerifyChain(this->run_)->valid());
 }
 
-TYPED_TEST(EventConformance, RunsHaveSeparateLogs) {
+ENGINE_TEST(EventConformance, RunsHaveSeparateLogs) {
   this->MustAppend("t", nullptr);
   const RunId other = RunId::Random();
   Result<Appended> a = this->db_->events().Append(other, "t", nullptr);
@@ -288,8 +288,8 @@ TYPED_TEST(EventConformance, RunsHaveSeparateLogs) {
 
 // The hash covers the canonical payload, so it must survive the WAL and snapshot codecs exactly
 // (doubles, integers beyond 2^63, escapes).
-TYPED_TEST(EventConformance, ChainSurvivesReopen) {
-  if (TypeParam::kMode == DurabilityMode::kInMemory) GTEST_SKIP() << "nothing outlives a reopen";
+ENGINE_TEST(EventConformance, ChainSurvivesReopen) {
+  if (this->mode() == DurabilityMode::kInMemory) GTEST_SKIP() << "nothing outlives a reopen";
   const boost::json::value payload =
       boost::json::parse(R"({"z":1.5,"a":[0.1,-0.0,1e300,18446744073709551615],"s":"\u0001\u00e9"})");
   const Appended a0 = this->MustAppend("t", payload);
@@ -306,7 +306,7 @@ TYPED_TEST(EventConformance, ChainSurvivesReopen) {
   EXPECT_EQ(this->db_->events().Read(this->run_, 1)->prev_hash, a0.hash);
 }
 
-TYPED_TEST(EventConformance, ConcurrentAppendsAreContiguousAndChained) {
+ENGINE_TEST(EventConformance, ConcurrentAppendsAreContiguousAndChained) {
   constexpr int kThreads = 4;
   constexpr int kPerThread = 250;
   TxnOptions o;

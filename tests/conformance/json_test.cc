@@ -43,9 +43,9 @@ class JsonConformance : public EngineTest<C> {
         NoRetry());
   }
 };
-TYPED_TEST_SUITE(JsonConformance, AllConfigs, ConfigName);
+ENGINE_TEST_SUITE(JsonConformance, ModeSet::kAll);
 
-TYPED_TEST(JsonConformance, CreateGetExistsVersion) {
+ENGINE_TEST(JsonConformance, CreateGetExistsVersion) {
   auto json = this->db_->json();
   const RunId& run = this->run_;
   EXPECT_FALSE(*json.Exists(run, "d"));
@@ -72,7 +72,7 @@ TYPED_TEST(JsonConformance, CreateGetExistsVersion) {
   EXPECT_EQ(json.Get(run, "scalar")->value, 7);
 }
 
-TYPED_TEST(JsonConformance, SetCreatesMembersAndAppends) {
+ENGINE_TEST(JsonConformance, SetCreatesMembersAndAppends) {
   auto json = this->db_->json();
   const RunId& run = this->run_;
   ASSERT_OK(json.Create(run, "d", J(R"({"arr":[1]})")));
@@ -86,7 +86,7 @@ TYPED_TEST(JsonConformance, SetCreatesMembersAndAppends) {
   EXPECT_FALSE(*json.Exists(run, "missing"));
 }
 
-TYPED_TEST(JsonConformance, BadWritesAreInvalidAndChangeNothing) {
+ENGINE_TEST(JsonConformance, BadWritesAreInvalidAndChangeNothing) {
   auto json = this->db_->json();
   const RunId& run = this->run_;
   ASSERT_OK(json.Create(run, "d", J(R"({"arr":[1],"s":"text"})")));
@@ -121,7 +121,7 @@ TYPED_TEST(JsonConformance, BadWritesAreInvalidAndChangeNothing) {
   ASSERT_OK(json.Create(run, std::string(1024, 'i'), J("{}")));
 }
 
-TYPED_TEST(JsonConformance, DeleteAtPathAndDestroy) {
+ENGINE_TEST(JsonConformance, DeleteAtPathAndDestroy) {
   auto json = this->db_->json();
   const RunId& run = this->run_;
   ASSERT_OK(json.Create(run, "d", J(R"({"a":1,"b":2,"arr":[1,2,3]})")));
@@ -139,7 +139,7 @@ TYPED_TEST(JsonConformance, DeleteAtPathAndDestroy) {
   EXPECT_EQ(this->Doc("d"), J("[]"));
 }
 
-TYPED_TEST(JsonConformance, PatchIsOrderedAndAtomic) {
+ENGINE_TEST(JsonConformance, PatchIsOrderedAndAtomic) {
   auto json = this->db_->json();
   const RunId& run = this->run_;
   ASSERT_OK(json.Create(run, "d", J(R"({"a":1,"list":[]})")));
@@ -165,7 +165,7 @@ TYPED_TEST(JsonConformance, PatchIsOrderedAndAtomic) {
   EXPECT_TRUE(json.Patch(run, "missing", {JsonPatchOp::Set("$.a", 1)}).status().IsNotFound());
 }
 
-TYPED_TEST(JsonConformance, MergeFollowsRfc7386) {
+ENGINE_TEST(JsonConformance, MergeFollowsRfc7386) {
   auto json = this->db_->json();
   const RunId& run = this->run_;
   ASSERT_OK(json.Create(
@@ -194,7 +194,7 @@ TYPED_TEST(JsonConformance, MergeFollowsRfc7386) {
   EXPECT_TRUE(json.Merge(run, "missing", "$", J("{}")).status().IsNotFound());
 }
 
-TYPED_TEST(JsonConformance, CasChecksTheDocumentVersion) {
+ENGINE_TEST(JsonConformance, CasChecksTheDocumentVersion) {
   auto json = this->db_->json();
   const RunId& run = this->run_;
   // Version 0: the document never existed; only the root can be set, which creates it.
@@ -220,7 +220,7 @@ TYPED_TEST(JsonConformance, CasChecksTheDocumentVersion) {
   EXPECT_EQ(this->Doc("d"), J("[1]"));
 }
 
-TYPED_TEST(JsonConformance, TransactionsReadTheirWritesAndAbortCleanly) {
+ENGINE_TEST(JsonConformance, TransactionsReadTheirWritesAndAbortCleanly) {
   auto& db = *this->db_;
   using H = typename TestFixture::H;
   ASSERT_OK(db.Transaction(this->run_, [&](H& h) -> Status {
@@ -245,7 +245,7 @@ TYPED_TEST(JsonConformance, TransactionsReadTheirWritesAndAbortCleanly) {
   EXPECT_FALSE(*db.json().Exists(this->run_, "e"));
 }
 
-TYPED_TEST(JsonConformance, SiblingPathsCommitConcurrently) {
+ENGINE_TEST(JsonConformance, SiblingPathsCommitConcurrently) {
   auto& db = *this->db_;
   if (db.engine().serial_runs()) GTEST_SKIP() << "transactions of one run never interleave";
   using H = typename TestFixture::H;
@@ -270,7 +270,7 @@ TYPED_TEST(JsonConformance, SiblingPathsCommitConcurrently) {
       J(R"({"a":{"x":1,"y":2},"arr":[10,2],"m":{"n":1},"p":1,"q":1,"c":3,"new":{"two":2,"one":1}})"));
 }
 
-TYPED_TEST(JsonConformance, DisjointMergesCommitConcurrently) {
+ENGINE_TEST(JsonConformance, DisjointMergesCommitConcurrently) {
   auto& db = *this->db_;
   if (db.engine().serial_runs()) GTEST_SKIP() << "transactions of one run never interleave";
   using H = typename TestFixture::H;
@@ -286,7 +286,7 @@ TYPED_TEST(JsonConformance, DisjointMergesCommitConcurrently) {
   EXPECT_EQ(this->Doc("d"), J(R"({"cfg":{"a":6,"b":2}})"));
 }
 
-TYPED_TEST(JsonConformance, OverlappingPathsConflict) {
+ENGINE_TEST(JsonConformance, OverlappingPathsConflict) {
   auto& db = *this->db_;
   if (db.engine().serial_runs()) GTEST_SKIP() << "transactions of one run never interleave";
   using H = typename TestFixture::H;
@@ -335,7 +335,7 @@ TYPED_TEST(JsonConformance, OverlappingPathsConflict) {
       [](H& h) { return h.json().Set("d", "$.arr[0].v", 5); }));
 }
 
-TYPED_TEST(JsonConformance, ConflictsAreRetriedToCompletion) {
+ENGINE_TEST(JsonConformance, ConflictsAreRetriedToCompletion) {
   auto& db = *this->db_;
   using H = typename TestFixture::H;
   ASSERT_OK(db.json().Create(this->run_, "counter", J(R"({"n":0,"log":[]})")));

@@ -9,9 +9,9 @@ namespace {
 
 template <class C>
 class KvConformance : public EngineTest<C> {};
-TYPED_TEST_SUITE(KvConformance, AllConfigs, ConfigName);
+ENGINE_TEST_SUITE(KvConformance, ModeSet::kAll);
 
-TYPED_TEST(KvConformance, PutGetExistsDelete) {
+ENGINE_TEST(KvConformance, PutGetExistsDelete) {
   auto kv = this->db_->kv();
   const RunId& run = this->run_;
   Value v;
@@ -26,7 +26,7 @@ TYPED_TEST(KvConformance, PutGetExistsDelete) {
   EXPECT_TRUE(kv.Get(run, "a", &v).IsNotFound());
 }
 
-TYPED_TEST(KvConformance, EveryValueType) {
+ENGINE_TEST(KvConformance, EveryValueType) {
   auto kv = this->db_->kv();
   const std::vector<Value> values = {Value{},         Value{true},
                                      Value{int64_t{-7}}, Value{2.5},
@@ -42,7 +42,7 @@ TYPED_TEST(KvConformance, EveryValueType) {
   }
 }
 
-TYPED_TEST(KvConformance, TtlExpiresForEveryRead) {
+ENGINE_TEST(KvConformance, TtlExpiresForEveryRead) {
   auto kv = this->db_->kv();
   const auto start = std::chrono::steady_clock::now();
   ASSERT_OK(kv.PutWithTtl(this->run_, "t", int64_t{1}, std::chrono::milliseconds(100)));
@@ -71,7 +71,7 @@ TYPED_TEST(KvConformance, TtlExpiresForEveryRead) {
 
 // A read reports the expiry it sees: committed (also after a reopen), an own uncommitted write's,
 // and 0 for a key without one.
-TYPED_TEST(KvConformance, ReadsReportTheExpiry) {
+ENGINE_TEST(KvConformance, ReadsReportTheExpiry) {
   using H = typename TestFixture::Handle;
   auto kv = this->db_->kv();
   const TimestampUs before = NowMicros();
@@ -98,13 +98,13 @@ TYPED_TEST(KvConformance, ReadsReportTheExpiry) {
     return Status::OK();
   }));
   EXPECT_GT(expiry("u"), 0);
-  if (TypeParam::kMode == DurabilityMode::kInMemory) return;
+  if (this->mode() == DurabilityMode::kInMemory) return;
   ASSERT_OK(this->db_->Flush());
   this->Reopen();
   EXPECT_EQ(expiry("t"), at) << "the expiry is durable";
 }
 
-TYPED_TEST(KvConformance, CasOnNewExistingAndDeletedKeys) {
+ENGINE_TEST(KvConformance, CasOnNewExistingAndDeletedKeys) {
   auto kv = this->db_->kv();
   const RunId& run = this->run_;
   // Version 0 means "never existed": CAS 0 creates a new key.
@@ -131,7 +131,7 @@ TYPED_TEST(KvConformance, CasOnNewExistingAndDeletedKeys) {
   EXPECT_EQ(std::get<int64_t>(kv.Get(run, "c")->value), 3);
 }
 
-TYPED_TEST(KvConformance, ListInKeyOrder) {
+ENGINE_TEST(KvConformance, ListInKeyOrder) {
   auto kv = this->db_->kv();
   for (const char* k : {"b/2", "a/1", "b/1", "b/10", "c"}) ASSERT_OK(kv.Put(this->run_, k, k));
   std::vector<std::string> keys;
@@ -145,7 +145,7 @@ TYPED_TEST(KvConformance, ListInKeyOrder) {
   EXPECT_GT(entries[4].version, 0u);
 }
 
-TYPED_TEST(KvConformance, OversizedKeyAndValueRejectedNothingChanges) {
+ENGINE_TEST(KvConformance, OversizedKeyAndValueRejectedNothingChanges) {
   auto kv = this->db_->kv();
   ASSERT_OK(kv.Put(this->run_, "keep", "stored"));
   std::string big_key(kMaxUserKeyBytes + 1, 'k');
@@ -163,7 +163,7 @@ TYPED_TEST(KvConformance, OversizedKeyAndValueRejectedNothingChanges) {
   ASSERT_OK(kv.Put(this->run_, std::string(kMaxUserKeyBytes, 'k'), int64_t{1}));
 }
 
-TYPED_TEST(KvConformance, CloseMakesEveryCallShuttingDown) {
+ENGINE_TEST(KvConformance, CloseMakesEveryCallShuttingDown) {
   auto& db = *this->db_;
   ASSERT_OK(db.kv().Put(this->run_, "a", int64_t{1}));
   ASSERT_OK(db.Close());

@@ -59,11 +59,11 @@ class RunIndexConformance : public EngineTest<C> {
     ASSERT_OK(runs.UpdateStatus(name, s));
   }
 };
-TYPED_TEST_SUITE(RunIndexConformance, AllConfigs, ConfigName);
+ENGINE_TEST_SUITE(RunIndexConformance, ModeSet::kAll);
 
 using Strings = std::vector<std::string>;
 
-TYPED_TEST(RunIndexConformance, CreateGetListById) {
+ENGINE_TEST(RunIndexConformance, CreateGetListById) {
   auto runs = this->db_->runs();
   const TimestampUs before = NowMicros();
   Result<RunId> id = runs.CreateRun("alpha", std::nullopt, {"b", "a", "b"},
@@ -94,7 +94,7 @@ TYPED_TEST(RunIndexConformance, CreateGetListById) {
   EXPECT_EQ(this->ListNames().size(), 3u);
 }
 
-TYPED_TEST(RunIndexConformance, BadNamesDuplicatesAndMissingParentChangeNothing) {
+ENGINE_TEST(RunIndexConformance, BadNamesDuplicatesAndMissingParentChangeNothing) {
   auto runs = this->db_->runs();
   ASSERT_OK(runs.CreateRun("taken"));
   for (const std::string& bad :
@@ -134,7 +134,7 @@ TYPED_TEST(RunIndexConformance, BadNamesDuplicatesAndMissingParentChangeNothing)
   EXPECT_EQ(runs.DeleteRun("a b").code(), Code::kInvalidArgument);
 }
 
-TYPED_TEST(RunIndexConformance, MissingRunsAreNotFound) {
+ENGINE_TEST(RunIndexConformance, MissingRunsAreNotFound) {
   auto runs = this->db_->runs();
   std::vector<RunInfo> out;
   EXPECT_TRUE(runs.UpdateStatus("ghost", RunStatus::kPaused).status().IsNotFound());
@@ -147,7 +147,7 @@ TYPED_TEST(RunIndexConformance, MissingRunsAreNotFound) {
 }
 
 // Every (from, to) pair: exactly the pairs of the table are accepted.
-TYPED_TEST(RunIndexConformance, TransitionTableIsExact) {
+ENGINE_TEST(RunIndexConformance, TransitionTableIsExact) {
   auto runs = this->db_->runs();
   const std::vector<std::pair<RunStatus, RunStatus>> table = {
       {RunStatus::kActive, RunStatus::kCompleted},   {RunStatus::kActive, RunStatus::kFailed},
@@ -195,14 +195,14 @@ TYPED_TEST(RunIndexConformance, TransitionTableIsExact) {
   EXPECT_EQ(this->ByStatus(RunStatus::kActive), (Strings{"active-to-active", "paused-to-active"}));
 }
 
-TYPED_TEST(RunIndexConformance, StatusNamesRoundTrip) {
+ENGINE_TEST(RunIndexConformance, StatusNamesRoundTrip) {
   for (RunStatus s : kAllRunStatuses) EXPECT_EQ(*ParseRunStatus(RunStatusName(s)), s);
   Result<RunStatus> bad = ParseRunStatus("running");
   EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
   EXPECT_NE(bad.status().message().find("status"), std::string_view::npos);
 }
 
-TYPED_TEST(RunIndexConformance, QueryByStatus) {
+ENGINE_TEST(RunIndexConformance, QueryByStatus) {
   auto runs = this->db_->runs();
   for (const char* n : {"c", "a", "b", "d"}) ASSERT_OK(runs.CreateRun(n));
   ASSERT_OK(runs.UpdateStatus("b", RunStatus::kCompleted));
@@ -217,7 +217,7 @@ TYPED_TEST(RunIndexConformance, QueryByStatus) {
   EXPECT_EQ(this->ByStatus(RunStatus::kArchived), (Strings{"d"}));
 }
 
-TYPED_TEST(RunIndexConformance, TagsAddRemoveQuery) {
+ENGINE_TEST(RunIndexConformance, TagsAddRemoveQuery) {
   auto runs = this->db_->runs();
   ASSERT_OK(runs.CreateRun("r1", std::nullopt, {"x"}));
   ASSERT_OK(runs.CreateRun("r2", std::nullopt, {"xy"}));
@@ -245,7 +245,7 @@ TYPED_TEST(RunIndexConformance, TagsAddRemoveQuery) {
   EXPECT_EQ(runs.QueryByTag("", &out).code(), Code::kInvalidArgument);
 }
 
-TYPED_TEST(RunIndexConformance, UpdateMetadataMergesOrReplaces) {
+ENGINE_TEST(RunIndexConformance, UpdateMetadataMergesOrReplaces) {
   auto runs = this->db_->runs();
   ASSERT_OK(
       runs.CreateRun("m", std::nullopt, {}, boost::json::object{{"a", 1}, {"b", {{"c", 2}}}}));
@@ -263,7 +263,7 @@ TYPED_TEST(RunIndexConformance, UpdateMetadataMergesOrReplaces) {
   EXPECT_EQ(runs.GetRun("m")->metadata, (boost::json::object{{"z", true}}));
 }
 
-TYPED_TEST(RunIndexConformance, ParentsAndChildren) {
+ENGINE_TEST(RunIndexConformance, ParentsAndChildren) {
   auto runs = this->db_->runs();
   Result<RunId> root = runs.CreateRun("root");
   ASSERT_OK(root);
@@ -292,7 +292,7 @@ TYPED_TEST(RunIndexConformance, ParentsAndChildren) {
   EXPECT_TRUE(kids.empty());
 }
 
-TYPED_TEST(RunIndexConformance, ConcurrentCreatesOfOneNameHaveOneWinner) {
+ENGINE_TEST(RunIndexConformance, ConcurrentCreatesOfOneNameHaveOneWinner) {
   auto& db = *this->db_;
   std::atomic<int> won{0}, exists{0};
   std::vector<std::thread> ts;
@@ -311,7 +311,7 @@ TYPED_TEST(RunIndexConformance, ConcurrentCreatesOfOneNameHaveOneWinner) {
   EXPECT_EQ(this->ByStatus(RunStatus::kActive), (Strings{"contested"}));
 }
 
-TYPED_TEST(RunIndexConformance, DeleteRunRemovesEveryPrimitiveAndItsMetadata) {
+ENGINE_TEST(RunIndexConformance, DeleteRunRemovesEveryPrimitiveAndItsMetadata) {
   auto& db = *this->db_;
   auto runs = db.runs();
   Result<RunId> id = runs.CreateRun("doomed", std::nullopt, {"tagged"}, {{"k", 1}});
@@ -355,7 +355,7 @@ TYPED_TEST(RunIndexConformance, DeleteRunRemovesEveryPrimitiveAndItsMetadata) {
   EXPECT_EQ(CountLiveKeys(db, *again), 0u);
 }
 
-TYPED_TEST(RunIndexConformance, InterruptedDeleteIsInvisibleAndFinished) {
+ENGINE_TEST(RunIndexConformance, InterruptedDeleteIsInvisibleAndFinished) {
   auto& db = *this->db_;
   auto runs = db.runs();
   Result<RunId> a = runs.CreateRun("after-mark", std::nullopt, {"t"});
@@ -395,7 +395,7 @@ TYPED_TEST(RunIndexConformance, InterruptedDeleteIsInvisibleAndFinished) {
   EXPECT_EQ(this->ListNames(), (Strings{"after-mark", "after-wipe", "child"}));
 }
 
-TYPED_TEST(RunIndexConformance, DeleteRunFinishesAnInterruptedDelete) {
+ENGINE_TEST(RunIndexConformance, DeleteRunFinishesAnInterruptedDelete) {
   auto& db = *this->db_;
   auto runs = db.runs();
   Result<RunId> a = runs.CreateRun("half");
@@ -410,8 +410,8 @@ TYPED_TEST(RunIndexConformance, DeleteRunFinishesAnInterruptedDelete) {
 }
 
 // Database::Open finishes an interrupted delete (durable modes: the state survives the reopen).
-TYPED_TEST(RunIndexConformance, ReopenFinishesAnInterruptedDelete) {
-  if (TypeParam::kMode == DurabilityMode::kInMemory) {
+ENGINE_TEST(RunIndexConformance, ReopenFinishesAnInterruptedDelete) {
+  if (this->mode() == DurabilityMode::kInMemory) {
     GTEST_SKIP() << "nothing survives a reopen in inmemory mode";
   }
   Result<RunId> a = this->db_->runs().CreateRun("crashed");
@@ -427,8 +427,8 @@ TYPED_TEST(RunIndexConformance, ReopenFinishesAnInterruptedDelete) {
 }
 
 // Lifecycle markers: recovery reports as orphaned exactly the runs begun and never ended.
-TYPED_TEST(RunIndexConformance, RecoveryReportsRunsThatNeverEnded) {
-  if (TypeParam::kMode == DurabilityMode::kInMemory) {
+ENGINE_TEST(RunIndexConformance, RecoveryReportsRunsThatNeverEnded) {
+  if (this->mode() == DurabilityMode::kInMemory) {
     GTEST_SKIP() << "there is no recovery in inmemory mode";
   }
   auto runs = this->db_->runs();

@@ -1,6 +1,6 @@
 // Search: BM25 rankings checked against hand computations, the index kept in the commit (aborted,
 // deleted, overwritten and expired data never found), recovery, extraction from every primitive,
-// filters, RRF fusion and the budget. Typed over AllConfigs: identical on every engine and mode.
+// filters, RRF fusion and the budget. Typed over every engine x mode: identical on every engine and mode.
 #include <chrono>
 #include <string>
 #include <thread>
@@ -31,7 +31,7 @@ class SearchConformance : public EngineTest<C> {
     return r.ok() ? std::move(r).value() : SearchResult{};
   }
 };
-TYPED_TEST_SUITE(SearchConformance, AllConfigs, ConfigName);
+ENGINE_TEST_SUITE(SearchConformance, ModeSet::kAll);
 
 // "primitive:key" of each match, in rank order.
 std::vector<std::string> Docs(const SearchResult& r) {
@@ -43,7 +43,7 @@ std::vector<std::string> Docs(const SearchResult& r) {
 using Strings = std::vector<std::string>;
 using Floats = std::vector<float>;
 
-TYPED_TEST(SearchConformance, Bm25ScoresMatchHandComputation) {
+ENGINE_TEST(SearchConformance, Bm25ScoresMatchHandComputation) {
   this->PutCorpus();
   // "apple": n = 1, IDF = ln(1 + (3 - 1 + 0.5) / (1 + 0.5)) = ln(2.666...) = 0.9808292530117263.
   // a: tf = 2, dl = 4: IDF * 2 * 2.2 / (2 + 1.2 * (0.25 + 0.75 * 4/4)) = IDF * 4.4 / 3.2
@@ -81,7 +81,7 @@ TYPED_TEST(SearchConformance, Bm25ScoresMatchHandComputation) {
   EXPECT_TRUE(this->Keyword("  ,. ").matches.empty());
 }
 
-TYPED_TEST(SearchConformance, EqualScoresRankByKey) {
+ENGINE_TEST(SearchConformance, EqualScoresRankByKey) {
   auto kv = this->db_->kv();
   ASSERT_OK(kv.Put(this->run_, "k2", "same words"));
   ASSERT_OK(kv.Put(this->run_, "k1", "same words"));
@@ -92,7 +92,7 @@ TYPED_TEST(SearchConformance, EqualScoresRankByKey) {
   EXPECT_EQ(r.matches[0].score, r.matches[2].score);
 }
 
-TYPED_TEST(SearchConformance, AbortedWritesAreNeverFound) {
+ENGINE_TEST(SearchConformance, AbortedWritesAreNeverFound) {
   this->PutCorpus();
   Result<Version> r = this->db_->Transaction(this->run_, [](auto& h) -> Status {
     STATELAB_RETURN_IF_ERROR(h.kv().Put("z", "zebra apple"));
@@ -106,7 +106,7 @@ TYPED_TEST(SearchConformance, AbortedWritesAreNeverFound) {
   EXPECT_EQ(s.documents, 3u);
 }
 
-TYPED_TEST(SearchConformance, DeletedAndOverwrittenTextIsNotFound) {
+ENGINE_TEST(SearchConformance, DeletedAndOverwrittenTextIsNotFound) {
   this->PutCorpus();
   auto kv = this->db_->kv();
   ASSERT_TRUE(*kv.Delete(this->run_, "a"));
@@ -130,7 +130,7 @@ TYPED_TEST(SearchConformance, DeletedAndOverwrittenTextIsNotFound) {
   EXPECT_EQ(Docs(this->Keyword("guava")), Strings({"kv:g"}));
 }
 
-TYPED_TEST(SearchConformance, ExpiredValuesAreNotFound) {
+ENGINE_TEST(SearchConformance, ExpiredValuesAreNotFound) {
   auto kv = this->db_->kv();
   ASSERT_OK(kv.PutWithTtl(this->run_, "t", "transient words", std::chrono::milliseconds(20)));
   ASSERT_OK(kv.Put(this->run_, "p", "permanent words"));
@@ -141,8 +141,8 @@ TYPED_TEST(SearchConformance, ExpiredValuesAreNotFound) {
   EXPECT_EQ(r.documents, 1u);
 }
 
-TYPED_TEST(SearchConformance, ResultsSurviveReopen) {
-  if (TypeParam::kMode == DurabilityMode::kInMemory) GTEST_SKIP() << "nothing outlives a reopen";
+ENGINE_TEST(SearchConformance, ResultsSurviveReopen) {
+  if (this->mode() == DurabilityMode::kInMemory) GTEST_SKIP() << "nothing outlives a reopen";
   this->PutCorpus();
   ASSERT_OK(this->db_->kv().Delete(this->run_, "c"));
   ASSERT_OK(this->db_->events().Append(this->run_, "note", {{"text", "cherry pie"}}));
@@ -163,7 +163,7 @@ TYPED_TEST(SearchConformance, ResultsSurviveReopen) {
   same(this->Keyword("banana cherry apple"));
 }
 
-TYPED_TEST(SearchConformance, EveryPrimitiveIsSearchable) {
+ENGINE_TEST(SearchConformance, EveryPrimitiveIsSearchable) {
   auto& db = *this->db_;
   const RunId& run = this->run_;
   ASSERT_OK(db.kv().Put(run, "kvkey", boost::json::value{{"nested", {{"word", "alpha"}}}}));
@@ -214,7 +214,7 @@ TYPED_TEST(SearchConformance, EveryPrimitiveIsSearchable) {
   EXPECT_EQ(Docs(*runs), Strings({"run:lambda-run"}));
 }
 
-TYPED_TEST(SearchConformance, DeleteRunRemovesItsIndex) {
+ENGINE_TEST(SearchConformance, DeleteRunRemovesItsIndex) {
   auto& db = *this->db_;
   Result<RunId> run = db.runs().CreateRun("doomed");
   ASSERT_OK(run);
@@ -227,7 +227,7 @@ TYPED_TEST(SearchConformance, DeleteRunRemovesItsIndex) {
   EXPECT_EQ(r->documents, 0u);
 }
 
-TYPED_TEST(SearchConformance, FiltersByPrimitiveAndTime) {
+ENGINE_TEST(SearchConformance, FiltersByPrimitiveAndTime) {
   auto& db = *this->db_;
   const RunId& run = this->run_;
   ASSERT_OK(db.kv().Put(run, "k", "shared"));
@@ -259,7 +259,7 @@ TYPED_TEST(SearchConformance, FiltersByPrimitiveAndTime) {
   EXPECT_EQ(db.search().Keyword(run, "x", bad).status().code(), Code::kInvalidArgument);
 }
 
-TYPED_TEST(SearchConformance, HybridFusesByReciprocalRank) {
+ENGINE_TEST(SearchConformance, HybridFusesByReciprocalRank) {
   this->PutCorpus();
   auto& db = *this->db_;
   ASSERT_OK(db.vectors().CreateCollection(this->run_, "emb", 2, VectorMetric::kDot));
@@ -303,7 +303,7 @@ TYPED_TEST(SearchConformance, HybridFusesByReciprocalRank) {
   EXPECT_EQ(db.search().Hybrid(this->run_, "x", q).status().code(), Code::kInvalidArgument);
 }
 
-TYPED_TEST(SearchConformance, BudgetTruncatesAndSaysSo) {
+ENGINE_TEST(SearchConformance, BudgetTruncatesAndSaysSo) {
   this->PutCorpus();
   SearchOptions o;
   o.max_candidates = 2;  // "banana" has 2 postings, "cherry" 2 more: only banana is read
@@ -330,8 +330,8 @@ TYPED_TEST(SearchConformance, BudgetTruncatesAndSaysSo) {
   EXPECT_EQ(r.truncated_reason, "time");
 }
 
-TYPED_TEST(SearchConformance, IndexCanBeTurnedOff) {
-  if (TypeParam::kMode == DurabilityMode::kInMemory) GTEST_SKIP() << "needs a reopen";
+ENGINE_TEST(SearchConformance, IndexCanBeTurnedOff) {
+  if (this->mode() == DurabilityMode::kInMemory) GTEST_SKIP() << "needs a reopen";
   this->PutCorpus();
   this->opts_.search_index = false;
   this->Reopen();

@@ -9,11 +9,11 @@ namespace {
 
 template <class C>
 class StateConformance : public EngineTest<C> {};
-TYPED_TEST_SUITE(StateConformance, AllConfigs, ConfigName);
+ENGINE_TEST_SUITE(StateConformance, ModeSet::kAll);
 
 Result<Value> Increment(const Value& v) { return Value(std::get<int64_t>(v) + 1); }
 
-TYPED_TEST(StateConformance, InitReadExists) {
+ENGINE_TEST(StateConformance, InitReadExists) {
   auto state = this->db_->state();
   const RunId& run = this->run_;
   EXPECT_TRUE(state.Read(run, "c").status().IsNotFound());
@@ -30,7 +30,7 @@ TYPED_TEST(StateConformance, InitReadExists) {
   EXPECT_EQ(std::get<int64_t>(state.Read(run, "c")->value), 7);
 }
 
-TYPED_TEST(StateConformance, SetCreatesAndOverwrites) {
+ENGINE_TEST(StateConformance, SetCreatesAndOverwrites) {
   auto state = this->db_->state();
   Result<Version> v1 = state.Set(this->run_, "s", "one");
   ASSERT_OK(v1);
@@ -42,7 +42,7 @@ TYPED_TEST(StateConformance, SetCreatesAndOverwrites) {
   EXPECT_EQ(r->version, *v2);
 }
 
-TYPED_TEST(StateConformance, CasReportsExpectedAndActual) {
+ENGINE_TEST(StateConformance, CasReportsExpectedAndActual) {
   auto state = this->db_->state();
   const RunId& run = this->run_;
   Result<Version> v1 = state.Cas(run, "c", 0, int64_t{1});  // 0: the cell must not exist
@@ -67,7 +67,7 @@ TYPED_TEST(StateConformance, CasReportsExpectedAndActual) {
   EXPECT_EQ(std::get<int64_t>(state.Read(run, "c")->value), 3);
 }
 
-TYPED_TEST(StateConformance, DeleteAndReinit) {
+ENGINE_TEST(StateConformance, DeleteAndReinit) {
   auto state = this->db_->state();
   EXPECT_FALSE(*state.Delete(this->run_, "d"));
   ASSERT_OK(state.Init(this->run_, "d", true));
@@ -79,7 +79,7 @@ TYPED_TEST(StateConformance, DeleteAndReinit) {
   EXPECT_EQ(std::get<bool>(state.Read(this->run_, "d")->value), false);
 }
 
-TYPED_TEST(StateConformance, ListInNameOrder) {
+ENGINE_TEST(StateConformance, ListInNameOrder) {
   auto state = this->db_->state();
   EXPECT_TRUE(state.List(this->run_)->empty());
   for (const char* n : {"b", "a/2", "a/10", "c"}) ASSERT_OK(state.Set(this->run_, n, n));
@@ -88,7 +88,7 @@ TYPED_TEST(StateConformance, ListInNameOrder) {
   EXPECT_EQ(*state.List(this->run_), (std::vector<std::string>{"a/10", "a/2", "b"}));
 }
 
-TYPED_TEST(StateConformance, Transition) {
+ENGINE_TEST(StateConformance, Transition) {
   auto state = this->db_->state();
   EXPECT_TRUE(state.Transition(this->run_, "n", Increment).status().IsNotFound());
   ASSERT_OK(state.Init(this->run_, "n", int64_t{41}));
@@ -106,7 +106,7 @@ TYPED_TEST(StateConformance, Transition) {
   EXPECT_EQ(state.Read(this->run_, "n")->version, r->version);
 }
 
-TYPED_TEST(StateConformance, TransitionOrInit) {
+ENGINE_TEST(StateConformance, TransitionOrInit) {
   auto state = this->db_->state();
   // Absent: fn applies to init.
   Result<Versioned> first = state.TransitionOrInit(this->run_, "n", int64_t{10}, Increment);
@@ -120,7 +120,7 @@ TYPED_TEST(StateConformance, TransitionOrInit) {
   EXPECT_EQ(state.Read(this->run_, "n")->version, second->version);
 }
 
-TYPED_TEST(StateConformance, NameAndValueLimits) {
+ENGINE_TEST(StateConformance, NameAndValueLimits) {
   auto state = this->db_->state();
   auto expect_invalid = [](const Status& s, std::string_view field, std::string_view detail) {
     ASSERT_EQ(s.code(), Code::kInvalidArgument);
@@ -141,7 +141,7 @@ TYPED_TEST(StateConformance, NameAndValueLimits) {
   ASSERT_OK(state.Set(this->run_, std::string(kMaxUserKeyBytes, 'n'), 1));
 }
 
-TYPED_TEST(StateConformance, OpsInsideATransactionAreAtomic) {
+ENGINE_TEST(StateConformance, OpsInsideATransactionAreAtomic) {
   using H = typename TestFixture::Handle;
   ASSERT_OK(this->db_->state().Init(this->run_, "a", int64_t{1}));
   Result<Version> aborted = this->db_->Transaction(this->run_, [&](H& h) -> Status {
@@ -158,11 +158,11 @@ TYPED_TEST(StateConformance, OpsInsideATransactionAreAtomic) {
   EXPECT_FALSE(*this->db_->state().Exists(this->run_, "b"));
 }
 
-TYPED_TEST(StateConformance, ConcurrentTransitionsAllCount) {
+ENGINE_TEST(StateConformance, ConcurrentTransitionsAllCount) {
   constexpr int kThreads = 4;
   // Strict: every commit waits for an fdatasync (shared by group commit, but these transitions
   // conflict and mostly commit one at a time), so fewer rounds keep the suite fast.
-  const int kPerThread = TypeParam::kMode == DurabilityMode::kStrict ? 1000 : 10000;
+  const int kPerThread = this->mode() == DurabilityMode::kStrict ? 1000 : 10000;
   ASSERT_OK(this->db_->state().Init(this->run_, "n", int64_t{0}));
   TxnOptions o;
   o.retry.max_retries = 0;  // ignored: a transition retries conflicts until it commits

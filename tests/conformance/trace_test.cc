@@ -35,7 +35,7 @@ class TraceConformance : public EngineTest<C> {
     EXPECT_NE(s.message().find(detail), std::string_view::npos) << s.ToString();
   }
 };
-TYPED_TEST_SUITE(TraceConformance, AllConfigs, ConfigName);
+ENGINE_TEST_SUITE(TraceConformance, ModeSet::kAll);
 
 trace::Thought Thought(std::string content) { return trace::Thought{std::move(content), {}}; }
 
@@ -51,7 +51,7 @@ std::vector<TraceBody> OneOfEachType() {
   };
 }
 
-TYPED_TEST(TraceConformance, RecordAndGetEveryType) {
+ENGINE_TEST(TraceConformance, RecordAndGetEveryType) {
   auto traces = this->db_->traces();
   const boost::json::object metadata = {{"model", "m1"}, {"tokens", 12}};
   const std::vector<TraceBody> bodies = OneOfEachType();
@@ -85,7 +85,7 @@ TYPED_TEST(TraceConformance, RecordAndGetEveryType) {
   EXPECT_EQ(*traces.Count(this->run_), bodies.size());
 }
 
-TYPED_TEST(TraceConformance, BodyJsonUsesKindAndRoundTrips) {
+ENGINE_TEST(TraceConformance, BodyJsonUsesKindAndRoundTrips) {
   for (const TraceBody& b : OneOfEachType()) {
     const boost::json::value j = TraceBodyToJson(b);
     EXPECT_EQ(j.at("kind").as_string(), TraceKindName(KindOf(b)));
@@ -112,7 +112,7 @@ TYPED_TEST(TraceConformance, BodyJsonUsesKindAndRoundTrips) {
 // |  +- D  (error, tag y)
 // +- C  (decision)
 // E  (custom)
-TYPED_TEST(TraceConformance, IndexesReturnExactlyTheExpectedIds) {
+ENGINE_TEST(TraceConformance, IndexesReturnExactlyTheExpectedIds) {
   auto traces = this->db_->traces();
   const std::string a = this->MustRecord(trace::ToolCall{"t", nullptr, {}, {}}, {"x", "y"});
   const std::string b = this->MustRecord(Thought("b"), {"x"}, a);
@@ -144,7 +144,7 @@ TYPED_TEST(TraceConformance, IndexesReturnExactlyTheExpectedIds) {
   EXPECT_EQ((*leaf)[0].trace.id, e);
 }
 
-TYPED_TEST(TraceConformance, QueryByTimeIsHalfOpen) {
+ENGINE_TEST(TraceConformance, QueryByTimeIsHalfOpen) {
   auto traces = this->db_->traces();
   std::vector<TimestampUs> ts;
   Ids ids;
@@ -167,7 +167,7 @@ TYPED_TEST(TraceConformance, QueryByTimeIsHalfOpen) {
   this->ExpectInvalid(traces.QueryByTime(run, ts[2], ts[1]).status(), "start_us");
 }
 
-TYPED_TEST(TraceConformance, ParentMustExistInTheSameRun) {
+ENGINE_TEST(TraceConformance, ParentMustExistInTheSameRun) {
   auto traces = this->db_->traces();
   const std::string mine = this->MustRecord(Thought("root"));
   const RunId other = RunId::Random();
@@ -186,7 +186,7 @@ TYPED_TEST(TraceConformance, ParentMustExistInTheSameRun) {
   EXPECT_EQ(*traces.Get(this->run_, child->id)->parent_id, mine);
 }
 
-TYPED_TEST(TraceConformance, LookupsOfMissingOrMalformedIds) {
+ENGINE_TEST(TraceConformance, LookupsOfMissingOrMalformedIds) {
   auto traces = this->db_->traces();
   const RunId& run = this->run_;
   EXPECT_TRUE(traces.Get(run, "0000000000000000").status().IsNotFound());
@@ -201,7 +201,7 @@ TYPED_TEST(TraceConformance, LookupsOfMissingOrMalformedIds) {
   EXPECT_EQ(*traces.Count(run), 0u);
 }
 
-TYPED_TEST(TraceConformance, InvalidRecordsAreRejectedAndLeaveNoTrace) {
+ENGINE_TEST(TraceConformance, InvalidRecordsAreRejectedAndLeaveNoTrace) {
   auto traces = this->db_->traces();
   const RunId& run = this->run_;
   auto record = [&](const TraceBody& b, const std::vector<std::string>& tags = {}) {
@@ -229,7 +229,7 @@ TYPED_TEST(TraceConformance, InvalidRecordsAreRejectedAndLeaveNoTrace) {
   ASSERT_OK(record(Thought("c"), std::vector<std::string>(kMaxTraceTags, "t")));
 }
 
-TYPED_TEST(TraceConformance, RecordsInsideATransactionAreAtomic) {
+ENGINE_TEST(TraceConformance, RecordsInsideATransactionAreAtomic) {
   using H = typename TestFixture::Handle;
   auto& db = *this->db_;
   std::string parent, child;
@@ -256,8 +256,8 @@ TYPED_TEST(TraceConformance, RecordsInsideATransactionAreAtomic) {
   EXPECT_EQ(this->MustRecord(Thought("y")), "0000000000000002");
 }
 
-TYPED_TEST(TraceConformance, TracesAndIndexesSurviveReopen) {
-  if (TypeParam::kMode == DurabilityMode::kInMemory) GTEST_SKIP() << "nothing outlives a reopen";
+ENGINE_TEST(TraceConformance, TracesAndIndexesSurviveReopen) {
+  if (this->mode() == DurabilityMode::kInMemory) GTEST_SKIP() << "nothing outlives a reopen";
   const std::string root = this->MustRecord(Thought("root"), {"x"});
   const std::string child = this->MustRecord(trace::Thought{"child", 0.25}, {"x"}, root);
   ASSERT_OK(this->db_->Flush());
@@ -270,7 +270,7 @@ TYPED_TEST(TraceConformance, TracesAndIndexesSurviveReopen) {
   EXPECT_EQ(this->MustRecord(Thought("next")), trace_store::FormatId(2));
 }
 
-TYPED_TEST(TraceConformance, ConcurrentRecordsGetUniqueIds) {
+ENGINE_TEST(TraceConformance, ConcurrentRecordsGetUniqueIds) {
   constexpr int kThreads = 4;
   constexpr int kPerThread = 100;
   TxnOptions o;

@@ -23,7 +23,7 @@ class TxnConformance : public EngineTest<C> {
     return o;
   }
 };
-TYPED_TEST_SUITE(TxnConformance, AllConfigs, ConfigName);
+ENGINE_TEST_SUITE(TxnConformance, ModeSet::kAll);
 
 // Runs `inner` on another thread while `outer`'s transaction is open (optimistic engines only:
 // a serial engine would run them one after the other by design).
@@ -33,7 +33,7 @@ void OnOtherThread(F&& f) {
   t.join();
 }
 
-TYPED_TEST(TxnConformance, LostUpdatePrevented) {
+ENGINE_TEST(TxnConformance, LostUpdatePrevented) {
   auto& db = *this->db_;
   ASSERT_OK(db.kv().Put(this->run_, "x", int64_t{0}));
   if (db.engine().serial_runs()) GTEST_SKIP() << "transactions of one run never interleave";
@@ -56,7 +56,7 @@ TYPED_TEST(TxnConformance, LostUpdatePrevented) {
   EXPECT_EQ(this->ReadInt("x"), 1);
 }
 
-TYPED_TEST(TxnConformance, ConcurrentIncrementsAllCount) {
+ENGINE_TEST(TxnConformance, ConcurrentIncrementsAllCount) {
   auto& db = *this->db_;
   ASSERT_OK(db.kv().Put(this->run_, "n", int64_t{0}));
   using H = typename TestFixture::Handle;
@@ -81,7 +81,7 @@ TYPED_TEST(TxnConformance, ConcurrentIncrementsAllCount) {
   EXPECT_EQ(this->ReadInt("n"), 2000);
 }
 
-TYPED_TEST(TxnConformance, WriteSkewOverReadKeysPrevented) {
+ENGINE_TEST(TxnConformance, WriteSkewOverReadKeysPrevented) {
   auto& db = *this->db_;
   if (db.engine().serial_runs()) GTEST_SKIP() << "transactions of one run never interleave";
   ASSERT_OK(db.kv().Put(this->run_, "a", int64_t{1}));
@@ -113,7 +113,7 @@ TYPED_TEST(TxnConformance, WriteSkewOverReadKeysPrevented) {
 
 // Documented: SI + read-set validation does not lock predicates. Both see an empty prefix and
 // both insert under it; both commit (write skew through a phantom is allowed).
-TYPED_TEST(TxnConformance, PhantomInsertIsAllowed) {
+ENGINE_TEST(TxnConformance, PhantomInsertIsAllowed) {
   auto& db = *this->db_;
   if (db.engine().serial_runs()) GTEST_SKIP() << "transactions of one run never interleave";
   using H = typename TestFixture::Handle;
@@ -141,7 +141,7 @@ TYPED_TEST(TxnConformance, PhantomInsertIsAllowed) {
   EXPECT_EQ(keys, (std::vector<std::string>{"slot/a", "slot/b"}));
 }
 
-TYPED_TEST(TxnConformance, ReadYourWrites) {
+ENGINE_TEST(TxnConformance, ReadYourWrites) {
   auto& db = *this->db_;
   using H = typename TestFixture::Handle;
   ASSERT_OK(db.kv().Put(this->run_, "k2", "old"));
@@ -160,7 +160,7 @@ TYPED_TEST(TxnConformance, ReadYourWrites) {
   }));
 }
 
-TYPED_TEST(TxnConformance, RepeatableReadWhileAnotherCommits) {
+ENGINE_TEST(TxnConformance, RepeatableReadWhileAnotherCommits) {
   auto& db = *this->db_;
   if (db.engine().serial_runs()) GTEST_SKIP() << "transactions of one run never interleave";
   using H = typename TestFixture::Handle;
@@ -180,7 +180,7 @@ TYPED_TEST(TxnConformance, RepeatableReadWhileAnotherCommits) {
   EXPECT_EQ(this->ReadInt("r"), 2);
 }
 
-TYPED_TEST(TxnConformance, ReadOnlyTransactionNeverAborts) {
+ENGINE_TEST(TxnConformance, ReadOnlyTransactionNeverAborts) {
   auto& db = *this->db_;
   using H = typename TestFixture::Handle;
   ASSERT_OK(db.kv().Put(this->run_, "q", int64_t{1}));
@@ -197,7 +197,7 @@ TYPED_TEST(TxnConformance, ReadOnlyTransactionNeverAborts) {
   EXPECT_OK(r);
 }
 
-TYPED_TEST(TxnConformance, FailedFunctionDiscardsWrites) {
+ENGINE_TEST(TxnConformance, FailedFunctionDiscardsWrites) {
   auto& db = *this->db_;
   using H = typename TestFixture::Handle;
   Result<Version> r = db.Transaction(this->run_, [&](H& h) -> Status {
@@ -209,7 +209,7 @@ TYPED_TEST(TxnConformance, FailedFunctionDiscardsWrites) {
   EXPECT_TRUE(db.kv().Get(this->run_, "gone", &v).IsNotFound());
 }
 
-TYPED_TEST(TxnConformance, VersionsIncreaseAndWritesShareTheCommitVersion) {
+ENGINE_TEST(TxnConformance, VersionsIncreaseAndWritesShareTheCommitVersion) {
   auto& db = *this->db_;
   using H = typename TestFixture::Handle;
   Result<Version> v1 = db.kv().Put(this->run_, "a", int64_t{1});
@@ -228,7 +228,7 @@ TYPED_TEST(TxnConformance, VersionsIncreaseAndWritesShareTheCommitVersion) {
   EXPECT_EQ(c->version, *v2);
 }
 
-TYPED_TEST(TxnConformance, RunsAreIsolated) {
+ENGINE_TEST(TxnConformance, RunsAreIsolated) {
   auto& db = *this->db_;
   RunId other = RunId::Random();
   ASSERT_OK(db.kv().Put(this->run_, "k", "mine"));
@@ -239,7 +239,7 @@ TYPED_TEST(TxnConformance, RunsAreIsolated) {
   EXPECT_TRUE(keys.empty());
 }
 
-TYPED_TEST(TxnConformance, StrictOverrideInInMemoryIsInvalid) {
+ENGINE_TEST(TxnConformance, StrictOverrideInInMemoryIsInvalid) {
   auto& db = *this->db_;
   if (db.mode() != DurabilityMode::kInMemory) GTEST_SKIP();
   TxnOptions o;
@@ -249,14 +249,14 @@ TYPED_TEST(TxnConformance, StrictOverrideInInMemoryIsInvalid) {
   EXPECT_NE(r.status().message().find("durability"), std::string_view::npos);
 }
 
-TYPED_TEST(TxnConformance, OverwritesKeepBoundedVersions) {
+ENGINE_TEST(TxnConformance, OverwritesKeepBoundedVersions) {
   this->opts_.search_index = false;  // counts data keys only (search index keys: search_test.cc)
   this->Reopen();
   auto& db = *this->db_;
   // Durable modes log every put (Strict: one fdatasync each), so they run fewer overwrites; the
   // bound is the same (each key is still overwritten many times).
-  const int n = TypeParam::kMode == DurabilityMode::kInMemory ? 1'000'000
-                : TypeParam::kMode == DurabilityMode::kBuffered ? 100'000
+  const int n = this->mode() == DurabilityMode::kInMemory ? 1'000'000
+                : this->mode() == DurabilityMode::kBuffered ? 100'000
                                                                : 2'000;
   for (int i = 0; i < n; ++i) {
     ASSERT_OK(db.kv().Put(this->run_, "key" + std::to_string(i % 100), int64_t{i}));
@@ -268,7 +268,7 @@ TYPED_TEST(TxnConformance, OverwritesKeepBoundedVersions) {
 
 // A fast-path multi-key read never sees half a transaction: writers move value between keys
 // keeping the sum constant.
-TYPED_TEST(TxnConformance, FastMultiKeyReadIsConsistent) {
+ENGINE_TEST(TxnConformance, FastMultiKeyReadIsConsistent) {
   auto& db = *this->db_;
   using H = typename TestFixture::Handle;
   constexpr int kKeys = 8;

@@ -38,14 +38,14 @@ class VectorConformance : public EngineTest<C> {
     return hits;
   }
 };
-TYPED_TEST_SUITE(VectorConformance, AllConfigs, ConfigName);
+ENGINE_TEST_SUITE(VectorConformance, ModeSet::kAll);
 
 void ExpectInvalid(const Status& s, std::string_view needle) {
   ASSERT_EQ(s.code(), Code::kInvalidArgument) << s.ToString();
   EXPECT_NE(s.message().find(needle), std::string_view::npos) << s.ToString();
 }
 
-TYPED_TEST(VectorConformance, CollectionLifecycle) {
+ENGINE_TEST(VectorConformance, CollectionLifecycle) {
   auto vec = this->db_->vectors();
   const RunId& run = this->run_;
   ASSERT_OK(vec.CreateCollection(run, "b-docs", 3, VectorMetric::kEuclidean));
@@ -81,7 +81,7 @@ TYPED_TEST(VectorConformance, CollectionLifecycle) {
   ExpectInvalid(ParseMetric("manhattan").status(), "metric");
 }
 
-TYPED_TEST(VectorConformance, BadCollectionArgumentsChangeNothing) {
+ENGINE_TEST(VectorConformance, BadCollectionArgumentsChangeNothing) {
   auto vec = this->db_->vectors();
   const RunId& run = this->run_;
   for (const std::string& bad : {std::string(), std::string(257, 'c'), std::string("a b"),
@@ -116,7 +116,7 @@ TYPED_TEST(VectorConformance, BadCollectionArgumentsChangeNothing) {
   EXPECT_EQ(this->CollectionNames(), (Strings{"c", std::string(256, 'c')}));
 }
 
-TYPED_TEST(VectorConformance, UpsertGetDeleteCountListKeys) {
+ENGINE_TEST(VectorConformance, UpsertGetDeleteCountListKeys) {
   auto vec = this->db_->vectors();
   const RunId& run = this->run_;
   ASSERT_OK(vec.CreateCollection(run, "c", 3, VectorMetric::kCosine));
@@ -155,7 +155,7 @@ TYPED_TEST(VectorConformance, UpsertGetDeleteCountListKeys) {
   EXPECT_EQ(*vec.Count(run, "c"), 4u);
 }
 
-TYPED_TEST(VectorConformance, BadVectorsAreRejectedAndChangeNothing) {
+ENGINE_TEST(VectorConformance, BadVectorsAreRejectedAndChangeNothing) {
   auto vec = this->db_->vectors();
   const RunId& run = this->run_;
   ASSERT_OK(vec.CreateCollection(run, "c", 3, VectorMetric::kDot));
@@ -240,7 +240,7 @@ std::vector<std::pair<std::string, double>> BruteForce(VectorMetric m, const std
   return out;
 }
 
-TYPED_TEST(VectorConformance, ExactSearchEqualsBruteForce) {
+ENGINE_TEST(VectorConformance, ExactSearchEqualsBruteForce) {
   auto vec = this->db_->vectors();
   const RunId& run = this->run_;
   std::mt19937 rng(20240607);
@@ -294,7 +294,7 @@ TYPED_TEST(VectorConformance, ExactSearchEqualsBruteForce) {
   }
 }
 
-TYPED_TEST(VectorConformance, FilterAppliesBeforeTopK) {
+ENGINE_TEST(VectorConformance, FilterAppliesBeforeTopK) {
   auto vec = this->db_->vectors();
   const RunId& run = this->run_;
   ASSERT_OK(vec.CreateCollection(run, "c", 2, VectorMetric::kDot));
@@ -322,7 +322,7 @@ TYPED_TEST(VectorConformance, FilterAppliesBeforeTopK) {
   EXPECT_EQ(this->Search("c", q, 1, {})[0].key, "k199");
 }
 
-TYPED_TEST(VectorConformance, ScoresAndTies) {
+ENGINE_TEST(VectorConformance, ScoresAndTies) {
   auto vec = this->db_->vectors();
   const RunId& run = this->run_;
   ASSERT_OK(vec.CreateCollection(run, "cos", 2, VectorMetric::kCosine));
@@ -351,7 +351,7 @@ TYPED_TEST(VectorConformance, ScoresAndTies) {
   EXPECT_EQ(dot[2].score, 0.0);
 }
 
-TYPED_TEST(VectorConformance, WritesAreTransactional) {
+ENGINE_TEST(VectorConformance, WritesAreTransactional) {
   auto& db = *this->db_;
   const RunId& run = this->run_;
   ASSERT_OK(db.vectors().CreateCollection(run, "c", 2, VectorMetric::kDot));
@@ -384,7 +384,7 @@ TYPED_TEST(VectorConformance, WritesAreTransactional) {
   EXPECT_EQ(this->Keys("e"), Strings{"x"});
 }
 
-TYPED_TEST(VectorConformance, DeleteCollectionConflictsWithConcurrentUpsert) {
+ENGINE_TEST(VectorConformance, DeleteCollectionConflictsWithConcurrentUpsert) {
   auto& db = *this->db_;
   if (db.engine().serial_runs()) GTEST_SKIP() << "transactions of one run never interleave";
   const RunId& run = this->run_;

@@ -123,12 +123,12 @@ Outcome RunChild(const DbOptions& opts, uint32_t seed, int64_t override_after, i
 }
 
 template <class C>
-class CrashLoop : public ::testing::Test {
+class CrashLoop : public ModeTest {
  protected:
   using E = typename C::Engine;
   void SetUp() override {
     dir_ = MakeTempDir("crash");
-    opts_.mode = C::kMode;
+    opts_.mode = this->mode();
     opts_.dir = dir_;
     opts_.engine = std::string(E::kName);
     opts_.snapshot_wal_bytes = 24 << 10;  // snapshots and log pruning happen during the loop
@@ -161,13 +161,13 @@ class CrashLoop : public ::testing::Test {
   std::string dir_;
   DbOptions opts_;
 };
-TYPED_TEST_SUITE(CrashLoop, DurableConfigs, ConfigName);
+ENGINE_TEST_SUITE(CrashLoop, ModeSet::kDurable);
 
-TYPED_TEST(CrashLoop, KilledAtRandomRecoversWhatTheModePromises) {
+ENGINE_TEST(CrashLoop, KilledAtRandomRecoversWhatTheModePromises) {
   using E = typename TestFixture::E;
-  const bool strict = TypeParam::kMode == DurabilityMode::kStrict;
+  const bool strict = this->mode() == DurabilityMode::kStrict;
   std::mt19937 rng(::testing::UnitTest::GetInstance()->random_seed() * 7919 +
-                   static_cast<uint32_t>(TypeParam::kMode) * 31 + E::kName.size());
+                   static_cast<uint32_t>(this->mode()) * 31 + E::kName.size());
   int64_t before = 0;
   const int iterations = IterationsPerConfig();
   for (int it = 0; it < iterations && !::testing::Test::HasFailure(); ++it) {
@@ -189,9 +189,9 @@ TYPED_TEST(CrashLoop, KilledAtRandomRecoversWhatTheModePromises) {
   this->RecordProperty("ticks", static_cast<int>(before));
 }
 
-TYPED_TEST(CrashLoop, BufferedStrictOverrideSurvivesAnImmediateKill) {
+ENGINE_TEST(CrashLoop, BufferedStrictOverrideSurvivesAnImmediateKill) {
   using E = typename TestFixture::E;
-  if (TypeParam::kMode != DurabilityMode::kBuffered) GTEST_SKIP() << "the override is Buffered's";
+  if (this->mode() != DurabilityMode::kBuffered) GTEST_SKIP() << "the override is Buffered's";
   this->opts_.buffered_interval_ms = 60'000;  // nothing else makes a commit durable
   this->opts_.buffered_batch_size = 1'000'000;
   this->opts_.snapshot_wal_bytes = 0;

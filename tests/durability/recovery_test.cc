@@ -15,14 +15,14 @@ namespace statelab::testing_util {
 namespace {
 
 template <class C>
-class DurableTest : public ::testing::Test {
+class DurableTest : public ModeTest {
  public:  // RunFault drives the fixture from outside
   using E = typename C::Engine;
   using Db = Database<E>;
 
   void SetUp() override {
     dir_ = MakeTempDir("durability");
-    opts_.mode = C::kMode;
+    opts_.mode = this->mode();
     opts_.dir = dir_;
     opts_.engine = std::string(E::kName);
     opts_.snapshot_on_close = false;
@@ -63,9 +63,9 @@ class DurableTest : public ::testing::Test {
   std::string dir_;
   std::unique_ptr<Db> db_;
 };
-TYPED_TEST_SUITE(DurableTest, DurableConfigs, ConfigName);
+ENGINE_TEST_SUITE(DurableTest, ModeSet::kDurable);
 
-TYPED_TEST(DurableTest, ReopenRecoversEverythingAndReportsIt) {
+ENGINE_TEST(DurableTest, ReopenRecoversEverythingAndReportsIt) {
   ASSERT_OK(this->Open());
   this->Ticks(1, 25);
   const TickState before = ReadTicks(*this->db_);
@@ -86,7 +86,7 @@ TYPED_TEST(DurableTest, ReopenRecoversEverythingAndReportsIt) {
   EXPECT_GT(*v, before.counter_version);
 }
 
-TYPED_TEST(DurableTest, SnapshotsKeepTwoPruneTheLogAndRecoverWithoutFullReplay) {
+ENGINE_TEST(DurableTest, SnapshotsKeepTwoPruneTheLogAndRecoverWithoutFullReplay) {
   this->opts_.wal_segment_bytes = 2048;  // many small segments
   ASSERT_OK(this->Open());
   for (int round = 0; round < 3; ++round) {
@@ -121,7 +121,7 @@ TYPED_TEST(DurableTest, SnapshotsKeepTwoPruneTheLogAndRecoverWithoutFullReplay) 
   EXPECT_TRUE(s.consistent()) << s;
 }
 
-TYPED_TEST(DurableTest, CorruptNewestSnapshotFallsBackToTheOlderOne) {
+ENGINE_TEST(DurableTest, CorruptNewestSnapshotFallsBackToTheOlderOne) {
   ASSERT_OK(this->Open());
   this->Ticks(1, 20);
   ASSERT_OK(this->db_->Snapshot());
@@ -146,7 +146,7 @@ TYPED_TEST(DurableTest, CorruptNewestSnapshotFallsBackToTheOlderOne) {
   EXPECT_TRUE(s.consistent()) << s;
 }
 
-TYPED_TEST(DurableTest, FlippedByteMidLogIsCorruptionWithFileAndOffset) {
+ENGINE_TEST(DurableTest, FlippedByteMidLogIsCorruptionWithFileAndOffset) {
   ASSERT_OK(this->Open());
   this->Ticks(1, 30);
   ASSERT_OK(this->db_->Close());
@@ -175,7 +175,7 @@ TYPED_TEST(DurableTest, FlippedByteMidLogIsCorruptionWithFileAndOffset) {
   EXPECT_EQ(ReadTicks(*this->db_).counter, 30);
 }
 
-TYPED_TEST(DurableTest, TruncatedTailIsCutReportedAndRecoveryIsIdempotent) {
+ENGINE_TEST(DurableTest, TruncatedTailIsCutReportedAndRecoveryIsIdempotent) {
   ASSERT_OK(this->Open());
   this->Ticks(1, 30);
   ASSERT_OK(this->db_->Close());
@@ -200,7 +200,7 @@ TYPED_TEST(DurableTest, TruncatedTailIsCutReportedAndRecoveryIsIdempotent) {
   EXPECT_EQ(ReadTicks(*this->db_), first);
 }
 
-TYPED_TEST(DurableTest, OrphanedRunsAreReported) {
+ENGINE_TEST(DurableTest, OrphanedRunsAreReported) {
   ASSERT_OK(this->Open());
   auto runs = this->db_->runs();
   ASSERT_OK(runs.CreateRun("ended"));
@@ -275,21 +275,21 @@ void RunFault(T* t, Fault fault, uint32_t seed) {
   t->db_.reset();
   t->opts_.env = nullptr;
 }
-TYPED_TEST(DurableTest, FaultInjectionDropUnsyncedGivesTheDurablePrefix) {
+ENGINE_TEST(DurableTest, FaultInjectionDropUnsyncedGivesTheDurablePrefix) {
   for (uint32_t seed = 1; seed <= 3; ++seed) {
     RunFault(this, Fault::kDropUnsynced, seed);
     std::filesystem::remove_all(this->dir_);
   }
 }
 
-TYPED_TEST(DurableTest, FaultInjectionTornFinalWriteGivesAPrefix) {
+ENGINE_TEST(DurableTest, FaultInjectionTornFinalWriteGivesAPrefix) {
   for (uint32_t seed = 1; seed <= 6; ++seed) {
     RunFault(this, Fault::kTearLastWrite, seed);
     std::filesystem::remove_all(this->dir_);
   }
 }
 
-TYPED_TEST(DurableTest, CloseJoinsEveryThreadAndThenEverythingIsShuttingDown) {
+ENGINE_TEST(DurableTest, CloseJoinsEveryThreadAndThenEverythingIsShuttingDown) {
   std::thread([] {}).join();  // lets a sanitizer runtime start its own thread first
   const int before = SettledThreadCount();
   this->opts_.snapshot_wal_bytes = 1 << 20;  // the snapshot trigger thread runs too
@@ -314,8 +314,8 @@ TYPED_TEST(DurableTest, CloseJoinsEveryThreadAndThenEverythingIsShuttingDown) {
   EXPECT_EQ(ListNames(this->snap_dir(), ".snap").size(), 1u);
 }
 
-TYPED_TEST(DurableTest, GroupCommitSharesSyncs) {
-  if (TypeParam::kMode != DurabilityMode::kStrict) GTEST_SKIP() << "group commit is Strict's";
+ENGINE_TEST(DurableTest, GroupCommitSharesSyncs) {
+  if (this->mode() != DurabilityMode::kStrict) GTEST_SKIP() << "group commit is Strict's";
   // A 2 ms sync, like a real disk's: commits arriving while it runs must share the next one.
   // Without it a page-cache sync can finish before another writer arrives on a loaded machine.
   FaultInjectionEnv env;
@@ -347,7 +347,7 @@ TYPED_TEST(DurableTest, GroupCommitSharesSyncs) {
   this->opts_.env = nullptr;
 }
 
-TYPED_TEST(DurableTest, WalSizeTriggerWritesSnapshotsInTheBackground) {
+ENGINE_TEST(DurableTest, WalSizeTriggerWritesSnapshotsInTheBackground) {
   this->opts_.snapshot_wal_bytes = 8 << 10;
   ASSERT_OK(this->Open());
   this->Ticks(1, 60);  // well over 8 KiB of WAL
@@ -363,8 +363,8 @@ TYPED_TEST(DurableTest, WalSizeTriggerWritesSnapshotsInTheBackground) {
   EXPECT_EQ(ReadTicks(*this->db_).counter, 60);
 }
 
-TYPED_TEST(DurableTest, IntervalTriggerWritesASnapshot) {
-  if (TypeParam::kMode != DurabilityMode::kBuffered) GTEST_SKIP() << "one mode is enough (1 s)";
+ENGINE_TEST(DurableTest, IntervalTriggerWritesASnapshot) {
+  if (this->mode() != DurabilityMode::kBuffered) GTEST_SKIP() << "one mode is enough (1 s)";
   this->opts_.snapshot_interval_s = 1;
   ASSERT_OK(this->Open());
   this->Ticks(1, 3);
@@ -376,7 +376,7 @@ TYPED_TEST(DurableTest, IntervalTriggerWritesASnapshot) {
   EXPECT_TRUE(seen);
 }
 
-TYPED_TEST(DurableTest, SnapshotIsConsistentWhileCommitsContinue) {
+ENGINE_TEST(DurableTest, SnapshotIsConsistentWhileCommitsContinue) {
   ASSERT_OK(this->Open());
   std::atomic<bool> stop{false};
   std::thread writer([&] {
@@ -399,7 +399,7 @@ TYPED_TEST(DurableTest, SnapshotIsConsistentWhileCommitsContinue) {
   EXPECT_GE(this->db_->recovery().snapshot_version, s.counter_version);
 }
 
-TYPED_TEST(DurableTest, StrictOverrideInBufferedSyncsBeforeReturning) {
+ENGINE_TEST(DurableTest, StrictOverrideInBufferedSyncsBeforeReturning) {
   this->opts_.buffered_interval_ms = 60'000;
   this->opts_.buffered_batch_size = 1'000'000;
   ASSERT_OK(this->Open());
@@ -411,7 +411,7 @@ TYPED_TEST(DurableTest, StrictOverrideInBufferedSyncsBeforeReturning) {
   EXPECT_GT(this->db_->Stats().wal_syncs, syncs0);
 }
 
-TYPED_TEST(DurableTest, InvalidOptionsNameTheField) {
+ENGINE_TEST(DurableTest, InvalidOptionsNameTheField) {
   this->opts_.wal_segment_bytes = 0;
   Status s = this->Open();
   EXPECT_EQ(s.code(), Code::kInvalidArgument);
@@ -419,7 +419,7 @@ TYPED_TEST(DurableTest, InvalidOptionsNameTheField) {
   this->opts_.wal_segment_bytes = 1 << 20;
   this->opts_.buffered_interval_ms = 0;
   s = this->Open();
-  if (TypeParam::kMode == DurabilityMode::kBuffered) {
+  if (this->mode() == DurabilityMode::kBuffered) {
     EXPECT_NE(s.message().find("buffered_interval_ms"), std::string_view::npos) << s.ToString();
   } else {
     EXPECT_OK(s);  // Strict has no interval
@@ -428,10 +428,10 @@ TYPED_TEST(DurableTest, InvalidOptionsNameTheField) {
 
 // InMemory: no file, ever.
 template <class C>
-class InMemoryTest : public ::testing::Test {};
-TYPED_TEST_SUITE(InMemoryTest, InMemoryConfigs, ConfigName);
+class InMemoryTest : public ModeTest {};
+ENGINE_TEST_SUITE(InMemoryTest, ModeSet::kInMemory);
 
-TYPED_TEST(InMemoryTest, LeavesTheDirectoryEmpty) {
+ENGINE_TEST(InMemoryTest, LeavesTheDirectoryEmpty) {
   using E = typename TypeParam::Engine;
   const std::string dir = MakeTempDir("inmemory");
   DbOptions o;

@@ -1,7 +1,7 @@
 // replay_run and diff_runs, on every engine x mode, with exact expected output. In durable modes
 // a view is the run as of its end (rebuilt from snapshot + WAL); in InMemory it is the run's
 // current committed state, so a write made after the run ended shows up there only.
-#include "engines/primitives/replay.h"
+#include "engines/replay/replay.h"
 
 #include <boost/json/serialize.hpp>
 
@@ -56,14 +56,14 @@ class ReplayTest : public EngineTest<C> {
     ASSERT_OK(runs.UpdateStatus("candidate", RunStatus::kCompleted));
     ASSERT_OK(db.kv().Put(a_, "late", int64_t{7}));  // after the run ended
   }
-  bool durable() const { return C::kMode != DurabilityMode::kInMemory; }
+  bool durable() const { return this->mode() != DurabilityMode::kInMemory; }
 
   RunId a_, b_;
   Version a_end_ = 0;
 };
-TYPED_TEST_SUITE(ReplayTest, AllConfigs, ConfigName);
+ENGINE_TEST_SUITE(ReplayTest, ModeSet::kAll);
 
-TYPED_TEST(ReplayTest, ViewIsTheRunAsOfItsEndAndReadOnly) {
+ENGINE_TEST(ReplayTest, ViewIsTheRunAsOfItsEndAndReadOnly) {
   this->Populate();
   auto& db = *this->db_;
   Result<std::unique_ptr<RunView>> view = ReplayRun(db, this->a_);
@@ -98,7 +98,7 @@ TYPED_TEST(ReplayTest, ViewIsTheRunAsOfItsEndAndReadOnly) {
   EXPECT_EQ(std::get<int64_t>(db.kv().Get(this->a_, "late")->value), 7);
 }
 
-TYPED_TEST(ReplayTest, DiffRunsExactOutput) {
+ENGINE_TEST(ReplayTest, DiffRunsExactOutput) {
   this->Populate();
   auto& db = *this->db_;
   Result<RunDiff> d = DiffRuns(db, this->a_, this->b_);
@@ -128,7 +128,7 @@ TYPED_TEST(ReplayTest, DiffRunsExactOutput) {
   EXPECT_TRUE(same->empty());
 }
 
-TYPED_TEST(ReplayTest, ReplayIsDeterministicAcrossReopen) {
+ENGINE_TEST(ReplayTest, ReplayIsDeterministicAcrossReopen) {
   if (!this->durable()) GTEST_SKIP() << "InMemory has no history to reopen";
   this->Populate();
   Result<RunDiff> before = DiffRuns(*this->db_, this->a_, this->b_);

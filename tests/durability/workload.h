@@ -1,7 +1,6 @@
 #pragma once
-// Shared pieces of the durability suites: the typed engine x durable-mode configurations, a
-// workload whose every commit touches four primitives with a checkable invariant, and file
-// helpers.
+// Shared pieces of the durability suites: a workload whose every commit touches four primitives
+// with a checkable invariant, and file helpers.
 //   Tick n (n = 1, 2, ...): kv "counter" = n, one event appended ("tick", {"n": n}),
 //   state cell "last" = n, json document "doc" at $.n = n (a path write).
 //   Invariant after any prefix of ticks: counter == event count == last == doc.n.
@@ -19,23 +18,6 @@
 #include "tests/conformance/fixture.h"
 
 namespace statelab::testing_util {
-
-template <class List>
-struct DurableConfigTypes;
-template <class... Es>
-struct DurableConfigTypes<EngineList<Es...>> {
-  using type = ::testing::Types<Config<Es, DurabilityMode::kBuffered>...,
-                                Config<Es, DurabilityMode::kStrict>...>;
-};
-using DurableConfigs = typename DurableConfigTypes<AllEngines>::type;
-
-template <class List>
-struct InMemoryConfigTypes;
-template <class... Es>
-struct InMemoryConfigTypes<EngineList<Es...>> {
-  using type = ::testing::Types<Config<Es, DurabilityMode::kInMemory>...>;
-};
-using InMemoryConfigs = typename InMemoryConfigTypes<AllEngines>::type;
 
 // The run every workload writes to (fixed, so a reopened database finds it).
 inline RunId WorkloadRun() {

@@ -1,4 +1,4 @@
-#include "engines/primitives/replay.h"
+#include "engines/replay/replay.h"
 
 #include <boost/json/object.hpp>
 #include <cstdio>
