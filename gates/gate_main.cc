@@ -113,15 +113,15 @@ int Run(int argc, char** argv) {
                   report.cross_machine_reason.c_str());
     }
     for (const auto& v : report.verdicts) {
-      if (v.status == Status::kFail) {
+      if (v.status == VerdictStatus::kFail) {
         std::printf("FAIL %s  %s: %s\n", v.id.c_str(), v.subject.c_str(), v.reason.c_str());
       }
     }
   }
   std::printf("gates: %d pass, %d warn, %d fail, %d skip verdicts over %zu rules -> %s (%s)\n",
-              report.Count(Status::kPass), report.Count(Status::kWarn), report.Count(Status::kFail),
-              report.Count(Status::kSkip), report.rules.size(),
-              report.ExitCode() == kExitOk ? "ok" : "FAILED", md_path.c_str());
+              report.Count(VerdictStatus::kPass), report.Count(VerdictStatus::kWarn),
+              report.Count(VerdictStatus::kFail), report.Count(VerdictStatus::kSkip),
+              report.rules.size(), report.ExitCode() == kExitOk ? "ok" : "FAILED", md_path.c_str());
   return report.ExitCode();
 }
 

@@ -72,7 +72,8 @@ RuleOutcome EvaluateOne(const Rule& rule, const std::string& kind, GateReport* r
 std::string Dump(const GateReport& r) {
   std::string out;
   for (const auto& v : r.verdicts) {
-    out += "  " + std::string(StatusName(v.status)) + " " + v.subject + ": " + v.reason + "\n";
+    out +=
+        "  " + std::string(VerdictStatusName(v.status)) + " " + v.subject + ": " + v.reason + "\n";
   }
   return out;
 }
@@ -85,18 +86,18 @@ TEST_P(GateRuleFixtureTest, PassFixturePassesAndFailFixtureFails) {
 
   GateReport pass_report;
   const RuleOutcome pass = EvaluateOne(*rule, "pass", &pass_report);
-  EXPECT_EQ(pass.status, Status::kPass) << rule->id << " on its pass fixture:\n"
-                                        << Dump(pass_report);
+  EXPECT_EQ(pass.status, VerdictStatus::kPass) << rule->id << " on its pass fixture:\n"
+                                               << Dump(pass_report);
   EXPECT_GT(pass.pass, 0);
   EXPECT_EQ(pass_report.ExitCode(), kExitOk);
 
   GateReport fail_report;
   const RuleOutcome fail = EvaluateOne(*rule, "fail", &fail_report);
-  EXPECT_EQ(fail.status, Status::kFail) << rule->id << " on its fail fixture:\n"
-                                        << Dump(fail_report);
+  EXPECT_EQ(fail.status, VerdictStatus::kFail) << rule->id << " on its fail fixture:\n"
+                                               << Dump(fail_report);
   EXPECT_EQ(fail_report.ExitCode(), kExitFailed);
   for (const auto& v : fail_report.verdicts) {
-    if (v.status != Status::kFail) continue;
+    if (v.status != VerdictStatus::kFail) continue;
     EXPECT_EQ(v.threshold_name, "red_flag");
     ASSERT_TRUE(v.threshold.has_value());
     EXPECT_DOUBLE_EQ(*v.threshold, rule->thresholds.red_flag);
