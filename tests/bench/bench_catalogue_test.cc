@@ -13,7 +13,7 @@
 namespace statelab::bench {
 namespace {
 
-using testing::TempRoot;
+using testing_util::TempRoot;
 
 TEST(CellName, TierGroupOpEngineModeAndSortedParams) {
   CellKey k;

@@ -13,9 +13,9 @@
 namespace statelab::gates {
 namespace {
 
-using statelab::testing::Fixture;
-using statelab::testing::SourcePath;
-using statelab::testing::TempDir;
+using statelab::testing_util::Fixture;
+using statelab::testing_util::SourcePath;
+using statelab::testing_util::TempDir;
 
 RuleSet AllRules() {
   RuleSet rs;

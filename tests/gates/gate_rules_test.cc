@@ -18,8 +18,8 @@
 namespace statelab::gates {
 namespace {
 
-using statelab::testing::Fixture;
-using statelab::testing::SourcePath;
+using statelab::testing_util::Fixture;
+using statelab::testing_util::SourcePath;
 
 const RuleSet& Rules() {
   static const RuleSet* rules = [] {

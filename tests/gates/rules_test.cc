@@ -14,7 +14,7 @@
 namespace statelab::gates {
 namespace {
 
-using statelab::testing::SourcePath;
+using statelab::testing_util::SourcePath;
 
 TEST(GatesJson, LoadsAndCoversEveryFamily) {
   RuleSet rs;

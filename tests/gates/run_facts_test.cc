@@ -15,9 +15,9 @@
 namespace statelab::gates {
 namespace {
 
-using statelab::testing::Fixture;
-using statelab::testing::ReadAll;
-using statelab::testing::TempDir;
+using statelab::testing_util::Fixture;
+using statelab::testing_util::ReadAll;
+using statelab::testing_util::TempDir;
 
 RunFile Load(const std::string& rel) {
   RunFile run;

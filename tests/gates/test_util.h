@@ -1,5 +1,6 @@
 #pragma once
 // Helpers for the gate and report tests: fixture paths, temporary folders, child processes.
+// In statelab::testing_util, not statelab::testing, which would shadow gtest's ::testing.
 
 #include <sys/wait.h>
 
@@ -15,7 +16,7 @@
 #error "STATELAB_SOURCE_DIR must be defined by the test's CMakeLists.txt"
 #endif
 
-namespace statelab::testing {
+namespace statelab::testing_util {
 
 inline std::string SourcePath(const std::string& rel) {
   return std::string(STATELAB_SOURCE_DIR) + "/" + rel;
@@ -71,4 +72,4 @@ inline ProcessResult RunCommand(const std::string& cmd) {
 
 inline std::string Quoted(const std::string& s) { return "'" + s + "'"; }
 
-}  // namespace statelab::testing
+}  // namespace statelab::testing_util

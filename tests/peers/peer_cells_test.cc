@@ -17,7 +17,7 @@
 namespace statelab::bench {
 namespace {
 
-using testing::TempRoot;
+using testing_util::TempRoot;
 
 TEST(PeerFlags, AllSelectsEveryEngineAndPeer) {
   BenchOptions o;

@@ -20,12 +20,12 @@
 namespace statelab::reports {
 namespace {
 
-using statelab::testing::Fixture;
-using statelab::testing::Quoted;
-using statelab::testing::ReadAll;
-using statelab::testing::RunCommand;
-using statelab::testing::SourcePath;
-using statelab::testing::TempDir;
+using statelab::testing_util::Fixture;
+using statelab::testing_util::Quoted;
+using statelab::testing_util::ReadAll;
+using statelab::testing_util::RunCommand;
+using statelab::testing_util::SourcePath;
+using statelab::testing_util::TempDir;
 
 gates::RunFile Load(const std::string& rel) {
   gates::RunFile run;

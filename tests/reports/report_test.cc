@@ -23,12 +23,12 @@ namespace {
 
 namespace fs = std::filesystem;
 using gates::FormatNumber;
-using statelab::testing::Fixture;
-using statelab::testing::Quoted;
-using statelab::testing::ReadAll;
-using statelab::testing::RunCommand;
-using statelab::testing::SourcePath;
-using statelab::testing::TempDir;
+using statelab::testing_util::Fixture;
+using statelab::testing_util::Quoted;
+using statelab::testing_util::ReadAll;
+using statelab::testing_util::RunCommand;
+using statelab::testing_util::SourcePath;
+using statelab::testing_util::TempDir;
 
 constexpr char kSample[] = "run_2024-05-01_12-00-00_abc1234_sample";
 constexpr char kOlder[] = "run_2024-04-01_09-30-00_0ff1ce5";
