@@ -14,7 +14,7 @@
 #include <string>
 #include <utility>
 
-namespace statelab::json {
+namespace statelab::json_doc {
 namespace {
 
 using boost::json::array;
@@ -1269,4 +1269,4 @@ std::string CanonicalJson(const value& v) {
   return out;
 }
 
-}  // namespace statelab::json
+}  // namespace statelab::json_doc

@@ -9,14 +9,13 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/json/value.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <boost/json/value.hpp>
 
 #include "engines/core/json_arena.h"
 #include "engines/core/run_transaction.h"
@@ -61,7 +60,7 @@ class EventBuffer {
     return &event_;
   }
 
-  json::Arena arena_;
+  json_doc::Arena arena_;
   Event event_{arena_.storage()};
 };
 

@@ -24,13 +24,12 @@
 // Thread-safety: RunIndex is thread-safe.
 
 #include <algorithm>
+#include <boost/json/object.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <boost/json/object.hpp>
 
 #include "engines/core/json_doc.h"
 #include "engines/core/run_transaction.h"
@@ -221,7 +220,7 @@ class RunIndex {
         return Status::OK();
       }
       boost::json::value merged(std::move(info.metadata));
-      if (Status s = json::MergePatch(merged, boost::json::value(metadata)); !s.ok()) {
+      if (Status s = json_doc::MergePatch(merged, boost::json::value(metadata)); !s.ok()) {
         return Status::InvalidArgument("metadata: " + std::string(s.message()));
       }
       info.metadata = std::move(merged.as_object());  // an object patch keeps an object

@@ -1,12 +1,11 @@
 #include "engines/primitives/trace_store.h"
 
 #include <algorithm>
+#include <boost/json/array.hpp>
+#include <boost/json/string.hpp>
 #include <charconv>
 #include <cmath>
 #include <type_traits>
-
-#include <boost/json/array.hpp>
-#include <boost/json/string.hpp>
 
 #include "engines/core/json_doc.h"
 
@@ -252,12 +251,18 @@ Result<TraceBody> TraceBodyFromJson(const value& v) {
   Result<TraceKind> k = ParseTraceKind(kind);
   if (!k.ok()) return Bad("body.kind", k.status().message());
   switch (*k) {
-    case TraceKind::kToolCall: return DecodeBody<0>(r);
-    case TraceKind::kDecision: return DecodeBody<1>(r);
-    case TraceKind::kQuery: return DecodeBody<2>(r);
-    case TraceKind::kThought: return DecodeBody<3>(r);
-    case TraceKind::kError: return DecodeBody<4>(r);
-    case TraceKind::kCustom: return DecodeBody<5>(r);
+    case TraceKind::kToolCall:
+      return DecodeBody<0>(r);
+    case TraceKind::kDecision:
+      return DecodeBody<1>(r);
+    case TraceKind::kQuery:
+      return DecodeBody<2>(r);
+    case TraceKind::kThought:
+      return DecodeBody<3>(r);
+    case TraceKind::kError:
+      return DecodeBody<4>(r);
+    case TraceKind::kCustom:
+      return DecodeBody<5>(r);
   }
   return Bad("body.kind", "unknown");
 }
@@ -339,8 +344,8 @@ std::string FormatId(uint64_t n) {
 
 Status CheckId(std::string_view field, std::string_view id) {
   const bool ok = id.size() == kTraceIdBytes && std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-  });
+                    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                  });
   if (!ok) return Bad(field, "must be a trace id (16 lowercase hex digits)");
   return Status::OK();
 }
@@ -370,7 +375,7 @@ Status CheckBody(const TraceBody& b) {
 }
 
 Status CheckStored(const value& stored) {
-  Status s = json::CheckLimits(stored);
+  Status s = json_doc::CheckLimits(stored);
   if (!s.ok()) return Bad("trace", s.message());
   return Status::OK();
 }
