@@ -20,6 +20,8 @@
 #include "harness/baseline.h"
 #include "harness/environment.h"
 #include "harness/timer.h"
+#include "util/cli_args.h"
+#include "util/json.h"
 
 namespace statelab::bench {
 namespace {
@@ -193,7 +195,7 @@ int Main(int argc, char** argv) {
   json::array skipped_json;
   for (const SkippedCell& s : skipped) skipped_json.emplace_back(CellJson(s));
   doc.as_object()["skipped"] = std::move(skipped_json);
-  const std::string text = harness::PrettyJson(doc) + "\n";
+  const std::string text = util::PrettyJson(doc) + "\n";
   try {
     (void)harness::ParseBaseline(text, "baseline.json");  // what we write, the reader accepts
   } catch (const std::exception& e) {
@@ -222,10 +224,5 @@ int Main(int argc, char** argv) {
 }  // namespace statelab::bench
 
 int main(int argc, char** argv) {
-  try {
-    return statelab::bench::Main(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "statelab-bench: %s\n", e.what());
-    return 3;
-  }
+  return statelab::util::RunTool("statelab-bench", statelab::bench::Main, argc, argv);
 }

@@ -4,16 +4,27 @@
 #include <cmath>
 #include <map>
 
-#include "gates/format.h"
-#include "gates/json_util.h"
-#include "gates/markdown.h"
 #include "gates/metrics.h"
-#include "gates/stats.h"
+#include "util/format.h"
+#include "util/json.h"
+#include "util/markdown.h"
+#include "util/stats.h"
 
 namespace statelab::gates {
 
 namespace json = boost::json;
 using harness::BenchmarkResult;
+using util::AsBool;
+using util::AsNumber;
+using util::AsString;
+using util::FindPath;
+using util::FormatNumber;
+using util::FormatP;
+using util::FormatPct;
+using util::FormatValue;
+using util::Join;
+using util::NumberOrNull;
+using util::Table;
 
 std::string_view VerdictStatusName(VerdictStatus s) {
   switch (s) {
@@ -326,14 +337,14 @@ class Evaluator {
     const bool throughput = rule.metric == "ops_per_sec";
     const auto xs = throughput ? OpsPerSec(*old) : NsPerOp(*old);
     const auto ys = throughput ? OpsPerSec(now) : NsPerOp(now);
-    const MannWhitneyResult mw = MannWhitneyU(xs, ys);
+    const util::MannWhitneyResult mw = util::MannWhitneyU(xs, ys);
     v->p_value = mw.p_value;
     v->reason = rule.metric + " " + FormatNumber(*a) + " now vs " + FormatNumber(*b) +
                 " before: " + v->reason + ", Mann-Whitney p=" + FormatP(mw.p_value) +
                 " (n=" + std::to_string(xs.size()) + "/" + std::to_string(ys.size()) + ")";
     if (v->status == VerdictStatus::kFail) {
       const bool testable =
-          MinTwoSidedP(static_cast<int>(xs.size()), static_cast<int>(ys.size())) < rule.alpha;
+          util::MinTwoSidedP(static_cast<int>(xs.size()), static_cast<int>(ys.size())) < rule.alpha;
       if (testable && mw.p_value >= rule.alpha) {
         v->status = VerdictStatus::kWarn;
         v->reason +=
@@ -565,14 +576,12 @@ std::string GateReportToMarkdown(const GateReport& r) {
   return md;
 }
 
-bool LoadVerdictFile(const std::string& path, VerdictFileSummary* out, std::string* error) {
-  json::value root;
-  if (!LoadJsonFile(path, &root, error)) return false;
+Result<VerdictFileSummary> LoadVerdictFile(const std::string& path) {
+  STATELAB_ASSIGN_OR_RETURN(const json::value root, util::LoadJsonFile(path));
   if (!root.is_object() || AsString(FindPath(root.get_object(), "kind")) !=
                                std::optional<std::string>(std::string(kVerdictFileKind))) {
-    *error = path + ": not a gate verdict file (missing \"kind\": \"" +
-             std::string(kVerdictFileKind) + "\")";
-    return false;
+    return Status::InvalidArgument(path + ": not a gate verdict file (missing \"kind\": \"" +
+                                   std::string(kVerdictFileKind) + "\")");
   }
   const auto& o = root.get_object();
   VerdictFileSummary s;
@@ -600,8 +609,7 @@ bool LoadVerdictFile(const std::string& path, VerdictFileSummary* out, std::stri
       if (item.status == "warn") s.warnings.push_back(item);
     }
   }
-  *out = std::move(s);
-  return true;
+  return s;
 }
 
 }  // namespace statelab::gates

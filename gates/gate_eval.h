@@ -11,9 +11,9 @@
 #include <string_view>
 #include <vector>
 
-#include "gates/cli_args.h"
 #include "gates/rules.h"
 #include "gates/run_facts.h"
+#include "util/cli_args.h"
 
 namespace statelab::gates {
 
@@ -75,7 +75,9 @@ struct GateReport {
 
   int Count(VerdictStatus s) const;  // verdicts with this status
   int RuleCount(VerdictStatus s) const;
-  int ExitCode() const { return Count(VerdictStatus::kFail) > 0 ? kExitFailed : kExitOk; }
+  int ExitCode() const {
+    return Count(VerdictStatus::kFail) > 0 ? util::kExitFailed : util::kExitOk;
+  }
 };
 
 GateReport EvaluateGates(const RuleSet& rules, const RunFile& run, const RunFile* previous,
@@ -97,7 +99,7 @@ struct VerdictFileSummary {
   std::vector<Item> failures;  // fail verdicts
   std::vector<Item> warnings;  // warn verdicts
 };
-[[nodiscard]] bool LoadVerdictFile(const std::string& path, VerdictFileSummary* out,
-                                   std::string* error);
+// IOError or InvalidArgument naming the file when it is unreadable or not a verdict file.
+Result<VerdictFileSummary> LoadVerdictFile(const std::string& path);
 
 }  // namespace statelab::gates

@@ -2,19 +2,25 @@
 
 #include <algorithm>
 
-#include "gates/json_util.h"
+#include "util/json.h"
 
 namespace statelab::gates {
 
-bool LoadRunFile(const std::string& path, RunFile* out, std::string* error) {
+using util::AsBool;
+using util::AsNumber;
+using util::AsString;
+using util::AsStringList;
+using util::FindPath;
+
+Result<RunFile> LoadRunFile(const std::string& path) {
+  RunFile out;
   try {
-    out->baseline = harness::ReadBaselineFile(path);
+    out.baseline = harness::ReadBaselineFile(path);
   } catch (const harness::BaselineError& e) {
-    *error = e.what();
-    return false;
+    return Status::InvalidArgument(e.what());
   }
-  out->path = path;
-  return true;
+  out.path = path;
+  return out;
 }
 
 EnvironmentFacts ReadEnvironmentFacts(const boost::json::object& env) {

@@ -1,7 +1,6 @@
 #include "harness/baseline.h"
 
 #include <algorithm>
-#include <boost/json/basic_parser_impl.hpp>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -12,6 +11,8 @@
 #include <sstream>
 
 #include "harness/histogram.h"
+#include "util/json.h"
+#include "util/stats.h"
 
 namespace statelab::harness {
 namespace json = boost::json;
@@ -137,165 +138,6 @@ json::object DerivedJson(const Derived& d) {
                                       {"efficiency", s.efficiency}});
   }
   return json::object{{"facade_tax", std::move(tax)}, {"scaling", std::move(scaling)}};
-}
-
-void AppendNumber(std::string& out, double d) {
-  if (!std::isfinite(d)) {
-    out += "null";  // JSON has no NaN/Inf; the reader then rejects it where a number is required.
-    return;
-  }
-  char buf[64];
-  // Shortest representation that parses back to the same double.
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), d);
-  out.append(buf, end);
-}
-
-void Pretty(const json::value& v, std::string& out, int indent) {
-  auto newline = [&](int level) {
-    out += '\n';
-    out.append(static_cast<size_t>(level) * 2, ' ');
-  };
-  switch (v.kind()) {
-    case json::kind::object: {
-      const json::object& o = v.get_object();
-      if (o.empty()) {
-        out += "{}";
-        return;
-      }
-      out += '{';
-      bool first = true;
-      for (const auto& kv : o) {
-        if (!first) out += ',';
-        first = false;
-        newline(indent + 1);
-        out += json::serialize(json::value(kv.key()));
-        out += ": ";
-        Pretty(kv.value(), out, indent + 1);
-      }
-      newline(indent);
-      out += '}';
-      return;
-    }
-    case json::kind::array: {
-      const json::array& a = v.get_array();
-      if (a.empty()) {
-        out += "[]";
-        return;
-      }
-      out += '[';
-      bool first = true;
-      for (const auto& e : a) {
-        if (!first) out += ',';
-        first = false;
-        newline(indent + 1);
-        Pretty(e, out, indent + 1);
-      }
-      newline(indent);
-      out += ']';
-      return;
-    }
-    case json::kind::double_:
-      AppendNumber(out, v.get_double());
-      return;
-    default:
-      out += json::serialize(v);
-      return;
-  }
-}
-
-// ---------------------------------------------------------------- exact parsing
-
-// boost::json 1.81 converts decimal text to double with up to 1 ulp of error, so a baseline that
-// is written and read back would not compare equal. This handler builds the same value tree as
-// boost::json::parse but converts every double from its text with std::from_chars (exact).
-class ExactHandler {
- public:
-  static constexpr std::size_t max_object_size = json::object::max_size();
-  static constexpr std::size_t max_array_size = json::array::max_size();
-  static constexpr std::size_t max_key_size = json::string::max_size();
-  static constexpr std::size_t max_string_size = json::string::max_size();
-
-  json::value_stack st;
-
-  bool on_document_begin(json::error_code&) { return true; }
-  bool on_document_end(json::error_code&) { return true; }
-  bool on_object_begin(json::error_code&) { return true; }
-  bool on_object_end(std::size_t n, json::error_code&) {
-    st.push_object(n);
-    return true;
-  }
-  bool on_array_begin(json::error_code&) { return true; }
-  bool on_array_end(std::size_t n, json::error_code&) {
-    st.push_array(n);
-    return true;
-  }
-  bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
-    st.push_chars(s);
-    return true;
-  }
-  bool on_key(json::string_view s, std::size_t, json::error_code&) {
-    st.push_key(s);
-    return true;
-  }
-  bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
-    st.push_chars(s);
-    return true;
-  }
-  bool on_string(json::string_view s, std::size_t, json::error_code&) {
-    st.push_string(s);
-    return true;
-  }
-  bool on_number_part(json::string_view s, json::error_code&) {
-    number_.append(s.data(), s.size());
-    return true;
-  }
-  bool on_int64(int64_t i, json::string_view, json::error_code&) {
-    number_.clear();
-    st.push_int64(i);
-    return true;
-  }
-  bool on_uint64(uint64_t u, json::string_view, json::error_code&) {
-    number_.clear();
-    st.push_uint64(u);
-    return true;
-  }
-  bool on_double(double d, json::string_view s, json::error_code&) {
-    number_.append(s.data(), s.size());
-    double exact = d;
-    const char* begin = number_.data();
-    const char* end = begin + number_.size();
-    // from_chars takes no leading '+'; JSON has none. A result outside double range keeps d.
-    auto [ptr, ec] = std::from_chars(begin, end, exact);
-    st.push_double(ec == std::errc() && ptr == end ? exact : d);
-    number_.clear();
-    return true;
-  }
-  bool on_bool(bool b, json::error_code&) {
-    st.push_bool(b);
-    return true;
-  }
-  bool on_null(json::error_code&) {
-    st.push_null();
-    return true;
-  }
-  bool on_comment_part(json::string_view, json::error_code&) { return true; }
-  bool on_comment(json::string_view, json::error_code&) { return true; }
-
- private:
-  std::string number_;
-};
-
-// On failure `ec` is set and `at` is the byte offset where parsing stopped.
-json::value ParseExact(std::string_view text, json::error_code& ec, size_t& at) {
-  json::basic_parser<ExactHandler> parser{json::parse_options()};
-  parser.handler().st.reset();
-  at = parser.write_some(false, text.data(), text.size(), ec);
-  if (ec) return nullptr;
-  if (at < text.size()) {
-    ec = json::error::extra_data;
-    return nullptr;
-  }
-  return parser.handler().st.release();
 }
 
 // ---------------------------------------------------------------- reading
@@ -663,7 +505,7 @@ class Reader {
 double MedianOpsPerSec(const BenchmarkResult& b) {
   std::vector<double> v;
   for (const Repetition& r : b.repetitions) v.push_back(r.ops_per_sec);
-  return Median(v).value_or(0.0);
+  return util::Median(v).value_or(0.0);
 }
 
 bool Is(const BenchmarkResult& b, std::string_view tier, const TierOp& t) {
@@ -716,14 +558,6 @@ std::string ParamsText(const Params& params) {
   return out;
 }
 
-std::optional<double> Median(std::span<const double> values) {
-  if (values.empty()) return std::nullopt;
-  std::vector<double> v(values.begin(), values.end());
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
-}
-
 Stats ComputeStats(std::span<const Repetition> reps) {
   if (reps.empty()) throw std::invalid_argument("ComputeStats: no repetitions");
   std::vector<double> v;
@@ -736,7 +570,7 @@ Stats ComputeStats(std::span<const Repetition> reps) {
   s.mean_ns = sum / n;
   s.min_ns = *std::min_element(v.begin(), v.end());
   s.max_ns = *std::max_element(v.begin(), v.end());
-  s.median_ns = *Median(v);
+  s.median_ns = *util::Median(v);
   if (v.size() >= 2) {
     double sq = 0;
     for (double x : v) sq += (x - s.mean_ns) * (x - s.mean_ns);
@@ -851,14 +685,8 @@ Baseline FromJson(const json::value& v, std::string_view source) {
   return Reader(source).ReadBaseline(v);
 }
 
-std::string PrettyJson(const json::value& v) {
-  std::string out;
-  Pretty(v, out, 0);
-  return out;
-}
-
 void WriteBaselineFile(const Baseline& baseline, const std::string& path) {
-  const std::string text = PrettyJson(ToJson(baseline)) + "\n";
+  const std::string text = util::PrettyJson(ToJson(baseline)) + "\n";
   // "x": a run folder is written once; never overwrite an existing baseline.
   std::FILE* f = std::fopen(path.c_str(), "wx");
   if (f == nullptr) {
@@ -869,26 +697,10 @@ void WriteBaselineFile(const Baseline& baseline, const std::string& path) {
   if (!ok || !closed) throw BaselineError(path + ": write failed");
 }
 
-json::value ParseJsonExact(std::string_view text, std::string_view source) {
-  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-    throw BaselineError(std::string(source) + ": malformed JSON: no JSON document (empty input)");
-  }
-  json::error_code ec;
-  size_t at = 0;
-  json::value v = ParseExact(text, ec, at);
-  if (ec) {
-    const std::string_view before = text.substr(0, at);
-    const size_t line = static_cast<size_t>(std::count(before.begin(), before.end(), '\n')) + 1;
-    const size_t last_newline = before.rfind('\n');
-    const size_t column = last_newline == std::string_view::npos ? at + 1 : at - last_newline;
-    throw BaselineError(std::string(source) + ": malformed JSON at line " + std::to_string(line) +
-                        ", column " + std::to_string(column) + ": " + ec.message());
-  }
-  return v;
-}
-
 Baseline ParseBaseline(std::string_view text, std::string_view source) {
-  return FromJson(ParseJsonExact(text, source), source);
+  Result<json::value> doc = util::ParseJsonExact(text, source);
+  if (!doc) throw BaselineError(std::string(doc.error().message()));
+  return FromJson(*doc, source);
 }
 
 namespace {
@@ -904,14 +716,16 @@ std::string ReadText(const std::string& path) {
 Baseline ReadBaselineFile(const std::string& path) { return ParseBaseline(ReadText(path), path); }
 
 void AttachServers(const std::string& path, const json::object& servers) {
-  json::value doc = ParseJsonExact(ReadText(path), path);
+  Result<json::value> parsed = util::ParseJsonExact(ReadText(path), path);
+  if (!parsed) throw BaselineError(std::string(parsed.error().message()));
+  json::value doc = std::move(*parsed);
   if (!doc.is_object()) throw BaselineError(path + ": not a JSON object");
   doc.get_object()["servers"] = servers;
   (void)FromJson(doc, path);  // the file must stay readable
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << PrettyJson(doc) << "\n";
+    out << util::PrettyJson(doc) << "\n";
     if (!out.flush()) throw BaselineError(tmp + ": write failed");
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {

@@ -196,10 +196,6 @@ class BaselineError : public std::runtime_error {
 // Stats over repetitions[].ns_per_op. Throws std::invalid_argument when `reps` is empty.
 Stats ComputeStats(std::span<const Repetition> reps);
 
-// The median of stats.median_ns and derived.scaling (the mean of the two middle values for an even
-// count), for every reader that must agree with them; std::nullopt when `values` is empty.
-std::optional<double> Median(std::span<const double> values);
-
 // Percentiles of a merged histogram; std::nullopt when it holds no samples.
 std::optional<Latency> LatencyFromHistogram(const Histogram& histogram, double timer_overhead_ns);
 
@@ -226,15 +222,6 @@ Derived ComputeDerived(std::span<const BenchmarkResult> benchmarks,
 boost::json::value ToJson(const Baseline& baseline);
 // Strict: throws BaselineError naming `source` and the field.
 Baseline FromJson(const boost::json::value& json, std::string_view source);
-
-// Two-space indented JSON with one key per line; doubles in shortest round-trip form; non-finite
-// doubles become null.
-std::string PrettyJson(const boost::json::value& json);
-
-// Parses any JSON text with doubles converted exactly (boost::json 1.81's own parse can be 1 ulp
-// off). Throws BaselineError "<source>: malformed JSON at line L, column C: ..." on syntax errors
-// and "<source>: malformed JSON: no JSON document (empty input)" on empty or blank text.
-boost::json::value ParseJsonExact(std::string_view text, std::string_view source);
 
 // Writes PrettyJson(ToJson(baseline)) plus a newline; throws BaselineError on I/O failure.
 void WriteBaselineFile(const Baseline& baseline, const std::string& path);

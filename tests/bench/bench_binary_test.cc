@@ -7,10 +7,9 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "harness/baseline.h"
+#include "util/json.h"
 
 namespace statelab::bench {
 namespace {
@@ -119,11 +118,9 @@ TEST(BenchBinary, SkippedCellsCarryTheirReason) {
       "'wal/replay|snapshot/load' --repetitions 1 --out " +
       out);
   ASSERT_EQ(o.exit_code, 0) << o.output;
-  std::ifstream f(out + "/baseline.json");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  const boost::json::value doc = harness::ParseJsonExact(ss.str(), "baseline.json");
-  const boost::json::array& skipped = doc.at("skipped").as_array();
+  Result<boost::json::value> doc = util::LoadJsonFile(out + "/baseline.json");
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+  const boost::json::array& skipped = doc->at("skipped").as_array();
   ASSERT_EQ(skipped.size(), 2u);  // WAL replay and snapshot load: inmemory has no files
   for (const boost::json::value& s : skipped) {
     EXPECT_FALSE(s.at("reason").as_string().empty());

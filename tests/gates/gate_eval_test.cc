@@ -7,8 +7,8 @@
 
 #include <string>
 
-#include "gates/json_util.h"
 #include "tests/gates/test_util.h"
+#include "util/json.h"
 
 namespace statelab::gates {
 namespace {
@@ -16,20 +16,11 @@ namespace {
 using statelab::testing_util::Fixture;
 using statelab::testing_util::SourcePath;
 using statelab::testing_util::TempDir;
+using statelab::testing_util::ValueOf;
 
-RuleSet AllRules() {
-  RuleSet rs;
-  std::string error;
-  EXPECT_TRUE(LoadRules(SourcePath("gates/gates.json"), &rs, &error)) << error;
-  return rs;
-}
+RuleSet AllRules() { return ValueOf(LoadRules(SourcePath("gates/gates.json"))); }
 
-RunFile Load(const std::string& rel) {
-  RunFile run;
-  std::string error;
-  EXPECT_TRUE(LoadRunFile(Fixture(rel), &run, &error)) << error;
-  return run;
-}
+RunFile Load(const std::string& rel) { return ValueOf(LoadRunFile(Fixture(rel))); }
 
 std::vector<const Verdict*> VerdictsOf(const GateReport& r, const std::string& id) {
   std::vector<const Verdict*> out;
@@ -51,7 +42,7 @@ TEST(GateEval, AbsentBenchmarksAreSkippedWithReason) {
   EXPECT_EQ(
       r.Count(VerdictStatus::kPass) + r.Count(VerdictStatus::kWarn) + r.Count(VerdictStatus::kFail),
       0);
-  EXPECT_EQ(r.ExitCode(), kExitOk);
+  EXPECT_EQ(r.ExitCode(), util::kExitOk);
   const auto kv = VerdictsOf(r, "latency.kv_get.inmemory");
   ASSERT_EQ(kv.size(), 1u);
   EXPECT_EQ(kv[0]->status, VerdictStatus::kSkip);
@@ -117,7 +108,7 @@ TEST(GateEval, ReferenceOnlyRulesWarnOnOtherHardware) {
   ASSERT_EQ(snap.size(), 1u);
   EXPECT_EQ(snap[0]->status, VerdictStatus::kFail);
   EXPECT_FALSE(snap[0]->advisory);
-  EXPECT_EQ(r.ExitCode(), kExitFailed);
+  EXPECT_EQ(r.ExitCode(), util::kExitFailed);
   // The markdown says the reference-only rules are advisory here.
   const std::string md = GateReportToMarkdown(r);
   EXPECT_NE(md.find("Reference hardware: no"), std::string::npos);
@@ -156,7 +147,7 @@ TEST(GateEval, MissingTargetButWithinRedFlagWarns) {
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v[0]->status, VerdictStatus::kWarn);
   EXPECT_NE(v[0]->reason.find("within acceptable"), std::string::npos) << v[0]->reason;
-  EXPECT_EQ(r.ExitCode(), kExitOk) << "a warning is not a failure";
+  EXPECT_EQ(r.ExitCode(), util::kExitOk) << "a warning is not a failure";
 }
 
 TEST(GateEval, RatioRuleSkipsWithoutDenominator) {
@@ -234,10 +225,8 @@ TEST(GateEval, VerdictFileRoundTrip) {
   const GateReport r =
       EvaluateGates(AllRules(), Load("gates/non_reference_slow.json"), nullptr, {});
   TempDir tmp;
-  std::string error;
-  ASSERT_TRUE(WriteFile(tmp / "gates.json", JsonFileText(GateReportToJson(r)), &error)) << error;
-  VerdictFileSummary s;
-  ASSERT_TRUE(LoadVerdictFile(tmp / "gates.json", &s, &error)) << error;
+  ASSERT_TRUE(util::WriteFile(tmp / "gates.json", util::JsonFileText(GateReportToJson(r))).ok());
+  const VerdictFileSummary s = ValueOf(LoadVerdictFile(tmp / "gates.json"));
   EXPECT_EQ(s.verdicts_fail, r.Count(VerdictStatus::kFail));
   EXPECT_EQ(s.verdicts_warn, r.Count(VerdictStatus::kWarn));
   EXPECT_EQ(s.rules_fail, r.RuleCount(VerdictStatus::kFail));
@@ -246,16 +235,16 @@ TEST(GateEval, VerdictFileRoundTrip) {
   EXPECT_EQ(s.failures[0].id, "snapshot.acquire");
   EXPECT_FALSE(s.reference_match);
   // Every verdict in the file carries the fields the spec names.
-  boost::json::value v;
-  ASSERT_TRUE(LoadJsonFile(tmp / "gates.json", &v, &error));
+  const boost::json::value v = ValueOf(util::LoadJsonFile(tmp / "gates.json"));
   for (const auto& verdict : v.at("verdicts").as_array()) {
     for (const char* key : {"id", "status", "actual", "threshold", "margin", "reason"}) {
       EXPECT_TRUE(verdict.as_object().contains(key)) << key;
     }
   }
   // A baseline is not a verdict file.
-  EXPECT_FALSE(LoadVerdictFile(Fixture("compare/old.json"), &s, &error));
-  EXPECT_NE(error.find("not a gate verdict file"), std::string::npos);
+  Result<VerdictFileSummary> not_verdicts = LoadVerdictFile(Fixture("compare/old.json"));
+  ASSERT_FALSE(not_verdicts.ok());
+  EXPECT_NE(not_verdicts.error().message().find("not a gate verdict file"), std::string::npos);
 }
 
 }  // namespace

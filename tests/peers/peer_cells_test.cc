@@ -13,6 +13,7 @@
 #include "engines/peers/peer_list.h"
 #include "harness/baseline.h"
 #include "tests/bench/temp_root.h"
+#include "util/json.h"
 
 namespace statelab::bench {
 namespace {
@@ -164,12 +165,11 @@ TEST(PeerBaseline, KindIsWrittenReadAndChecked) {
   r.stats = harness::ComputeStats(r.repetitions);
   b.benchmarks.push_back(r);
   boost::json::value doc = harness::ToJson(b);
-  EXPECT_EQ(harness::ParseBaseline(harness::PrettyJson(doc), "mem").benchmarks[0].kind, "peer");
+  EXPECT_EQ(harness::ParseBaseline(util::PrettyJson(doc), "mem").benchmarks[0].kind, "peer");
   doc.at("benchmarks").at(0).as_object().erase("kind");
-  EXPECT_EQ(harness::ParseBaseline(harness::PrettyJson(doc), "mem").benchmarks[0].kind, "engine");
+  EXPECT_EQ(harness::ParseBaseline(util::PrettyJson(doc), "mem").benchmarks[0].kind, "engine");
   doc.at("benchmarks").at(0).as_object()["kind"] = "database";
-  EXPECT_THROW((void)harness::ParseBaseline(harness::PrettyJson(doc), "mem"),
-               harness::BaselineError);
+  EXPECT_THROW((void)harness::ParseBaseline(util::PrettyJson(doc), "mem"), harness::BaselineError);
 }
 
 }  // namespace
