@@ -7,9 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <exception>
 #include <filesystem>
-#include <fstream>
 #include <system_error>
 
 #include "bench/catalogue.h"
@@ -18,6 +16,7 @@
 #include "engines/core/layer_timing.h"
 #include "engines/registry/engine_list.h"
 #include "harness/baseline.h"
+#include "harness/derived.h"
 #include "harness/environment.h"
 #include "harness/timer.h"
 #include "util/cli_args.h"
@@ -28,6 +27,8 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
+
+constexpr char kTool[] = "statelab-bench";
 
 json::object CellJson(const SkippedCell& s) {
   json::object params;
@@ -195,22 +196,16 @@ int Main(int argc, char** argv) {
   json::array skipped_json;
   for (const SkippedCell& s : skipped) skipped_json.emplace_back(CellJson(s));
   doc.as_object()["skipped"] = std::move(skipped_json);
-  const std::string text = util::PrettyJson(doc) + "\n";
-  try {
-    (void)harness::ParseBaseline(text, "baseline.json");  // what we write, the reader accepts
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "statelab-bench: internal error: %s\n", e.what());
-    return 3;
+  const std::string text = util::JsonFileText(doc);
+  // What we write, the reader accepts.
+  if (Status s = harness::ParseBaseline(text, "baseline.json").status(); !s.ok()) {
+    return util::Fail(kTool, "internal error", s, 3);
   }
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   if (!out.empty()) {
-    std::ofstream f(out / "baseline.json");
-    f << text;
-    f.close();
-    if (!f) {
-      std::fprintf(stderr, "statelab-bench: cannot write %s\n", (out / "baseline.json").c_str());
-      return 3;
+    if (Status s = util::WriteFile((out / "baseline.json").string(), text); !s.ok()) {
+      return util::Fail(kTool, "", s, 3);
     }
   }
   std::printf("statelab-bench: %zu results, %zu skipped, %zu failed in %.0f s%s%s\n",
@@ -224,5 +219,5 @@ int Main(int argc, char** argv) {
 }  // namespace statelab::bench
 
 int main(int argc, char** argv) {
-  return statelab::util::RunTool("statelab-bench", statelab::bench::Main, argc, argv);
+  return statelab::util::RunTool(statelab::bench::kTool, statelab::bench::Main, argc, argv);
 }

@@ -13,14 +13,8 @@ using util::AsStringList;
 using util::FindPath;
 
 Result<RunFile> LoadRunFile(const std::string& path) {
-  RunFile out;
-  try {
-    out.baseline = harness::ReadBaselineFile(path);
-  } catch (const harness::BaselineError& e) {
-    return Status::InvalidArgument(e.what());
-  }
-  out.path = path;
-  return out;
+  STATELAB_ASSIGN_OR_RETURN(harness::Baseline baseline, harness::ReadBaselineFile(path));
+  return RunFile{path, std::move(baseline)};
 }
 
 EnvironmentFacts ReadEnvironmentFacts(const boost::json::object& env) {

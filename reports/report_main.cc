@@ -69,10 +69,11 @@ int Run(int argc, char** argv) {
       std::fprintf(stderr, "statelab-report: bad input: %s: not a JSON object\n", file->c_str());
       return kExitBadInput;
     }
-    try {
-      harness::AttachServers(args.positionals()[0] + "/baseline.json", servers->get_object());
-    } catch (const harness::BaselineError& e) {
-      std::fprintf(stderr, "statelab-report: bad input: %s (from %s)\n", e.what(), file->c_str());
+    if (Status s =
+            harness::AttachServers(args.positionals()[0] + "/baseline.json", servers->get_object());
+        !s.ok()) {
+      std::fprintf(stderr, "statelab-report: bad input: %.*s (from %s)\n",
+                   static_cast<int>(s.message().size()), s.message().data(), file->c_str());
       return kExitBadInput;
     }
   }

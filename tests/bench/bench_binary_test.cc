@@ -68,8 +68,9 @@ TEST(BenchBinary, TinyRunWritesABaselineTheReaderAccepts) {
   const std::string path = out + "/baseline.json";
   ASSERT_TRUE(fs::exists(path)) << o.output;
   EXPECT_TRUE(fs::exists(out + "/gbench.json"));
-  harness::Baseline b;
-  ASSERT_NO_THROW(b = harness::ReadBaselineFile(path));
+  Result<harness::Baseline> read = harness::ReadBaselineFile(path);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  const harness::Baseline& b = *read;
   EXPECT_EQ(b.schema_version, harness::kSchemaVersion);
   EXPECT_EQ(b.config.repetitions, 2);
   EXPECT_EQ(b.config.suite, "custom");

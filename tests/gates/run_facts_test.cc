@@ -74,7 +74,9 @@ TEST(RunFacts, MissingFieldNamesThePath) {
 }
 
 TEST(RunFacts, MissingFileAndEmptyFile) {
-  std::string error(LoadStatus("/nonexistent/baseline.json").message());
+  const Status missing = LoadStatus("/nonexistent/baseline.json");
+  EXPECT_EQ(missing.code(), Code::kIOError);
+  std::string error(missing.message());
   EXPECT_NE(error.find("/nonexistent/baseline.json: cannot open"), std::string::npos) << error;
   error = LoadError("  \n", "empty.json");
   EXPECT_NE(error.find("empty.json: malformed JSON: no JSON document"), std::string::npos) << error;
@@ -132,7 +134,7 @@ TEST(RunFacts, UnrecordedReferenceAndValidityReadAsNoWithAReason) {
 TEST(Metrics, DottedPathsReadTheTypedModel) {
   harness::BenchmarkResult b;
   b.repetitions = {{300, 10, 1}, {100, 30, 1}, {200, 20, 1}};
-  b.stats = harness::ComputeStats(b.repetitions);
+  b.stats = harness::ComputeStats(b.repetitions).value();
   b.stats.median_ns = 250;  // as written in the file; median_ns itself reads the repetitions
   b.latency = harness::Latency{1, 2, 3, 4, 5, 6, 7, 8};
   b.counters.ipc = 1.5;
