@@ -63,10 +63,7 @@ std::string RunIdFor(const BenchOptions& opts, std::time_t created, const harnes
 
 int Main(int argc, char** argv) {
   BenchOptions opts;
-  if (auto err = ParseBenchFlags(argc, argv, &opts)) {
-    std::fprintf(stderr, "statelab-bench: %s\n", err->message.c_str());
-    return 2;
-  }
+  if (Status s = ParseBenchFlags(argc, argv, &opts); !s.ok()) return util::Fail(kTool, "", s, 2);
   if (opts.help) {
     std::printf("%s", BenchUsage().c_str());
     return 0;
