@@ -9,6 +9,9 @@
 // A patch or value passed in must not alias the document being changed.
 // Limits are checked on the resulting document by the functions that can grow it (Set, Merge,
 // MergePatch, ApplyPatch with a set); DeleteAt can only shrink a document and does not check.
+// One file per job: json_path.cc (Path), json_doc.cc (Get, Set, DeleteAt, ApplyPatch),
+// json_merge_patch.cc, json_limits.cc (CheckLimits, SerializedSize), json_parse.cc (ParseJson),
+// json_canonical.cc; json_text.h and json_edit.h are what they share.
 // Namespace json_doc, not json: `json` is the project's alias for boost::json.
 // Thread-safety: pure functions, thread-safe (a document must not be mutated concurrently).
 
