@@ -252,7 +252,7 @@ std::string RenderFacadeTax(const Baseline& run) {
   md +=
       "Ratios of median ns per op between tiers for the same engine: A0 is the raw data "
       "structure (no transactions), A1 the engine fast path, B the primitive facade. A0 "
-      "ignores durability (mode n/a) and pairs with every mode. Seed targets (seed 001): "
+      "ignores durability (mode n/a) and pairs with every mode. Gate targets (docs/gates.md): "
       "A1/A0 < 10x (red flag > 20x), B/A1 < 5x (red flag > 8x), B/A0 < 30x. The A1/A0 and "
       "B/A0 targets apply to InMemory mode; in durable modes the A1 and B writes include the "
       "WAL.\n\n";

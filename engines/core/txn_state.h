@@ -46,8 +46,10 @@ struct ReadEntry {
   std::vector<json_doc::Path> paths;  // empty: the whole key was read; else only these paths
 };
 
-// Run lifecycle markers carried by the commit that creates or ends a run (RunIndex sets them),
-// logged as their own WAL records so recovery can report runs begun and never ended.
+// Run lifecycle markers carried by the commit that creates or ends a run (RunIndex sets them).
+// The marker travels inside that commit's WAL record, so marker and transaction are durable
+// together or not at all, and recovery can report runs begun and never ended
+// (docs/wal_format.md, engines/durability/wal_format.h).
 enum class Lifecycle : uint8_t { kNone = 0, kRunBegin = 1, kRunEnd = 2 };
 
 struct TxnState {
