@@ -17,9 +17,9 @@ namespace statelab::bench {
 inline constexpr uint32_t kMaxAttempts = 100000;
 
 // Runs fn(Txn<P>&) as a transaction until it commits, retrying conflicts itself (the driver's own
-// retries are off) so every abort is counted. Any other failure is stored in *error.
+// retries are off) so every abort is counted. The first other failure is kept in *error.
 template <class Eng, class F>
-OpOutcome CountedCommit(Eng& e, const RunId& run, F&& fn, std::string* error) {
+OpOutcome CountedCommit(Eng& e, const RunId& run, F&& fn, Status* error) {
   TxnOptions o;
   o.retry.max_retries = 0;
   OpOutcome out;
@@ -27,7 +27,7 @@ OpOutcome CountedCommit(Eng& e, const RunId& run, F&& fn, std::string* error) {
     Result<Version> r = RunTransaction(e, run, fn, o);
     if (r.ok()) return out;
     if (!r.status().IsConflict()) {
-      if (error->empty()) *error = r.status().ToString();
+      if (error->ok()) *error = r.status();
       out.committed = false;
       return out;
     }
@@ -39,11 +39,11 @@ OpOutcome CountedCommit(Eng& e, const RunId& run, F&& fn, std::string* error) {
   }
 }
 
-// An op that cannot conflict (a read; a peer's write) counted as one committed op; a failure is
-// stored in *error.
-inline OpOutcome CountedRead(const Status& s, std::string* error, bool allow_missing = false) {
+// An op that cannot conflict (a read; a peer's write) counted as one committed op; the first
+// failure is kept in *error.
+inline OpOutcome CountedRead(const Status& s, Status* error, bool allow_missing = false) {
   if (s.ok() || (allow_missing && s.IsNotFound())) return OpOutcome{};
-  if (error->empty()) *error = s.ToString();
+  if (error->ok()) *error = s;
   return OpOutcome{false, 0};
 }
 
@@ -52,12 +52,13 @@ inline uint32_t ThreadIndex(const std::vector<uint32_t>& idx, uint64_t i, int t)
   return idx[(i + static_cast<uint64_t>(t) * 7919) & kIndexMask];
 }
 
-// One measured cycle with `threads` bodies made by make(thread_index, &error_slot): fills the
-// record (ops, latency, pinning, per-thread counts, fairness); `spec`'s hooks run around the
-// measured phase; fails the call if any thread saw an error.
+// One measured cycle with `threads` bodies made by make(thread_index, &error_slot), a Status per
+// thread so no two threads write one: fills the record (ops, latency, pinning, per-thread counts,
+// fairness); `spec`'s hooks run around the measured phase; fails the call if any thread saw an
+// error.
 template <class Make>
 void RunBodies(Measure& m, int threads, PhaseSpec spec, Make&& make) {
-  std::vector<std::string> errors(threads);
+  std::vector<Status> errors(threads);
   using Body = decltype(make(0, &errors[0]));
   std::vector<Body> bodies;
   bodies.reserve(threads);
@@ -65,8 +66,8 @@ void RunBodies(Measure& m, int threads, PhaseSpec spec, Make&& make) {
   spec.warmup_seconds = m.config().cell.warmup_seconds;
   spec.measure_seconds = m.config().cell.measure_seconds;
   m.Once([&] { return RunPhases(m, spec, bodies); });
-  for (const std::string& e : errors) {
-    if (!e.empty()) m.Fail(e);
+  for (const Status& e : errors) {
+    if (!e.ok()) m.Fail(e.ToString());
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include "engines/peers/peer_list.h"
 #include "engines/registry/engine_list.h"
+#include "util/regex.h"
 
 namespace statelab::bench {
 
@@ -29,16 +30,6 @@ bool ParseNumber(std::string_view s, T* out) {
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
 
-bool ParseDouble(const std::string& s, double* out) {
-  try {
-    size_t used = 0;
-    *out = std::stod(s, &used);
-    return used == s.size();
-  } catch (...) {
-    return false;
-  }
-}
-
 std::string Known(std::vector<std::string_view> names) {
   std::string out;
   for (std::string_view n : names) out += (out.empty() ? "" : ", ") + std::string(n);
@@ -54,16 +45,16 @@ std::vector<std::string_view> KnownEngines() {
   return v;
 }
 
-std::optional<FlagError> CheckMembers(std::string_view flag, const std::vector<std::string>& got,
-                                      const std::vector<std::string_view>& known) {
-  if (got.empty()) return FlagError{std::string(flag) + ": empty list"};
+Status CheckMembers(std::string_view flag, const std::vector<std::string>& got,
+                    const std::vector<std::string_view>& known) {
+  if (got.empty()) return Status::InvalidArgument(std::string(flag) + ": empty list");
   for (const std::string& g : got) {
     if (std::find(known.begin(), known.end(), g) == known.end()) {
-      return FlagError{std::string(flag) + ": unknown value '" + g + "' (one of: " + Known(known) +
-                       ")"};
+      return Status::InvalidArgument(std::string(flag) + ": unknown value '" + g +
+                                     "' (one of: " + Known(known) + ")");
     }
   }
-  return std::nullopt;
+  return Status::OK();
 }
 
 }  // namespace
@@ -95,7 +86,7 @@ std::vector<int> BenchOptions::ThreadCounts() const {
   return {1, 2, 4, 8};
 }
 
-std::optional<FlagError> ParseBenchFlags(int argc, const char* const* argv, BenchOptions* o) {
+Status ParseBenchFlags(int argc, const char* const* argv, BenchOptions* o) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     std::string value;
@@ -105,110 +96,111 @@ std::optional<FlagError> ParseBenchFlags(int argc, const char* const* argv, Benc
       arg = arg.substr(0, eq);
       has_value = true;
     }
-    auto need = [&]() -> std::optional<FlagError> {
-      if (has_value) return std::nullopt;
-      if (i + 1 >= argc) return FlagError{arg + ": missing value"};
+    auto need = [&]() {
+      if (has_value) return Status::OK();
+      if (i + 1 >= argc) return Status::InvalidArgument(arg + ": missing value");
       value = argv[++i];
-      return std::nullopt;
+      return Status::OK();
     };
-    auto flag_only = [&]() -> std::optional<FlagError> {
-      if (has_value) return FlagError{arg + ": takes no value"};
-      return std::nullopt;
+    auto flag_only = [&]() {
+      return has_value ? Status::InvalidArgument(arg + ": takes no value") : Status::OK();
     };
     if (arg == "--help" || arg == "-h") {
-      if (auto e = flag_only()) return e;
+      STATELAB_RETURN_IF_ERROR(flag_only());
       o->help = true;
     } else if (arg == "--list") {
-      if (auto e = flag_only()) return e;
+      STATELAB_RETURN_IF_ERROR(flag_only());
       o->list = true;
     } else if (arg == "--engines") {
-      if (auto e = need()) return e;
+      STATELAB_RETURN_IF_ERROR(need());
       o->engines = SplitList(value);
       if (o->engines.size() == 1 && o->engines[0] == kAllEnginesWord) {
         const std::vector<std::string_view> all = KnownEngines();
         o->engines.assign(all.begin(), all.end());
       }
-      if (auto e = CheckMembers(arg, o->engines, KnownEngines())) return e;
+      STATELAB_RETURN_IF_ERROR(CheckMembers(arg, o->engines, KnownEngines()));
     } else if (arg == "--modes") {
-      if (auto e = need()) return e;
+      STATELAB_RETURN_IF_ERROR(need());
       o->modes = SplitList(value);
       std::vector<std::string_view> known;
       for (DurabilityMode m : kAllModes) known.push_back(ModeName(m));
-      if (auto e = CheckMembers(arg, o->modes, known)) return e;
+      STATELAB_RETURN_IF_ERROR(CheckMembers(arg, o->modes, known));
     } else if (arg == "--tier") {
-      if (auto e = need()) return e;
+      STATELAB_RETURN_IF_ERROR(need());
       o->tiers = SplitList(value);
-      if (auto e = CheckMembers(arg, o->tiers, {std::begin(kTiers), std::end(kTiers)})) return e;
+      STATELAB_RETURN_IF_ERROR(CheckMembers(arg, o->tiers, {std::begin(kTiers), std::end(kTiers)}));
     } else if (arg == "--suite") {
-      if (auto e = need()) return e;
+      STATELAB_RETURN_IF_ERROR(need());
       std::optional<Suite> s = ParseSuite(value);
-      if (!s) return FlagError{"--suite: unknown value '" + value + "' (quick, standard, full)"};
+      if (!s)
+        return Status::InvalidArgument("--suite: unknown value '" + value +
+                                       "' (quick, standard, full)");
       o->suite = *s;
     } else if (arg == "--filter") {
-      if (auto e = need()) return e;
-      try {
-        std::regex re(value);
-      } catch (const std::regex_error& err) {
-        return FlagError{"--filter: invalid regular expression '" + value + "': " + err.what()};
+      STATELAB_RETURN_IF_ERROR(need());
+      if (Result<std::regex> re = util::CompileRegex(value); !re.ok()) {
+        return Status::InvalidArgument("--filter: " + std::string(re.error().message()));
       }
       o->filter = value;
     } else if (arg == "--repetitions") {
-      if (auto e = need()) return e;
+      STATELAB_RETURN_IF_ERROR(need());
       int n = 0;
       if (!ParseNumber(value, &n) || n < 1 || n > 1000) {
-        return FlagError{"--repetitions: '" + value + "' is not an integer in 1..1000"};
+        return Status::InvalidArgument("--repetitions: '" + value +
+                                       "' is not an integer in 1..1000");
       }
       o->repetitions = n;
     } else if (arg == "--threads") {
-      if (auto e = need()) return e;
+      STATELAB_RETURN_IF_ERROR(need());
       o->threads.clear();
       for (const std::string& t : SplitList(value)) {
         int n = 0;
         if (!ParseNumber(t, &n) || n < 1 || n > 256) {
-          return FlagError{"--threads: '" + t + "' is not an integer in 1..256"};
+          return Status::InvalidArgument("--threads: '" + t + "' is not an integer in 1..256");
         }
         o->threads.push_back(n);
       }
-      if (o->threads.empty()) return FlagError{"--threads: empty list"};
+      if (o->threads.empty()) return Status::InvalidArgument("--threads: empty list");
     } else if (arg == "--cores") {
-      if (auto e = need()) return e;
+      STATELAB_RETURN_IF_ERROR(need());
       if (!ParseNumber(value, &o->cores) || o->cores < 1) {
-        return FlagError{"--cores: '" + value + "' is not a positive integer"};
+        return Status::InvalidArgument("--cores: '" + value + "' is not a positive integer");
       }
     } else if (arg == "--seed") {
-      if (auto e = need()) return e;
+      STATELAB_RETURN_IF_ERROR(need());
       if (!ParseNumber(value, &o->seed)) {
-        return FlagError{"--seed: '" + value + "' is not an unsigned 64-bit integer"};
+        return Status::InvalidArgument("--seed: '" + value + "' is not an unsigned 64-bit integer");
       }
     } else if (arg == "--min-time") {
-      if (auto e = need()) return e;
+      STATELAB_RETURN_IF_ERROR(need());
       double t = 0;
-      if (!ParseDouble(value, &t) || !(t > 0) || t > 60) {
-        return FlagError{"--min-time: '" + value + "' is not a number of seconds in (0, 60]"};
+      if (!ParseNumber(value, &t) || !(t > 0) || t > 60) {
+        return Status::InvalidArgument("--min-time: '" + value +
+                                       "' is not a number of seconds in (0, 60]");
       }
       o->min_time = t;
     } else if (arg == "--out") {
-      if (auto e = need()) return e;
-      if (value.empty()) return FlagError{"--out: empty path"};
+      STATELAB_RETURN_IF_ERROR(need());
+      if (value.empty()) return Status::InvalidArgument("--out: empty path");
       o->out = value;
     } else if (arg == "--data-dir") {
-      if (auto e = need()) return e;
-      if (value.empty()) return FlagError{"--data-dir: empty path"};
+      STATELAB_RETURN_IF_ERROR(need());
+      if (value.empty()) return Status::InvalidArgument("--data-dir: empty path");
       o->data_dir = value;
     } else if (arg == "--label") {
-      if (auto e = need()) return e;
+      STATELAB_RETURN_IF_ERROR(need());
       o->label = value;
     } else if (arg == "--warning") {
-      if (auto e = need()) return e;
+      STATELAB_RETURN_IF_ERROR(need());
       o->warnings.push_back(value);
     } else if (arg == "--reference-platform") {
-      if (auto e = need()) return e;
+      STATELAB_RETURN_IF_ERROR(need());
       o->reference_platform = value;
     } else {
-      return FlagError{"unknown flag '" + arg + "' (see --help)"};
+      return Status::InvalidArgument("unknown flag '" + arg + "' (see --help)");
     }
   }
-  return std::nullopt;
+  return Status::OK();
 }
 
 std::string BenchUsage() {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bench/cell.h"
+#include "engines/api/status.h"
 
 namespace statelab::bench {
 
@@ -47,12 +48,9 @@ struct BenchOptions {
   std::vector<int> ThreadCounts() const;
 };
 
-struct FlagError {
-  std::string message;
-};
-
-// argv[0] is skipped. Returns the error (the caller prints it and exits 2) or nullopt.
-std::optional<FlagError> ParseBenchFlags(int argc, const char* const* argv, BenchOptions* out);
+// argv[0] is skipped. InvalidArgument naming the flag on a usage error (the caller prints the
+// message and exits 2).
+Status ParseBenchFlags(int argc, const char* const* argv, BenchOptions* out);
 std::string BenchUsage();
 
 }  // namespace statelab::bench

@@ -7,9 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <exception>
 #include <filesystem>
-#include <fstream>
 #include <system_error>
 
 #include "bench/catalogue.h"
@@ -18,14 +16,19 @@
 #include "engines/core/layer_timing.h"
 #include "engines/registry/engine_list.h"
 #include "harness/baseline.h"
+#include "harness/derived.h"
 #include "harness/environment.h"
 #include "harness/timer.h"
+#include "util/cli_args.h"
+#include "util/json.h"
 
 namespace statelab::bench {
 namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
+
+constexpr char kTool[] = "statelab-bench";
 
 json::object CellJson(const SkippedCell& s) {
   json::object params;
@@ -60,10 +63,7 @@ std::string RunIdFor(const BenchOptions& opts, std::time_t created, const harnes
 
 int Main(int argc, char** argv) {
   BenchOptions opts;
-  if (auto err = ParseBenchFlags(argc, argv, &opts)) {
-    std::fprintf(stderr, "statelab-bench: %s\n", err->message.c_str());
-    return 2;
-  }
+  if (Status s = ParseBenchFlags(argc, argv, &opts); !s.ok()) return util::Fail(kTool, "", s, 2);
   if (opts.help) {
     std::printf("%s", BenchUsage().c_str());
     return 0;
@@ -193,22 +193,16 @@ int Main(int argc, char** argv) {
   json::array skipped_json;
   for (const SkippedCell& s : skipped) skipped_json.emplace_back(CellJson(s));
   doc.as_object()["skipped"] = std::move(skipped_json);
-  const std::string text = harness::PrettyJson(doc) + "\n";
-  try {
-    (void)harness::ParseBaseline(text, "baseline.json");  // what we write, the reader accepts
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "statelab-bench: internal error: %s\n", e.what());
-    return 3;
+  const std::string text = util::JsonFileText(doc);
+  // What we write, the reader accepts.
+  if (Status s = harness::ParseBaseline(text, "baseline.json").status(); !s.ok()) {
+    return util::Fail(kTool, "internal error", s, 3);
   }
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   if (!out.empty()) {
-    std::ofstream f(out / "baseline.json");
-    f << text;
-    f.close();
-    if (!f) {
-      std::fprintf(stderr, "statelab-bench: cannot write %s\n", (out / "baseline.json").c_str());
-      return 3;
+    if (Status s = util::WriteFile((out / "baseline.json").string(), text); !s.ok()) {
+      return util::Fail(kTool, "", s, 3);
     }
   }
   std::printf("statelab-bench: %zu results, %zu skipped, %zu failed in %.0f s%s%s\n",
@@ -222,10 +216,5 @@ int Main(int argc, char** argv) {
 }  // namespace statelab::bench
 
 int main(int argc, char** argv) {
-  try {
-    return statelab::bench::Main(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "statelab-bench: %s\n", e.what());
-    return 3;
-  }
+  return statelab::util::RunTool(statelab::bench::kTool, statelab::bench::Main, argc, argv);
 }

@@ -118,13 +118,11 @@ void MeasureCall(CellRuntime& rt, Measure& m) {
   }
 }
 
-std::optional<harness::BenchmarkResult> BuildResult(const CellDef& def,
-                                                    const std::vector<const CallRecord*>& reps,
-                                                    double timer_overhead_ns, std::string* error) {
-  if (reps.empty()) {
-    *error = "no repetition completed";
-    return std::nullopt;
-  }
+// InvalidArgument when the repetitions cannot make a result.
+Result<harness::BenchmarkResult> BuildResult(const CellDef& def,
+                                             const std::vector<const CallRecord*>& reps,
+                                             double timer_overhead_ns) {
+  if (reps.empty()) return Status::InvalidArgument("no repetition completed");
   harness::BenchmarkResult b;
   b.name = def.key.Name();
   b.tier = def.key.tier;
@@ -144,8 +142,7 @@ std::optional<harness::BenchmarkResult> BuildResult(const CellDef& def,
   for (size_t i = 0; i < reps.size(); ++i) {
     const CallRecord& r = *reps[i];
     if (r.ops == 0 || r.elapsed_ns <= 0) {
-      *error = "a repetition measured no operation";
-      return std::nullopt;
+      return Status::InvalidArgument("a repetition measured no operation");
     }
     const double secs = static_cast<double>(r.elapsed_ns) * 1e-9;
     b.repetitions.push_back({static_cast<double>(r.elapsed_ns) * r.threads / r.ops,
@@ -162,7 +159,7 @@ std::optional<harness::BenchmarkResult> BuildResult(const CellDef& def,
     }
     for (const auto& [k, v] : r.extra) extra[k].push_back(v);
   }
-  b.stats = harness::ComputeStats(b.repetitions);
+  STATELAB_ASSIGN_OR_RETURN(b.stats, harness::ComputeStats(b.repetitions));
   b.latency = harness::LatencyFromHistogram(latency, timer_overhead_ns);
   b.allocs_per_op = harness::AllocsPerOp(allocs, ops);
   b.bytes_allocated_per_op = harness::BytesAllocatedPerOp(allocs, ops);
@@ -249,9 +246,12 @@ class Collector : public benchmark::BenchmarkReporter {
     }
     ++done_;
     if (error.empty()) {
-      if (auto b = BuildResult(*rt.def, reps, cfg_.timer_overhead_ns, &error)) {
+      Result<harness::BenchmarkResult> b = BuildResult(*rt.def, reps, cfg_.timer_overhead_ns);
+      if (b.ok()) {
         if (cfg_.progress) PrintProgress(done_, cells_.size(), *b);
         out_->results.push_back(std::move(*b));
+      } else {
+        error = b.error().message();
       }
     }
     if (!error.empty()) {
@@ -382,8 +382,11 @@ DirectRun RunDirect(const CellDef& cell, const RunnerConfig& cfg, uint64_t itera
     out.calls.push_back(std::move(rec));
   }
   if (out.error.empty()) {
-    if (auto b = BuildResult(cell, reps, cfg.timer_overhead_ns, &out.error)) {
+    Result<harness::BenchmarkResult> b = BuildResult(cell, reps, cfg.timer_overhead_ns);
+    if (b.ok()) {
       out.result = std::move(*b);
+    } else {
+      out.error = b.error().message();
     }
   }
   out.fixture = std::move(rt.fixture);

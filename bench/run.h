@@ -12,6 +12,7 @@
 #include "bench/cell.h"
 #include "bench/measure.h"
 #include "harness/baseline.h"
+#include "harness/derived.h"
 
 namespace statelab::bench {
 

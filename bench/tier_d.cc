@@ -57,7 +57,7 @@ template <class Eng>
 void RunD(DOp op, int threads, Measure& m, ContentionState<Eng>& s) {
   using P = typename Eng::Partition;
   Eng& e = s.engine();
-  auto make = [&](int t, std::string* err) {
+  auto make = [&](int t, Status* err) {
     return [&s, &e, op, t, err, val = Value()](uint64_t i) mutable -> OpOutcome {
       const uint32_t k = ThreadIndex(s.idx, i, t);
       switch (op) {

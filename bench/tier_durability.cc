@@ -132,7 +132,7 @@ void AddCommitCells(Catalogue& cat, DurabilityMode mode) {
                return Bind(open(ctx), [threads](Measure& m, S& s) {
                  using P = typename Eng::Partition;
                  const uint64_t seed = m.config().cell.seed;
-                 RunContended(m, *s.db, threads, [&](int t, std::string* err) {
+                 RunContended(m, *s.db, threads, [&](int t, Status* err) {
                    return [&s, err, run = SeededRun(seed, t + 1)](uint64_t i) {
                      return CountedCommit(
                          s.engine(), run,

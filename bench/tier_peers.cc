@@ -135,7 +135,7 @@ void AddKvPeerCells(Catalogue& cat, DurabilityMode mode) {
             return s;
           };
           return Bind(open(), [threads](Measure& m, Point& s) {
-            RunBodies(m, threads, PhaseSpec{}, [&](int t, std::string* err) {
+            RunBodies(m, threads, PhaseSpec{}, [&](int t, Status* err) {
               return [&s, &keys = s.thread_keys[t], t, err](uint64_t i) {
                 return CountedRead(
                     s.peer->Put(keys[ThreadIndex(s.idx, i, t)], Value(static_cast<int64_t>(i))),

@@ -4,37 +4,48 @@
 #include <cmath>
 #include <map>
 
-#include "gates/format.h"
-#include "gates/json_util.h"
-#include "gates/markdown.h"
 #include "gates/metrics.h"
-#include "gates/stats.h"
+#include "util/format.h"
+#include "util/json.h"
+#include "util/markdown.h"
+#include "util/stats.h"
 
 namespace statelab::gates {
 
 namespace json = boost::json;
 using harness::BenchmarkResult;
+using util::AsBool;
+using util::AsNumber;
+using util::AsString;
+using util::FindPath;
+using util::FormatNumber;
+using util::FormatP;
+using util::FormatPct;
+using util::FormatValue;
+using util::Join;
+using util::NumberOrNull;
+using util::Table;
 
-std::string_view StatusName(Status s) {
+std::string_view VerdictStatusName(VerdictStatus s) {
   switch (s) {
-    case Status::kPass:
+    case VerdictStatus::kPass:
       return "pass";
-    case Status::kWarn:
+    case VerdictStatus::kWarn:
       return "warn";
-    case Status::kFail:
+    case VerdictStatus::kFail:
       return "fail";
-    case Status::kSkip:
+    case VerdictStatus::kSkip:
       return "skip";
   }
   return "unknown";
 }
 
-int GateReport::Count(Status s) const {
+int GateReport::Count(VerdictStatus s) const {
   return static_cast<int>(std::count_if(verdicts.begin(), verdicts.end(),
                                         [&](const Verdict& v) { return v.status == s; }));
 }
 
-int GateReport::RuleCount(Status s) const {
+int GateReport::RuleCount(VerdictStatus s) const {
   return static_cast<int>(std::count_if(rules.begin(), rules.end(),
                                         [&](const RuleOutcome& r) { return r.status == s; }));
 }
@@ -59,17 +70,17 @@ void Classify(double v, const Rule& rule, Verdict* out) {
   out->unit = rule.unit;
   double bound = t.target;
   if (good(t.target)) {
-    out->status = Status::kPass;
+    out->status = VerdictStatus::kPass;
     out->threshold_name = "target";
     out->reason = fmt(v) + " " + cmp_good + " target " + fmt(t.target);
   } else if (beyond_red()) {
-    out->status = Status::kFail;
+    out->status = VerdictStatus::kFail;
     out->threshold_name = "red_flag";
     bound = t.red_flag;
     out->reason =
         fmt(v) + " " + cmp_bad + " red flag " + fmt(t.red_flag) + " (target " + fmt(t.target) + ")";
   } else {
-    out->status = Status::kWarn;
+    out->status = VerdictStatus::kWarn;
     out->threshold_name = "target";
     out->reason = fmt(v) + " misses target " + fmt(t.target);
     if (t.acceptable) {
@@ -106,24 +117,24 @@ class Evaluator {
       Verdict& v = report_->verdicts[i];
       Soften(rule, &v);
       switch (v.status) {
-        case Status::kPass:
+        case VerdictStatus::kPass:
           ++ro.pass;
           break;
-        case Status::kWarn:
+        case VerdictStatus::kWarn:
           ++ro.warn;
           break;
-        case Status::kFail:
+        case VerdictStatus::kFail:
           ++ro.fail;
           break;
-        case Status::kSkip:
+        case VerdictStatus::kSkip:
           ++ro.skip;
           break;
       }
     }
-    ro.status = ro.fail   ? Status::kFail
-                : ro.warn ? Status::kWarn
-                : ro.pass ? Status::kPass
-                          : Status::kSkip;
+    ro.status = ro.fail   ? VerdictStatus::kFail
+                : ro.warn ? VerdictStatus::kWarn
+                : ro.pass ? VerdictStatus::kPass
+                          : VerdictStatus::kSkip;
     report_->rules.push_back(ro);
   }
 
@@ -141,7 +152,7 @@ class Evaluator {
   void Skip(const Rule& rule, std::string subject, std::string engine, std::string mode,
             std::string reason) {
     Verdict v = Base(rule, std::move(subject), std::move(engine), std::move(mode));
-    v.status = Status::kSkip;
+    v.status = VerdictStatus::kSkip;
     v.reason = std::move(reason);
     report_->verdicts.push_back(std::move(v));
   }
@@ -326,26 +337,26 @@ class Evaluator {
     const bool throughput = rule.metric == "ops_per_sec";
     const auto xs = throughput ? OpsPerSec(*old) : NsPerOp(*old);
     const auto ys = throughput ? OpsPerSec(now) : NsPerOp(now);
-    const MannWhitneyResult mw = MannWhitneyU(xs, ys);
+    const util::MannWhitneyResult mw = util::MannWhitneyU(xs, ys);
     v->p_value = mw.p_value;
     v->reason = rule.metric + " " + FormatNumber(*a) + " now vs " + FormatNumber(*b) +
                 " before: " + v->reason + ", Mann-Whitney p=" + FormatP(mw.p_value) +
                 " (n=" + std::to_string(xs.size()) + "/" + std::to_string(ys.size()) + ")";
-    if (v->status == Status::kFail) {
+    if (v->status == VerdictStatus::kFail) {
       const bool testable =
-          MinTwoSidedP(static_cast<int>(xs.size()), static_cast<int>(ys.size())) < rule.alpha;
+          util::MinTwoSidedP(static_cast<int>(xs.size()), static_cast<int>(ys.size())) < rule.alpha;
       if (testable && mw.p_value >= rule.alpha) {
-        v->status = Status::kWarn;
+        v->status = VerdictStatus::kWarn;
         v->reason +=
             "; not significant at alpha=" + FormatNumber(rule.alpha) + ", so not a failure";
       } else if (!testable) {
         v->reason += "; too few repetitions for a significance test, judged on the ratio alone";
       }
     }
-    if (report_->cross_machine && !opt_.allow_cross_machine && v->status != Status::kSkip) {
+    if (report_->cross_machine && !opt_.allow_cross_machine && v->status != VerdictStatus::kSkip) {
       v->advisory = true;
-      if (v->status == Status::kFail) {
-        v->status = Status::kWarn;
+      if (v->status == VerdictStatus::kFail) {
+        v->status = VerdictStatus::kWarn;
         v->reason = "advisory (previous baseline from a different machine: " +
                     report_->cross_machine_reason +
                     "; pass --allow-cross-machine to enforce): " + "would fail: " + v->reason;
@@ -357,13 +368,13 @@ class Evaluator {
 
   // Reference-only rules are advisory on other hardware: they warn instead of failing and say so.
   void Soften(const Rule& rule, Verdict* v) const {
-    if (!rule.reference_only || facts_.reference_match || v->status == Status::kSkip) return;
+    if (!rule.reference_only || facts_.reference_match || v->status == VerdictStatus::kSkip) return;
     v->advisory = true;
     const std::string why = facts_.reference_reasons.empty()
                                 ? std::string("not reference hardware")
                                 : "not reference hardware: " + Join(facts_.reference_reasons, "; ");
-    if (v->status == Status::kFail) {
-      v->status = Status::kWarn;
+    if (v->status == VerdictStatus::kFail) {
+      v->status = VerdictStatus::kWarn;
       v->reason = "advisory (" + why + "): would fail: " + v->reason;
     } else {
       v->reason += " [advisory: not reference hardware]";
@@ -424,21 +435,21 @@ json::value GateReportToJson(const GateReport& r) {
   o["usable_cores"] = r.usable_cores;
   o["cross_machine"] = {{"different", r.cross_machine}, {"reason", r.cross_machine_reason}};
   o["exit_code"] = r.ExitCode();
-  o["counts"] = {{"pass", r.Count(Status::kPass)},
-                 {"warn", r.Count(Status::kWarn)},
-                 {"fail", r.Count(Status::kFail)},
-                 {"skip", r.Count(Status::kSkip)}};
-  o["rule_counts"] = {{"pass", r.RuleCount(Status::kPass)},
-                      {"warn", r.RuleCount(Status::kWarn)},
-                      {"fail", r.RuleCount(Status::kFail)},
-                      {"skip", r.RuleCount(Status::kSkip)}};
+  o["counts"] = {{"pass", r.Count(VerdictStatus::kPass)},
+                 {"warn", r.Count(VerdictStatus::kWarn)},
+                 {"fail", r.Count(VerdictStatus::kFail)},
+                 {"skip", r.Count(VerdictStatus::kSkip)}};
+  o["rule_counts"] = {{"pass", r.RuleCount(VerdictStatus::kPass)},
+                      {"warn", r.RuleCount(VerdictStatus::kWarn)},
+                      {"fail", r.RuleCount(VerdictStatus::kFail)},
+                      {"skip", r.RuleCount(VerdictStatus::kSkip)}};
   json::array rules;
   for (const auto& ro : r.rules) {
     rules.push_back(json::object{{"id", ro.id},
                                  {"family", ro.family},
                                  {"description", ro.description},
                                  {"reference_only", ro.reference_only},
-                                 {"status", StatusName(ro.status)},
+                                 {"status", VerdictStatusName(ro.status)},
                                  {"pass", ro.pass},
                                  {"warn", ro.warn},
                                  {"fail", ro.fail},
@@ -453,7 +464,7 @@ json::value GateReportToJson(const GateReport& r) {
                     {"subject", v.subject},
                     {"engine", v.engine},
                     {"mode", v.mode},
-                    {"status", StatusName(v.status)},
+                    {"status", VerdictStatusName(v.status)},
                     {"actual", NumberOrNull(v.actual)},
                     {"unit", v.unit},
                     {"threshold_name", v.threshold_name},
@@ -483,7 +494,7 @@ std::string MarginText(const Verdict& v) {
   return s;
 }
 
-void VerdictTable(const GateReport& r, Status s, bool with_values, std::string* md) {
+void VerdictTable(const GateReport& r, VerdictStatus s, bool with_values, std::string* md) {
   Table t(with_values ? std::vector<std::string>{"rule", "subject", "actual", "threshold", "margin",
                                                  "reason"}
                       : std::vector<std::string>{"rule", "subject", "reason"});
@@ -503,7 +514,7 @@ void VerdictTable(const GateReport& r, Status s, bool with_values, std::string* 
 
 std::string GateReportToMarkdown(const GateReport& r) {
   std::string md = "# Gate verdicts: " + r.run_id + "\n\n";
-  const int fails = r.Count(Status::kFail);
+  const int fails = r.Count(VerdictStatus::kFail);
   md += fails > 0
             ? "**Result: FAILED** (" + std::to_string(fails) + " failing verdicts; exit code 1)\n\n"
             : "**Result: no failures** (exit code 0)\n\n";
@@ -530,48 +541,47 @@ std::string GateReportToMarkdown(const GateReport& r) {
           "): regression verdicts are advisory\n";
   }
   md += "\n| | pass | warn | fail | skip |\n|---|---|---|---|---|\n";
-  md += "| verdicts | " + std::to_string(r.Count(Status::kPass)) + " | " +
-        std::to_string(r.Count(Status::kWarn)) + " | " + std::to_string(r.Count(Status::kFail)) +
-        " | " + std::to_string(r.Count(Status::kSkip)) + " |\n";
-  md += "| rules | " + std::to_string(r.RuleCount(Status::kPass)) + " | " +
-        std::to_string(r.RuleCount(Status::kWarn)) + " | " +
-        std::to_string(r.RuleCount(Status::kFail)) + " | " +
-        std::to_string(r.RuleCount(Status::kSkip)) + " |\n\n";
+  md += "| verdicts | " + std::to_string(r.Count(VerdictStatus::kPass)) + " | " +
+        std::to_string(r.Count(VerdictStatus::kWarn)) + " | " +
+        std::to_string(r.Count(VerdictStatus::kFail)) + " | " +
+        std::to_string(r.Count(VerdictStatus::kSkip)) + " |\n";
+  md += "| rules | " + std::to_string(r.RuleCount(VerdictStatus::kPass)) + " | " +
+        std::to_string(r.RuleCount(VerdictStatus::kWarn)) + " | " +
+        std::to_string(r.RuleCount(VerdictStatus::kFail)) + " | " +
+        std::to_string(r.RuleCount(VerdictStatus::kSkip)) + " |\n\n";
 
   Table rules({"rule", "family", "status", "pass", "warn", "fail", "skip", "reference-only"});
   for (const auto& ro : r.rules) {
-    rules.Add({ro.id, ro.family, std::string(StatusName(ro.status)), std::to_string(ro.pass),
+    rules.Add({ro.id, ro.family, std::string(VerdictStatusName(ro.status)), std::to_string(ro.pass),
                std::to_string(ro.warn), std::to_string(ro.fail), std::to_string(ro.skip),
                ro.reference_only ? "yes" : "no"});
   }
   md += "## Rules\n\n" + rules.Render() + "\n";
   if (fails > 0) {
     md += "## Failures\n\n";
-    VerdictTable(r, Status::kFail, true, &md);
+    VerdictTable(r, VerdictStatus::kFail, true, &md);
   }
-  if (r.Count(Status::kWarn) > 0) {
+  if (r.Count(VerdictStatus::kWarn) > 0) {
     md += "## Warnings\n\n";
-    VerdictTable(r, Status::kWarn, true, &md);
+    VerdictTable(r, VerdictStatus::kWarn, true, &md);
   }
-  if (r.Count(Status::kSkip) > 0) {
+  if (r.Count(VerdictStatus::kSkip) > 0) {
     md += "## Skipped\n\n";
-    VerdictTable(r, Status::kSkip, false, &md);
+    VerdictTable(r, VerdictStatus::kSkip, false, &md);
   }
-  if (r.Count(Status::kPass) > 0) {
+  if (r.Count(VerdictStatus::kPass) > 0) {
     md += "## Passed\n\n";
-    VerdictTable(r, Status::kPass, true, &md);
+    VerdictTable(r, VerdictStatus::kPass, true, &md);
   }
   return md;
 }
 
-bool LoadVerdictFile(const std::string& path, VerdictFileSummary* out, std::string* error) {
-  json::value root;
-  if (!LoadJsonFile(path, &root, error)) return false;
+Result<VerdictFileSummary> LoadVerdictFile(const std::string& path) {
+  STATELAB_ASSIGN_OR_RETURN(const json::value root, util::LoadJsonFile(path));
   if (!root.is_object() || AsString(FindPath(root.get_object(), "kind")) !=
                                std::optional<std::string>(std::string(kVerdictFileKind))) {
-    *error = path + ": not a gate verdict file (missing \"kind\": \"" +
-             std::string(kVerdictFileKind) + "\")";
-    return false;
+    return Status::InvalidArgument(path + ": not a gate verdict file (missing \"kind\": \"" +
+                                   std::string(kVerdictFileKind) + "\")");
   }
   const auto& o = root.get_object();
   VerdictFileSummary s;
@@ -599,8 +609,7 @@ bool LoadVerdictFile(const std::string& path, VerdictFileSummary* out, std::stri
       if (item.status == "warn") s.warnings.push_back(item);
     }
   }
-  *out = std::move(s);
-  return true;
+  return s;
 }
 
 }  // namespace statelab::gates

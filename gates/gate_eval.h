@@ -11,21 +11,22 @@
 #include <string_view>
 #include <vector>
 
-#include "gates/cli_args.h"
 #include "gates/rules.h"
 #include "gates/run_facts.h"
+#include "util/cli_args.h"
 
 namespace statelab::gates {
 
-enum class Status { kPass, kWarn, kFail, kSkip };
-std::string_view StatusName(Status s);
+// What a gate found; named apart from statelab::Status, which is an error, not a verdict.
+enum class VerdictStatus { kPass, kWarn, kFail, kSkip };
+std::string_view VerdictStatusName(VerdictStatus s);  // "pass", "warn", "fail", "skip"
 
 struct Verdict {
   std::string id;       // the rule id
   std::string subject;  // benchmark name, "numerator / denominator", or engine/mode when absent
   std::string engine;
   std::string mode;
-  Status status = Status::kSkip;
+  VerdictStatus status = VerdictStatus::kSkip;
   std::optional<double> actual;
   std::string unit;
   std::string threshold_name;  // "target" (pass, warn) or "red_flag" (fail)
@@ -45,7 +46,7 @@ struct RuleOutcome {
   std::string family;
   std::string description;
   bool reference_only = false;
-  Status status = Status::kSkip;  // worst of its verdicts (fail > warn > pass > skip)
+  VerdictStatus status = VerdictStatus::kSkip;  // worst of its verdicts (fail > warn > pass > skip)
   int pass = 0, warn = 0, fail = 0, skip = 0;
 };
 
@@ -72,9 +73,11 @@ struct GateReport {
   std::vector<Verdict> verdicts;
   std::vector<RuleOutcome> rules;
 
-  int Count(Status s) const;  // verdicts with this status
-  int RuleCount(Status s) const;
-  int ExitCode() const { return Count(Status::kFail) > 0 ? kExitFailed : kExitOk; }
+  int Count(VerdictStatus s) const;  // verdicts with this status
+  int RuleCount(VerdictStatus s) const;
+  int ExitCode() const {
+    return Count(VerdictStatus::kFail) > 0 ? util::kExitFailed : util::kExitOk;
+  }
 };
 
 GateReport EvaluateGates(const RuleSet& rules, const RunFile& run, const RunFile* previous,
@@ -96,7 +99,7 @@ struct VerdictFileSummary {
   std::vector<Item> failures;  // fail verdicts
   std::vector<Item> warnings;  // warn verdicts
 };
-[[nodiscard]] bool LoadVerdictFile(const std::string& path, VerdictFileSummary* out,
-                                   std::string* error);
+// IOError or InvalidArgument naming the file when it is unreadable or not a verdict file.
+Result<VerdictFileSummary> LoadVerdictFile(const std::string& path);
 
 }  // namespace statelab::gates

@@ -5,13 +5,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 
-#include "gates/cli_args.h"
 #include "gates/gate_eval.h"
-#include "gates/json_util.h"
 #include "gates/rules.h"
 #include "gates/run_facts.h"
+#include "util/cli_args.h"
+#include "util/json.h"
 
 #ifndef STATELAB_SOURCE_DIR
 #define STATELAB_SOURCE_DIR "."
@@ -20,7 +21,15 @@
 namespace {
 
 namespace fs = std::filesystem;
+using namespace statelab;
 using namespace statelab::gates;
+using util::CliArgs;
+using util::Fail;
+using util::JsonFileText;
+using util::kExitBadInput;
+using util::kExitOk;
+using util::kExitUsage;
+using util::WriteFile;
 
 constexpr char kUsage[] =
     "usage: statelab-gate BASELINE.json [--previous PREVIOUS.json] [--rules gates.json]\n"
@@ -46,19 +55,19 @@ std::string DefaultRules() {
   return std::string(STATELAB_SOURCE_DIR) + "/gates/gates.json";
 }
 
+constexpr char kTool[] = "statelab-gate";
+
 int Run(int argc, char** argv) {
   CliArgs args;
-  std::string error;
-  if (!args.Parse(argc, argv,
-                  {{"previous", true},
-                   {"rules", true},
-                   {"out", true},
-                   {"allow-cross-machine", false},
-                   {"quiet", false},
-                   {"help", false}},
-                  &error)) {
-    std::fprintf(stderr, "statelab-gate: %s\n", error.c_str());
-    return kExitUsage;
+  if (Status parsed = args.Parse(argc, argv,
+                                 {{"previous", true},
+                                  {"rules", true},
+                                  {"out", true},
+                                  {"allow-cross-machine", false},
+                                  {"quiet", false},
+                                  {"help", false}});
+      !parsed.ok()) {
+    return Fail(kTool, "", parsed, kExitUsage);
   }
   if (args.Has("help")) {
     std::fputs(kUsage, stdout);
@@ -72,25 +81,19 @@ int Run(int argc, char** argv) {
   const std::string baseline_path = args.positionals()[0];
   const std::string rules_path = args.Value("rules").value_or(DefaultRules());
 
-  RuleSet rules;
-  if (!LoadRules(rules_path, &rules, &error)) {
-    std::fprintf(stderr, "statelab-gate: bad input: %s\n", error.c_str());
-    return kExitBadInput;
-  }
-  RunFile run;
-  if (!LoadRunFile(baseline_path, &run, &error)) {
-    std::fprintf(stderr, "statelab-gate: bad input: %s\n", error.c_str());
-    return kExitBadInput;
-  }
-  RunFile previous;
-  const bool has_previous = args.Has("previous");
-  if (has_previous && !LoadRunFile(*args.Value("previous"), &previous, &error)) {
-    std::fprintf(stderr, "statelab-gate: bad input: %s\n", error.c_str());
-    return kExitBadInput;
+  Result<RuleSet> rules = LoadRules(rules_path);
+  if (!rules.ok()) return Fail(kTool, "bad input", rules.error(), kExitBadInput);
+  Result<RunFile> run = LoadRunFile(baseline_path);
+  if (!run.ok()) return Fail(kTool, "bad input", run.error(), kExitBadInput);
+  std::optional<RunFile> previous;
+  if (auto previous_path = args.Value("previous")) {
+    Result<RunFile> loaded = LoadRunFile(*previous_path);
+    if (!loaded.ok()) return Fail(kTool, "bad input", loaded.error(), kExitBadInput);
+    previous = std::move(*loaded);
   }
   GateOptions options;
   options.allow_cross_machine = args.Has("allow-cross-machine");
-  const GateReport report = EvaluateGates(rules, run, has_previous ? &previous : nullptr, options);
+  const GateReport report = EvaluateGates(*rules, *run, previous ? &*previous : nullptr, options);
 
   fs::path out_dir = args.Value("out").value_or(fs::path(baseline_path).parent_path().string());
   if (out_dir.empty()) out_dir = ".";
@@ -98,11 +101,9 @@ int Run(int argc, char** argv) {
   fs::create_directories(out_dir, ec);
   const std::string json_path = (out_dir / "gates.json").string();
   const std::string md_path = (out_dir / "gates.md").string();
-  if (!WriteFile(json_path, JsonFileText(GateReportToJson(report)), &error) ||
-      !WriteFile(md_path, GateReportToMarkdown(report), &error)) {
-    std::fprintf(stderr, "statelab-gate: cannot write output: %s\n", error.c_str());
-    return kExitBadInput;
-  }
+  Status written = WriteFile(json_path, JsonFileText(GateReportToJson(report)));
+  if (written.ok()) written = WriteFile(md_path, GateReportToMarkdown(report));
+  if (!written.ok()) return Fail(kTool, "cannot write output", written, kExitBadInput);
 
   if (!args.Has("quiet")) {
     if (!report.reference_match) {
@@ -113,18 +114,18 @@ int Run(int argc, char** argv) {
                   report.cross_machine_reason.c_str());
     }
     for (const auto& v : report.verdicts) {
-      if (v.status == Status::kFail) {
+      if (v.status == VerdictStatus::kFail) {
         std::printf("FAIL %s  %s: %s\n", v.id.c_str(), v.subject.c_str(), v.reason.c_str());
       }
     }
   }
   std::printf("gates: %d pass, %d warn, %d fail, %d skip verdicts over %zu rules -> %s (%s)\n",
-              report.Count(Status::kPass), report.Count(Status::kWarn), report.Count(Status::kFail),
-              report.Count(Status::kSkip), report.rules.size(),
-              report.ExitCode() == kExitOk ? "ok" : "FAILED", md_path.c_str());
+              report.Count(VerdictStatus::kPass), report.Count(VerdictStatus::kWarn),
+              report.Count(VerdictStatus::kFail), report.Count(VerdictStatus::kSkip),
+              report.rules.size(), report.ExitCode() == kExitOk ? "ok" : "FAILED", md_path.c_str());
   return report.ExitCode();
 }
 
 }  // namespace
 
-int main(int argc, char** argv) { return RunTool("statelab-gate", Run, argc, argv); }
+int main(int argc, char** argv) { return util::RunTool(kTool, Run, argc, argv); }

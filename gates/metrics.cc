@@ -5,6 +5,8 @@
 #include <span>
 #include <utility>
 
+#include "util/stats.h"
+
 namespace statelab::gates {
 
 namespace {
@@ -66,7 +68,7 @@ std::optional<double> CounterField(const harness::Counters& c, std::string_view 
 }
 
 std::optional<double> Lookup(const BenchmarkResult& b, std::string_view metric) {
-  if (metric == "ops_per_sec") return harness::Median(OpsPerSec(b));
+  if (metric == "ops_per_sec") return util::Median(OpsPerSec(b));
   if (metric == "median_ns") return MedianNs(b);
   if (In(metric, kStatsNames)) return StatsField(b.stats, metric);
   if (In(metric, kLatencyNames)) return LatencyField(b.latency, metric);
@@ -108,7 +110,7 @@ std::vector<double> OpsPerSec(const BenchmarkResult& b) {
   return out;
 }
 
-std::optional<double> MedianNs(const BenchmarkResult& b) { return harness::Median(NsPerOp(b)); }
+std::optional<double> MedianNs(const BenchmarkResult& b) { return util::Median(NsPerOp(b)); }
 
 std::optional<double> MetricValue(const BenchmarkResult& b, std::string_view metric) {
   const std::optional<double> v = Lookup(b, metric);

@@ -5,13 +5,19 @@
 #include <initializer_list>
 #include <set>
 
-#include "gates/json_util.h"
-#include "gates/markdown.h"
 #include "gates/metrics.h"
+#include "util/json.h"
+#include "util/markdown.h"
+#include "util/regex.h"
 
 namespace statelab::gates {
 
 namespace json = boost::json;
+using util::AsBool;
+using util::AsNumber;
+using util::AsString;
+using util::FindPath;
+using util::Join;
 
 std::string_view RuleKindName(RuleKind k) {
   switch (k) {
@@ -79,76 +85,69 @@ const Rule* RuleSet::Find(std::string_view id) const {
 
 namespace {
 
+// Reads rules from a parsed gates.json; every problem is InvalidArgument "<source>: <where>:
+// <problem>". Not synchronized; one per file.
 class RuleReader {
  public:
   explicit RuleReader(std::string_view source) : source_(source) {}
 
-  bool Fail(const std::string& where, const std::string& problem) {
-    if (error_.empty()) error_ = source_ + ": " + where + ": " + problem;
-    return false;
+  Status Fail(const std::string& where, const std::string& problem) const {
+    return Status::InvalidArgument(source_ + ": " + where + ": " + problem);
   }
-  const std::string& error() const { return error_; }
 
-  bool OnlyKeys(const json::object& o, const std::string& where,
-                std::initializer_list<std::string_view> allowed) {
+  Status OnlyKeys(const json::object& o, const std::string& where,
+                  std::initializer_list<std::string_view> allowed) {
     for (const auto& kv : o) {
       if (std::find(allowed.begin(), allowed.end(), kv.key()) == allowed.end()) {
         return Fail(where, "unknown key \"" + std::string(kv.key()) + "\"");
       }
     }
-    return true;
+    return Status::OK();
   }
 
   // A string or an array of strings.
-  bool ReadStrings(const json::value& v, const std::string& where, std::vector<std::string>* out) {
+  Status ReadStrings(const json::value& v, const std::string& where,
+                     std::vector<std::string>* out) {
     if (v.is_string()) {
       out->emplace_back(v.get_string());
-      return true;
+      return Status::OK();
     }
     if (!v.is_array()) return Fail(where, "expected string or array of strings");
     for (const auto& e : v.get_array()) {
       if (!e.is_string()) return Fail(where, "expected string or array of strings");
       out->emplace_back(e.get_string());
     }
-    return true;
+    return Status::OK();
   }
 
-  bool ReadSelector(const json::value& v, const std::string& where, gates::Selector* s) {
+  Status ReadSelector(const json::value& v, const std::string& where, gates::Selector* s) {
     if (!v.is_object()) return Fail(where, "expected object");
     const auto& o = v.get_object();
-    if (!OnlyKeys(o, where, {"tier", "group", "op", "threads", "params", "name_regex", "has"})) {
-      return false;
-    }
-    if (auto it = o.find("tier");
-        it != o.end() && !ReadStrings(it->value(), where + ".tier", &s->tiers)) {
-      return false;
-    }
-    if (auto it = o.find("group");
-        it != o.end() && !ReadStrings(it->value(), where + ".group", &s->groups)) {
-      return false;
-    }
-    if (auto it = o.find("op");
-        it != o.end() && !ReadStrings(it->value(), where + ".op", &s->ops)) {
-      return false;
+    STATELAB_RETURN_IF_ERROR(
+        OnlyKeys(o, where, {"tier", "group", "op", "threads", "params", "name_regex", "has"}));
+    for (const auto& [key, out] :
+         {std::pair{"tier", &s->tiers}, std::pair{"group", &s->groups}, std::pair{"op", &s->ops}}) {
+      if (auto it = o.find(key); it != o.end()) {
+        STATELAB_RETURN_IF_ERROR(ReadStrings(it->value(), where + "." + key, out));
+      }
     }
     if (auto it = o.find("threads"); it != o.end()) {
       const json::value& t = it->value();
       auto one = [&](const json::value& e) {
-        if (!e.is_int64() || e.get_int64() < 1)
+        if (!e.is_int64() || e.get_int64() < 1) {
           return Fail(where + ".threads", "expected int >= 1");
+        }
         s->threads.push_back(e.get_int64());
-        return true;
+        return Status::OK();
       };
       if (t.is_array()) {
-        for (const auto& e : t.get_array()) {
-          if (!one(e)) return false;
-        }
-      } else if (!one(t)) {
-        return false;
+        for (const auto& e : t.get_array()) STATELAB_RETURN_IF_ERROR(one(e));
+      } else {
+        STATELAB_RETURN_IF_ERROR(one(t));
       }
     }
     if (auto it = o.find("has"); it != o.end()) {
-      if (!ReadStrings(it->value(), where + ".has", &s->has)) return false;
+      STATELAB_RETURN_IF_ERROR(ReadStrings(it->value(), where + ".has", &s->has));
       for (const auto& m : s->has) {
         if (!IsKnownMetric(m)) return Fail(where + ".has", "unknown metric \"" + m + "\"");
       }
@@ -170,17 +169,15 @@ class RuleReader {
     if (auto it = o.find("name_regex"); it != o.end()) {
       if (!it->value().is_string()) return Fail(where + ".name_regex", "expected string");
       s->name_regex = std::string(it->value().get_string());
-      try {
-        s->compiled = std::make_shared<const std::regex>(s->name_regex);
-      } catch (const std::regex_error& e) {
-        return Fail(where + ".name_regex", std::string("invalid regex: ") + e.what());
-      }
+      Result<std::regex> re = util::CompileRegex(s->name_regex);
+      if (!re) return Fail(where + ".name_regex", std::string(re.error().message()));
+      s->compiled = std::make_shared<const std::regex>(std::move(*re));
     }
-    return true;
+    return Status::OK();
   }
 
-  bool ReadMetric(const json::object& o, std::string_view key, const std::string& where,
-                  std::string* out) {
+  Status ReadMetric(const json::object& o, std::string_view key, const std::string& where,
+                    std::string* out) {
     auto it = o.find(key);
     if (it == o.end() || !it->value().is_string()) {
       return Fail(where + "." + std::string(key), "missing or not a string");
@@ -188,24 +185,24 @@ class RuleReader {
     *out = std::string(it->value().get_string());
     if (!IsKnownMetric(*out))
       return Fail(where + "." + std::string(key), "unknown metric \"" + *out + "\"");
-    return true;
+    return Status::OK();
   }
 
-  bool ReadOperand(const json::value& v, const std::string& where, gates::Operand* op) {
+  Status ReadOperand(const json::value& v, const std::string& where, gates::Operand* op) {
     if (!v.is_object()) return Fail(where, "expected object");
     const auto& o = v.get_object();
-    if (!OnlyKeys(o, where, {"select", "metric"})) return false;
+    STATELAB_RETURN_IF_ERROR(OnlyKeys(o, where, {"select", "metric"}));
     auto sel = o.find("select");
     if (sel == o.end()) return Fail(where + ".select", "missing");
-    return ReadSelector(sel->value(), where + ".select", &op->select) &&
-           ReadMetric(o, "metric", where, &op->metric);
+    STATELAB_RETURN_IF_ERROR(ReadSelector(sel->value(), where + ".select", &op->select));
+    return ReadMetric(o, "metric", where, &op->metric);
   }
 
-  bool ReadThresholds(const json::value& v, const std::string& where, Direction d,
-                      gates::Thresholds* t) {
+  Status ReadThresholds(const json::value& v, const std::string& where, Direction d,
+                        gates::Thresholds* t) {
     if (!v.is_object()) return Fail(where, "expected object");
     const auto& o = v.get_object();
-    if (!OnlyKeys(o, where, {"target", "acceptable", "red_flag", "basis"})) return false;
+    STATELAB_RETURN_IF_ERROR(OnlyKeys(o, where, {"target", "acceptable", "red_flag", "basis"}));
     const auto target = AsNumber(FindPath(o, "target"));
     const auto red = AsNumber(FindPath(o, "red_flag"));
     if (!target) return Fail(where + ".target", "missing or not a number");
@@ -228,29 +225,30 @@ class RuleReader {
         !(not_worse(t->target, *t->acceptable) && not_worse(*t->acceptable, t->red_flag))) {
       return Fail(where, "acceptable must lie between target and red_flag");
     }
-    return true;
+    return Status::OK();
   }
 
-  bool ReadScope(const json::value& v, const std::string& where, gates::Rule* r) {
+  Status ReadScope(const json::value& v, const std::string& where, gates::Rule* r) {
     if (!v.is_object()) return Fail(where, "expected object");
     const auto& o = v.get_object();
-    if (!OnlyKeys(o, where, {"engines", "modes"})) return false;
+    STATELAB_RETURN_IF_ERROR(OnlyKeys(o, where, {"engines", "modes"}));
     auto list = [&](std::string_view key, bool* all, std::vector<std::string>* out) {
       auto it = o.find(key);
       if (it == o.end()) return Fail(where + "." + std::string(key), "missing (use \"*\" for all)");
       if (it->value().is_string() && it->value().get_string() == "*") {
         *all = true;
-        return true;
+        return Status::OK();
       }
       *all = false;
-      if (!ReadStrings(it->value(), where + "." + std::string(key), out)) return false;
+      STATELAB_RETURN_IF_ERROR(ReadStrings(it->value(), where + "." + std::string(key), out));
       if (out->empty()) return Fail(where + "." + std::string(key), "empty list");
-      return true;
+      return Status::OK();
     };
-    return list("engines", &r->all_engines, &r->engines) && list("modes", &r->all_modes, &r->modes);
+    STATELAB_RETURN_IF_ERROR(list("engines", &r->all_engines, &r->engines));
+    return list("modes", &r->all_modes, &r->modes);
   }
 
-  bool ReadRule(const json::value& v, std::size_t index, gates::Rule* r) {
+  Status ReadRule(const json::value& v, std::size_t index, gates::Rule* r) {
     std::string where = "rules[" + std::to_string(index) + "]";
     if (!v.is_object()) return Fail(where, "expected object");
     const auto& o = v.get_object();
@@ -258,13 +256,11 @@ class RuleReader {
     if (!id || id->empty()) return Fail(where + ".id", "missing or not a string");
     r->id = *id;
     where = "rule \"" + r->id + "\"";
-    if (!OnlyKeys(o, where,
-                  {"id", "family", "description", "source", "kind", "select", "metric",
-                   "denominator_metric", "numerator", "denominator", "join_on", "direction", "unit",
-                   "thresholds", "scope", "reference_only", "min_cores", "alpha",
-                   "min_timer_multiple"})) {
-      return false;
-    }
+    STATELAB_RETURN_IF_ERROR(OnlyKeys(
+        o, where,
+        {"id", "family", "description", "source", "kind", "select", "metric", "denominator_metric",
+         "numerator", "denominator", "join_on", "direction", "unit", "thresholds", "scope",
+         "reference_only", "min_cores", "alpha", "min_timer_multiple"}));
     r->family = AsString(FindPath(o, "family")).value_or("");
     r->description = AsString(FindPath(o, "description")).value_or("");
     r->source = AsString(FindPath(o, "source")).value_or("");
@@ -301,12 +297,11 @@ class RuleReader {
       if (!o.contains("numerator") || !o.contains("denominator")) {
         return Fail(where, "a ratio rule needs numerator and denominator");
       }
-      if (!ReadOperand(o.at("numerator"), where + ".numerator", &r->numerator) ||
-          !ReadOperand(o.at("denominator"), where + ".denominator", &r->denominator)) {
-        return false;
-      }
+      STATELAB_RETURN_IF_ERROR(ReadOperand(o.at("numerator"), where + ".numerator", &r->numerator));
+      STATELAB_RETURN_IF_ERROR(
+          ReadOperand(o.at("denominator"), where + ".denominator", &r->denominator));
       if (auto it = o.find("join_on"); it != o.end()) {
-        if (!ReadStrings(it->value(), where + ".join_on", &r->join_on)) return false;
+        STATELAB_RETURN_IF_ERROR(ReadStrings(it->value(), where + ".join_on", &r->join_on));
       } else {
         r->join_on = {"engine", "mode"};
       }
@@ -317,11 +312,11 @@ class RuleReader {
       }
     } else {
       if (!o.contains("select")) return Fail(where + ".select", "missing");
-      if (!ReadSelector(o.at("select"), where + ".select", &r->select)) return false;
-      if (!ReadMetric(o, "metric", where, &r->metric)) return false;
-      if (r->kind == RuleKind::kMetricRatio &&
-          !ReadMetric(o, "denominator_metric", where, &r->denominator_metric)) {
-        return false;
+      STATELAB_RETURN_IF_ERROR(ReadSelector(o.at("select"), where + ".select", &r->select));
+      STATELAB_RETURN_IF_ERROR(ReadMetric(o, "metric", where, &r->metric));
+      if (r->kind == RuleKind::kMetricRatio) {
+        STATELAB_RETURN_IF_ERROR(
+            ReadMetric(o, "denominator_metric", where, &r->denominator_metric));
       }
     }
     if (o.contains("min_timer_multiple")) {
@@ -333,11 +328,10 @@ class RuleReader {
       r->min_timer_multiple = *m;
     }
     if (!o.contains("thresholds")) return Fail(where + ".thresholds", "missing");
-    if (!ReadThresholds(o.at("thresholds"), where + ".thresholds", r->direction, &r->thresholds)) {
-      return false;
-    }
+    STATELAB_RETURN_IF_ERROR(
+        ReadThresholds(o.at("thresholds"), where + ".thresholds", r->direction, &r->thresholds));
     if (!o.contains("scope")) return Fail(where + ".scope", "missing");
-    if (!ReadScope(o.at("scope"), where + ".scope", r)) return false;
+    STATELAB_RETURN_IF_ERROR(ReadScope(o.at("scope"), where + ".scope", r));
     const auto ref = AsBool(FindPath(o, "reference_only"));
     if (!ref) return Fail(where + ".reference_only", "missing or not a bool");
     r->reference_only = *ref;
@@ -350,68 +344,46 @@ class RuleReader {
       if (*a <= 0 || *a >= 1) return Fail(where + ".alpha", "must be in (0, 1)");
       r->alpha = *a;
     }
-    return true;
+    return Status::OK();
   }
 
  private:
   std::string source_;
-  std::string error_;
 };
 
 }  // namespace
 
-bool ParseRules(std::string_view text, std::string_view source, RuleSet* out, std::string* error) {
-  json::value root;
-  if (!ParseJson(text, source, &root, error)) return false;
+Result<RuleSet> ParseRules(std::string_view text, std::string_view source) {
+  STATELAB_ASSIGN_OR_RETURN(const json::value root, util::ParseJsonExact(text, source));
   RuleReader rr(source);
-  auto fail = [&]() {
-    *error = rr.error();
-    return false;
-  };
-  if (!root.is_object()) {
-    rr.Fail("(top level)", "expected object");
-    return fail();
-  }
+  if (!root.is_object()) return rr.Fail("(top level)", "expected object");
   const auto& o = root.get_object();
-  if (!rr.OnlyKeys(o, "(top level)",
-                   {"schema_version", "description", "engines_under_test", "rules"})) {
-    return fail();
-  }
+  STATELAB_RETURN_IF_ERROR(rr.OnlyKeys(
+      o, "(top level)", {"schema_version", "description", "engines_under_test", "rules"}));
   RuleSet rs;
   rs.path = std::string(source);
   rs.schema_version = AsString(FindPath(o, "schema_version")).value_or("");
-  if (rs.schema_version != "1") {
-    rr.Fail("schema_version", "expected \"1\"");
-    return fail();
-  }
-  if (!o.contains("engines_under_test") ||
-      !rr.ReadStrings(o.at("engines_under_test"), "engines_under_test", &rs.engines_under_test)) {
-    rr.Fail("engines_under_test", "missing");
-    return fail();
-  }
+  if (rs.schema_version != "1") return rr.Fail("schema_version", "expected \"1\"");
+  if (!o.contains("engines_under_test")) return rr.Fail("engines_under_test", "missing");
+  STATELAB_RETURN_IF_ERROR(
+      rr.ReadStrings(o.at("engines_under_test"), "engines_under_test", &rs.engines_under_test));
   const json::value* rules = FindPath(o, "rules");
   if (rules == nullptr || !rules->is_array()) {
-    rr.Fail("rules", "missing or not an array");
-    return fail();
+    return rr.Fail("rules", "missing or not an array");
   }
   std::set<std::string> ids;
   for (std::size_t i = 0; i < rules->get_array().size(); ++i) {
     Rule r;
-    if (!rr.ReadRule(rules->get_array()[i], i, &r)) return fail();
-    if (!ids.insert(r.id).second) {
-      rr.Fail("rule \"" + r.id + "\"", "duplicate id");
-      return fail();
-    }
+    STATELAB_RETURN_IF_ERROR(rr.ReadRule(rules->get_array()[i], i, &r));
+    if (!ids.insert(r.id).second) return rr.Fail("rule \"" + r.id + "\"", "duplicate id");
     rs.rules.push_back(std::move(r));
   }
-  *out = std::move(rs);
-  return true;
+  return rs;
 }
 
-bool LoadRules(const std::string& path, RuleSet* out, std::string* error) {
-  std::string text;
-  if (!ReadFile(path, &text, error)) return false;
-  return ParseRules(text, path, out, error);
+Result<RuleSet> LoadRules(const std::string& path) {
+  STATELAB_ASSIGN_OR_RETURN(const std::string text, util::ReadFile(path));
+  return ParseRules(text, path);
 }
 
 }  // namespace statelab::gates

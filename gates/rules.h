@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engines/api/status.h"
 #include "harness/baseline.h"
 
 namespace statelab::gates {
@@ -95,8 +96,9 @@ struct RuleSet {
   const Rule* Find(std::string_view id) const;
 };
 
-[[nodiscard]] bool ParseRules(std::string_view text, std::string_view source, RuleSet* out,
-                              std::string* error);
-[[nodiscard]] bool LoadRules(const std::string& path, RuleSet* out, std::string* error);
+// InvalidArgument "<source>: <where>: <problem>" naming the rule and key, or the JSON syntax error.
+Result<RuleSet> ParseRules(std::string_view text, std::string_view source);
+// IOError when the file cannot be read; otherwise as ParseRules.
+Result<RuleSet> LoadRules(const std::string& path);
 
 }  // namespace statelab::gates

@@ -2,19 +2,19 @@
 
 #include <algorithm>
 
-#include "gates/json_util.h"
+#include "util/json.h"
 
 namespace statelab::gates {
 
-bool LoadRunFile(const std::string& path, RunFile* out, std::string* error) {
-  try {
-    out->baseline = harness::ReadBaselineFile(path);
-  } catch (const harness::BaselineError& e) {
-    *error = e.what();
-    return false;
-  }
-  out->path = path;
-  return true;
+using util::AsBool;
+using util::AsNumber;
+using util::AsString;
+using util::AsStringList;
+using util::FindPath;
+
+Result<RunFile> LoadRunFile(const std::string& path) {
+  STATELAB_ASSIGN_OR_RETURN(harness::Baseline baseline, harness::ReadBaselineFile(path));
+  return RunFile{path, std::move(baseline)};
 }
 
 EnvironmentFacts ReadEnvironmentFacts(const boost::json::object& env) {

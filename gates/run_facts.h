@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engines/api/status.h"
 #include "harness/baseline.h"
 
 namespace statelab::gates {
@@ -21,9 +22,9 @@ struct RunFile {
   harness::Baseline baseline;
 };
 
-// harness::ReadBaselineFile without exceptions: false with its message, which names the file and
-// the field path (or the line and column of a syntax error).
-[[nodiscard]] bool LoadRunFile(const std::string& path, RunFile* out, std::string* error);
+// harness::ReadBaselineFile, remembering the path. The error names the file and the field path
+// (or the line and column of a syntax error).
+Result<RunFile> LoadRunFile(const std::string& path);
 
 // What the tools act on in `environment`. Null or absent values stay unknown; an absent
 // reference-platform or validity record reads as "no", with a reason saying it was not recorded.

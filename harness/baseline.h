@@ -1,15 +1,19 @@
 #pragma once
+// baseline.json (docs/baseline_schema.md): the model and what is computed from measurements
+// (baseline.cc), the writer (baseline_writer.cc) and the strict reader (baseline_reader.cc). The
+// derived section's computation is in harness/derived.h.
 
 #include <boost/json.hpp>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <span>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
+
+#include "engines/api/status.h"
 
 namespace statelab::harness {
 
@@ -184,67 +188,31 @@ struct Baseline {
   bool operator==(const Baseline&) const = default;
 };
 
-// Thrown by the reader (and by the file writer on I/O errors). The message names the file and
-// the field path, e.g. "results/x/baseline.json: benchmarks[3].stats.median_ns: missing".
-class BaselineError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+// --- Computation (baseline.cc). ---
 
-// --- Computation. ---
-
-// Stats over repetitions[].ns_per_op. Throws std::invalid_argument when `reps` is empty.
-Stats ComputeStats(std::span<const Repetition> reps);
-
-// The median of stats.median_ns and derived.scaling (the mean of the two middle values for an even
-// count), for every reader that must agree with them; std::nullopt when `values` is empty.
-std::optional<double> Median(std::span<const double> values);
+// Stats over repetitions[].ns_per_op. InvalidArgument when `reps` is empty.
+Result<Stats> ComputeStats(std::span<const Repetition> reps);
 
 // Percentiles of a merged histogram; std::nullopt when it holds no samples.
 std::optional<Latency> LatencyFromHistogram(const Histogram& histogram, double timer_overhead_ns);
 
-// One row of the facade-tax table the caller supplies: which benchmark of each tier measures the
-// same logical operation (e.g. op "kv_get": A0 raw/get_uniform, A1 engine/get_direct, B kv/get).
-struct TierOp {
-  std::string group;
-  std::string op;
-};
-struct FacadeMapping {
-  std::string op;  // Label written to derived.facade_tax[].op.
-  std::optional<TierOp> a0;
-  std::optional<TierOp> a1;
-  std::optional<TierOp> b;
-};
-
-// facade_tax and scaling from the benchmarks present only; an entry whose inputs are missing is
-// left out. See docs/baseline_schema.md for the matching rules.
-Derived ComputeDerived(std::span<const BenchmarkResult> benchmarks,
-                       std::span<const FacadeMapping> facade_table);
-
-// --- JSON. ---
+// --- JSON: writing (baseline_writer.cc) and the strict reader (baseline_reader.cc). ---
+// Errors name the file and the field path, e.g. InvalidArgument
+// "results/x/baseline.json: benchmarks[3].stats.median_ns: missing required field"; a file that
+// cannot be read or written is an IOError.
 
 boost::json::value ToJson(const Baseline& baseline);
-// Strict: throws BaselineError naming `source` and the field.
-Baseline FromJson(const boost::json::value& json, std::string_view source);
+Result<Baseline> FromJson(const boost::json::value& json, std::string_view source);
 
-// Two-space indented JSON with one key per line; doubles in shortest round-trip form; non-finite
-// doubles become null.
-std::string PrettyJson(const boost::json::value& json);
-
-// Parses any JSON text with doubles converted exactly (boost::json 1.81's own parse can be 1 ulp
-// off). Throws BaselineError "<source>: malformed JSON at line L, column C: ..." on syntax errors
-// and "<source>: malformed JSON: no JSON document (empty input)" on empty or blank text.
-boost::json::value ParseJsonExact(std::string_view text, std::string_view source);
-
-// Writes PrettyJson(ToJson(baseline)) plus a newline; throws BaselineError on I/O failure.
-void WriteBaselineFile(const Baseline& baseline, const std::string& path);
-// Parses `text` (from `source`, used in messages); throws BaselineError.
-Baseline ParseBaseline(std::string_view text, std::string_view source);
-Baseline ReadBaselineFile(const std::string& path);
+// Writes util::JsonFileText(ToJson(baseline)); never overwrites an existing file (a run folder is
+// written once).
+Status WriteBaselineFile(const Baseline& baseline, const std::string& path);
+// Parses `text` (from `source`, used in messages).
+Result<Baseline> ParseBaseline(std::string_view text, std::string_view source);
+Result<Baseline> ReadBaselineFile(const std::string& path);
 // Sets the `servers` section of the baseline.json at `path` (replacing any earlier one) and
 // rewrites the file through a temporary and a rename. Every other key is kept byte for byte in
-// meaning; the result must read back (FromJson), otherwise nothing is written. Throws
-// BaselineError naming the file and the field.
-void AttachServers(const std::string& path, const boost::json::object& servers);
+// meaning; the result must read back (FromJson), otherwise nothing is written.
+Status AttachServers(const std::string& path, const boost::json::object& servers);
 
 }  // namespace statelab::harness

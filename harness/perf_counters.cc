@@ -252,20 +252,13 @@ bool ThreadPerfCounters::any_software_available() const {
   return std::any_of(std::begin(sw_fds_), std::end(sw_fds_), [](int fd) { return fd >= 0; });
 }
 
-bool ThreadPerfCounters::ReadHw(GroupRead& out, std::string& error) const {
+Result<GroupRead> ThreadPerfCounters::ReadHw() const {
   uint64_t buf[3 + kMaxGroupEvents];
   const ssize_t n = read(hw_leader_, buf, sizeof(buf));
-  if (n < 0) {
-    error = std::string("read(perf group): ") + std::strerror(errno);
-    return false;
-  }
+  if (n < 0) return Status::IOError(std::string("read(perf group): ") + std::strerror(errno));
   auto parsed = ParseGroupRead(std::span<const uint64_t>(buf, static_cast<size_t>(n) / 8));
-  if (!parsed) {
-    error = "read(perf group): malformed buffer";
-    return false;
-  }
-  out = *parsed;
-  return true;
+  if (!parsed) return Status::IOError("read(perf group): malformed buffer");
+  return *parsed;
 }
 
 namespace {
@@ -278,10 +271,7 @@ std::optional<SingleRead> ReadSingle(int fd) {
 }  // namespace
 
 void ThreadPerfCounters::Start() {
-  if (hardware_available()) {
-    hw_begin_error_.clear();
-    hw_begin_ok_ = ReadHw(hw_begin_, hw_begin_error_);
-  }
+  if (hardware_available()) hw_begin_ = ReadHw();
   for (int i = 0; i < kNumSwEvents; ++i) {
     sw_begin_ok_[i] = false;
     if (sw_fds_[i] < 0) continue;
@@ -296,15 +286,16 @@ PerfSample ThreadPerfCounters::Stop() {
   PerfSample s;
   if (!hardware_available()) {
     s.reason = reason_;
-  } else if (!hw_begin_ok_) {
-    s.reason = hw_begin_error_.empty() ? "Stop() without Start()" : hw_begin_error_;
+  } else if (!hw_begin_.has_value()) {
+    s.reason = "Stop() without Start()";
+  } else if (!hw_begin_->ok()) {
+    s.reason = hw_begin_->error().message();
   } else {
-    GroupRead end;
-    std::string error;
-    if (ReadHw(end, error)) {
-      s = HwDelta(hw_begin_, end);
+    Result<GroupRead> end = ReadHw();
+    if (end.ok()) {
+      s = HwDelta(hw_begin_->value(), *end);
     } else {
-      s.reason = error;
+      s.reason = end.error().message();
     }
     if (!reason_.empty()) AppendReason(s.reason, reason_);  // A software event that failed.
   }

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "engines/api/status.h"
 #include "harness/baseline.h"
 
 struct perf_event_attr;  // <linux/perf_event.h>
@@ -111,15 +112,14 @@ class ThreadPerfCounters {
   PerfSample Stop();
 
  private:
-  bool ReadHw(GroupRead& out, std::string& error) const;
+  // IOError when the group cannot be read.
+  Result<GroupRead> ReadHw() const;
 
   int hw_fds_[kNumHwEvents];
   int hw_leader_ = -1;
   int sw_fds_[kNumSwEvents];
   std::string reason_;
-  GroupRead hw_begin_;
-  bool hw_begin_ok_ = false;
-  std::string hw_begin_error_;
+  std::optional<Result<GroupRead>> hw_begin_;  // std::nullopt until Start()
   SingleRead sw_begin_[kNumSwEvents];
   bool sw_begin_ok_[kNumSwEvents] = {};
 };

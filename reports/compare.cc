@@ -6,20 +6,20 @@
 #include <set>
 #include <utility>
 
-#include "gates/cli_args.h"
-#include "gates/format.h"
-#include "gates/json_util.h"
-#include "gates/markdown.h"
 #include "gates/metrics.h"
-#include "gates/stats.h"
+#include "util/cli_args.h"
+#include "util/format.h"
+#include "util/json.h"
+#include "util/markdown.h"
+#include "util/stats.h"
 
 namespace statelab::reports {
 
 namespace json = boost::json;
-using gates::Join;
 using gates::RunFile;
-using gates::Table;
 using harness::BenchmarkResult;
+using util::Join;
+using util::Table;
 
 std::string_view ChangeName(Change c) {
   switch (c) {
@@ -43,8 +43,8 @@ int CompareResult::Count(Change c) const {
 }
 
 int CompareResult::ExitCode() const {
-  if (Count(Change::kRegression) == 0) return gates::kExitOk;
-  return cross_machine && !options.allow_cross_machine ? gates::kExitOk : gates::kExitFailed;
+  if (Count(Change::kRegression) == 0) return util::kExitOk;
+  return cross_machine && !options.allow_cross_machine ? util::kExitOk : util::kExitFailed;
 }
 
 namespace {
@@ -79,7 +79,7 @@ CompareRow Compare(const BenchmarkResult* o, const BenchmarkResult* n, const Com
   row.change_pct = (*row.new_median_ns - *row.old_median_ns) / *row.old_median_ns * 100.0;
   const auto xs = gates::NsPerOp(*o);
   const auto ys = gates::NsPerOp(*n);
-  const gates::MannWhitneyResult mw = gates::MannWhitneyU(xs, ys);
+  const util::MannWhitneyResult mw = util::MannWhitneyU(xs, ys);
   row.p_value = mw.p_value;
   row.method = std::string(mw.method);
   const bool beyond = std::fabs(*row.change_pct) > opt.threshold_pct;
@@ -87,7 +87,7 @@ CompareRow Compare(const BenchmarkResult* o, const BenchmarkResult* n, const Com
   if (beyond && significant) {
     row.verdict = *row.change_pct > 0 ? Change::kRegression : Change::kImprovement;
   } else if (beyond) {
-    row.note = gates::MinTwoSidedP(row.n_old, row.n_new) >= opt.alpha
+    row.note = util::MinTwoSidedP(row.n_old, row.n_new) >= opt.alpha
                    ? "too few repetitions for p < alpha (n=" + std::to_string(row.n_old) + "/" +
                          std::to_string(row.n_new) + ")"
                    : "change beyond threshold but not significant";
@@ -100,7 +100,7 @@ CompareRow Compare(const BenchmarkResult* o, const BenchmarkResult* n, const Com
 void AddGeo(const std::map<std::string, std::vector<double>>& groups,
             std::vector<GeoSummary>* out) {
   for (const auto& [key, ratios] : groups) {
-    const auto g = gates::GeometricMean(ratios);
+    const auto g = util::GeometricMean(ratios);
     if (!g) continue;
     out->push_back({key, static_cast<int>(ratios.size()), *g});
   }
@@ -162,14 +162,14 @@ CompareResult CompareBaselines(const RunFile& old_file, const RunFile& new_file,
   }
   AddGeo(tiers, &r.by_tier);
   AddGeo(engines, &r.by_engine);
-  if (auto g = gates::GeometricMean(all))
+  if (auto g = util::GeometricMean(all))
     r.overall = GeoSummary{"all", static_cast<int>(all.size()), *g};
   return r;
 }
 
 namespace {
 
-std::string Opt(const std::optional<double>& v) { return v ? gates::FormatNumber(*v) : "—"; }
+std::string Opt(const std::optional<double>& v) { return v ? util::FormatNumber(*v) : "—"; }
 
 void RowsTable(const CompareResult& r, std::optional<Change> only, std::string* md) {
   Table t({"benchmark", "old median ns", "new median ns", "change", "p", "n old/new", "verdict",
@@ -177,8 +177,8 @@ void RowsTable(const CompareResult& r, std::optional<Change> only, std::string* 
   for (const auto& row : r.rows) {
     if (only && row.verdict != *only) continue;
     t.Add({"`" + row.name + "`", Opt(row.old_median_ns), Opt(row.new_median_ns),
-           row.change_pct ? gates::FormatPct(*row.change_pct) : "—",
-           row.p_value ? gates::FormatP(*row.p_value) : "—",
+           row.change_pct ? util::FormatPct(*row.change_pct) : "—",
+           row.p_value ? util::FormatP(*row.p_value) : "—",
            std::to_string(row.n_old) + "/" + std::to_string(row.n_new),
            std::string(ChangeName(row.verdict)), row.note});
   }
@@ -188,8 +188,8 @@ void RowsTable(const CompareResult& r, std::optional<Change> only, std::string* 
 void GeoTable(const std::string& title, const std::vector<GeoSummary>& rows, std::string* md) {
   Table t({title, "benchmarks", "geomean new/old", "change"});
   for (const auto& g : rows) {
-    t.Add({g.key, std::to_string(g.count), gates::FormatNumber(g.geomean_ratio),
-           gates::FormatPct((g.geomean_ratio - 1) * 100)});
+    t.Add({g.key, std::to_string(g.count), util::FormatNumber(g.geomean_ratio),
+           util::FormatPct((g.geomean_ratio - 1) * 100)});
   }
   *md += t.Render();
 }
@@ -210,11 +210,11 @@ std::string CompareToMarkdown(const CompareResult& r) {
   for (const auto& n : r.notes) md += "> Note: " + n + "\n\n";
   md += "- Old: `" + r.old_path + "` (commit " + r.old_commit + ")\n";
   md += "- New: `" + r.new_path + "` (commit " + r.new_commit + ")\n";
-  md += "- Rule: a regression needs |change| > " + gates::FormatNumber(r.options.threshold_pct) +
+  md += "- Rule: a regression needs |change| > " + util::FormatNumber(r.options.threshold_pct) +
         "% of the old median AND a two-sided Mann-Whitney U p-value < " +
-        gates::FormatNumber(r.options.alpha) +
+        util::FormatNumber(r.options.alpha) +
         " over the repetitions' ns_per_op (exact distribution with ties for <= " +
-        std::to_string(gates::kMannWhitneyExactMaxN) +
+        std::to_string(util::kMannWhitneyExactMaxN) +
         " values in total, else the normal approximation with continuity and tie correction).\n";
   md += "- Result: " + std::to_string(r.Count(Change::kRegression)) + " regressions, " +
         std::to_string(r.Count(Change::kImprovement)) + " improvements, " +
@@ -234,8 +234,8 @@ std::string CompareToMarkdown(const CompareResult& r) {
   }
   md += "## Geometric mean of new/old median (benchmarks in both runs)\n\n";
   if (r.overall) {
-    md += "Overall: " + gates::FormatNumber(r.overall->geomean_ratio) + " (" +
-          gates::FormatPct((r.overall->geomean_ratio - 1) * 100) + ") over " +
+    md += "Overall: " + util::FormatNumber(r.overall->geomean_ratio) + " (" +
+          util::FormatPct((r.overall->geomean_ratio - 1) * 100) + ") over " +
           std::to_string(r.overall->count) + " benchmarks\n\n";
   }
   GeoTable("tier", r.by_tier, &md);
@@ -284,10 +284,10 @@ json::value CompareToJson(const CompareResult& r) {
                                 {"tier", row.tier},
                                 {"engine", row.engine},
                                 {"mode", row.mode},
-                                {"old_median_ns", gates::NumberOrNull(row.old_median_ns)},
-                                {"new_median_ns", gates::NumberOrNull(row.new_median_ns)},
-                                {"change_pct", gates::NumberOrNull(row.change_pct)},
-                                {"p_value", gates::NumberOrNull(row.p_value)},
+                                {"old_median_ns", util::NumberOrNull(row.old_median_ns)},
+                                {"new_median_ns", util::NumberOrNull(row.new_median_ns)},
+                                {"change_pct", util::NumberOrNull(row.change_pct)},
+                                {"p_value", util::NumberOrNull(row.p_value)},
                                 {"test", row.method},
                                 {"n_old", row.n_old},
                                 {"n_new", row.n_new},

@@ -6,18 +6,21 @@
 #include <filesystem>
 #include <string>
 
-#include "gates/cli_args.h"
-#include "gates/json_util.h"
 #include "gates/run_facts.h"
 #include "reports/compare.h"
+#include "util/cli_args.h"
+#include "util/json.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace statelab;
-using gates::kExitBadInput;
-using gates::kExitOk;
-using gates::kExitUsage;
+using util::Fail;
+using util::kExitBadInput;
+using util::kExitOk;
+using util::kExitUsage;
+
+constexpr char kTool[] = "statelab-compare";
 
 constexpr char kUsage[] =
     "usage: statelab-compare OLD.json NEW.json [--threshold PCT] [--alpha A]\n"
@@ -46,18 +49,16 @@ bool ParseDouble(const std::string& s, double* out) {
 }
 
 int Run(int argc, char** argv) {
-  gates::CliArgs args;
-  std::string error;
-  if (!args.Parse(argc, argv,
-                  {{"threshold", true},
-                   {"alpha", true},
-                   {"allow-cross-machine", false},
-                   {"out", true},
-                   {"json", false},
-                   {"help", false}},
-                  &error)) {
-    std::fprintf(stderr, "statelab-compare: %s\n", error.c_str());
-    return kExitUsage;
+  util::CliArgs args;
+  if (Status parsed = args.Parse(argc, argv,
+                                 {{"threshold", true},
+                                  {"alpha", true},
+                                  {"allow-cross-machine", false},
+                                  {"out", true},
+                                  {"json", false},
+                                  {"help", false}});
+      !parsed.ok()) {
+    return Fail(kTool, "", parsed, kExitUsage);
   }
   if (args.Has("help")) {
     std::fputs(kUsage, stdout);
@@ -85,23 +86,19 @@ int Run(int argc, char** argv) {
   }
   opt.allow_cross_machine = args.Has("allow-cross-machine");
 
-  gates::RunFile old_run, new_run;
-  if (!gates::LoadRunFile(args.positionals()[0], &old_run, &error) ||
-      !gates::LoadRunFile(args.positionals()[1], &new_run, &error)) {
-    std::fprintf(stderr, "statelab-compare: bad input: %s\n", error.c_str());
-    return kExitBadInput;
-  }
-  const reports::CompareResult result = reports::CompareBaselines(old_run, new_run, opt);
+  Result<gates::RunFile> old_run = gates::LoadRunFile(args.positionals()[0]);
+  if (!old_run.ok()) return Fail(kTool, "bad input", old_run.error(), kExitBadInput);
+  Result<gates::RunFile> new_run = gates::LoadRunFile(args.positionals()[1]);
+  if (!new_run.ok()) return Fail(kTool, "bad input", new_run.error(), kExitBadInput);
+  const reports::CompareResult result = reports::CompareBaselines(*old_run, *new_run, opt);
   const std::string md = reports::CompareToMarkdown(result);
-  const std::string js = gates::JsonFileText(reports::CompareToJson(result));
+  const std::string js = util::JsonFileText(reports::CompareToJson(result));
   if (auto out = args.Value("out")) {
     std::error_code ec;
     fs::create_directories(*out, ec);
-    if (!gates::WriteFile((fs::path(*out) / "compare.md").string(), md, &error) ||
-        !gates::WriteFile((fs::path(*out) / "compare.json").string(), js, &error)) {
-      std::fprintf(stderr, "statelab-compare: cannot write output: %s\n", error.c_str());
-      return kExitBadInput;
-    }
+    Status written = util::WriteFile((fs::path(*out) / "compare.md").string(), md);
+    if (written.ok()) written = util::WriteFile((fs::path(*out) / "compare.json").string(), js);
+    if (!written.ok()) return Fail(kTool, "cannot write output", written, kExitBadInput);
   }
   if (result.cross_machine) {
     std::fprintf(stderr, "statelab-compare: WARNING: cross-machine comparison (%s); %s\n",
@@ -115,4 +112,4 @@ int Run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return gates::RunTool("statelab-compare", Run, argc, argv); }
+int main(int argc, char** argv) { return util::RunTool(kTool, Run, argc, argv); }

@@ -4,15 +4,15 @@
 #include <filesystem>
 
 #include "gates/gate_eval.h"
-#include "gates/json_util.h"
-#include "gates/markdown.h"
 #include "gates/run_facts.h"
+#include "util/json.h"
+#include "util/markdown.h"
 
 namespace statelab::reports {
 
 namespace fs = std::filesystem;
-using gates::Join;
-using gates::Table;
+using util::Join;
+using util::Table;
 
 namespace {
 
@@ -35,15 +35,13 @@ std::vector<IndexRow> ScanRuns(const std::string& results_dir) {
     IndexRow row;
     row.folder = name;
     row.date = DateFromFolder(name);
-    gates::RunFile run;
-    std::string error;
     const fs::path baseline = entry.path() / "baseline.json";
     if (!fs::exists(baseline)) {
       row.problem = "no baseline.json";
-    } else if (!gates::LoadRunFile(baseline.string(), &run, &error)) {
-      row.problem = "unreadable baseline.json: " + error;
+    } else if (Result<gates::RunFile> run = gates::LoadRunFile(baseline.string()); !run.ok()) {
+      row.problem = "unreadable baseline.json: " + std::string(run.error().message());
     } else {
-      const harness::Baseline& b = run.baseline;
+      const harness::Baseline& b = run->baseline;
       row.date = b.created_utc;
       row.commit = b.git.commit.substr(0, 7) + (b.git.dirty.value_or(false) ? "-dirty" : "");
       row.label = gates::RunLabel(b.run_id);
@@ -52,15 +50,15 @@ std::vector<IndexRow> ScanRuns(const std::string& results_dir) {
       row.reference = gates::ReadEnvironmentFacts(b.environment).reference_match ? "yes" : "no";
     }
     const fs::path gates_path = entry.path() / "gates.json";
-    gates::VerdictFileSummary g;
     if (!fs::exists(gates_path)) {
       row.gates = "not evaluated";
-    } else if (!gates::LoadVerdictFile(gates_path.string(), &g, &error)) {
+    } else if (Result<gates::VerdictFileSummary> g = gates::LoadVerdictFile(gates_path.string());
+               !g.ok()) {
       row.gates = "unreadable gates.json";
     } else {
-      row.gates = std::to_string(g.rules_pass) + " passed / " + std::to_string(g.rules_fail) +
-                  " failed (" + std::to_string(g.rules_warn) + " warn, " +
-                  std::to_string(g.rules_skip) + " skip)";
+      row.gates = std::to_string(g->rules_pass) + " passed / " + std::to_string(g->rules_fail) +
+                  " failed (" + std::to_string(g->rules_warn) + " warn, " +
+                  std::to_string(g->rules_skip) + " skip)";
     }
     rows.push_back(std::move(row));
   }
@@ -91,15 +89,15 @@ std::string RenderIndex(const std::vector<IndexRow>& rows) {
   return md;
 }
 
-bool WriteIndex(const std::string& results_dir, int* runs, std::string* error) {
+Result<int> WriteIndex(const std::string& results_dir) {
   std::error_code ec;
   if (!fs::is_directory(results_dir, ec)) {
-    *error = results_dir + ": not a directory";
-    return false;
+    return Status::InvalidArgument(results_dir + ": not a directory");
   }
   const std::vector<IndexRow> rows = ScanRuns(results_dir);
-  if (runs != nullptr) *runs = static_cast<int>(rows.size());
-  return gates::WriteFile((fs::path(results_dir) / "INDEX.md").string(), RenderIndex(rows), error);
+  STATELAB_RETURN_IF_ERROR(
+      util::WriteFile((fs::path(results_dir) / "INDEX.md").string(), RenderIndex(rows)));
+  return static_cast<int>(rows.size());
 }
 
 }  // namespace statelab::reports

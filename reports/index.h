@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "engines/api/status.h"
+
 namespace statelab::reports {
 
 struct IndexRow {
@@ -22,7 +24,8 @@ struct IndexRow {
 // Reads every run folder under `results_dir`; unreadable runs become rows that say why.
 std::vector<IndexRow> ScanRuns(const std::string& results_dir);
 std::string RenderIndex(const std::vector<IndexRow>& rows);
-// Writes results_dir/INDEX.md. False + message when the folder cannot be read or written.
-[[nodiscard]] bool WriteIndex(const std::string& results_dir, int* runs, std::string* error);
+// Writes results_dir/INDEX.md; the number of runs it lists. InvalidArgument when results_dir is
+// not a directory, IOError when INDEX.md cannot be written.
+Result<int> WriteIndex(const std::string& results_dir);
 
 }  // namespace statelab::reports

@@ -7,9 +7,9 @@
 #include <map>
 #include <optional>
 
-#include "gates/json_util.h"
 #include "gates/metrics.h"
 #include "reports/cells.h"
+#include "util/json.h"
 
 namespace statelab::reports {
 
@@ -55,11 +55,12 @@ class PlotWriter {
       : dir_(std::move(dir)), gnuplot_(std::move(gnuplot)), out_(out) {}
 
   void Emit(const std::string& name, const std::string& dat, const std::string& gp) {
-    std::string error;
     const std::string dat_path = (fs::path(dir_) / (name + ".dat")).string();
     const std::string gp_path = (fs::path(dir_) / (name + ".gp")).string();
-    if (!gates::WriteFile(dat_path, dat, &error) || !gates::WriteFile(gp_path, gp, &error)) {
-      out_->notes.push_back(name + ": " + error);
+    Status written = util::WriteFile(dat_path, dat);
+    if (written.ok()) written = util::WriteFile(gp_path, gp);
+    if (!written.ok()) {
+      out_->notes.push_back(name + ": " + std::string(written.message()));
       return;
     }
     out_->written.push_back(dat_path);

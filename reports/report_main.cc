@@ -4,18 +4,21 @@
 #include <cstdio>
 #include <string>
 
-#include "gates/cli_args.h"
-#include "gates/json_util.h"
 #include "harness/baseline.h"
 #include "reports/index.h"
 #include "reports/run_report.h"
+#include "util/cli_args.h"
+#include "util/json.h"
 
 namespace {
 
 using namespace statelab;
-using gates::kExitBadInput;
-using gates::kExitOk;
-using gates::kExitUsage;
+using util::Fail;
+using util::kExitBadInput;
+using util::kExitOk;
+using util::kExitUsage;
+
+constexpr char kTool[] = "statelab-report";
 
 constexpr char kUsage[] =
     "usage: statelab-report RUN_DIR [--attach-servers FILE] [--no-plots] [--gnuplot PATH]\n"
@@ -36,17 +39,15 @@ constexpr char kUsage[] =
     "Exit codes: 0 written, 2 usage error, 3 bad input or unwritable output.\n";
 
 int Run(int argc, char** argv) {
-  gates::CliArgs args;
-  std::string error;
-  if (!args.Parse(argc, argv,
-                  {{"index", true},
-                   {"attach-servers", true},
-                   {"no-plots", false},
-                   {"gnuplot", true},
-                   {"help", false}},
-                  &error)) {
-    std::fprintf(stderr, "statelab-report: %s\n", error.c_str());
-    return kExitUsage;
+  util::CliArgs args;
+  if (Status parsed = args.Parse(argc, argv,
+                                 {{"index", true},
+                                  {"attach-servers", true},
+                                  {"no-plots", false},
+                                  {"gnuplot", true},
+                                  {"help", false}});
+      !parsed.ok()) {
+    return Fail(kTool, "", parsed, kExitUsage);
   }
   if (args.Has("help")) {
     std::fputs(kUsage, stdout);
@@ -62,19 +63,17 @@ int Run(int argc, char** argv) {
     return kExitUsage;
   }
   if (auto file = args.Value("attach-servers")) {
-    boost::json::value servers;
-    if (!gates::LoadJsonFile(*file, &servers, &error)) {
-      std::fprintf(stderr, "statelab-report: bad input: %s\n", error.c_str());
-      return kExitBadInput;
-    }
-    if (!servers.is_object()) {
+    Result<boost::json::value> servers = util::LoadJsonFile(*file);
+    if (!servers.ok()) return Fail(kTool, "bad input", servers.error(), kExitBadInput);
+    if (!servers->is_object()) {
       std::fprintf(stderr, "statelab-report: bad input: %s: not a JSON object\n", file->c_str());
       return kExitBadInput;
     }
-    try {
-      harness::AttachServers(args.positionals()[0] + "/baseline.json", servers.get_object());
-    } catch (const harness::BaselineError& e) {
-      std::fprintf(stderr, "statelab-report: bad input: %s (from %s)\n", e.what(), file->c_str());
+    if (Status s =
+            harness::AttachServers(args.positionals()[0] + "/baseline.json", servers->get_object());
+        !s.ok()) {
+      std::fprintf(stderr, "statelab-report: bad input: %.*s (from %s)\n",
+                   static_cast<int>(s.message().size()), s.message().data(), file->c_str());
       return kExitBadInput;
     }
   }
@@ -82,26 +81,20 @@ int Run(int argc, char** argv) {
     reports::ReportOptions opt;
     opt.plots = !args.Has("no-plots");
     opt.gnuplot = args.Value("gnuplot").value_or("");
-    reports::ReportOutcome outcome;
-    if (!reports::WriteRunReport(args.positionals()[0], opt, &outcome, &error)) {
-      std::fprintf(stderr, "statelab-report: bad input: %s\n", error.c_str());
-      return kExitBadInput;
-    }
-    std::printf("report: wrote %zu files in %s\n", outcome.written.size(),
+    Result<reports::ReportOutcome> outcome = reports::WriteRunReport(args.positionals()[0], opt);
+    if (!outcome.ok()) return Fail(kTool, "bad input", outcome.error(), kExitBadInput);
+    std::printf("report: wrote %zu files in %s\n", outcome->written.size(),
                 args.positionals()[0].c_str());
-    for (const auto& n : outcome.notes) std::printf("note: %s\n", n.c_str());
+    for (const auto& n : outcome->notes) std::printf("note: %s\n", n.c_str());
   }
   if (auto results = args.Value("index")) {
-    int runs = 0;
-    if (!reports::WriteIndex(*results, &runs, &error)) {
-      std::fprintf(stderr, "statelab-report: bad input: %s\n", error.c_str());
-      return kExitBadInput;
-    }
-    std::printf("report: %s/INDEX.md lists %d runs\n", results->c_str(), runs);
+    Result<int> runs = reports::WriteIndex(*results);
+    if (!runs.ok()) return Fail(kTool, "bad input", runs.error(), kExitBadInput);
+    std::printf("report: %s/INDEX.md lists %d runs\n", results->c_str(), *runs);
   }
   return kExitOk;
 }
 
 }  // namespace
 
-int main(int argc, char** argv) { return gates::RunTool("statelab-report", Run, argc, argv); }
+int main(int argc, char** argv) { return util::RunTool(kTool, Run, argc, argv); }

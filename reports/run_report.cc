@@ -9,24 +9,24 @@
 #include <map>
 #include <optional>
 
-#include "gates/format.h"
-#include "gates/json_util.h"
-#include "gates/markdown.h"
 #include "gates/metrics.h"
 #include "gates/run_facts.h"
-#include "gates/stats.h"
 #include "reports/cells.h"
 #include "reports/plots.h"
+#include "util/format.h"
+#include "util/json.h"
+#include "util/markdown.h"
+#include "util/stats.h"
 
 namespace statelab::reports {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
-using gates::FormatNumber;
-using gates::Join;
-using gates::Table;
 using harness::Baseline;
 using harness::BenchmarkResult;
+using util::FormatNumber;
+using util::Join;
+using util::Table;
 
 std::string FindOnPath(const std::string& name) {
   if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0 ? name : "";
@@ -63,12 +63,12 @@ std::optional<double> MedianOf(const BenchmarkResult* b) {
 }
 
 std::string EnvString(const Baseline& run, std::string_view path) {
-  const json::value* v = gates::FindPath(run.environment, path);
+  const json::value* v = util::FindPath(run.environment, path);
   if (v == nullptr || v->is_null()) return "unknown";
   if (v->is_string()) return std::string(v->get_string());
   if (v->is_bool()) return YesNo(v->get_bool());
   if (v->is_int64() || v->is_uint64()) return json::serialize(*v);
-  if (auto n = gates::AsNumber(v)) return FormatNumber(*n);
+  if (auto n = util::AsNumber(v)) return FormatNumber(*n);
   return json::serialize(*v);
 }
 
@@ -217,7 +217,7 @@ void Flatten(const json::value& v, const std::string& prefix, Table* t) {
     bool strings = true;
     for (const auto& e : v.get_array()) strings = strings && e.is_string();
     if (strings) {
-      std::vector<std::string> xs = gates::AsStringList(&v);
+      std::vector<std::string> xs = util::AsStringList(&v);
       value = xs.empty() ? "(none)" : Join(xs, "; ");
     } else {
       value = "`" + json::serialize(v) + "`";
@@ -252,7 +252,7 @@ std::string RenderFacadeTax(const Baseline& run) {
   md +=
       "Ratios of median ns per op between tiers for the same engine: A0 is the raw data "
       "structure (no transactions), A1 the engine fast path, B the primitive facade. A0 "
-      "ignores durability (mode n/a) and pairs with every mode. Seed targets (seed 001): "
+      "ignores durability (mode n/a) and pairs with every mode. Gate targets (docs/gates.md): "
       "A1/A0 < 10x (red flag > 20x), B/A1 < 5x (red flag > 8x), B/A0 < 30x. The A1/A0 and "
       "B/A0 targets apply to InMemory mode; in durable modes the A1 and B writes include the "
       "WAL.\n\n";
@@ -369,8 +369,8 @@ std::string RenderAbEngines(const Baseline& run) {
         if (e == ref) continue;
         row.push_back(OptRatio(MedianOf(b), MedianOf(base)));
         if (b != nullptr && base != nullptr) {
-          const auto mw = gates::MannWhitneyU(gates::NsPerOp(*base), gates::NsPerOp(*b));
-          row.push_back(gates::FormatP(mw.p_value) + (mw.p_value < 0.05 ? " *" : ""));
+          const auto mw = util::MannWhitneyU(gates::NsPerOp(*base), gates::NsPerOp(*b));
+          row.push_back(util::FormatP(mw.p_value) + (mw.p_value < 0.05 ? " *" : ""));
         } else {
           row.push_back("—");
         }
@@ -426,19 +426,19 @@ std::string RenderAbEngines(const Baseline& run) {
 namespace {
 
 std::string Field(const json::object& o, std::string_view key) {
-  return gates::AsString(gates::FindPath(o, key)).value_or("?");
+  return util::AsString(util::FindPath(o, key)).value_or("?");
 }
 std::string NumberField(const json::object& o, std::string_view key) {
-  return Opt(gates::AsNumber(gates::FindPath(o, key)));
+  return Opt(util::AsNumber(util::FindPath(o, key)));
 }
 // Counts (pipeline depth, keys) as integers.
 std::string CountField(const json::object& o, std::string_view key) {
-  const std::optional<double> v = gates::AsNumber(gates::FindPath(o, key));
+  const std::optional<double> v = util::AsNumber(util::FindPath(o, key));
   return v ? std::to_string(std::llround(*v)) : "—";
 }
 // Rows written before the server suite carry no "server": they are Redis's.
 bool IsRedisRow(const json::object& o) {
-  return gates::AsString(gates::FindPath(o, "server")).value_or("redis") == "redis";
+  return util::AsString(util::FindPath(o, "server")).value_or("redis") == "redis";
 }
 const json::object* FindRedisRow(const std::vector<const json::object*>& rows,
                                  const json::object& like) {
@@ -461,18 +461,18 @@ std::string RenderRedis(const Baseline& run, const std::string& why_missing) {
     md += "**Skipped.** " + why_missing + "\n";
     return md;
   }
-  const bool available = gates::AsBool(gates::FindPath(*redis, "available")).value_or(true);
+  const bool available = util::AsBool(util::FindPath(*redis, "available")).value_or(true);
   if (!available) {
     md += "**Skipped.** The bench runner did not measure Redis: " +
-          gates::AsString(gates::FindPath(*redis, "reason")).value_or("no reason given") + "\n";
+          util::AsString(util::FindPath(*redis, "reason")).value_or("no reason given") + "\n";
     return md;
   }
   md += "Source: baseline.json `servers` (Redis " +
-        gates::AsString(gates::FindPath(*redis, "version")).value_or("version unknown") +
+        util::AsString(util::FindPath(*redis, "version")).value_or("version unknown") +
         "). Redis persistence is set per durability mode: InMemory = no persistence, Buffered = "
         "appendfsync everysec, Strict = appendfsync always. Every server figure is "
         "redis-benchmark with one client over loopback at the pipeline depth shown.\n\n";
-  const json::value* results = gates::FindPath(*redis, "results");
+  const json::value* results = util::FindPath(*redis, "results");
   std::vector<const json::object*> rows;
   if (results != nullptr && results->is_array()) {
     for (const auto& v : results->get_array()) {
@@ -546,8 +546,8 @@ std::string RenderRedis(const Baseline& run, const std::string& why_missing) {
     for (const json::object* o : rows) {
       if (IsRedisRow(*o)) continue;
       const json::object* r = FindRedisRow(rows, *o);
-      const auto ours = gates::AsNumber(gates::FindPath(*o, "ops_per_sec"));
-      const auto theirs = r ? gates::AsNumber(gates::FindPath(*r, "ops_per_sec")) : std::nullopt;
+      const auto ours = util::AsNumber(util::FindPath(*o, "ops_per_sec"));
+      const auto theirs = r ? util::AsNumber(util::FindPath(*r, "ops_per_sec")) : std::nullopt;
       w.Add({Field(*o, "op"), Field(*o, "mode"), CountField(*o, "pipeline"), Field(*o, "engine"),
              Opt(theirs), Opt(ours), OptRatio(ours, theirs), r ? NumberField(*r, "p50_ns") : "—",
              NumberField(*o, "p50_ns"), r ? NumberField(*r, "p99_ns") : "—",
@@ -556,7 +556,7 @@ std::string RenderRedis(const Baseline& run, const std::string& why_missing) {
     md += w.Render();
   }
 
-  const json::value* memory = gates::FindPath(*redis, "memory");
+  const json::value* memory = util::FindPath(*redis, "memory");
   if (memory != nullptr && memory->is_array() && !memory->get_array().empty()) {
     md +=
         "\n## Memory per key\n\n"
@@ -578,32 +578,33 @@ std::string RenderRedis(const Baseline& run, const std::string& why_missing) {
   return md;
 }
 
-bool WriteRunReport(const std::string& run_dir, const ReportOptions& options,
-                    ReportOutcome* outcome, std::string* error) {
+Result<ReportOutcome> WriteRunReport(const std::string& run_dir, const ReportOptions& options) {
   const fs::path dir(run_dir);
-  gates::RunFile file;
-  if (!gates::LoadRunFile((dir / "baseline.json").string(), &file, error)) return false;
+  STATELAB_ASSIGN_OR_RETURN(const gates::RunFile file,
+                            gates::LoadRunFile((dir / "baseline.json").string()));
   const Baseline& run = file.baseline;
 
-  gates::VerdictFileSummary verdicts;
-  const gates::VerdictFileSummary* gv = nullptr;
+  std::optional<gates::VerdictFileSummary> verdicts;
   std::string gates_note;
   const fs::path gates_path = dir / "gates.json";
   if (!fs::exists(gates_path)) {
     gates_note = "no gates.json in the run folder (run statelab-gate " +
                  (dir / "baseline.json").string() + ")";
-  } else if (!gates::LoadVerdictFile(gates_path.string(), &verdicts, &gates_note)) {
-    gates_note = "gates.json unreadable: " + gates_note;
+  } else if (Result<gates::VerdictFileSummary> loaded = gates::LoadVerdictFile(gates_path.string());
+             !loaded.ok()) {
+    gates_note = "gates.json unreadable: " + std::string(loaded.error().message());
   } else {
-    gv = &verdicts;
+    verdicts = std::move(*loaded);
   }
+  const gates::VerdictFileSummary* gv = verdicts ? &*verdicts : nullptr;
 
+  ReportOutcome outcome;
   std::vector<std::string> notes;
   auto write = [&](const std::string& name, const std::string& text) {
     const std::string path = (dir / name).string();
-    if (!gates::WriteFile(path, text, error)) return false;
-    outcome->written.push_back(path);
-    return true;
+    STATELAB_RETURN_IF_ERROR(util::WriteFile(path, text));
+    outcome.written.push_back(path);
+    return Status::OK();
   };
 
   // Redis and `statelab serve` figures: the `servers` section the bench runner attached.
@@ -630,22 +631,20 @@ bool WriteRunReport(const std::string& run_dir, const ReportOptions& options,
       gnuplot = FindOnPath(gnuplot);
     }
     const PlotOutcome plots = WritePlots(run, (dir / "plots").string(), gnuplot);
-    outcome->written.insert(outcome->written.end(), plots.written.begin(), plots.written.end());
+    outcome.written.insert(outcome.written.end(), plots.written.begin(), plots.written.end());
     notes.insert(notes.end(), plots.notes.begin(), plots.notes.end());
   } else {
     notes.push_back("plots skipped: --no-plots");
   }
 
-  if (!write("environment.md", RenderEnvironment(run)) ||
-      !write("facade_tax.md", RenderFacadeTax(run)) ||
-      !write("ab_engines.md", RenderAbEngines(run)) ||
-      !write("redis_comparison.md", RenderRedis(run, why_missing)) ||
-      !write("SUMMARY.md", RenderSummary(run, gv, gates_note, notes))) {
-    return false;
-  }
-  outcome->notes = notes;
-  if (gv == nullptr) outcome->notes.push_back("gates: " + gates_note);
-  return true;
+  STATELAB_RETURN_IF_ERROR(write("environment.md", RenderEnvironment(run)));
+  STATELAB_RETURN_IF_ERROR(write("facade_tax.md", RenderFacadeTax(run)));
+  STATELAB_RETURN_IF_ERROR(write("ab_engines.md", RenderAbEngines(run)));
+  STATELAB_RETURN_IF_ERROR(write("redis_comparison.md", RenderRedis(run, why_missing)));
+  STATELAB_RETURN_IF_ERROR(write("SUMMARY.md", RenderSummary(run, gv, gates_note, notes)));
+  outcome.notes = notes;
+  if (gv == nullptr) outcome.notes.push_back("gates: " + gates_note);
+  return outcome;
 }
 
 }  // namespace statelab::reports

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "engines/api/status.h"
 #include "gates/gate_eval.h"
 #include "harness/baseline.h"
 
@@ -24,10 +25,9 @@ struct ReportOutcome {
   std::vector<std::string> notes;    // what was skipped and why
 };
 
-// Writes every report of `run_dir` (which must contain baseline.json). False + message on bad
-// input or an unwritable folder.
-[[nodiscard]] bool WriteRunReport(const std::string& run_dir, const ReportOptions& options,
-                                  ReportOutcome* outcome, std::string* error);
+// Writes every report of `run_dir` (which must contain baseline.json); what was written and
+// skipped. The error of a bad baseline.json or an unwritable folder names the file.
+Result<ReportOutcome> WriteRunReport(const std::string& run_dir, const ReportOptions& options);
 
 // Renderers (pure; exposed for tests). `gates` is null when the run has no gates.json.
 std::string RenderSummary(const harness::Baseline& run, const gates::VerdictFileSummary* gates,

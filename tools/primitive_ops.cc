@@ -44,8 +44,8 @@ struct TransitionSpec {
       } else if (!std::holds_alternative<std::monostate>(cur)) {
         return NotA("a JSON document");
       }
-      STATELAB_RETURN_IF_ERROR(json::MergePatch(doc, operand));
-      STATELAB_RETURN_IF_ERROR(json::CheckLimits(doc));
+      STATELAB_RETURN_IF_ERROR(json_doc::MergePatch(doc, operand));
+      STATELAB_RETURN_IF_ERROR(json_doc::CheckLimits(doc));
       return Value(std::move(doc));
     }
     const auto* ci = std::get_if<int64_t>(&cur);

@@ -228,7 +228,7 @@ std::optional<std::string> Shell::HandleLine(std::string_view line) {
   bj::object error_extra;  // members added to the error object (op_index, a clearer message)
   const bj::value* request_id = nullptr;
   Status s;
-  Result<bj::value> req = json::ParseJson(line);
+  Result<bj::value> req = json_doc::ParseJson(line);
   if (!req.ok()) {
     s = Status::InvalidArgument("request: not valid JSON (" + std::string(req.error().message()) +
                                 ")");

@@ -13,10 +13,10 @@
 #include <string_view>
 #include <vector>
 
-#include "gates/cli_args.h"
 #include "tools/offline.h"
 #include "tools/resp/server.h"
 #include "tools/shell.h"
+#include "util/cli_args.h"
 
 namespace statelab::cli {
 namespace {
@@ -25,8 +25,8 @@ constexpr int kExitOk = 0;
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
 
-using gates::CliArgs;
-using gates::FlagSpec;
+using util::CliArgs;
+using util::FlagSpec;
 
 struct Command {
   std::string_view name;  // one or two words ("wal dump")
@@ -39,24 +39,25 @@ struct Command {
 
 void PrintLine(std::string_view line) { std::cout << line << '\n'; }
 
-// A flag's value as an unsigned number up to `max`; false (with a message) when it is not one.
+// A flag's value as an unsigned number up to `max` into *out (left alone when the flag is absent);
+// InvalidArgument when it is not one.
 template <class T>
-bool FlagNumber(const CliArgs& args, const std::string& name, T max, T* out, std::string* error) {
+Status FlagNumber(const CliArgs& args, const std::string& name, T max, T* out) {
   const std::optional<std::string> v = args.Value(name);
-  if (!v) return true;
+  if (!v) return Status::OK();
   uint64_t n = 0;
   const auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
   if (ec != std::errc() || end != v->data() + v->size() || n > max) {
-    *error = "--" + name + ": '" + *v + "' is not an integer in 0.." + std::to_string(max);
-    return false;
+    return Status::InvalidArgument("--" + name + ": '" + *v + "' is not an integer in 0.." +
+                                   std::to_string(max));
   }
   *out = static_cast<T>(n);
-  return true;
+  return Status::OK();
 }
 
 const Command* FindByName(std::string_view name);
 
-int Usage(std::string_view command, const std::string& error) {
+int Usage(std::string_view command, std::string_view error) {
   std::cerr << "statelab " << command << ": " << error << "\nusage: " << FindByName(command)->usage
             << '\n';
   return kExitUsage;
@@ -69,34 +70,30 @@ int ReportExit(const Status& s) {
   return kExitError;
 }
 
-// The database flags `shell` and `serve` share; false (with a message) when one is wrong.
-bool DbOptionsFromFlags(const CliArgs& args, DbOptions* opts, std::string* error) {
+// The database flags `shell` and `serve` share; InvalidArgument when one is wrong.
+Result<DbOptions> DbOptionsFromFlags(const CliArgs& args) {
   if (!args.Has("engine") || !args.Has("mode")) {
-    *error = "--engine and --mode are required";
-    return false;
+    return Status::InvalidArgument("--engine and --mode are required");
   }
-  opts->engine = *args.Value("engine");
-  opts->dir = args.Value("dir").value_or("");
+  DbOptions opts;
+  opts.engine = *args.Value("engine");
+  opts.dir = args.Value("dir").value_or("");
   Result<DurabilityMode> mode = ParseMode(*args.Value("mode"));
-  if (!mode.ok()) {
-    *error = "--mode: " + std::string(mode.error().message());
-    return false;
-  }
-  opts->mode = *mode;
-  if (opts->mode != DurabilityMode::kInMemory && opts->dir.empty()) {
-    *error = "--dir is required in buffered and strict mode";
-    return false;
+  if (!mode.ok()) return Status::InvalidArgument("--mode: " + std::string(mode.error().message()));
+  opts.mode = *mode;
+  if (opts.mode != DurabilityMode::kInMemory && opts.dir.empty()) {
+    return Status::InvalidArgument("--dir is required in buffered and strict mode");
   }
   constexpr uint32_t kU32Max = std::numeric_limits<uint32_t>::max();
-  return FlagNumber(args, "interval-ms", kU32Max, &opts->buffered_interval_ms, error) &&
-         FlagNumber(args, "partitions", kU32Max, &opts->partitions, error);
+  STATELAB_RETURN_IF_ERROR(FlagNumber(args, "interval-ms", kU32Max, &opts.buffered_interval_ms));
+  STATELAB_RETURN_IF_ERROR(FlagNumber(args, "partitions", kU32Max, &opts.partitions));
+  return opts;
 }
 
 int RunShellCommand(const CliArgs& args) {
-  DbOptions opts;
-  std::string error;
-  if (!DbOptionsFromFlags(args, &opts, &error)) return Usage("shell", error);
-  Result<std::unique_ptr<Db>> db = Db::Open(opts);
+  Result<DbOptions> opts = DbOptionsFromFlags(args);
+  if (!opts.ok()) return Usage("shell", opts.error().message());
+  Result<std::unique_ptr<Db>> db = Db::Open(*opts);
   if (!db.ok()) {
     std::cerr << "statelab shell: cannot open: " << db.error().ToString() << '\n';
     return kExitError;
@@ -106,20 +103,19 @@ int RunShellCommand(const CliArgs& args) {
 }
 
 int RunServeCommand(const CliArgs& args) {
-  DbOptions db;
-  resp::ServerOptions server;
-  std::string error;
-  if (!DbOptionsFromFlags(args, &db, &error)) return Usage("serve", error);
+  Result<DbOptions> opts = DbOptionsFromFlags(args);
+  if (!opts.ok()) return Usage("serve", opts.error().message());
+  DbOptions& db = *opts;
   db.search_index = false;  // RESP offers no search: writes skip the index
+  resp::ServerOptions server;
   uint32_t port = static_cast<uint32_t>(server.port);
   uint32_t threads = static_cast<uint32_t>(server.threads);
   uint32_t idle_s = static_cast<uint32_t>(server.idle_timeout.count());
-  if (!FlagNumber(args, "port", uint32_t{65535}, &port, &error) ||
-      !FlagNumber(args, "threads", uint32_t{256}, &threads, &error) ||
-      !FlagNumber(args, "max-clients", size_t{1} << 20, &server.max_clients, &error) ||
-      !FlagNumber(args, "idle-timeout", uint32_t{1} << 30, &idle_s, &error)) {
-    return Usage("serve", error);
-  }
+  Status flags = FlagNumber(args, "port", uint32_t{65535}, &port);
+  if (flags.ok()) flags = FlagNumber(args, "threads", uint32_t{256}, &threads);
+  if (flags.ok()) flags = FlagNumber(args, "max-clients", size_t{1} << 20, &server.max_clients);
+  if (flags.ok()) flags = FlagNumber(args, "idle-timeout", uint32_t{1} << 30, &idle_s);
+  if (!flags.ok()) return Usage("serve", flags.message());
   if (threads == 0) return Usage("serve", "--threads: must be at least 1");
   server.port = static_cast<int>(port);
   server.threads = static_cast<int>(threads);
@@ -154,9 +150,8 @@ int RunVerifyCommand(const CliArgs& args) {
 }
 int RunWalDumpCommand(const CliArgs& args) {
   Version from = 0;
-  std::string error;
-  if (!FlagNumber(args, "from", std::numeric_limits<Version>::max(), &from, &error)) {
-    return Usage("wal dump", error);
+  if (Status s = FlagNumber(args, "from", std::numeric_limits<Version>::max(), &from); !s.ok()) {
+    return Usage("wal dump", s.message());
   }
   return ReportExit(WalDump(args.positionals()[0], from, PrintLine));
 }
@@ -307,9 +302,10 @@ int Main(int argc, char** argv) {
   std::vector<FlagSpec> flags = c->flags;
   flags.push_back({"help", false});
   CliArgs args;
-  std::string error;
   // CliArgs skips argv[0]: hand it the command's last word in that slot.
-  if (!args.Parse(argc - words, argv + words, flags, &error)) return Usage(c->name, error);
+  if (Status s = args.Parse(argc - words, argv + words, flags); !s.ok()) {
+    return Usage(c->name, s.message());
+  }
   if (args.Has("help")) {
     std::cout << "usage: " << c->usage << "\n\n" << c->help << '\n';
     return kExitOk;

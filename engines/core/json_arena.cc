@@ -4,7 +4,7 @@
 #include <bit>
 #include <cstdint>
 
-namespace statelab::json {
+namespace statelab::json_doc {
 
 void Arena::Reset() {
   if (!overflow_.empty()) {
@@ -29,4 +29,4 @@ void* Arena::do_allocate(size_t bytes, size_t align) {
   return reinterpret_cast<void*>((p + align - 1) / align * align);
 }
 
-}  // namespace statelab::json
+}  // namespace statelab::json_doc

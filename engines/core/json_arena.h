@@ -1,9 +1,10 @@
 #pragma once
-// json::Arena: a memory resource for JSON values that a hot path decodes again and again into the
-// same place (an event read into a reused buffer). It bumps through one block; what does not fit
-// goes to overflow blocks, and the next Reset frees them and grows the block to the round's total,
-// so a reader whose values keep their size allocates nothing after its first reads. Deallocation
-// is a no-op: memory comes back only at Reset.
+// json_doc::Arena: a memory resource for JSON values that a hot path decodes again and again into
+// the same place (an event read into a reused buffer). It bumps through one block; what does not
+// fit goes to overflow blocks, and the next Reset frees them and grows the block to the round's
+// total, so a reader whose values keep their size allocates nothing after its first reads.
+// Deallocation is a no-op: memory comes back only at Reset.
+//
 // Thread-safety: none; one owner thread.
 
 #include <boost/json/memory_resource.hpp>
@@ -12,7 +13,7 @@
 #include <memory>
 #include <vector>
 
-namespace statelab::json {
+namespace statelab::json_doc {
 
 class Arena final : public boost::json::memory_resource {
  public:
@@ -38,4 +39,4 @@ class Arena final : public boost::json::memory_resource {
   size_t overflow_bytes_ = 0;
 };
 
-}  // namespace statelab::json
+}  // namespace statelab::json_doc

@@ -9,6 +9,10 @@
 // A patch or value passed in must not alias the document being changed.
 // Limits are checked on the resulting document by the functions that can grow it (Set, Merge,
 // MergePatch, ApplyPatch with a set); DeleteAt can only shrink a document and does not check.
+// One file per job: json_path.cc (Path), json_doc.cc (Get, Set, DeleteAt, ApplyPatch),
+// json_merge_patch.cc, json_limits.cc (CheckLimits, SerializedSize), json_parse.cc (ParseJson),
+// json_canonical.cc; json_text.h and json_edit.h are what they share.
+// Namespace json_doc, not json: `json` is the project's alias for boost::json.
 // Thread-safety: pure functions, thread-safe (a document must not be mutated concurrently).
 
 #include <boost/json/value.hpp>
@@ -21,7 +25,7 @@
 
 #include "engines/api/status.h"
 
-namespace statelab::json {
+namespace statelab::json_doc {
 
 // Limits on a resulting document (and on a path, for kMaxPathSegments). Each violation is an
 // InvalidArgument whose message names the limit, e.g. "json document depth 101 exceeds limit 100".
@@ -147,4 +151,4 @@ Result<boost::json::value> ParseJson(std::string_view text, size_t max_depth = k
 // docs/json_paths.md). Stable across runs and platforms.
 std::string CanonicalJson(const boost::json::value& v);
 
-}  // namespace statelab::json
+}  // namespace statelab::json_doc

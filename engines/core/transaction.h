@@ -114,13 +114,13 @@ class Txn {
   }
 
   // JSON documents with path-level conflicts. JsonRead registers only `path` as read.
-  Status JsonRead(Tag tag, std::string_view user_key, const json::Path& path, Value* doc,
+  Status JsonRead(Tag tag, std::string_view user_key, const json_doc::Path& path, Value* doc,
                   Version* ver) {
-    return JsonRead(tag, user_key, std::span<const json::Path>(&path, 1), doc, ver);
+    return JsonRead(tag, user_key, std::span<const json_doc::Path>(&path, 1), doc, ver);
   }
   // The same registering `paths`; none when the caller registers only what it writes (through
   // JsonWritePath), as a merge does: it reads nothing but the paths it writes.
-  Status JsonRead(Tag tag, std::string_view user_key, std::span<const json::Path> paths,
+  Status JsonRead(Tag tag, std::string_view user_key, std::span<const json_doc::Path> paths,
                   Value* doc, Version* ver) {
     KeyBuf k(st_.run, tag, user_key);
     if (const WriteEntry* w = st_.FindWrite(k.view())) {
@@ -132,7 +132,7 @@ class Txn {
     Version seen = 0;
     Status s = ReadCopy(p_, st_.snapshot, k.view(), st_.now_us, doc, &seen);
     if (s.ok()) {
-      for (const json::Path& path : paths) st_.RecordPathRead(k.view(), seen, path);
+      for (const json_doc::Path& path : paths) st_.RecordPathRead(k.view(), seen, path);
     } else {
       st_.RecordRead(k.view(), seen);  // absence is a whole-key fact
     }
@@ -142,13 +142,13 @@ class Txn {
   // Records a path write: `doc` is the document after applying `op` (read-your-writes), and the
   // op is replayed on the newest document at commit if another transaction changed other paths.
   void JsonWritePath(Tag tag, std::string_view user_key, Version seen, boost::json::value doc,
-                     JsonPathOp op, const json::Path& conflict_path) {
+                     JsonPathOp op, const json_doc::Path& conflict_path) {
     JsonWritePath(tag, user_key, seen, std::move(doc), std::move(op),
-                  std::span<const json::Path>(&conflict_path, 1));
+                  std::span<const json_doc::Path>(&conflict_path, 1));
   }
   // The same with one op that writes several disjoint paths (a merge writes one per patch leaf).
   void JsonWritePath(Tag tag, std::string_view user_key, Version seen, boost::json::value doc,
-                     JsonPathOp op, std::span<const json::Path> conflict_paths) {
+                     JsonPathOp op, std::span<const json_doc::Path> conflict_paths) {
     KeyBuf k(st_.run, tag, user_key);
     const bool existed = st_.FindWrite(k.view()) != nullptr;
     WriteEntry& w = st_.UpsertWrite(k.view());
@@ -164,7 +164,7 @@ class Txn {
     }
     w.value = std::move(doc);
     w.json_ops.push_back(std::move(op));
-    for (const json::Path& path : conflict_paths) {
+    for (const json_doc::Path& path : conflict_paths) {
       w.json_paths.push_back(path);
       st_.RecordPathRead(k.view(), seen, path);
     }

@@ -21,7 +21,7 @@ namespace statelab {
 struct JsonPathOp {
   enum class Kind : uint8_t { kSet, kDelete, kMerge };
   Kind kind;
-  json::Path path;
+  json_doc::Path path;
   boost::json::value value;  // kSet: the new value; kMerge: the merge patch
 };
 
@@ -36,18 +36,20 @@ struct WriteEntry {
   WriteKind kind = WriteKind::kPut;
   Value value;  // kPut: the value; kJsonPaths: this transaction's view of the document
   TimestampUs expire_at_us = 0;
-  std::vector<JsonPathOp> json_ops;    // kJsonPaths only
-  std::vector<json::Path> json_paths;  // kJsonPaths only: conflict paths written
+  std::vector<JsonPathOp> json_ops;        // kJsonPaths only
+  std::vector<json_doc::Path> json_paths;  // kJsonPaths only: conflict paths written
 };
 
 struct ReadEntry {
   Key key;
-  Version seen = 0;                // version observed (0 = never existed)
-  std::vector<json::Path> paths;  // empty: the whole key was read; else only these paths
+  Version seen = 0;                   // version observed (0 = never existed)
+  std::vector<json_doc::Path> paths;  // empty: the whole key was read; else only these paths
 };
 
-// Run lifecycle markers carried by the commit that creates or ends a run (RunIndex sets them),
-// logged as their own WAL records so recovery can report runs begun and never ended.
+// Run lifecycle markers carried by the commit that creates or ends a run (RunIndex sets them).
+// The marker travels inside that commit's WAL record, so marker and transaction are durable
+// together or not at all, and recovery can report runs begun and never ended
+// (docs/wal_format.md, engines/durability/wal_format.h).
 enum class Lifecycle : uint8_t { kNone = 0, kRunBegin = 1, kRunEnd = 2 };
 
 struct TxnState {
@@ -88,7 +90,7 @@ struct TxnState {
     r.key.AssignEncoded(key);
     r.seen = seen;
   }
-  void RecordPathRead(std::string_view key, Version seen, const json::Path& path) {
+  void RecordPathRead(std::string_view key, Version seen, const json_doc::Path& path) {
     if (!record_reads) return;
     for (ReadEntry& r : reads) {
       if (r.key.view() == key && !r.paths.empty()) {
@@ -122,9 +124,9 @@ Status ValidateReads(const TxnState& t, FindFn&& find) {
         conflict = true;
         return;
       }
-      for (const json::Path& mine : r.paths) {
-        for (const json::Path& theirs : *e.json_paths) {
-          if (json::Path::Overlaps(mine, theirs)) conflict = true;
+      for (const json_doc::Path& mine : r.paths) {
+        for (const json_doc::Path& theirs : *e.json_paths) {
+          if (json_doc::Path::Overlaps(mine, theirs)) conflict = true;
         }
       }
     });
@@ -192,13 +194,19 @@ Status MaterializeWrites(TxnState& t, FindFn&& find) {
     for (const JsonPathOp& op : w.json_ops) {
       Status s;
       switch (op.kind) {
-        case JsonPathOp::Kind::kSet: s = json::Set(doc, op.path, op.value).status(); break;
-        case JsonPathOp::Kind::kDelete: s = json::DeleteAt(doc, op.path).status(); break;
-        case JsonPathOp::Kind::kMerge: s = json::Merge(doc, op.path, op.value).status(); break;
+        case JsonPathOp::Kind::kSet:
+          s = json_doc::Set(doc, op.path, op.value).status();
+          break;
+        case JsonPathOp::Kind::kDelete:
+          s = json_doc::DeleteAt(doc, op.path).status();
+          break;
+        case JsonPathOp::Kind::kMerge:
+          s = json_doc::Merge(doc, op.path, op.value).status();
+          break;
       }
       if (!s.ok()) return Status::Conflict();
     }
-    STATELAB_RETURN_IF_ERROR(json::CheckLimits(doc));
+    STATELAB_RETURN_IF_ERROR(json_doc::CheckLimits(doc));
     w.value = std::move(doc);
   }
   if (t.search_index) IndexSearchWrites(t, find);
@@ -217,7 +225,7 @@ void ApplyWrites(TxnState& t, Version v, Version horizon, UpsertFn&& upsert) {
     e.tombstone = w.kind == WriteKind::kDelete;
     if (!e.tombstone) e.value = std::move(w.value);
     if (w.kind == WriteKind::kJsonPaths) {
-      e.json_paths = std::make_shared<const std::vector<json::Path>>(std::move(w.json_paths));
+      e.json_paths = std::make_shared<const std::vector<json_doc::Path>>(std::move(w.json_paths));
     }
     c.Add(std::move(e));
     c.Prune(horizon);

@@ -2,10 +2,10 @@
 // The versions of one key, oldest first. Shared by every engine's storage.
 // Thread-safety: none; the owning engine serialises access (lock or single owner thread).
 
+#include <absl/container/inlined_vector.h>
+
 #include <memory>
 #include <vector>
-
-#include <absl/container/inlined_vector.h>
 
 #include "engines/api/types.h"
 #include "engines/api/value.h"
@@ -20,7 +20,7 @@ struct VersionEntry {
   Value value;
   // JSON documents written through paths: the paths this commit wrote, so a concurrent transaction
   // that touched other paths of the same document still commits. Null = whole value written.
-  std::shared_ptr<const std::vector<json::Path>> json_paths;
+  std::shared_ptr<const std::vector<json_doc::Path>> json_paths;
 
   bool Live(TimestampUs now) const noexcept {
     return !tombstone && (expire_at_us == 0 || now < expire_at_us);

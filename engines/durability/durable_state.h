@@ -20,7 +20,8 @@
 
 namespace statelab {
 
-// What recovery did at open (spec 4.4). Engines with several WAL roots Merge their reports.
+// What recovery did at open (docs/durability.md, "Recovery"). Engines with several WAL roots
+// Merge their reports.
 struct RecoveryReport {
   std::string snapshot_used;  // snapshot file name; empty: none (started from an empty state)
   Version snapshot_version = 0;

@@ -2,10 +2,9 @@
 
 #include <openssl/evp.h>
 
-#include <cstdlib>
-
 #include <boost/json/object.hpp>
 #include <boost/json/string.hpp>
+#include <cstdlib>
 
 #include "engines/core/json_doc.h"
 
@@ -70,7 +69,7 @@ std::string TypeIndexKey(std::string_view type, uint64_t sequence) {
 
 std::string HashInput(uint64_t sequence, std::string_view type, const boost::json::value& payload,
                       TimestampUs timestamp_us, const EventHash& prev_hash) {
-  const std::string canonical = json::CanonicalJson(payload);
+  const std::string canonical = json_doc::CanonicalJson(payload);
   std::string out;
   out.reserve(8 + 4 + type.size() + 4 + canonical.size() + 8 + prev_hash.size());
   AppendBigEndian64(out, sequence);
@@ -110,7 +109,7 @@ Status CheckType(std::string_view type) {
                                    " bytes exceeds limit " + std::to_string(kMaxEventTypeBytes) +
                                    " bytes");
   }
-  if (!json::CheckLimits(boost::json::string(type)).ok()) {
+  if (!json_doc::CheckLimits(boost::json::string(type)).ok()) {
     return Status::InvalidArgument("type: must be valid UTF-8");
   }
   return Status::OK();
@@ -118,13 +117,13 @@ Status CheckType(std::string_view type) {
 
 Status CheckAppend(std::string_view type, const boost::json::value& payload) {
   STATELAB_RETURN_IF_ERROR(CheckType(type));
-  Status s = json::CheckLimits(payload);
+  Status s = json_doc::CheckLimits(payload);
   if (!s.ok()) return Status::InvalidArgument("payload: " + std::string(s.message()));
   return Status::OK();
 }
 
 Status CheckRecordSize(const boost::json::value& stored) {
-  const uint64_t n = json::SerializedSize(stored);
+  const uint64_t n = json_doc::SerializedSize(stored);
   if (n > kMaxValueBytes) {
     return Status::InvalidArgument("event: record of " + std::to_string(n) +
                                    " bytes exceeds limit " + std::to_string(kMaxValueBytes) +

@@ -61,7 +61,7 @@ class EventBuffer {
     return &event_;
   }
 
-  json::Arena arena_;
+  json_doc::Arena arena_;
   Event event_{arena_.storage()};
 };
 

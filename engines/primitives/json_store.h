@@ -13,13 +13,12 @@
 // whole-value writes; cas reads the whole document (it checks its version).
 // Thread-safety: JsonOps belongs to its transaction's thread; JsonStore is thread-safe.
 
+#include <boost/json/value.hpp>
 #include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <boost/json/value.hpp>
 
 #include "engines/core/json_doc.h"
 #include "engines/core/run_transaction.h"
@@ -49,7 +48,7 @@ struct VersionedJson {
 namespace internal {
 Status CheckDocId(std::string_view id);
 // Parses every op's path; InvalidArgument is prefixed "patch op <i>: ".
-Result<std::vector<json::PatchOp>> ParsePatch(const std::vector<JsonPatchOp>& ops);
+Result<std::vector<json_doc::PatchOp>> ParsePatch(const std::vector<JsonPatchOp>& ops);
 }  // namespace internal
 
 template <Partition P>
@@ -60,7 +59,7 @@ class JsonOps {
   // AlreadyExists when the document exists.
   Status Create(std::string_view id, const boost::json::value& doc) {
     STATELAB_RETURN_IF_ERROR(internal::CheckDocId(id));
-    STATELAB_RETURN_IF_ERROR(json::CheckLimits(doc));
+    STATELAB_RETURN_IF_ERROR(json_doc::CheckLimits(doc));
     Status s = t_.Get(Tag::kJson, id, nullptr);
     if (s.ok()) return Status::AlreadyExists("doc_id: document exists");
     if (!s.IsNotFound()) return s;
@@ -71,16 +70,16 @@ class JsonOps {
   // is absent.
   Status Get(std::string_view id, std::string_view path, boost::json::value* out,
              Version* ver = nullptr) {
-    STATELAB_ASSIGN_OR_RETURN(json::Path p, json::Path::Parse(path));
+    STATELAB_ASSIGN_OR_RETURN(json_doc::Path p, json_doc::Path::Parse(path));
     boost::json::value doc;
     STATELAB_RETURN_IF_ERROR(ReadDoc(id, {&p, 1}, &doc, ver));
-    STATELAB_ASSIGN_OR_RETURN(const boost::json::value* v, json::Get(doc, p));
+    STATELAB_ASSIGN_OR_RETURN(const boost::json::value* v, json_doc::Get(doc, p));
     if (out) *out = *v;
     return Status::OK();
   }
   // Creates missing object members on the way; an index equal to the array's size appends.
   Status Set(std::string_view id, std::string_view path, const boost::json::value& v) {
-    STATELAB_ASSIGN_OR_RETURN(json::Path p, json::Path::Parse(path));
+    STATELAB_ASSIGN_OR_RETURN(json_doc::Path p, json_doc::Path::Parse(path));
     boost::json::value doc;
     Version seen = 0;
     STATELAB_RETURN_IF_ERROR(ReadDoc(id, {&p, 1}, &doc, &seen));
@@ -88,11 +87,11 @@ class JsonOps {
   }
   // NotFound when the path is absent; the root cannot be deleted (use Destroy).
   Status DeleteAt(std::string_view id, std::string_view path) {
-    STATELAB_ASSIGN_OR_RETURN(json::Path p, json::Path::Parse(path));
+    STATELAB_ASSIGN_OR_RETURN(json_doc::Path p, json_doc::Path::Parse(path));
     boost::json::value doc;
     Version seen = 0;
     STATELAB_RETURN_IF_ERROR(ReadDoc(id, {&p, 1}, &doc, &seen));
-    STATELAB_ASSIGN_OR_RETURN(json::Path conflict, json::DeleteAt(doc, p));
+    STATELAB_ASSIGN_OR_RETURN(json_doc::Path conflict, json_doc::DeleteAt(doc, p));
     t_.JsonWritePath(Tag::kJson, id, seen, std::move(doc),
                      JsonPathOp{JsonPathOp::Kind::kDelete, p, nullptr}, conflict);
     return Status::OK();
@@ -105,15 +104,16 @@ class JsonOps {
   }
   // Applies ops in order, atomically: all or none.
   Status Patch(std::string_view id, const std::vector<JsonPatchOp>& ops) {
-    STATELAB_ASSIGN_OR_RETURN(std::vector<json::PatchOp> parsed, internal::ParsePatch(ops));
+    STATELAB_ASSIGN_OR_RETURN(std::vector<json_doc::PatchOp> parsed, internal::ParsePatch(ops));
     boost::json::value doc;
     Version seen = 0;
     STATELAB_RETURN_IF_ERROR(ReadForEdit(id, &doc, &seen));
-    STATELAB_ASSIGN_OR_RETURN(std::vector<json::Path> conflicts, json::ApplyPatch(doc, parsed));
+    STATELAB_ASSIGN_OR_RETURN(std::vector<json_doc::Path> conflicts,
+                              json_doc::ApplyPatch(doc, parsed));
     for (size_t i = 0; i < parsed.size(); ++i) {
-      json::PatchOp& op = parsed[i];
+      json_doc::PatchOp& op = parsed[i];
       const auto kind =
-          op.kind == json::PatchOp::kSet ? JsonPathOp::Kind::kSet : JsonPathOp::Kind::kDelete;
+          op.kind == json_doc::PatchOp::kSet ? JsonPathOp::Kind::kSet : JsonPathOp::Kind::kDelete;
       // Each call replaces the transaction's view of the document; only the last one matters.
       boost::json::value view = i + 1 == parsed.size() ? std::move(doc) : boost::json::value();
       t_.JsonWritePath(Tag::kJson, id, seen, std::move(view),
@@ -123,12 +123,12 @@ class JsonOps {
   }
   // RFC 7386 merge patch into the value at `path` (created when absent).
   Status Merge(std::string_view id, std::string_view path, const boost::json::value& patch) {
-    STATELAB_ASSIGN_OR_RETURN(json::Path p, json::Path::Parse(path));
+    STATELAB_ASSIGN_OR_RETURN(json_doc::Path p, json_doc::Path::Parse(path));
     boost::json::value doc;
     Version seen = 0;
     STATELAB_RETURN_IF_ERROR(ReadForEdit(id, &doc, &seen));
-    std::vector<json::Path> written;
-    STATELAB_RETURN_IF_ERROR(json::Merge(doc, p, patch, &written).status());
+    std::vector<json_doc::Path> written;
+    STATELAB_RETURN_IF_ERROR(json_doc::Merge(doc, p, patch, &written).status());
     t_.JsonWritePath(Tag::kJson, id, seen, std::move(doc),
                      JsonPathOp{JsonPathOp::Kind::kMerge, p, patch}, written);
     return Status::OK();
@@ -139,7 +139,7 @@ class JsonOps {
   Status Cas(std::string_view id, std::string_view path, Version expected,
              const boost::json::value& v) {
     STATELAB_RETURN_IF_ERROR(internal::CheckDocId(id));
-    STATELAB_ASSIGN_OR_RETURN(json::Path p, json::Path::Parse(path));
+    STATELAB_ASSIGN_OR_RETURN(json_doc::Path p, json_doc::Path::Parse(path));
     Value cur;
     Version actual = 0;
     Status s = t_.Get(Tag::kJson, id, &cur, &actual);
@@ -171,8 +171,8 @@ class JsonOps {
     return Status::OK();
   }
   // The document, registering only `paths` as read (absence is a whole-document read).
-  Status ReadDoc(std::string_view id, std::span<const json::Path> paths, boost::json::value* doc,
-                 Version* ver) {
+  Status ReadDoc(std::string_view id, std::span<const json_doc::Path> paths,
+                 boost::json::value* doc, Version* ver) {
     STATELAB_RETURN_IF_ERROR(internal::CheckDocId(id));
     Value v;
     STATELAB_RETURN_IF_ERROR(t_.JsonRead(Tag::kJson, id, paths, &v, ver));
@@ -183,14 +183,14 @@ class JsonOps {
     return ReadDoc(id, {}, doc, seen);
   }
   // Writes `v` at `p` of `doc` (the document as this transaction sees it, read at `seen`).
-  Status SetIn(std::string_view id, const json::Path& p, Version seen, boost::json::value doc,
+  Status SetIn(std::string_view id, const json_doc::Path& p, Version seen, boost::json::value doc,
                const boost::json::value& v) {
     if (p.IsRoot()) {  // replaces the document: a whole-value write
-      STATELAB_RETURN_IF_ERROR(json::CheckLimits(v));
+      STATELAB_RETURN_IF_ERROR(json_doc::CheckLimits(v));
       t_.Put(Tag::kJson, id, Value(v));
       return Status::OK();
     }
-    STATELAB_ASSIGN_OR_RETURN(json::Path conflict, json::Set(doc, p, v));
+    STATELAB_ASSIGN_OR_RETURN(json_doc::Path conflict, json_doc::Set(doc, p, v));
     t_.JsonWritePath(Tag::kJson, id, seen, std::move(doc), JsonPathOp{JsonPathOp::Kind::kSet, p, v},
                      conflict);
     return Status::OK();

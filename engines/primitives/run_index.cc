@@ -1,7 +1,6 @@
 #include "engines/primitives/run_index.h"
 
 #include <algorithm>
-
 #include <boost/json/array.hpp>
 
 #include "engines/primitives/facade_util.h"
@@ -117,7 +116,7 @@ Result<Value> EncodeRunRecord(const RunInfo& info, bool deleting) {
   o["updated_at_us"] = info.updated_at_us;
   o["deleting"] = deleting;
   boost::json::value record(std::move(o));
-  if (Status s = json::CheckLimits(record); !s.ok()) {
+  if (Status s = json_doc::CheckLimits(record); !s.ok()) {
     return Status::InvalidArgument("metadata: " + std::string(s.message()));
   }
   return Value(std::move(record));

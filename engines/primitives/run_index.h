@@ -221,7 +221,7 @@ class RunIndex {
         return Status::OK();
       }
       boost::json::value merged(std::move(info.metadata));
-      if (Status s = json::MergePatch(merged, boost::json::value(metadata)); !s.ok()) {
+      if (Status s = json_doc::MergePatch(merged, boost::json::value(metadata)); !s.ok()) {
         return Status::InvalidArgument("metadata: " + std::string(s.message()));
       }
       info.metadata = std::move(merged.as_object());  // an object patch keeps an object

@@ -376,7 +376,7 @@ Status CheckBody(const TraceBody& b) {
 }
 
 Status CheckStored(const value& stored) {
-  Status s = json::CheckLimits(stored);
+  Status s = json_doc::CheckLimits(stored);
   if (!s.ok()) return Bad("trace", s.message());
   return Status::OK();
 }

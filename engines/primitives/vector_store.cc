@@ -148,7 +148,7 @@ Result<Value> EncodeVector(std::span<const float> v, const boost::json::value& m
     return Status::InvalidArgument("metadata: must be a JSON object or null");
   }
   if (members != nullptr) {
-    if (Status s = json::CheckLimits(metadata); !s.ok()) {
+    if (Status s = json_doc::CheckLimits(metadata); !s.ok()) {
       return Status::InvalidArgument("metadata: " + std::string(s.message()));
     }
   }
@@ -163,7 +163,7 @@ Result<Value> EncodeVector(std::span<const float> v, const boost::json::value& m
   }
   Put32(b, static_cast<uint32_t>(members->size()));
   for (const boost::json::key_value_pair& m : *members) {
-    const std::string canonical = json::CanonicalJson(m.value());
+    const std::string canonical = json_doc::CanonicalJson(m.value());
     Put32(b, static_cast<uint32_t>(m.key().size()));
     b.append(m.key());
     Put32(b, static_cast<uint32_t>(canonical.size()));
@@ -196,7 +196,7 @@ Result<boost::json::value> DecodeMetadata(std::string_view encoded) {
   Status bad;
   bool present = false;
   const bool ok = ForEachMember(encoded, &present, [&](std::string_view name, std::string_view v) {
-    Result<boost::json::value> parsed = json::ParseJson(v);
+    Result<boost::json::value> parsed = json_doc::ParseJson(v);
     if (!parsed.ok()) {
       bad = BadVector();
       return false;
@@ -213,7 +213,7 @@ Result<boost::json::value> DecodeMetadata(std::string_view encoded) {
 VectorFilter::VectorFilter(const boost::json::object& filter) {
   members_.reserve(filter.size());
   for (const boost::json::key_value_pair& m : filter) {
-    members_.emplace_back(std::string(m.key()), json::CanonicalJson(m.value()));
+    members_.emplace_back(std::string(m.key()), json_doc::CanonicalJson(m.value()));
   }
 }
 

@@ -4,10 +4,10 @@
 // is a measured ratio. One virtual call per partition operation; nothing else changes.
 // Thread-safety: as the wrapped engine (all public methods thread-safe).
 
+#include <absl/functional/function_ref.h>
+
 #include <memory>
 #include <string_view>
-
-#include <absl/functional/function_ref.h>
 
 #include "engines/api/engine.h"
 #include "engines/core/txn_state.h"
@@ -24,8 +24,7 @@ class AnyPartition {
   virtual void ReleaseSnapshot() noexcept = 0;
   virtual Status ViewErased(Version snap, std::string_view key, TimestampUs now, ViewFn fn,
                             Version* ver) noexcept = 0;
-  virtual Status ScanErased(Version snap, std::string_view prefix, TimestampUs now,
-                            ScanFn fn) = 0;
+  virtual Status ScanErased(Version snap, std::string_view prefix, TimestampUs now, ScanFn fn) = 0;
   virtual Result<CommitTicket> Commit(TxnState& t) = 0;
 
   template <class F>
@@ -44,7 +43,7 @@ class AnyEngine {
   using PartitionFn = absl::FunctionRef<Status(AnyPartition&)>;
   static constexpr std::string_view kName = "any";
 
-  // Opens the engine named opts-wise by `engine_name` (see engines/registry/engine_list.h).
+  // Opens the engine named by opts.engine (the names are in engines/registry/engine_list.h).
   static Result<std::unique_ptr<AnyEngine>> Open(const DbOptions& opts);
   virtual ~AnyEngine() = default;
 

@@ -1,5 +1,5 @@
 #pragma once
-// replay_run and diff_runs (spec 4.5; semantics in docs/durability.md, "Replay and diff").
+// replay_run and diff_runs (semantics in docs/durability.md, "Replay and diff").
 //   - ReplayRun(db, run) builds a read-only view of one run as of the run's end: an in-memory
 //     Database<BTreeEngine> holding only that run's keys, so every primitive read works on it
 //     unchanged and every write fails with InvalidArgument. In durable modes the view is rebuilt

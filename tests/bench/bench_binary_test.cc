@@ -7,10 +7,9 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "harness/baseline.h"
+#include "util/json.h"
 
 namespace statelab::bench {
 namespace {
@@ -69,8 +68,9 @@ TEST(BenchBinary, TinyRunWritesABaselineTheReaderAccepts) {
   const std::string path = out + "/baseline.json";
   ASSERT_TRUE(fs::exists(path)) << o.output;
   EXPECT_TRUE(fs::exists(out + "/gbench.json"));
-  harness::Baseline b;
-  ASSERT_NO_THROW(b = harness::ReadBaselineFile(path));
+  Result<harness::Baseline> read = harness::ReadBaselineFile(path);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  const harness::Baseline& b = *read;
   EXPECT_EQ(b.schema_version, harness::kSchemaVersion);
   EXPECT_EQ(b.config.repetitions, 2);
   EXPECT_EQ(b.config.suite, "custom");
@@ -119,11 +119,9 @@ TEST(BenchBinary, SkippedCellsCarryTheirReason) {
       "'wal/replay|snapshot/load' --repetitions 1 --out " +
       out);
   ASSERT_EQ(o.exit_code, 0) << o.output;
-  std::ifstream f(out + "/baseline.json");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  const boost::json::value doc = harness::ParseJsonExact(ss.str(), "baseline.json");
-  const boost::json::array& skipped = doc.at("skipped").as_array();
+  Result<boost::json::value> doc = util::LoadJsonFile(out + "/baseline.json");
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+  const boost::json::array& skipped = doc->at("skipped").as_array();
   ASSERT_EQ(skipped.size(), 2u);  // WAL replay and snapshot load: inmemory has no files
   for (const boost::json::value& s : skipped) {
     EXPECT_FALSE(s.at("reason").as_string().empty());

@@ -19,7 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using testing::TempRoot;
+using testing_util::TempRoot;
 
 RunnerConfig Config(const std::string& tag) {
   RunnerConfig rc;

@@ -23,7 +23,7 @@ boost::json::value Payload(int fields) {
 }
 
 TEST(JsonArenaTest, GrowsToTheLargestRoundThenStopsAllocating) {
-  json::Arena arena;
+  json_doc::Arena arena;
   const boost::json::value source = Payload(50);
   boost::json::value v(arena.storage());
   v = source;  // first round: everything overflows

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace statelab::bench::testing {
+namespace statelab::testing_util {
 
 // Removes every directory TempRoot made, after the last test.
 class TempRoots : public ::testing::Environment {
@@ -43,4 +43,4 @@ class TempRoots : public ::testing::Environment {
 
 inline std::string TempRoot(const std::string& tag) { return TempRoots::Get().Make(tag); }
 
-}  // namespace statelab::bench::testing
+}  // namespace statelab::testing_util

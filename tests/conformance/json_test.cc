@@ -1,9 +1,8 @@
 // JsonStore: every operation, every documented error, limits, and path-level conflicts.
+#include <boost/json/parse.hpp>
 #include <cmath>
 #include <functional>
 #include <thread>
-
-#include <boost/json/parse.hpp>
 
 #include "tests/conformance/fixture.h"
 
@@ -107,7 +106,7 @@ ENGINE_TEST(JsonConformance, BadWritesAreInvalidAndChangeNothing) {
   for (int i = 0; i < 100; ++i) deep = boost::json::array{deep};  // depth 100: fits alone
   expect_invalid(json.Set(run, "d", "$.deep", deep), "depth");
   expect_invalid(json.Create(run, "deep", boost::json::array{deep}), "depth");
-  const std::string big(json::kMaxDocBytes, 'x');
+  const std::string big(json_doc::kMaxDocBytes, 'x');
   expect_invalid(json.Set(run, "d", "$.big", boost::json::string_view(big.data(), big.size())),
                  "16777216");
   expect_invalid(json.Set(run, "d", "$.nan", std::nan("")), "finite");

@@ -14,12 +14,12 @@
 namespace statelab::gates {
 namespace {
 
-using statelab::testing::Fixture;
-using statelab::testing::Quoted;
-using statelab::testing::ReadAll;
-using statelab::testing::RunCommand;
-using statelab::testing::SourcePath;
-using statelab::testing::TempDir;
+using statelab::testing_util::Fixture;
+using statelab::testing_util::Quoted;
+using statelab::testing_util::ReadAll;
+using statelab::testing_util::RunCommand;
+using statelab::testing_util::SourcePath;
+using statelab::testing_util::TempDir;
 
 std::string Gate(const std::string& args) {
   return Quoted(STATELAB_GATE_BIN) + " --rules " + Quoted(SourcePath("gates/gates.json")) + " " +

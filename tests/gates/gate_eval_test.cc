@@ -7,29 +7,20 @@
 
 #include <string>
 
-#include "gates/json_util.h"
 #include "tests/gates/test_util.h"
+#include "util/json.h"
 
 namespace statelab::gates {
 namespace {
 
-using statelab::testing::Fixture;
-using statelab::testing::SourcePath;
-using statelab::testing::TempDir;
+using statelab::testing_util::Fixture;
+using statelab::testing_util::SourcePath;
+using statelab::testing_util::TempDir;
+using statelab::testing_util::ValueOf;
 
-RuleSet AllRules() {
-  RuleSet rs;
-  std::string error;
-  EXPECT_TRUE(LoadRules(SourcePath("gates/gates.json"), &rs, &error)) << error;
-  return rs;
-}
+RuleSet AllRules() { return ValueOf(LoadRules(SourcePath("gates/gates.json"))); }
 
-RunFile Load(const std::string& rel) {
-  RunFile run;
-  std::string error;
-  EXPECT_TRUE(LoadRunFile(Fixture(rel), &run, &error)) << error;
-  return run;
-}
+RunFile Load(const std::string& rel) { return ValueOf(LoadRunFile(Fixture(rel))); }
 
 std::vector<const Verdict*> VerdictsOf(const GateReport& r, const std::string& id) {
   std::vector<const Verdict*> out;
@@ -48,11 +39,13 @@ const RuleOutcome* OutcomeOf(const GateReport& r, const std::string& id) {
 
 TEST(GateEval, AbsentBenchmarksAreSkippedWithReason) {
   const GateReport r = EvaluateGates(AllRules(), Load("gates/empty_run.json"), nullptr, {});
-  EXPECT_EQ(r.Count(Status::kPass) + r.Count(Status::kWarn) + r.Count(Status::kFail), 0);
-  EXPECT_EQ(r.ExitCode(), kExitOk);
+  EXPECT_EQ(
+      r.Count(VerdictStatus::kPass) + r.Count(VerdictStatus::kWarn) + r.Count(VerdictStatus::kFail),
+      0);
+  EXPECT_EQ(r.ExitCode(), util::kExitOk);
   const auto kv = VerdictsOf(r, "latency.kv_get.inmemory");
   ASSERT_EQ(kv.size(), 1u);
-  EXPECT_EQ(kv[0]->status, Status::kSkip);
+  EXPECT_EQ(kv[0]->status, VerdictStatus::kSkip);
   EXPECT_NE(kv[0]->reason.find("benchmark absent"), std::string::npos) << kv[0]->reason;
   EXPECT_NE(kv[0]->reason.find("engine=btree mode=inmemory"), std::string::npos);
   EXPECT_NE(kv[0]->reason.find("tier=B group=kv op=get"), std::string::npos) << kv[0]->reason;
@@ -75,12 +68,12 @@ TEST(GateEval, TailRatioSkipsOperationsFasterThanTheTimer) {
   const GateReport r = EvaluateGates(AllRules(), run, nullptr, {});
   const auto vs = VerdictsOf(r, "tail.p99_over_mean");
   ASSERT_EQ(vs.size(), 1u);
-  EXPECT_EQ(vs[0]->status, Status::kSkip);
+  EXPECT_EQ(vs[0]->status, VerdictStatus::kSkip);
   EXPECT_NE(vs[0]->reason.find("below 2.00x the timer overhead (20.0 ns)"), std::string::npos)
       << vs[0]->reason;
   b.stats.mean_ns = 41;  // just above: judged again (and the fixture's p99 fails it)
   const GateReport judged = EvaluateGates(AllRules(), run, nullptr, {});
-  EXPECT_EQ(VerdictsOf(judged, "tail.p99_over_mean")[0]->status, Status::kFail);
+  EXPECT_EQ(VerdictsOf(judged, "tail.p99_over_mean")[0]->status, VerdictStatus::kFail);
 }
 
 TEST(GateEval, TooFewCoresSkips) {
@@ -90,7 +83,7 @@ TEST(GateEval, TooFewCoresSkips) {
        {"scaling.disjoint_4t", "scaling.disjoint_8t", "throughput.disjoint_4t.inmemory"}) {
     const auto vs = VerdictsOf(r, id);
     ASSERT_EQ(vs.size(), 1u) << id;
-    EXPECT_EQ(vs[0]->status, Status::kSkip) << id;
+    EXPECT_EQ(vs[0]->status, VerdictStatus::kSkip) << id;
     EXPECT_NE(vs[0]->reason.find("too few cores: this run had 2 usable cores"), std::string::npos)
         << vs[0]->reason;
   }
@@ -104,7 +97,7 @@ TEST(GateEval, ReferenceOnlyRulesWarnOnOtherHardware) {
   // 12 us put_direct is beyond the 10 us red flag, but the rule is reference-only: advisory.
   const auto put = VerdictsOf(r, "latency.a1_put_direct.inmemory");
   ASSERT_EQ(put.size(), 1u);
-  EXPECT_EQ(put[0]->status, Status::kWarn);
+  EXPECT_EQ(put[0]->status, VerdictStatus::kWarn);
   EXPECT_TRUE(put[0]->advisory);
   EXPECT_NE(put[0]->reason.find("advisory (not reference hardware"), std::string::npos)
       << put[0]->reason;
@@ -113,9 +106,9 @@ TEST(GateEval, ReferenceOnlyRulesWarnOnOtherHardware) {
   // Snapshot acquisition is not reference-only: its red flag fails anywhere.
   const auto snap = VerdictsOf(r, "snapshot.acquire");
   ASSERT_EQ(snap.size(), 1u);
-  EXPECT_EQ(snap[0]->status, Status::kFail);
+  EXPECT_EQ(snap[0]->status, VerdictStatus::kFail);
   EXPECT_FALSE(snap[0]->advisory);
-  EXPECT_EQ(r.ExitCode(), kExitFailed);
+  EXPECT_EQ(r.ExitCode(), util::kExitFailed);
   // The markdown says the reference-only rules are advisory here.
   const std::string md = GateReportToMarkdown(r);
   EXPECT_NE(md.find("Reference hardware: no"), std::string::npos);
@@ -129,7 +122,7 @@ TEST(GateEval, SameNumbersFailOnReferenceHardware) {
   const GateReport r = EvaluateGates(AllRules(), run, nullptr, {});
   const auto put = VerdictsOf(r, "latency.a1_put_direct.inmemory");
   ASSERT_EQ(put.size(), 1u);
-  EXPECT_EQ(put[0]->status, Status::kFail);
+  EXPECT_EQ(put[0]->status, VerdictStatus::kFail);
   EXPECT_FALSE(put[0]->advisory);
 }
 
@@ -138,7 +131,7 @@ TEST(GateEval, MarginIsRelativeToTheDecidingThreshold) {
       EvaluateGates(AllRules(), Load("gates/latency.kv_get.inmemory.pass.json"), nullptr, {});
   const auto v = VerdictsOf(r, "latency.kv_get.inmemory");
   ASSERT_EQ(v.size(), 1u);
-  EXPECT_EQ(v[0]->status, Status::kPass);
+  EXPECT_EQ(v[0]->status, VerdictStatus::kPass);
   EXPECT_DOUBLE_EQ(*v[0]->actual, 800);
   EXPECT_EQ(v[0]->threshold_name, "target");
   EXPECT_DOUBLE_EQ(*v[0]->threshold, 1000);
@@ -152,9 +145,9 @@ TEST(GateEval, MissingTargetButWithinRedFlagWarns) {
   const GateReport r = EvaluateGates(AllRules(), run, nullptr, {});
   const auto v = VerdictsOf(r, "latency.kv_get.inmemory");
   ASSERT_EQ(v.size(), 1u);
-  EXPECT_EQ(v[0]->status, Status::kWarn);
+  EXPECT_EQ(v[0]->status, VerdictStatus::kWarn);
   EXPECT_NE(v[0]->reason.find("within acceptable"), std::string::npos) << v[0]->reason;
-  EXPECT_EQ(r.ExitCode(), kExitOk) << "a warning is not a failure";
+  EXPECT_EQ(r.ExitCode(), util::kExitOk) << "a warning is not a failure";
 }
 
 TEST(GateEval, RatioRuleSkipsWithoutDenominator) {
@@ -164,7 +157,7 @@ TEST(GateEval, RatioRuleSkipsWithoutDenominator) {
   const GateReport r = EvaluateGates(AllRules(), run, nullptr, {});
   const auto v = VerdictsOf(r, "facade.a1_over_a0.get");
   ASSERT_EQ(v.size(), 1u);
-  EXPECT_EQ(v[0]->status, Status::kSkip);
+  EXPECT_EQ(v[0]->status, VerdictStatus::kSkip);
   EXPECT_NE(v[0]->reason.find("denominator absent"), std::string::npos) << v[0]->reason;
 }
 
@@ -174,10 +167,10 @@ TEST(GateEval, EngineInScopeWithoutBenchmarkIsSkipped) {
   const GateReport r = EvaluateGates(AllRules(), run, nullptr, {});
   const auto v = VerdictsOf(r, "snapshot.acquire");
   ASSERT_EQ(v.size(), 2u);
-  EXPECT_EQ(v[0]->status, Status::kPass);
-  EXPECT_EQ(v[1]->status, Status::kSkip);
+  EXPECT_EQ(v[0]->status, VerdictStatus::kPass);
+  EXPECT_EQ(v[1]->status, VerdictStatus::kSkip);
   EXPECT_NE(v[1]->reason.find("engine=sharded"), std::string::npos);
-  EXPECT_EQ(OutcomeOf(r, "snapshot.acquire")->status, Status::kPass);
+  EXPECT_EQ(OutcomeOf(r, "snapshot.acquire")->status, VerdictStatus::kPass);
 }
 
 TEST(GateEval, RegressionAgainstAnotherMachineIsAdvisory) {
@@ -188,13 +181,13 @@ TEST(GateEval, RegressionAgainstAnotherMachineIsAdvisory) {
   EXPECT_TRUE(r.cross_machine);
   const auto v = VerdictsOf(r, "regression.latency_2x");
   ASSERT_EQ(v.size(), 1u);
-  EXPECT_EQ(v[0]->status, Status::kWarn);
+  EXPECT_EQ(v[0]->status, VerdictStatus::kWarn);
   EXPECT_TRUE(v[0]->advisory);
   EXPECT_NE(v[0]->reason.find("different machine"), std::string::npos) << v[0]->reason;
   GateOptions allow;
   allow.allow_cross_machine = true;
   const GateReport enforced = EvaluateGates(AllRules(), now, &before, allow);
-  EXPECT_EQ(VerdictsOf(enforced, "regression.latency_2x")[0]->status, Status::kFail);
+  EXPECT_EQ(VerdictsOf(enforced, "regression.latency_2x")[0]->status, VerdictStatus::kFail);
 }
 
 TEST(GateEval, RegressionNeedsSignificanceWhenTestable) {
@@ -210,7 +203,7 @@ TEST(GateEval, RegressionNeedsSignificanceWhenTestable) {
   const GateReport r = EvaluateGates(AllRules(), now, &before, {});
   const auto v = VerdictsOf(r, "regression.latency_2x");
   ASSERT_EQ(v.size(), 1u);
-  EXPECT_EQ(v[0]->status, Status::kWarn);
+  EXPECT_EQ(v[0]->status, VerdictStatus::kWarn);
   EXPECT_NE(v[0]->reason.find("not significant"), std::string::npos) << v[0]->reason;
   ASSERT_TRUE(v[0]->p_value.has_value());
   EXPECT_GE(*v[0]->p_value, 0.05);
@@ -224,7 +217,7 @@ TEST(GateEval, RegressionWithTooFewRepetitionsJudgesTheRatio) {
   const GateReport r = EvaluateGates(AllRules(), now, &before, {});
   const auto v = VerdictsOf(r, "regression.latency_2x");
   ASSERT_EQ(v.size(), 1u);
-  EXPECT_EQ(v[0]->status, Status::kFail);
+  EXPECT_EQ(v[0]->status, VerdictStatus::kFail);
   EXPECT_NE(v[0]->reason.find("too few repetitions"), std::string::npos) << v[0]->reason;
 }
 
@@ -232,28 +225,26 @@ TEST(GateEval, VerdictFileRoundTrip) {
   const GateReport r =
       EvaluateGates(AllRules(), Load("gates/non_reference_slow.json"), nullptr, {});
   TempDir tmp;
-  std::string error;
-  ASSERT_TRUE(WriteFile(tmp / "gates.json", JsonFileText(GateReportToJson(r)), &error)) << error;
-  VerdictFileSummary s;
-  ASSERT_TRUE(LoadVerdictFile(tmp / "gates.json", &s, &error)) << error;
-  EXPECT_EQ(s.verdicts_fail, r.Count(Status::kFail));
-  EXPECT_EQ(s.verdicts_warn, r.Count(Status::kWarn));
-  EXPECT_EQ(s.rules_fail, r.RuleCount(Status::kFail));
-  EXPECT_EQ(s.rules_skip, r.RuleCount(Status::kSkip));
+  ASSERT_TRUE(util::WriteFile(tmp / "gates.json", util::JsonFileText(GateReportToJson(r))).ok());
+  const VerdictFileSummary s = ValueOf(LoadVerdictFile(tmp / "gates.json"));
+  EXPECT_EQ(s.verdicts_fail, r.Count(VerdictStatus::kFail));
+  EXPECT_EQ(s.verdicts_warn, r.Count(VerdictStatus::kWarn));
+  EXPECT_EQ(s.rules_fail, r.RuleCount(VerdictStatus::kFail));
+  EXPECT_EQ(s.rules_skip, r.RuleCount(VerdictStatus::kSkip));
   ASSERT_EQ(s.failures.size(), 1u);
   EXPECT_EQ(s.failures[0].id, "snapshot.acquire");
   EXPECT_FALSE(s.reference_match);
   // Every verdict in the file carries the fields the spec names.
-  boost::json::value v;
-  ASSERT_TRUE(LoadJsonFile(tmp / "gates.json", &v, &error));
+  const boost::json::value v = ValueOf(util::LoadJsonFile(tmp / "gates.json"));
   for (const auto& verdict : v.at("verdicts").as_array()) {
     for (const char* key : {"id", "status", "actual", "threshold", "margin", "reason"}) {
       EXPECT_TRUE(verdict.as_object().contains(key)) << key;
     }
   }
   // A baseline is not a verdict file.
-  EXPECT_FALSE(LoadVerdictFile(Fixture("compare/old.json"), &s, &error));
-  EXPECT_NE(error.find("not a gate verdict file"), std::string::npos);
+  Result<VerdictFileSummary> not_verdicts = LoadVerdictFile(Fixture("compare/old.json"));
+  ASSERT_FALSE(not_verdicts.ok());
+  EXPECT_NE(not_verdicts.error().message().find("not a gate verdict file"), std::string::npos);
 }
 
 }  // namespace

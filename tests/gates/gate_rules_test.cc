@@ -18,18 +18,12 @@
 namespace statelab::gates {
 namespace {
 
-using statelab::testing::Fixture;
-using statelab::testing::SourcePath;
+using statelab::testing_util::Fixture;
+using statelab::testing_util::SourcePath;
+using statelab::testing_util::ValueOf;
 
 const RuleSet& Rules() {
-  static const RuleSet* rules = [] {
-    auto* rs = new RuleSet();
-    std::string error;
-    if (!LoadRules(SourcePath("gates/gates.json"), rs, &error)) {
-      ADD_FAILURE() << error;
-    }
-    return rs;
-  }();
+  static const RuleSet* rules = new RuleSet(ValueOf(LoadRules(SourcePath("gates/gates.json"))));
   return *rules;
 }
 
@@ -44,12 +38,10 @@ std::vector<std::string> RuleIds() {
 // Evaluates one rule alone against a fixture and returns its outcome.
 RuleOutcome EvaluateOne(const Rule& rule, const std::string& kind, GateReport* report) {
   const std::string path = Fixture("gates/" + rule.id + "." + kind + ".json");
-  RunFile run;
-  std::string error;
   EXPECT_TRUE(std::filesystem::exists(path))
       << "rule " << rule.id << " has no " << kind
       << " fixture; add it to GATE_CASES in tests/fixtures/make_fixtures.py and run the script";
-  EXPECT_TRUE(LoadRunFile(path, &run, &error)) << error;
+  const RunFile run = ValueOf(LoadRunFile(path));
   EXPECT_TRUE(ReadEnvironmentFacts(run.baseline.environment).reference_match)
       << path
       << ": gate fixtures run on reference hardware, so "
@@ -58,7 +50,7 @@ RuleOutcome EvaluateOne(const Rule& rule, const std::string& kind, GateReport* r
   const bool regression = rule.kind == RuleKind::kRegression;
   if (regression) {
     const std::string prev = Fixture("gates/" + rule.id + ".previous.json");
-    EXPECT_TRUE(LoadRunFile(prev, &previous, &error)) << error;
+    previous = ValueOf(LoadRunFile(prev));
   }
   RuleSet one;
   one.path = Rules().path;
@@ -72,7 +64,8 @@ RuleOutcome EvaluateOne(const Rule& rule, const std::string& kind, GateReport* r
 std::string Dump(const GateReport& r) {
   std::string out;
   for (const auto& v : r.verdicts) {
-    out += "  " + std::string(StatusName(v.status)) + " " + v.subject + ": " + v.reason + "\n";
+    out +=
+        "  " + std::string(VerdictStatusName(v.status)) + " " + v.subject + ": " + v.reason + "\n";
   }
   return out;
 }
@@ -85,18 +78,18 @@ TEST_P(GateRuleFixtureTest, PassFixturePassesAndFailFixtureFails) {
 
   GateReport pass_report;
   const RuleOutcome pass = EvaluateOne(*rule, "pass", &pass_report);
-  EXPECT_EQ(pass.status, Status::kPass) << rule->id << " on its pass fixture:\n"
-                                        << Dump(pass_report);
+  EXPECT_EQ(pass.status, VerdictStatus::kPass) << rule->id << " on its pass fixture:\n"
+                                               << Dump(pass_report);
   EXPECT_GT(pass.pass, 0);
-  EXPECT_EQ(pass_report.ExitCode(), kExitOk);
+  EXPECT_EQ(pass_report.ExitCode(), util::kExitOk);
 
   GateReport fail_report;
   const RuleOutcome fail = EvaluateOne(*rule, "fail", &fail_report);
-  EXPECT_EQ(fail.status, Status::kFail) << rule->id << " on its fail fixture:\n"
-                                        << Dump(fail_report);
-  EXPECT_EQ(fail_report.ExitCode(), kExitFailed);
+  EXPECT_EQ(fail.status, VerdictStatus::kFail) << rule->id << " on its fail fixture:\n"
+                                               << Dump(fail_report);
+  EXPECT_EQ(fail_report.ExitCode(), util::kExitFailed);
   for (const auto& v : fail_report.verdicts) {
-    if (v.status != Status::kFail) continue;
+    if (v.status != VerdictStatus::kFail) continue;
     EXPECT_EQ(v.threshold_name, "red_flag");
     ASSERT_TRUE(v.threshold.has_value());
     EXPECT_DOUBLE_EQ(*v.threshold, rule->thresholds.red_flag);

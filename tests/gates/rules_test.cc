@@ -8,18 +8,18 @@
 #include <set>
 #include <string>
 
-#include "gates/json_util.h"
 #include "tests/gates/test_util.h"
+#include "util/json.h"
 
 namespace statelab::gates {
 namespace {
 
-using statelab::testing::SourcePath;
+using statelab::testing_util::SourcePath;
 
 TEST(GatesJson, LoadsAndCoversEveryFamily) {
-  RuleSet rs;
-  std::string error;
-  ASSERT_TRUE(LoadRules(SourcePath("gates/gates.json"), &rs, &error)) << error;
+  Result<RuleSet> loaded = LoadRules(SourcePath("gates/gates.json"));
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  const RuleSet& rs = *loaded;
   EXPECT_EQ(rs.engines_under_test,
             (std::vector<std::string>{"btree", "sharded", "shared_nothing"}));
   std::set<std::string> families;
@@ -54,9 +54,10 @@ TEST(GatesJson, LoadsAndCoversEveryFamily) {
 }
 
 TEST(ReferencePlatformJson, UsesOnlyMatcherKeys) {
-  boost::json::value v;
-  std::string error;
-  ASSERT_TRUE(LoadJsonFile(SourcePath("gates/reference_platform.json"), &v, &error)) << error;
+  Result<boost::json::value> loaded =
+      util::LoadJsonFile(SourcePath("gates/reference_platform.json"));
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  const boost::json::value& v = *loaded;
   ASSERT_TRUE(v.is_object());
   // The harness matcher reports unknown keys as a mismatch (docs/baseline_schema.md).
   const std::set<std::string> known = {
@@ -90,18 +91,18 @@ std::string Replace(std::string s, const std::string& from, const std::string& t
 }
 
 std::string LoadError(const std::string& text) {
-  RuleSet rs;
-  std::string error;
-  EXPECT_FALSE(ParseRules(text, "test.json", &rs, &error)) << "accepted: " << text;
-  return error;
+  Result<RuleSet> rs = ParseRules(text, "test.json");
+  EXPECT_FALSE(rs.ok()) << "accepted: " << text;
+  if (rs.ok()) return "";
+  EXPECT_EQ(rs.error().code(), Code::kInvalidArgument);
+  return std::string(rs.error().message());
 }
 
 TEST(RulesLoader, AcceptsTheBaseRule) {
-  RuleSet rs;
-  std::string error;
-  ASSERT_TRUE(ParseRules(RuleFile(kGoodRule), "test.json", &rs, &error)) << error;
-  ASSERT_EQ(rs.rules.size(), 1u);
-  EXPECT_EQ(rs.rules[0].select.Describe(), "tier=A1 op=get_direct");
+  Result<RuleSet> rs = ParseRules(RuleFile(kGoodRule), "test.json");
+  ASSERT_TRUE(rs.ok()) << rs.status().ToString();
+  ASSERT_EQ(rs->rules.size(), 1u);
+  EXPECT_EQ(rs->rules[0].select.Describe(), "tier=A1 op=get_direct");
 }
 
 TEST(RulesLoader, RejectsUnknownKey) {
@@ -133,7 +134,7 @@ TEST(RulesLoader, RejectsUnknownKindMetricAndSelectorKey) {
                 .find("unknown key \"opp\""),
             std::string::npos);
   EXPECT_NE(LoadError(RuleFile(Replace(kGoodRule, R"("op": "get_direct")", R"("name_regex": "(")")))
-                .find("invalid regex"),
+                .find("name_regex: invalid regular expression '('"),
             std::string::npos);
 }
 

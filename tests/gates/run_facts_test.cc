@@ -15,25 +15,25 @@
 namespace statelab::gates {
 namespace {
 
-using statelab::testing::Fixture;
-using statelab::testing::ReadAll;
-using statelab::testing::TempDir;
+using statelab::testing_util::Fixture;
+using statelab::testing_util::ReadAll;
+using statelab::testing_util::TempDir;
+using statelab::testing_util::ValueOf;
 
-RunFile Load(const std::string& rel) {
-  RunFile run;
-  std::string error;
-  EXPECT_TRUE(LoadRunFile(Fixture(rel), &run, &error)) << error;
-  return run;
+RunFile Load(const std::string& rel) { return ValueOf(LoadRunFile(Fixture(rel))); }
+
+// The error LoadRunFile gives for the file at `path`.
+Status LoadStatus(const std::string& path) {
+  Result<RunFile> run = LoadRunFile(path);
+  EXPECT_FALSE(run.ok()) << path << " was accepted";
+  return run.status();
 }
 
 // The message LoadRunFile gives for `text` saved as `name`.
 std::string LoadError(const std::string& text, const std::string& name) {
   TempDir tmp;
   std::ofstream(tmp / name) << text;
-  RunFile run;
-  std::string error;
-  EXPECT_FALSE(LoadRunFile(tmp / name, &run, &error)) << name << " was accepted";
-  return error;
+  return std::string(LoadStatus(tmp / name).message());
 }
 
 TEST(RunFacts, ReadsFixture) {
@@ -59,18 +59,14 @@ TEST(RunFacts, ReadsFixture) {
 }
 
 TEST(RunFacts, MalformedJsonNamesFileLineAndColumn) {
-  RunFile run;
-  std::string error;
   const std::string path = Fixture("compare/malformed.json");
-  ASSERT_FALSE(LoadRunFile(path, &run, &error));
+  const std::string error(LoadStatus(path).message());
   EXPECT_NE(error.find(path + ": malformed JSON at line"), std::string::npos) << error;
   EXPECT_NE(error.find(", column "), std::string::npos) << error;
 }
 
 TEST(RunFacts, MissingFieldNamesThePath) {
-  RunFile run;
-  std::string error;
-  ASSERT_FALSE(LoadRunFile(Fixture("compare/missing_field.json"), &run, &error));
+  const std::string error(LoadStatus(Fixture("compare/missing_field.json")).message());
   EXPECT_NE(error.find("missing_field.json: benchmarks[2].repetitions[0].ns_per_op: missing "
                        "required field"),
             std::string::npos)
@@ -78,9 +74,9 @@ TEST(RunFacts, MissingFieldNamesThePath) {
 }
 
 TEST(RunFacts, MissingFileAndEmptyFile) {
-  RunFile run;
-  std::string error;
-  ASSERT_FALSE(LoadRunFile("/nonexistent/baseline.json", &run, &error));
+  const Status missing = LoadStatus("/nonexistent/baseline.json");
+  EXPECT_EQ(missing.code(), Code::kIOError);
+  std::string error(missing.message());
   EXPECT_NE(error.find("/nonexistent/baseline.json: cannot open"), std::string::npos) << error;
   error = LoadError("  \n", "empty.json");
   EXPECT_NE(error.find("empty.json: malformed JSON: no JSON document"), std::string::npos) << error;
@@ -138,7 +134,7 @@ TEST(RunFacts, UnrecordedReferenceAndValidityReadAsNoWithAReason) {
 TEST(Metrics, DottedPathsReadTheTypedModel) {
   harness::BenchmarkResult b;
   b.repetitions = {{300, 10, 1}, {100, 30, 1}, {200, 20, 1}};
-  b.stats = harness::ComputeStats(b.repetitions);
+  b.stats = harness::ComputeStats(b.repetitions).value();
   b.stats.median_ns = 250;  // as written in the file; median_ns itself reads the repetitions
   b.latency = harness::Latency{1, 2, 3, 4, 5, 6, 7, 8};
   b.counters.ipc = 1.5;
@@ -160,15 +156,13 @@ TEST(Metrics, DottedPathsReadTheTypedModel) {
 }
 
 TEST(Metrics, SelectorParamsMatchByValue) {
-  RuleSet rs;
-  std::string error;
-  ASSERT_TRUE(ParseRules(R"({"schema_version": "1", "engines_under_test": ["btree"], "rules": [{
-      "id": "t", "family": "f", "description": "d", "kind": "threshold",
+  const RuleSet rs = ValueOf(ParseRules(R"({"schema_version": "1", "engines_under_test": ["btree"],
+      "rules": [{"id": "t", "family": "f", "description": "d", "kind": "threshold",
       "select": {"params": {"n": 1000.0, "dist": "zipfian"}}, "metric": "median_ns",
       "direction": "max", "unit": "ns", "thresholds": {"target": 1, "red_flag": 2},
       "scope": {"engines": "*", "modes": "*"}, "reference_only": false, "min_cores": 1}]})",
-                         "t.json", &rs, &error))
-      << error;
+                                        "t.json"));
+  ASSERT_EQ(rs.rules.size(), 1u);
   harness::BenchmarkResult b;
   b.params = {{"n", 1000.0}, {"dist", std::string("zipfian")}, {"k", 10.0}};
   EXPECT_TRUE(rs.rules[0].select.Matches(b));

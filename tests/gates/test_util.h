@@ -1,6 +1,8 @@
 #pragma once
 // Helpers for the gate and report tests: fixture paths, temporary folders, child processes.
+// In statelab::testing_util, not statelab::testing, which would shadow gtest's ::testing.
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <array>
@@ -10,12 +12,22 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <utility>
+
+#include "engines/api/status.h"
 
 #ifndef STATELAB_SOURCE_DIR
 #error "STATELAB_SOURCE_DIR must be defined by the test's CMakeLists.txt"
 #endif
 
-namespace statelab::testing {
+namespace statelab::testing_util {
+
+// The value of `r`; a failure of the calling test (with the error) and T{} when there is none.
+template <class T>
+T ValueOf(Result<T> r) {
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? std::move(r).value() : T{};
+}
 
 inline std::string SourcePath(const std::string& rel) {
   return std::string(STATELAB_SOURCE_DIR) + "/" + rel;
@@ -71,4 +83,4 @@ inline ProcessResult RunCommand(const std::string& cmd) {
 
 inline std::string Quoted(const std::string& s) { return "'" + s + "'"; }
 
-}  // namespace statelab::testing
+}  // namespace statelab::testing_util

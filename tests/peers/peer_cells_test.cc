@@ -13,23 +13,24 @@
 #include "engines/peers/peer_list.h"
 #include "harness/baseline.h"
 #include "tests/bench/temp_root.h"
+#include "util/json.h"
 
 namespace statelab::bench {
 namespace {
 
-using testing::TempRoot;
+using testing_util::TempRoot;
 
 TEST(PeerFlags, AllSelectsEveryEngineAndPeer) {
   BenchOptions o;
   const char* argv[] = {"statelab-bench", "--engines", "all"};
-  ASSERT_FALSE(ParseBenchFlags(3, argv, &o));
+  ASSERT_TRUE(ParseBenchFlags(3, argv, &o).ok());
   for (std::string_view e : {"btree", "sharded", "shared_nothing", "null", "device", "rocksdb",
                              "lmdb", "faiss_flat", "hnswlib"}) {
     EXPECT_NE(std::find(o.engines.begin(), o.engines.end(), e), o.engines.end()) << e;
   }
   BenchOptions one;
   const char* argv2[] = {"statelab-bench", "--engines", "lmdb,btree"};
-  ASSERT_FALSE(ParseBenchFlags(3, argv2, &one));
+  ASSERT_TRUE(ParseBenchFlags(3, argv2, &one).ok());
   EXPECT_EQ(one.engines, (std::vector<std::string>{"lmdb", "btree"}));
 }
 
@@ -161,15 +162,16 @@ TEST(PeerBaseline, KindIsWrittenReadAndChecked) {
   r.kind = "peer";
   r.mode = "strict";
   r.repetitions = {{100, 1e7, 1000}};
-  r.stats = harness::ComputeStats(r.repetitions);
+  r.stats = harness::ComputeStats(r.repetitions).value();
   b.benchmarks.push_back(r);
   boost::json::value doc = harness::ToJson(b);
-  EXPECT_EQ(harness::ParseBaseline(harness::PrettyJson(doc), "mem").benchmarks[0].kind, "peer");
+  EXPECT_EQ(harness::ParseBaseline(util::PrettyJson(doc), "mem")->benchmarks[0].kind, "peer");
   doc.at("benchmarks").at(0).as_object().erase("kind");
-  EXPECT_EQ(harness::ParseBaseline(harness::PrettyJson(doc), "mem").benchmarks[0].kind, "engine");
+  EXPECT_EQ(harness::ParseBaseline(util::PrettyJson(doc), "mem")->benchmarks[0].kind, "engine");
   doc.at("benchmarks").at(0).as_object()["kind"] = "database";
-  EXPECT_THROW((void)harness::ParseBaseline(harness::PrettyJson(doc), "mem"),
-               harness::BaselineError);
+  const Status refused = harness::ParseBaseline(util::PrettyJson(doc), "mem").status();
+  EXPECT_NE(refused.message().find("benchmarks[0].kind: must be"), std::string::npos)
+      << refused.ToString();
 }
 
 }  // namespace

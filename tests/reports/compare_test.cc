@@ -9,9 +9,9 @@
 #include <filesystem>
 #include <string>
 
-#include "gates/json_util.h"
 #include "gates/run_facts.h"
 #include "tests/gates/test_util.h"
+#include "util/json.h"
 
 #ifndef STATELAB_COMPARE_BIN
 #error "STATELAB_COMPARE_BIN must point at the built statelab-compare"
@@ -20,19 +20,15 @@
 namespace statelab::reports {
 namespace {
 
-using statelab::testing::Fixture;
-using statelab::testing::Quoted;
-using statelab::testing::ReadAll;
-using statelab::testing::RunCommand;
-using statelab::testing::SourcePath;
-using statelab::testing::TempDir;
+using statelab::testing_util::Fixture;
+using statelab::testing_util::Quoted;
+using statelab::testing_util::ReadAll;
+using statelab::testing_util::RunCommand;
+using statelab::testing_util::SourcePath;
+using statelab::testing_util::TempDir;
+using statelab::testing_util::ValueOf;
 
-gates::RunFile Load(const std::string& rel) {
-  gates::RunFile run;
-  std::string error;
-  EXPECT_TRUE(gates::LoadRunFile(Fixture(rel), &run, &error)) << error;
-  return run;
-}
+gates::RunFile Load(const std::string& rel) { return ValueOf(gates::LoadRunFile(Fixture(rel))); }
 
 const CompareRow* RowOf(const CompareResult& r, const std::string& name) {
   for (const auto& row : r.rows) {
@@ -217,17 +213,14 @@ TEST(CompareCli, ThresholdAlphaJsonAndOut) {
   auto r = RunCommand(Cmp(args + " --threshold 2 --alpha 0.05 --out " + Quoted(tmp.path())));
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_TRUE(std::filesystem::exists(tmp / "compare.md"));
-  boost::json::value v;
-  std::string error;
-  ASSERT_TRUE(gates::LoadJsonFile(tmp / "compare.json", &v, &error)) << error;
+  const boost::json::value v = ValueOf(util::LoadJsonFile(tmp / "compare.json"));
   EXPECT_EQ(v.at("threshold_pct").to_number<double>(), 2.0);
   // A stricter alpha than the smallest achievable p-value makes nothing significant.
   r = RunCommand(Cmp(args + " --threshold 2 --alpha 0.005"));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   r = RunCommand(Cmp(args + " --json"));
   EXPECT_EQ(r.exit_code, 0);
-  boost::json::value parsed;
-  EXPECT_TRUE(gates::ParseJson(r.output, "stdout", &parsed, &error)) << error;
+  EXPECT_TRUE(util::ParseJsonExact(r.output, "stdout").ok()) << r.output;
 }
 
 TEST(CompareBaselineScript, RunsTheCompareTool) {

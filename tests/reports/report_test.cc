@@ -6,13 +6,13 @@
 #include <filesystem>
 #include <string>
 
-#include "gates/format.h"
 #include "gates/gate_eval.h"
-#include "gates/json_util.h"
 #include "gates/run_facts.h"
 #include "reports/index.h"
 #include "reports/run_report.h"
 #include "tests/gates/test_util.h"
+#include "util/format.h"
+#include "util/json.h"
 
 #ifndef STATELAB_REPORT_BIN
 #error "STATELAB_REPORT_BIN must point at the built statelab-report"
@@ -22,13 +22,14 @@ namespace statelab::reports {
 namespace {
 
 namespace fs = std::filesystem;
-using gates::FormatNumber;
-using statelab::testing::Fixture;
-using statelab::testing::Quoted;
-using statelab::testing::ReadAll;
-using statelab::testing::RunCommand;
-using statelab::testing::SourcePath;
-using statelab::testing::TempDir;
+using statelab::testing_util::Fixture;
+using statelab::testing_util::Quoted;
+using statelab::testing_util::ReadAll;
+using statelab::testing_util::RunCommand;
+using statelab::testing_util::SourcePath;
+using statelab::testing_util::TempDir;
+using statelab::testing_util::ValueOf;
+using util::FormatNumber;
 
 constexpr char kSample[] = "run_2024-05-01_12-00-00_abc1234_sample";
 constexpr char kOlder[] = "run_2024-04-01_09-30-00_0ff1ce5";
@@ -42,12 +43,11 @@ void CopyRuns(const TempDir& results) {
 
 // Median ns of a benchmark as written in the fixture file itself.
 double FixtureMedian(const std::string& run, const std::string& name) {
-  boost::json::value v;
-  std::string error;
-  EXPECT_TRUE(gates::LoadJsonFile(Fixture("runs/" + run + "/baseline.json"), &v, &error)) << error;
+  const boost::json::value v =
+      ValueOf(util::LoadJsonFile(Fixture("runs/" + run + "/baseline.json")));
   for (const auto& b : v.at("benchmarks").as_array()) {
     if (b.at("name").as_string() == name) {
-      return gates::AsNumber(&b.at("stats").at("median_ns")).value();
+      return util::AsNumber(&b.at("stats").at("median_ns")).value();
     }
   }
   ADD_FAILURE() << "no benchmark " << name;
@@ -55,14 +55,12 @@ double FixtureMedian(const std::string& run, const std::string& name) {
 }
 
 void EvaluateGatesInto(const std::string& run_dir) {
-  gates::RuleSet rules;
-  gates::RunFile run;
-  std::string error;
-  ASSERT_TRUE(gates::LoadRules(SourcePath("gates/gates.json"), &rules, &error)) << error;
-  ASSERT_TRUE(gates::LoadRunFile(run_dir + "/baseline.json", &run, &error)) << error;
+  const gates::RuleSet rules = ValueOf(gates::LoadRules(SourcePath("gates/gates.json")));
+  const gates::RunFile run = ValueOf(gates::LoadRunFile(run_dir + "/baseline.json"));
   const gates::GateReport report = gates::EvaluateGates(rules, run, nullptr, {});
-  ASSERT_TRUE(gates::WriteFile(run_dir + "/gates.json",
-                               gates::JsonFileText(gates::GateReportToJson(report)), &error));
+  ASSERT_TRUE(
+      util::WriteFile(run_dir + "/gates.json", util::JsonFileText(gates::GateReportToJson(report)))
+          .ok());
 }
 
 class RunReportTest : public ::testing::Test {
@@ -73,8 +71,7 @@ class RunReportTest : public ::testing::Test {
     EvaluateGatesInto(run_dir_);
     ReportOptions opt;
     opt.gnuplot = "/nonexistent/gnuplot";  // plots are tested separately
-    std::string error;
-    ASSERT_TRUE(WriteRunReport(run_dir_, opt, &outcome_, &error)) << error;
+    outcome_ = ValueOf(WriteRunReport(run_dir_, opt));
   }
   std::string Read(const std::string& name) { return ReadAll(run_dir_ + "/" + name); }
 
@@ -104,9 +101,7 @@ TEST_F(RunReportTest, SummaryKeyLatencyCellsEqualTheFixture) {
   EXPECT_NE(md.find(row), std::string::npos) << "expected row " << row << "\n" << md;
   EXPECT_NE(row.find("| 240 |"), std::string::npos) << "fixture: sharded get_direct = 0.8 x 300";
   // Gate verdict counts come from gates.json.
-  gates::VerdictFileSummary gv;
-  std::string error;
-  ASSERT_TRUE(gates::LoadVerdictFile(run_dir_ + "/gates.json", &gv, &error)) << error;
+  const gates::VerdictFileSummary gv = ValueOf(gates::LoadVerdictFile(run_dir_ + "/gates.json"));
   EXPECT_NE(
       md.find("Rules: " + std::to_string(gv.rules_pass) + " pass, " +
               std::to_string(gv.rules_warn) + " warn, " + std::to_string(gv.rules_fail) + " fail"),
@@ -181,11 +176,9 @@ TEST_F(RunReportTest, RedisAndEnvironment) {
 TEST(RunReport, WithoutGatesOrRedisSaysSo) {
   TempDir results;
   CopyRuns(results);
-  ReportOutcome outcome;
-  std::string error;
   ReportOptions opt;
   opt.plots = false;
-  ASSERT_TRUE(WriteRunReport(results / kOlder, opt, &outcome, &error)) << error;
+  ValueOf(WriteRunReport(results / kOlder, opt));
   const std::string summary = ReadAll(results / (std::string(kOlder) + "/SUMMARY.md"));
   EXPECT_NE(summary.find("Gates not evaluated: no gates.json"), std::string::npos) << summary;
   const std::string redis = ReadAll(results / (std::string(kOlder) + "/redis_comparison.md"));
@@ -203,9 +196,7 @@ TEST(RunReport, PlotsWithGnuplotWhenAvailable) {
   if (gnuplot.empty()) GTEST_SKIP() << "gnuplot not installed";
   TempDir results;
   CopyRuns(results);
-  ReportOutcome outcome;
-  std::string error;
-  ASSERT_TRUE(WriteRunReport(results / kSample, ReportOptions{}, &outcome, &error)) << error;
+  ValueOf(WriteRunReport(results / kSample, ReportOptions{}));
   for (const char* svg : {"scaling.svg", "latency_percentiles.svg", "engines_ab.svg"}) {
     const std::string path = results / (std::string(kSample) + "/plots/" + svg);
     ASSERT_TRUE(fs::exists(path)) << svg;
@@ -221,10 +212,7 @@ TEST(Index, NewestFirstWithGatesAndReference) {
   fs::copy(Fixture("compare/malformed.json"),
            results / "run_2024-06-01_00-00-00_badbad0/baseline.json");
   fs::create_directories(results / "not_a_run");
-  int runs = 0;
-  std::string error;
-  ASSERT_TRUE(WriteIndex(results.path(), &runs, &error)) << error;
-  EXPECT_EQ(runs, 3);
+  EXPECT_EQ(ValueOf(WriteIndex(results.path())), 3);
   const std::string md = ReadAll(results / "INDEX.md");
   const auto bad = md.find("run_2024-06-01_00-00-00_badbad0");
   const auto sample = md.find(kSample);
@@ -237,9 +225,8 @@ TEST(Index, NewestFirstWithGatesAndReference) {
   EXPECT_EQ(md.find("not_a_run"), std::string::npos);
   EXPECT_NE(md.find("unreadable baseline.json"), std::string::npos) << md;
 
-  gates::VerdictFileSummary gv;
-  ASSERT_TRUE(
-      gates::LoadVerdictFile(results / (std::string(kSample) + "/gates.json"), &gv, &error));
+  const gates::VerdictFileSummary gv =
+      ValueOf(gates::LoadVerdictFile(results / (std::string(kSample) + "/gates.json")));
   const std::string sample_row =
       "| 2024-05-01T12:00:00Z | [" + std::string(kSample) + "](" + kSample +
       "/SUMMARY.md) | abc1234 | sample | standard | btree, sharded, shared_nothing | " +
@@ -285,13 +272,12 @@ TEST(ReportCli, AttachServersStoresThemInBaselineJson) {
   const std::string bin = Quoted(STATELAB_REPORT_BIN);
   const fs::path older = results / kOlder;
   const std::string before = ReadAll(older / "baseline.json");
-  std::string error;
   const fs::path bad = results / "bad_servers.json";
-  ASSERT_TRUE(gates::WriteFile(bad, R"({"available": true, "reason": "", "results": [
+  ASSERT_TRUE(util::WriteFile(bad, R"({"available": true, "reason": "", "results": [
       {"server": "redis", "engine": "", "op": "get", "mode": "inmemory",
        "persistence": "appendonly no", "pipeline": "one", "ops_per_sec": 1, "p50_ns": 1,
-       "p99_ns": 1}]})",
-                               &error));
+       "p99_ns": 1}]})")
+                  .ok());
   auto r = RunCommand(bin + " " + Quoted(older) + " --no-plots --attach-servers " + Quoted(bad));
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("servers.results[0].pipeline: expected integer, got string"),
@@ -300,21 +286,18 @@ TEST(ReportCli, AttachServersStoresThemInBaselineJson) {
   EXPECT_EQ(ReadAll(older / "baseline.json"), before);
 
   // The sample run's own servers section, attached to the older run.
-  boost::json::value sample;
-  ASSERT_TRUE(gates::LoadJsonFile(Fixture(std::string("runs/") + kSample + "/baseline.json"),
-                                  &sample, &error))
-      << error;
+  const boost::json::value sample =
+      ValueOf(util::LoadJsonFile(Fixture(std::string("runs/") + kSample + "/baseline.json")));
   const fs::path good = results / "servers.json";
-  ASSERT_TRUE(gates::WriteFile(good, boost::json::serialize(sample.at("servers")), &error));
+  ASSERT_TRUE(util::WriteFile(good, boost::json::serialize(sample.at("servers"))).ok());
   r = RunCommand(bin + " " + Quoted(older) + " --no-plots --attach-servers " + Quoted(good));
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  gates::RunFile run;
-  ASSERT_TRUE(gates::LoadRunFile(older / "baseline.json", &run, &error)) << error;
+  const gates::RunFile run = ValueOf(gates::LoadRunFile(older / "baseline.json"));
   // Equal up to number kinds (an integral double such as 72.0 is written as 72).
   const boost::json::object& got = run.baseline.servers;
   ASSERT_EQ(got.size(), sample.at("servers").as_object().size());
   EXPECT_EQ(got.at("results").as_array().size(), 5u);
-  EXPECT_EQ(gates::AsNumber(&got.at("memory").at(0).at("rss_bytes_per_key")), 72.0);
+  EXPECT_EQ(util::AsNumber(&got.at("memory").at(0).at("rss_bytes_per_key")), 72.0);
   EXPECT_EQ(run.baseline.benchmarks.size(), 2u);  // everything else kept
   const std::string redis = ReadAll(older / "redis_comparison.md");
   EXPECT_NE(redis.find("| get | inmemory | 16 | appendonly no | 800000 | 15000 | 30000 |"),

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace statelab::json {
+namespace statelab::json_doc {
 namespace {
 
 namespace bj = boost::json;
@@ -921,4 +921,4 @@ TEST(JsonCanonicalTest, DeepDocumentsDoNotRecurse) {
 }
 
 }  // namespace
-}  // namespace statelab::json
+}  // namespace statelab::json_doc

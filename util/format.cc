@@ -1,9 +1,9 @@
-#include "gates/format.h"
+#include "util/format.h"
 
 #include <cmath>
 #include <cstdio>
 
-namespace statelab::gates {
+namespace statelab::util {
 
 namespace {
 
@@ -84,4 +84,4 @@ std::string FormatP(double p) {
   return Printf("%.4f", p);
 }
 
-}  // namespace statelab::gates
+}  // namespace statelab::util

@@ -1,10 +1,18 @@
-#include "gates/stats.h"
+#include "util/stats.h"
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 
-namespace statelab::gates {
+namespace statelab::util {
+
+std::optional<double> Median(std::span<const double> values) {
+  if (values.empty()) return std::nullopt;
+  std::vector<double> v(values.begin(), values.end());
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
 
 std::optional<double> GeometricMean(std::span<const double> xs) {
   if (xs.empty()) return std::nullopt;
@@ -116,4 +124,4 @@ MannWhitneyResult MannWhitneyU(std::span<const double> a, std::span<const double
   return res;
 }
 
-}  // namespace statelab::gates
+}  // namespace statelab::util

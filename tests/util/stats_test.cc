@@ -1,14 +1,20 @@
-// Geometric mean and Mann-Whitney U against values computed by hand (the enumerations are
+// Median, geometric mean and Mann-Whitney U against values computed by hand (the enumerations are
 // written out in the comments).
 
-#include "gates/stats.h"
+#include "util/stats.h"
 
 #include <gtest/gtest.h>
 
 #include <vector>
 
-namespace statelab::gates {
+namespace statelab::util {
 namespace {
+
+TEST(MedianTest, OddEvenEmpty) {
+  EXPECT_EQ(*Median(std::vector<double>{3, 1, 2}), 2);
+  EXPECT_EQ(*Median(std::vector<double>{4, 1, 3, 2}), 2.5);
+  EXPECT_FALSE(Median(std::vector<double>{}).has_value());
+}
 
 TEST(GeometricMeanTest, Values) {
   EXPECT_DOUBLE_EQ(*GeometricMean(std::vector<double>{1, 4}), 2.0);
@@ -94,4 +100,4 @@ TEST(MannWhitneyTest, EmptySample) {
 }
 
 }  // namespace
-}  // namespace statelab::gates
+}  // namespace statelab::util

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace statelab::gates {
+namespace statelab::util {
 
 // Escapes '|' and newlines so a cell never breaks its table row.
 std::string EscapeCell(std::string_view s);
@@ -26,4 +26,4 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
-}  // namespace statelab::gates
+}  // namespace statelab::util

@@ -1,7 +1,7 @@
 #pragma once
-// Small statistics used by the gate (regression rules) and by compare: geometric mean and the
-// two-sided Mann-Whitney U test over repetitions (the median is harness::Median, the one
-// baseline.json's stats use). See docs/compare.md for the definitions. Pure functions; thread-safe.
+// Small statistics shared by baseline.json's stats, the gate (regression rules) and compare: the
+// median, the geometric mean and the two-sided Mann-Whitney U test over repetitions. See
+// docs/compare.md for the definitions. Pure functions; thread-safe.
 
 #include <cstdint>
 #include <optional>
@@ -9,7 +9,11 @@
 #include <string_view>
 #include <vector>
 
-namespace statelab::gates {
+namespace statelab::util {
+
+// The median (the mean of the two middle values for an even count); std::nullopt when `values` is
+// empty. Every reader that must agree with baseline.json's stats.median_ns uses this one.
+std::optional<double> Median(std::span<const double> values);
 
 // Geometric mean of positive values; nullopt when empty or any value is <= 0.
 std::optional<double> GeometricMean(std::span<const double> xs);
@@ -38,4 +42,4 @@ MannWhitneyResult MannWhitneyU(std::span<const double> a, std::span<const double
 // significant, whatever the data.
 double MinTwoSidedP(int n_a, int n_b);
 
-}  // namespace statelab::gates
+}  // namespace statelab::util

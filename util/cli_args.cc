@@ -1,9 +1,9 @@
-#include "gates/cli_args.h"
+#include "util/cli_args.h"
 
 #include <cstdio>
 #include <exception>
 
-namespace statelab::gates {
+namespace statelab::util {
 
 int RunTool(const char* tool, int (*run)(int, char**), int argc, char** argv) {
   try {
@@ -14,14 +14,24 @@ int RunTool(const char* tool, int (*run)(int, char**), int argc, char** argv) {
   }
 }
 
-bool CliArgs::Parse(int argc, char** argv, const std::vector<FlagSpec>& specs, std::string* error) {
+int Fail(std::string_view tool, std::string_view context, const Status& status, int exit_code) {
+  // The message already names the file or flag; codes without one print their name.
+  const std::string what =
+      status.message().empty() ? status.ToString() : std::string(status.message());
+  std::fprintf(stderr, "%.*s: %.*s%s%s\n", static_cast<int>(tool.size()), tool.data(),
+               static_cast<int>(context.size()), context.data(), context.empty() ? "" : ": ",
+               what.c_str());
+  return exit_code;
+}
+
+Status CliArgs::Parse(int argc, char** argv, const std::vector<FlagSpec>& specs) {
   bool only_positionals = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (only_positionals || arg.size() < 2 || arg.rfind("--", 0) != 0) {
       if (!only_positionals && arg.size() > 1 && arg[0] == '-' && arg != "-") {
-        *error = "unknown flag '" + arg + "' (flags are spelled --name; see --help)";
-        return false;
+        return Status::InvalidArgument("unknown flag '" + arg +
+                                       "' (flags are spelled --name; see --help)");
       }
       positionals_.push_back(arg);
       continue;
@@ -40,15 +50,10 @@ bool CliArgs::Parse(int argc, char** argv, const std::vector<FlagSpec>& specs, s
     for (const auto& s : specs) {
       if (s.name == name) spec = &s;
     }
-    if (spec == nullptr) {
-      *error = "unknown flag '--" + name + "' (see --help)";
-      return false;
-    }
+    if (spec == nullptr)
+      return Status::InvalidArgument("unknown flag '--" + name + "' (see --help)");
     if (!spec->takes_value) {
-      if (inline_value) {
-        *error = "flag '--" + name + "' takes no value";
-        return false;
-      }
+      if (inline_value) return Status::InvalidArgument("flag '--" + name + "' takes no value");
       values_[name] = "";
       continue;
     }
@@ -57,11 +62,10 @@ bool CliArgs::Parse(int argc, char** argv, const std::vector<FlagSpec>& specs, s
     } else if (i + 1 < argc) {
       values_[name] = argv[++i];
     } else {
-      *error = "flag '--" + name + "' needs a value";
-      return false;
+      return Status::InvalidArgument("flag '--" + name + "' needs a value");
     }
   }
-  return true;
+  return Status::OK();
 }
 
 std::optional<std::string> CliArgs::Value(const std::string& name) const {
@@ -70,4 +74,4 @@ std::optional<std::string> CliArgs::Value(const std::string& name) const {
   return it->second;
 }
 
-}  // namespace statelab::gates
+}  // namespace statelab::util

@@ -1,11 +1,12 @@
 #pragma once
 // Number formatting for human-readable outputs (markdown). JSON outputs keep raw numbers.
+// Pure functions; thread-safe.
 
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace statelab::gates {
+namespace statelab::util {
 
 // Plain number with a precision that suits its magnitude: 12345 -> "12345", 123.4 -> "123.4",
 // 1.234 -> "1.23", 0.00123 -> "0.00123". Used in tables whose header carries the unit.
@@ -26,4 +27,4 @@ std::string FormatOpt(const std::optional<double>& v);
 // p-value: 0.00794 -> "0.0079", 1e-7 -> "<0.0001".
 std::string FormatP(double p);
 
-}  // namespace statelab::gates
+}  // namespace statelab::util

@@ -1,6 +1,6 @@
-#include "gates/markdown.h"
+#include "util/markdown.h"
 
-namespace statelab::gates {
+namespace statelab::util {
 
 std::string EscapeCell(std::string_view s) {
   std::string out;
@@ -43,4 +43,4 @@ std::string Table::Render() const {
   return md;
 }
 
-}  // namespace statelab::gates
+}  // namespace statelab::util
