@@ -108,6 +108,9 @@ Status ParseBenchFlags(int argc, const char* const* argv, BenchOptions* o) {
     if (arg == "--help" || arg == "-h") {
       STATELAB_RETURN_IF_ERROR(flag_only());
       o->help = true;
+    } else if (arg == "--describe") {
+      STATELAB_RETURN_IF_ERROR(flag_only());
+      o->describe = true;
     } else if (arg == "--list") {
       STATELAB_RETURN_IF_ERROR(flag_only());
       o->list = true;
@@ -204,15 +207,19 @@ Status ParseBenchFlags(int argc, const char* const* argv, BenchOptions* o) {
 }
 
 std::string BenchUsage() {
-  return R"(statelab-bench: the benchmark catalogue over every engine x durability mode.
+  const std::string engines =
+      Known(std::vector<std::string_view>(AllEngines::names.begin(), AllEngines::names.end()));
+  const std::string peer_names =
+      Known(std::vector<std::string_view>(peers::kPeerNames.begin(), peers::kPeerNames.end()));
+  std::string text = R"(statelab-bench: the benchmark catalogue over every engine x durability mode.
 
 Usage: statelab-bench [flags]
 
   --suite quick|standard|full  which cells and sizes to run (default quick)
-  --engines LIST       comma list of btree, sharded, shared_nothing (every engine of AllEngines),
+  --engines LIST       comma list of the engines of AllEngines (@ENGINES@),
                        null (the harness floor), device (the fdatasync floor), and the peers
-                       rocksdb, lmdb, faiss_flat, hnswlib (docs/peers.md); "all" = every one of
-                       them; default: every engine, null and device, no peer
+                       (@PEERS@; docs/peers.md); "all" = every one of them;
+                       default: every engine, null and device, no peer
   --modes LIST         comma list of inmemory, buffered, strict; default: all
   --tier LIST          comma list of A0, A1, B, C, D, durability, recovery, memory, scenario,
                        ycsb; default: all tiers of the suite
@@ -229,12 +236,16 @@ Usage: statelab-bench [flags]
   --warning TEXT       an environment warning to record in baseline.json (repeatable)
   --reference-platform FILE   default: gates/reference_platform.json of the source tree
   --list               print the selected and skipped cells and exit
+  --describe           print the engines, peers, modes, tiers and suites of this build as JSON
   --help               this text
 
 Cell names: <tier>/<group>/<op>/<engine>/<mode>[/<params>]; see docs/harness.md.
 Exit codes: 0 every selected cell ran, 1 some cell failed (see skipped[] in baseline.json),
 2 usage error, 3 output could not be written.
 )";
+  text.replace(text.find("@ENGINES@"), 9, engines);
+  text.replace(text.find("@PEERS@"), 7, peer_names);
+  return text;
 }
 
 }  // namespace statelab::bench

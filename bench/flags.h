@@ -39,6 +39,7 @@ struct BenchOptions {
   std::vector<std::string> warnings;  // extra environment warnings (from bench_runner.sh)
   std::string reference_platform;     // default: gates/reference_platform.json of the source tree
   bool list = false;                  // print the selected and skipped cells, run nothing
+  bool describe = false;              // print Describe() (bench/describe.h), run nothing
   bool help = false;
 
   // "quick" | "standard" | "full", or "custom" when --tier or --filter narrowed the suite.

@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "bench/catalogue.h"
+#include "bench/describe.h"
 #include "bench/flags.h"
 #include "bench/run.h"
 #include "engines/core/layer_timing.h"
@@ -66,6 +67,10 @@ int Main(int argc, char** argv) {
   if (Status s = ParseBenchFlags(argc, argv, &opts); !s.ok()) return util::Fail(kTool, "", s, 2);
   if (opts.help) {
     std::printf("%s", BenchUsage().c_str());
+    return 0;
+  }
+  if (opts.describe) {
+    std::printf("%s\n", util::PrettyJson(Describe()).c_str());
     return 0;
   }
   const auto wall_start = std::chrono::steady_clock::now();
@@ -178,6 +183,7 @@ int Main(int argc, char** argv) {
   } else {
     b.config.engines = opts.engines;
   }
+  for (const std::string& e : b.config.engines) b.config.engine_kinds[e] = EngineKind(e);
   if (opts.modes.empty()) {
     for (DurabilityMode m : kAllModes) b.config.modes.emplace_back(ModeName(m));
   } else {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "gates/metrics.h"
 #include "util/format.h"
@@ -100,6 +101,7 @@ class Evaluator {
             GateReport* report)
       : rs_(rs),
         run_(run.baseline),
+        run_engines_(EnginesOf(run_)),
         facts_(ReadEnvironmentFacts(run_.environment)),
         prev_(prev),
         opt_(opt),
@@ -158,7 +160,7 @@ class Evaluator {
   }
 
   bool EngineInScope(const Rule& rule, const std::string& engine) const {
-    return rule.all_engines ? Has(rs_.engines_under_test, engine) : Has(rule.engines, engine);
+    return rule.all_engines ? Has(run_engines_, engine) : Has(rule.engines, engine);
   }
 
   void EvaluateRule(const Rule& rule) {
@@ -177,7 +179,7 @@ class Evaluator {
       return;
     }
     std::vector<std::string> engines;
-    for (const auto& e : rule.all_engines ? rs_.engines_under_test : rule.engines) {
+    for (const auto& e : rule.all_engines ? run_engines_ : rule.engines) {
       if (run_.config.engines.empty() || Has(run_.config.engines, e)) engines.push_back(e);
     }
     if (engines.empty()) {
@@ -381,8 +383,24 @@ class Evaluator {
     }
   }
 
+  // "*" in a rule's engines: every engine of ours the run had (config.engine_kinds, or for older
+  // files the benchmarks' kind), without the virtual-wrapper variants ("sharded+any", the facade
+  // rules' business), peers or the harness's own floors. So a new engine is gated by joining
+  // AllEngines, with no list here to update.
+  static std::vector<std::string> EnginesOf(const harness::Baseline& run) {
+    std::map<std::string, std::string> kinds = run.config.engine_kinds;
+    for (const auto& b : run.benchmarks) kinds.emplace(b.engine, b.kind);
+    std::set<std::string> names;
+    for (const auto& e : run.config.engines) kinds.emplace(e, std::string(harness::kKindEngine));
+    for (const auto& [label, kind] : kinds) {
+      if (kind == harness::kKindEngine && label.find('+') == std::string::npos) names.insert(label);
+    }
+    return {names.begin(), names.end()};
+  }
+
   const RuleSet& rs_;
   const harness::Baseline& run_;
+  const std::vector<std::string> run_engines_;
   const EnvironmentFacts facts_;
   const RunFile* prev_;
   GateOptions opt_;

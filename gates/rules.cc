@@ -359,14 +359,11 @@ Result<RuleSet> ParseRules(std::string_view text, std::string_view source) {
   if (!root.is_object()) return rr.Fail("(top level)", "expected object");
   const auto& o = root.get_object();
   STATELAB_RETURN_IF_ERROR(rr.OnlyKeys(
-      o, "(top level)", {"schema_version", "description", "engines_under_test", "rules"}));
+      o, "(top level)", {"schema_version", "description", "rules"}));
   RuleSet rs;
   rs.path = std::string(source);
   rs.schema_version = AsString(FindPath(o, "schema_version")).value_or("");
   if (rs.schema_version != "1") return rr.Fail("schema_version", "expected \"1\"");
-  if (!o.contains("engines_under_test")) return rr.Fail("engines_under_test", "missing");
-  STATELAB_RETURN_IF_ERROR(
-      rr.ReadStrings(o.at("engines_under_test"), "engines_under_test", &rs.engines_under_test));
   const json::value* rules = FindPath(o, "rules");
   if (rules == nullptr || !rules->is_array()) {
     return rr.Fail("rules", "missing or not an array");

@@ -76,7 +76,7 @@ struct Rule {
   std::vector<std::string> join_on;
 
   Thresholds thresholds;
-  bool all_engines = true;  // "*" = the rule set's engines_under_test
+  bool all_engines = true;  // "*" = every engine of ours the run measured
   std::vector<std::string> engines;
   bool all_modes = true;  // "*" = any mode, "n/a" included
   std::vector<std::string> modes;
@@ -90,7 +90,6 @@ struct Rule {
 struct RuleSet {
   std::string path;
   std::string schema_version;
-  std::vector<std::string> engines_under_test;
   std::vector<Rule> rules;
 
   const Rule* Find(std::string_view id) const;

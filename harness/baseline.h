@@ -35,6 +35,9 @@ struct GitInfo {
 struct RunConfig {
   std::string suite;
   std::vector<std::string> engines;
+  // What each of `engines` is: kKindEngine, kKindPeer or kKindHarness. Empty in files written
+  // before it was recorded; readers then fall back on the benchmarks' own kind.
+  std::map<std::string, std::string> engine_kinds;
   std::vector<std::string> modes;
   int64_t repetitions = 0;
   uint64_t seed = 0;

@@ -368,6 +368,16 @@ class Reader {
     const json::object& c = Object(o, "config", "");
     b.config.suite = String(c, "suite", "config");
     b.config.engines = Strings(c, "engines", "config");
+    if (c.if_contains("engine_kinds") != nullptr) {
+      for (const auto& kv : Object(c, "engine_kinds", "config")) {
+        const std::string kp = Join("config.engine_kinds", kv.key());
+        std::string kind = kv.value().is_string() ? std::string(kv.value().get_string()) : "";
+        if (kind != kKindEngine && kind != kKindPeer && kind != kKindHarness) {
+          Fail(kp, "must be \"engine\", \"peer\" or \"harness\"");
+        }
+        b.config.engine_kinds[std::string(kv.key())] = std::move(kind);
+      }
+    }
     b.config.modes = Strings(c, "modes", "config");
     b.config.repetitions = Int(c, "repetitions", "config");
     b.config.seed = Uint(c, "seed", "config");

@@ -143,6 +143,11 @@ json::value ToJson(const Baseline& b) {
                              {"repetitions", b.config.repetitions},
                              {"seed", b.config.seed},
                              {"cores", b.config.cores}};
+  if (!b.config.engine_kinds.empty()) {
+    json::object kinds;
+    for (const auto& [label, kind] : b.config.engine_kinds) kinds[label] = kind;
+    o["config"].get_object()["engine_kinds"] = std::move(kinds);
+  }
   json::array benches;
   for (const BenchmarkResult& r : b.benchmarks) benches.emplace_back(BenchmarkJson(r));
   o["benchmarks"] = std::move(benches);

@@ -609,8 +609,9 @@ std::vector<std::string> EnvironmentWarnings(const json::object& env) {
   if (FindBool(env, {"smt", "active"}).value_or(false)) {
     w.push_back("SMT is on: sibling hardware threads share a core");
   }
-  if (auto load = FindNumber(env, {"load_average", "before", "one_min"}); load && *load > 0.5) {
-    w.push_back("load average " + FormatNumber(*load) + " > 0.5 before the run");
+  if (auto load = FindNumber(env, {"load_average", "before", "one_min"}); load && *load > kQuietLoadAverage) {
+    w.push_back("load average " + FormatNumber(*load) + " > " + FormatNumber(kQuietLoadAverage) +
+                " before the run");
   }
   if (FindBool(env, {"virtualization", "is_vm"}).value_or(false)) {
     auto what = FindString(env, {"virtualization", "systemd_detect_virt"});

@@ -12,6 +12,10 @@
 
 namespace statelab::harness {
 
+// A 1-minute load average above this before a run is recorded as a warning (other work was
+// running); bench_runner.sh reads it through `statelab-bench --describe`.
+inline constexpr double kQuietLoadAverage = 0.5;
+
 // Environment capture for baseline.json (docs/baseline_schema.md, "environment"). Every function
 // here is thread-safe (no shared mutable state; subprocesses via popen), but capture is meant to
 // run once, before the first benchmark. Values that cannot be read become JSON null, never a

@@ -5,8 +5,8 @@
 # Usage: scripts/bench_runner.sh [options]
 #   --quick | --standard | --full | --suite server   suite (default --quick: every engine x mode;
 #                      server: statelab serve vs redis-server over RESP, docs/resp.md)
-#   --engines LIST     comma list of engines (btree, sharded, shared_nothing; null, device; peers
-#                      rocksdb, lmdb, faiss_flat, hnswlib), or "all" (ours and every peer)
+#   --engines LIST     comma list of engines: ours, null, device and the peers (statelab-bench
+#                      --describe lists them), or "all" (ours and every peer)
 #   --modes LIST       comma list of durability modes (inmemory, buffered, strict)
 #   --all-modes        every durability mode (the default; overrides an earlier --modes)
 #   --tier LIST        comma list of tiers (A0 A1 B C D durability recovery memory scenario ycsb)

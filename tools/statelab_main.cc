@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engines/registry/engine_list.h"
 #include "tools/offline.h"
 #include "tools/resp/server.h"
 #include "tools/shell.h"
@@ -38,6 +39,18 @@ struct Command {
 };
 
 void PrintLine(std::string_view line) { std::cout << line << '\n'; }
+
+// Help text with @ENGINES@ replaced by the names of AllEngines ("btree | sharded | ...").
+std::string WithEngineNames(std::string_view help) {
+  std::string names;
+  for (std::string_view n : AllEngines::names)
+    names += (names.empty() ? "" : " | ") + std::string(n);
+  std::string out(help);
+  for (size_t at = out.find("@ENGINES@"); at != std::string::npos; at = out.find("@ENGINES@")) {
+    out.replace(at, 9, names);
+  }
+  return out;
+}
 
 // A flag's value as an unsigned number up to `max` into *out (left alone when the flag is absent);
 // InvalidArgument when it is not one.
@@ -163,7 +176,7 @@ const std::vector<Command>& Commands() {
        "[--partitions N]",
        "Reads one JSON request per line on stdin and writes one JSON reply per line on stdout\n"
        "(flushed per line) until EOF or {\"op\":\"close\"}. The protocol is in docs/cli.md.\n"
-       "  --engine E        btree | sharded | shared_nothing\n"
+       "  --engine E        @ENGINES@\n"
        "  --mode M          inmemory | buffered | strict (what an acknowledged write survives)\n"
        "  --dir D           data directory (required unless inmemory)\n"
        "  --interval-ms N   buffered mode: sync interval (default 100)\n"
@@ -182,7 +195,7 @@ const std::vector<Command>& Commands() {
        "A RESP2 (Redis protocol) server over TCP until SIGTERM, SIGINT or SHUTDOWN; redis-cli\n"
        "and redis-benchmark work against it. Redis database N is the run 'resp-dbN'. A reply\n"
        "to a write is sent once the write is as durable as --mode promises. docs/resp.md.\n"
-       "  --engine E         btree | sharded | shared_nothing\n"
+       "  --engine E         @ENGINES@\n"
        "  --mode M           inmemory | buffered | strict\n"
        "  --port P           TCP port (default 6379; 0 = any free port, printed on stdout)\n"
        "  --bind ADDR        IPv4 address to listen on (default 127.0.0.1)\n"
@@ -307,7 +320,7 @@ int Main(int argc, char** argv) {
     return Usage(c->name, s.message());
   }
   if (args.Has("help")) {
-    std::cout << "usage: " << c->usage << "\n\n" << c->help << '\n';
+    std::cout << "usage: " << c->usage << "\n\n" << WithEngineNames(c->help) << '\n';
     return kExitOk;
   }
   if (args.positionals().size() != c->positionals) {

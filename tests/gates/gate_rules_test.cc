@@ -55,7 +55,6 @@ RuleOutcome EvaluateOne(const Rule& rule, const std::string& kind, GateReport* r
   RuleSet one;
   one.path = Rules().path;
   one.schema_version = Rules().schema_version;
-  one.engines_under_test = Rules().engines_under_test;
   one.rules = {rule};
   *report = EvaluateGates(one, run, regression ? &previous : nullptr, GateOptions{});
   return report->rules.empty() ? RuleOutcome{} : report->rules.front();

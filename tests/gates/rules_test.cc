@@ -20,8 +20,6 @@ TEST(GatesJson, LoadsAndCoversEveryFamily) {
   Result<RuleSet> loaded = LoadRules(SourcePath("gates/gates.json"));
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   const RuleSet& rs = *loaded;
-  EXPECT_EQ(rs.engines_under_test,
-            (std::vector<std::string>{"btree", "sharded", "shared_nothing"}));
   std::set<std::string> families;
   for (const auto& r : rs.rules) {
     families.insert(r.family);
@@ -73,7 +71,7 @@ TEST(ReferencePlatformJson, UsesOnlyMatcherKeys) {
 
 // A valid one-rule file; tests patch one piece at a time.
 std::string RuleFile(const std::string& rule_body) {
-  return R"({"schema_version": "1", "engines_under_test": ["btree"], "rules": [{)" + rule_body +
+  return R"({"schema_version": "1", "rules": [{)" + rule_body +
          "}]}";
 }
 
@@ -140,7 +138,7 @@ TEST(RulesLoader, RejectsUnknownKindMetricAndSelectorKey) {
 
 TEST(RulesLoader, RejectsDuplicateIdsAndMissingScope) {
   const std::string two =
-      R"({"schema_version": "1", "engines_under_test": ["btree"], "rules": [{)" +
+      R"({"schema_version": "1", "rules": [{)" +
       std::string(kGoodRule) + "}, {" + kGoodRule + "}]}";
   EXPECT_NE(LoadError(two).find("duplicate id"), std::string::npos);
   LoadError(RuleFile(Replace(kGoodRule, R"("scope": {"engines": "*", "modes": "*"},)", "")));

@@ -156,7 +156,7 @@ TEST(Metrics, DottedPathsReadTheTypedModel) {
 }
 
 TEST(Metrics, SelectorParamsMatchByValue) {
-  const RuleSet rs = ValueOf(ParseRules(R"({"schema_version": "1", "engines_under_test": ["btree"],
+  const RuleSet rs = ValueOf(ParseRules(R"({"schema_version": "1", 
       "rules": [{"id": "t", "family": "f", "description": "d", "kind": "threshold",
       "select": {"params": {"n": 1000.0, "dist": "zipfian"}}, "metric": "median_ns",
       "direction": "max", "unit": "ns", "thresholds": {"target": 1, "red_flag": 2},

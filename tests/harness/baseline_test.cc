@@ -42,8 +42,13 @@ Baseline FullBaseline() {
   b.environment = json::object{{"hostname", "box"},
                                {"cpu", json::object{{"model", "X"}, {"cores", 8}}},
                                {"warnings", json::array{"SMT is on"}}};
-  b.config = {"quick", {"btree", "sharded"},          {"buffered", "strict"},
-              5,       18'000'000'000'000'000'000ull, 2};
+  b.config = {"quick",
+              {"btree", "sharded", "rocksdb"},
+              {{"btree", "engine"}, {"sharded", "engine"}, {"rocksdb", "peer"}},
+              {"buffered", "strict"},
+              5,
+              18'000'000'000'000'000'000ull,
+              2};
 
   BenchmarkResult full = Bench("B", "kv", "get", "btree", "strict", 1, {101.5, 99.25, 100.125});
   full.name += "/n=1000";

@@ -24,8 +24,11 @@ TEST(PeerFlags, AllSelectsEveryEngineAndPeer) {
   BenchOptions o;
   const char* argv[] = {"statelab-bench", "--engines", "all"};
   ASSERT_TRUE(ParseBenchFlags(3, argv, &o).ok());
-  for (std::string_view e : {"btree", "sharded", "shared_nothing", "null", "device", "rocksdb",
-                             "lmdb", "faiss_flat", "hnswlib"}) {
+  std::vector<std::string_view> every(AllEngines::names.begin(), AllEngines::names.end());
+  every.insert(every.end(), {kNullEngine, kDeviceEngine});
+  every.insert(every.end(), peers::kPeerNames.begin(), peers::kPeerNames.end());
+  EXPECT_EQ(o.engines.size(), every.size());
+  for (std::string_view e : every) {
     EXPECT_NE(std::find(o.engines.begin(), o.engines.end(), e), o.engines.end()) << e;
   }
   BenchOptions one;

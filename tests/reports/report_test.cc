@@ -8,11 +8,13 @@
 
 #include "gates/gate_eval.h"
 #include "gates/run_facts.h"
+#include "harness/baseline.h"
 #include "reports/index.h"
 #include "reports/run_report.h"
 #include "tests/gates/test_util.h"
 #include "util/format.h"
 #include "util/json.h"
+#include "util/markdown.h"
 
 #ifndef STATELAB_REPORT_BIN
 #error "STATELAB_REPORT_BIN must point at the built statelab-report"
@@ -227,10 +229,14 @@ TEST(Index, NewestFirstWithGatesAndReference) {
 
   const gates::VerdictFileSummary gv =
       ValueOf(gates::LoadVerdictFile(results / (std::string(kSample) + "/gates.json")));
-  const std::string sample_row =
-      "| 2024-05-01T12:00:00Z | [" + std::string(kSample) + "](" + kSample +
-      "/SUMMARY.md) | abc1234 | sample | standard | btree, sharded, shared_nothing | " +
-      std::to_string(gv.rules_pass) + " passed / " + std::to_string(gv.rules_fail) + " failed";
+  // The engines column lists the engines the sample run recorded (config.engines).
+  const harness::Baseline sample_run = ValueOf(
+      harness::ReadBaselineFile(Fixture("runs/" + std::string(kSample) + "/baseline.json")));
+  const std::string sample_row = "| 2024-05-01T12:00:00Z | [" + std::string(kSample) + "](" +
+                                 kSample + "/SUMMARY.md) | abc1234 | sample | standard | " +
+                                 util::Join(sample_run.config.engines, ", ") + " | " +
+                                 std::to_string(gv.rules_pass) + " passed / " +
+                                 std::to_string(gv.rules_fail) + " failed";
   EXPECT_NE(md.find(sample_row), std::string::npos) << "expected " << sample_row << "\n" << md;
   EXPECT_NE(md.find("| 2024-04-01T09:30:00Z | [" + std::string(kOlder) + "](" + kOlder +
                     "/SUMMARY.md) | 0ff1ce5 | — | quick | btree | not evaluated | yes |"),
