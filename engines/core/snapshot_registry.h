@@ -20,6 +20,12 @@ class SnapshotRegistry {
     Version v = visible.load(std::memory_order_seq_cst);
     uint64_t old = s.word.load(std::memory_order_relaxed);
     for (;;) {
+      if ((old & kCountMask) == kCountMask) {
+        // The count is full. The slot is busy at a minimum <= v already (versions only grow), so
+        // this snapshot is covered; count it apart so the count field never wraps into the minimum.
+        s.overflow.fetch_add(1, std::memory_order_seq_cst);
+        break;
+      }
       uint64_t min = std::min<uint64_t>(old >> kCountBits, v);
       uint64_t next = (min << kCountBits) | ((old & kCountMask) + 1);
       if (s.word.compare_exchange_weak(old, next, std::memory_order_seq_cst)) break;
@@ -31,6 +37,12 @@ class SnapshotRegistry {
 
   void Release() noexcept {
     Slot& s = slots_[ThreadSlot()];
+    // Overflowed snapshots are released first, so the count stays full (non-zero) while any is
+    // held.
+    uint64_t extra = s.overflow.load(std::memory_order_relaxed);
+    while (extra > 0) {
+      if (s.overflow.compare_exchange_weak(extra, extra - 1, std::memory_order_seq_cst)) return;
+    }
     uint64_t old = s.word.load(std::memory_order_relaxed);
     for (;;) {
       uint64_t count = (old & kCountMask) - 1;
@@ -51,7 +63,10 @@ class SnapshotRegistry {
 
   size_t ActiveSnapshots() const noexcept {
     size_t n = 0;
-    for (const Slot& s : slots_) n += s.word.load(std::memory_order_relaxed) & kCountMask;
+    for (const Slot& s : slots_) {
+      n += (s.word.load(std::memory_order_relaxed) & kCountMask) +
+           s.overflow.load(std::memory_order_relaxed);
+    }
     return n;
   }
 
@@ -63,6 +78,7 @@ class SnapshotRegistry {
 
   struct alignas(64) Slot {
     std::atomic<uint64_t> word{kIdle};
+    std::atomic<uint64_t> overflow{0};  // snapshots held beyond a full count (rare)
   };
 
   static size_t ThreadSlot() noexcept {

@@ -35,10 +35,10 @@ std::string K(std::string_view user, Tag tag = Tag::kKv) {
   return std::string(KeyBuf(kRun, tag, user).view());
 }
 
-json::Path P(std::string_view text) {
-  Result<json::Path> p = json::Path::Parse(text);
+json_doc::Path P(std::string_view text) {
+  Result<json_doc::Path> p = json_doc::Path::Parse(text);
   EXPECT_TRUE(p.ok()) << text;
-  return p.ok() ? *p : json::Path();
+  return p.ok() ? *p : json_doc::Path();
 }
 
 Value Doc(std::string_view text) { return Value(bj::parse(text)); }
@@ -77,11 +77,11 @@ class Store {
     map_[Key(K(user))].Add(std::move(e));
   }
   // A JSON document written through `paths` at v.
-  void PutPaths(std::string_view user, Version v, Value doc, std::vector<json::Path> paths) {
+  void PutPaths(std::string_view user, Version v, Value doc, std::vector<json_doc::Path> paths) {
     VersionEntry e;
     e.version = v;
     e.value = std::move(doc);
-    e.json_paths = std::make_shared<const std::vector<json::Path>>(std::move(paths));
+    e.json_paths = std::make_shared<const std::vector<json_doc::Path>>(std::move(paths));
     map_[Key(K(user))].Add(std::move(e));
   }
   Version NewestVersion(std::string_view user) const {
@@ -160,7 +160,7 @@ TEST(TxnState, RecordReadHonoursRecordReadsAndPathReadsMerge) {
   EXPECT_TRUE(t.reads[0].paths.empty());
   EXPECT_EQ(t.reads[1].key.view(), K("doc"));
   EXPECT_EQ(t.reads[1].seen, 3u);
-  EXPECT_EQ(t.reads[1].paths, (std::vector<json::Path>{P("$.a"), P("$.b")}));
+  EXPECT_EQ(t.reads[1].paths, (std::vector<json_doc::Path>{P("$.a"), P("$.b")}));
   // A path read never merges into a whole-key read of the same key.
   t.RecordPathRead(K("whole"), 2, P("$.x"));
   EXPECT_EQ(t.reads.size(), 3u);
@@ -379,7 +379,7 @@ TxnState SetPath(Version snapshot, std::string_view user, const Value& seen_doc,
                  std::string_view path, bj::value value) {
   TxnState t = Begin(snapshot);
   bj::value doc = std::get<bj::value>(seen_doc);
-  EXPECT_TRUE(json::Set(doc, P(path), value).ok());
+  EXPECT_TRUE(json_doc::Set(doc, P(path), value).ok());
   WriteEntry& w = t.UpsertWrite(K(user));
   w.kind = WriteKind::kJsonPaths;
   w.value = std::move(doc);
@@ -405,7 +405,7 @@ TEST(MaterializeWrites, PathWritesAreReplayedOnTheNewestDocument) {
   EXPECT_EQ(newest->version, 3u);
   EXPECT_EQ(Serialized(newest->value), R"({"a":2,"b":5})");
   ASSERT_NE(newest->json_paths, nullptr);
-  EXPECT_EQ(*newest->json_paths, (std::vector<json::Path>{P("$.a")}));
+  EXPECT_EQ(*newest->json_paths, (std::vector<json_doc::Path>{P("$.a")}));
 }
 
 TEST(MaterializeWrites, EveryOpIsReplayedInOrder) {
@@ -469,7 +469,7 @@ TEST(MaterializeWrites, ADocumentDestroyedOrReplacedMeanwhileIsAConflict) {
     e.value = Doc(R"({"a":1,"b":2})");
     e.expire_at_us = 500'000;  // before the transaction's clock (1'000'000)
     e.json_paths =
-        std::make_shared<const std::vector<json::Path>>(std::vector<json::Path>{P("$.b")});
+        std::make_shared<const std::vector<json_doc::Path>>(std::vector<json_doc::Path>{P("$.b")});
     s.Upsert(Key(K("doc"))).Add(std::move(e));
     TxnState t = SetPath(1, "doc", v1, "$.a", 2);
     EXPECT_TRUE(MaterializeWrites(t, s.finder()).IsConflict()) << "expired";
@@ -587,7 +587,7 @@ TEST(ApplyWrites, InstallsEveryWriteAtTheCommitVersion) {
   const VersionEntry* doc = s.chain("doc").Newest();
   EXPECT_EQ(doc->version, 7u);
   ASSERT_NE(doc->json_paths, nullptr);
-  EXPECT_EQ(*doc->json_paths, (std::vector<json::Path>{P("$.a")}));
+  EXPECT_EQ(*doc->json_paths, (std::vector<json_doc::Path>{P("$.a")}));
 }
 
 TEST(ApplyWrites, PrunesTouchedChainsToTheHorizon) {
