@@ -38,10 +38,12 @@ std::string Known(std::vector<std::string_view> names) {
 
 // Every engine label --engines accepts, in the order "all" expands to.
 std::vector<std::string_view> KnownEngines() {
-  std::vector<std::string_view> v(AllEngines::names.begin(), AllEngines::names.end());
+  std::vector<std::string_view> v;
+  v.reserve(AllEngines::size + 2 + peers::kPeerNames.size());
+  for (std::string_view n : AllEngines::names) v.push_back(n);
   v.push_back(kNullEngine);
   v.push_back(kDeviceEngine);
-  v.insert(v.end(), peers::kPeerNames.begin(), peers::kPeerNames.end());
+  for (std::string_view n : peers::kPeerNames) v.push_back(n);  // not insert(): GCC 12 warns
   return v;
 }
 

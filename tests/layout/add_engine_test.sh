@@ -34,7 +34,8 @@ grep -q 'CopyBTreeEngine>;' "$list" || fail "could not add the engine to AllEngi
 # Build what the checks run, in the copy's own build folder (ccache shares the object files of
 # everything that did not change).
 export CCACHE_BASEDIR="$tree" CCACHE_NOHASHDIR=true
-cmake -S "$tree" -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=Release >"$work/configure.log" 2>&1 ||
+cmake -S "$tree" -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_COMPILE_WARNING_AS_ERROR=ON >"$work/configure.log" 2>&1 ||
   { cat "$work/configure.log"; fail "configure failed"; }
 cmake --build "$work/build" -j "${JOBS:-$(nproc)}" --target conformance_kv_test statelab-bench \
   statelab-gate statelab-servers >"$work/build.log" 2>&1 || { tail -50 "$work/build.log"; fail "build failed"; }
