@@ -1,11 +1,15 @@
-// statelab-report: writes the reports of one run folder and/or regenerates results/INDEX.md.
+// statelab-report: writes the reports of one run folder and/or regenerates results/INDEX.md, or
+// folds `perf script` output into flame-graph stacks.
 // Exit: 0 written, 2 usage, 3 bad input (missing or malformed baseline.json, unwritable folder).
 
 #include <cstdio>
+#include <fstream>
+#include <iostream>
 #include <string>
 
 #include "harness/baseline.h"
 #include "reports/index.h"
+#include "reports/perf_fold.h"
 #include "reports/run_report.h"
 #include "util/cli_args.h"
 #include "util/json.h"
@@ -24,6 +28,7 @@ constexpr char kUsage[] =
     "usage: statelab-report RUN_DIR [--attach-servers FILE] [--no-plots] [--gnuplot PATH]\n"
     "                       [--index RESULTS_DIR]\n"
     "       statelab-report --index RESULTS_DIR\n"
+    "       statelab-report --fold-perf PERF_SCRIPT_TXT --out FILE\n"
     "\n"
     "RUN_DIR must contain baseline.json (and gates.json from statelab-gate, when evaluated).\n"
     "Writes RUN_DIR/SUMMARY.md, environment.md, facade_tax.md, ab_engines.md,\n"
@@ -34,9 +39,36 @@ constexpr char kUsage[] =
     "  --index RESULTS_DIR  regenerate RESULTS_DIR/INDEX.md from RESULTS_DIR/run_*/\n"
     "  --no-plots           do not write plots/\n"
     "  --gnuplot PATH       gnuplot binary (default: $STATELAB_GNUPLOT or gnuplot on PATH)\n"
+    "  --fold-perf FILE     fold `perf script` output (FILE, or - for stdin) into one line\n"
+    "                       per unique stack, `comm;root;...;leaf count`, for flamegraph.pl;\n"
+    "                       written to --out FILE\n"
     "  --help               this text\n"
     "\n"
     "Exit codes: 0 written, 2 usage error, 3 bad input or unwritable output.\n";
+
+// --fold-perf IN --out OUT ("-": standard input).
+int FoldPerf(const std::string& in_path, const std::string& out_path) {
+  std::ifstream file;
+  if (in_path != "-") {
+    file.open(in_path, std::ios::binary);
+    if (!file) {
+      std::fprintf(stderr, "statelab-report: bad input: %s: cannot open\n", in_path.c_str());
+      return kExitBadInput;
+    }
+  }
+  Result<std::string> folded = reports::FoldPerfScript(in_path == "-" ? std::cin : file);
+  if (!folded.ok()) {
+    std::fprintf(stderr, "statelab-report: bad input: %s: %s\n", in_path.c_str(),
+                 std::string(folded.error().message()).c_str());
+    return kExitBadInput;
+  }
+  if (Status written = util::WriteFile(out_path, *folded); !written.ok()) {
+    std::fprintf(stderr, "statelab-report: bad input: %s\n",
+                 std::string(written.message()).c_str());
+    return kExitBadInput;
+  }
+  return kExitOk;
+}
 
 int Run(int argc, char** argv) {
   util::CliArgs args;
@@ -45,6 +77,8 @@ int Run(int argc, char** argv) {
                                   {"attach-servers", true},
                                   {"no-plots", false},
                                   {"gnuplot", true},
+                                  {"fold-perf", true},
+                                  {"out", true},
                                   {"help", false}});
       !parsed.ok()) {
     return Fail(kTool, "", parsed, kExitUsage);
@@ -52,6 +86,17 @@ int Run(int argc, char** argv) {
   if (args.Has("help")) {
     std::fputs(kUsage, stdout);
     return kExitOk;
+  }
+  if (args.Has("fold-perf") || args.Has("out")) {
+    if (!args.Has("fold-perf") || !args.Has("out") || !args.positionals().empty() ||
+        args.Has("index") || args.Has("attach-servers") || args.Has("no-plots") ||
+        args.Has("gnuplot")) {
+      std::fprintf(stderr,
+                   "statelab-report: --fold-perf FILE needs --out FILE and nothing else\n%s",
+                   kUsage);
+      return kExitUsage;
+    }
+    return FoldPerf(*args.Value("fold-perf"), *args.Value("out"));
   }
   if (args.positionals().size() > 1 || (args.positionals().empty() && !args.Has("index"))) {
     std::fprintf(stderr, "statelab-report: expected one RUN_DIR and/or --index RESULTS_DIR\n%s",

@@ -87,6 +87,8 @@ bindir="$root/build/release"
 bench="$bindir/bench/statelab-bench"
 gate="$bindir/gates/statelab-gate"
 report="$bindir/reports/statelab-report"
+servers="$bindir/tools/server_suite/statelab-servers"
+statelab_bin="$bindir/tools/statelab"
 if [[ $build -eq 1 ]]; then
   banner "build Release (cmake --preset release)"
   configure_log=$(mktemp)
@@ -97,10 +99,10 @@ if [[ $build -eq 1 ]]; then
   fi
   rm -f "$configure_log"
   cmake --build "$bindir" --target statelab-bench statelab-gate statelab-report statelab-compare \
-    $([[ $suite == server ]] && echo statelab) || die "build failed"
+    statelab-servers $([[ $suite == server ]] && echo statelab) || die "build failed"
 else
   banner "build skipped (--no-build)"
-  for b in "$bench" "$gate" "$report" $([[ $suite == server ]] && echo "$bindir/tools/statelab"); do
+  for b in "$bench" "$gate" "$report" "$servers" $([[ $suite == server ]] && echo "$statelab_bin"); do
     [[ -x "$b" ]] || die "--no-build: $b is missing; build once without --no-build"
   done
 fi
@@ -178,21 +180,10 @@ esac
 [[ -f "$run_dir/baseline.json" ]] || die "no baseline.json was written"
 if [[ $perf_record -eq 1 && -f "$run_dir/perf.data" ]]; then
   # Folded stacks (one line per unique stack, root first, with its sample count).
-  # perf script prints a header line per sample, then its frames innermost first.
-  perf script -i "$run_dir/perf.data" 2>/dev/null | awk '
-    function flush() { if (stack != "") n[comm ";" stack]++; stack = "" }
-    /^[^ \t]/ { flush(); comm = $1; next }
-    /^[ \t]+[0-9a-f]+ / {
-      frame = $0
-      sub(/^[ \t]+[0-9a-f]+ /, "", frame)   # the address
-      sub(/ \([^()]*\)$/, "", frame)        # the (dso)
-      gsub(/;/, ":", frame)                 # ";" separates frames in the folded format
-      stack = (stack == "" ? frame : frame ";" stack)
-      next
-    }
-    /^$/ { flush() }
-    END { flush(); for (s in n) print s, n[s] }' > "$run_dir/perf.folded"
-  if command -v flamegraph.pl >/dev/null; then
+  if ! perf script -i "$run_dir/perf.data" 2>/dev/null |
+       "$report" --fold-perf - --out "$run_dir/perf.folded"; then
+    echo "WARNING: folding perf script output failed (statelab-report --fold-perf)"
+  elif command -v flamegraph.pl >/dev/null; then
     flamegraph.pl "$run_dir/perf.folded" > "$run_dir/flame.svg"
     echo "flame graph: $run_dir/flame.svg"
   else
@@ -201,141 +192,22 @@ if [[ $perf_record -eq 1 && -f "$run_dir/perf.data" ]]; then
 fi
 
 # ---------------------------------------------------------------------------------------- 5
-banner "Redis comparison"
+banner "Redis comparison (statelab-servers)"
 # The `servers` section of baseline.json (statelab-report --attach-servers stores it, and renders
-# it into redis_comparison.md): redis-server with the
-# persistence matching each durability mode, measured by redis-benchmark (one client). The
-# server suite also runs `statelab serve` per engine under the same redis-benchmark runs (SET,
-# GET, INCR, MSET at pipeline 1, 16 and 64) and measures memory per key of both servers.
+# it into redis_comparison.md): redis-server with the persistence matching each durability mode,
+# measured by redis-benchmark (one client); the server suite also runs `statelab serve` per
+# engine and memory per key (STATELAB_MEMORY_KEYS keys). What cannot be measured is a warning,
+# or the section says why not (available: false). docs/resp.md.
 redis_json=$(mktemp)
-redis_skip() {
-  printf '{"available": false, "reason": "%s", "results": []}\n' "$1" > "$redis_json"
-  echo "Redis comparison skipped: $1"
-}
-# Prints a free loopback port (none: nothing).
-free_port() {
-  for p in $(shuf -i 20000-60000 -n 50); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
-  done
-}
-wait_ping() { for _ in $(seq 100); do redis-cli -p "$1" ping >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
-rss_bytes() { awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$1/status" 2>/dev/null; }
-rows=() mem_rows=()
-# bench_server SERVER ENGINE PORT MODE PERSISTENCE TESTS PIPELINES: appends one row per test.
-bench_server() {
-  local server=$1 engine=$2 port=$3 mode=$4 desc=$5 tests=$6 pipelines=$7 pipeline n out
-  for pipeline in $pipelines; do
-    case $mode/$pipeline in
-      strict/1) n=500 ;; strict/16) n=4000 ;; strict/*) n=10000 ;;
-      */1) n=20000 ;; */16) n=50000 ;; *) n=100000 ;;
-    esac
-    [[ $suite != server ]] && { [[ $mode == strict ]] && n=2000 || n=50000; }
-    out=$(timeout 120 redis-benchmark -h 127.0.0.1 -p "$port" -t "$tests" -n "$n" -r 100000 -c 1 \
-          -P "$pipeline" --csv 2>/dev/null) || true
-    while IFS=, read -r test rps _avg _min p50 _p95 p99 _max; do
-      test=${test//\"/}; rps=${rps//\"/}; p50=${p50//\"/}; p99=${p99//\"/}
-      local op=${test%% *}
-      [[ "$op" =~ ^(SET|GET|INCR|MSET)$ ]] || continue
-      op=$(tr 'A-Z' 'a-z' <<< "$op")
-      rows+=("$(printf '{"server": "%s", "engine": "%s", "op": "%s", "mode": "%s", "persistence": "%s", "clients": 1, "pipeline": %d, "requests": %d, "ops_per_sec": %s, "p50_ns": %s, "p99_ns": %s}' \
-              "$server" "$engine" "$op" "$mode" "$desc" "$pipeline" "$n" "$rps" \
-              "$(awk -v v="$p50" 'BEGIN { printf "%.0f", v * 1e6 }')" \
-              "$(awk -v v="$p99" 'BEGIN { printf "%.0f", v * 1e6 }')")")
-      echo "$server${engine:+ $engine} $mode pipeline $pipeline: $op $rps ops/s, p50 $p50 ms, p99 $p99 ms"
-    done <<< "$out"
-  done
-}
-# memory_per_key SERVER ENGINE PORT PID: loads $mem_keys keys through redis-cli --pipe and
-# records the growth of the server's RSS (and of Redis's own used_memory) per key.
-mem_keys=${STATELAB_MEMORY_KEYS:-1000000}
-memory_per_key() {
-  local server=$1 engine=$2 port=$3 pid=$4 before after used_before used_after
-  redis-cli -p "$port" flushdb >/dev/null
-  before=$(rss_bytes "$pid")
-  used_before=$(redis-cli -p "$port" info memory | tr -d '\r' | sed -n 's/^used_memory://p')
-  awk -v n="$mem_keys" 'BEGIN { for (i = 0; i < n; i++) { k = "key:" i; printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$3\r\nxxx\r\n", length(k), k } }' |
-    timeout 300 redis-cli -p "$port" --pipe >/dev/null 2>&1 || { warn "$server: loading $mem_keys keys failed"; return; }
-  after=$(rss_bytes "$pid")
-  used_after=$(redis-cli -p "$port" info memory | tr -d '\r' | sed -n 's/^used_memory://p')
-  [[ -n "$before" && -n "$after" ]] || return
-  mem_rows+=("$(printf '{"server": "%s", "engine": "%s", "keys": %d, "value_bytes": 3, "rss_before_bytes": %s, "rss_after_bytes": %s, "rss_bytes_per_key": %s, "used_memory_bytes_per_key": %s}' \
-    "$server" "$engine" "$mem_keys" "$before" "$after" \
-    "$(awk -v a="$after" -v b="$before" -v n="$mem_keys" 'BEGIN { printf "%.1f", (a - b) / n }')" \
-    "$(awk -v a="${used_after:-0}" -v b="${used_before:-0}" -v n="$mem_keys" 'BEGIN { printf "%.1f", (a - b) / n }')")")
-  echo "$server${engine:+ $engine}: $(( (after - before) / mem_keys )) bytes of RSS per key ($mem_keys keys)"
-}
-run_mode_list=${modes:-inmemory,buffered,strict}
-statelab_bin="$bindir/tools/statelab"
-if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null ||
-   ! command -v redis-cli >/dev/null; then
-  redis_skip "redis-server, redis-cli or redis-benchmark is not installed (scripts/deps.sh --peers installs them)"
-elif [[ $suite != server && -n "$tiers" && ",$tiers," != *,B,* ]]; then
-  redis_skip "the run has no B-tier kv get/put to compare with (--tier excluded B)"
-else
-  redis_dir=$(mktemp -d)
-  version=$(redis-server --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')
-  tests=set,get pipelines="1 16"
-  [[ $suite == server ]] && tests=set,get,incr,mset pipelines="1 16 64"
-  serve_engines=()
-  if [[ $suite == server ]]; then
-    IFS=, read -ra serve_engines <<< "${engines:-btree}"
-  fi
-  IFS=, read -ra mode_list <<< "$run_mode_list"
-  for mode in "${mode_list[@]}"; do
-    case $mode in
-      inmemory) persist=(--save '' --appendonly no); desc="appendonly no" ;;
-      buffered) persist=(--save '' --appendonly yes --appendfsync everysec); desc="appendonly yes, appendfsync everysec" ;;
-      strict) persist=(--save '' --appendonly yes --appendfsync always); desc="appendonly yes, appendfsync always" ;;
-      *) continue ;;
-    esac
-    port=$(free_port)
-    [[ -n "$port" ]] || { warn "no free loopback port for redis-server ($mode)"; continue; }
-    rm -rf "${redis_dir:?}"/*
-    redis-server --port "$port" --bind 127.0.0.1 --dir "$redis_dir" --daemonize yes \
-      --pidfile "$redis_dir/redis.pid" --logfile "$redis_dir/redis.log" "${persist[@]}" >/dev/null
-    if wait_ping "$port"; then
-      bench_server redis "" "$port" "$mode" "$desc" "$tests" "$pipelines"
-      if [[ $suite == server && $mode == inmemory ]]; then
-        memory_per_key redis "" "$port" "$(cat "$redis_dir/redis.pid")"
-      fi
-    else
-      warn "redis-server did not answer on port $port ($mode)"
-    fi
-    redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || kill "$(cat "$redis_dir/redis.pid" 2>/dev/null)" 2>/dev/null
-    for _ in $(seq 50); do [[ -e "$redis_dir/redis.pid" ]] || break; sleep 0.1; done
-    for engine in "${serve_engines[@]}"; do
-      [[ $engine =~ ^(btree|sharded|shared_nothing)$ ]] || continue
-      rm -rf "${redis_dir:?}"/*
-      "$statelab_bin" serve --engine "$engine" --mode "$mode" --dir "$redis_dir/data" --port 0 \
-        > "$redis_dir/serve.out" 2> "$redis_dir/serve.err" &
-      serve_pid=$!
-      port=""
-      for _ in $(seq 100); do
-        port=$(sed -n 's/.*listening on [^ ]*:\([0-9]*\) .*/\1/p' "$redis_dir/serve.out" 2>/dev/null)
-        [[ -n "$port" ]] && break
-        sleep 0.1
-      done
-      if [[ -n "$port" ]]; then
-        bench_server statelab "$engine" "$port" "$mode" "statelab serve --mode $mode" "$tests" "$pipelines"
-        [[ $mode == inmemory ]] && memory_per_key statelab "$engine" "$port" "$serve_pid"
-        redis-cli -p "$port" shutdown >/dev/null 2>&1
-      else
-        warn "statelab serve ($engine, $mode) did not start: $(head -c 300 "$redis_dir/serve.err")"
-        kill "$serve_pid" 2>/dev/null
-      fi
-      wait "$serve_pid" || warn "statelab serve ($engine, $mode) exited $?"
-    done
-  done
-  if [[ ${#rows[@]} -eq 0 ]]; then
-    redis_skip "redis-benchmark produced no results"
-  else
-    { printf '{"available": true, "reason": "", "version": "%s", "suite": "%s", "results": [\n' "$version" "$suite"
-      for i in "${!rows[@]}"; do printf '  %s%s\n' "${rows[$i]}" "$([[ $i -lt $((${#rows[@]} - 1)) ]] && echo ,)"; done
-      printf '], "memory": [\n'
-      for i in "${!mem_rows[@]}"; do printf '  %s%s\n' "${mem_rows[$i]}" "$([[ $i -lt $((${#mem_rows[@]} - 1)) ]] && echo ,)"; done
-      printf ']}\n'; } > "$redis_json"
-  fi
-  rm -rf "$redis_dir"
+servers_args=(--suite "$suite" --out "$redis_json" --statelab "$statelab_bin")
+[[ -n "$engines" ]] && servers_args+=(--engines "$engines")
+[[ -n "$modes" ]] && servers_args+=(--modes "$modes")
+[[ -n "$tiers" ]] && servers_args+=(--tier "$tiers")
+"$servers" "${servers_args[@]}"
+servers_rc=$?
+if [[ $servers_rc -ne 0 ]]; then
+  rm -f "$redis_json"
+  die "statelab-servers exited $servers_rc"
 fi
 
 # ---------------------------------------------------------------------------------------- 6
