@@ -223,8 +223,8 @@ Usage: statelab-bench [flags]
                        (@PEERS@; docs/peers.md); "all" = every one of them;
                        default: every engine, null and device, no peer
   --modes LIST         comma list of inmemory, buffered, strict; default: all
-  --tier LIST          comma list of A0, A1, B, C, D, durability, recovery, memory, scenario,
-                       ycsb; default: all tiers of the suite
+  --tier LIST          comma list of @TIERS@;
+                       default: all tiers of the suite
   --filter REGEX       run only cells whose name matches (ECMAScript, searched)
   --repetitions N      repetitions per cell (default 5 for quick, 9 otherwise)
   --threads LIST       thread counts of tier D and the group-commit cells (default 1,2 for quick,
@@ -246,6 +246,8 @@ Exit codes: 0 every selected cell ran, 1 some cell failed (see skipped[] in base
 2 usage error, 3 output could not be written.
 )";
   text.replace(text.find("@ENGINES@"), 9, engines);
+  text.replace(text.find("@TIERS@"), 7,
+               Known(std::vector<std::string_view>(std::begin(kTiers), std::end(kTiers))));
   text.replace(text.find("@PEERS@"), 7, peer_names);
   return text;
 }

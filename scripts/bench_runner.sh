@@ -9,7 +9,7 @@
 #                      --describe lists them), or "all" (ours and every peer)
 #   --modes LIST       comma list of durability modes (inmemory, buffered, strict)
 #   --all-modes        every durability mode (the default; overrides an earlier --modes)
-#   --tier LIST        comma list of tiers (A0 A1 B C D durability recovery memory scenario ycsb)
+#   --tier LIST        comma list of tiers (statelab-bench --describe lists them)
 #   --filter REGEX     run only benchmarks whose name matches (ECMAScript regex)
 #   --cores N          pin benchmark threads to the first N PUs (physical cores first)
 #   --repetitions N    repetitions per benchmark (default 5 for quick, 9 otherwise)
@@ -125,7 +125,12 @@ elif [[ -r /sys/devices/system/cpu/cpufreq/boost ]]; then
 fi
 [[ $(cat /sys/devices/system/cpu/smt/active 2>/dev/null) == 1 ]] && note "SMT is on: siblings share cores"
 load=$(cut -d' ' -f1 /proc/loadavg)
-if awk -v l="$load" 'BEGIN { exit !(l > 0.5) }'; then note "1-minute load average is $load (> 0.5)"; fi
+# The threshold is the bench binary's own (harness::kQuietLoadAverage), read through --describe.
+quiet=$("$bench" --describe | sed -n 's/.*"quiet_load_average": *\([0-9.]*\).*/\1/p')
+[[ -n "$quiet" ]] || die "statelab-bench --describe gave no quiet_load_average"
+if awk -v l="$load" -v q="$quiet" 'BEGIN { exit !(l > q) }'; then
+  note "1-minute load average is $load (> $quiet)"
+fi
 virt=$(systemd-detect-virt --vm 2>/dev/null || true)
 if [[ -n "$virt" && "$virt" != none ]] || grep -qw hypervisor /proc/cpuinfo; then
   note "virtual machine (${virt:-hypervisor flag}): steal time and noisy neighbours affect results"
