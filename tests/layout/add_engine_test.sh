@@ -70,7 +70,7 @@ sys.exit(0 if ok else 1)
 EOF
 
 # The server suite: the engines it would serve include the new one.
-"$bin/tools/statelab-servers" --list-engines >"$work/servers.txt"
+"$bin/tools/server_suite/statelab-servers" --list-engines >"$work/servers.txt"
 grep -qx copybtree "$work/servers.txt" || fail "the server suite does not serve copybtree"
 
 echo "add_engine_test: copybtree appears in the conformance suite, --describe, the gates and the server suite"

@@ -86,6 +86,15 @@ std::vector<std::string> Column(const boost::json::value& rows, std::string_view
   return out;
 }
 
+// The server suite serves every engine of the one list, and says so for the fourth-engine test.
+TEST(ServersCli, ListEnginesPrintsAllEngines) {
+  const RunOutput r = RunToCompletion({kServers, "--list-engines"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string expected;
+  for (std::string_view n : AllEngines::names) expected += std::string(n) + "\n";
+  EXPECT_EQ(r.out, expected);
+}
+
 TEST(ServersCli, RedisNotOnPathIsASkipWithTheReason) {
   ServersRun run({"--suite", "server"}, {"PATH=/nonexistent"});
   ExpectSkipped(run, "redis-server, redis-cli or redis-benchmark is not installed");

@@ -107,6 +107,7 @@ int Run(int argc, char** argv) {
     return UsageError("unexpected argument '" + args.positionals()[0] + "'");
   if (args.Has("list-engines")) {
     servers::SuiteOptions all;
+    all.suite = std::string(servers::kServerSuite);
     all.engines = {"all"};
     std::vector<std::string> not_served;
     for (const std::string& e : servers::ServedEngines(all, &not_served)) std::cout << e << '\n';
