@@ -358,8 +358,8 @@ Result<RuleSet> ParseRules(std::string_view text, std::string_view source) {
   RuleReader rr(source);
   if (!root.is_object()) return rr.Fail("(top level)", "expected object");
   const auto& o = root.get_object();
-  STATELAB_RETURN_IF_ERROR(rr.OnlyKeys(
-      o, "(top level)", {"schema_version", "description", "rules"}));
+  STATELAB_RETURN_IF_ERROR(
+      rr.OnlyKeys(o, "(top level)", {"schema_version", "description", "rules"}));
   RuleSet rs;
   rs.path = std::string(source);
   rs.schema_version = AsString(FindPath(o, "schema_version")).value_or("");

@@ -609,7 +609,8 @@ std::vector<std::string> EnvironmentWarnings(const json::object& env) {
   if (FindBool(env, {"smt", "active"}).value_or(false)) {
     w.push_back("SMT is on: sibling hardware threads share a core");
   }
-  if (auto load = FindNumber(env, {"load_average", "before", "one_min"}); load && *load > kQuietLoadAverage) {
+  if (auto load = FindNumber(env, {"load_average", "before", "one_min"});
+      load && *load > kQuietLoadAverage) {
     w.push_back("load average " + FormatNumber(*load) + " > " + FormatNumber(kQuietLoadAverage) +
                 " before the run");
   }

@@ -11,8 +11,8 @@
 
 #include "engines/api/key.h"
 #include "engines/primitives/database.h"
-#include "engines/replay/replay.h"
 #include "engines/registry/any_engine.h"
+#include "engines/replay/replay.h"
 #include "tools/data_dir.h"
 #include "tools/protocol.h"
 #include "tools/render.h"

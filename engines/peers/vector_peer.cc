@@ -42,9 +42,8 @@ std::vector<int64_t> ExactTopK(uint32_t dim, std::span<const float> rows,
   std::vector<int64_t> ids(s.size());
   std::iota(ids.begin(), ids.end(), 0);
   k = std::min(k, ids.size());
-  std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), [&](int64_t a, int64_t b) {
-    return s[a] > s[b] || (s[a] == s[b] && a < b);
-  });
+  std::partial_sort(ids.begin(), ids.begin() + k, ids.end(),
+                    [&](int64_t a, int64_t b) { return s[a] > s[b] || (s[a] == s[b] && a < b); });
   ids.resize(k);
   return ids;
 }

@@ -433,8 +433,8 @@ ENGINE_TEST(RunIndexConformance, RecoveryReportsRunsThatNeverEnded) {
   }
   auto runs = this->db_->runs();
   std::vector<RunId> orphans;
-  for (const char* name : {"open", "paused", "done", "failed", "cancelled", "archived", "gone",
-                           "ended-then-gone"}) {
+  for (const char* name :
+       {"open", "paused", "done", "failed", "cancelled", "archived", "gone", "ended-then-gone"}) {
     Result<RunId> id = runs.CreateRun(name);
     ASSERT_OK(id);
     if (std::string_view(name) == "open" || std::string_view(name) == "paused") {

@@ -255,9 +255,9 @@ ENGINE_TEST(TxnConformance, OverwritesKeepBoundedVersions) {
   auto& db = *this->db_;
   // Durable modes log every put (Strict: one fdatasync each), so they run fewer overwrites; the
   // bound is the same (each key is still overwritten many times).
-  const int n = this->mode() == DurabilityMode::kInMemory ? 1'000'000
+  const int n = this->mode() == DurabilityMode::kInMemory   ? 1'000'000
                 : this->mode() == DurabilityMode::kBuffered ? 100'000
-                                                               : 2'000;
+                                                            : 2'000;
   for (int i = 0; i < n; ++i) {
     ASSERT_OK(db.kv().Put(this->run_, "key" + std::to_string(i % 100), int64_t{i}));
   }

@@ -65,7 +65,7 @@ struct Conn {
   Session session;
   std::string out;
   size_t out_sent = 0;
-  bool closing = false;  // close once `out` is sent
+  bool closing = false;     // close once `out` is sent
   bool want_write = false;  // registered for EPOLLOUT (output pending) instead of EPOLLIN
   std::chrono::steady_clock::time_point last_active = std::chrono::steady_clock::now();
 };
