@@ -126,10 +126,14 @@ class [[nodiscard]] Result {
 
 #define STATELAB_CONCAT_INNER(a, b) a##b
 #define STATELAB_CONCAT(a, b) STATELAB_CONCAT_INNER(a, b)
+// `tmp` is the name of the local this declares and `lhs` may itself be a declaration
+// (`const T x`): neither can be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define STATELAB_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                                   \
   if (!tmp.has_value()) return std::move(tmp).error(); \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 #define STATELAB_ASSIGN_OR_RETURN(lhs, expr) \
   STATELAB_ASSIGN_OR_RETURN_IMPL(STATELAB_CONCAT(_res_, __LINE__), lhs, expr)
 

@@ -50,6 +50,7 @@ struct RunId {
   bool IsMeta() const noexcept { return *this == RunId{}; }
   uint64_t Hash() const noexcept;  // well mixed; used for shard / owner routing
 
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 flags the 0 the defaulted <=> compares to
   friend auto operator<=>(const RunId&, const RunId&) = default;
   friend bool operator==(const RunId&, const RunId&) = default;
 };

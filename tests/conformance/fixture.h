@@ -130,6 +130,8 @@ std::string Describe(const Result<T>& r) {
 #define ENGINE_TEST_SUITE(Fixture, modes) \
   [[maybe_unused]] constexpr ::statelab::testing_util::ModeSet Fixture##_modes = modes
 
+// `Fixture` names a class template (`Fixture<C>`): it cannot be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define ENGINE_TEST(Fixture, Name)                                           \
   template <class C>                                                         \
   class Fixture##_##Name##_Test : public Fixture<C> {                        \
@@ -143,3 +145,4 @@ std::string Describe(const Result<T>& r) {
           #Fixture, #Name, Fixture##_modes, __FILE__, __LINE__);             \
   template <class C>                                                         \
   void Fixture##_##Name##_Test<C>::TestBody()
+// NOLINTEND(bugprone-macro-parentheses)
