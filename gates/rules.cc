@@ -162,7 +162,9 @@ class RuleReader {
         } else if (const auto n = AsNumber(&kv.value())) {
           s->params[key] = *n;
         } else {
-          return Fail(where + ".params." + key, "expected number or string");
+          std::string field = where + ".params.";
+          field += key;
+          return Fail(field, "expected number or string");
         }
       }
     }
