@@ -312,6 +312,7 @@ ENGINE_TEST(EventConformance, ConcurrentAppendsAreContiguousAndChained) {
   o.retry.max_retries = 1000000;
   std::vector<std::vector<uint64_t>> got(kThreads);
   std::vector<std::thread> ts;
+  ts.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     ts.emplace_back([&, t] {
       std::string type = "t";
@@ -324,7 +325,7 @@ ENGINE_TEST(EventConformance, ConcurrentAppendsAreContiguousAndChained) {
     });
   }
   for (auto& t : ts) t.join();
-  constexpr uint64_t kTotal = kThreads * kPerThread;
+  constexpr uint64_t kTotal = uint64_t{kThreads} * kPerThread;
   ASSERT_EQ(this->Len(), kTotal);
   std::set<uint64_t> all;
   for (const auto& g : got) all.insert(g.begin(), g.end());

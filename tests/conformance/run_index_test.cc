@@ -33,6 +33,7 @@ class RunIndexConformance : public EngineTest<C> {
  protected:
   std::vector<std::string> Names(const std::vector<RunInfo>& runs) {
     std::vector<std::string> out;
+    out.reserve(runs.size());
     for (const RunInfo& r : runs) out.push_back(r.name);
     return out;
   }
@@ -296,6 +297,7 @@ ENGINE_TEST(RunIndexConformance, ConcurrentCreatesOfOneNameHaveOneWinner) {
   auto& db = *this->db_;
   std::atomic<int> won{0}, exists{0};
   std::vector<std::thread> ts;
+  ts.reserve(4);
   for (int i = 0; i < 4; ++i) {
     ts.emplace_back([&] {
       TxnOptions o;

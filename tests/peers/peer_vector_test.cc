@@ -47,6 +47,7 @@ class OurVectors {
     std::vector<SearchHit> hits;
     EXPECT_TRUE(db_->vectors().Search(run_, "c", q, kK, boost::json::object(), &hits).ok());
     std::vector<int64_t> ids;
+    ids.reserve(hits.size());
     for (const SearchHit& h : hits) ids.push_back(std::stoll(h.key));
     return ids;
   }

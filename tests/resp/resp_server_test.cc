@@ -8,8 +8,8 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
-#include <stdlib.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): POSIX SIGKILL
+#include <stdlib.h>  // NOLINT(modernize-deprecated-headers): POSIX mkdtemp()
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -38,7 +38,7 @@ const std::string& RedisCli() {
     for (size_t start = 0; start <= dirs.size();) {
       size_t end = dirs.find(':', start);
       if (end == std::string::npos) end = dirs.size();
-      const std::string candidate = dirs.substr(start, end - start) + "/redis-cli";
+      std::string candidate = dirs.substr(start, end - start) + "/redis-cli";
       if (::access(candidate.c_str(), X_OK) == 0) return candidate;
       start = end + 1;
     }
@@ -237,7 +237,7 @@ TEST(RespServer, ErrorReplies) {
   REQUIRE_REDIS_CLI();
   Server s({"--engine", "sharded", "--mode", "inmemory"});
   auto err = [&](std::vector<std::string> args) {
-    const std::string r = s.One(std::move(args));
+    std::string r = s.One(std::move(args));
     EXPECT_EQ(r.rfind("ERR", 0), 0u) << r;
     return r;
   };
