@@ -30,7 +30,7 @@ bool ParseNumber(std::string_view s, T* out) {
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
 
-std::string Known(std::vector<std::string_view> names) {
+std::string Known(const std::vector<std::string_view>& names) {
   std::string out;
   for (std::string_view n : names) out += (out.empty() ? "" : ", ") + std::string(n);
   return out;

@@ -56,7 +56,7 @@ void PrintList(Catalogue& cat) {
 
 std::string RunIdFor(const BenchOptions& opts, std::time_t created, const harness::GitInfo& git) {
   if (!opts.out.empty()) {
-    const std::string base = fs::path(opts.out).lexically_normal().filename().string();
+    std::string base = fs::path(opts.out).lexically_normal().filename().string();
     if (base.starts_with("run_")) return base;
   }
   return harness::MakeRunId(created, git.commit, opts.label);

@@ -145,8 +145,9 @@ Result<harness::BenchmarkResult> BuildResult(const CellDef& def,
       return Status::InvalidArgument("a repetition measured no operation");
     }
     const double secs = static_cast<double>(r.elapsed_ns) * 1e-9;
-    b.repetitions.push_back({static_cast<double>(r.elapsed_ns) * r.threads / r.ops,
-                             static_cast<double>(r.ops) / secs, static_cast<int64_t>(r.ops)});
+    b.repetitions.push_back(
+        {static_cast<double>(r.elapsed_ns) * r.threads / static_cast<double>(r.ops),
+         static_cast<double>(r.ops) / secs, static_cast<int64_t>(r.ops)});
     latency.Merge(r.latency);
     allocs += r.allocs;
     ops += r.ops;

@@ -417,7 +417,10 @@ void AddRecoveryCells(Catalogue& cat, DurabilityMode mode) {
   for (const RecDef& d : defs) {
     for (const auto& [n, suite] : d.sizes) {
       harness::Params p = P({{"n", static_cast<double>(n)}});
-      if (d.op == RecOp::kSnapshotWal) p["wal"] = static_cast<double>(n / 10);
+      if (d.op == RecOp::kSnapshotWal) {
+        const uint64_t wal = n / 10;  // whole commits, logged after the snapshot
+        p["wal"] = static_cast<double>(wal);
+      }
       CellKey key = MakeKey("recovery", d.group, d.name, engine, ml, std::move(p));
       if (mode == DurabilityMode::kInMemory && NeedsFiles(d.op)) {
         cat.Skip(std::move(key), suite, "inmemory keeps no files: nothing to recover or snapshot");
@@ -481,8 +484,10 @@ int64_t MeasureFootprint(Measure& m, MemoryState& st, DurabilityMode mode, uint6
   const size_t heap1 = HeapInUse(), rss1 = RssBytes();
   const double dn = static_cast<double>(n);
   m.RecordRegion(n, t1 - t0, a1 - a0);
-  m.Extra(std::string("bytes_per_") + per, (static_cast<double>(heap1) - heap0) / dn);
-  m.Extra(std::string("rss_bytes_per_") + per, (static_cast<double>(rss1) - rss0) / dn);
+  m.Extra(std::string("bytes_per_") + per,
+          (static_cast<double>(heap1) - static_cast<double>(heap0)) / dn);
+  m.Extra(std::string("rss_bytes_per_") + per,
+          (static_cast<double>(rss1) - static_cast<double>(rss0)) / dn);
   if (mode != DurabilityMode::kInMemory) {
     m.Extra(std::string("wal_bytes_per_") + per,
             static_cast<double>((*db)->Stats().wal_bytes) / dn);
@@ -501,8 +506,9 @@ template <class E>
 void AddMemoryCells(Catalogue& cat, DurabilityMode mode) {
   const std::string engine(E::kName);
   const std::string_view ml = ModeName(mode);
-  for (const auto& [n, suite] : {std::pair<uint64_t, Suite>{100000, Suite::kStandard},
-                                 std::pair<uint64_t, Suite>{1000000, Suite::kStandard}}) {
+  for (const auto& [count, suite] : {std::pair<uint64_t, Suite>{100000, Suite::kStandard},
+                                     std::pair<uint64_t, Suite>{1000000, Suite::kStandard}}) {
+    const uint64_t n = count;  // a local, not a binding: the lambdas below capture it
     cat.Add({MakeKey("memory", "kv", "bytes_per_key", engine, ml, P({{"n", double(n)}})), suite,
              Timing::kSingleShot,
              [mode, n](const CellContext& ctx) -> Result<std::unique_ptr<Fixture>> {

@@ -20,7 +20,9 @@ void PrepareYcsb(uint64_t records, uint64_t seed, YcsbInputs* in) {
   in->seed = seed;
   in->keys.reserve(records);
   for (uint64_t i = 0; i < records; ++i) in->keys.push_back(RecordKey(i));
-  for (int v = 0; v < 16; ++v) in->values.emplace_back(std::string(100, 'a' + v));
+  for (int v = 0; v < 16; ++v) {
+    in->values.emplace_back(std::string(100, static_cast<char>('a' + v)));
+  }
 }
 
 void GenerateOps(const YcsbDef& w, uint64_t n, YcsbInputs* in) {

@@ -97,10 +97,8 @@ void Classify(double v, const Rule& rule, Verdict* out) {
 
 class Evaluator {
  public:
-  Evaluator(const RuleSet& rs, const RunFile& run, const RunFile* prev, const GateOptions& opt,
-            GateReport* report)
-      : rs_(rs),
-        run_(run.baseline),
+  Evaluator(const RunFile& run, const RunFile* prev, const GateOptions& opt, GateReport* report)
+      : run_(run.baseline),
         run_engines_(EnginesOf(run_)),
         facts_(ReadEnvironmentFacts(run_.environment)),
         prev_(prev),
@@ -190,7 +188,7 @@ class Evaluator {
     }
     std::vector<std::string> modes;  // "" = any mode
     if (rule.all_modes) {
-      modes.push_back("");
+      modes.emplace_back();
     } else {
       for (const auto& m : rule.modes) {
         if (m == "n/a" || run_.config.modes.empty() || Has(run_.config.modes, m)) {
@@ -214,7 +212,8 @@ class Evaluator {
           EvaluateOne(rule, b);
         }
         if (!any) {
-          const std::string subject = m.empty() ? e : e + "/" + m;
+          std::string subject = e;
+          if (!m.empty()) subject.append("/").append(m);
           Skip(rule, subject, e, m,
                "benchmark absent: no benchmark with engine=" + e +
                    (m.empty() ? std::string() : " mode=" + m) + " and " + sel.Describe() +
@@ -398,7 +397,6 @@ class Evaluator {
     return {names.begin(), names.end()};
   }
 
-  const RuleSet& rs_;
   const harness::Baseline& run_;
   const std::vector<std::string> run_engines_;
   const EnvironmentFacts facts_;
@@ -429,7 +427,7 @@ GateReport EvaluateGates(const RuleSet& rules, const RunFile& run, const RunFile
     report.cross_machine =
         DifferentMachines(previous->baseline, run.baseline, &report.cross_machine_reason);
   }
-  Evaluator ev(rules, run, previous, options, &report);
+  Evaluator ev(run, previous, options, &report);
   for (const auto& r : rules.rules) ev.Run(r);
   return report;
 }

@@ -162,7 +162,9 @@ class RuleReader {
         } else if (const auto n = AsNumber(&kv.value())) {
           s->params[key] = *n;
         } else {
-          return Fail(where + ".params." + key, "expected number or string");
+          std::string field = where + ".params.";
+          field += key;
+          return Fail(field, "expected number or string");
         }
       }
     }
@@ -358,8 +360,8 @@ Result<RuleSet> ParseRules(std::string_view text, std::string_view source) {
   RuleReader rr(source);
   if (!root.is_object()) return rr.Fail("(top level)", "expected object");
   const auto& o = root.get_object();
-  STATELAB_RETURN_IF_ERROR(rr.OnlyKeys(
-      o, "(top level)", {"schema_version", "description", "rules"}));
+  STATELAB_RETURN_IF_ERROR(
+      rr.OnlyKeys(o, "(top level)", {"schema_version", "description", "rules"}));
   RuleSet rs;
   rs.path = std::string(source);
   rs.schema_version = AsString(FindPath(o, "schema_version")).value_or("");

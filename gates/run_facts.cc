@@ -27,12 +27,13 @@ EnvironmentFacts ReadEnvironmentFacts(const boost::json::object& env) {
   f.reference_match = AsBool(FindPath(env, "reference_platform.match")).value_or(false);
   f.reference_reasons = AsStringList(FindPath(env, "reference_platform.reasons"));
   if (FindPath(env, "reference_platform.match") == nullptr) {
-    f.reference_reasons.push_back("baseline does not record environment.reference_platform.match");
+    f.reference_reasons.emplace_back(
+        "baseline does not record environment.reference_platform.match");
   }
   const auto valid = AsBool(FindPath(env, "baseline_validity.valid_as_baseline"));
   f.valid_as_baseline = valid.value_or(false);
   f.validity_reasons = AsStringList(FindPath(env, "baseline_validity.reasons"));
-  if (!valid) f.validity_reasons.push_back("validity not recorded");
+  if (!valid) f.validity_reasons.emplace_back("validity not recorded");
   f.warnings = AsStringList(FindPath(env, "warnings"));
   return f;
 }

@@ -481,13 +481,13 @@ BaselineValidity AssessBaselineValidity(const BuildInfo& build, const GitInfo& g
     v.reasons.push_back("unoptimized build (build type " + build.build_type +
                         ", __OPTIMIZE__ not defined)");
   }
-  if (build.assertions) v.reasons.push_back("assertions enabled (NDEBUG not defined)");
+  if (build.assertions) v.reasons.emplace_back("assertions enabled (NDEBUG not defined)");
   if (build.sanitizers) v.reasons.push_back("sanitizer build (" + build.flags + ")");
-  if (git.commit == "unknown") v.reasons.push_back("git commit unknown");
+  if (git.commit == "unknown") v.reasons.emplace_back("git commit unknown");
   if (!git.dirty.has_value()) {
-    v.reasons.push_back("git tree state unknown");
+    v.reasons.emplace_back("git tree state unknown");
   } else if (*git.dirty) {
-    v.reasons.push_back("git tree dirty (uncommitted or untracked changes)");
+    v.reasons.emplace_back("git tree dirty (uncommitted or untracked changes)");
   }
   v.valid_as_baseline = v.reasons.empty();
   return v;
@@ -505,7 +505,7 @@ ReferenceMatch MatchReferencePlatform(const json::object& env, const std::string
   ReferenceMatch m;
   m.file = path;
   if (path.empty()) {
-    m.reasons.push_back("no reference platform defined (no file given)");
+    m.reasons.emplace_back("no reference platform defined (no file given)");
     return m;
   }
   auto text = ReadFile(path);
@@ -598,18 +598,19 @@ std::vector<std::string> EnvironmentWarnings(const json::object& env) {
   std::vector<std::string> w;
   const auto all_perf = FindBool(env, {"governor", "all_performance"});
   if (!all_perf) {
-    w.push_back("cpufreq governor unknown (no cpufreq in sysfs): clock policy not controlled");
+    w.emplace_back("cpufreq governor unknown (no cpufreq in sysfs): clock policy not controlled");
   } else if (!*all_perf) {
     w.push_back("cpufreq governor is not 'performance' on every CPU (" +
                 FindString(env, {"governor", "summary"}).value_or("?") + ")");
   }
   if (FindBool(env, {"turbo", "enabled"}).value_or(false)) {
-    w.push_back("turbo/boost is on: clock speed varies with load and temperature");
+    w.emplace_back("turbo/boost is on: clock speed varies with load and temperature");
   }
   if (FindBool(env, {"smt", "active"}).value_or(false)) {
-    w.push_back("SMT is on: sibling hardware threads share a core");
+    w.emplace_back("SMT is on: sibling hardware threads share a core");
   }
-  if (auto load = FindNumber(env, {"load_average", "before", "one_min"}); load && *load > kQuietLoadAverage) {
+  if (auto load = FindNumber(env, {"load_average", "before", "one_min"});
+      load && *load > kQuietLoadAverage) {
     w.push_back("load average " + FormatNumber(*load) + " > " + FormatNumber(kQuietLoadAverage) +
                 " before the run");
   }

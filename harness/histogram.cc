@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <memory>
 
 namespace statelab::harness {
 namespace {
@@ -40,13 +41,13 @@ int64_t Histogram::BucketWidth(int index) {
   return int64_t{1} << (group + kFirstLogExponent - kSubBucketBits);
 }
 
-Histogram::Histogram() : counts_(new uint64_t[kBucketCount]()) {}
+Histogram::Histogram() : counts_(std::make_unique<uint64_t[]>(kBucketCount)) {}
 
 Histogram::Histogram(const Histogram& other) : Histogram() { *this = other; }
 
 Histogram& Histogram::operator=(const Histogram& other) {
   if (this == &other) return *this;
-  if (!counts_) counts_.reset(new uint64_t[kBucketCount]());
+  if (!counts_) counts_ = std::make_unique<uint64_t[]>(kBucketCount);
   std::copy(other.counts_.get(), other.counts_.get() + kBucketCount, counts_.get());
   count_ = other.count_;
   min_ = other.min_;

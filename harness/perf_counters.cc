@@ -153,7 +153,8 @@ PerfSample HwDelta(const GroupRead& begin, const GroupRead& end) {
   }
   s.hw_available = true;
   s.hw_running_fraction =
-      enabled == 0 ? 1.0 : std::min(1.0, static_cast<double>(running) / enabled);
+      enabled == 0 ? 1.0
+                   : std::min(1.0, static_cast<double>(running) / static_cast<double>(enabled));
   return s;
 }
 

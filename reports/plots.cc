@@ -1,5 +1,6 @@
 #include "reports/plots.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -90,7 +91,7 @@ class PlotWriter {
 
 void ScalingPlot(const Baseline& run, PlotWriter* w, PlotOutcome* out) {
   // Series: one D-tier (engine, mode, group, op, params) across thread counts.
-  std::map<std::string, std::map<int, double>> series;
+  std::map<std::string, std::map<int64_t, double>> series;
   for (const auto& b : run.benchmarks) {
     if (b.tier != "D") continue;
     const auto ops = gates::MetricValue(b, "ops_per_sec");
@@ -103,7 +104,7 @@ void ScalingPlot(const Baseline& run, PlotWriter* w, PlotOutcome* out) {
     it = it->second.size() < 2 ? series.erase(it) : std::next(it);
   }
   if (series.empty()) {
-    out->notes.push_back(
+    out->notes.emplace_back(
         "scaling.svg skipped: no D-tier benchmark ran at more than one thread count");
     return;
   }
@@ -171,7 +172,7 @@ void LatencyPlot(const Baseline& run, PlotWriter* w, PlotOutcome* out) {
     }
   }
   if (index == 0) {
-    out->notes.push_back(
+    out->notes.emplace_back(
         "latency_percentiles.svg skipped: no single-threaded A1/B key operation with latency "
         "percentiles");
     return;
@@ -220,7 +221,7 @@ void EnginesPlot(const Baseline& run, PlotWriter* w, PlotOutcome* out) {
     ++rows;
   }
   if (rows == 0 || engines.empty()) {
-    out->notes.push_back("engines_ab.svg skipped: no single-threaded A1/B key operation ran");
+    out->notes.emplace_back("engines_ab.svg skipped: no single-threaded A1/B key operation ran");
     return;
   }
   std::string gp = kTerminal;
@@ -254,7 +255,7 @@ PlotOutcome WritePlots(const Baseline& run, const std::string& plots_dir,
     return out;
   }
   if (gnuplot.empty()) {
-    out.notes.push_back(
+    out.notes.emplace_back(
         "SVG plots skipped: gnuplot not found (install gnuplot, or set STATELAB_GNUPLOT); the "
         ".dat and .gp inputs were written to plots/");
   }

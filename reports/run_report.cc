@@ -39,7 +39,8 @@ std::string FindOnPath(const std::string& name) {
     if (end == std::string::npos) end = p.size();
     const std::string dir = p.substr(start, end - start);
     if (!dir.empty()) {
-      const std::string candidate = dir + "/" + name;
+      std::string candidate = dir + "/";
+      candidate += name;
       if (::access(candidate.c_str(), X_OK) == 0) return candidate;
     }
     start = end + 1;
@@ -351,8 +352,10 @@ std::string RenderAbEngines(const Baseline& run) {
     for (const auto& e : engines) {
       header.push_back(e + (IsPeer(run, e) ? " (peer)" : "") + " ns");
       if (e != ref) {
-        header.push_back(e + "/" + ref);
-        header.push_back("p");
+        std::string ratio = e + "/";
+        ratio += ref;
+        header.push_back(std::move(ratio));
+        header.emplace_back("p");
       }
     }
     Table t(header);
@@ -372,7 +375,7 @@ std::string RenderAbEngines(const Baseline& run) {
           const auto mw = util::MannWhitneyU(gates::NsPerOp(*base), gates::NsPerOp(*b));
           row.push_back(util::FormatP(mw.p_value) + (mw.p_value < 0.05 ? " *" : ""));
         } else {
-          row.push_back("—");
+          row.emplace_back("—");
         }
       }
       t.Add(std::move(row));
@@ -412,7 +415,7 @@ std::string RenderAbEngines(const Baseline& run) {
       std::string speedup = "—", eff = "—";
       if (ops && one > 0) {
         speedup = FormatNumber(*ops / one) + "x";
-        eff = FormatNumber(*ops / one / threads);
+        eff = FormatNumber(*ops / one / static_cast<double>(threads));
       }
       s.Add({b->engine, b->mode, b->group + "/" + b->op,
              b->params.empty() ? "—" : harness::ParamsText(b->params), std::to_string(threads),
@@ -619,7 +622,7 @@ Result<ReportOutcome> WriteRunReport(const std::string& run_dir, const ReportOpt
                               : "redis-server / redis-benchmark are not installed on this "
                                 "machine (scripts/deps.sh --peers installs them).");
   }
-  if (run.servers.empty()) notes.push_back("redis comparison skipped");
+  if (run.servers.empty()) notes.emplace_back("redis comparison skipped");
 
   ReportOptions opt = options;
   if (opt.plots) {
@@ -634,7 +637,7 @@ Result<ReportOutcome> WriteRunReport(const std::string& run_dir, const ReportOpt
     outcome.written.insert(outcome.written.end(), plots.written.begin(), plots.written.end());
     notes.insert(notes.end(), plots.notes.begin(), plots.notes.end());
   } else {
-    notes.push_back("plots skipped: --no-plots");
+    notes.emplace_back("plots skipped: --no-plots");
   }
 
   STATELAB_RETURN_IF_ERROR(write("environment.md", RenderEnvironment(run)));

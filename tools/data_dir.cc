@@ -163,6 +163,7 @@ Result<std::vector<std::string>> FindRoots(const std::string& dir) {
   }
   std::sort(workers.begin(), workers.end());
   std::vector<std::string> roots;
+  roots.reserve(workers.size());
   for (auto& [i, path] : workers) roots.push_back(std::move(path));
   if (roots.empty() && (IsDir(JoinPath(dir, "wal")) || IsDir(JoinPath(dir, "snapshots")))) {
     roots.push_back(dir);
@@ -203,7 +204,7 @@ Status CheckSnapshot(const FileInfo& f, snapshot::Header* h, uint64_t* entries) 
   snapshot::EntryFn count;
   if (entries != nullptr) {
     *entries = 0;
-    count = [entries](std::string_view, VersionEntry) { ++*entries; };
+    count = [entries](std::string_view, const VersionEntry&) { ++*entries; };
   }
   STATELAB_RETURN_IF_ERROR(snapshot::ParseSnapshot(data, f.path, true, h, count));
   // The header's version sits after the magic and the format version.

@@ -11,8 +11,8 @@
 
 #include "engines/api/key.h"
 #include "engines/primitives/database.h"
-#include "engines/replay/replay.h"
 #include "engines/registry/any_engine.h"
+#include "engines/replay/replay.h"
 #include "tools/data_dir.h"
 #include "tools/protocol.h"
 #include "tools/render.h"
@@ -265,7 +265,7 @@ Result<bool> Verify(const std::string& dir, const LineFn& out) {
   STATELAB_ASSIGN_OR_RETURN(OpenImage img, Open(dir));
   uint64_t problems = 0;
   std::optional<bj::object> first;
-  auto problem = [&](bj::object p) {
+  auto problem = [&](const bj::object& p) {
     ++problems;
     if (!first) first = p;
     Emit(out, p);

@@ -80,7 +80,8 @@ Result<bj::object> RunViewToJson(RunView& view) {
         // Each of KV, state and JSON is one scan of its tag: user key, value, version.
         const std::pair<Tag, std::string_view> keyed[] = {
             {Tag::kKv, "key"}, {Tag::kState, "name"}, {Tag::kJson, "doc_id"}};
-        for (const auto& [tag, key_name] : keyed) {
+        for (const auto& [tag, key_field] : keyed) {
+          const std::string_view key_name = key_field;  // a local, not a binding: captured below
           bj::array& a = o[TagName(tag)].emplace_array();
           STATELAB_RETURN_IF_ERROR(
               h.raw().Scan(tag, "", [&](std::string_view k, const Value& v, Version ver) {

@@ -306,11 +306,14 @@ Status Shell::HandleTxn(RequestReader& r, bj::object& out, bj::object& error_ext
     Result<PrimitiveOp> p =
         sub.ok() ? ParsePrimitiveOp(op, sub) : Result<PrimitiveOp>(sub.status());
     if (!p.ok()) {
-      r.Adopt(p.error().IsNotFound()
-                  ? Status::InvalidArgument(where + ".op: '" + op +
-                                            "' cannot run inside a txn (only kv, event, state, "
-                                            "trace, json and vector ops can)")
-                  : std::move(p).error());
+      if (p.error().IsNotFound()) {
+        std::string why = where + ".op: '";
+        why.append(op).append(
+            "' cannot run inside a txn (only kv, event, state, trace, json and vector ops can)");
+        r.Adopt(Status::InvalidArgument(why));
+      } else {
+        r.Adopt(std::move(p).error());
+      }
       break;
     }
     writes = writes || p->writes;

@@ -10,8 +10,7 @@ double ZipfianGenerator::Zeta(uint64_t n, double theta) {
   return sum;
 }
 
-ZipfianGenerator::ZipfianGenerator(uint64_t n, double theta, uint64_t seed)
-    : n_(n), theta_(theta), rng_(seed) {
+ZipfianGenerator::ZipfianGenerator(uint64_t n, double theta, uint64_t seed) : n_(n), rng_(seed) {
   zetan_ = Zeta(n, theta);
   const double zeta2 = Zeta(2, theta);
   alpha_ = 1.0 / (1.0 - theta);

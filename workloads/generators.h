@@ -44,7 +44,7 @@ class Xoshiro256 {
   uint64_t Below(uint64_t n) noexcept {
     return static_cast<uint64_t>((static_cast<unsigned __int128>(Next()) * n) >> 64);
   }
-  double NextDouble() noexcept { return (Next() >> 11) * 0x1.0p-53; }
+  double NextDouble() noexcept { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
 
  private:
   static uint64_t Rotl(uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
@@ -71,7 +71,7 @@ class ZipfianGenerator {
  private:
   static double Zeta(uint64_t n, double theta);
   uint64_t n_;
-  double theta_, alpha_, zetan_, eta_, half_pow_theta_;
+  double alpha_, zetan_, eta_, half_pow_theta_;
   Xoshiro256 rng_;
 };
 

@@ -23,7 +23,7 @@ enum class Code : uint8_t {
   kInvalidTransition,  // message "from -> to"
   kDimensionMismatch,  // a = expected, b = got
   kIOError,
-  kCorruption,         // message = file, a = offset
+  kCorruption,  // message = file, a = offset
   kShuttingDown,
 };
 
@@ -44,12 +44,16 @@ class [[nodiscard]] Status {
 
   static Status OK() noexcept { return Status(); }
   static Status NotFound() noexcept { return Status(Code::kNotFound); }
-  static Status AlreadyExists(std::string_view what = {}) { return Status(Code::kAlreadyExists, what); }
+  static Status AlreadyExists(std::string_view what = {}) {
+    return Status(Code::kAlreadyExists, what);
+  }
   static Status Conflict() noexcept { return Status(Code::kConflict); }
   static Status VersionMismatch(uint64_t expected, uint64_t actual) noexcept {
     return Status(Code::kVersionMismatch, {}, expected, actual);
   }
-  static Status InvalidArgument(std::string_view msg) { return Status(Code::kInvalidArgument, msg); }
+  static Status InvalidArgument(std::string_view msg) {
+    return Status(Code::kInvalidArgument, msg);
+  }
   static Status InvalidTransition(std::string_view from, std::string_view to) {
     return Status(Code::kInvalidTransition, std::string(from) + " -> " + std::string(to));
   }
@@ -76,8 +80,7 @@ class [[nodiscard]] Status {
 
  private:
   explicit Status(Code c) noexcept : code_(c) {}
-  Status(Code c, std::string_view msg, uint64_t a = 0, uint64_t b = 0)
-      : code_(c), a_(a), b_(b) {
+  Status(Code c, std::string_view msg, uint64_t a = 0, uint64_t b = 0) : code_(c), a_(a), b_(b) {
     if (!msg.empty()) msg_ = std::make_unique<std::string>(msg);
   }
 
@@ -91,7 +94,7 @@ class [[nodiscard]] Status {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T v) : v_(std::in_place_index<0>, std::move(v)) {}  // NOLINT: implicit like expected
+  Result(T v) : v_(std::in_place_index<0>, std::move(v)) {}       // NOLINT: implicit like expected
   Result(Status s) : v_(std::in_place_index<1>, std::move(s)) {}  // NOLINT: must not be OK
 
   bool has_value() const noexcept { return v_.index() == 0; }
@@ -115,18 +118,22 @@ class [[nodiscard]] Result {
   std::variant<T, Status> v_;
 };
 
-#define STATELAB_RETURN_IF_ERROR(expr)       \
-  do {                                       \
-    ::statelab::Status _st = (expr);         \
-    if (!_st.ok()) return _st;               \
+#define STATELAB_RETURN_IF_ERROR(expr) \
+  do {                                 \
+    ::statelab::Status _st = (expr);   \
+    if (!_st.ok()) return _st;         \
   } while (0)
 
 #define STATELAB_CONCAT_INNER(a, b) a##b
 #define STATELAB_CONCAT(a, b) STATELAB_CONCAT_INNER(a, b)
+// `tmp` is the name of the local this declares and `lhs` may itself be a declaration
+// (`const T x`): neither can be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define STATELAB_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                                   \
   if (!tmp.has_value()) return std::move(tmp).error(); \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 #define STATELAB_ASSIGN_OR_RETURN(lhs, expr) \
   STATELAB_ASSIGN_OR_RETURN_IMPL(STATELAB_CONCAT(_res_, __LINE__), lhs, expr)
 

@@ -34,8 +34,9 @@ enum class Tag : uint8_t {
   kSearch = 9,  // derived search index entries (rebuilt, never user-visible)
 };
 std::string_view TagName(Tag t) noexcept;  // "kv", "event", ...
-inline constexpr Tag kAllTags[] = {Tag::kKv,   Tag::kEvent, Tag::kState,  Tag::kTrace, Tag::kRun,
-                                   Tag::kJson, Tag::kVector, Tag::kVectorConfig, Tag::kSearch};
+inline constexpr Tag kAllTags[] = {Tag::kKv,     Tag::kEvent,        Tag::kState,
+                                   Tag::kTrace,  Tag::kRun,          Tag::kJson,
+                                   Tag::kVector, Tag::kVectorConfig, Tag::kSearch};
 
 // 16-byte run identifier (UUID v4). The all-zero id is the reserved "meta" run of RunIndex.
 struct RunId {
@@ -49,6 +50,7 @@ struct RunId {
   bool IsMeta() const noexcept { return *this == RunId{}; }
   uint64_t Hash() const noexcept;  // well mixed; used for shard / owner routing
 
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 flags the 0 the defaulted <=> compares to
   friend auto operator<=>(const RunId&, const RunId&) = default;
   friend bool operator==(const RunId&, const RunId&) = default;
 };

@@ -25,8 +25,9 @@ void* Arena::do_allocate(size_t bytes, size_t align) {
   }
   overflow_.push_back(std::make_unique<std::byte[]>(bytes + align));
   overflow_bytes_ += bytes + align;
-  const auto p = reinterpret_cast<uintptr_t>(overflow_.back().get());
-  return reinterpret_cast<void*>((p + align - 1) / align * align);
+  std::byte* const raw = overflow_.back().get();
+  const auto p = reinterpret_cast<uintptr_t>(raw);
+  return raw + ((p + align - 1) / align * align - p);
 }
 
 }  // namespace statelab::json_doc

@@ -50,10 +50,13 @@ void InsertMemberAt(object& o, std::string_view key, value v, size_t pos) {
   }
   object rebuilt(o.storage());
   rebuilt.reserve(o.size() + 1);
-  size_t i = 0;
-  for (key_value_pair& kv : o) {
-    if (i++ == pos) rebuilt.emplace(key, std::move(v));
-    rebuilt.emplace(kv.key(), std::move(kv.value()));
+  key_value_pair* const at = o.begin() + pos;
+  for (key_value_pair* kv = o.begin(); kv != at; ++kv) {
+    rebuilt.emplace(kv->key(), std::move(kv->value()));
+  }
+  rebuilt.emplace(key, std::move(v));
+  for (key_value_pair* kv = at; kv != o.end(); ++kv) {
+    rebuilt.emplace(kv->key(), std::move(kv->value()));
   }
   o = std::move(rebuilt);
 }

@@ -105,7 +105,7 @@ class CommitLog::Impl {
     return last_version_;
   }
 
-  void SeedRuns(std::vector<snapshot::RunLife> runs) {
+  void SeedRuns(const std::vector<snapshot::RunLife>& runs) {
     std::lock_guard lk(runs_mu_);
     for (const snapshot::RunLife& r : runs) runs_[r.run] = r;
   }
@@ -237,13 +237,13 @@ class CommitLog::Impl {
 
 Result<std::unique_ptr<CommitLog>> CommitLog::Open(const DbOptions& opts, Env* env,
                                                    std::string wal_dir, Version next_version,
-                                                   std::vector<snapshot::RunLife> runs) {
+                                                   const std::vector<snapshot::RunLife>& runs) {
   if (opts.mode == DurabilityMode::kInMemory) {
     return Status::InvalidArgument("mode: the commit log is not used in inmemory mode");
   }
   auto impl = std::make_unique<Impl>(opts, env, std::move(wal_dir), next_version - 1);
   STATELAB_RETURN_IF_ERROR(impl->OpenSegment(next_version));
-  impl->SeedRuns(std::move(runs));
+  impl->SeedRuns(runs);
   impl->StartWriter();
   return std::unique_ptr<CommitLog>(new CommitLog(std::move(impl)));
 }

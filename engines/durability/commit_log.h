@@ -32,7 +32,7 @@ class CommitLog {
   // recovered run lifecycle table. Never called in kInMemory.
   static Result<std::unique_ptr<CommitLog>> Open(const DbOptions& opts, Env* env,
                                                  std::string wal_dir, Version next_version,
-                                                 std::vector<snapshot::RunLife> runs);
+                                                 const std::vector<snapshot::RunLife>& runs);
   ~CommitLog();  // Close()
 
   // Encodes and queues the record of the commit of `t` at version v. Must be called in version

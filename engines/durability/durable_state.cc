@@ -318,7 +318,7 @@ Status DurableState::Impl::ReadRunHistory(const RunId& run, Version until, const
     keys.clear();
     Status s =
         snapshot::ParseSnapshot(data, path, true, &h, [&](std::string_view key, VersionEntry e) {
-          if (key.starts_with(prefix)) keys[std::string(key)] = e;
+          if (key.starts_with(prefix)) keys[std::string(key)] = std::move(e);
         });
     if (s.ok()) {
       base = v;
@@ -370,8 +370,8 @@ Result<std::unique_ptr<DurableState>> DurableState::Open(const DbOptions& opts, 
   Impl& im = *ds->impl_;
   std::vector<snapshot::RunLife> runs;
   STATELAB_RETURN_IF_ERROR(im.Recover(&ds->report_, &ds->recovered_version_, &runs));
-  STATELAB_ASSIGN_OR_RETURN(ds->log_, CommitLog::Open(opts, im.env, im.wal_dir,
-                                                      ds->recovered_version_ + 1, std::move(runs)));
+  STATELAB_ASSIGN_OR_RETURN(
+      ds->log_, CommitLog::Open(opts, im.env, im.wal_dir, ds->recovered_version_ + 1, runs));
   ds->report_.time_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (report) *report = ds->report_;
@@ -385,8 +385,9 @@ Result<std::unique_ptr<DurableState>> DurableState::Open(const DbOptions& opts, 
 void DurableState::TriggerLoop() {
   Impl& im = *impl_;
   const auto poll = std::chrono::milliseconds(
-      im.opts.snapshot_interval_s > 0 ? std::min<uint64_t>(100, im.opts.snapshot_interval_s * 1000)
-                                      : 100);
+      im.opts.snapshot_interval_s > 0
+          ? std::min<uint64_t>(100, uint64_t{im.opts.snapshot_interval_s} * 1000)
+          : 100);
   std::unique_lock lk(im.thread_mu);
   while (!im.stop) {
     im.thread_cv.wait_for(lk, poll, [&] { return im.stop; });

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <numeric>
 #include <set>
 
@@ -42,9 +43,8 @@ std::vector<int64_t> ExactTopK(uint32_t dim, std::span<const float> rows,
   std::vector<int64_t> ids(s.size());
   std::iota(ids.begin(), ids.end(), 0);
   k = std::min(k, ids.size());
-  std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), [&](int64_t a, int64_t b) {
-    return s[a] > s[b] || (s[a] == s[b] && a < b);
-  });
+  std::partial_sort(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(k), ids.end(),
+                    [&](int64_t a, int64_t b) { return s[a] > s[b] || (s[a] == s[b] && a < b); });
   ids.resize(k);
   return ids;
 }
@@ -55,7 +55,8 @@ double RecallAtK(uint32_t dim, std::span<const float> rows, std::span<const floa
   if (k == 0 || s.empty()) return 0;
   std::vector<double> sorted = s;
   const size_t kth = std::min(k, sorted.size()) - 1;
-  std::nth_element(sorted.begin(), sorted.begin() + kth, sorted.end(), std::greater<>());
+  std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(kth), sorted.end(),
+                   std::greater<>());
   const double threshold = sorted[kth] - 1e-6;
   std::set<int64_t> hits;
   for (int64_t id : found.first(std::min(found.size(), k))) {

@@ -110,15 +110,16 @@ class JsonOps {
     STATELAB_RETURN_IF_ERROR(ReadForEdit(id, &doc, &seen));
     STATELAB_ASSIGN_OR_RETURN(std::vector<json_doc::Path> conflicts,
                               json_doc::ApplyPatch(doc, parsed));
-    for (size_t i = 0; i < parsed.size(); ++i) {
+    auto write = [&](size_t i, boost::json::value view) {
       json_doc::PatchOp& op = parsed[i];
       const auto kind =
           op.kind == json_doc::PatchOp::kSet ? JsonPathOp::Kind::kSet : JsonPathOp::Kind::kDelete;
-      // Each call replaces the transaction's view of the document; only the last one matters.
-      boost::json::value view = i + 1 == parsed.size() ? std::move(doc) : boost::json::value();
       t_.JsonWritePath(Tag::kJson, id, seen, std::move(view),
                        JsonPathOp{kind, std::move(op.path), std::move(op.value)}, conflicts[i]);
-    }
+    };
+    // Each call replaces the transaction's view of the document: only the last one carries it.
+    for (size_t i = 0; i + 1 < parsed.size(); ++i) write(i, boost::json::value());
+    if (!parsed.empty()) write(parsed.size() - 1, std::move(doc));
     return Status::OK();
   }
   // RFC 7386 merge patch into the value at `path` (created when absent).

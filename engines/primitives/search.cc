@@ -242,7 +242,7 @@ SearchResult FuseRrf(SearchResult keyword, const std::vector<SearchHit>& vector_
   };
   std::vector<Fused> fused;
   absl::flat_hash_map<std::string, size_t> index;
-  auto add = [&](Tag tag, std::string user_key, SearchMatch&& m) -> SearchMatch& {
+  auto add = [&](Tag tag, std::string_view user_key, SearchMatch&& m) -> SearchMatch& {
     std::string doc(1, static_cast<char>(tag));
     doc.append(user_key);
     auto [it, inserted] = index.try_emplace(doc, fused.size());
@@ -254,7 +254,7 @@ SearchResult FuseRrf(SearchResult keyword, const std::vector<SearchHit>& vector_
     const Tag tag = m.primitive;
     std::string user_key = search::DocUserKey(tag, m.key);
     m.score = 0;
-    SearchMatch& f = add(tag, std::move(user_key), std::move(m));
+    SearchMatch& f = add(tag, user_key, std::move(m));
     f.score += 1.0 / (kRrfK + rank);
   }
   for (size_t i = 0; i < vector_hits.size(); ++i) {
@@ -268,7 +268,7 @@ SearchResult FuseRrf(SearchResult keyword, const std::vector<SearchHit>& vector_
     SearchMatch m;
     m.primitive = tag;
     m.key = h.key;
-    SearchMatch& f = add(tag, std::move(user_key), std::move(m));
+    SearchMatch& f = add(tag, user_key, std::move(m));
     f.vector_rank = static_cast<uint32_t>(i + 1);
     f.score += 1.0 / (kRrfK + static_cast<double>(i + 1));
   }

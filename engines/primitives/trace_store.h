@@ -9,6 +9,8 @@
 // TraceOps<P> works inside a transaction; TraceStore<E> is the facade.
 // Thread-safety: TraceOps belongs to its transaction's thread; TraceStore is thread-safe.
 
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,9 +18,6 @@
 #include <utility>
 #include <variant>
 #include <vector>
-
-#include <boost/json/object.hpp>
-#include <boost/json/value.hpp>
 
 #include "engines/core/run_transaction.h"
 #include "engines/primitives/facade_util.h"

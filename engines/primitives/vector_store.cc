@@ -218,7 +218,8 @@ VectorFilter::VectorFilter(const boost::json::object& filter) {
 }
 
 bool VectorFilter::Matches(std::string_view encoded_metadata) const {
-  for (const auto& [name, value] : members_) {
+  for (const auto& member : members_) {
+    const std::string_view name = member.first, value = member.second;
     bool found = false, present = false;
     ForEachMember(encoded_metadata, &present, [&](std::string_view n, std::string_view v) {
       found = n == name && v == value;

@@ -120,8 +120,9 @@ TEST(Measure, FailureIsReportedNotMeasured) {
 TEST(Contention, TalliesPerThreadAndFairness) {
   const CellDef cell = FunctionCell("phases", Timing::kSingleShot, [](Measure& m) {
     std::vector<std::function<OpOutcome(uint64_t)>> bodies;
+    bodies.reserve(3);
     for (int t = 0; t < 3; ++t) {
-      bodies.push_back([t](uint64_t i) {
+      bodies.emplace_back([t](uint64_t i) {
         std::this_thread::sleep_for(std::chrono::microseconds(100 * (t + 1)));
         return OpOutcome{true, static_cast<uint32_t>(i % 2)};
       });
@@ -143,7 +144,8 @@ TEST(Contention, TalliesPerThreadAndFairness) {
   EXPECT_GT(x.at("aborts"), 0);
   EXPECT_EQ(x.at("retries"), x.at("aborts"));
   // The measured phase is about 0.1 s, whatever the warm-up: throughput uses only it.
-  const double secs = r.result.repetitions[0].iterations / r.result.repetitions[0].ops_per_sec;
+  const double secs =
+      static_cast<double>(r.result.repetitions[0].iterations) / r.result.repetitions[0].ops_per_sec;
   EXPECT_NEAR(secs, 0.1, 0.05);
 }
 
@@ -188,8 +190,9 @@ TEST_P(DurabilityLabels, CellRanInTheModeItIsLabelledWith) {
   const std::string root = TempRoot("labels");
   Catalogue cat = AllModes(root, {"A1", "durability"});
   const std::string ml(ModeName(mode));
-  for (const std::string& name : {"A1/engine/put_direct/" + engine + "/" + ml + "/n=10000",
-                                  "durability/commit/put/" + engine + "/" + ml + "/n=10000"}) {
+  const std::string suffix = "/" + engine + "/" + ml + "/n=10000";
+  for (const std::string& name :
+       {"A1/engine/put_direct" + suffix, "durability/commit/put" + suffix}) {
     SCOPED_TRACE(name);
     const CellDef* cell = Find(cat, name);
     ASSERT_NE(cell, nullptr);

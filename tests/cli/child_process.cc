@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
-#include <signal.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): POSIX kill(), SIGKILL
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,6 +50,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     ::execv(args[0], args.data());

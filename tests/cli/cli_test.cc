@@ -3,8 +3,8 @@
 // a strict shell, verify finding a flipped byte, the offline commands, usage errors.
 
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <stdlib.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): POSIX SIGKILL
+#include <stdlib.h>  // NOLINT(modernize-deprecated-headers): POSIX mkdtemp()
 
 #include <boost/json.hpp>
 #include <filesystem>
@@ -46,7 +46,7 @@ std::vector<std::string> ShellArgs(std::string_view engine, std::string_view mod
   std::vector<std::string> a = {kBin,     "shell",          "--engine", std::string(engine),
                                 "--mode", std::string(mode)};
   if (mode != "inmemory") {
-    a.push_back("--dir");
+    a.emplace_back("--dir");
     a.push_back(dir);
   }
   return a;
@@ -266,9 +266,14 @@ TEST_P(CrashTest, AcknowledgedStrictWritesAreReadableAfterSigkill) {
     AskOk(shell, R"({"op":"run.create","run":"crash"})");
     for (int i = 0; i < kWrites; ++i) {
       const std::string n = std::to_string(i);
-      ASSERT_TRUE(shell.Send(
-          i % 2 == 0 ? R"({"op":"kv.put","run":"crash","key":"k)" + n + R"(","value":)" + n + "}"
-                     : R"({"op":"event.append","run":"crash","type":"e","payload":)" + n + "}"));
+      std::string line;
+      if (i % 2 == 0) {
+        line.append(R"({"op":"kv.put","run":"crash","key":"k)").append(n).append(R"(","value":)");
+      } else {
+        line.append(R"({"op":"event.append","run":"crash","type":"e","payload":)");
+      }
+      line.append(n).append("}");
+      ASSERT_TRUE(shell.Send(line));
     }
     for (int i = 0; i < kAcked; ++i) {
       std::string line;

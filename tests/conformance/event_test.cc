@@ -1,9 +1,8 @@
 // EventLog: every operation and every documented error, the hash chain, and concurrent appends.
+#include <boost/json/parse.hpp>
 #include <set>
 #include <thread>
 #include <vector>
-
-#include <boost/json/parse.hpp>
 
 #include "tests/conformance/fixture.h"
 
@@ -290,8 +289,8 @@ ENGINE_TEST(EventConformance, RunsHaveSeparateLogs) {
 // (doubles, integers beyond 2^63, escapes).
 ENGINE_TEST(EventConformance, ChainSurvivesReopen) {
   if (this->mode() == DurabilityMode::kInMemory) GTEST_SKIP() << "nothing outlives a reopen";
-  const boost::json::value payload =
-      boost::json::parse(R"({"z":1.5,"a":[0.1,-0.0,1e300,18446744073709551615],"s":"\u0001\u00e9"})");
+  const boost::json::value payload = boost::json::parse(
+      R"({"z":1.5,"a":[0.1,-0.0,1e300,18446744073709551615],"s":"\u0001\u00e9"})");
   const Appended a0 = this->MustAppend("t", payload);
   const Appended a1 = this->MustAppend("u", nullptr);
   ASSERT_OK(this->db_->Flush());
@@ -313,6 +312,7 @@ ENGINE_TEST(EventConformance, ConcurrentAppendsAreContiguousAndChained) {
   o.retry.max_retries = 1000000;
   std::vector<std::vector<uint64_t>> got(kThreads);
   std::vector<std::thread> ts;
+  ts.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     ts.emplace_back([&, t] {
       std::string type = "t";
@@ -325,7 +325,7 @@ ENGINE_TEST(EventConformance, ConcurrentAppendsAreContiguousAndChained) {
     });
   }
   for (auto& t : ts) t.join();
-  constexpr uint64_t kTotal = kThreads * kPerThread;
+  constexpr uint64_t kTotal = uint64_t{kThreads} * kPerThread;
   ASSERT_EQ(this->Len(), kTotal);
   std::set<uint64_t> all;
   for (const auto& g : got) all.insert(g.begin(), g.end());

@@ -107,14 +107,14 @@ class EngineTest : public ModeTest {
 }  // namespace statelab::testing_util
 
 // Assertion helpers that print the Status on failure.
-#define ASSERT_OK(expr)                                      \
-  do {                                                       \
-    auto&& _s = (expr);                                      \
+#define ASSERT_OK(expr)                                             \
+  do {                                                              \
+    auto&& _s = (expr);                                             \
     ASSERT_TRUE(_s.ok()) << ::statelab::testing_util::Describe(_s); \
   } while (0)
-#define EXPECT_OK(expr)                                      \
-  do {                                                       \
-    auto&& _s = (expr);                                      \
+#define EXPECT_OK(expr)                                             \
+  do {                                                              \
+    auto&& _s = (expr);                                             \
     EXPECT_TRUE(_s.ok()) << ::statelab::testing_util::Describe(_s); \
   } while (0)
 
@@ -130,16 +130,19 @@ std::string Describe(const Result<T>& r) {
 #define ENGINE_TEST_SUITE(Fixture, modes) \
   [[maybe_unused]] constexpr ::statelab::testing_util::ModeSet Fixture##_modes = modes
 
-#define ENGINE_TEST(Fixture, Name)                                                         \
-  template <class C>                                                                       \
-  class Fixture##_##Name##_Test : public Fixture<C> {                                      \
-   public:                                                                                 \
-    using TestFixture = Fixture<C>;                                                        \
-    using TypeParam = C;                                                                   \
-    void TestBody() override;                                                              \
-  };                                                                                       \
-  [[maybe_unused]] const bool Fixture##_##Name##_registered =                              \
-      ::statelab::testing_util::RegisterEngineTest<Fixture##_##Name##_Test>(               \
-          #Fixture, #Name, Fixture##_modes, __FILE__, __LINE__);                           \
-  template <class C>                                                                       \
+// `Fixture` names a class template (`Fixture<C>`): it cannot be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
+#define ENGINE_TEST(Fixture, Name)                                           \
+  template <class C>                                                         \
+  class Fixture##_##Name##_Test : public Fixture<C> {                        \
+   public:                                                                   \
+    using TestFixture = Fixture<C>;                                          \
+    using TypeParam = C;                                                     \
+    void TestBody() override;                                                \
+  };                                                                         \
+  [[maybe_unused]] const bool Fixture##_##Name##_registered =                \
+      ::statelab::testing_util::RegisterEngineTest<Fixture##_##Name##_Test>( \
+          #Fixture, #Name, Fixture##_modes, __FILE__, __LINE__);             \
+  template <class C>                                                         \
   void Fixture##_##Name##_Test<C>::TestBody()
+// NOLINTEND(bugprone-macro-parentheses)

@@ -90,7 +90,7 @@ ENGINE_TEST(JsonConformance, BadWritesAreInvalidAndChangeNothing) {
   const RunId& run = this->run_;
   ASSERT_OK(json.Create(run, "d", J(R"({"arr":[1],"s":"text"})")));
   const Version v = this->Ver("d");
-  auto expect_invalid = [&](Result<Version> r, std::string_view needle) {
+  auto expect_invalid = [&](const Result<Version>& r, std::string_view needle) {
     ASSERT_EQ(r.status().code(), Code::kInvalidArgument) << r.status().ToString();
     EXPECT_NE(r.status().message().find(needle), std::string_view::npos) << r.status().ToString();
   };
@@ -341,6 +341,7 @@ ENGINE_TEST(JsonConformance, ConflictsAreRetriedToCompletion) {
   TxnOptions o;
   o.retry.max_retries = 100000;
   std::vector<std::thread> ts;
+  ts.reserve(4);
   for (int i = 0; i < 4; ++i) {
     ts.emplace_back([&, i] {
       for (int j = 0; j < 50; ++j) {

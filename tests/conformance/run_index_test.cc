@@ -33,6 +33,7 @@ class RunIndexConformance : public EngineTest<C> {
  protected:
   std::vector<std::string> Names(const std::vector<RunInfo>& runs) {
     std::vector<std::string> out;
+    out.reserve(runs.size());
     for (const RunInfo& r : runs) out.push_back(r.name);
     return out;
   }
@@ -296,6 +297,7 @@ ENGINE_TEST(RunIndexConformance, ConcurrentCreatesOfOneNameHaveOneWinner) {
   auto& db = *this->db_;
   std::atomic<int> won{0}, exists{0};
   std::vector<std::thread> ts;
+  ts.reserve(4);
   for (int i = 0; i < 4; ++i) {
     ts.emplace_back([&] {
       TxnOptions o;
@@ -433,8 +435,8 @@ ENGINE_TEST(RunIndexConformance, RecoveryReportsRunsThatNeverEnded) {
   }
   auto runs = this->db_->runs();
   std::vector<RunId> orphans;
-  for (const char* name : {"open", "paused", "done", "failed", "cancelled", "archived", "gone",
-                           "ended-then-gone"}) {
+  for (const char* name :
+       {"open", "paused", "done", "failed", "cancelled", "archived", "gone", "ended-then-gone"}) {
     Result<RunId> id = runs.CreateRun(name);
     ASSERT_OK(id);
     if (std::string_view(name) == "open" || std::string_view(name) == "paused") {

@@ -168,6 +168,7 @@ ENGINE_TEST(StateConformance, ConcurrentTransitionsAllCount) {
   o.retry.max_retries = 0;  // ignored: a transition retries conflicts until it commits
   o.retry.max_backoff = std::chrono::microseconds(100);
   std::vector<std::thread> ts;
+  ts.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     ts.emplace_back([&] {
       for (int i = 0; i < kPerThread; ++i) {

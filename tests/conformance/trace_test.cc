@@ -277,6 +277,7 @@ ENGINE_TEST(TraceConformance, ConcurrentRecordsGetUniqueIds) {
   o.retry.max_retries = 1000000;
   std::vector<Ids> got(kThreads);
   std::vector<std::thread> ts;
+  ts.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     ts.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
@@ -290,10 +291,10 @@ ENGINE_TEST(TraceConformance, ConcurrentRecordsGetUniqueIds) {
   for (auto& t : ts) t.join();
   std::set<std::string> all;
   for (const Ids& g : got) all.insert(g.begin(), g.end());
-  ASSERT_EQ(all.size(), size_t{kThreads * kPerThread});
+  ASSERT_EQ(all.size(), size_t{kThreads} * kPerThread);
   EXPECT_EQ(*all.begin(), trace_store::FormatId(0));
   EXPECT_EQ(*all.rbegin(), trace_store::FormatId(kThreads * kPerThread - 1));
-  EXPECT_EQ(*this->db_->traces().Count(this->run_), uint64_t{kThreads * kPerThread});
+  EXPECT_EQ(*this->db_->traces().Count(this->run_), uint64_t{kThreads} * kPerThread);
   EXPECT_EQ(this->IdsOf(this->db_->traces().QueryByTag(this->run_, "thread2")), got[2]);
 }
 

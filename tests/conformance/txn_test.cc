@@ -63,6 +63,7 @@ ENGINE_TEST(TxnConformance, ConcurrentIncrementsAllCount) {
   TxnOptions o;
   o.retry.max_retries = 100000;
   std::vector<std::thread> ts;
+  ts.reserve(4);
   for (int i = 0; i < 4; ++i) {
     ts.emplace_back([&] {
       for (int j = 0; j < 500; ++j) {
@@ -280,6 +281,7 @@ ENGINE_TEST(TxnConformance, FastMultiKeyReadIsConsistent) {
   TxnOptions o;
   o.retry.max_retries = 100000;
   std::vector<std::thread> writers;
+  writers.reserve(2);
   for (int w = 0; w < 2; ++w) {
     writers.emplace_back([&, w] {
       for (int i = 0; i < 2000 && !stop; ++i) {

@@ -7,7 +7,7 @@
 // Iterations: 200 in total over every engine x durable mode (STATELAB_CRASH_ITERATIONS per
 // configuration overrides). Also: a Buffered commit made durable by the per-transaction strict
 // override survives a SIGKILL that follows its acknowledgement at once.
-#include <signal.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): POSIX kill(), SIGKILL
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -172,7 +172,7 @@ ENGINE_TEST(CrashLoop, KilledAtRandomRecoversWhatTheModePromises) {
   const int iterations = IterationsPerConfig();
   for (int it = 0; it < iterations && !::testing::Test::HasFailure(); ++it) {
     this->opts_.snapshot_on_close = rng() % 2 == 0;
-    const int64_t acks = rng() % 30;  // 0: killed while opening / recovering
+    const auto acks = static_cast<int64_t>(rng() % 30);  // 0: killed while opening / recovering
     const int delay_us = static_cast<int>(rng() % 1500);
     Outcome o = RunChild<E>(this->opts_, rng(), 0, delay_us, [&](const Outcome& x) {
       return x.opened >= 0 && x.committed - x.opened >= acks;

@@ -156,7 +156,7 @@ TEST(WalFormat, SegmentNames) {
 std::string SampleSnapshot(std::vector<std::pair<std::string, VersionEntry>>* entries) {
   const RunId run = RunId::Random();
   snapshot::SnapshotBuilder b;
-  auto add = [&](Tag tag, std::string user, Version v, bool tomb, Value val, TimestampUs exp) {
+  auto add = [&](Tag tag, std::string_view user, Version v, bool tomb, Value val, TimestampUs exp) {
     VersionEntry e;
     e.version = v;
     e.tombstone = tomb;
@@ -211,7 +211,7 @@ TEST(SnapshotFormat, EveryFlippedByteIsCorruptionAndNothingIsLoaded) {
     snapshot::Header h;
     int loaded = 0;
     Status s = snapshot::ParseSnapshot(bad, "snap", true, &h,
-                                       [&](std::string_view, VersionEntry) { ++loaded; });
+                                       [&](std::string_view, const VersionEntry&) { ++loaded; });
     EXPECT_EQ(s.code(), Code::kCorruption) << "byte " << i;
     EXPECT_EQ(s.message(), "snap");
     EXPECT_EQ(loaded, 0);

@@ -328,6 +328,7 @@ ENGINE_TEST(DurableTest, GroupCommitSharesSyncs) {
   constexpr int kThreads = 8, kPerThread = 60;
   const uint64_t syncs0 = this->db_->Stats().wal_syncs;
   std::vector<std::thread> ts;
+  ts.reserve(kThreads);
   std::atomic<int> failures{0};
   for (int i = 0; i < kThreads; ++i) {
     ts.emplace_back([&, i] {
@@ -339,7 +340,7 @@ ENGINE_TEST(DurableTest, GroupCommitSharesSyncs) {
   }
   for (auto& t : ts) t.join();
   EXPECT_EQ(failures.load(), 0);
-  const uint64_t commits = kThreads * kPerThread;
+  const uint64_t commits = uint64_t{kThreads} * kPerThread;
   const uint64_t syncs = this->db_->Stats().wal_syncs - syncs0;
   EXPECT_LT(syncs, commits / 2) << syncs << " syncs for " << commits << " commits";
   ::testing::Test::RecordProperty("syncs", static_cast<int>(syncs));

@@ -106,7 +106,7 @@ inline std::string DataRoot(const std::string& dir) {
   std::sort(roots.begin() + 1, roots.end());
   for (const std::string& r : roots) {
     for (const std::string& n : ListNames(r + "/wal", ".wal")) {
-      if (std::filesystem::file_size(r + "/wal/" + n) > 0) return r;
+      if (std::filesystem::file_size(std::filesystem::path(r) / "wal" / n) > 0) return r;
     }
   }
   return dir;

@@ -31,7 +31,7 @@ std::vector<std::string> RuleIds() {
   std::vector<std::string> ids;
   for (const auto& r : Rules().rules) ids.push_back(r.id);
   // A broken gates.json must not turn into "zero tests ran".
-  if (ids.empty()) ids.push_back("gates.json-did-not-load");
+  if (ids.empty()) ids.emplace_back("gates.json-did-not-load");
   return ids;
 }
 

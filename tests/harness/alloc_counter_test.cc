@@ -111,7 +111,7 @@ TEST(AllocCounterTest, ThreadCountsAreSeparateAndAggregate) {
   // Exited threads' counts survive in the process total (plus std::thread's own state).
   const AllocCounts process = ProcessAllocs() - process_before;
   EXPECT_GE(process.allocs, kThreads * kPerThread + main_allocs);
-  EXPECT_LE(process.allocs, kThreads * kPerThread + main_allocs + 4 * kThreads);
+  EXPECT_LE(process.allocs, kThreads * kPerThread + main_allocs + uint64_t{4} * kThreads);
 }
 
 TEST(AllocCounterTest, SlotsAreReusedAfterThreadsExit) {

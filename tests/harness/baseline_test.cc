@@ -17,8 +17,9 @@ namespace {
 
 namespace json = boost::json;
 
-BenchmarkResult Bench(std::string tier, std::string group, std::string op, std::string engine,
-                      std::string mode, int64_t threads, std::vector<double> ns_per_op) {
+BenchmarkResult Bench(const std::string& tier, const std::string& group, const std::string& op,
+                      const std::string& engine, const std::string& mode, int64_t threads,
+                      const std::vector<double>& ns_per_op) {
   BenchmarkResult b;
   b.tier = tier;
   b.group = group;

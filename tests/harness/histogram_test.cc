@@ -12,7 +12,8 @@ namespace {
 
 // Exact percentile with the same rank rule as Histogram: the ceil(q/100 * n)-th smallest.
 int64_t ExactPercentile(std::vector<int64_t> sorted, double q) {
-  const size_t rank = static_cast<size_t>(std::ceil(q / 100.0 * sorted.size()));
+  const size_t rank =
+      static_cast<size_t>(std::ceil(q / 100.0 * static_cast<double>(sorted.size())));
   return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
 }
 

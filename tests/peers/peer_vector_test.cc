@@ -39,13 +39,15 @@ class OurVectors {
     run_ = RunId::Random();
     EXPECT_TRUE(db_->vectors().CreateCollection(run_, "c", kDim, VectorMetric::kCosine).ok());
     for (uint64_t r = 0; r < rows.size() / kDim; ++r) {
-      EXPECT_TRUE(db_->vectors().Upsert(run_, "c", workloads::KeyName("", r, 6), Row(rows, r, kDim)).ok());
+      EXPECT_TRUE(
+          db_->vectors().Upsert(run_, "c", workloads::KeyName("", r, 6), Row(rows, r, kDim)).ok());
     }
   }
   std::vector<int64_t> Search(std::span<const float> q) {
     std::vector<SearchHit> hits;
     EXPECT_TRUE(db_->vectors().Search(run_, "c", q, kK, boost::json::object(), &hits).ok());
     std::vector<int64_t> ids;
+    ids.reserve(hits.size());
     for (const SearchHit& h : hits) ids.push_back(std::stoll(h.key));
     return ids;
   }

@@ -8,8 +8,8 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
-#include <stdlib.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): POSIX SIGKILL
+#include <stdlib.h>  // NOLINT(modernize-deprecated-headers): POSIX mkdtemp()
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -38,7 +38,7 @@ const std::string& RedisCli() {
     for (size_t start = 0; start <= dirs.size();) {
       size_t end = dirs.find(':', start);
       if (end == std::string::npos) end = dirs.size();
-      const std::string candidate = dirs.substr(start, end - start) + "/redis-cli";
+      std::string candidate = dirs.substr(start, end - start) + "/redis-cli";
       if (::access(candidate.c_str(), X_OK) == 0) return candidate;
       start = end + 1;
     }
@@ -121,7 +121,8 @@ class Client {
     std::string got;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (got.size() < want) {
-      const auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
       pollfd p{fd_, POLLIN, 0};
       if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
       char buf[65536];
@@ -148,8 +149,11 @@ std::string Resp(const std::vector<std::string>& args) {
   return s;
 }
 
+// clang-format 14 reformats this macro differently on every pass.
+// clang-format off
 #define REQUIRE_REDIS_CLI() \
   if (RedisCli().empty()) GTEST_SKIP() << "redis-cli is not installed (apt-get install redis-tools)"
+// clang-format on
 
 TEST(RespServer, EveryCommandThroughRedisCli) {
   REQUIRE_REDIS_CLI();
@@ -208,7 +212,8 @@ TEST(RespServer, EveryCommandThroughRedisCli) {
   EXPECT_EQ(s.One({"-n", "3", "DBSIZE"}), "1");
   EXPECT_EQ(s.One({"GET", "k"}), "w");
   // One connection through stdin: SELECT and CLIENT SETNAME/GETNAME are per connection.
-  RunOutput conn = s.Cli({}, "CLIENT GETNAME\nCLIENT SETNAME tester\nCLIENT GETNAME\nSELECT 3\nGET k\n");
+  RunOutput conn =
+      s.Cli({}, "CLIENT GETNAME\nCLIENT SETNAME tester\nCLIENT GETNAME\nSELECT 3\nGET k\n");
   EXPECT_EQ(conn.lines, (std::vector<std::string>{"", "OK", "tester", "OK", "in3"}));
   EXPECT_EQ(s.One({"-n", "3", "SET", "e", "v", "EX", "100"}), "OK");
   const RunOutput info = s.Cli({"INFO"});
@@ -232,7 +237,7 @@ TEST(RespServer, ErrorReplies) {
   REQUIRE_REDIS_CLI();
   Server s({"--engine", "sharded", "--mode", "inmemory"});
   auto err = [&](std::vector<std::string> args) {
-    const std::string r = s.One(std::move(args));
+    std::string r = s.One(std::move(args));
     EXPECT_EQ(r.rfind("ERR", 0), 0u) << r;
     return r;
   };
@@ -250,8 +255,7 @@ TEST(RespServer, ErrorReplies) {
   EXPECT_EQ(s.One({"SET", "big", "9223372036854775807"}), "OK");
   EXPECT_EQ(err({"INCR", "big"}), "ERR increment or decrement would overflow");
   EXPECT_EQ(err({"SELECT", "16"}), "ERR DB index is out of range");
-  EXPECT_EQ(err({"AUTH", "pw"}).find("without any password configured") != std::string::npos,
-            true);
+  EXPECT_EQ(err({"AUTH", "pw"}).find("without any password configured") != std::string::npos, true);
   EXPECT_EQ(err({"GET", std::string(2000, 'k')}).find("invalid_argument"), 4u);
   std::vector<std::string> del = {"DEL"};
   for (int i = 0; i <= 10000; ++i) del.push_back("k" + std::to_string(i));
@@ -279,7 +283,8 @@ TEST(RespServer, PipelinedInput) {
   Server s({"--engine", "shared_nothing", "--mode", "inmemory"});
   // redis-cli --pipe: 2000 SETs in raw RESP, then its own ECHO marker.
   std::string mass;
-  for (int i = 0; i < 2000; ++i) mass += Resp({"SET", "key:" + std::to_string(i), std::to_string(i)});
+  for (int i = 0; i < 2000; ++i)
+    mass += Resp({"SET", "key:" + std::to_string(i), std::to_string(i)});
   RunOutput pipe = s.Cli({"--pipe"}, mass);
   EXPECT_EQ(pipe.exit_code, 0) << pipe.out << pipe.err;
   EXPECT_NE(pipe.out.find("errors: 0, replies: 2000"), std::string::npos) << pipe.out;
@@ -301,7 +306,8 @@ TEST(RespServer, PipelinedInput) {
 }
 
 TEST(RespServer, ClientLimitsAndIdleTimeout) {
-  Server s({"--engine", "btree", "--mode", "inmemory", "--max-clients", "2", "--idle-timeout", "1"});
+  Server s(
+      {"--engine", "btree", "--mode", "inmemory", "--max-clients", "2", "--idle-timeout", "1"});
   Client a(s.port()), b(s.port());
   ASSERT_TRUE(a.Send("PING\r\n") && b.Send("PING\r\n"));
   EXPECT_EQ(a.Read(7), "+PONG\r\n");
@@ -330,18 +336,18 @@ TEST(RespServer, MalformedAndTruncatedInputNeverHurtsOtherClients) {
   ASSERT_TRUE(good.connected());
   std::mt19937_64 rng(20240611);
   const std::vector<std::string> seeds = {
-      Resp({"SET", "k", "value"}), Resp({"MSET", "a", "1", "b", "2"}), Resp({"GET", "k"}),
-      Resp({"INCRBY", "n", "5"}),  Resp({"EXPIRE", "k", "100"}),      "PING hello\r\n",
+      Resp({"SET", "k", "value"}),   Resp({"MSET", "a", "1", "b", "2"}), Resp({"GET", "k"}),
+      Resp({"INCRBY", "n", "5"}),    Resp({"EXPIRE", "k", "100"}),       "PING hello\r\n",
       Resp({"MGET", "a", "b", "c"}), Resp({"SET", "k", "v", "PX", "10"})};
-  const std::vector<std::string> hostile = {"*999999999999\r\n", "*3\r\n$99999999999\r\n",
-                                            "$5\r\nhello\r\n",   "*-5\r\n",
-                                            "*2\r\n$-3\r\nab\r\n", std::string(70000, 'A'),
-                                            "*1\r\n$4\r\nPING\n\n", "\r\n\r\n*0\r\n"};
+  const std::vector<std::string> hostile = {
+      "*999999999999\r\n",   "*3\r\n$99999999999\r\n", "$5\r\nhello\r\n",      "*-5\r\n",
+      "*2\r\n$-3\r\nab\r\n", std::string(70000, 'A'),  "*1\r\n$4\r\nPING\n\n", "\r\n\r\n*0\r\n"};
   constexpr int kRounds = 2000;
   for (int round = 0; round < kRounds; ++round) {
     std::string junk;
     for (int i = 0, n = 1 + static_cast<int>(rng() % 4); i < n; ++i) {
-      std::string r = rng() % 5 == 0 ? hostile[rng() % hostile.size()] : seeds[rng() % seeds.size()];
+      std::string r =
+          rng() % 5 == 0 ? hostile[rng() % hostile.size()] : seeds[rng() % seeds.size()];
       switch (rng() % 4) {
         case 0:  // truncate
           r.resize(rng() % (r.size() + 1));

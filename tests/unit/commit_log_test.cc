@@ -6,7 +6,7 @@
 #include "engines/durability/commit_log.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
+#include <stdlib.h>  // NOLINT(modernize-deprecated-headers): POSIX mkdtemp()
 
 #include <algorithm>
 #include <atomic>
@@ -320,6 +320,7 @@ TEST(CommitLog, StrictCommitsArrivingDuringASyncShareTheNextOne) {
   std::atomic<int> appended{0};
   std::vector<Status> follower_status(kFollowers);
   std::vector<std::thread> followers;
+  followers.reserve(kFollowers);
   for (int i = 0; i < kFollowers; ++i) {
     followers.emplace_back([&, i] {
       const auto [v, token] = c.Append();
@@ -350,7 +351,7 @@ TEST(CommitLog, StrictCommitsArrivingDuringASyncShareTheNextOne) {
 // acknowledged, fewer syncs than commits cover them, and the log holds them in version order.
 TEST(CommitLog, ConcurrentStrictCommittersShareSyncsAndRecordsAreInVersionOrder) {
   constexpr int kThreads = 8, kPerThread = 40;
-  constexpr uint64_t kCommits = kThreads * kPerThread;
+  constexpr uint64_t kCommits = uint64_t{kThreads} * kPerThread;
   TempRoot dir("concurrent");
   FaultInjectionEnv fault_env;
   fault_env.SetSyncLatency(std::chrono::microseconds(500));
@@ -360,6 +361,7 @@ TEST(CommitLog, ConcurrentStrictCommittersShareSyncsAndRecordsAreInVersionOrder)
   Committer c(*log);
   std::atomic<int> failures{0};
   std::vector<std::thread> ts;
+  ts.reserve(kThreads);
   for (int i = 0; i < kThreads; ++i) {
     ts.emplace_back([&] {
       for (int j = 0; j < kPerThread; ++j) {
@@ -400,6 +402,7 @@ TEST(CommitLog, EveryAcknowledgedStrictCommitSurvivesACrash) {
   std::vector<std::vector<Version>> acked(kThreads);
   std::vector<Status> first_error(kThreads);
   std::vector<std::thread> ts;
+  ts.reserve(kThreads);
   for (int i = 0; i < kThreads; ++i) {
     ts.emplace_back([&, i] {
       for (int j = 0; j < kMaxPerThread; ++j) {
@@ -453,7 +456,9 @@ TEST(CommitLog, EveryAcknowledgedStrictCommitSurvivesACrash) {
   // Recovery replays the same prefix, in version order.
   std::vector<Version> replayed;
   DurableState::Hooks hooks;
-  hooks.load_entry = [](std::string_view, VersionEntry) { ADD_FAILURE() << "no snapshot exists"; };
+  hooks.load_entry = [](std::string_view, const VersionEntry&) {
+    ADD_FAILURE() << "no snapshot exists";
+  };
   hooks.apply_commit = [&](Version v, TxnState& t) {
     replayed.push_back(v);
     ASSERT_EQ(t.writes.size(), 1u);
@@ -477,7 +482,7 @@ TEST(CommitLog, EveryAcknowledgedStrictCommitSurvivesACrash) {
 
 TEST(CommitLog, SegmentRollsKeepVersionOrderAndNameSegmentsByTheirFirstVersion) {
   constexpr int kThreads = 4, kPerThread = 15;
-  constexpr uint64_t kCommits = kThreads * kPerThread;
+  constexpr uint64_t kCommits = uint64_t{kThreads} * kPerThread;
   TempRoot dir("segments");
   FaultInjectionEnv env;
   DbOptions o = Options(DurabilityMode::kStrict, &env);
@@ -487,6 +492,7 @@ TEST(CommitLog, SegmentRollsKeepVersionOrderAndNameSegmentsByTheirFirstVersion) 
   Committer c(*log);
   std::atomic<int> failures{0};
   std::vector<std::thread> ts;
+  ts.reserve(kThreads);
   for (int i = 0; i < kThreads; ++i) {
     ts.emplace_back([&] {
       for (int j = 0; j < kPerThread; ++j) {

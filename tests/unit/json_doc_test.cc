@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <boost/json.hpp>
 #include <cmath>
-#include <cstring>
 #include <functional>
 #include <limits>
 #include <random>
@@ -840,14 +840,13 @@ TEST(JsonParseTest, DoublesRoundTripExactly) {
   int boost_off = 0;
   for (int i = 0; i < 20000; ++i) {
     const uint64_t bits = rng();
-    double d;
-    std::memcpy(&d, &bits, sizeof d);
+    const auto d = std::bit_cast<double>(bits);
     if (!std::isfinite(d)) continue;
     const std::string text = bj::serialize(bj::value(d));
     Result<bj::value> v = ParseJson(text);
     ASSERT_TRUE(v.ok()) << text << ": " << v.status().ToString();
     ASSERT_TRUE(v->is_double()) << text;
-    ASSERT_EQ(std::memcmp(&v->get_double(), &d, sizeof d), 0) << text;
+    ASSERT_EQ(std::bit_cast<uint64_t>(v->get_double()), bits) << text;  // bit for bit
     if (bj::parse(text).as_double() != d) ++boost_off;
   }
   // Why ParseJson exists; if Boost gets exact, this helper can go.

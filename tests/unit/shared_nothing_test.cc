@@ -169,6 +169,7 @@ TEST(Mailbox, StressNoLostOrDuplicatedMessage) {
   });
   std::atomic<int> mismatches{0};
   std::vector<std::thread> senders;
+  senders.reserve(kSenders);
   for (int s = 0; s < kSenders; ++s) {
     senders.emplace_back([&, s] {
       for (int i = 0; i < kMessages; ++i) {
@@ -200,6 +201,7 @@ TEST(SharedNothing, StressEveryOperationRunsOnceOnItsOwner) {
   auto db = OpenDb(kWorkers);
   auto& e = db->engine();
   std::vector<RunId> runs;
+  runs.reserve(kWorkers);
   for (int w = 0; w < kWorkers; ++w) runs.push_back(RunOwnedBy(e, w));
   // Slot w is written only by worker w's thread (and read after the callers joined).
   std::vector<int64_t> executed(kWorkers, 0);
@@ -207,6 +209,7 @@ TEST(SharedNothing, StressEveryOperationRunsOnceOnItsOwner) {
   std::atomic<int> wrong_owner{0};
   std::atomic<int> wrong_count{0};
   std::vector<std::thread> callers;
+  callers.reserve(kCallers);
   for (int c = 0; c < kCallers; ++c) {
     callers.emplace_back([&, c] {
       for (int i = 0; i < kOps; ++i) {

@@ -220,6 +220,7 @@ TEST(SnapshotRegistry, ConcurrentHorizonNeverExceedsAHeldSnapshot) {
   std::atomic<int> reader_errors{0}, below_horizon{0};
 
   std::vector<std::thread> readers;
+  readers.reserve(kReaders);
   for (int i = 0; i < kReaders; ++i) {
     readers.emplace_back([&, i] {
       Version last = 0;

@@ -220,14 +220,18 @@ TEST(ChainReads, ExpiredEntryIsNotFoundWithItsVersionAndExpiryIsPassedToTheCallb
   c.Add(Put(4, "ttl", /*expire_at_us=*/1000));
   int calls = 0;
   TimestampUs seen_expiry = -1;
-  auto fn = [&](const Value& v, TimestampUs expire_at_us) {
+  const Value* seen = nullptr;
+  // ViewVisible is noexcept: the callback only records, the checks run after it.
+  auto fn = [&](const Value& v, TimestampUs expire_at_us) noexcept {
     ++calls;
     seen_expiry = expire_at_us;
-    EXPECT_EQ(v, Value("ttl"));
+    seen = &v;
   };
   Version ver = 0;
   ASSERT_TRUE(ViewVisible(&c, 4, 999, fn, &ver).ok());
   EXPECT_EQ(calls, 1);
+  ASSERT_NE(seen, nullptr);
+  EXPECT_EQ(*seen, Value("ttl"));
   EXPECT_EQ(seen_expiry, 1000);
   EXPECT_EQ(ver, 4u);
   ver = 0;

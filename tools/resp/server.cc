@@ -4,7 +4,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <signal.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): POSIX sigset_t, sigaddset()
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
@@ -65,7 +65,7 @@ struct Conn {
   Session session;
   std::string out;
   size_t out_sent = 0;
-  bool closing = false;  // close once `out` is sent
+  bool closing = false;     // close once `out` is sent
   bool want_write = false;  // registered for EPOLLOUT (output pending) instead of EPOLLIN
   std::chrono::steady_clock::time_point last_active = std::chrono::steady_clock::now();
 };
@@ -343,6 +343,7 @@ Status Serve(const DbOptions& db_options, const ServerOptions& opts,
     STATELAB_RETURN_IF_ERROR(workers.back()->Init());
   }
   std::vector<std::thread> threads;
+  threads.reserve(workers.size());
   for (auto& w : workers) threads.emplace_back([&w] { w->Run(); });
   on_listening(port);
 
