@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
-#include <signal.h>  // NOLINT(modernize-deprecated-headers): POSIX kill(), SIGKILL
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 

@@ -3,8 +3,8 @@
 // a strict shell, verify finding a flipped byte, the offline commands, usage errors.
 
 #include <gtest/gtest.h>
-#include <signal.h>  // NOLINT(modernize-deprecated-headers): POSIX SIGKILL
-#include <stdlib.h>  // NOLINT(modernize-deprecated-headers): POSIX mkdtemp()
+#include <signal.h>
+#include <stdlib.h>
 
 #include <boost/json.hpp>
 #include <filesystem>

@@ -7,7 +7,7 @@
 // Iterations: 200 in total over every engine x durable mode (STATELAB_CRASH_ITERATIONS per
 // configuration overrides). Also: a Buffered commit made durable by the per-transaction strict
 // override survives a SIGKILL that follows its acknowledgement at once.
-#include <signal.h>  // NOLINT(modernize-deprecated-headers): POSIX kill(), SIGKILL
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 

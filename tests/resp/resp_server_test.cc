@@ -8,8 +8,8 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>  // NOLINT(modernize-deprecated-headers): POSIX SIGKILL
-#include <stdlib.h>  // NOLINT(modernize-deprecated-headers): POSIX mkdtemp()
+#include <signal.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 

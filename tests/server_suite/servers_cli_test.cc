@@ -38,9 +38,9 @@ class ServersRun {
   ServersRun(std::vector<std::string> args, std::vector<std::string> env = {}) {
     std::vector<std::string> argv = {"/usr/bin/env"};
     argv.insert(argv.end(), env.begin(), env.end());
-    argv.push_back(kServers);
+    argv.emplace_back(kServers);
     argv.insert(argv.end(), args.begin(), args.end());
-    argv.push_back("--out");
+    argv.emplace_back("--out");
     argv.push_back(dir_ / "servers.json");
     result_ = RunToCompletion(argv);
     if (result_.exit_code == 0) {

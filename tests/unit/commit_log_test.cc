@@ -6,7 +6,7 @@
 #include "engines/durability/commit_log.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>  // NOLINT(modernize-deprecated-headers): POSIX mkdtemp()
+#include <stdlib.h>
 
 #include <algorithm>
 #include <atomic>

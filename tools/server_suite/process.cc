@@ -79,6 +79,7 @@ bool MoveTo(int fd, int target) {
 Result<pid_t> Spawn(const std::vector<std::string>& argv, int in, int out, int err) {
   if (argv.empty()) return Status::InvalidArgument("no command");
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   Fd exec_error_read, exec_error_write;
