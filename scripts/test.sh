@@ -63,7 +63,9 @@ report() {
     if ((t > ${budget[$s]})); then mark="  OVER BUDGET"; over+=("$s"); fi
     printf '%-14s %8d %8d%s\n' "$s" "$t" "${budget[$s]}" "$mark"
   done
-  printf '%-14s %8d %8d\n' total "$total" 2400
+  local mark=""
+  if ((total > 2400)); then mark="  OVER BUDGET"; over+=(total); fi
+  printf '%-14s %8d %8d%s\n' total "$total" 2400 "$mark"
   if ((rc == 0 && ${#over[@]} > 0)); then
     echo "test.sh: stage(s) ${over[*]} went past their budget in scripts/test.sh:" \
          "find what grew (docs/building.md) before raising a budget" >&2

@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # clang-tidy with the repository's .clang-tidy over every C++ source of the release build
-# (build/release/compile_commands.json), headers of the repository included through them. Exits 1
+# (build/release/compile_commands.json) outside tests/, the repository's headers included through
+# them; --with-tests adds the test sources (they double the cold time: docs/building.md). Exits 1
 # on any finding. A source whose own text, the text of every header it includes, its flags and the
 # checks are unchanged since it was last found clean is not checked again (a cache of clean
 # fingerprints in $STATELAB_TIDY_CACHE, default ~/.cache/statelab-tidy), so a warm run costs
 # seconds.
-# Usage: scripts/tidy.sh [--jobs N] [FILE...]   (FILEs: check only these sources)
+# Usage: scripts/tidy.sh [--jobs N] [--with-tests] [FILE...]   (FILEs: check only these sources)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 jobs=$(nproc)
 files=()
+with_tests=0
 while (($#)); do
   case "$1" in
     --jobs) [[ $# -ge 2 ]] || { echo "tidy: --jobs needs a value" >&2; exit 2; }; jobs=$2; shift ;;
-    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --with-tests) with_tests=1 ;;
+    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "tidy: unknown option '$1' (see --help)" >&2; exit 2 ;;
     *) files+=("$1") ;;
   esac
@@ -27,15 +30,15 @@ command -v clang-tidy >/dev/null || { echo "tidy: clang-tidy is not installed (s
 cache=${STATELAB_TIDY_CACHE:-$HOME/.cache/statelab-tidy}
 mkdir -p "$cache"
 
-# Every repository source in the build, minus generated and fuzz-only files.
+# Every repository source in the build, minus generated and fuzz-only files (and tests).
 if ((${#files[@]} == 0)); then
   mapfile -t files < <(python3 -c '
 import json, os, sys
-root = sys.argv[1]
+root, skip = sys.argv[1], ("build", "..") + (() if sys.argv[3] == "1" else ("tests/",))
 for c in json.load(open(sys.argv[2])):
     f = os.path.relpath(c["file"], root)
-    if not f.startswith(("build", "..")) and "/fuzz/" not in f:
-        print(f)' "$root" "$db" | sort -u)
+    if not f.startswith(skip) and "/fuzz/" not in f:
+        print(f)' "$root" "$db" "$with_tests" | sort -u)
 fi
 
 # Fingerprint: the checks, clang-tidy's version, the source's compile command and the text of
