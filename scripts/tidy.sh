@@ -30,38 +30,50 @@ command -v clang-tidy >/dev/null || { echo "tidy: clang-tidy is not installed (s
 cache=${STATELAB_TIDY_CACHE:-$HOME/.cache/statelab-tidy}
 mkdir -p "$cache"
 
-# Every repository source in the build, minus generated and fuzz-only files (and tests).
-if ((${#files[@]} == 0)); then
-  mapfile -t files < <(python3 -c '
-import json, os, sys
-root, skip = sys.argv[1], ("build", "..") + (() if sys.argv[3] == "1" else ("tests/",))
-for c in json.load(open(sys.argv[2])):
+# Each source to check with its fingerprint: the checks, clang-tidy's version, the source's compile
+# command (checkout path removed) and the text of the source and of every header of ours it reads,
+# from the build's own dependency log (ninja -t deps). A source the build has not compiled has no
+# fingerprint and is always checked. Default selection: every repository source in the build,
+# minus generated and fuzz-only files (and tests).
+mapfile -t todo < <(ninja -C "$build" -t deps 2>/dev/null | python3 -c '
+import hashlib, json, os, subprocess, sys
+root, db, with_tests = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+explicit = [os.path.relpath(os.path.abspath(f), root) for f in sys.argv[4:]]
+build = os.path.join(root, "build/release")
+common = hashlib.sha256(open(os.path.join(root, ".clang-tidy"), "rb").read())
+common.update(subprocess.run(["clang-tidy", "--version"], capture_output=True).stdout)
+deps, current = {}, None
+for line in sys.stdin:
+    if not line.startswith(" "):
+        current = None
+        continue
+    path = os.path.relpath(os.path.normpath(os.path.join(build, line.strip())), root)
+    if current is None:
+        current = deps.setdefault(path, [])
+    elif not path.startswith(("..", "build")):
+        current.append(path)
+commands = {}
+for c in json.load(open(db)):
     f = os.path.relpath(c["file"], root)
-    if not f.startswith(skip) and "/fuzz/" not in f:
-        print(f)' "$root" "$db" "$with_tests" | sort -u)
-fi
-
-# Fingerprint: the checks, clang-tidy's version, the source's compile command and the text of
-# the source and every header it reads (from the compiler's dependency list).
-fingerprint() {
-  local f=$1 deps
-  deps=$(g++ -std=c++20 -MM -MG -I. $(python3 -c '
-import json, sys
-for c in json.load(open(sys.argv[1])):
-    if c["file"].endswith("/" + sys.argv[2]):
-        print(" ".join(a for a in c.get("command", "").split() if a.startswith(("-I", "-D", "-isystem"))))
-        break' "$db" "$f") "$f" 2>/dev/null | tr -d '\\\n' | cut -d: -f2-)
-  { cat .clang-tidy; clang-tidy --version; echo "$f"; cat $deps 2>/dev/null; } | sha256sum | cut -c1-40
-}
-export -f fingerprint
+    commands[f] = c.get("command", "").replace(root, "")
+skip = ("build", "..") + (() if with_tests else ("tests/",))
+files = explicit or sorted(f for f in commands if not f.startswith(skip) and "/fuzz/" not in f)
+for f in files:
+    if f not in deps or f not in commands:
+        print("none", f)
+        continue
+    h = common.copy()
+    h.update(f.encode() + b"\0" + commands[f].encode())
+    for d in [f] + sorted(set(deps[f])):
+        h.update(d.encode() + b"\0" + open(os.path.join(root, d), "rb").read())
+    print(h.hexdigest()[:40], f)
+' "$root" "$db" "$with_tests" ${files[@]+"${files[@]}"})
 export db cache
 
 check_one() {
-  local f=$1 fp out
-  fp=$(fingerprint "$f")
-  [[ -e "$cache/$fp" ]] && return 0
+  local fp=$1 f=$2 out
   if out=$(clang-tidy -p "$db" --quiet "$f" 2>&1) && ! grep -q 'warning:\|error:' <<<"$out"; then
-    touch "$cache/$fp"
+    [[ $fp == none ]] || touch "$cache/$fp"
     return 0
   fi
   echo "$out" | grep -v '^[0-9]* warnings\? generated\.$' >&2
@@ -69,8 +81,13 @@ check_one() {
 }
 export -f check_one
 
-echo "tidy: ${#files[@]} sources, $jobs at a time"
-if printf '%s\0' "${files[@]}" | xargs -0 -n 1 -P "$jobs" bash -c 'check_one "$0"'; then
+stale=()
+for entry in "${todo[@]}"; do
+  [[ -e "$cache/${entry%% *}" ]] || stale+=("$entry")
+done
+echo "tidy: ${#todo[@]} sources, $((${#todo[@]} - ${#stale[@]})) unchanged since found clean;" \
+     "checking ${#stale[@]}, $jobs at a time"
+if printf '%s\n' ${stale[@]+"${stale[@]}"} | xargs -r -L 1 -P "$jobs" bash -c 'check_one "$0" "$1"'; then
   echo "tidy: clean"
 else
   echo "tidy: findings above (.clang-tidy lists the checks; docs/building.md says why each is on)" >&2
