@@ -90,7 +90,7 @@ cmake --preset release >/dev/null
 cmake --build --preset release -j "$jobs"
 end
 begin release_test
-ctest --preset release -j "$jobs" --timeout 900 --no-tests=error
+ctest --preset release -j "$jobs" --timeout 900 --no-tests=error --output-on-failure
 end
 if ((fast)); then exit 0; fi
 
