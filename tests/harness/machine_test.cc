@@ -119,7 +119,9 @@ TEST(MachineFingerprint, StableForTheSameFacts) {
   // Every field is written, in canonical order, then the fingerprint.
   size_t i = 0;
   for (const auto& kv : a) {
-    if (i < kMachineFields.size()) EXPECT_EQ(kv.key(), kMachineFields[i]);
+    if (i < kMachineFields.size()) {
+      EXPECT_EQ(kv.key(), kMachineFields[i]);
+    }
     ++i;
   }
   EXPECT_EQ(i, kMachineFields.size() + 1);

@@ -133,13 +133,19 @@ TEST(NoiseSample, ReadsThisMachineAndRoundTripsThroughJson) {
   EXPECT_GT(s.monotonic_ns, 0);
   EXPECT_TRUE(s.cpu.has_value()) << "/proc/stat is on every Linux";
   EXPECT_TRUE(s.voluntary_context_switches.has_value());
-  if (s.pressure_errno != 0) EXPECT_FALSE(s.pressure.has_value());
+  if (s.pressure_errno != 0) {
+    EXPECT_FALSE(s.pressure.has_value());
+  }
   const NoiseSample back = NoiseSampleFromJson(NoiseSampleJson(s));
   EXPECT_EQ(back.monotonic_ns, s.monotonic_ns);
   ASSERT_EQ(back.cpu.has_value(), s.cpu.has_value());
-  if (s.cpu) EXPECT_EQ(back.cpu->steal, s.cpu->steal);
+  if (s.cpu) {
+    EXPECT_EQ(back.cpu->steal, s.cpu->steal);
+  }
   ASSERT_EQ(back.pressure.has_value(), s.pressure.has_value());
-  if (s.pressure) EXPECT_EQ(back.pressure->some_total_us, s.pressure->some_total_us);
+  if (s.pressure) {
+    EXPECT_EQ(back.pressure->some_total_us, s.pressure->some_total_us);
+  }
   EXPECT_EQ(back.involuntary_context_switches, s.involuntary_context_switches);
 }
 
