@@ -155,7 +155,7 @@ int Main(int argc, char** argv) {
 
   std::vector<SkippedCell> skipped = cat.skipped();
   skipped.insert(skipped.end(), run.failed.begin(), run.failed.end());
-  harness::RecordLoadAverageAfter(env);
+  harness::RecordRunEnd(env);
   json::array& warnings =
       env["warnings"].is_array() ? env["warnings"].as_array() : env["warnings"].emplace_array();
   for (const std::string& w : opts.warnings) warnings.emplace_back(w);

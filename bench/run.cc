@@ -10,6 +10,7 @@
 #include <set>
 
 #include "engines/core/layer_timing.h"
+#include "harness/noise.h"
 
 namespace statelab::bench {
 
@@ -32,6 +33,8 @@ struct CellRuntime {
   bool created = false;
   std::string setup_error;
   std::vector<std::unique_ptr<CallRecord>> calls;
+  // Noise sampled around each call (outside its timed loop), by the call's record.
+  std::map<const CallRecord*, harness::NoiseWindow> noise;
   double last_ns_per_op = 0;
 };
 
@@ -68,10 +71,13 @@ void MeasureCall(CellRuntime& rt, Measure& m) {
   const layer_timing::Totals layers0 = layer_timing::Snapshot();
   const bool single = rt.def->timing != Timing::kSingleShot;
   harness::PinResult pin;
+  harness::NoiseWindow& noise = rt.noise[&rec];
+  noise.before = harness::SampleNoise();
   {
     ScopedPin scoped(single ? m.config().pinner : nullptr, 0, &pin);
     rt.fixture->Run(m);
   }
+  noise.after = harness::SampleNoise();
   if (single) {
     if (m.config().pinner != nullptr) {
       rec.pinning = harness::ToBaselinePinning({pin});
@@ -118,10 +124,11 @@ void MeasureCall(CellRuntime& rt, Measure& m) {
   }
 }
 
-// InvalidArgument when the repetitions cannot make a result.
-Result<harness::BenchmarkResult> BuildResult(const CellDef& def,
-                                             const std::vector<const CallRecord*>& reps,
-                                             double timer_overhead_ns) {
+// InvalidArgument when the repetitions cannot make a result. `noise` holds the window of every
+// repetition's call.
+Result<harness::BenchmarkResult> BuildResult(
+    const CellDef& def, const std::vector<const CallRecord*>& reps,
+    const std::map<const CallRecord*, harness::NoiseWindow>& noise, double timer_overhead_ns) {
   if (reps.empty()) return Status::InvalidArgument("no repetition completed");
   harness::BenchmarkResult b;
   b.name = def.key.Name();
@@ -139,8 +146,10 @@ Result<harness::BenchmarkResult> BuildResult(const CellDef& def,
   bool perf_ok = true;
   uint64_t ops = 0;
   std::map<std::string, std::vector<double>> extra;
+  std::vector<harness::NoiseWindow> windows;
   for (size_t i = 0; i < reps.size(); ++i) {
     const CallRecord& r = *reps[i];
+    if (auto it = noise.find(&r); it != noise.end()) windows.push_back(it->second);
     if (r.ops == 0 || r.elapsed_ns <= 0) {
       return Status::InvalidArgument("a repetition measured no operation");
     }
@@ -179,6 +188,7 @@ Result<harness::BenchmarkResult> BuildResult(const CellDef& def,
       b.extra[k] = sum / static_cast<double>(values.size());
     }
   }
+  harness::AddCellNoise(harness::SumNoise(windows), ops, b.extra);
   b.pinning = reps.back()->pinning;
   return b;
 }
@@ -247,7 +257,8 @@ class Collector : public benchmark::BenchmarkReporter {
     }
     ++done_;
     if (error.empty()) {
-      Result<harness::BenchmarkResult> b = BuildResult(*rt.def, reps, cfg_.timer_overhead_ns);
+      Result<harness::BenchmarkResult> b =
+          BuildResult(*rt.def, reps, rt.noise, cfg_.timer_overhead_ns);
       if (b.ok()) {
         if (cfg_.progress) PrintProgress(done_, cells_.size(), *b);
         out_->results.push_back(std::move(*b));
@@ -265,6 +276,7 @@ class Collector : public benchmark::BenchmarkReporter {
     }
     ReleaseFixture(rt);
     rt.calls.clear();
+    rt.noise.clear();
   }
 
   std::vector<CellRuntime>& cells_;
@@ -383,7 +395,7 @@ DirectRun RunDirect(const CellDef& cell, const RunnerConfig& cfg, uint64_t itera
     out.calls.push_back(std::move(rec));
   }
   if (out.error.empty()) {
-    Result<harness::BenchmarkResult> b = BuildResult(cell, reps, cfg.timer_overhead_ns);
+    Result<harness::BenchmarkResult> b = BuildResult(cell, reps, rt.noise, cfg.timer_overhead_ns);
     if (b.ok()) {
       out.result = std::move(*b);
     } else {

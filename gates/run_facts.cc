@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "harness/environment.h"
 #include "util/json.h"
 
 namespace statelab::gates {
@@ -21,6 +22,10 @@ EnvironmentFacts ReadEnvironmentFacts(const boost::json::object& env) {
   EnvironmentFacts f;
   f.hostname = AsString(FindPath(env, "hostname")).value_or("");
   f.cpu_model = AsString(FindPath(env, "cpu.model")).value_or("");
+  if (const boost::json::value* m = FindPath(env, "machine"); m != nullptr && m->is_object()) {
+    f.machine = m->get_object();
+    f.machine_fingerprint = AsString(f.machine.if_contains("fingerprint")).value_or("");
+  }
   if (auto cores = AsNumber(FindPath(env, "cpu.cores"))) {
     f.physical_cores = static_cast<int64_t>(*cores);
   }
@@ -69,15 +74,40 @@ bool DifferentMachines(const harness::Baseline& a, const harness::Baseline& b, s
   const EnvironmentFacts fa = ReadEnvironmentFacts(a.environment);
   const EnvironmentFacts fb = ReadEnvironmentFacts(b.environment);
   std::string reasons;
-  if (fa.hostname != fb.hostname) {
-    reasons = "hostname \"" + fa.hostname + "\" vs \"" + fb.hostname + "\"";
-  }
-  if (fa.cpu_model != fb.cpu_model) {
+  auto differ = [&](std::string_view field, const std::string& va, const std::string& vb) {
+    if (va == vb) return;
     if (!reasons.empty()) reasons += "; ";
-    reasons += "cpu_model \"" + fa.cpu_model + "\" vs \"" + fb.cpu_model + "\"";
+    reasons += std::string(field) + " " + va + " vs " + vb;
+  };
+  if (!fa.machine_fingerprint.empty() && !fb.machine_fingerprint.empty()) {
+    if (fa.machine_fingerprint != fb.machine_fingerprint) {
+      auto text = [](const boost::json::object& m, std::string_view field) {
+        const boost::json::value* v = m.if_contains(field);
+        return v != nullptr ? boost::json::serialize(*v) : std::string("absent");
+      };
+      for (std::string_view field : harness::kMachineFields) {
+        differ(field, text(fa.machine, field), text(fb.machine, field));
+      }
+      // Same fields, different hash: a field this build does not know (a newer writer).
+      if (reasons.empty()) {
+        differ("fingerprint", harness::ShortFingerprint(fa.machine_fingerprint),
+               harness::ShortFingerprint(fb.machine_fingerprint));
+      }
+    }
+  } else {
+    auto quoted = [](const std::string& s) { return "\"" + s + "\""; };
+    differ("hostname", quoted(fa.hostname), quoted(fb.hostname));
+    differ("cpu_model", quoted(fa.cpu_model), quoted(fb.cpu_model));
   }
   if (why != nullptr) *why = reasons;
   return !reasons.empty();
+}
+
+std::string MachineLabel(const EnvironmentFacts& facts) {
+  if (!facts.machine_fingerprint.empty())
+    return harness::ShortFingerprint(facts.machine_fingerprint);
+  return facts.hostname + ", " + (facts.cpu_model.empty() ? "unknown CPU" : facts.cpu_model) +
+         " (no fingerprint)";
 }
 
 }  // namespace statelab::gates

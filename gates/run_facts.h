@@ -31,6 +31,10 @@ Result<RunFile> LoadRunFile(const std::string& path);
 struct EnvironmentFacts {
   std::string hostname;
   std::string cpu_model;
+  // environment.machine (harness::kMachineFields and its fingerprint); the fingerprint is "" in
+  // runs recorded before it existed.
+  boost::json::object machine;
+  std::string machine_fingerprint;
   std::optional<int64_t> physical_cores;
   bool reference_match = false;
   std::vector<std::string> reference_reasons;
@@ -50,7 +54,13 @@ std::string RunLabel(std::string_view run_id);
 // The first benchmark with this name, nullptr when none.
 const harness::BenchmarkResult* FindBenchmark(const harness::Baseline& run, std::string_view name);
 
-// Two runs come from different machines when hostname or CPU model differ. `why` says which.
+// Two runs come from different machines when their machine fingerprints differ; `why` then names
+// every field of environment.machine that differs, with both values. When either run has no
+// fingerprint (recorded before it existed), hostname and CPU model decide, as they did then.
 bool DifferentMachines(const harness::Baseline& a, const harness::Baseline& b, std::string* why);
+
+// How INDEX.md and messages name a run's machine: the short fingerprint, or "<hostname>, <cpu
+// model> (no fingerprint)" for a run recorded before fingerprints.
+std::string MachineLabel(const EnvironmentFacts& facts);
 
 }  // namespace statelab::gates

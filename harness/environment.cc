@@ -1,21 +1,31 @@
 #include "harness/environment.h"
 
 #include <hwloc.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <tuple>
 
+#include "harness/noise.h"
 #include "harness/perf_counters.h"
 #include "harness/pinning.h"
 
@@ -358,6 +368,108 @@ json::object StorageSection(const std::string& data_dir) {
   return s;
 }
 
+std::string Sha256Hex(std::string_view data) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int n = 0;
+  // EVP_Digest only fails on allocation failure inside OpenSSL; treat that like operator new.
+  if (EVP_Digest(data.data(), data.size(), digest.data(), &n, EVP_sha256(), nullptr) != 1) {
+    std::abort();
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < n; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 0xf];
+  }
+  return hex;
+}
+
+// CPUID leaf 1 ECX bit 31 (set by every hypervisor) and the vendor signature of leaf 0x40000000.
+struct CpuidHypervisor {
+  bool bit = false;
+  std::string signature;
+};
+CpuidHypervisor ReadCpuidHypervisor() {
+  CpuidHypervisor h;
+#if defined(__x86_64__) || defined(__i386__)
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (__get_cpuid(1, &a, &b, &c, &d) == 0 || (c & (1U << 31)) == 0) return h;
+  h.bit = true;
+  __cpuid(0x40000000, a, b, c, d);
+  std::array<char, 12> sig{};
+  std::memcpy(sig.data(), &b, 4);
+  std::memcpy(sig.data() + 4, &c, 4);
+  std::memcpy(sig.data() + 8, &d, 4);
+  h.signature = Trim(std::string(sig.data(), strnlen(sig.data(), sig.size())));
+#endif
+  return h;
+}
+
+// The model of the disk holding `data_dir`: through its st_dev, else (btrfs and other filesystems
+// with anonymous device numbers) through the /dev node /proc/mounts names.
+std::optional<std::string> StorageModel(const std::string& data_dir,
+                                        const std::optional<std::string>& mount_device) {
+  struct stat st {};
+  if (stat(data_dir.c_str(), &st) == 0) {
+    const fs::path entry = "/sys/dev/block/" + std::to_string(major(st.st_dev)) + ":" +
+                           std::to_string(minor(st.st_dev));
+    if (auto model = BlockDeviceModel(entry)) return model;
+  }
+  if (!mount_device || mount_device->rfind("/dev/", 0) != 0) return std::nullopt;
+  std::error_code ec;
+  const fs::path node = fs::canonical(*mount_device, ec);  // /dev/mapper/x -> /dev/dm-0
+  if (ec) return std::nullopt;
+  return BlockDeviceModel(fs::path("/sys/class/block") / node.filename());
+}
+
+json::object MachineSection(const json::object& env, const std::string& cpuinfo,
+                            const std::string& data_dir) {
+  MachineFacts m;
+  m.cpu_model = FindString(env, {"cpu", "model"});
+  const std::vector<std::string> flags = CpuFlags(cpuinfo);
+  if (!flags.empty()) {
+    std::string joined;
+    for (const std::string& f : flags) joined += f + " ";
+    m.cpu_flags_sha256 = Sha256Hex(joined).substr(0, 16);
+    m.cpu_flags_count = static_cast<int64_t>(flags.size());
+  }
+  m.microcode = CpuinfoField(cpuinfo, "microcode");
+  if (auto cores = FindNumber(env, {"cpu", "cores"})) m.cores = static_cast<int64_t>(*cores);
+  if (auto pus = FindNumber(env, {"cpu", "pus"})) m.pus = static_cast<int64_t>(*pus);
+  if (auto bytes = FindNumber(env, {"memory", "total_bytes"})) {
+    m.memory_gib = std::llround(*bytes / (1024.0 * 1024.0 * 1024.0));
+  }
+  m.kernel_release = FindString(env, {"kernel", "release"});
+  const CpuidHypervisor cpuid = ReadCpuidHypervisor();
+  m.hypervisor = HypervisorName(
+      cpuid.bit || FindBool(env, {"virtualization", "hypervisor_flag"}).value_or(false),
+      cpuid.signature, ReadFirstLine("/sys/hypervisor/type"),
+      FindString(env, {"virtualization", "systemd_detect_virt"}));
+  m.storage_model = StorageModel(data_dir, FindString(env, {"storage", "device"}));
+  m.governor = FindString(env, {"governor", "summary"});
+  return MachineJson(m);
+}
+
+json::object NoiseSection() {
+  const NoiseSample s = SampleNoise();
+  return {{"before", NoiseSampleJson(s)},
+          {"after", nullptr},
+          {"steal_fraction", nullptr},
+          {"cpu_pressure",
+           json::object{{"available", s.pressure.has_value()},
+                        {"reason", s.pressure ? std::string()
+                                              : CpuPressureUnavailableReason(s.pressure_errno)},
+                        {"some_fraction", nullptr}}},
+          {"voluntary_context_switches", nullptr},
+          {"involuntary_context_switches", nullptr}};
+}
+
+std::string Percent(double fraction) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f%%", fraction * 100);
+  return buf;
+}
+
 void CheckCriterion(ReferenceMatch& m, std::string_view key, const json::value& want,
                     const json::object& env) {
   auto wrong_type = [&](std::string_view type) {
@@ -555,6 +667,8 @@ boost::json::object CaptureEnvironment(const EnvironmentOptions& options, const 
                                  {"flags", b.flags},         {"build_type", b.build_type},
                                  {"optimized", b.optimized}, {"assertions", b.assertions}};
   env["storage"] = StorageSection(options.data_dir);
+  env["machine"] = MachineSection(env, cpuinfo, options.data_dir);
+  env["noise"] = NoiseSection();
   if (options.probe_perf) {
     const PerfProbe p = ProbePerfCounters();
     env["perf"] = json::object{{"available", p.available},
@@ -585,13 +699,47 @@ boost::json::object CaptureEnvironment(const EnvironmentOptions& options, const 
   return env;
 }
 
-void RecordLoadAverageAfter(json::object& env) {
+void RecordRunEnd(json::object& env) { RecordRunEnd(env, SampleNoise()); }
+
+void RecordRunEnd(json::object& env, const NoiseSample& end) {
   json::value* la = env.if_contains("load_average");
   if (la == nullptr || !la->is_object()) {
     env["load_average"] = json::object{{"before", nullptr}, {"after", LoadAverage()}};
-    return;
+  } else {
+    la->get_object()["after"] = LoadAverage();
   }
-  la->get_object()["after"] = LoadAverage();
+  json::value* noise = env.if_contains("noise");
+  if (noise == nullptr || !noise->is_object()) noise = &(env["noise"] = NoiseSection());
+  json::object& n = noise->get_object();
+  const json::value* before = n.if_contains("before");
+  const NoiseWindow run{before != nullptr && before->is_object()
+                            ? NoiseSampleFromJson(before->get_object())
+                            : NoiseSample{},
+                        end};
+  const NoiseFigures f = SumNoise(std::span(&run, 1));
+  n["after"] = NoiseSampleJson(end);
+  n["steal_fraction"] = f.steal_fraction ? json::value(*f.steal_fraction) : json::value(nullptr);
+  json::value& psi = n["cpu_pressure"];
+  if (!psi.is_object()) psi = json::object{};
+  psi.get_object()["some_fraction"] = f.cpu_pressure_some_fraction
+                                          ? json::value(*f.cpu_pressure_some_fraction)
+                                          : json::value(nullptr);
+  n["voluntary_context_switches"] = OrNull(f.voluntary_context_switches);
+  n["involuntary_context_switches"] = OrNull(f.involuntary_context_switches);
+
+  json::value& w = env["warnings"];
+  if (!w.is_array()) w = json::array{};
+  if (f.steal_fraction && *f.steal_fraction > kNoisyStealFraction) {
+    w.get_array().emplace_back("steal time " + Percent(*f.steal_fraction) +
+                               " of CPU time during the run (> " + Percent(kNoisyStealFraction) +
+                               "): the hypervisor ran other guests on our CPUs");
+  }
+  if (f.cpu_pressure_some_fraction && *f.cpu_pressure_some_fraction > kNoisyCpuPressureFraction) {
+    w.get_array().emplace_back("CPU pressure: some task waited for a CPU " +
+                               Percent(*f.cpu_pressure_some_fraction) + " of the run (> " +
+                               Percent(kNoisyCpuPressureFraction) +
+                               "; /proc/pressure/cpu, includes the benchmark's own threads)");
+  }
 }
 
 std::vector<std::string> EnvironmentWarnings(const json::object& env) {
@@ -674,6 +822,80 @@ std::string MakeRunId(std::time_t t, std::string_view commit, std::string_view l
     }
   }
   return id;
+}
+
+json::object MachineJson(const MachineFacts& f) {
+  json::object m;
+  m["cpu_model"] = OrNull(f.cpu_model);
+  m["cpu_flags_sha256"] = OrNull(f.cpu_flags_sha256);
+  m["cpu_flags_count"] = OrNull(f.cpu_flags_count);
+  m["microcode"] = OrNull(f.microcode);
+  m["cores"] = OrNull(f.cores);
+  m["pus"] = OrNull(f.pus);
+  m["memory_gib"] = OrNull(f.memory_gib);
+  m["kernel_release"] = OrNull(f.kernel_release);
+  m["hypervisor"] = OrNull(f.hypervisor);
+  m["storage_model"] = OrNull(f.storage_model);
+  m["governor"] = OrNull(f.governor);
+  m["fingerprint"] = MachineFingerprint(m);
+  return m;
+}
+
+std::string MachineFingerprint(const json::object& machine) {
+  std::string canonical = "statelab-machine-1\n";
+  for (std::string_view field : kMachineFields) {
+    const json::value* v = machine.if_contains(field);
+    canonical += std::string(field) + "=" + (v != nullptr ? json::serialize(*v) : "null") + "\n";
+  }
+  return Sha256Hex(canonical);
+}
+
+std::string ShortFingerprint(std::string_view fingerprint) {
+  return std::string(fingerprint.substr(0, 12));
+}
+
+std::vector<std::string> CpuFlags(std::string_view cpuinfo) {
+  std::optional<std::string> line = CpuinfoField(cpuinfo, "flags");
+  if (!line) line = CpuinfoField(cpuinfo, "Features");
+  std::set<std::string> flags;
+  if (line) {
+    std::istringstream in(*line);
+    std::string f;
+    while (in >> f) flags.insert(f);
+  }
+  return {flags.begin(), flags.end()};
+}
+
+std::string HypervisorName(bool hypervisor_bit, std::string_view cpuid_signature,
+                           const std::optional<std::string>& sys_hypervisor_type,
+                           const std::optional<std::string>& detect_virt) {
+  if (!cpuid_signature.empty()) return std::string(cpuid_signature);
+  if (sys_hypervisor_type && !sys_hypervisor_type->empty()) return *sys_hypervisor_type;
+  if (detect_virt && !detect_virt->empty() && *detect_virt != "none") return *detect_virt;
+  return hypervisor_bit ? "unknown" : "none";
+}
+
+std::optional<std::string> BlockDeviceModel(const fs::path& sys_block_entry) {
+  std::error_code ec;
+  fs::path dev = fs::canonical(sys_block_entry, ec);
+  if (ec) return std::nullopt;
+  if (fs::exists(dev / "partition", ec)) dev = dev.parent_path();
+  if (auto model = ReadFirstLine((dev / "device/model").string()); model && !model->empty()) {
+    return model;
+  }
+  if (auto alias = ReadFirstLine((dev / "device/modalias").string()); alias && !alias->empty()) {
+    return alias;
+  }
+  std::set<std::string> below;  // device-mapper, md: the disks they are built on
+  for (const auto& slave : fs::directory_iterator(dev / "slaves", ec)) {
+    if (auto model = BlockDeviceModel(slave.path())) below.insert(*model);
+  }
+  if (!below.empty()) {
+    std::string joined;
+    for (const std::string& m : below) joined += (joined.empty() ? "" : " + ") + m;
+    return joined;
+  }
+  return dev.filename().string();
 }
 
 std::optional<std::string> BracketedChoice(std::string_view text) {

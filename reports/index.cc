@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include "gates/gate_eval.h"
 #include "gates/run_facts.h"
@@ -22,6 +23,29 @@ std::string DateFromFolder(const std::string& name) {
   std::string d = name.substr(4, 10), t = name.substr(15, 8);
   std::replace(t.begin(), t.end(), '-', ':');
   return d + "T" + t + "Z";
+}
+
+// A machine field as a table cell: strings as they are, numbers as integers, "—" when unknown.
+std::string Cell(const boost::json::object& machine, std::string_view field) {
+  const boost::json::value* v = machine.if_contains(field);
+  if (v == nullptr || v->is_null()) return "—";
+  if (v->is_string()) return std::string(v->get_string());
+  return boost::json::serialize(*v);
+}
+
+std::vector<std::string> MachineDetails(const gates::EnvironmentFacts& f) {
+  if (f.machine_fingerprint.empty()) {
+    return {f.cpu_model.empty() ? "—" : f.cpu_model, "—", "—", "—", "—", "—", "—"};
+  }
+  const boost::json::object& m = f.machine;
+  const std::string memory = Cell(m, "memory_gib");
+  return {Cell(m, "cpu_model"),
+          Cell(m, "cores") + " / " + Cell(m, "pus"),
+          memory == "—" ? memory : memory + " GiB",
+          Cell(m, "kernel_release"),
+          Cell(m, "hypervisor"),
+          Cell(m, "storage_model"),
+          Cell(m, "governor")};
 }
 
 }  // namespace
@@ -47,7 +71,10 @@ std::vector<IndexRow> ScanRuns(const std::string& results_dir) {
       row.label = gates::RunLabel(b.run_id);
       row.suite = b.config.suite;
       row.engines = Join(b.config.engines, ", ");
-      row.reference = gates::ReadEnvironmentFacts(b.environment).reference_match ? "yes" : "no";
+      const gates::EnvironmentFacts facts = gates::ReadEnvironmentFacts(b.environment);
+      row.reference = facts.reference_match ? "yes" : "no";
+      row.machine = gates::MachineLabel(facts);
+      row.machine_details = MachineDetails(facts);
     }
     const fs::path gates_path = entry.path() / "gates.json";
     if (!fs::exists(gates_path)) {
@@ -73,19 +100,34 @@ std::string RenderIndex(const std::vector<IndexRow>& rows) {
   std::string md =
       "# Benchmark runs\n\nRegenerated from `results/run_*/baseline.json` and `gates.json` by "
       "`statelab-report --index`; newest first. Gates count rules (a rule passes when all its "
-      "verdicts pass; reference-only rules only warn off reference hardware).\n\n";
+      "verdicts pass; reference-only rules only warn off reference hardware). The machine is the "
+      "short fingerprint of `environment.machine` (docs/baseline_schema.md): runs of one "
+      "machine compare; runs recorded before fingerprints show hostname and CPU.\n\n";
   Table t({"date (UTC)", "run", "commit", "label", "suite", "engines", "gates passed/failed",
-           "reference hardware"});
+           "reference hardware", "machine"});
+  // Machines in order of their newest run, with their run counts.
+  std::vector<const IndexRow*> machines;
+  std::map<std::string, int> runs_of;
   for (const auto& r : rows) {
     const std::string run = "[" + r.folder + "](" + r.folder + "/SUMMARY.md)";
     if (!r.problem.empty()) {
-      t.Add({r.date, run, "—", "—", "—", "—", r.gates, r.problem});
+      t.Add({r.date, run, "—", "—", "—", "—", r.gates, r.problem, "—"});
       continue;
     }
     t.Add({r.date, run, r.commit, r.label.empty() ? "—" : r.label, r.suite, r.engines, r.gates,
-           r.reference});
+           r.reference, "`" + r.machine + "`"});
+    if (runs_of[r.machine]++ == 0) machines.push_back(&r);
   }
   md += t.Render();
+  md += "\n## Machines\n\n";
+  Table m({"machine", "runs", "CPU", "cores / PUs", "memory", "kernel", "hypervisor", "storage",
+           "governor"});
+  for (const IndexRow* r : machines) {
+    std::vector<std::string> cells = {"`" + r->machine + "`", std::to_string(runs_of[r->machine])};
+    cells.insert(cells.end(), r->machine_details.begin(), r->machine_details.end());
+    m.Add(std::move(cells));
+  }
+  md += m.Render();
   return md;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // results/INDEX.md: one row per run folder (results/run_*/baseline.json, plus its gates.json),
-// newest first. Regenerated from the folders every time, so it can never disagree with them.
+// newest first, labelled by machine fingerprint, then one row per machine. Regenerated from the
+// folders every time, so it can never disagree with them.
 
 #include <string>
 #include <vector>
@@ -18,7 +19,12 @@ struct IndexRow {
   std::string engines;
   std::string gates;      // "N passed / M failed (...)" or why not evaluated
   std::string reference;  // "yes" / "no"
-  std::string problem;    // why the row is incomplete ("" when fine)
+  // gates::MachineLabel: the short fingerprint, or hostname and CPU for runs without one.
+  std::string machine;
+  // The Machines table's cells for it: CPU, cores / PUs, memory, kernel, hypervisor, storage,
+  // governor ("—" when unknown).
+  std::vector<std::string> machine_details;
+  std::string problem;  // why the row is incomplete ("" when fine)
 };
 
 // Reads every run folder under `results_dir`; unreadable runs become rows that say why.

@@ -104,7 +104,19 @@ TEST_F(EnvironmentCaptureTest, ProducesDocumentedKeys) {
       {"baseline_validity", "valid_as_baseline"},
       {"baseline_validity", "reasons"},
       {"warnings"},
+      {"machine", "fingerprint"},
+      {"noise", "before"},
+      {"noise", "after"},
+      {"noise", "steal_fraction"},
+      {"noise", "cpu_pressure", "available"},
+      {"noise", "cpu_pressure", "reason"},
+      {"noise", "cpu_pressure", "some_fraction"},
+      {"noise", "voluntary_context_switches"},
+      {"noise", "involuntary_context_switches"},
   };
+  for (std::string_view field : kMachineFields) {
+    EXPECT_NO_THROW(At(*env_, {"machine", field})) << field;
+  }
   for (const auto& k : keys) {
     EXPECT_NO_THROW(At(*env_, k)) << k.back();
   }
@@ -137,10 +149,11 @@ TEST_F(EnvironmentCaptureTest, ValuesAreSensibleOnLinux) {
   EXPECT_EQ(valid, AssessBaselineValidity(b, *git_).valid_as_baseline);
 }
 
-TEST_F(EnvironmentCaptureTest, LoadAverageAfter) {
+TEST_F(EnvironmentCaptureTest, RunEndRecordsLoadAndNoise) {
   json::object env = *env_;
-  RecordLoadAverageAfter(env);
+  RecordRunEnd(env);
   EXPECT_TRUE(At(env, {"load_average", "after"}).is_object());
+  EXPECT_TRUE(At(env, {"noise", "after"}).is_object());
 }
 
 TEST(BaselineValidityTest, UnoptimizedAssertionsDirtyAreRefused) {
