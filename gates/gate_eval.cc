@@ -166,8 +166,9 @@ class Evaluator {
     v.subject = "(run)";
     v.missing = true;
     v.status = opt_.ci ? VerdictStatus::kFail : VerdictStatus::kWarn;
-    v.reason = "the baseline has no benchmarks (benchmarks: []): nothing was measured, so no rule "
-               "can check anything";
+    v.reason =
+        "the baseline has no benchmarks (benchmarks: []): nothing was measured, so no rule "
+        "can check anything";
     ro.status = v.status;
     (opt_.ci ? ro.fail : ro.warn) = 1;
     report_->verdicts.push_back(std::move(v));
@@ -296,8 +297,8 @@ class Evaluator {
     const Selector& sel = rule.Primary();
     for (const auto& e : engines) {
       for (const auto& m : modes) {
-        const std::string cell = e + "/" + (m.empty() ? std::string("any mode") : m) + ": " +
-                                 sel.Describe();
+        const std::string cell =
+            e + "/" + (m.empty() ? std::string("any mode") : m) + ": " + sel.Describe();
         outcome_.expected_cells.push_back(cell);
         bool any = false;
         for (const auto& b : run_.benchmarks) {
@@ -399,8 +400,8 @@ class Evaluator {
     if (den == nullptr) {
       const bool by_engine = Has(rule.join_on, "engine");
       const bool by_mode = Has(rule.join_on, "mode");
-      const SkippedCell* skipped = FindSkipped(by_engine ? num.engine : "",
-                                               by_mode ? num.mode : "", rule.denominator.select);
+      const SkippedCell* skipped = FindSkipped(by_engine ? num.engine : "", by_mode ? num.mode : "",
+                                               rule.denominator.select);
       if (skipped != nullptr && !skipped->failed) {
         v->reason = "denominator not measured: the bench skipped " + skipped->cell.name + ": " +
                     skipped->reason;
@@ -420,8 +421,8 @@ class Evaluator {
     const auto a = MetricValue(num, rule.numerator.metric);
     const auto b = MetricValue(*den, rule.denominator.metric);
     if (!a || !b) {
-      v->reason = !a ? NullMetric(num, rule.numerator.metric)
-                     : NullMetric(*den, rule.denominator.metric);
+      v->reason =
+          !a ? NullMetric(num, rule.numerator.metric) : NullMetric(*den, rule.denominator.metric);
       return;
     }
     if (*b <= 0) {
@@ -746,7 +747,8 @@ Result<std::vector<SkippedCell>> LoadSkippedCells(const std::string& baseline_pa
   std::vector<SkippedCell> out;
   const json::value* list = root.is_object() ? root.get_object().if_contains("skipped") : nullptr;
   if (list == nullptr || list->is_null()) return out;
-  if (!list->is_array()) return Status::InvalidArgument(baseline_path + ": skipped: expected array");
+  if (!list->is_array())
+    return Status::InvalidArgument(baseline_path + ": skipped: expected array");
   for (std::size_t i = 0; i < list->get_array().size(); ++i) {
     const std::string where = baseline_path + ": skipped[" + std::to_string(i) + "]";
     const json::value& e = list->get_array()[i];
@@ -754,10 +756,10 @@ Result<std::vector<SkippedCell>> LoadSkippedCells(const std::string& baseline_pa
     const json::object& o = e.get_object();
     SkippedCell s;
     harness::BenchmarkResult& c = s.cell;
-    for (const auto& [key, field] : {std::pair{"name", &c.name}, std::pair{"tier", &c.tier},
-                                     std::pair{"group", &c.group}, std::pair{"op", &c.op},
-                                     std::pair{"engine", &c.engine}, std::pair{"mode", &c.mode},
-                                     std::pair{"reason", &s.reason}}) {
+    for (const auto& [key, field] :
+         {std::pair{"name", &c.name}, std::pair{"tier", &c.tier}, std::pair{"group", &c.group},
+          std::pair{"op", &c.op}, std::pair{"engine", &c.engine}, std::pair{"mode", &c.mode},
+          std::pair{"reason", &s.reason}}) {
       std::optional<std::string> v = AsString(FindPath(o, key));
       if (!v) return Status::InvalidArgument(where + "." + key + ": missing or not a string");
       *field = std::move(*v);

@@ -141,8 +141,8 @@ std::string MetricNullReason(const BenchmarkResult& b, std::string_view metric) 
       it != b.latency->percentile_notes.end()) {
     return it->second;
   }
-  return harness::TooFewSamplesReason(static_cast<uint64_t>(std::max<int64_t>(b.latency->samples, 0)),
-                                      p->q);
+  return harness::TooFewSamplesReason(
+      static_cast<uint64_t>(std::max<int64_t>(b.latency->samples, 0)), p->q);
 }
 
 bool IsKnownMetric(std::string_view metric) {

@@ -272,11 +272,27 @@ class RuleReader {
     if (!id || id->empty()) return Fail(where + ".id", "missing or not a string");
     r->id = *id;
     where = "rule \"" + r->id + "\"";
-    STATELAB_RETURN_IF_ERROR(OnlyKeys(
-        o, where,
-        {"id", "family", "description", "source", "kind", "select", "metric", "denominator_metric",
-         "numerator", "denominator", "join_on", "direction", "unit", "thresholds", "scope",
-         "reference_only", "min_cores", "alpha", "min_timer_multiple", "suite"}));
+    STATELAB_RETURN_IF_ERROR(OnlyKeys(o, where,
+                                      {"id",
+                                       "family",
+                                       "description",
+                                       "source",
+                                       "suite",
+                                       "kind",
+                                       "select",
+                                       "metric",
+                                       "denominator_metric",
+                                       "numerator",
+                                       "denominator",
+                                       "join_on",
+                                       "direction",
+                                       "unit",
+                                       "thresholds",
+                                       "scope",
+                                       "reference_only",
+                                       "min_cores",
+                                       "alpha",
+                                       "min_timer_multiple"}));
     r->family = AsString(FindPath(o, "family")).value_or("");
     r->description = AsString(FindPath(o, "description")).value_or("");
     r->source = AsString(FindPath(o, "source")).value_or("");

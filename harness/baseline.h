@@ -82,7 +82,7 @@ struct Latency {
 struct LatencyPercentile {
   std::string_view name;  // "p999_ns"
   double q;               // 99.9
-  std::optional<double> Latency::* field;
+  std::optional<double> Latency::*field;
 };
 inline constexpr LatencyPercentile kLatencyPercentiles[] = {{"p50_ns", 50, &Latency::p50_ns},
                                                             {"p90_ns", 90, &Latency::p90_ns},

@@ -33,8 +33,9 @@ std::string PercentileLabel(double q) {
 std::string TooFewSamplesReason(uint64_t samples, double q) {
   const uint64_t need = MinSamplesForPercentile(q);
   if (samples >= need) return "";
-  return std::to_string(samples) + " samples; " + PercentileLabel(q) + " needs >= " +
-         std::to_string(need) + " (" + std::to_string(kMinTailSamples) + " at or beyond it)";
+  return std::to_string(samples) + " samples; " + PercentileLabel(q) +
+         " needs >= " + std::to_string(need) + " (" + std::to_string(kMinTailSamples) +
+         " at or beyond it)";
 }
 
 int Histogram::BucketCount() { return kBucketCount; }

@@ -137,8 +137,7 @@ TEST(GateCi, MissingExpectedCellFailsInCiModeAndSkipsOtherwise) {
   const auto v = VerdictsOf(ci, "latency.kv_get.inmemory");
   ASSERT_EQ(v.size(), 1u);
   EXPECT_TRUE(v[0]->missing);
-  EXPECT_NE(v[0]->reason.find("missing expected cell " + cell), std::string::npos)
-      << v[0]->reason;
+  EXPECT_NE(v[0]->reason.find("missing expected cell " + cell), std::string::npos) << v[0]->reason;
   EXPECT_EQ(OutcomeOf(ci, "snapshot.acquire")->status, VerdictStatus::kPass);
 
   const GateReport local = EvaluateGates(rules, run, nullptr, {});
@@ -242,8 +241,8 @@ TEST(GateStrict, StrictPutWithoutSyncsFails) {
   put.extra = {{"syncs_per_commit", 0.0}, {"engine_wal_syncs", 0.0}};
   BenchmarkResult kv = Bench("B", "kv", "put", "btree", "strict", 50);
   kv.extra = {{"syncs_per_commit", 0.0}};
-  run.baseline.benchmarks = {put, kv, Bench("durability", "device", "fdatasync_4k", "device",
-                                            "n/a", 2e6, 1000)};
+  run.baseline.benchmarks = {
+      put, kv, Bench("durability", "device", "fdatasync_4k", "device", "n/a", 2e6, 1000)};
   const GateReport r = EvaluateGates(AllRules(), run, nullptr, {});
   EXPECT_EQ(r.ExitCode(), util::kExitFailed);
   for (const std::string id :
@@ -260,9 +259,9 @@ TEST(GateStrict, StrictPutWithoutSyncsFails) {
     b = Bench(b.tier, b.group, b.op, b.engine, b.mode, 2.2e6, 1000);
     b.extra = {{"syncs_per_commit", 1.0}};
   }
-  const GateReport ok = EvaluateGates(
-      Only({"durability.strict_syncs_per_commit_group", "durability.strict_commit_vs_device_floor"}),
-      run, nullptr, Ci());
+  const GateReport ok = EvaluateGates(Only({"durability.strict_syncs_per_commit_group",
+                                            "durability.strict_commit_vs_device_floor"}),
+                                      run, nullptr, Ci());
   EXPECT_EQ(ok.ExitCode(), util::kExitOk) << Dump(ok);
   EXPECT_EQ(ok.Count(VerdictStatus::kPass), 4) << Dump(ok);
 }
@@ -278,8 +277,7 @@ TEST(GateStrict, GroupCommitMayShareASyncAmongItsThreads) {
   run.baseline.benchmarks = {g};
   const GateReport r =
       EvaluateGates(Only({"durability.strict_syncs_per_commit_group"}), run, nullptr, {});
-  EXPECT_EQ(OutcomeOf(r, "durability.strict_syncs_per_commit_group")->status,
-            VerdictStatus::kFail)
+  EXPECT_EQ(OutcomeOf(r, "durability.strict_syncs_per_commit_group")->status, VerdictStatus::kFail)
       << Dump(r);
 }
 

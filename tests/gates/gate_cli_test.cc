@@ -114,8 +114,8 @@ TEST(GateCli, CiModeFailsOnMissingCellsAndAnEmptyRun) {
             std::string::npos)
       << r.output;
   EXPECT_NE(ReadAll(tmp / "gates.json").find("\"ci\": true"), std::string::npos);
-  r = RunCommand(Gate(Quoted(Fixture("gates/empty_run.json")) + " --ci --out " +
-                      Quoted(tmp.path())));
+  r = RunCommand(
+      Gate(Quoted(Fixture("gates/empty_run.json")) + " --ci --out " + Quoted(tmp.path())));
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("FAIL run.measured"), std::string::npos) << r.output;
 }

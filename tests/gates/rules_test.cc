@@ -71,8 +71,7 @@ TEST(ReferencePlatformJson, UsesOnlyMatcherKeys) {
 
 // A valid one-rule file; tests patch one piece at a time.
 std::string RuleFile(const std::string& rule_body) {
-  return R"({"schema_version": "1", "rules": [{)" + rule_body +
-         "}]}";
+  return R"({"schema_version": "1", "rules": [{)" + rule_body + "}]}";
 }
 
 const char kGoodRule[] =
@@ -124,7 +123,8 @@ TEST(RulesLoader, RejectsThresholdsInTheWrongOrder) {
 
 TEST(RulesLoader, RejectsRuleWithoutWarnBand) {
   // target == red flag: nothing between pass and fail, so a value near it flips between them.
-  const std::string e = LoadError(RuleFile(Replace(kGoodRule, R"("red_flag": 2)", R"("red_flag": 1)")));
+  const std::string e =
+      LoadError(RuleFile(Replace(kGoodRule, R"("red_flag": 2)", R"("red_flag": 1)")));
   EXPECT_NE(e.find("no warn band"), std::string::npos) << e;
   EXPECT_NE(e.find("t.rule"), std::string::npos) << e;
 }
@@ -158,9 +158,8 @@ TEST(RulesLoader, RejectsUnknownKindMetricAndSelectorKey) {
 }
 
 TEST(RulesLoader, RejectsDuplicateIdsAndMissingScope) {
-  const std::string two =
-      R"({"schema_version": "1", "rules": [{)" +
-      std::string(kGoodRule) + "}, {" + kGoodRule + "}]}";
+  const std::string two = R"({"schema_version": "1", "rules": [{)" + std::string(kGoodRule) +
+                          "}, {" + kGoodRule + "}]}";
   EXPECT_NE(LoadError(two).find("duplicate id"), std::string::npos);
   LoadError(RuleFile(Replace(kGoodRule, R"("scope": {"engines": "*", "modes": "*"},)", "")));
   LoadError(RuleFile(Replace(kGoodRule, R"("min_cores": 1)", R"("min_cores": 0)")));
