@@ -54,7 +54,7 @@ Baseline FullBaseline() {
   BenchmarkResult full = Bench("B", "kv", "get", "btree", "strict", 1, {101.5, 99.25, 100.125});
   full.name += "/n=1000";
   full.params = {{"n", 1000.0}, {"dist", std::string("zipfian")}, {"theta", 0.99}};
-  full.latency = Latency{95, 130, 150, 400.5, 1200, 50'000, 123'456, 21.75};
+  full.latency = Latency{95, 130, 150, 400.5, 1200, 50'000, 123'456, 21.75, {}};
   full.allocs_per_op = 0.0;
   full.bytes_allocated_per_op = 0.0;
   full.counters.available = true;
