@@ -133,9 +133,10 @@ TEST(RulesLoader, ReadsTheSuite) {
   Result<RuleSet> rs = ParseRules(RuleFile(kGoodRule), "test.json");
   ASSERT_TRUE(rs.ok()) << rs.status().ToString();
   EXPECT_EQ(rs->rules[0].suite, "quick") << "a rule without a suite is demanded by every CI run";
-  rs = ParseRules(RuleFile(std::string(kGoodRule) + R"(, "suite": "standard")"), "test.json");
-  ASSERT_TRUE(rs.ok()) << rs.status().ToString();
-  EXPECT_EQ(rs->rules[0].suite, "standard");
+  const Result<RuleSet> standard =
+      ParseRules(RuleFile(std::string(kGoodRule) + R"(, "suite": "standard")"), "test.json");
+  ASSERT_TRUE(standard.ok()) << standard.status().ToString();
+  EXPECT_EQ(standard->rules[0].suite, "standard");
   const std::string e = LoadError(RuleFile(std::string(kGoodRule) + R"(, "suite": "nightly")"));
   EXPECT_NE(e.find("suite"), std::string::npos) << e;
   EXPECT_EQ(SuiteRank("quick"), 0);
