@@ -559,6 +559,16 @@ GateReport EvaluateGates(const RuleSet& rules, const RunFile& run, const RunFile
   return report;
 }
 
+namespace {
+
+json::array Strings(const std::vector<std::string>& xs) {
+  json::array a;
+  for (const auto& x : xs) a.emplace_back(x);
+  return a;
+}
+
+}  // namespace
+
 json::value GateReportToJson(const GateReport& r) {
   json::object o;
   o["kind"] = kVerdictFileKind;
@@ -569,12 +579,10 @@ json::value GateReportToJson(const GateReport& r) {
   o["previous_run_id"] =
       r.previous_path.empty() ? json::value(nullptr) : json::value(r.previous_run_id);
   o["rules_file"] = r.rules_path;
-  json::array reasons;
-  for (const auto& s : r.reference_reasons) reasons.emplace_back(s);
-  o["reference_platform"] = {{"match", r.reference_match}, {"reasons", reasons}};
-  json::array vreasons;
-  for (const auto& s : r.validity_reasons) vreasons.emplace_back(s);
-  o["baseline_validity"] = {{"valid_as_baseline", r.valid_as_baseline}, {"reasons", vreasons}};
+  o["reference_platform"] = {{"match", r.reference_match},
+                             {"reasons", Strings(r.reference_reasons)}};
+  o["baseline_validity"] = {{"valid_as_baseline", r.valid_as_baseline},
+                            {"reasons", Strings(r.validity_reasons)}};
   o["usable_cores"] = r.usable_cores;
   o["ci"] = r.ci;
   o["suite"] = r.suite;
@@ -589,11 +597,6 @@ json::value GateReportToJson(const GateReport& r) {
                       {"fail", r.RuleCount(VerdictStatus::kFail)},
                       {"skip", r.RuleCount(VerdictStatus::kSkip)}};
   json::array rules;
-  auto strings = [](const std::vector<std::string>& xs) {
-    json::array a;
-    for (const auto& x : xs) a.emplace_back(x);
-    return a;
-  };
   for (const auto& ro : r.rules) {
     rules.push_back(json::object{{"id", ro.id},
                                  {"family", ro.family},
@@ -606,14 +609,12 @@ json::value GateReportToJson(const GateReport& r) {
                                  {"skip", ro.skip},
                                  {"suite", ro.suite},
                                  {"demanded", ro.demanded},
-                                 {"expected_cells", strings(ro.expected_cells)},
-                                 {"missing_cells", strings(ro.missing_cells)}});
+                                 {"expected_cells", Strings(ro.expected_cells)},
+                                 {"missing_cells", Strings(ro.missing_cells)}});
   }
   o["rules"] = std::move(rules);
   json::array verdicts;
   for (const auto& v : r.verdicts) {
-    json::array inputs;
-    for (const auto& s : v.inputs) inputs.emplace_back(s);
     json::object vo{{"id", v.id},
                     {"subject", v.subject},
                     {"engine", v.engine},
@@ -628,7 +629,7 @@ json::value GateReportToJson(const GateReport& r) {
                     {"advisory", v.advisory},
                     {"missing", v.missing},
                     {"reason", v.reason},
-                    {"inputs", inputs}};
+                    {"inputs", Strings(v.inputs)}};
     if (v.p_value) vo["p_value"] = *v.p_value;
     verdicts.push_back(std::move(vo));
   }
