@@ -210,7 +210,7 @@ std::string HumanNs(double ns) {
 void PrintProgress(size_t done, size_t total, const harness::BenchmarkResult& b) {
   std::string line = "[" + std::to_string(done) + "/" + std::to_string(total) + "] " + b.name +
                      "  median " + HumanNs(b.stats.median_ns);
-  if (b.latency) line += "  p99 " + HumanNs(b.latency->p99_ns);
+  if (b.latency && b.latency->p99_ns) line += "  p99 " + HumanNs(*b.latency->p99_ns);
   if (b.allocs_per_op) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "  allocs/op %.3g", *b.allocs_per_op);

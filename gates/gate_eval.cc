@@ -107,8 +107,22 @@ class Evaluator {
 
   void Run(const Rule& rule) {
     const std::size_t first = report_->verdicts.size();
+    outcome_ = RuleOutcome{};
+    outcome_.suite = rule.suite;
+    outcome_.demanded = Demanded(rule);
+    present_ = 0;
     EvaluateRule(rule);
-    RuleOutcome ro;
+    if (outcome_.demanded && present_ > 0 && !Decided(first)) {
+      // Every present cell lacked the metric (or was too fast to time): in CI mode a demanded
+      // rule that checked nothing fails rather than passing by measuring nothing.
+      Verdict v = Base(rule, "(all)", "", "");
+      v.status = VerdictStatus::kFail;
+      v.missing = true;
+      v.reason = "checked nothing (CI mode): none of the " + std::to_string(present_) +
+                 " benchmarks it read gave a value; first: " + report_->verdicts[first].reason;
+      report_->verdicts.push_back(std::move(v));
+    }
+    RuleOutcome ro = std::move(outcome_);
     ro.id = rule.id;
     ro.family = rule.family;
     ro.description = rule.description;
@@ -135,10 +149,88 @@ class Evaluator {
                 : ro.warn ? VerdictStatus::kWarn
                 : ro.pass ? VerdictStatus::kPass
                           : VerdictStatus::kSkip;
-    report_->rules.push_back(ro);
+    report_->rules.push_back(std::move(ro));
+  }
+
+  // A run without benchmarks measured nothing: it fails in CI mode and warns otherwise (a
+  // built-in check, listed as rule "run.measured" only when it fires).
+  void CheckRunMeasured() {
+    if (!run_.benchmarks.empty()) return;
+    RuleOutcome ro;
+    ro.id = "run.measured";
+    ro.family = "run";
+    ro.description = "The baseline contains at least one benchmark";
+    ro.demanded = opt_.ci;
+    Verdict v;
+    v.id = ro.id;
+    v.subject = "(run)";
+    v.missing = true;
+    v.status = opt_.ci ? VerdictStatus::kFail : VerdictStatus::kWarn;
+    v.reason =
+        "the baseline has no benchmarks (benchmarks: []): nothing was measured, so no rule "
+        "can check anything";
+    ro.status = v.status;
+    (opt_.ci ? ro.fail : ro.warn) = 1;
+    report_->verdicts.push_back(std::move(v));
+    report_->rules.push_back(std::move(ro));
   }
 
  private:
+  // CI mode demands the rule's cells when the run's suite covers the rule's suite; a custom
+  // selection (--filter, --tier) is held to the quick suite's rules.
+  bool Demanded(const Rule& rule) const {
+    if (!opt_.ci) return false;
+    return SuiteRank(rule.suite).value_or(0) <= SuiteRank(run_.config.suite).value_or(0);
+  }
+
+  bool Decided(std::size_t first) const {
+    for (std::size_t i = first; i < report_->verdicts.size(); ++i) {
+      if (report_->verdicts[i].status != VerdictStatus::kSkip) return true;
+    }
+    return false;
+  }
+
+  // The first cell of the run's skipped[] for this engine and mode ("" = any) that `sel` matches
+  // (but for `has`: a skipped cell has no metrics).
+  const SkippedCell* FindSkipped(const std::string& engine, const std::string& mode,
+                                 const Selector& sel) const {
+    if (opt_.skipped.empty()) return nullptr;
+    Selector identity = sel;
+    identity.has.clear();
+    for (const auto& s : opt_.skipped) {
+      if (!engine.empty() && s.cell.engine != engine) continue;
+      if (!mode.empty() && s.cell.mode != mode && s.cell.mode != "n/a") continue;
+      if (identity.Matches(s.cell)) return &s;
+    }
+    return nullptr;
+  }
+
+  // An expected cell without a benchmark: fails in CI mode when the rule is demanded, else a
+  // visible "missing" skip. `why` says what was looked for.
+  void MarkMissing(const std::string& cell, const std::string& why, const SkippedCell* failed,
+                   Verdict* v) {
+    outcome_.missing_cells.push_back(cell);
+    v->missing = true;
+    std::string reason = why;
+    if (failed != nullptr) {
+      reason += " (" + failed->cell.name + " failed while running: " + failed->reason + ")";
+    }
+    if (outcome_.demanded) {
+      v->status = VerdictStatus::kFail;
+      v->reason = "missing expected cell " + cell + " (CI mode): " + reason;
+    } else {
+      v->status = VerdictStatus::kSkip;
+      v->reason = "missing: " + reason;
+    }
+  }
+
+  // Why a metric of `b` is null, for a skip reason.
+  static std::string NullMetric(const BenchmarkResult& b, const std::string& metric) {
+    std::string out = "metric " + metric + " is null or absent in " + b.name;
+    if (std::string why = MetricNullReason(b, metric); !why.empty()) out += ": " + why;
+    return out;
+  }
+
   Verdict Base(const Rule& rule, std::string subject, std::string engine, std::string mode) {
     Verdict v;
     v.id = rule.id;
@@ -205,22 +297,38 @@ class Evaluator {
     const Selector& sel = rule.Primary();
     for (const auto& e : engines) {
       for (const auto& m : modes) {
+        const std::string cell =
+            e + "/" + (m.empty() ? std::string("any mode") : m) + ": " + sel.Describe();
+        outcome_.expected_cells.push_back(cell);
         bool any = false;
         for (const auto& b : run_.benchmarks) {
           if (b.engine != e || (!m.empty() && b.mode != m) || !sel.Matches(b)) continue;
           any = true;
+          ++present_;
           EvaluateOne(rule, b);
         }
-        if (!any) {
-          std::string subject = e;
-          if (!m.empty()) subject.append("/").append(m);
-          Skip(rule, subject, e, m,
-               "benchmark absent: no benchmark with engine=" + e +
-                   (m.empty() ? std::string() : " mode=" + m) + " and " + sel.Describe() +
-                   " in this run");
-        }
+        if (!any) Absent(rule, e, m, sel, cell);
       }
     }
+  }
+
+  void Absent(const Rule& rule, const std::string& e, const std::string& m, const Selector& sel,
+              const std::string& cell) {
+    std::string subject = e;
+    if (!m.empty()) subject.append("/").append(m);
+    const SkippedCell* skipped = FindSkipped(e, m, sel);
+    if (skipped != nullptr && !skipped->failed) {
+      Skip(rule, subject, e, m,
+           "not measured: the bench skipped " + skipped->cell.name + ": " + skipped->reason);
+      return;
+    }
+    Verdict v = Base(rule, subject, e, m);
+    MarkMissing(cell,
+                "benchmark absent: no benchmark with engine=" + e +
+                    (m.empty() ? std::string() : " mode=" + m) + " and " + sel.Describe() +
+                    " in this run",
+                skipped, &v);
+    report_->verdicts.push_back(std::move(v));
   }
 
   void EvaluateOne(const Rule& rule, const BenchmarkResult& b) {
@@ -230,7 +338,7 @@ class Evaluator {
       case RuleKind::kThreshold: {
         const auto x = MetricValue(b, rule.metric);
         if (!x) {
-          v.reason = "metric " + rule.metric + " is null or absent in " + b.name;
+          v.reason = NullMetric(b, rule.metric);
           break;
         }
         Classify(*x, rule, &v);
@@ -240,8 +348,7 @@ class Evaluator {
         const auto num = MetricValue(b, rule.metric);
         const auto den = MetricValue(b, rule.denominator_metric);
         if (!num || !den) {
-          v.reason = "metric " + (!num ? rule.metric : rule.denominator_metric) +
-                     " is null or absent in " + b.name;
+          v.reason = NullMetric(b, !num ? rule.metric : rule.denominator_metric);
           break;
         }
         if (*den <= 0) {
@@ -291,9 +398,22 @@ class Evaluator {
       if (den == nullptr) den = &d;
     }
     if (den == nullptr) {
-      v->reason = "denominator absent: no benchmark matching " +
-                  rule.denominator.select.Describe() + " joined on " + Join(rule.join_on, ", ") +
-                  " with " + num.name;
+      const bool by_engine = Has(rule.join_on, "engine");
+      const bool by_mode = Has(rule.join_on, "mode");
+      const SkippedCell* skipped = FindSkipped(by_engine ? num.engine : "", by_mode ? num.mode : "",
+                                               rule.denominator.select);
+      if (skipped != nullptr && !skipped->failed) {
+        v->reason = "denominator not measured: the bench skipped " + skipped->cell.name + ": " +
+                    skipped->reason;
+        --present_;  // a pair the bench cannot measure did not fail to give a value
+        return;
+      }
+      MarkMissing("denominator of " + num.name + ": " + rule.denominator.select.Describe(),
+                  "denominator absent: no benchmark matching " +
+                      rule.denominator.select.Describe() + " joined on " +
+                      (rule.join_on.empty() ? std::string("nothing") : Join(rule.join_on, ", ")) +
+                      " with " + num.name,
+                  skipped, v);
       return;
     }
     v->subject = num.name + " / " + den->name;
@@ -301,10 +421,8 @@ class Evaluator {
     const auto a = MetricValue(num, rule.numerator.metric);
     const auto b = MetricValue(*den, rule.denominator.metric);
     if (!a || !b) {
-      v->reason = "metric " +
-                  (!a ? rule.numerator.metric + " of " + num.name
-                      : rule.denominator.metric + " of " + den->name) +
-                  " is null or absent";
+      v->reason =
+          !a ? NullMetric(num, rule.numerator.metric) : NullMetric(*den, rule.denominator.metric);
       return;
     }
     if (*b <= 0) {
@@ -369,7 +487,11 @@ class Evaluator {
 
   // Reference-only rules are advisory on other hardware: they warn instead of failing and say so.
   void Soften(const Rule& rule, Verdict* v) const {
-    if (!rule.reference_only || facts_.reference_match || v->status == VerdictStatus::kSkip) return;
+    // A missing cell is not a matter of hardware: it is never advisory.
+    if (!rule.reference_only || facts_.reference_match || v->status == VerdictStatus::kSkip ||
+        v->missing) {
+      return;
+    }
     v->advisory = true;
     const std::string why = facts_.reference_reasons.empty()
                                 ? std::string("not reference hardware")
@@ -403,6 +525,8 @@ class Evaluator {
   const RunFile* prev_;
   GateOptions opt_;
   GateReport* report_;
+  RuleOutcome outcome_;      // of the rule being evaluated
+  std::size_t present_ = 0;  // benchmarks the rule being evaluated read
 };
 
 }  // namespace
@@ -419,6 +543,8 @@ GateReport EvaluateGates(const RuleSet& rules, const RunFile& run, const RunFile
   report.valid_as_baseline = facts.valid_as_baseline;
   report.validity_reasons = facts.validity_reasons;
   report.usable_cores = UsableCores(run.baseline);
+  report.ci = options.ci;
+  report.suite = run.baseline.config.suite;
   if (previous != nullptr) {
     report.previous_path = previous->path;
     report.previous_run_id = previous->baseline.run_id;
@@ -428,9 +554,20 @@ GateReport EvaluateGates(const RuleSet& rules, const RunFile& run, const RunFile
         DifferentMachines(previous->baseline, run.baseline, &report.cross_machine_reason);
   }
   Evaluator ev(run, previous, options, &report);
+  ev.CheckRunMeasured();
   for (const auto& r : rules.rules) ev.Run(r);
   return report;
 }
+
+namespace {
+
+json::array Strings(const std::vector<std::string>& xs) {
+  json::array a;
+  for (const auto& x : xs) a.emplace_back(x);
+  return a;
+}
+
+}  // namespace
 
 json::value GateReportToJson(const GateReport& r) {
   json::object o;
@@ -442,13 +579,13 @@ json::value GateReportToJson(const GateReport& r) {
   o["previous_run_id"] =
       r.previous_path.empty() ? json::value(nullptr) : json::value(r.previous_run_id);
   o["rules_file"] = r.rules_path;
-  json::array reasons;
-  for (const auto& s : r.reference_reasons) reasons.emplace_back(s);
-  o["reference_platform"] = {{"match", r.reference_match}, {"reasons", reasons}};
-  json::array vreasons;
-  for (const auto& s : r.validity_reasons) vreasons.emplace_back(s);
-  o["baseline_validity"] = {{"valid_as_baseline", r.valid_as_baseline}, {"reasons", vreasons}};
+  o["reference_platform"] = {{"match", r.reference_match},
+                             {"reasons", Strings(r.reference_reasons)}};
+  o["baseline_validity"] = {{"valid_as_baseline", r.valid_as_baseline},
+                            {"reasons", Strings(r.validity_reasons)}};
   o["usable_cores"] = r.usable_cores;
+  o["ci"] = r.ci;
+  o["suite"] = r.suite;
   o["cross_machine"] = {{"different", r.cross_machine}, {"reason", r.cross_machine_reason}};
   o["exit_code"] = r.ExitCode();
   o["counts"] = {{"pass", r.Count(VerdictStatus::kPass)},
@@ -469,13 +606,15 @@ json::value GateReportToJson(const GateReport& r) {
                                  {"pass", ro.pass},
                                  {"warn", ro.warn},
                                  {"fail", ro.fail},
-                                 {"skip", ro.skip}});
+                                 {"skip", ro.skip},
+                                 {"suite", ro.suite},
+                                 {"demanded", ro.demanded},
+                                 {"expected_cells", Strings(ro.expected_cells)},
+                                 {"missing_cells", Strings(ro.missing_cells)}});
   }
   o["rules"] = std::move(rules);
   json::array verdicts;
   for (const auto& v : r.verdicts) {
-    json::array inputs;
-    for (const auto& s : v.inputs) inputs.emplace_back(s);
     json::object vo{{"id", v.id},
                     {"subject", v.subject},
                     {"engine", v.engine},
@@ -488,8 +627,9 @@ json::value GateReportToJson(const GateReport& r) {
                     {"margin", NumberOrNull(v.margin)},
                     {"margin_pct", NumberOrNull(v.margin_pct)},
                     {"advisory", v.advisory},
+                    {"missing", v.missing},
                     {"reason", v.reason},
-                    {"inputs", inputs}};
+                    {"inputs", Strings(v.inputs)}};
     if (v.p_value) vo["p_value"] = *v.p_value;
     verdicts.push_back(std::move(vo));
   }
@@ -549,6 +689,11 @@ std::string GateReportToMarkdown(const GateReport& r) {
                                  "failing") +
         "\n";
   md += "- Usable cores: " + std::to_string(r.usable_cores) + "\n";
+  md += "- CI mode: " +
+        (r.ci ? "yes (suite " + r.suite +
+                    "): missing expected cells of the rules this suite covers fail"
+              : std::string("no: missing expected cells are skips")) +
+        "\n";
   md += "- Valid as a baseline: " +
         (r.valid_as_baseline ? std::string("yes") : "no (" + Join(r.validity_reasons, "; ") + ")") +
         "\n";
@@ -573,6 +718,12 @@ std::string GateReportToMarkdown(const GateReport& r) {
                ro.reference_only ? "yes" : "no"});
   }
   md += "## Rules\n\n" + rules.Render() + "\n";
+  Table missing({"rule", "suite", "demanded", "missing cells"});
+  for (const auto& ro : r.rules) {
+    if (ro.missing_cells.empty()) continue;
+    missing.Add({ro.id, ro.suite, ro.demanded ? "yes" : "no", Join(ro.missing_cells, "; ")});
+  }
+  if (!missing.empty()) md += "## Missing expected cells\n\n" + missing.Render() + "\n";
   if (fails > 0) {
     md += "## Failures\n\n";
     VerdictTable(r, VerdictStatus::kFail, true, &md);
@@ -590,6 +741,47 @@ std::string GateReportToMarkdown(const GateReport& r) {
     VerdictTable(r, VerdictStatus::kPass, true, &md);
   }
   return md;
+}
+
+Result<std::vector<SkippedCell>> LoadSkippedCells(const std::string& baseline_path) {
+  STATELAB_ASSIGN_OR_RETURN(const json::value root, util::LoadJsonFile(baseline_path));
+  std::vector<SkippedCell> out;
+  const json::value* list = root.is_object() ? root.get_object().if_contains("skipped") : nullptr;
+  if (list == nullptr || list->is_null()) return out;
+  if (!list->is_array())
+    return Status::InvalidArgument(baseline_path + ": skipped: expected array");
+  for (std::size_t i = 0; i < list->get_array().size(); ++i) {
+    const std::string where = baseline_path + ": skipped[" + std::to_string(i) + "]";
+    const json::value& e = list->get_array()[i];
+    if (!e.is_object()) return Status::InvalidArgument(where + ": expected object");
+    const json::object& o = e.get_object();
+    SkippedCell s;
+    harness::BenchmarkResult& c = s.cell;
+    for (const auto& [key, field] :
+         {std::pair{"name", &c.name}, std::pair{"tier", &c.tier}, std::pair{"group", &c.group},
+          std::pair{"op", &c.op}, std::pair{"engine", &c.engine}, std::pair{"mode", &c.mode},
+          std::pair{"reason", &s.reason}}) {
+      std::optional<std::string> v = AsString(FindPath(o, key));
+      if (!v) return Status::InvalidArgument(where + "." + key + ": missing or not a string");
+      *field = std::move(*v);
+    }
+    if (const json::value* t = o.if_contains("threads"); t != nullptr) {
+      if (!t->is_int64()) return Status::InvalidArgument(where + ".threads: expected integer");
+      c.threads = t->get_int64();
+    }
+    if (const json::value* p = o.if_contains("params"); p != nullptr && p->is_object()) {
+      for (const auto& kv : p->get_object()) {
+        if (kv.value().is_string()) {
+          c.params[std::string(kv.key())] = std::string(kv.value().get_string());
+        } else if (const auto n = AsNumber(&kv.value())) {
+          c.params[std::string(kv.key())] = *n;
+        }
+      }
+    }
+    s.failed = AsBool(FindPath(o, "failed")).value_or(false);
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 Result<VerdictFileSummary> LoadVerdictFile(const std::string& path) {

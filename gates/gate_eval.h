@@ -37,6 +37,7 @@ struct Verdict {
   std::optional<double> p_value;     // regression rules
   bool advisory = false;             // reference-only rule on non-reference hardware, or a
                                      // regression against another machine's baseline
+  bool missing = false;  // CI mode: an expected cell is absent or checked nothing (never advisory)
   std::string reason;
   std::vector<std::string> inputs;  // benchmark names read
 };
@@ -48,12 +49,36 @@ struct RuleOutcome {
   bool reference_only = false;
   VerdictStatus status = VerdictStatus::kSkip;  // worst of its verdicts (fail > warn > pass > skip)
   int pass = 0, warn = 0, fail = 0, skip = 0;
+  std::string suite;  // the rule's suite
+  // CI mode demands the expected cells (the rule's suite is within the run's).
+  bool demanded = false;
+  // "engine/mode: selector" per engine and mode in scope that the run asked for; missing: those
+  // without a benchmark (and not skipped by the bench on purpose).
+  std::vector<std::string> expected_cells;
+  std::vector<std::string> missing_cells;
 };
+
+// A cell of the run's selection without a result (baseline.json skipped[]).
+struct SkippedCell {
+  harness::BenchmarkResult cell;  // identity only: name, tier, group, op, engine, mode, threads,
+                                  // params
+  std::string reason;
+  bool failed = false;  // true: failed while running; false: planned (the bench cannot run it)
+};
+// The skipped[] of a baseline.json (none when absent). InvalidArgument naming the file and the
+// entry when it is malformed; IOError when unreadable.
+Result<std::vector<SkippedCell>> LoadSkippedCells(const std::string& baseline_path);
 
 struct GateOptions {
   // Regressions against a baseline from another machine fail only when this is set; otherwise
   // they are advisory warnings.
   bool allow_cross_machine = false;
+  // CI mode (statelab-gate --ci; scripts/ci_gate.sh): a rule whose suite the run covers fails
+  // for every expected cell that is missing, an empty run fails, and a rule whose present cells
+  // all lack its metric fails. Outside CI mode these are skips and warnings (docs/gates.md).
+  bool ci = false;
+  // The run's skipped[]: a cell the bench skipped on purpose is not missing, a failed one is.
+  std::vector<SkippedCell> skipped;
 };
 
 struct GateReport {
@@ -68,6 +93,8 @@ struct GateReport {
   std::vector<std::string> validity_reasons;
   bool previous_valid_as_baseline = true;
   int64_t usable_cores = 0;
+  bool ci = false;
+  std::string suite;  // config.suite of the run
   bool cross_machine = false;
   std::string cross_machine_reason;
   std::vector<Verdict> verdicts;

@@ -33,7 +33,7 @@ using util::WriteFile;
 
 constexpr char kUsage[] =
     "usage: statelab-gate BASELINE.json [--previous PREVIOUS.json] [--rules gates.json]\n"
-    "                     [--out DIR] [--allow-cross-machine] [--quiet]\n"
+    "                     [--out DIR] [--allow-cross-machine] [--ci] [--quiet]\n"
     "\n"
     "Evaluates the gate rules against BASELINE.json and writes DIR/gates.json (verdicts) and\n"
     "DIR/gates.md. DIR defaults to the folder of BASELINE.json.\n"
@@ -43,6 +43,8 @@ constexpr char kUsage[] =
     "                         source tree's gates/gates.json)\n"
     "  --out DIR              where to write gates.json and gates.md\n"
     "  --allow-cross-machine  let regressions against another machine's baseline fail\n"
+    "  --ci                   CI mode: an expected cell that is missing fails (rules whose\n"
+    "                         suite the run covers), and so does an empty baseline\n"
     "  --quiet                print only the one-line result\n"
     "  --help                 this text\n"
     "\n"
@@ -64,6 +66,7 @@ int Run(int argc, char** argv) {
                                   {"rules", true},
                                   {"out", true},
                                   {"allow-cross-machine", false},
+                                  {"ci", false},
                                   {"quiet", false},
                                   {"help", false}});
       !parsed.ok()) {
@@ -93,6 +96,10 @@ int Run(int argc, char** argv) {
   }
   GateOptions options;
   options.allow_cross_machine = args.Has("allow-cross-machine");
+  options.ci = args.Has("ci");
+  Result<std::vector<SkippedCell>> skipped = LoadSkippedCells(baseline_path);
+  if (!skipped.ok()) return Fail(kTool, "bad input", skipped.error(), kExitBadInput);
+  options.skipped = std::move(*skipped);
   const GateReport report = EvaluateGates(*rules, *run, previous ? &*previous : nullptr, options);
 
   fs::path out_dir = args.Value("out").value_or(fs::path(baseline_path).parent_path().string());
@@ -113,6 +120,7 @@ int Run(int argc, char** argv) {
       std::printf("note: previous baseline is from a different machine (%s)\n",
                   report.cross_machine_reason.c_str());
     }
+    if (report.ci) std::printf("note: CI mode: missing expected cells fail\n");
     for (const auto& v : report.verdicts) {
       if (v.status == VerdictStatus::kFail) {
         std::printf("FAIL %s  %s: %s\n", v.id.c_str(), v.subject.c_str(), v.reason.c_str());

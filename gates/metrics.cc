@@ -5,6 +5,7 @@
 #include <span>
 #include <utility>
 
+#include "harness/histogram.h"
 #include "util/stats.h"
 
 namespace statelab::gates {
@@ -15,7 +16,6 @@ using harness::BenchmarkResult;
 
 constexpr std::string_view kStatsNames[] = {"mean_ns", "median_ns", "stddev_ns",
                                             "cv",      "min_ns",    "max_ns"};
-constexpr std::string_view kLatencyNames[] = {"p50_ns", "p90_ns", "p95_ns", "p99_ns", "p999_ns"};
 
 bool In(std::string_view s, std::span<const std::string_view> set) {
   return std::find(set.begin(), set.end(), s) != set.end();
@@ -31,19 +31,25 @@ std::optional<double> StatsField(const harness::Stats& s, std::string_view key) 
   return std::nullopt;
 }
 
+const harness::LatencyPercentile* Percentile(std::string_view key) {
+  for (const auto& p : harness::kLatencyPercentiles) {
+    if (key == p.name) return &p;
+  }
+  return nullptr;
+}
+
 std::optional<double> LatencyField(const std::optional<harness::Latency>& l, std::string_view key) {
   if (!l) return std::nullopt;
-  static constexpr std::pair<std::string_view, double harness::Latency::*> kFields[] = {
-      {"p50_ns", &harness::Latency::p50_ns},
-      {"p90_ns", &harness::Latency::p90_ns},
-      {"p95_ns", &harness::Latency::p95_ns},
-      {"p99_ns", &harness::Latency::p99_ns},
-      {"p999_ns", &harness::Latency::p999_ns},
-      {"max_ns", &harness::Latency::max_ns},
-      {"timer_overhead_ns", &harness::Latency::timer_overhead_ns}};
-  for (const auto& [name, field] : kFields) {
-    if (key == name) return (*l).*field;
+  if (const harness::LatencyPercentile* p = Percentile(key)) {
+    // Files written before percentiles could be null may hold one from too few samples.
+    if (l->samples < 0 ||
+        static_cast<uint64_t>(l->samples) < harness::MinSamplesForPercentile(p->q)) {
+      return std::nullopt;
+    }
+    return (*l).*p->field;
   }
+  if (key == "max_ns") return l->max_ns;
+  if (key == "timer_overhead_ns") return l->timer_overhead_ns;
   if (key == "samples") return static_cast<double>(l->samples);
   return std::nullopt;
 }
@@ -67,11 +73,20 @@ std::optional<double> CounterField(const harness::Counters& c, std::string_view 
   return std::nullopt;
 }
 
+// Syncs per commit group: a Strict writer waits for its own commit, so a group holds at most one
+// commit per thread, and syncs_per_commit x threads >= 1 when every group syncs.
+std::optional<double> SyncsPerCommitGroup(const BenchmarkResult& b) {
+  auto it = b.extra.find("syncs_per_commit");
+  if (it == b.extra.end()) return std::nullopt;
+  return it->second * static_cast<double>(b.threads);
+}
+
 std::optional<double> Lookup(const BenchmarkResult& b, std::string_view metric) {
   if (metric == "ops_per_sec") return util::Median(OpsPerSec(b));
+  if (metric == kSyncsPerCommitGroup) return SyncsPerCommitGroup(b);
   if (metric == "median_ns") return MedianNs(b);
   if (In(metric, kStatsNames)) return StatsField(b.stats, metric);
-  if (In(metric, kLatencyNames)) return LatencyField(b.latency, metric);
+  if (Percentile(metric) != nullptr) return LatencyField(b.latency, metric);
   if (metric == "allocs_per_op") return b.allocs_per_op;
   if (metric == "bytes_allocated_per_op") return b.bytes_allocated_per_op;
   const std::size_t dot = metric.find('.');
@@ -117,8 +132,24 @@ std::optional<double> MetricValue(const BenchmarkResult& b, std::string_view met
   return v && std::isfinite(*v) ? v : std::nullopt;
 }
 
+std::string MetricNullReason(const BenchmarkResult& b, std::string_view metric) {
+  std::string_view key = metric;
+  if (key.starts_with("latency.")) key.remove_prefix(std::string_view("latency.").size());
+  const harness::LatencyPercentile* p = Percentile(key);
+  if (p == nullptr || !b.latency) return "";
+  if (auto it = b.latency->percentile_notes.find(std::string(p->name));
+      it != b.latency->percentile_notes.end()) {
+    return it->second;
+  }
+  return harness::TooFewSamplesReason(
+      static_cast<uint64_t>(std::max<int64_t>(b.latency->samples, 0)), p->q);
+}
+
 bool IsKnownMetric(std::string_view metric) {
-  if (metric == "ops_per_sec" || In(metric, kStatsNames) || In(metric, kLatencyNames)) return true;
+  if (metric == "ops_per_sec" || metric == kSyncsPerCommitGroup || In(metric, kStatsNames) ||
+      Percentile(metric) != nullptr) {
+    return true;
+  }
   if (metric == "allocs_per_op" || metric == "bytes_allocated_per_op") return true;
   for (std::string_view prefix : {"stats.", "latency.", "extra.", "counters.", "params."}) {
     if (metric.size() > prefix.size() && metric.substr(0, prefix.size()) == prefix) return true;

@@ -76,6 +76,13 @@ std::string Selector::Describe() const {
   return out.empty() ? "(any benchmark)" : out;
 }
 
+std::optional<int> SuiteRank(std::string_view suite) {
+  for (std::size_t i = 0; i < std::size(kSuites); ++i) {
+    if (kSuites[i] == suite) return static_cast<int>(i);
+  }
+  return std::nullopt;
+}
+
 const Rule* RuleSet::Find(std::string_view id) const {
   for (const auto& r : rules) {
     if (r.id == id) return &r;
@@ -218,10 +225,17 @@ class RuleReader {
       if (!t->acceptable) return Fail(where + ".acceptable", "expected number or null");
     }
     t->basis = AsString(FindPath(o, "basis")).value_or("");
-    // Order: target is the best, red flag the worst, acceptable between them.
+    // Order: target is the best, red flag the worst, acceptable between them. A warn band between
+    // target and red flag is required, so a value drifting towards the red flag warns before it
+    // fails instead of flipping between pass and fail.
     auto not_worse = [&](double a, double b) { return d == Direction::kMax ? a <= b : a >= b; };
     if (!not_worse(t->target, t->red_flag)) {
       return Fail(where, "target must not be worse than red_flag for this direction");
+    }
+    if (t->target == t->red_flag) {
+      return Fail(where,
+                  "no warn band: target equals red_flag (the target must be strictly better, so "
+                  "a value between them warns before it fails)");
     }
     if (t->acceptable &&
         !(not_worse(t->target, *t->acceptable) && not_worse(*t->acceptable, t->red_flag))) {
@@ -258,11 +272,27 @@ class RuleReader {
     if (!id || id->empty()) return Fail(where + ".id", "missing or not a string");
     r->id = *id;
     where = "rule \"" + r->id + "\"";
-    STATELAB_RETURN_IF_ERROR(OnlyKeys(
-        o, where,
-        {"id", "family", "description", "source", "kind", "select", "metric", "denominator_metric",
-         "numerator", "denominator", "join_on", "direction", "unit", "thresholds", "scope",
-         "reference_only", "min_cores", "alpha", "min_timer_multiple"}));
+    STATELAB_RETURN_IF_ERROR(OnlyKeys(o, where,
+                                      {"id",
+                                       "family",
+                                       "description",
+                                       "source",
+                                       "suite",
+                                       "kind",
+                                       "select",
+                                       "metric",
+                                       "denominator_metric",
+                                       "numerator",
+                                       "denominator",
+                                       "join_on",
+                                       "direction",
+                                       "unit",
+                                       "thresholds",
+                                       "scope",
+                                       "reference_only",
+                                       "min_cores",
+                                       "alpha",
+                                       "min_timer_multiple"}));
     r->family = AsString(FindPath(o, "family")).value_or("");
     r->description = AsString(FindPath(o, "description")).value_or("");
     r->source = AsString(FindPath(o, "source")).value_or("");
@@ -342,6 +372,13 @@ class RuleReader {
       return Fail(where + ".min_cores", "missing or not an int >= 1");
     }
     r->min_cores = static_cast<int>(cores->get_int64());
+    if (const json::value* suite = FindPath(o, "suite"); suite != nullptr) {
+      const auto name = AsString(suite);
+      if (!name || !SuiteRank(*name)) {
+        return Fail(where + ".suite", "expected \"quick\", \"standard\" or \"full\"");
+      }
+      r->suite = *name;
+    }
     if (auto a = AsNumber(FindPath(o, "alpha"))) {
       if (*a <= 0 || *a >= 1) return Fail(where + ".alpha", "must be in (0, 1)");
       r->alpha = *a;

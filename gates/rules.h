@@ -83,9 +83,17 @@ struct Rule {
   bool reference_only = false;
   int min_cores = 1;
   double alpha = 0.05;  // regression: significance level of the Mann-Whitney test
+  // The smallest bench suite that measures the rule's cells ("quick", "standard", "full"): in CI
+  // mode a run of that suite or a larger one must contain them (docs/gates.md).
+  std::string suite = "quick";
   // The selector the scope applies to (numerator for ratio rules).
   const Selector& Primary() const { return kind == RuleKind::kRatio ? numerator.select : select; }
 };
+
+// The bench suites from smallest to largest; each runs every cell of the smaller ones.
+inline constexpr std::string_view kSuites[] = {"quick", "standard", "full"};
+// Position in kSuites; nullopt for anything else ("custom", a typo).
+std::optional<int> SuiteRank(std::string_view suite);
 
 struct RuleSet {
   std::string path;

@@ -55,11 +55,13 @@ Result<Stats> ComputeStats(std::span<const Repetition> reps) {
 std::optional<Latency> LatencyFromHistogram(const Histogram& h, double timer_overhead_ns) {
   if (h.Count() == 0) return std::nullopt;
   Latency l;
-  l.p50_ns = static_cast<double>(h.Percentile(50));
-  l.p90_ns = static_cast<double>(h.Percentile(90));
-  l.p95_ns = static_cast<double>(h.Percentile(95));
-  l.p99_ns = static_cast<double>(h.Percentile(99));
-  l.p999_ns = static_cast<double>(h.Percentile(99.9));
+  for (const LatencyPercentile& p : kLatencyPercentiles) {
+    if (std::string why = TooFewSamplesReason(h.Count(), p.q); !why.empty()) {
+      l.percentile_notes[std::string(p.name)] = std::move(why);
+    } else {
+      l.*p.field = static_cast<double>(h.Percentile(p.q));
+    }
+  }
   l.max_ns = static_cast<double>(h.Max());
   l.samples = static_cast<int64_t>(h.Count());
   l.timer_overhead_ns = timer_overhead_ns;

@@ -63,16 +63,32 @@ struct Stats {
 };
 
 struct Latency {
-  double p50_ns = 0;
-  double p90_ns = 0;
-  double p95_ns = 0;
-  double p99_ns = 0;
-  double p999_ns = 0;
+  // A percentile is null when the histogram held too few samples for it
+  // (harness::MinSamplesForPercentile); percentile_notes says why.
+  std::optional<double> p50_ns;
+  std::optional<double> p90_ns;
+  std::optional<double> p95_ns;
+  std::optional<double> p99_ns;
+  std::optional<double> p999_ns;
   double max_ns = 0;
   int64_t samples = 0;
   double timer_overhead_ns = 0;
+  // Field name ("p999_ns") -> why it is null; empty when every percentile is published.
+  std::map<std::string, std::string> percentile_notes;
   bool operator==(const Latency&) const = default;
 };
+
+// The latency percentiles as baseline.json names them, for the writer, the reader and the tools.
+struct LatencyPercentile {
+  std::string_view name;  // "p999_ns"
+  double q;               // 99.9
+  std::optional<double> Latency::*field;
+};
+inline constexpr LatencyPercentile kLatencyPercentiles[] = {{"p50_ns", 50, &Latency::p50_ns},
+                                                            {"p90_ns", 90, &Latency::p90_ns},
+                                                            {"p95_ns", 95, &Latency::p95_ns},
+                                                            {"p99_ns", 99, &Latency::p99_ns},
+                                                            {"p999_ns", 99.9, &Latency::p999_ns}};
 
 struct Counters {
   bool available = false;
@@ -196,7 +212,8 @@ struct Baseline {
 // Stats over repetitions[].ns_per_op. InvalidArgument when `reps` is empty.
 Result<Stats> ComputeStats(std::span<const Repetition> reps);
 
-// Percentiles of a merged histogram; std::nullopt when it holds no samples.
+// Percentiles of a merged histogram, each only from enough samples (null with a note otherwise);
+// std::nullopt when it holds no samples.
 std::optional<Latency> LatencyFromHistogram(const Histogram& histogram, double timer_overhead_ns);
 
 // --- JSON: writing (baseline_writer.cc) and the strict reader (baseline_reader.cc). ---

@@ -258,14 +258,24 @@ class Reader {
       const std::string lp = Join(path, "latency");
       const json::object& l = AsObject(lat, lp);
       Latency out;
-      out.p50_ns = Number(l, "p50_ns", lp);
-      out.p90_ns = Number(l, "p90_ns", lp);
-      out.p95_ns = Number(l, "p95_ns", lp);
-      out.p99_ns = Number(l, "p99_ns", lp);
-      out.p999_ns = Number(l, "p999_ns", lp);
+      for (const LatencyPercentile& p : kLatencyPercentiles) {
+        out.*p.field = NullableNumber(l, p.name, lp);
+      }
       out.max_ns = Number(l, "max_ns", lp);
       out.samples = Int(l, "samples", lp);
       out.timer_overhead_ns = Number(l, "timer_overhead_ns", lp);
+      // Absent in files written before percentiles could be null.
+      if (const json::value* notes = l.if_contains("percentile_notes"); notes != nullptr) {
+        const std::string np = Join(lp, "percentile_notes");
+        for (const auto& kv : AsObject(*notes, np)) {
+          out.percentile_notes[std::string(kv.key())] = String(kv.value(), Join(np, kv.key()));
+        }
+      }
+      for (const LatencyPercentile& p : kLatencyPercentiles) {
+        if (!(out.*p.field) && !out.percentile_notes.contains(std::string(p.name))) {
+          Fail(Join(lp, p.name), "null without a reason in percentile_notes");
+        }
+      }
       b.latency = out;
     }
     b.allocs_per_op = NullableNumber(o, "allocs_per_op", path);

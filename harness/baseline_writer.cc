@@ -58,10 +58,17 @@ json::object BenchmarkJson(const BenchmarkResult& b) {
                             {"max_ns", b.stats.max_ns}};
   if (b.latency) {
     const Latency& l = *b.latency;
-    o["latency"] = json::object{{"p50_ns", l.p50_ns},   {"p90_ns", l.p90_ns},
-                                {"p95_ns", l.p95_ns},   {"p99_ns", l.p99_ns},
-                                {"p999_ns", l.p999_ns}, {"max_ns", l.max_ns},
-                                {"samples", l.samples}, {"timer_overhead_ns", l.timer_overhead_ns}};
+    json::object lo;
+    for (const LatencyPercentile& p : kLatencyPercentiles) {
+      lo[p.name] = util::NumberOrNull(l.*p.field);
+    }
+    lo["max_ns"] = l.max_ns;
+    lo["samples"] = l.samples;
+    lo["timer_overhead_ns"] = l.timer_overhead_ns;
+    json::object notes;
+    for (const auto& [field, why] : l.percentile_notes) notes[field] = why;
+    lo["percentile_notes"] = std::move(notes);
+    o["latency"] = std::move(lo);
   } else {
     o["latency"] = nullptr;
   }

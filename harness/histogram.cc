@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdio>
 #include <memory>
 
 namespace statelab::harness {
@@ -15,6 +16,27 @@ constexpr int kLastExponent = 39;  // kMaxTrackableNs < 2^40.
 constexpr int kBucketCount = kLinearLimit + (kLastExponent - kFirstLogExponent + 1) * kSubBuckets;
 
 }  // namespace
+
+uint64_t MinSamplesForPercentile(double q) {
+  if (!(q > 0.0) || q >= 100.0) return 1;
+  // 100 - 99.9 is not exactly 0.1: round away the last bits before the ceiling.
+  const double n = static_cast<double>(kMinTailSamples) * 100.0 / (100.0 - q);
+  return static_cast<uint64_t>(std::ceil(n - 1e-6 * n));
+}
+
+std::string PercentileLabel(double q) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "p%g", q);
+  return buf;
+}
+
+std::string TooFewSamplesReason(uint64_t samples, double q) {
+  const uint64_t need = MinSamplesForPercentile(q);
+  if (samples >= need) return "";
+  return std::to_string(samples) + " samples; " + PercentileLabel(q) +
+         " needs >= " + std::to_string(need) + " (" + std::to_string(kMinTailSamples) +
+         " at or beyond it)";
+}
 
 int Histogram::BucketCount() { return kBucketCount; }
 

@@ -2,8 +2,20 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 namespace statelab::harness {
+
+// A percentile is published only when at least kMinTailSamples samples lie at or beyond it, so it
+// is not one stray sample: p50 needs 20 samples, p90 100, p99 1,000, p99.9 10,000
+// (docs/baseline_schema.md). Fewer, and baseline.json writes null with the reason.
+inline constexpr uint64_t kMinTailSamples = 10;
+// Samples percentile `q` (in (0, 100)) needs to be published.
+uint64_t MinSamplesForPercentile(double q);
+// "p99.9" for 99.9.
+std::string PercentileLabel(double q);
+// "5 samples; p99.9 needs >= 10000 (10 at or beyond it)"; "" when `samples` are enough.
+std::string TooFewSamplesReason(uint64_t samples, double q);
 
 // Log-linear latency histogram in the spirit of HdrHistogram. Values below 256 ns are counted
 // exactly; above, every power-of-two range [2^e, 2^(e+1)) is split into 128 equal buckets, so a

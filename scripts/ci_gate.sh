@@ -4,15 +4,16 @@
 #
 # Usage: scripts/ci_gate.sh BASELINE.json [PREVIOUS.json] [statelab-gate flags...]
 #   e.g. scripts/ci_gate.sh results/run_X/baseline.json results/run_W/baseline.json --out /tmp/g
-# Exit codes (from statelab-gate): 0 no failure, 1 a red flag or regression failed, 2 usage,
-# 3 bad input (missing or malformed file). Verdicts: gates.json and gates.md next to BASELINE
-# (or in --out DIR). The binary is $STATELAB_GATE_BIN, else found under $STATELAB_BUILD_DIR or
-# build/, else built with the release preset.
+# Runs the gate in CI mode (--ci): a missing expected cell or an empty baseline fails too.
+# Exit codes (from statelab-gate): 0 no failure, 1 a red flag, regression or missing cell failed,
+# 2 usage, 3 bad input (missing or malformed file). Verdicts: gates.json and gates.md next to
+# BASELINE (or in --out DIR). The binary is $STATELAB_GATE_BIN, else found under
+# $STATELAB_BUILD_DIR or build/, else built with the release preset.
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-usage() { sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 if [[ $# -lt 1 || "$1" == "--help" || "$1" == "-h" ]]; then
   usage
@@ -38,5 +39,5 @@ has_rules=0
 for a in "$@"; do [[ "$a" == --rules || "$a" == --rules=* ]] && has_rules=1; done
 if [[ $has_rules -eq 0 ]]; then args+=(--rules "$root/gates/gates.json"); fi
 
-"$bin" "${args[@]}" "$@"
+"$bin" "${args[@]}" --ci "$@"
 exit $?

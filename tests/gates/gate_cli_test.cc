@@ -6,6 +6,7 @@
 #include <string>
 
 #include "tests/gates/test_util.h"
+#include "util/json.h"
 
 #ifndef STATELAB_GATE_BIN
 #error "STATELAB_GATE_BIN must point at the built statelab-gate"
@@ -20,6 +21,7 @@ using statelab::testing_util::ReadAll;
 using statelab::testing_util::RunCommand;
 using statelab::testing_util::SourcePath;
 using statelab::testing_util::TempDir;
+using statelab::testing_util::ValueOf;
 
 std::string Gate(const std::string& args) {
   return Quoted(STATELAB_GATE_BIN) + " --rules " + Quoted(SourcePath("gates/gates.json")) + " " +
@@ -100,12 +102,46 @@ TEST(GateCli, PreviousBaselineEnablesRegressionRules) {
   EXPECT_NE(r.output.find("FAIL regression.latency_2x"), std::string::npos) << r.output;
 }
 
+TEST(GateCli, CiModeFailsOnMissingCellsAndAnEmptyRun) {
+  TempDir tmp;
+  const std::string pass = Quoted(Fixture("gates/snapshot.acquire.pass.json"));
+  auto r = RunCommand(Gate(pass + " --out " + Quoted(tmp.path())));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  // The one-cell fixture lacks every other quick rule's cells.
+  r = RunCommand(Gate(pass + " --ci --out " + Quoted(tmp.path())));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("FAIL latency.kv_get.inmemory  btree/inmemory: missing expected cell"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(ReadAll(tmp / "gates.json").find("\"ci\": true"), std::string::npos);
+  r = RunCommand(
+      Gate(Quoted(Fixture("gates/empty_run.json")) + " --ci --out " + Quoted(tmp.path())));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("FAIL run.measured"), std::string::npos) << r.output;
+}
+
 TEST(CiGateScript, PassesTheGateExitCodeThrough) {
   TempDir tmp;
   const std::string script = Quoted(SourcePath("scripts/ci_gate.sh"));
   const std::string env = "STATELAB_GATE_BIN=" + Quoted(STATELAB_GATE_BIN) + " ";
+  // The script runs in CI mode: a run with one cell misses the other rules' cells...
   auto r = RunCommand(env + script + " " + Quoted(Fixture("gates/snapshot.acquire.pass.json")) +
                       " --out " + Quoted(tmp.path()));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("missing expected cell"), std::string::npos) << r.output;
+  // ...and passes against a rule file that expects only that cell.
+  const std::string one_rule = tmp / "one_rule.json";
+  {
+    boost::json::value rules = ValueOf(util::LoadJsonFile(SourcePath("gates/gates.json")));
+    boost::json::array kept;
+    for (const auto& rule : rules.at("rules").as_array()) {
+      if (rule.at("id").as_string() == "snapshot.acquire") kept.push_back(rule);
+    }
+    rules.as_object()["rules"] = std::move(kept);
+    ASSERT_TRUE(util::WriteFile(one_rule, util::JsonFileText(rules)).ok());
+  }
+  r = RunCommand(env + script + " " + Quoted(Fixture("gates/snapshot.acquire.pass.json")) +
+                 " --rules " + Quoted(one_rule) + " --out " + Quoted(tmp.path()));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   r = RunCommand(env + script + " " + Quoted(Fixture("gates/regression.latency_2x.fail.json")) +
                  " " + Quoted(Fixture("gates/regression.latency_2x.previous.json")) + " --out " +

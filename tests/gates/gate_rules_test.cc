@@ -57,7 +57,10 @@ RuleOutcome EvaluateOne(const Rule& rule, const std::string& kind, GateReport* r
   one.schema_version = Rules().schema_version;
   one.rules = {rule};
   *report = EvaluateGates(one, run, regression ? &previous : nullptr, GateOptions{});
-  return report->rules.empty() ? RuleOutcome{} : report->rules.front();
+  for (const RuleOutcome& o : report->rules) {
+    if (o.id == rule.id) return o;
+  }
+  return RuleOutcome{};
 }
 
 std::string Dump(const GateReport& r) {

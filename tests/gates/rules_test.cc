@@ -71,8 +71,7 @@ TEST(ReferencePlatformJson, UsesOnlyMatcherKeys) {
 
 // A valid one-rule file; tests patch one piece at a time.
 std::string RuleFile(const std::string& rule_body) {
-  return R"({"schema_version": "1", "rules": [{)" + rule_body +
-         "}]}";
+  return R"({"schema_version": "1", "rules": [{)" + rule_body + "}]}";
 }
 
 const char kGoodRule[] =
@@ -122,6 +121,29 @@ TEST(RulesLoader, RejectsThresholdsInTheWrongOrder) {
   LoadError(RuleFile(Replace(kGoodRule, R"("direction": "max")", R"("direction": "min")")));
 }
 
+TEST(RulesLoader, RejectsRuleWithoutWarnBand) {
+  // target == red flag: nothing between pass and fail, so a value near it flips between them.
+  const std::string e =
+      LoadError(RuleFile(Replace(kGoodRule, R"("red_flag": 2)", R"("red_flag": 1)")));
+  EXPECT_NE(e.find("no warn band"), std::string::npos) << e;
+  EXPECT_NE(e.find("t.rule"), std::string::npos) << e;
+}
+
+TEST(RulesLoader, ReadsTheSuite) {
+  Result<RuleSet> rs = ParseRules(RuleFile(kGoodRule), "test.json");
+  ASSERT_TRUE(rs.ok()) << rs.status().ToString();
+  EXPECT_EQ(rs->rules[0].suite, "quick") << "a rule without a suite is demanded by every CI run";
+  const Result<RuleSet> standard =
+      ParseRules(RuleFile(std::string(kGoodRule) + R"(, "suite": "standard")"), "test.json");
+  ASSERT_TRUE(standard.ok()) << standard.status().ToString();
+  EXPECT_EQ(standard->rules[0].suite, "standard");
+  const std::string e = LoadError(RuleFile(std::string(kGoodRule) + R"(, "suite": "nightly")"));
+  EXPECT_NE(e.find("suite"), std::string::npos) << e;
+  EXPECT_EQ(SuiteRank("quick"), 0);
+  EXPECT_EQ(SuiteRank("full"), 2);
+  EXPECT_FALSE(SuiteRank("custom").has_value());
+}
+
 TEST(RulesLoader, RejectsUnknownKindMetricAndSelectorKey) {
   EXPECT_NE(LoadError(RuleFile(Replace(kGoodRule, R"("threshold")", R"("thresh")"))).find("kind"),
             std::string::npos);
@@ -137,9 +159,8 @@ TEST(RulesLoader, RejectsUnknownKindMetricAndSelectorKey) {
 }
 
 TEST(RulesLoader, RejectsDuplicateIdsAndMissingScope) {
-  const std::string two =
-      R"({"schema_version": "1", "rules": [{)" +
-      std::string(kGoodRule) + "}, {" + kGoodRule + "}]}";
+  const std::string two = R"({"schema_version": "1", "rules": [{)" + std::string(kGoodRule) +
+                          "}, {" + kGoodRule + "}]}";
   EXPECT_NE(LoadError(two).find("duplicate id"), std::string::npos);
   LoadError(RuleFile(Replace(kGoodRule, R"("scope": {"engines": "*", "modes": "*"},)", "")));
   LoadError(RuleFile(Replace(kGoodRule, R"("min_cores": 1)", R"("min_cores": 0)")));

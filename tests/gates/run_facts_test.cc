@@ -136,7 +136,7 @@ TEST(Metrics, DottedPathsReadTheTypedModel) {
   b.repetitions = {{300, 10, 1}, {100, 30, 1}, {200, 20, 1}};
   b.stats = harness::ComputeStats(b.repetitions).value();
   b.stats.median_ns = 250;  // as written in the file; median_ns itself reads the repetitions
-  b.latency = harness::Latency{1, 2, 3, 4, 5, 6, 7, 8};
+  b.latency = harness::Latency{1, 2, 3, 4, 5, 6, 7, 8, {}};
   b.counters.ipc = 1.5;
   b.extra = {{"syncs_per_commit", 0.25}};
   b.params = {{"n", 1e6}, {"dist", std::string("zipfian")}, {"theta", 0.99}};

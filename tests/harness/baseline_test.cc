@@ -54,7 +54,7 @@ Baseline FullBaseline() {
   BenchmarkResult full = Bench("B", "kv", "get", "btree", "strict", 1, {101.5, 99.25, 100.125});
   full.name += "/n=1000";
   full.params = {{"n", 1000.0}, {"dist", std::string("zipfian")}, {"theta", 0.99}};
-  full.latency = Latency{95, 130, 150, 400.5, 1200, 50'000, 123'456, 21.75};
+  full.latency = Latency{95, 130, 150, 400.5, 1200, 50'000, 123'456, 21.75, {}};
   full.allocs_per_op = 0.0;
   full.bytes_allocated_per_op = 0.0;
   full.counters.available = true;
@@ -333,13 +333,52 @@ TEST(LatencyTest, FromHistogram) {
   Histogram h;
   EXPECT_FALSE(LatencyFromHistogram(h, 20).has_value());
   for (int i = 1; i <= 1000; ++i) h.Record(i);
-  const auto l = LatencyFromHistogram(h, 20);
+  auto l = LatencyFromHistogram(h, 20);
   ASSERT_TRUE(l.has_value());
-  EXPECT_NEAR(l->p50_ns, 500, 5);
-  EXPECT_NEAR(l->p999_ns, 999, 10);
+  EXPECT_NEAR(*l->p50_ns, 500, 5);
+  EXPECT_NEAR(*l->p99_ns, 990, 10);
+  // 1,000 samples publish p99 but not p99.9, which needs 10,000: null with the reason.
+  EXPECT_FALSE(l->p999_ns.has_value());
+  EXPECT_EQ(l->percentile_notes,
+            (std::map<std::string, std::string>{
+                {"p999_ns", "1000 samples; p99.9 needs >= 10000 (10 at or beyond it)"}}));
   EXPECT_EQ(l->max_ns, 1000);
   EXPECT_EQ(l->samples, 1000);
   EXPECT_EQ(l->timer_overhead_ns, 20);
+  for (int i = 1001; i <= 10'000; ++i) h.Record(i);
+  l = LatencyFromHistogram(h, 20);
+  ASSERT_TRUE(l->p999_ns.has_value());
+  EXPECT_NEAR(*l->p999_ns, 9990, 100);
+  EXPECT_TRUE(l->percentile_notes.empty());
+}
+
+TEST(LatencyTest, NullPercentilesRoundTripWithTheirReason) {
+  Baseline b = FullBaseline();
+  Histogram h;
+  for (int i = 1; i <= 5; ++i) h.Record(i * 1000);
+  b.benchmarks[0].latency = LatencyFromHistogram(h, 20);
+  const json::value j = ToJson(b);
+  const json::object& lat = j.at("benchmarks").at(0).at("latency").as_object();
+  EXPECT_TRUE(lat.at("p999_ns").is_null());
+  EXPECT_TRUE(lat.at("p50_ns").is_null());
+  EXPECT_EQ(lat.at("percentile_notes").at("p999_ns").as_string(),
+            "5 samples; p99.9 needs >= 10000 (10 at or beyond it)");
+  const Result<Baseline> back = FromJson(j, "t.json");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, b);
+
+  // A null percentile must say why; files without percentile_notes (older) still read.
+  json::value no_reason = j;
+  no_reason.at("benchmarks").at(0).at("latency").as_object()["percentile_notes"] = json::object{};
+  const Result<Baseline> rejected = FromJson(no_reason, "t.json");
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_NE(rejected.error().message().find(
+                "benchmarks[0].latency.p50_ns: null without a reason in percentile_notes"),
+            std::string::npos)
+      << rejected.error().message();
+  json::value old = ToJson(FullBaseline());
+  old.at("benchmarks").at(0).at("latency").as_object().erase("percentile_notes");
+  EXPECT_TRUE(FromJson(old, "t.json").ok());
 }
 
 TEST(DerivedTest, FacadeTaxFromPresentBenchmarksOnly) {

@@ -128,5 +128,19 @@ TEST(HistogramTest, CopyIsDeep) {
   EXPECT_EQ(b.Count(), 2u);
 }
 
+TEST(PercentileSamplesTest, TenSamplesAtOrBeyondThePercentile) {
+  EXPECT_EQ(MinSamplesForPercentile(50), 20u);
+  EXPECT_EQ(MinSamplesForPercentile(90), 100u);
+  EXPECT_EQ(MinSamplesForPercentile(95), 200u);
+  EXPECT_EQ(MinSamplesForPercentile(99), 1'000u);
+  EXPECT_EQ(MinSamplesForPercentile(99.9), 10'000u) << "100 - 99.9 is not exactly 0.1";
+  EXPECT_EQ(PercentileLabel(99.9), "p99.9");
+  EXPECT_EQ(PercentileLabel(50), "p50");
+  EXPECT_EQ(TooFewSamplesReason(10'000, 99.9), "");
+  EXPECT_EQ(TooFewSamplesReason(9'999, 99.9),
+            "9999 samples; p99.9 needs >= 10000 (10 at or beyond it)");
+  EXPECT_EQ(TooFewSamplesReason(999, 99), "999 samples; p99 needs >= 1000 (10 at or beyond it)");
+}
+
 }  // namespace
 }  // namespace statelab::harness
