@@ -46,8 +46,8 @@ struct BenchOptions {
   Metric metric = Metric::kTime;
   uint64_t instruction_ops = kDefaultInstructionOps;  // ops per cell with --metric instructions
   uint64_t null_work = 0;  // test-only: work-chain iterations per null-engine call (--null-work)
-  bool list = false;                  // print the selected and skipped cells, run nothing
-  bool describe = false;              // print Describe() (bench/describe.h), run nothing
+  bool list = false;       // print the selected and skipped cells, run nothing
+  bool describe = false;   // print Describe() (bench/describe.h), run nothing
   bool help = false;
 
   // "quick" | "standard" | "full", or "custom" when --tier or --filter narrowed the suite.

@@ -9,11 +9,10 @@
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <system_error>
 
 #include "util/json.h"
-
-extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX, for posix_spawnp
 
 namespace statelab::bench {
 
@@ -136,12 +135,11 @@ Result<int> RunUnderCallgrind(const std::vector<std::string>& args, const std::s
   cargv.reserve(argv.size() + 1);
   for (std::string& a : argv) cargv.push_back(a.data());
   cargv.push_back(nullptr);
-  std::string env_var = std::string(kCallgrindChildEnv) + "=" + child_dir;
+  const std::string prefix = std::string(kCallgrindChildEnv) + "=";
+  std::string env_var = prefix + child_dir;
   std::vector<char*> envp;
   for (char** e = environ; *e != nullptr; ++e) {
-    if (!std::string_view(*e).starts_with(std::string(kCallgrindChildEnv) + "=")) {
-      envp.push_back(*e);
-    }
+    if (!std::string_view(*e).starts_with(prefix)) envp.push_back(*e);
   }
   envp.push_back(env_var.data());
   envp.push_back(nullptr);
@@ -166,8 +164,8 @@ Status ApplyDumps(const std::map<std::string, uint64_t>& dumps, std::string_view
     for (const harness::Repetition& r : b.repetitions) ops += r.iterations;
     if (ops <= 0) return Status::InvalidArgument(b.name + ": no operation counted");
     b.counters.instructions_per_op = static_cast<double>(it->second) / static_cast<double>(ops);
-    b.counters.reason = std::string(source) + (b.counters.reason.empty() ? "" : "; ") +
-                        b.counters.reason;
+    b.counters.reason =
+        std::string(source) + (b.counters.reason.empty() ? "" : "; ") + b.counters.reason;
   }
   return Status::OK();
 }

@@ -59,9 +59,8 @@ int InstructionResult::Count(Change c) const {
 }
 
 int InstructionResult::Compared() const {
-  return static_cast<int>(std::count_if(rows.begin(), rows.end(), [](const InstructionRow& r) {
-    return r.change_pct.has_value();
-  }));
+  return static_cast<int>(std::count_if(
+      rows.begin(), rows.end(), [](const InstructionRow& r) { return r.change_pct.has_value(); }));
 }
 
 int InstructionResult::ExitCode() const {
@@ -111,8 +110,8 @@ std::string InstructionsToMarkdown(const InstructionResult& r) {
         std::to_string(static_cast<int>(r.rows.size()) - r.Compared() - r.Count(Change::kNew) -
                        r.Count(Change::kRemoved)) +
         " without a count; exit code " + std::to_string(r.ExitCode()) + "\n\n";
-  util::Table t({"benchmark", "old instructions/op", "new instructions/op", "change", "verdict",
-                 "note"});
+  util::Table t(
+      {"benchmark", "old instructions/op", "new instructions/op", "change", "verdict", "note"});
   for (const InstructionRow& row : r.rows) {
     t.Add({"`" + row.name + "`", util::FormatOpt(row.old_per_op), util::FormatOpt(row.new_per_op),
            row.change_pct ? util::FormatPct(*row.change_pct) : "—",

@@ -124,8 +124,8 @@ Result<PairedResult> ComparePaired(const std::vector<gates::RunFile>& a,
     row.b_median_ns = util::Median(v.b).value_or(0);
     row.interval.median = util::Median(row.ratios).value_or(1);
     if (static_cast<int>(row.ratios.size()) >= options.min_pairs) {
-      row.interval = BootstrapMedianInterval(row.ratios, options.confidence, options.resamples,
-                                             options.seed);
+      row.interval =
+          BootstrapMedianInterval(row.ratios, options.confidence, options.resamples, options.seed);
       row.verdict = Decide(row.interval, options.threshold_pct);
     }
     out.rows.push_back(std::move(row));
@@ -163,8 +163,8 @@ std::string PairedToMarkdown(const PairedResult& r) {
         std::to_string(r.Count(PairedVerdict::kUnchanged)) + " unchanged, " +
         std::to_string(r.Count(PairedVerdict::kTooFewPairs)) + " with too few pairs; exit code " +
         std::to_string(r.ExitCode()) + "\n\n";
-  util::Table t({"benchmark", "pairs", "A median ns", "B median ns", "median B/A", conf + " interval",
-                 "verdict"});
+  util::Table t({"benchmark", "pairs", "A median ns", "B median ns", "median B/A",
+                 conf + " interval", "verdict"});
   for (const PairedRow& row : r.rows) {
     t.Add({"`" + row.name + "`", std::to_string(row.ratios.size()),
            util::FormatNumber(row.a_median_ns), util::FormatNumber(row.b_median_ns),
@@ -191,16 +191,16 @@ json::value PairedToJson(const PairedResult& r) {
     json::array ratios;
     for (double x : row.ratios) ratios.emplace_back(x);
     const bool decided = row.verdict != PairedVerdict::kTooFewPairs;
-    rows.emplace_back(json::object{
-        {"name", row.name},
-        {"ratios", std::move(ratios)},
-        {"a_median_ns", row.a_median_ns},
-        {"b_median_ns", row.b_median_ns},
-        {"median_ratio",
-         row.ratios.empty() ? json::value(nullptr) : json::value(row.interval.median)},
-        {"interval_lo", decided ? json::value(row.interval.lo) : json::value(nullptr)},
-        {"interval_hi", decided ? json::value(row.interval.hi) : json::value(nullptr)},
-        {"verdict", PairedVerdictName(row.verdict)}});
+    rows.emplace_back(
+        json::object{{"name", row.name},
+                     {"ratios", std::move(ratios)},
+                     {"a_median_ns", row.a_median_ns},
+                     {"b_median_ns", row.b_median_ns},
+                     {"median_ratio",
+                      row.ratios.empty() ? json::value(nullptr) : json::value(row.interval.median)},
+                     {"interval_lo", decided ? json::value(row.interval.lo) : json::value(nullptr)},
+                     {"interval_hi", decided ? json::value(row.interval.hi) : json::value(nullptr)},
+                     {"verdict", PairedVerdictName(row.verdict)}});
   }
   o["rows"] = std::move(rows);
   o["counts"] = {{"regression", r.Count(PairedVerdict::kRegression)},

@@ -109,7 +109,7 @@ TEST(Instructions, DumpsBecomeInstructionsPerOp) {
 TEST(Instructions, Flags) {
   BenchOptions o;
   const char* args[] = {"statelab-bench", "--metric", "instructions", "--instruction-ops", "500",
-                        "--null-work", "100"};
+                        "--null-work",    "100"};
   ASSERT_TRUE(ParseBenchFlags(7, args, &o).ok());
   EXPECT_EQ(o.metric, Metric::kInstructions);
   EXPECT_EQ(o.instruction_ops, 500U);
@@ -129,7 +129,9 @@ TEST(NullEngineWork, TheKnobSpinsOnlyWhenSet) {
   EXPECT_EQ(NullEngine::work(), 1000U);
   NullEngine e;
   Version v = 1;
-  EXPECT_TRUE(e.View(0, "k", 0, [](auto&&...) {}, &v).IsNotFound());
+  EXPECT_TRUE(e.View(
+                   0, "k", 0, [](auto&&...) {}, &v)
+                  .IsNotFound());
   EXPECT_EQ(v, 0U);
   NullEngine::SetWork(0);
 }

@@ -165,8 +165,8 @@ TEST(Instructions, ChangeBeyondThresholdIsTheVerdict) {
 }
 
 TEST(Instructions, MissingCountsAreNotAPass) {
-  const InstructionResult r = CompareInstructions(CountedRun({{"a", std::nullopt}}),
-                                                  CountedRun({{"a", 1000.0}}), {});
+  const InstructionResult r =
+      CompareInstructions(CountedRun({{"a", std::nullopt}}), CountedRun({{"a", 1000.0}}), {});
   EXPECT_EQ(r.Compared(), 0);
   EXPECT_EQ(r.rows[0].note, "no instruction count in the old run");
   EXPECT_EQ(r.ExitCode(), 3) << "nothing compared";
