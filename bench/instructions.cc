@@ -112,8 +112,10 @@ Result<std::map<std::string, uint64_t>> ReadCallgrindDumps(const std::string& di
   for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
     if (!e.path().filename().string().starts_with("callgrind.out")) continue;
     STATELAB_ASSIGN_OR_RETURN(std::string text, util::ReadFile(e.path().string()));
+    // Only the dumps after a cell count; the one at exit has no client-request trigger.
+    if (text.find(kTriggerPrefix) == std::string::npos) continue;
     STATELAB_ASSIGN_OR_RETURN(CallgrindDump d, ParseCallgrindOut(text, e.path().string()));
-    if (!d.trigger.empty()) out[d.trigger] += d.instructions;
+    out[d.trigger] += d.instructions;
   }
   if (ec) return Status::IOError(dir + ": " + ec.message());
   return out;
