@@ -30,8 +30,13 @@ std::string Label(const gates::RunFile& run) {
 
 std::string IntervalText(const PairedRow& row) {
   if (row.verdict == PairedVerdict::kTooFewPairs) return "—";
-  return "[" + util::FormatNumber(row.interval.lo) + ", " + util::FormatNumber(row.interval.hi) +
-         "]";
+  // Appended piece by piece: GCC 12 -O3 misreads "[" + <temporary string> (-Wrestrict).
+  std::string out = "[";
+  out += util::FormatNumber(row.interval.lo);
+  out += ", ";
+  out += util::FormatNumber(row.interval.hi);
+  out += "]";
+  return out;
 }
 
 }  // namespace
