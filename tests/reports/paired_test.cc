@@ -133,7 +133,7 @@ TEST(Paired, MarkdownPrintsTheInterval) {
       ComparePaired(Runs("c", {100, 100, 100, 100, 100}), Runs("c", {120, 120, 120, 120, 120}), {});
   ASSERT_TRUE(r.ok());
   const std::string md = PairedToMarkdown(*r);
-  EXPECT_NE(md.find("[1.2, 1.2]"), std::string::npos) << md;
+  EXPECT_NE(md.find("[1.20, 1.20]"), std::string::npos) << md;
   EXPECT_NE(md.find("regression"), std::string::npos) << md;
 }
 
