@@ -84,7 +84,7 @@ InstructionResult CompareInstructions(const gates::RunFile& old_run, const gates
   }
   if (HarnessValue(old_run.baseline, "instruction_ops") !=
       HarnessValue(new_run.baseline, "instruction_ops")) {
-    r.notes.push_back(
+    r.notes.emplace_back(
         "the runs counted over different op counts (--instruction-ops): per-op set-up costs are "
         "amortized differently");
   }
