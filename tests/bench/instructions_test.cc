@@ -32,6 +32,9 @@ TEST(Instructions, OnlySingleThreadedLoopAndManualCellsAreCountable) {
   EXPECT_EQ(NotCountable(Def(Timing::kManual, 1)), "");
   EXPECT_NE(NotCountable(Def(Timing::kSingleShot, 1)).find("single-shot"), std::string::npos);
   EXPECT_NE(NotCountable(Def(Timing::kLoop, 4)).find("multi-threaded"), std::string::npos);
+  CellDef durable = Def(Timing::kLoop, 1);
+  durable.key.mode = "buffered";
+  EXPECT_NE(NotCountable(durable).find("WAL thread"), std::string::npos);
 }
 
 TEST(Instructions, KeepCountableMovesTheRestToSkippedWithTheReason) {
