@@ -198,6 +198,29 @@ Status ParseBenchFlags(int argc, const char* const* argv, BenchOptions* o) {
     } else if (arg == "--warning") {
       STATELAB_RETURN_IF_ERROR(need());
       o->warnings.push_back(value);
+    } else if (arg == "--metric") {
+      STATELAB_RETURN_IF_ERROR(need());
+      if (value == "time") {
+        o->metric = Metric::kTime;
+      } else if (value == "instructions") {
+        o->metric = Metric::kInstructions;
+      } else {
+        return Status::InvalidArgument("--metric: unknown value '" + value +
+                                       "' (time, instructions)");
+      }
+    } else if (arg == "--instruction-ops") {
+      STATELAB_RETURN_IF_ERROR(need());
+      if (!ParseNumber(value, &o->instruction_ops) || o->instruction_ops < 1 ||
+          o->instruction_ops > 100000000) {
+        return Status::InvalidArgument("--instruction-ops: '" + value +
+                                       "' is not an integer in 1..100000000");
+      }
+    } else if (arg == "--null-work") {
+      STATELAB_RETURN_IF_ERROR(need());
+      if (!ParseNumber(value, &o->null_work) || o->null_work > 100000000) {
+        return Status::InvalidArgument("--null-work: '" + value +
+                                       "' is not an integer in 0..100000000");
+      }
     } else if (arg == "--reference-platform") {
       STATELAB_RETURN_IF_ERROR(need());
       o->reference_platform = value;
@@ -236,6 +259,13 @@ Usage: statelab-bench [flags]
   --data-dir DIR       where cells put their files (default: a fresh directory in TMPDIR)
   --label TEXT         appended to the run id
   --warning TEXT       an environment warning to record in baseline.json (repeatable)
+  --metric time|instructions  time (default): Google Benchmark repetitions; instructions:
+                       instructions per op of each single-threaded loop cell over a fixed op
+                       count, from the hardware counters, else under valgrind's callgrind
+                       (docs/compare.md, "Instruction counts")
+  --instruction-ops N  ops per cell with --metric instructions (default 10000)
+  --null-work N        TESTING ONLY: the null engine spins N iterations of a dependent arithmetic
+                       chain per call (View, Scan, Commit), to test the verdict machinery
   --reference-platform FILE   default: gates/reference_platform.json of the source tree
   --list               print the selected and skipped cells and exit
   --describe           print the engines, peers, modes, tiers and suites of this build as JSON

@@ -22,6 +22,11 @@ inline constexpr std::string_view kDeviceEngine = "device";
 // --engines all: every engine of AllEngines, null, device and every peer (docs/peers.md).
 inline constexpr std::string_view kAllEnginesWord = "all";
 
+// What a run measures: time (Google Benchmark's repetitions) or instructions per op (a fixed op
+// count per cell, from the hardware counters or under callgrind; bench/instructions.h).
+enum class Metric : uint8_t { kTime, kInstructions };
+inline constexpr uint64_t kDefaultInstructionOps = 10000;
+
 struct BenchOptions {
   Suite suite = Suite::kQuick;
   std::vector<std::string> engines;  // empty: AllEngines plus null and device (no peers)
@@ -38,8 +43,11 @@ struct BenchOptions {
   std::string label;                  // appended to the run id
   std::vector<std::string> warnings;  // extra environment warnings (from bench_runner.sh)
   std::string reference_platform;     // default: gates/reference_platform.json of the source tree
-  bool list = false;                  // print the selected and skipped cells, run nothing
-  bool describe = false;              // print Describe() (bench/describe.h), run nothing
+  Metric metric = Metric::kTime;
+  uint64_t instruction_ops = kDefaultInstructionOps;  // ops per cell with --metric instructions
+  uint64_t null_work = 0;  // test-only: work-chain iterations per null-engine call (--null-work)
+  bool list = false;       // print the selected and skipped cells, run nothing
+  bool describe = false;   // print Describe() (bench/describe.h), run nothing
   bool help = false;
 
   // "quick" | "standard" | "full", or "custom" when --tier or --filter narrowed the suite.

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <system_error>
@@ -13,12 +14,15 @@
 #include "bench/catalogue.h"
 #include "bench/describe.h"
 #include "bench/flags.h"
+#include "bench/instructions.h"
+#include "bench/null_engine.h"
 #include "bench/run.h"
 #include "engines/core/layer_timing.h"
 #include "engines/registry/engine_list.h"
 #include "harness/baseline.h"
 #include "harness/derived.h"
 #include "harness/environment.h"
+#include "harness/perf_counters.h"
 #include "harness/timer.h"
 #include "util/cli_args.h"
 #include "util/json.h"
@@ -62,6 +66,75 @@ std::string RunIdFor(const BenchOptions& opts, std::time_t created, const harnes
   return harness::MakeRunId(created, git.commit, opts.label);
 }
 
+// Fails when `out` already holds a run (run folders are written once), else creates it.
+int PrepareOut(const fs::path& out) {
+  std::error_code ec;
+  if (fs::exists(out / "baseline.json")) {
+    std::fprintf(stderr,
+                 "statelab-bench: %s already holds a baseline.json (run folders are "
+                 "written once)\n",
+                 out.c_str());
+    return 3;
+  }
+  fs::create_directories(out, ec);
+  if (ec) {
+    std::fprintf(stderr, "statelab-bench: cannot create %s: %s\n", out.c_str(),
+                 ec.message().c_str());
+    return 3;
+  }
+  return 0;
+}
+
+// --metric instructions where the hardware counters are refused: the same command under
+// callgrind (bench/instructions.h), whose baseline.json gets the dumps' instructions per op.
+int CountUnderCallgrind(int argc, char** argv, const BenchOptions& opts, const fs::path& scratch) {
+  if (!opts.out.empty()) {
+    if (const int rc = PrepareOut(opts.out); rc != 0) return rc;
+  }
+  std::error_code ec;
+  fs::create_directories(scratch, ec);
+  if (ec) {
+    std::fprintf(stderr, "statelab-bench: cannot create %s: %s\n", scratch.c_str(),
+                 ec.message().c_str());
+    return 3;
+  }
+  std::printf("statelab-bench: hardware counters refused; counting instructions under callgrind\n");
+  std::fflush(stdout);
+  const Result<int> child = RunUnderCallgrind({argv + 1, argv + argc}, scratch.string());
+  if (!child.ok()) return util::Fail(kTool, "", child.status(), 3);
+  const std::string child_file = (scratch / "run/baseline.json").string();
+  Result<json::value> raw = util::LoadJsonFile(child_file);
+  if (!raw.ok()) return util::Fail(kTool, "callgrind child", raw.status(), 3);
+  Result<harness::Baseline> b = harness::FromJson(*raw, child_file);
+  if (!b.ok()) return util::Fail(kTool, "callgrind child", b.status(), 3);
+  Result<std::map<std::string, uint64_t>> dumps = ReadCallgrindDumps(scratch.string());
+  if (!dumps.ok()) return util::Fail(kTool, "callgrind output", dumps.status(), 3);
+  if (Status s = ApplyDumps(*dumps, "instructions_per_op from callgrind", &b->benchmarks);
+      !s.ok()) {
+    return util::Fail(kTool, "callgrind output", s, 3);
+  }
+  b->run_id = RunIdFor(opts, std::time(nullptr), b->git);
+  b->environment["harness"].as_object()["instructions_source"] = "callgrind";
+  json::value& warnings = b->environment["warnings"];
+  if (!warnings.is_array()) warnings.emplace_array();
+  warnings.as_array().emplace_back(
+      "--metric instructions under callgrind: the timings of this run were taken under valgrind "
+      "and mean nothing; compare it with statelab-compare --metric instructions");
+  for (const harness::BenchmarkResult& r : b->benchmarks) {
+    std::printf("%s  instructions/op %.1f\n", r.name.c_str(), *r.counters.instructions_per_op);
+  }
+  if (!opts.out.empty()) {
+    json::value doc = harness::ToJson(*b);
+    doc.as_object()["skipped"] = raw->as_object()["skipped"];
+    const std::string path = (fs::path(opts.out) / "baseline.json").string();
+    if (Status s = util::WriteFile(path, util::JsonFileText(doc)); !s.ok()) {
+      return util::Fail(kTool, "", s, 3);
+    }
+    std::printf("statelab-bench: wrote %s\n", path.c_str());
+  }
+  return *child;
+}
+
 int Main(int argc, char** argv) {
   BenchOptions opts;
   if (Status s = ParseBenchFlags(argc, argv, &opts); !s.ok()) return util::Fail(kTool, "", s, 2);
@@ -73,6 +146,15 @@ int Main(int argc, char** argv) {
     std::printf("%s\n", util::PrettyJson(Describe()).c_str());
     return 0;
   }
+  if (opts.null_work > 0) {
+    NullEngine::SetWork(opts.null_work);
+    opts.warnings.push_back("test knob --null-work " + std::to_string(opts.null_work) +
+                            ": null-engine cells do extra work (docs/compare.md)");
+  }
+  // Set in the callgrind child of a --metric instructions run: its output goes to the parent.
+  const char* child_dir = std::getenv(kCallgrindChildEnv);
+  if (child_dir != nullptr) opts.out = (fs::path(child_dir) / "run").string();
+  const bool counted = opts.metric == Metric::kInstructions;
   const auto wall_start = std::chrono::steady_clock::now();
   std::error_code ec;
   const fs::path base = opts.data_dir.empty() ? fs::temp_directory_path() : fs::path(opts.data_dir);
@@ -102,27 +184,21 @@ int Main(int argc, char** argv) {
   co.data_root = data_root.string();
   Catalogue cat(std::move(co));
   BuildCatalogue(cat);
+  if (counted) KeepCountable(cat);
   if (opts.list) {
     PrintList(cat);
     return 0;
   }
 
+  const bool hw_counters = counted && harness::ProbePerfCounters().available;
+  if (counted && child_dir == nullptr && !hw_counters) {
+    return CountUnderCallgrind(argc, argv, opts, data_root / "callgrind");
+  }
+
   fs::path out;
   if (!opts.out.empty()) {
     out = opts.out;
-    if (fs::exists(out / "baseline.json")) {
-      std::fprintf(stderr,
-                   "statelab-bench: %s already holds a baseline.json (run folders are "
-                   "written once)\n",
-                   out.c_str());
-      return 3;
-    }
-    fs::create_directories(out, ec);
-    if (ec) {
-      std::fprintf(stderr, "statelab-bench: cannot create %s: %s\n", out.c_str(),
-                   ec.message().c_str());
-      return 3;
-    }
+    if (const int rc = PrepareOut(out); rc != 0) return rc;
   }
 
   const std::time_t created = std::time(nullptr);
@@ -151,7 +227,8 @@ int Main(int argc, char** argv) {
   rc.data_root = data_root.string();
   rc.suite = opts.suite;
   if (!out.empty()) rc.gbench_json = (out / "gbench.json").string();
-  RunOutcome run = RunWithGoogleBenchmark(cat.cells(), rc);
+  RunOutcome run = counted ? RunCounted(cat.cells(), rc, opts.instruction_ops, child_dir != nullptr)
+                           : RunWithGoogleBenchmark(cat.cells(), rc);
 
   std::vector<SkippedCell> skipped = cat.skipped();
   skipped.insert(skipped.end(), run.failed.begin(), run.failed.end());
@@ -170,7 +247,12 @@ int Main(int argc, char** argv) {
   env["harness"] = json::object{{"timer_overhead_ns", timer_overhead},
                                 {"layer_timing", layer_timing::kEnabled},
                                 {"min_time_s", rc.min_time},
-                                {"suite", std::string(SuiteName(opts.suite))}};
+                                {"suite", std::string(SuiteName(opts.suite))},
+                                {"metric", counted ? "instructions" : "time"}};
+  if (counted) {
+    env["harness"].as_object()["instruction_ops"] = opts.instruction_ops;
+    if (hw_counters) env["harness"].as_object()["instructions_source"] = "perf_event";
+  }
 
   harness::Baseline b;
   b.run_id = RunIdFor(opts, created, git);

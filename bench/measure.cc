@@ -1,6 +1,7 @@
 #include "bench/measure.h"
 
 #include <pthread.h>
+#include <valgrind/callgrind.h>
 
 #include <algorithm>
 #include <cmath>
@@ -52,9 +53,16 @@ uint64_t Measure::planned() const noexcept {
 void Measure::Begin() {
   ThreadCounters().Start();
   allocs_begin_ = harness::ProcessAllocs();
+  // Under `valgrind --tool=callgrind --instr-atstart=no --collect-atstart=no` (--metric
+  // instructions) only the measured region is counted; elsewhere these are a few no-op
+  // instructions outside the timed loop.
+  CALLGRIND_START_INSTRUMENTATION;
+  CALLGRIND_TOGGLE_COLLECT;
 }
 
 void Measure::End(uint64_t ops, int64_t elapsed_ns) {
+  CALLGRIND_TOGGLE_COLLECT;
+  CALLGRIND_STOP_INSTRUMENTATION;
   // Allocation snapshot inside the perf bracket: Stop() may allocate its reason string.
   const harness::AllocCounts allocs_end = harness::ProcessAllocs();
   rec_->perf = ThreadCounters().Stop();

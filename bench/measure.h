@@ -3,7 +3,8 @@
 // every op or every Nth op), manually timed operations, and single-shot phases; allocation counts
 // (process-wide, so engine threads count too) and perf counters of the measuring thread, taken
 // outside the timed loop; thread pinning that never leaks into threads an engine starts.
-// Nothing here allocates, formats or draws random numbers inside a timed loop.
+// Nothing here allocates, formats or draws random numbers inside a timed loop. Under callgrind
+// (--metric instructions) instruction collection is switched on for the measured region only.
 // Thread-safety: a Measure and its CallRecord belong to the thread running the call; Pinner is
 // thread-safe after construction.
 

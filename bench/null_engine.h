@@ -3,9 +3,13 @@
 // hands out the next version. The catalogue runs the same bodies on it as on the real engines, so
 // its numbers are the harness floor (loop, timer sampling, key handling, the transaction driver)
 // and an engine's cost is what it adds on top. Ignores durability: its results say mode "n/a".
-// Thread-safety: all methods are thread-safe.
+// For testing the verdict machinery only (--null-work, docs/compare.md), View, Scan and Commit can
+// each spin a chosen number of iterations of a dependent arithmetic chain: a known amount of CPU
+// work per op, in time and in instructions.
+// Thread-safety: all methods are thread-safe; SetWork is meant to be called before a run.
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string_view>
 
@@ -19,6 +23,12 @@ class NullEngine {
  public:
   static constexpr std::string_view kName = "null";
   using Partition = NullEngine;
+
+  // Iterations of the work chain per View, Scan and Commit (0 = none, the default).
+  static void SetWork(uint64_t iterations) noexcept {
+    work_.store(iterations, std::memory_order_relaxed);
+  }
+  static uint64_t work() noexcept { return work_.load(std::memory_order_relaxed); }
 
   static Result<std::unique_ptr<NullEngine>> Open(const DbOptions&) {
     return std::make_unique<NullEngine>();
@@ -51,18 +61,33 @@ class NullEngine {
   void ReleaseSnapshot() noexcept {}
   template <class F>
   Status View(Version, std::string_view, TimestampUs, F&&, Version* ver) noexcept {
+    Spin();
     if (ver != nullptr) *ver = 0;
     return Status::NotFound();
   }
   template <class F>
   Status Scan(Version, std::string_view, TimestampUs, F&&) {
+    Spin();
     return Status::OK();
   }
   Result<CommitTicket> Commit(TxnState&) {
+    Spin();
     return CommitTicket{version_.fetch_add(1, std::memory_order_acq_rel) + 1, 0};
   }
 
  private:
+  // Each step depends on the previous one (no overlap, no vectorizing) and the empty asm keeps the
+  // compiler from folding the loop: cost grows linearly with the work setting.
+  static void Spin() noexcept {
+    const uint64_t n = work_.load(std::memory_order_relaxed);
+    uint64_t x = n;
+    for (uint64_t i = 0; i < n; ++i) {
+      x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+      asm volatile("" : "+r"(x));
+    }
+  }
+
+  static inline std::atomic<uint64_t> work_{0};
   std::atomic<Version> version_{0};
   RecoveryReport report_;
 };

@@ -1,4 +1,5 @@
-// statelab-compare: diffs two baseline.json files. Exit: 0 no regression (or runs from different
+// statelab-compare: diffs two baseline.json files (by time, or --metric instructions), or the
+// pair folders of a paired A/B run (--paired). Exit: 0 no regression (or runs from different
 // machines without --allow-cross-machine), 1 a regression, 2 usage, 3 bad input.
 
 #include <cstdio>
@@ -8,6 +9,8 @@
 
 #include "gates/run_facts.h"
 #include "reports/compare.h"
+#include "reports/instructions.h"
+#include "reports/paired.h"
 #include "util/cli_args.h"
 #include "util/json.h"
 
@@ -25,11 +28,21 @@ constexpr char kTool[] = "statelab-compare";
 constexpr char kUsage[] =
     "usage: statelab-compare OLD.json NEW.json [--threshold PCT] [--alpha A]\n"
     "                        [--allow-cross-machine] [--out DIR] [--json]\n"
+    "       statelab-compare --metric instructions OLD.json NEW.json [--threshold PCT (1)]\n"
+    "       statelab-compare --paired A_DIR B_DIR [--threshold PCT (5)] [--out DIR] [--json]\n"
     "\n"
     "One row per benchmark: old and new median ns/op, change %, two-sided Mann-Whitney U p-value\n"
     "over the repetitions, verdict (regression / improvement / unchanged / new / removed).\n"
     "A regression needs |change| > PCT and p < A. Geometric means per tier and per engine.\n"
     "\n"
+    "  --metric time|instructions  time (default): the repetitions' ns per op; instructions:\n"
+    "                         counters.instructions_per_op (statelab-bench --metric\n"
+    "                         instructions), a regression is a change > PCT (default 1)\n"
+    "  --paired               A_DIR and B_DIR hold pair_<i>/baseline.json of a paired A/B run\n"
+    "                         (compare_baseline.sh --ab): per cell, a 95% bootstrap interval of\n"
+    "                         the median of the ratios B/A; a regression when it lies wholly "
+    "above\n"
+    "                         1 + PCT/100 (default PCT 5)\n"
     "  --threshold PCT        minimum change in percent (default 10)\n"
     "  --alpha A              significance level (default 0.05)\n"
     "  --allow-cross-machine  let a regression fail even when hostname or CPU model differ\n"
@@ -48,6 +61,20 @@ bool ParseDouble(const std::string& s, double* out) {
   return true;
 }
 
+// Writes DIR/<stem>.md and DIR/<stem>.json for --out, prints one of them, returns `exit_code`.
+int Emit(const util::CliArgs& args, const std::string& stem, const std::string& md,
+         const std::string& js, int exit_code) {
+  if (auto out = args.Value("out")) {
+    std::error_code ec;
+    fs::create_directories(*out, ec);
+    Status written = util::WriteFile((fs::path(*out) / (stem + ".md")).string(), md);
+    if (written.ok()) written = util::WriteFile((fs::path(*out) / (stem + ".json")).string(), js);
+    if (!written.ok()) return Fail(kTool, "cannot write output", written, kExitBadInput);
+  }
+  std::fputs(args.Has("json") ? js.c_str() : md.c_str(), stdout);
+  return exit_code;
+}
+
 int Run(int argc, char** argv) {
   util::CliArgs args;
   if (Status parsed = args.Parse(argc, argv,
@@ -56,6 +83,8 @@ int Run(int argc, char** argv) {
                                   {"allow-cross-machine", false},
                                   {"out", true},
                                   {"json", false},
+                                  {"metric", true},
+                                  {"paired", false},
                                   {"help", false}});
       !parsed.ok()) {
     return Fail(kTool, "", parsed, kExitUsage);
@@ -69,7 +98,20 @@ int Run(int argc, char** argv) {
                  args.positionals().size(), kUsage);
     return kExitUsage;
   }
+  const std::string metric = args.Value("metric").value_or("time");
+  if (metric != "time" && metric != "instructions") {
+    std::fprintf(stderr, "statelab-compare: --metric: unknown value '%s' (time, instructions)\n",
+                 metric.c_str());
+    return kExitUsage;
+  }
+  const bool paired = args.Has("paired");
+  if (paired && metric != "time") {
+    std::fprintf(stderr, "statelab-compare: --paired compares time only\n");
+    return kExitUsage;
+  }
   reports::CompareOptions opt;
+  if (metric == "instructions") opt.threshold_pct = reports::InstructionOptions().threshold_pct;
+  if (paired) opt.threshold_pct = reports::PairedOptions().threshold_pct;
   if (auto t = args.Value("threshold")) {
     if (!ParseDouble(*t, &opt.threshold_pct) || opt.threshold_pct < 0) {
       std::fprintf(stderr, "statelab-compare: --threshold needs a percentage >= 0, got '%s'\n",
@@ -86,28 +128,43 @@ int Run(int argc, char** argv) {
   }
   opt.allow_cross_machine = args.Has("allow-cross-machine");
 
+  if (paired) {
+    Result<std::vector<gates::RunFile>> a = reports::LoadPairRuns(args.positionals()[0]);
+    if (!a.ok()) return Fail(kTool, "bad input", a.error(), kExitBadInput);
+    Result<std::vector<gates::RunFile>> b = reports::LoadPairRuns(args.positionals()[1]);
+    if (!b.ok()) return Fail(kTool, "bad input", b.error(), kExitBadInput);
+    reports::PairedOptions po;
+    po.threshold_pct = opt.threshold_pct;
+    Result<reports::PairedResult> r = reports::ComparePaired(*a, *b, po);
+    if (!r.ok()) return Fail(kTool, "bad input", r.error(), kExitBadInput);
+    return Emit(args, "paired", reports::PairedToMarkdown(*r),
+                util::JsonFileText(reports::PairedToJson(*r)), r->ExitCode());
+  }
+
   Result<gates::RunFile> old_run = gates::LoadRunFile(args.positionals()[0]);
   if (!old_run.ok()) return Fail(kTool, "bad input", old_run.error(), kExitBadInput);
   Result<gates::RunFile> new_run = gates::LoadRunFile(args.positionals()[1]);
   if (!new_run.ok()) return Fail(kTool, "bad input", new_run.error(), kExitBadInput);
-  const reports::CompareResult result = reports::CompareBaselines(*old_run, *new_run, opt);
-  const std::string md = reports::CompareToMarkdown(result);
-  const std::string js = util::JsonFileText(reports::CompareToJson(result));
-  if (auto out = args.Value("out")) {
-    std::error_code ec;
-    fs::create_directories(*out, ec);
-    Status written = util::WriteFile((fs::path(*out) / "compare.md").string(), md);
-    if (written.ok()) written = util::WriteFile((fs::path(*out) / "compare.json").string(), js);
-    if (!written.ok()) return Fail(kTool, "cannot write output", written, kExitBadInput);
+  if (metric == "instructions") {
+    const reports::InstructionResult r =
+        reports::CompareInstructions(*old_run, *new_run, {opt.threshold_pct});
+    if (r.Compared() == 0) {
+      std::fprintf(stderr,
+                   "statelab-compare: no benchmark has counters.instructions_per_op in both runs "
+                   "(run statelab-bench --metric instructions)\n");
+    }
+    return Emit(args, "compare_instructions", reports::InstructionsToMarkdown(r),
+                util::JsonFileText(reports::InstructionsToJson(r)), r.ExitCode());
   }
+  const reports::CompareResult result = reports::CompareBaselines(*old_run, *new_run, opt);
   if (result.cross_machine) {
     std::fprintf(stderr, "statelab-compare: WARNING: cross-machine comparison (%s); %s\n",
                  result.cross_machine_reason.c_str(),
                  opt.allow_cross_machine ? "--allow-cross-machine given"
                                          : "regressions will not fail the comparison");
   }
-  std::fputs(args.Has("json") ? js.c_str() : md.c_str(), stdout);
-  return result.ExitCode();
+  return Emit(args, "compare", reports::CompareToMarkdown(result),
+              util::JsonFileText(reports::CompareToJson(result)), result.ExitCode());
 }
 
 }  // namespace

@@ -14,6 +14,8 @@ core=(
   libssl-dev                                   # SHA-256 for the event hash chain
   clang clang-tidy libclang-rt-14-dev          # libFuzzer, sanitizer runtimes, lint (scripts/tidy.sh)
   python3                                      # the fourth-engine test reads gates.json
+  valgrind                                     # --metric instructions where perf is refused
+  stress-ng                                    # the CPU hog of the compare noise tests
 )
 peers=(
   librocksdb-dev liblmdb-dev libfaiss-dev libhnswlib-dev
