@@ -172,8 +172,7 @@ CompareResult CompareBaselines(const RunFile& old_file, const RunFile& new_file,
   r.cross_machine = gates::DifferentMachines(old_run, new_run, &r.cross_machine_reason);
   const gates::EnvironmentFacts old_facts = gates::ReadEnvironmentFacts(old_run.environment);
   const gates::EnvironmentFacts new_facts = gates::ReadEnvironmentFacts(new_run.environment);
-  for (const auto& [facts, which] :
-       {std::pair{&old_facts, "old"}, std::pair{&new_facts, "new"}}) {
+  for (const auto& [facts, which] : {std::pair{&old_facts, "old"}, std::pair{&new_facts, "new"}}) {
     if (!facts->valid_as_baseline) {
       r.notes.push_back(std::string(which) + " run is marked invalid as a baseline: " +
                         Join(facts->validity_reasons, "; "));
@@ -224,8 +223,8 @@ namespace {
 std::string Opt(const std::optional<double>& v) { return v ? util::FormatNumber(*v) : "—"; }
 
 void RowsTable(const CompareResult& r, std::optional<Change> only, std::string* md) {
-  Table t({"benchmark", "old median ns", "new median ns", "change", "p", "n old/new",
-           "cv old/new", "verdict", "note"});
+  Table t({"benchmark", "old median ns", "new median ns", "change", "p", "n old/new", "cv old/new",
+           "verdict", "note"});
   for (const auto& row : r.rows) {
     if (only && row.verdict != *only) continue;
     t.Add({"`" + row.name + "`", Opt(row.old_median_ns), Opt(row.new_median_ns),
@@ -274,8 +273,8 @@ std::string CompareToMarkdown(const CompareResult& r) {
         " over the repetitions' ns_per_op (exact distribution with ties for <= " +
         std::to_string(util::kMannWhitneyExactMaxN) +
         " values in total, else the normal approximation with continuity and tie correction). A "
-        "cell whose repetitions are unstable in either run (" + util::StabilityRule() +
-        ") is `unstable`: no verdict, never an exit code.\n";
+        "cell whose repetitions are unstable in either run (" +
+        util::StabilityRule() + ") is `unstable`: no verdict, never an exit code.\n";
   md += "- Result: " + std::to_string(r.Count(Change::kRegression)) + " regressions, " +
         std::to_string(r.Count(Change::kImprovement)) + " improvements, " +
         std::to_string(r.Count(Change::kUnchanged)) + " unchanged, " +

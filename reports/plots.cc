@@ -139,8 +139,8 @@ std::vector<double> PanelValues(const PlotPanel& panel) {
 PanelPlot ScalingPlot(const Baseline& run) {
   PanelPlot plot;
   plot.name = "scaling";
-  plot.title = "Disjoint scaling (tier D, median ops/s of all threads, bars = min-max): " +
-               run.run_id;
+  plot.title =
+      "Disjoint scaling (tier D, median ops/s of all threads, bars = min-max): " + run.run_id;
   plot.xlabel = "threads";
   plot.ylabel = "ops/s";
   plot.log2_x = true;
@@ -227,11 +227,12 @@ PanelPlot EnginesPlot(const Baseline& run) {
     plot.xtics.emplace_back(static_cast<double>(e), engines[e]);
   }
   for (const KeyOp& k : kKeyOps) {
-    PlotPanel& panel = PanelOf(plot.panels, std::string(k.tier) + " " + std::string(k.group) +
-                                                "/" + std::string(k.op));
+    PlotPanel& panel = PanelOf(
+        plot.panels, std::string(k.tier) + " " + std::string(k.group) + "/" + std::string(k.op));
     for (std::size_t m = 0; m < modes.size(); ++m) {
       // Modes side by side around each engine's tic.
-      const double offset = (static_cast<double>(m) - (modes.size() - 1) / 2.0) * 0.15;
+      const double offset =
+          (static_cast<double>(m) - static_cast<double>(modes.size() - 1) / 2.0) * 0.15;
       for (std::size_t e = 0; e < engines.size(); ++e) {
         const BenchmarkResult* b = FindCell(run, k.tier, k.group, k.op, engines[e], modes[m]);
         const std::optional<double> median = b != nullptr ? gates::MedianNs(*b) : std::nullopt;
@@ -261,16 +262,15 @@ std::string PlotData(const PanelPlot& plot) {
 }
 
 std::string PlotScript(const PanelPlot& plot) {
-  const int columns =
-      std::max(1, std::min(plot.columns, static_cast<int>(plot.panels.size())));
+  const int columns = std::max(1, std::min(plot.columns, static_cast<int>(plot.panels.size())));
   const int rows = (static_cast<int>(plot.panels.size()) + columns - 1) / columns;
   // Each panel gets room for its data and its legend to the right.
   std::string gp = "set terminal svg size " + std::to_string(480 * columns) + "," +
                    std::to_string(60 + 320 * rows) +
                    " dynamic enhanced font 'sans,10' background rgb 'white'\n";
   gp += "set output '" + plot.name + ".svg'\n";
-  gp += "set multiplot layout " + std::to_string(rows) + "," + std::to_string(columns) +
-        " title " + GpString(plot.title) + " noenhanced\n";
+  gp += "set multiplot layout " + std::to_string(rows) + "," + std::to_string(columns) + " title " +
+        GpString(plot.title) + " noenhanced\n";
   gp += std::string(kLegendPlacement) + "\nset grid\n";
   if (!plot.xlabel.empty()) gp += "set xlabel " + GpString(plot.xlabel) + "\n";
   gp += "set ylabel " + GpString(plot.ylabel) + "\n";
@@ -285,9 +285,9 @@ std::string PlotScript(const PanelPlot& plot) {
     }
     gp += "set xtics (" + tics + ") noenhanced\n";
     // A margin around the outermost tics so their points are not drawn on the frame.
-    gp += plot.log2_x ? "set logscale x 2\nset xrange [" + Num(lo / 1.25) + ":" + Num(hi * 1.25) +
-                            "]\n"
-                      : "set xrange [" + Num(lo - 0.5) + ":" + Num(hi + 0.5) + "]\n";
+    gp += plot.log2_x
+              ? "set logscale x 2\nset xrange [" + Num(lo / 1.25) + ":" + Num(hi * 1.25) + "]\n"
+              : "set xrange [" + Num(lo - 0.5) + ":" + Num(hi + 0.5) + "]\n";
   }
   int index = 0;
   for (const auto& panel : plot.panels) {
@@ -298,10 +298,9 @@ std::string PlotScript(const PanelPlot& plot) {
     for (std::size_t i = 0; i < panel.series.size(); ++i) {
       if (i > 0) gp += ", \\\n     ";
       gp += "'" + plot.name + ".dat' index " + std::to_string(index++) +
-            (plot.error_bars ? " using 1:2:3:4 with " +
-                                   std::string(plot.lines ? "yerrorlines" : "yerrorbars")
-                             : " using 1:2 with " +
-                                   std::string(plot.lines ? "linespoints" : "points")) +
+            (plot.error_bars
+                 ? " using 1:2:3:4 with " + std::string(plot.lines ? "yerrorlines" : "yerrorbars")
+                 : " using 1:2 with " + std::string(plot.lines ? "linespoints" : "points")) +
             " lw 2 pt 7 title " + GpString(panel.series[i].title);
     }
     gp += "\n";

@@ -134,8 +134,7 @@ class CellFormatter {
     return "## Unstable cells\n\nTheir repetitions disagree too much for the median to stand for "
            "the cell (" +
            util::StabilityRule() +
-           "; docs/compare.md#stability); compare gives them no verdict.\n\n" + t.Render() +
-           "\n";
+           "; docs/compare.md#stability); compare gives them no verdict.\n\n" + t.Render() + "\n";
   }
 
  private:
@@ -197,25 +196,28 @@ std::string RenderSummary(const Baseline& run, const gates::VerdictFileSummary* 
   }
 
   // Key latencies: the single-threaded hot paths per engine x mode, each with its spread.
-  Table lat({"op", "mode", "engine", "median ns", "min ns", "max ns", "cv", "repetitions",
-             "p99 ns", "p99 samples", "stability"});
+  Table lat({"op", "mode", "engine", "median ns", "min ns", "max ns", "cv", "repetitions", "p99 ns",
+             "p99 samples", "stability"});
   for (const KeyOp& k : kKeyOps) {
     for (const auto& m : ModesOf(run)) {
       for (const auto& e : EnginesOf(run)) {
         const BenchmarkResult* b = FindCell(run, k.tier, k.group, k.op, e, m);
         if (b == nullptr) continue;
         const util::Stability st = StabilityOf(*b);
+        const std::vector<double> ns = gates::NsPerOp(*b);
+        const auto [lo, hi] = std::minmax_element(ns.begin(), ns.end());
         lat.Add({std::string(k.tier) + " " + std::string(k.group) + "/" + std::string(k.op), m, e,
-                 Opt(MedianOf(b)), Opt(gates::MetricValue(*b, "min_ns")),
-                 Opt(gates::MetricValue(*b, "max_ns")), CvText(st), std::to_string(st.n),
+                 Opt(MedianOf(b)), ns.empty() ? "—" : FormatNumber(*lo),
+                 ns.empty() ? "—" : FormatNumber(*hi), CvText(st), std::to_string(st.n),
                  Opt(gates::MetricValue(*b, "p99_ns")),
                  b->latency ? std::to_string(b->latency->samples) : "—", StabilityText(st)});
       }
     }
   }
-  md += "## Key latencies (single thread)\n\nMedian, min and max of the repetitions' ns per op, "
-        "their cv, and p99 from the latency histogram with its sample count.\n\n" +
-        lat.Render() + "\n";
+  md +=
+      "## Key latencies (single thread)\n\nMedian, min and max of the repetitions' ns per op, "
+      "their cv, and p99 from the latency histogram with its sample count.\n\n" +
+      lat.Render() + "\n";
   CellFormatter all;
   for (const auto& b : run.benchmarks) all.Note(b);
   const std::string unstable = all.Render();
@@ -349,9 +351,10 @@ std::string RenderFacadeTax(const Baseline& run) {
       }
     }
   }
-  md += "## Per op, engine and mode\n\nEach cell: median ns (min–max of the repetitions, cv, "
-        "number of repetitions).\n\n" +
-        t.Render() + "\n" + cells.Render();
+  md +=
+      "## Per op, engine and mode\n\nEach cell: median ns (min–max of the repetitions, cv, "
+      "number of repetitions).\n\n" +
+      t.Render() + "\n" + cells.Render();
   md +=
       "Pairs: get = A0 raw/get_hot or raw/get_uniform vs A1 engine/get_direct vs B kv/get; "
       "put = A0 raw/put_prealloc vs A1 engine/put_direct vs B kv/put. The gates use "
@@ -472,8 +475,9 @@ std::string RenderAbEngines(const Baseline& run) {
         recall.Render() + "\n";
   }
 
-  md += "## Scaling (tier D, throughput = median ops/s over all threads, with the min–max and cv "
-        "of the repetitions' throughput)\n\n";
+  md +=
+      "## Scaling (tier D, throughput = median ops/s over all threads, with the min–max and cv "
+      "of the repetitions' throughput)\n\n";
   Table s({"engine", "mode", "group/op", "params", "threads", "ops/s", "speedup vs 1 thread",
            "efficiency"});
   std::map<std::string, std::map<int64_t, const BenchmarkResult*>> series;

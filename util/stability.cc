@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <numeric>
 
-#include "util/format.h"
 #include "util/markdown.h"
 
 namespace statelab::util {
@@ -40,6 +39,13 @@ std::optional<GapSplit> FindGap(const std::vector<double>& sorted) {
   return best;
 }
 
+// Measured values: whole numbers from 100 up ("19289"), three significant digits below ("73").
+std::string Value(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), std::fabs(v) >= 100 ? "%.0f" : "%.3g", v);
+  return buf;
+}
+
 }  // namespace
 
 Stability JudgeStability(std::span<const double> values) {
@@ -62,18 +68,15 @@ Stability JudgeStability(std::span<const double> values) {
     st.reasons.push_back("cv " + Ratio(*st.cv) + " > " + Ratio(kUnstableCv));
   }
   if (st.max_over_min && *st.max_over_min > kUnstableMaxOverMin) {
-    st.reasons.push_back("max/min " + Ratio(*st.max_over_min) + " > " +
-                         Ratio(kUnstableMaxOverMin));
+    st.reasons.push_back("max/min " + Ratio(*st.max_over_min) + " > " + Ratio(kUnstableMaxOverMin));
   }
   if (st.bimodal) {
     const GapSplit& g = *st.bimodal;
-    st.reasons.push_back("bimodal: " + std::to_string(g.low_count) + " values in " +
-                         FormatNumber(g.low_min) + "-" + FormatNumber(g.low_max) + ", " +
-                         std::to_string(g.high_count) + " in " + FormatNumber(g.high_min) + "-" +
-                         FormatNumber(g.high_max) + " (gap " +
-                         FormatNumber(g.high_min - g.low_max) + " > " +
-                         Ratio(kBimodalGapOverSpread) + " x spread " +
-                         FormatNumber(g.tighter_spread) + ")");
+    st.reasons.push_back(
+        "bimodal: " + std::to_string(g.low_count) + " values in " + Value(g.low_min) + "-" +
+        Value(g.low_max) + ", " + std::to_string(g.high_count) + " in " + Value(g.high_min) + "-" +
+        Value(g.high_max) + " (gap " + Value(g.high_min - g.low_max) + " > " +
+        Ratio(kBimodalGapOverSpread) + " x spread " + Value(g.tighter_spread) + ")");
   }
   st.unstable = !st.reasons.empty();
   return st;
@@ -82,8 +85,7 @@ Stability JudgeStability(std::span<const double> values) {
 std::string StabilityReason(const Stability& s) { return Join(s.reasons, "; "); }
 
 std::string StabilityRule() {
-  return "cv > " + Ratio(kUnstableCv) + ", max/min > " + Ratio(kUnstableMaxOverMin) +
-         " or bimodal";
+  return "cv > " + Ratio(kUnstableCv) + ", max/min > " + Ratio(kUnstableMaxOverMin) + " or bimodal";
 }
 
 }  // namespace statelab::util

@@ -13,8 +13,8 @@
 namespace statelab::util {
 
 // Unstable when any of these is exceeded.
-inline constexpr double kUnstableCv = 0.20;          // sample stddev / mean
-inline constexpr double kUnstableMaxOverMin = 2.0;   // slowest / fastest repetition
+inline constexpr double kUnstableCv = 0.20;           // sample stddev / mean
+inline constexpr double kUnstableMaxOverMin = 2.0;    // slowest / fastest repetition
 inline constexpr double kBimodalGapOverSpread = 3.0;  // jump / the tighter cluster's spread
 inline constexpr double kBimodalMinJump = 1.2;        // upper cluster's min / lower cluster's max
 // Fewer repetitions than this are not judged (no spread to speak of).

@@ -251,8 +251,8 @@ TEST(CompareStability, EnvironmentWarningsOfEitherRunAtTheTop) {
   gates::RunFile old_run = Load("compare/old.json");
   gates::RunFile new_run = Load("compare/same.json");
   old_run.baseline.environment["warnings"] = boost::json::array{"running in a virtual machine"};
-  new_run.baseline.environment["warnings"] = boost::json::array{
-      "running in a virtual machine", "load average 3.2 > 0.5 before the run"};
+  new_run.baseline.environment["warnings"] =
+      boost::json::array{"running in a virtual machine", "load average 3.2 > 0.5 before the run"};
   const CompareResult r = CompareBaselines(old_run, new_run, {});
   EXPECT_EQ(r.environment_warnings,
             (std::vector<std::string>{"both runs: running in a virtual machine",
@@ -265,10 +265,10 @@ TEST(CompareStability, EnvironmentWarningsOfEitherRunAtTheTop) {
   const boost::json::value v = CompareToJson(r);
   EXPECT_EQ(v.at("environment_warnings").as_array().size(), 2u);
   // Without recorded warnings there is no section.
-  EXPECT_EQ(CompareToMarkdown(CompareBaselines(Load("compare/old.json"),
-                                               Load("compare/same.json"), {}))
-                .find("Environment warnings"),
-            std::string::npos);
+  EXPECT_EQ(
+      CompareToMarkdown(CompareBaselines(Load("compare/old.json"), Load("compare/same.json"), {}))
+          .find("Environment warnings"),
+      std::string::npos);
 }
 
 // --- the executable and the script ----------------------------------------------------------

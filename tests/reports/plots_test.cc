@@ -129,7 +129,8 @@ TEST(PlotChoices, DataBlocksMatchTheScriptIndexes) {
   int series = 0;
   for (const auto& p : plot.panels) series += static_cast<int>(p.series.size());
   int blocks = 0;
-  for (std::size_t pos = dat.find("\n# "); pos != std::string::npos; pos = dat.find("\n# ", pos + 1))
+  for (std::size_t pos = dat.find("\n# "); pos != std::string::npos;
+       pos = dat.find("\n# ", pos + 1))
     ++blocks;
   EXPECT_EQ(blocks, series);
   EXPECT_NE(gp.find("index " + std::to_string(series - 1) + " "), std::string::npos);

@@ -111,8 +111,8 @@ TEST_F(RunReportTest, SummaryKeyLatencyCellsEqualTheFixture) {
   // Median with min, max, cv and repetitions; p99 with its sample count.
   const std::string row =
       "| A1 engine/get_direct | inmemory | sharded | " +
-      FormatNumber(FixtureMedian(kSample, "A1/engine/get_direct/sharded/inmemory")) +
-      " | 235.2 | 244.8 | 1.58% | 5 | 480 | 10000 | stable |";
+      FormatNumber(FixtureMedian(kSample, "A1/engine/get_direct/sharded/inmemory")) + " | " +
+      FormatNumber(235.2) + " | " + FormatNumber(244.8) + " | 1.58% | 5 | 480 | 10000 | stable |";
   EXPECT_NE(md.find(row), std::string::npos) << "expected row " << row << "\n" << md;
   EXPECT_NE(row.find("| 240 |"), std::string::npos) << "fixture: sharded get_direct = 0.8 x 300";
   EXPECT_NE(md.find("| op | mode | engine | median ns | min ns | max ns | cv | repetitions | "
@@ -140,12 +140,12 @@ TEST_F(RunReportTest, FacadeTaxCellsEqualTheFixture) {
   const double a0 = FixtureMedian(kSample, "A0/raw/get_uniform/btree/n/a");
   const double a1 = FixtureMedian(kSample, "A1/engine/get_direct/btree/inmemory");
   const double b = FixtureMedian(kSample, "B/kv/get/btree/inmemory");
-  const std::string row =
-      "| get (A0 get_uniform) | btree | inmemory | " +
-      FixtureSpread(kSample, "A0/raw/get_uniform/btree/n/a") + " | " +
-      FixtureSpread(kSample, "A1/engine/get_direct/btree/inmemory") + " | " +
-      FixtureSpread(kSample, "B/kv/get/btree/inmemory") + " | " + FormatNumber(a1 / a0) + "x | " +
-      FormatNumber(b / a1) + "x | " + FormatNumber(b / a0) + "x |";
+  const std::string row = "| get (A0 get_uniform) | btree | inmemory | " +
+                          FixtureSpread(kSample, "A0/raw/get_uniform/btree/n/a") + " | " +
+                          FixtureSpread(kSample, "A1/engine/get_direct/btree/inmemory") + " | " +
+                          FixtureSpread(kSample, "B/kv/get/btree/inmemory") + " | " +
+                          FormatNumber(a1 / a0) + "x | " + FormatNumber(b / a1) + "x | " +
+                          FormatNumber(b / a0) + "x |";
   EXPECT_NE(md.find(row), std::string::npos) << "expected row " << row << "\n" << md;
   EXPECT_NE(row.find("| 3.33x |"), std::string::npos);
   // The harness's derived.facade_tax entry is cross-checked against the medians.
@@ -163,7 +163,8 @@ TEST_F(RunReportTest, AbEnginesCellsEqualTheFixture) {
   EXPECT_NE(md.find(cells), std::string::npos) << "expected " << cells << "\n" << md;
   EXPECT_NE(cells.find("| 1000 (980–1020, cv 1.58%, n 5) |"), std::string::npos) << cells;
   // Scaling table: 4 threads at 3.4x the 1-thread throughput, with the throughput's spread.
-  const auto scaling = md.find("| btree | inmemory | disjoint/put | — | 4 | 680000 (666667–693878, cv ");
+  const auto scaling =
+      md.find("| btree | inmemory | disjoint/put | — | 4 | 680000 (666667–693878, cv ");
   ASSERT_NE(scaling, std::string::npos) << md;
   EXPECT_NE(md.find(", n 5) | 3.40x | 0.85 |", scaling), std::string::npos) << md;
   EXPECT_EQ(md.find("## Unstable cells"), std::string::npos) << "no unstable cell in the fixture";
@@ -247,8 +248,7 @@ TEST(RunReport, WithoutGatesOrRedisSaysSo) {
   EXPECT_NE(redis.find("baseline.json has no `servers` section"), std::string::npos) << redis;
   // Facade tax without A0/A1 benchmarks shows dashes, not numbers.
   const std::string tax = ReadAll(results / (std::string(kOlder) + "/facade_tax.md"));
-  EXPECT_NE(tax.find("| get (A0 get_hot) | btree | inmemory | — | — | 1100 ("),
-            std::string::npos)
+  EXPECT_NE(tax.find("| get (A0 get_hot) | btree | inmemory | — | — | 1100 ("), std::string::npos)
       << tax;
 }
 
