@@ -264,8 +264,8 @@ std::string PlotData(const PanelPlot& plot) {
 std::string PlotScript(const PanelPlot& plot) {
   const int columns = std::max(1, std::min(plot.columns, static_cast<int>(plot.panels.size())));
   const int rows = (static_cast<int>(plot.panels.size()) + columns - 1) / columns;
-  // Each panel gets room for its data and its legend to the right.
-  std::string gp = "set terminal svg size " + std::to_string(480 * columns) + "," +
+  // Each panel gets room for its data and its legend to the right; at least 800 px for the title.
+  std::string gp = "set terminal svg size " + std::to_string(std::max(800, 480 * columns)) + "," +
                    std::to_string(60 + 320 * rows) +
                    " dynamic enhanced font 'sans,10' background rgb 'white'\n";
   gp += "set output '" + plot.name + ".svg'\n";
