@@ -283,7 +283,9 @@ std::string PlotScript(const PanelPlot& plot) {
       lo = std::min(lo, x);
       hi = std::max(hi, x);
     }
-    gp += "set xtics (" + tics + ") noenhanced\n";
+    // Many category labels (engines) would run into each other side by side.
+    gp += "set xtics (" + tics + ") noenhanced" +
+          (plot.xtics.size() > 4 ? std::string(" rotate by 30 right") : std::string()) + "\n";
     // A margin around the outermost tics so their points are not drawn on the frame.
     gp += plot.log2_x
               ? "set logscale x 2\nset xrange [" + Num(lo / 1.25) + ":" + Num(hi * 1.25) + "]\n"
