@@ -148,6 +148,7 @@ std::vector<std::string> MergeWarnings(const gates::EnvironmentFacts& old_facts,
     return std::find(xs.begin(), xs.end(), x) != xs.end();
   };
   std::vector<std::string> out;
+  out.reserve(old_w.size() + new_w.size());
   for (const auto& w : old_w) out.push_back((in(new_w, w) ? "both runs: " : "old run: ") + w);
   for (const auto& w : new_w) {
     if (!in(old_w, w)) out.push_back("new run: " + w);

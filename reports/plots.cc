@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <set>
+#include <string_view>
 
 #include "gates/metrics.h"
 #include "reports/cells.h"
@@ -112,6 +113,20 @@ PlotPanel& PanelOf(std::vector<PlotPanel>& panels, const std::string& title) {
   return panels.back();
 }
 
+// "group/op" of a D-tier cell, "/params" appended when it has any: one scaling panel row each.
+std::string ScalingOp(const BenchmarkResult& b) {
+  std::string op = b.group;
+  op.append("/").append(b.op);
+  if (!b.params.empty()) op.append("/").append(harness::ParamsText(b.params));
+  return op;
+}
+
+// "<op> <mode>": the title of a panel that shows one op in one mode.
+std::string PanelTitle(std::string op, std::string_view mode) {
+  op.append(" ").append(mode);
+  return op;
+}
+
 void DropEmptyPanels(std::vector<PlotPanel>* panels) {
   std::erase_if(*panels, [](const PlotPanel& p) { return p.series.empty(); });
 }
@@ -153,21 +168,18 @@ PanelPlot ScalingPlot(const Baseline& run) {
   for (const auto& b : run.benchmarks) {
     if (b.tier != "D") continue;
     threads.insert(b.threads);
-    std::string op = b.group + "/" + b.op;
-    if (!b.params.empty()) op.append("/").append(harness::ParamsText(b.params));
-    if (std::find(ops.begin(), ops.end(), op) == ops.end()) ops.push_back(op);
+    std::string op = ScalingOp(b);
+    if (std::find(ops.begin(), ops.end(), op) == ops.end()) ops.push_back(std::move(op));
   }
   for (const auto& op : ops) {
-    for (const auto& m : modes) PanelOf(plot.panels, op + " " + m);
+    for (const auto& m : modes) PanelOf(plot.panels, PanelTitle(op, m));
   }
   for (const auto& b : run.benchmarks) {
     if (b.tier != "D") continue;
     const auto ops_per_sec = gates::MetricValue(b, "ops_per_sec");
     if (!ops_per_sec) continue;
-    std::string op = b.group + "/" + b.op;
-    if (!b.params.empty()) op.append("/").append(harness::ParamsText(b.params));
     const auto [lo, hi] = Range(gates::OpsPerSec(b), *ops_per_sec);
-    SeriesOf(PanelOf(plot.panels, op + " " + b.mode), b.engine)
+    SeriesOf(PanelOf(plot.panels, PanelTitle(ScalingOp(b), b.mode)), b.engine)
         .points.push_back({static_cast<double>(b.threads), *ops_per_sec, lo, hi});
   }
   for (auto& panel : plot.panels) {
@@ -195,8 +207,10 @@ PanelPlot LatencyPlot(const Baseline& run) {
   const std::vector<std::pair<std::string, std::string>> key_ops = {
       {"engine", "get_direct"}, {"engine", "put_direct"}, {"kv", "get"}, {"kv", "put"}};
   for (const auto& [group, op] : key_ops) {
+    std::string name = group;
+    name.append("/").append(op);
     for (const auto& m : modes) {
-      PlotPanel& panel = PanelOf(plot.panels, group + "/" + op + " " + m);
+      PlotPanel& panel = PanelOf(plot.panels, PanelTitle(name, m));
       for (const auto& b : run.benchmarks) {
         if (b.mode != m || b.threads != 1 || b.group != group || b.op != op) continue;
         PlotSeries series{b.engine, {}};
