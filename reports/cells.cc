@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "gates/metrics.h"
+#include "util/format.h"
+
 namespace statelab::reports {
 
 const harness::BenchmarkResult* FindCell(const harness::Baseline& run, std::string_view tier,
@@ -14,6 +17,14 @@ const harness::BenchmarkResult* FindCell(const harness::Baseline& run, std::stri
     }
   }
   return nullptr;
+}
+
+util::Stability StabilityOf(const harness::BenchmarkResult& b) {
+  return util::JudgeStability(gates::NsPerOp(b));
+}
+
+std::string CvText(const util::Stability& s) {
+  return s.cv ? util::FormatNumber(*s.cv * 100) + "%" : "—";
 }
 
 std::vector<std::string> EnginesOf(const harness::Baseline& run) {

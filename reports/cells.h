@@ -1,12 +1,14 @@
 #pragma once
-// Lookups over the benchmarks of one run shared by the report writers and the plots, so SUMMARY.md
-// and engines_ab.svg show the same key operations of the same engines. Pure; thread-safe.
+// Lookups over the benchmarks of one run shared by compare, the report writers and the plots, so
+// SUMMARY.md and engines_ab.svg show the same key operations of the same engines and every tool
+// judges a cell's stability the same way. Pure; thread-safe.
 
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "harness/baseline.h"
+#include "util/stability.h"
 
 namespace statelab::reports {
 
@@ -25,6 +27,11 @@ inline constexpr KeyOp kKeyOps[] = {{"A1", "engine", "get_direct"},
 const harness::BenchmarkResult* FindCell(const harness::Baseline& run, std::string_view tier,
                                          std::string_view group, std::string_view op,
                                          std::string_view engine, std::string_view mode);
+
+// The stability verdict of a benchmark's repetitions (ns per op; docs/compare.md#stability).
+util::Stability StabilityOf(const harness::BenchmarkResult& b);
+// The cv as a percentage ("1.6%"), "—" when there is none.
+std::string CvText(const util::Stability& s);
 
 // Engines in config order, then any others that appear in benchmarks.
 std::vector<std::string> EnginesOf(const harness::Baseline& run);

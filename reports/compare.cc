@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "gates/metrics.h"
+#include "reports/cells.h"
 #include "util/cli_args.h"
 #include "util/format.h"
 #include "util/json.h"
@@ -29,6 +30,8 @@ std::string_view ChangeName(Change c) {
       return "improvement";
     case Change::kUnchanged:
       return "unchanged";
+    case Change::kUnstable:
+      return "unstable";
     case Change::kNew:
       return "new";
     case Change::kRemoved:
@@ -49,6 +52,18 @@ int CompareResult::ExitCode() const {
 
 namespace {
 
+// "unstable in the old run: cv 1.36 > 0.2; max/min 26 > 2." for each unstable side.
+std::string UnstableNote(const CompareRow& row) {
+  std::string note;
+  for (const auto& [st, which] :
+       {std::pair{&row.old_stability, "old"}, std::pair{&row.new_stability, "new"}}) {
+    if (!st->unstable) continue;
+    if (!note.empty()) note += " ";
+    note += "unstable in the " + std::string(which) + " run: " + util::StabilityReason(*st) + ".";
+  }
+  return note;
+}
+
 CompareRow Compare(const BenchmarkResult* o, const BenchmarkResult* n, const CompareOptions& opt) {
   CompareRow row;
   const BenchmarkResult& any = n != nullptr ? *n : *o;
@@ -59,10 +74,12 @@ CompareRow Compare(const BenchmarkResult* o, const BenchmarkResult* n, const Com
   if (o != nullptr) {
     row.old_median_ns = gates::MedianNs(*o);
     row.n_old = static_cast<int>(o->repetitions.size());
+    row.old_stability = StabilityOf(*o);
   }
   if (n != nullptr) {
     row.new_median_ns = gates::MedianNs(*n);
     row.n_new = static_cast<int>(n->repetitions.size());
+    row.new_stability = StabilityOf(*n);
   }
   if (o == nullptr) {
     row.verdict = Change::kNew;
@@ -82,6 +99,12 @@ CompareRow Compare(const BenchmarkResult* o, const BenchmarkResult* n, const Com
   const util::MannWhitneyResult mw = util::MannWhitneyU(xs, ys);
   row.p_value = mw.p_value;
   row.method = std::string(mw.method);
+  // Repetitions that disagree with each other have no single speed: no verdict either way.
+  if (row.old_stability.unstable || row.new_stability.unstable) {
+    row.verdict = Change::kUnstable;
+    row.note = UnstableNote(row);
+    return row;
+  }
   const bool beyond = std::fabs(*row.change_pct) > opt.threshold_pct;
   const bool significant = mw.p_value < opt.alpha;
   if (beyond && significant) {
@@ -106,6 +129,33 @@ void AddGeo(const std::map<std::string, std::vector<double>>& groups,
   }
 }
 
+// Each warning once, prefixed with the run(s) that recorded it. A run's "not valid as a baseline"
+// warning is left out when the validity note already says so.
+std::vector<std::string> MergeWarnings(const gates::EnvironmentFacts& old_facts,
+                                       const gates::EnvironmentFacts& new_facts) {
+  constexpr std::string_view kValidityWarning = "not valid as a baseline";
+  auto listed = [&](const gates::EnvironmentFacts& f) {
+    std::vector<std::string> out;
+    for (const auto& w : f.warnings) {
+      if (!f.valid_as_baseline && w.starts_with(kValidityWarning)) continue;
+      out.push_back(w);
+    }
+    return out;
+  };
+  const std::vector<std::string> old_w = listed(old_facts);
+  const std::vector<std::string> new_w = listed(new_facts);
+  auto in = [](const std::vector<std::string>& xs, const std::string& x) {
+    return std::find(xs.begin(), xs.end(), x) != xs.end();
+  };
+  std::vector<std::string> out;
+  out.reserve(old_w.size() + new_w.size());
+  for (const auto& w : old_w) out.push_back((in(new_w, w) ? "both runs: " : "old run: ") + w);
+  for (const auto& w : new_w) {
+    if (!in(old_w, w)) out.push_back("new run: " + w);
+  }
+  return out;
+}
+
 }  // namespace
 
 CompareResult CompareBaselines(const RunFile& old_file, const RunFile& new_file,
@@ -121,13 +171,15 @@ CompareResult CompareBaselines(const RunFile& old_file, const RunFile& new_file,
   r.old_commit = old_run.git.commit;
   r.new_commit = new_run.git.commit;
   r.cross_machine = gates::DifferentMachines(old_run, new_run, &r.cross_machine_reason);
-  for (const auto& [run, which] : {std::pair{&old_run, "old"}, std::pair{&new_run, "new"}}) {
-    const gates::EnvironmentFacts facts = gates::ReadEnvironmentFacts(run->environment);
-    if (!facts.valid_as_baseline) {
+  const gates::EnvironmentFacts old_facts = gates::ReadEnvironmentFacts(old_run.environment);
+  const gates::EnvironmentFacts new_facts = gates::ReadEnvironmentFacts(new_run.environment);
+  for (const auto& [facts, which] : {std::pair{&old_facts, "old"}, std::pair{&new_facts, "new"}}) {
+    if (!facts->valid_as_baseline) {
       r.notes.push_back(std::string(which) + " run is marked invalid as a baseline: " +
-                        Join(facts.validity_reasons, "; "));
+                        Join(facts->validity_reasons, "; "));
     }
   }
+  r.environment_warnings = MergeWarnings(old_facts, new_facts);
 
   std::set<std::string> seen;
   for (const auto& o : old_run.benchmarks) {
@@ -151,8 +203,8 @@ CompareResult CompareBaselines(const RunFile& old_file, const RunFile& new_file,
   std::map<std::string, std::vector<double>> tiers, engines;
   std::vector<double> all;
   for (const auto& row : r.rows) {
-    if (!row.old_median_ns || !row.new_median_ns || *row.old_median_ns <= 0 ||
-        *row.new_median_ns <= 0) {
+    if (row.verdict == Change::kUnstable || !row.old_median_ns || !row.new_median_ns ||
+        *row.old_median_ns <= 0 || *row.new_median_ns <= 0) {
       continue;
     }
     const double ratio = *row.new_median_ns / *row.old_median_ns;
@@ -172,14 +224,15 @@ namespace {
 std::string Opt(const std::optional<double>& v) { return v ? util::FormatNumber(*v) : "—"; }
 
 void RowsTable(const CompareResult& r, std::optional<Change> only, std::string* md) {
-  Table t({"benchmark", "old median ns", "new median ns", "change", "p", "n old/new", "verdict",
-           "note"});
+  Table t({"benchmark", "old median ns", "new median ns", "change", "p", "n old/new", "cv old/new",
+           "verdict", "note"});
   for (const auto& row : r.rows) {
     if (only && row.verdict != *only) continue;
     t.Add({"`" + row.name + "`", Opt(row.old_median_ns), Opt(row.new_median_ns),
            row.change_pct ? util::FormatPct(*row.change_pct) : "—",
            row.p_value ? util::FormatP(*row.p_value) : "—",
            std::to_string(row.n_old) + "/" + std::to_string(row.n_new),
+           CvText(row.old_stability) + "/" + CvText(row.new_stability),
            std::string(ChangeName(row.verdict)), row.note});
   }
   *md += t.Render();
@@ -207,6 +260,11 @@ std::string CompareToMarkdown(const CompareResult& r) {
                              "--allow-cross-machine is given.")) +
           "\n\n";
   }
+  if (!r.environment_warnings.empty()) {
+    md += "> **Environment warnings** recorded by the runs (noise from these can move any cell):\n";
+    for (const auto& w : r.environment_warnings) md += "> - " + w + "\n";
+    md += "\n";
+  }
   for (const auto& n : r.notes) md += "> Note: " + n + "\n\n";
   md += "- Old: `" + r.old_path + "` (commit " + r.old_commit + ")\n";
   md += "- New: `" + r.new_path + "` (commit " + r.new_commit + ")\n";
@@ -215,10 +273,13 @@ std::string CompareToMarkdown(const CompareResult& r) {
         util::FormatNumber(r.options.alpha) +
         " over the repetitions' ns_per_op (exact distribution with ties for <= " +
         std::to_string(util::kMannWhitneyExactMaxN) +
-        " values in total, else the normal approximation with continuity and tie correction).\n";
+        " values in total, else the normal approximation with continuity and tie correction). A "
+        "cell whose repetitions are unstable in either run (" +
+        util::StabilityRule() + ") is `unstable`: no verdict, never an exit code.\n";
   md += "- Result: " + std::to_string(r.Count(Change::kRegression)) + " regressions, " +
         std::to_string(r.Count(Change::kImprovement)) + " improvements, " +
         std::to_string(r.Count(Change::kUnchanged)) + " unchanged, " +
+        std::to_string(r.Count(Change::kUnstable)) + " unstable, " +
         std::to_string(r.Count(Change::kNew)) + " new, " +
         std::to_string(r.Count(Change::kRemoved)) + " removed; exit code " +
         std::to_string(r.ExitCode()) + "\n\n";
@@ -232,7 +293,15 @@ std::string CompareToMarkdown(const CompareResult& r) {
     RowsTable(r, Change::kImprovement, &md);
     md += "\n";
   }
-  md += "## Geometric mean of new/old median (benchmarks in both runs)\n\n";
+  if (r.Count(Change::kUnstable) > 0) {
+    md +=
+        "## Unstable (no verdict)\n\nThe repetitions of these cells disagree too much to tell a "
+        "change from noise; rerun them on a quieter machine, with more repetitions, or compare "
+        "them with a paired A/B run.\n\n";
+    RowsTable(r, Change::kUnstable, &md);
+    md += "\n";
+  }
+  md += "## Geometric mean of new/old median (benchmarks in both runs, unstable ones left out)\n\n";
   if (r.overall) {
     md += "Overall: " + util::FormatNumber(r.overall->geomean_ratio) + " (" +
           util::FormatPct((r.overall->geomean_ratio - 1) * 100) + ") over " +
@@ -245,6 +314,22 @@ std::string CompareToMarkdown(const CompareResult& r) {
   RowsTable(r, std::nullopt, &md);
   return md;
 }
+
+namespace {
+
+json::value StabilityToJson(const util::Stability& s) {
+  json::array reasons;
+  for (const auto& x : s.reasons) reasons.emplace_back(x);
+  return json::object{{"n", s.n},
+                      {"judged", s.judged},
+                      {"cv", util::NumberOrNull(s.cv)},
+                      {"max_over_min", util::NumberOrNull(s.max_over_min)},
+                      {"bimodal", s.bimodal.has_value()},
+                      {"unstable", s.unstable},
+                      {"reasons", std::move(reasons)}};
+}
+
+}  // namespace
 
 json::value CompareToJson(const CompareResult& r) {
   json::object o;
@@ -260,9 +345,13 @@ json::value CompareToJson(const CompareResult& r) {
   json::array notes;
   for (const auto& n : r.notes) notes.emplace_back(n);
   o["notes"] = std::move(notes);
+  json::array env_warnings;
+  for (const auto& w : r.environment_warnings) env_warnings.emplace_back(w);
+  o["environment_warnings"] = std::move(env_warnings);
   o["counts"] = {{"regression", r.Count(Change::kRegression)},
                  {"improvement", r.Count(Change::kImprovement)},
                  {"unchanged", r.Count(Change::kUnchanged)},
+                 {"unstable", r.Count(Change::kUnstable)},
                  {"new", r.Count(Change::kNew)},
                  {"removed", r.Count(Change::kRemoved)}};
   o["exit_code"] = r.ExitCode();
@@ -291,6 +380,8 @@ json::value CompareToJson(const CompareResult& r) {
                                 {"test", row.method},
                                 {"n_old", row.n_old},
                                 {"n_new", row.n_new},
+                                {"old_stability", StabilityToJson(row.old_stability)},
+                                {"new_stability", StabilityToJson(row.new_stability)},
                                 {"verdict", ChangeName(row.verdict)},
                                 {"note", row.note}});
   }

@@ -1,8 +1,10 @@
 #pragma once
 // Compares two baseline.json files benchmark by benchmark (matched by name): old and new median ns
 // per op, change %, a two-sided Mann-Whitney U test over the repetitions' ns_per_op, and a verdict.
-// A regression needs both a change beyond the threshold and p < alpha. Runs from different machines
-// are flagged and never fail unless explicitly allowed. Statistics: docs/compare.md.
+// A regression needs both a change beyond the threshold and p < alpha; a cell whose repetitions are
+// unstable in either run (util/stability.h) gets the verdict "unstable" instead. Runs from
+// different machines are flagged and never fail unless explicitly allowed. Statistics:
+// docs/compare.md.
 
 #include <boost/json.hpp>
 #include <optional>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "gates/run_facts.h"
+#include "util/stability.h"
 
 namespace statelab::reports {
 
@@ -19,7 +22,7 @@ struct CompareOptions {
   bool allow_cross_machine = false;
 };
 
-enum class Change { kRegression, kImprovement, kUnchanged, kNew, kRemoved };
+enum class Change { kRegression, kImprovement, kUnchanged, kUnstable, kNew, kRemoved };
 std::string_view ChangeName(Change c);
 
 struct CompareRow {
@@ -34,13 +37,16 @@ struct CompareRow {
   std::string method;  // "exact" / "normal"
   int n_old = 0;
   int n_new = 0;
+  // Of the repetitions in each run (not judged when the run lacks the benchmark).
+  util::Stability old_stability;
+  util::Stability new_stability;
   Change verdict = Change::kUnchanged;
-  std::string note;  // e.g. why a large change is not a regression
+  std::string note;  // e.g. why a large change is not a regression, or why a cell is unstable
 };
 
 struct GeoSummary {
   std::string key;           // tier or engine
-  int count = 0;             // benchmarks present in both runs
+  int count = 0;             // benchmarks present and stable in both runs
   double geomean_ratio = 1;  // geometric mean of new/old medians (> 1 = slower)
 };
 
@@ -52,13 +58,17 @@ struct CompareResult {
   bool cross_machine = false;
   std::string cross_machine_reason;
   std::vector<std::string> notes;  // validity warnings about either run
+  // The environment warnings either run recorded (load average, VM, governor, ...), each prefixed
+  // with the run it came from ("old run", "new run" or "both runs").
+  std::vector<std::string> environment_warnings;
   std::vector<CompareRow> rows;
   std::vector<GeoSummary> by_tier;
   std::vector<GeoSummary> by_engine;
   std::optional<GeoSummary> overall;
 
   int Count(Change c) const;
-  // 1 when there is a regression and the runs are comparable (same machine, or allowed).
+  // 1 when there is a regression and the runs are comparable (same machine, or allowed). Unstable
+  // cells never count.
   int ExitCode() const;
 };
 

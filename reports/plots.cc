@@ -1,12 +1,13 @@
 #include "reports/plots.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <iterator>
-#include <map>
 #include <optional>
+#include <set>
+#include <string_view>
 
 #include "gates/metrics.h"
 #include "reports/cells.h"
@@ -16,6 +17,7 @@ namespace statelab::reports {
 
 namespace fs = std::filesystem;
 using harness::Baseline;
+using harness::BenchmarkResult;
 
 namespace {
 
@@ -46,9 +48,6 @@ std::string GpString(const std::string& s) {
   }
   return out + "\"";
 }
-
-constexpr char kTerminal[] =
-    "set terminal svg size 900,520 dynamic enhanced font 'sans,11' background rgb 'white'\n";
 
 class PlotWriter {
  public:
@@ -89,161 +88,242 @@ class PlotWriter {
   PlotOutcome* out_;
 };
 
-void ScalingPlot(const Baseline& run, PlotWriter* w, PlotOutcome* out) {
-  // Series: one D-tier (engine, mode, group, op, params) across thread counts.
-  std::map<std::string, std::map<int64_t, double>> series;
-  for (const auto& b : run.benchmarks) {
-    if (b.tier != "D") continue;
-    const auto ops = gates::MetricValue(b, "ops_per_sec");
-    if (!ops) continue;
-    std::string key = b.engine + "/" + b.mode + "/" + b.group + "/" + b.op;
-    if (!b.params.empty()) key.append("/").append(harness::ParamsText(b.params));
-    series[key][b.threads] = *ops;
-  }
-  for (auto it = series.begin(); it != series.end();) {
-    it = it->second.size() < 2 ? series.erase(it) : std::next(it);
-  }
-  if (series.empty()) {
-    out->notes.emplace_back(
-        "scaling.svg skipped: no D-tier benchmark ran at more than one thread count");
-    return;
-  }
-  std::string dat = "# threads  median ops/s; one block per series\n";
-  std::string plot = "plot ";
-  int index = 0;
-  for (const auto& [key, points] : series) {
-    dat += "# " + key + "\n";
-    for (const auto& [threads, ops] : points)
-      dat += std::to_string(threads) + " " + Num(ops) + "\n";
-    dat += "\n\n";
-    if (index > 0) plot += ", \\\n     ";
-    plot += "'scaling.dat' index " + std::to_string(index) +
-            " using 1:2 with linespoints lw 2 title " + GpString(key);
-    ++index;
-  }
-  std::string gp = kTerminal;
-  gp +=
-      "set output 'scaling.svg'\n"
-      "set title " +
-      GpString("Disjoint scaling: " + run.run_id) +
-      " noenhanced\n"
-      "set xlabel 'threads'\nset ylabel 'ops/s (median, all threads)'\n"
-      "set key left top noenhanced\nset grid\nset logscale x 2\nset yrange [0:*]\n" +
-      plot + "\n";
-  w->Emit("scaling", dat, gp);
+// Min and max of the repetitions' values, or {v, v} when there are none.
+std::pair<double, double> Range(const std::vector<double>& values, double v) {
+  if (values.empty()) return {v, v};
+  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  return {*lo, *hi};
 }
 
-void LatencyPlot(const Baseline& run, PlotWriter* w, PlotOutcome* out) {
-  // Percentiles of the single-threaded key operations, in the first mode that has them.
-  const std::vector<std::pair<std::string, std::string>> ops = {
-      {"engine", "get_direct"}, {"engine", "put_direct"}, {"kv", "get"}, {"kv", "put"}};
-  std::string dat = "# percentile_index  p50 p90 p95 p99 p99.9 (ns); one block per series\n";
-  std::string plot = "plot ";
-  int index = 0;
-  std::string mode_used;
-  for (const std::string mode : {"inmemory", "buffered", "strict"}) {
-    for (const auto& b : run.benchmarks) {
-      if (b.mode != mode || b.threads != 1) continue;
-      bool wanted = false;
-      for (const auto& [g, o] : ops) wanted = wanted || (b.group == g && b.op == o);
-      if (!wanted) continue;
-      const char* names[] = {"p50_ns", "p90_ns", "p95_ns", "p99_ns", "p999_ns"};
-      std::string block;
-      bool complete = true;
-      for (int i = 0; i < 5; ++i) {
-        const auto v = gates::MetricValue(b, names[i]);
-        if (!v || *v <= 0) {
-          complete = false;
-          break;
-        }
-        block += std::to_string(i) + " " + Num(*v) + "\n";
-      }
-      if (!complete) continue;
-      dat += "# " + b.name + "\n" + block + "\n\n";
-      if (index > 0) plot += ", \\\n     ";
-      plot += "'latency_percentiles.dat' index " + std::to_string(index) +
-              " using 1:2 with linespoints lw 2 title " +
-              GpString(b.tier + " " + b.group + "/" + b.op + " " + b.engine);
-      ++index;
-    }
-    if (index > 0) {
-      mode_used = mode;
-      break;
-    }
+// The series `title` of `panel`, created on first use.
+PlotSeries& SeriesOf(PlotPanel& panel, const std::string& title) {
+  for (auto& s : panel.series) {
+    if (s.title == title) return s;
   }
-  if (index == 0) {
-    out->notes.emplace_back(
-        "latency_percentiles.svg skipped: no single-threaded A1/B key operation with latency "
-        "percentiles");
-    return;
-  }
-  // Wider canvas: the legend sits to the right of the curves.
-  std::string gp =
-      "set terminal svg size 1200,560 dynamic enhanced font 'sans,11' background rgb 'white'\n";
-  gp +=
-      "set output 'latency_percentiles.svg'\n"
-      "set title " +
-      GpString("Latency percentiles (" + mode_used + "): " + run.run_id) +
-      " noenhanced\n"
-      "set xtics ('p50' 0, 'p90' 1, 'p95' 2, 'p99' 3, 'p99.9' 4)\n"
-      "set ylabel 'ns per operation'\nset logscale y\nset grid\n"
-      "set key outside right top noenhanced\nset rmargin 2\n" +
-      plot + "\n";
-  w->Emit("latency_percentiles", dat, gp);
+  panel.series.push_back({title, {}});
+  return panel.series.back();
 }
 
-void EnginesPlot(const Baseline& run, PlotWriter* w, PlotOutcome* out) {
-  const std::vector<std::string> engines = EnginesOf(run);
-  std::string mode;
-  for (const std::string m : {"inmemory", "buffered", "strict"}) {
-    for (const auto& b : run.benchmarks) {
-      if (b.mode == m && b.threads == 1 && (b.tier == "A1" || b.tier == "B")) mode = m;
-    }
-    if (!mode.empty()) break;
+// The panel `title`, created (at the end of the grid) on first use.
+PlotPanel& PanelOf(std::vector<PlotPanel>& panels, const std::string& title) {
+  for (auto& p : panels) {
+    if (p.title == title) return p;
   }
-  std::string dat = "op";
-  for (const auto& e : engines) dat += " " + e;
-  dat += "\n";
-  int rows = 0;
-  for (const KeyOp& k : kKeyOps) {
-    std::string line = std::string(k.tier) + "_" + std::string(k.group) + "/" + std::string(k.op);
-    bool any = false;
-    for (const auto& e : engines) {
-      std::optional<double> v;
-      if (!mode.empty()) {
-        if (const auto* b = FindCell(run, k.tier, k.group, k.op, e, mode)) v = gates::MedianNs(*b);
-      }
-      line.append(" ").append(v ? Num(*v) : std::string("?"));
-      any = any || v.has_value();
-    }
-    if (!any) continue;
-    dat += line + "\n";
-    ++rows;
-  }
-  if (rows == 0 || engines.empty()) {
-    out->notes.emplace_back("engines_ab.svg skipped: no single-threaded A1/B key operation ran");
-    return;
-  }
-  std::string gp = kTerminal;
-  gp +=
-      "set output 'engines_ab.svg'\n"
-      "set title " +
-      GpString("Engines side by side (" + mode + ", median ns/op): " + run.run_id) +
-      " noenhanced\n"
-      "set datafile missing '?'\nset style data histograms\nset style histogram clustered gap 1\n"
-      "set style fill solid 0.8 border -1\nset logscale y\nset ylabel 'ns per operation'\n"
-      "set xtics rotate by -20 noenhanced\nset grid ytics\nset key left top noenhanced\n"
-      "plot ";
-  for (std::size_t i = 0; i < engines.size(); ++i) {
-    if (i > 0) gp += ", ";
-    gp += "'engines_ab.dat' using " + std::to_string(i + 2) + (i == 0 ? ":xtic(1)" : "") +
-          " title columnheader(" + std::to_string(i + 2) + ")";
-  }
-  gp += "\n";
-  w->Emit("engines_ab", dat, gp);
+  panels.push_back({title, {}});
+  return panels.back();
+}
+
+// "group/op" of a D-tier cell, "/params" appended when it has any: one scaling panel row each.
+std::string ScalingOp(const BenchmarkResult& b) {
+  std::string op = b.group;
+  op.append("/").append(b.op);
+  if (!b.params.empty()) op.append("/").append(harness::ParamsText(b.params));
+  return op;
+}
+
+// "<op> <mode>": the title of a panel that shows one op in one mode.
+std::string PanelTitle(std::string op, std::string_view mode) {
+  op.append(" ").append(mode);
+  return op;
+}
+
+void DropEmptyPanels(std::vector<PlotPanel>* panels) {
+  std::erase_if(*panels, [](const PlotPanel& p) { return p.series.empty(); });
 }
 
 }  // namespace
+
+bool WantsLogAxis(std::span<const double> values) {
+  if (values.empty()) return false;
+  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  return *lo > 0 && *hi / *lo > kLogAxisMinRange;
+}
+
+std::vector<double> PanelValues(const PlotPanel& panel) {
+  std::vector<double> out;
+  for (const auto& s : panel.series) {
+    for (const auto& p : s.points) {
+      out.push_back(p.y);
+      out.push_back(p.low);
+      out.push_back(p.high);
+    }
+  }
+  return out;
+}
+
+PanelPlot ScalingPlot(const Baseline& run) {
+  PanelPlot plot;
+  plot.name = "scaling";
+  plot.title =
+      "Disjoint scaling (tier D, median ops/s of all threads, bars = min-max): " + run.run_id;
+  plot.xlabel = "threads";
+  plot.ylabel = "ops/s";
+  plot.log2_x = true;
+  plot.error_bars = true;
+  const std::vector<std::string> modes = ModesOf(run);
+  plot.columns = std::max<int>(1, static_cast<int>(modes.size()));
+  // Cells by (group/op[/params]) then mode, so that the grid has one op per row.
+  std::vector<std::string> ops;
+  std::set<int64_t> threads;
+  for (const auto& b : run.benchmarks) {
+    if (b.tier != "D") continue;
+    threads.insert(b.threads);
+    std::string op = ScalingOp(b);
+    if (std::find(ops.begin(), ops.end(), op) == ops.end()) ops.push_back(std::move(op));
+  }
+  for (const auto& op : ops) {
+    for (const auto& m : modes) PanelOf(plot.panels, PanelTitle(op, m));
+  }
+  for (const auto& b : run.benchmarks) {
+    if (b.tier != "D") continue;
+    const auto ops_per_sec = gates::MetricValue(b, "ops_per_sec");
+    if (!ops_per_sec) continue;
+    const auto [lo, hi] = Range(gates::OpsPerSec(b), *ops_per_sec);
+    SeriesOf(PanelOf(plot.panels, PanelTitle(ScalingOp(b), b.mode)), b.engine)
+        .points.push_back({static_cast<double>(b.threads), *ops_per_sec, lo, hi});
+  }
+  for (auto& panel : plot.panels) {
+    std::erase_if(panel.series, [](const PlotSeries& s) { return s.points.size() < 2; });
+    for (auto& s : panel.series) {
+      std::sort(s.points.begin(), s.points.end(),
+                [](const PlotPoint& a, const PlotPoint& b) { return a.x < b.x; });
+    }
+  }
+  DropEmptyPanels(&plot.panels);
+  for (int64_t t : threads) plot.xtics.emplace_back(static_cast<double>(t), std::to_string(t));
+  return plot;
+}
+
+PanelPlot LatencyPlot(const Baseline& run) {
+  PanelPlot plot;
+  plot.name = "latency_percentiles";
+  plot.title = "Latency percentiles (single thread): " + run.run_id;
+  plot.ylabel = "ns per operation";
+  const std::vector<std::string> modes = ModesOf(run);
+  plot.columns = std::max<int>(1, static_cast<int>(modes.size()));
+  static constexpr const char* kNames[] = {"p50_ns", "p90_ns", "p95_ns", "p99_ns", "p999_ns"};
+  static constexpr const char* kLabels[] = {"p50", "p90", "p95", "p99", "p99.9"};
+  for (int i = 0; i < 5; ++i) plot.xtics.emplace_back(i, kLabels[i]);
+  const std::vector<std::pair<std::string, std::string>> key_ops = {
+      {"engine", "get_direct"}, {"engine", "put_direct"}, {"kv", "get"}, {"kv", "put"}};
+  for (const auto& [group, op] : key_ops) {
+    std::string name = group;
+    name.append("/").append(op);
+    for (const auto& m : modes) {
+      PlotPanel& panel = PanelOf(plot.panels, PanelTitle(name, m));
+      for (const auto& b : run.benchmarks) {
+        if (b.mode != m || b.threads != 1 || b.group != group || b.op != op) continue;
+        PlotSeries series{b.engine, {}};
+        for (int i = 0; i < 5; ++i) {
+          const auto v = gates::MetricValue(b, kNames[i]);
+          if (!v || *v <= 0) continue;  // a percentile not published (too few samples)
+          series.points.push_back({static_cast<double>(i), *v, *v, *v});
+        }
+        if (!series.points.empty()) panel.series.push_back(std::move(series));
+      }
+    }
+  }
+  DropEmptyPanels(&plot.panels);
+  return plot;
+}
+
+PanelPlot EnginesPlot(const Baseline& run) {
+  PanelPlot plot;
+  plot.name = "engines_ab";
+  plot.title = "Engines side by side (median ns per op, bars = min-max): " + run.run_id;
+  plot.ylabel = "ns per operation";
+  plot.error_bars = true;
+  plot.lines = false;
+  plot.columns = 3;
+  const std::vector<std::string> engines = EnginesOf(run);
+  const std::vector<std::string> modes = ModesOf(run);
+  for (std::size_t e = 0; e < engines.size(); ++e) {
+    plot.xtics.emplace_back(static_cast<double>(e), engines[e]);
+  }
+  for (const KeyOp& k : kKeyOps) {
+    PlotPanel& panel = PanelOf(
+        plot.panels, std::string(k.tier) + " " + std::string(k.group) + "/" + std::string(k.op));
+    for (std::size_t m = 0; m < modes.size(); ++m) {
+      // Modes side by side around each engine's tic.
+      const double offset =
+          (static_cast<double>(m) - static_cast<double>(modes.size() - 1) / 2.0) * 0.15;
+      for (std::size_t e = 0; e < engines.size(); ++e) {
+        const BenchmarkResult* b = FindCell(run, k.tier, k.group, k.op, engines[e], modes[m]);
+        const std::optional<double> median = b != nullptr ? gates::MedianNs(*b) : std::nullopt;
+        if (!median) continue;
+        const auto [lo, hi] = Range(gates::NsPerOp(*b), *median);
+        SeriesOf(panel, modes[m])
+            .points.push_back({static_cast<double>(e) + offset, *median, lo, hi});
+      }
+    }
+  }
+  DropEmptyPanels(&plot.panels);
+  return plot;
+}
+
+std::string PlotData(const PanelPlot& plot) {
+  std::string dat = "# x  y  low  high; one block per series, panel by panel\n";
+  for (const auto& panel : plot.panels) {
+    for (const auto& s : panel.series) {
+      dat += "# " + panel.title + ": " + s.title + "\n";
+      for (const auto& p : s.points) {
+        dat += Num(p.x) + " " + Num(p.y) + " " + Num(p.low) + " " + Num(p.high) + "\n";
+      }
+      dat += "\n\n";
+    }
+  }
+  return dat;
+}
+
+std::string PlotScript(const PanelPlot& plot) {
+  const int columns = std::max(1, std::min(plot.columns, static_cast<int>(plot.panels.size())));
+  const int rows = (static_cast<int>(plot.panels.size()) + columns - 1) / columns;
+  // Each panel gets room for its data and its legend to the right; at least 800 px for the title.
+  std::string gp = "set terminal svg size " + std::to_string(std::max(800, 480 * columns)) + "," +
+                   std::to_string(60 + 320 * rows) +
+                   " dynamic enhanced font 'sans,10' background rgb 'white'\n";
+  gp += "set output '" + plot.name + ".svg'\n";
+  gp += "set multiplot layout " + std::to_string(rows) + "," + std::to_string(columns) + " title " +
+        GpString(plot.title) + " noenhanced\n";
+  gp += std::string(kLegendPlacement) + "\nset grid\n";
+  if (!plot.xlabel.empty()) gp += "set xlabel " + GpString(plot.xlabel) + "\n";
+  gp += "set ylabel " + GpString(plot.ylabel) + "\n";
+  if (!plot.xtics.empty()) {
+    std::string tics;
+    double lo = plot.xtics.front().first, hi = lo;
+    for (const auto& [x, label] : plot.xtics) {
+      if (!tics.empty()) tics += ", ";
+      tics += GpString(label) + " " + Num(x);
+      lo = std::min(lo, x);
+      hi = std::max(hi, x);
+    }
+    // Many category labels (engines) would run into each other side by side.
+    gp += "set xtics (" + tics + ") noenhanced" +
+          (plot.xtics.size() > 4 ? std::string(" rotate by 30 right") : std::string()) + "\n";
+    // A margin around the outermost tics so their points are not drawn on the frame.
+    gp += plot.log2_x
+              ? "set logscale x 2\nset xrange [" + Num(lo / 1.25) + ":" + Num(hi * 1.25) + "]\n"
+              : "set xrange [" + Num(lo - 0.5) + ":" + Num(hi + 0.5) + "]\n";
+  }
+  int index = 0;
+  for (const auto& panel : plot.panels) {
+    gp += "set title " + GpString(panel.title) + " noenhanced\n";
+    gp += WantsLogAxis(PanelValues(panel)) ? "set logscale y\nset yrange [*:*]\n"
+                                           : "unset logscale y\nset yrange [0:*]\n";
+    gp += "plot ";
+    for (std::size_t i = 0; i < panel.series.size(); ++i) {
+      if (i > 0) gp += ", \\\n     ";
+      gp += "'" + plot.name + ".dat' index " + std::to_string(index++) +
+            (plot.error_bars
+                 ? " using 1:2:3:4 with " + std::string(plot.lines ? "yerrorlines" : "yerrorbars")
+                 : " using 1:2 with " + std::string(plot.lines ? "linespoints" : "points")) +
+            " lw 2 pt 7 title " + GpString(panel.series[i].title);
+    }
+    gp += "\n";
+  }
+  gp += "unset multiplot\n";
+  return gp;
+}
 
 PlotOutcome WritePlots(const Baseline& run, const std::string& plots_dir,
                        const std::string& gnuplot) {
@@ -260,9 +340,17 @@ PlotOutcome WritePlots(const Baseline& run, const std::string& plots_dir,
         ".dat and .gp inputs were written to plots/");
   }
   PlotWriter w(plots_dir, gnuplot, &out);
-  ScalingPlot(run, &w, &out);
-  LatencyPlot(run, &w, &out);
-  EnginesPlot(run, &w, &out);
+  const std::pair<PanelPlot, const char*> plots[] = {
+      {ScalingPlot(run), "no D-tier benchmark ran at more than one thread count"},
+      {LatencyPlot(run), "no single-threaded A1/B key operation with latency percentiles"},
+      {EnginesPlot(run), "no single-threaded A1/B key operation ran"}};
+  for (const auto& [plot, why_empty] : plots) {
+    if (plot.panels.empty()) {
+      out.notes.push_back(plot.name + ".svg skipped: " + why_empty);
+      continue;
+    }
+    w.Emit(plot.name, PlotData(plot), PlotScript(plot));
+  }
   return out;
 }
 

@@ -84,6 +84,71 @@ std::string Header(const std::string& title, const Baseline& run) {
   return "# " + title + ": " + run.run_id + "\n\n";
 }
 
+// "1000 (980–1020, cv 1.6%, n 5)": a median with the range and cv of its repetitions.
+std::string WithSpread(double median, const std::vector<double>& values,
+                       const util::Stability& st) {
+  if (values.empty()) return FormatNumber(median);
+  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  return FormatNumber(median) + " (" + FormatNumber(*lo) + "–" + FormatNumber(*hi) + ", cv " +
+         CvText(st) + ", n " + std::to_string(st.n) + ")";
+}
+
+std::string StabilityText(const util::Stability& st) {
+  if (st.unstable) return "**unstable**: " + util::StabilityReason(st);
+  return st.judged ? "stable" : "not judged (n " + std::to_string(st.n) + ")";
+}
+
+// Formats the cells of one report with their spread and remembers the unstable ones, so the report
+// can say why each is marked. Not synchronized (one per report).
+class CellFormatter {
+ public:
+  // Median ns per op with its spread; "**unstable**" appended to an unstable cell; "—" when absent.
+  std::string MedianNs(const BenchmarkResult* b) {
+    const std::optional<double> median = b != nullptr ? gates::MedianNs(*b) : std::nullopt;
+    if (!median) return "—";
+    const util::Stability st = StabilityOf(*b);
+    return Mark(*b, st, WithSpread(*median, gates::NsPerOp(*b), st));
+  }
+  // Median ops/s (all threads) with the range and cv of the repetitions' throughput.
+  std::string OpsPerSec(const BenchmarkResult& b) {
+    const std::optional<double> median = gates::MetricValue(b, "ops_per_sec");
+    if (!median) return "—";
+    const std::vector<double> ops = gates::OpsPerSec(b);
+    return Mark(b, StabilityOf(b), WithSpread(*median, ops, util::JudgeStability(ops)));
+  }
+  // Remembers `b` when it is unstable (for a table that shows it in its own columns).
+  void Note(const BenchmarkResult& b) { Mark(b, StabilityOf(b), ""); }
+
+  // "## Unstable cells" with the reason of every unstable cell seen, "" when there was none.
+  std::string Render() const {
+    if (unstable_.empty()) return "";
+    Table t({"benchmark", "median ns", "repetitions (ns per op)", "cv", "max/min", "why"});
+    for (const BenchmarkResult* b : unstable_) {
+      const util::Stability st = StabilityOf(*b);
+      std::vector<std::string> reps;
+      for (double v : gates::NsPerOp(*b)) reps.push_back(FormatNumber(v));
+      t.Add({"`" + b->name + "`", Opt(gates::MedianNs(*b)), Join(reps, ", "), CvText(st),
+             st.max_over_min ? FormatNumber(*st.max_over_min) + "x" : "—",
+             util::StabilityReason(st)});
+    }
+    return "## Unstable cells\n\nTheir repetitions disagree too much for the median to stand for "
+           "the cell (" +
+           util::StabilityRule() +
+           "; docs/compare.md#stability); compare gives them no verdict.\n\n" + t.Render() + "\n";
+  }
+
+ private:
+  std::string Mark(const BenchmarkResult& b, const util::Stability& st, std::string text) {
+    if (!st.unstable) return text;
+    if (std::find(unstable_.begin(), unstable_.end(), &b) == unstable_.end()) {
+      unstable_.push_back(&b);
+    }
+    return text.empty() ? text : text + " **unstable**";
+  }
+
+  std::vector<const BenchmarkResult*> unstable_;
+};
+
 }  // namespace
 
 std::string RenderSummary(const Baseline& run, const gates::VerdictFileSummary* gv,
@@ -130,29 +195,33 @@ std::string RenderSummary(const Baseline& run, const gates::VerdictFileSummary* 
     md += w.Render() + "\n";
   }
 
-  // Key latencies: medians and p99 of the single-threaded hot paths per engine x mode.
-  std::vector<std::string> header = {"engine", "mode"};
+  // Key latencies: the single-threaded hot paths per engine x mode, each with its spread.
+  Table lat({"op", "mode", "engine", "median ns", "min ns", "max ns", "cv", "repetitions", "p99 ns",
+             "p99 samples", "stability"});
   for (const KeyOp& k : kKeyOps) {
-    header.push_back(std::string(k.tier) + " " + std::string(k.group) + "/" + std::string(k.op));
-  }
-  Table med(header), p99(header);
-  for (const auto& e : EnginesOf(run)) {
     for (const auto& m : ModesOf(run)) {
-      std::vector<std::string> r1 = {e, m}, r2 = {e, m};
-      bool any = false;
-      for (const KeyOp& k : kKeyOps) {
+      for (const auto& e : EnginesOf(run)) {
         const BenchmarkResult* b = FindCell(run, k.tier, k.group, k.op, e, m);
-        any = any || b != nullptr;
-        r1.push_back(Opt(MedianOf(b)));
-        r2.push_back(b != nullptr ? Opt(gates::MetricValue(*b, "p99_ns")) : "—");
+        if (b == nullptr) continue;
+        const util::Stability st = StabilityOf(*b);
+        const std::vector<double> ns = gates::NsPerOp(*b);
+        const auto [lo, hi] = std::minmax_element(ns.begin(), ns.end());
+        lat.Add({std::string(k.tier) + " " + std::string(k.group) + "/" + std::string(k.op), m, e,
+                 Opt(MedianOf(b)), ns.empty() ? "—" : FormatNumber(*lo),
+                 ns.empty() ? "—" : FormatNumber(*hi), CvText(st), std::to_string(st.n),
+                 Opt(gates::MetricValue(*b, "p99_ns")),
+                 b->latency ? std::to_string(b->latency->samples) : "—", StabilityText(st)});
       }
-      if (!any) continue;
-      med.Add(std::move(r1));
-      p99.Add(std::move(r2));
     }
   }
-  md += "## Key latencies: median ns per op (single thread)\n\n" + med.Render() + "\n";
-  md += "## Key latencies: p99 ns per op (single thread)\n\n" + p99.Render() + "\n";
+  md +=
+      "## Key latencies (single thread)\n\nMedian, min and max of the repetitions' ns per op, "
+      "their cv, and p99 from the latency histogram with its sample count.\n\n" +
+      lat.Render() + "\n";
+  CellFormatter all;
+  for (const auto& b : run.benchmarks) all.Note(b);
+  const std::string unstable = all.Render();
+  md += unstable.empty() ? "## Unstable cells\n\n_(none)_\n\n" : unstable;
 
   md += "## Environment\n\n";
   Table env({"field", "value"});
@@ -265,20 +334,27 @@ std::string RenderFacadeTax(const Baseline& run) {
       {"get (A0 get_uniform)", "get_uniform", "get_direct", "kv", "get"},
       {"put", "put_prealloc", "put_direct", "kv", "put"}};
   Table t({"op", "engine", "mode", "A0 ns", "A1 ns", "B ns", "A1/A0", "B/A1", "B/A0"});
+  CellFormatter cells;
   for (const auto& p : pairs) {
     for (const auto& e : EnginesOf(run)) {
       if (IsPeer(run, e)) continue;  // a peer has no layers of ours to tax
-      const auto a0 = MedianOf(FindCell(run, "A0", "raw", p.a0_op, e, ""));
+      const BenchmarkResult* a0_cell = FindCell(run, "A0", "raw", p.a0_op, e, "");
+      const auto a0 = MedianOf(a0_cell);
       for (const auto& m : ModesOf(run)) {
-        const auto a1 = MedianOf(FindCell(run, "A1", "engine", p.a1_op, e, m));
-        const auto b = MedianOf(FindCell(run, "B", p.b_group, p.b_op, e, m));
+        const BenchmarkResult* a1_cell = FindCell(run, "A1", "engine", p.a1_op, e, m);
+        const BenchmarkResult* b_cell = FindCell(run, "B", p.b_group, p.b_op, e, m);
+        const auto a1 = MedianOf(a1_cell);
+        const auto b = MedianOf(b_cell);
         if (!a1 && !b) continue;
-        t.Add({p.label, e, m, Opt(a0), Opt(a1), Opt(b), OptRatio(a1, a0), OptRatio(b, a1),
-               OptRatio(b, a0)});
+        t.Add({p.label, e, m, cells.MedianNs(a0_cell), cells.MedianNs(a1_cell),
+               cells.MedianNs(b_cell), OptRatio(a1, a0), OptRatio(b, a1), OptRatio(b, a0)});
       }
     }
   }
-  md += "## Per op, engine and mode\n\n" + t.Render() + "\n";
+  md +=
+      "## Per op, engine and mode\n\nEach cell: median ns (min–max of the repetitions, cv, "
+      "number of repetitions).\n\n" +
+      t.Render() + "\n" + cells.Render();
   md +=
       "Pairs: get = A0 raw/get_hot or raw/get_uniform vs A1 engine/get_direct vs B kv/get; "
       "put = A0 raw/put_prealloc vs A1 engine/put_direct vs B kv/put. The gates use "
@@ -316,7 +392,7 @@ std::string RenderAbEngines(const Baseline& run) {
                               : (engines.empty() ? "" : engines.front());
   md +=
       "Median ns per op for each engine in the same cell (tier, group, op, mode, threads, "
-      "params). Ratio = engine / " +
+      "params), with the min–max and cv of its repetitions and their number. Ratio = engine / " +
       ref + " (< 1 = faster than " + ref +
       "). p = two-sided "
       "Mann-Whitney U over the repetitions' ns_per_op against " +
@@ -332,6 +408,7 @@ std::string RenderAbEngines(const Baseline& run) {
           "engine did not run. How each is configured and where a comparison is not fair: "
           "docs/peers.md.\n\n";
   }
+  CellFormatter fmt;
   // Group benchmarks by cell, keep the order of first appearance.
   std::vector<std::string> order;
   std::map<std::string, std::map<std::string, const BenchmarkResult*>> cells;
@@ -368,7 +445,7 @@ std::string RenderAbEngines(const Baseline& run) {
                                       any->params.empty() ? "—" : harness::ParamsText(any->params)};
       for (const auto& e : engines) {
         const BenchmarkResult* b = row_cells.count(e) ? row_cells.at(e) : nullptr;
-        row.push_back(Opt(MedianOf(b)));
+        row.push_back(fmt.MedianNs(b));
         if (e == ref) continue;
         row.push_back(OptRatio(MedianOf(b), MedianOf(base)));
         if (b != nullptr && base != nullptr) {
@@ -389,7 +466,7 @@ std::string RenderAbEngines(const Baseline& run) {
     const auto it = b.extra.find("recall_at_10");
     if (it == b.extra.end()) continue;
     recall.Add({b.engine, b.mode, b.params.empty() ? "—" : harness::ParamsText(b.params),
-                Opt(MedianOf(&b)), FormatNumber(it->second)});
+                fmt.MedianNs(&b), FormatNumber(it->second)});
   }
   if (!recall.empty()) {
     md +=
@@ -398,7 +475,9 @@ std::string RenderAbEngines(const Baseline& run) {
         recall.Render() + "\n";
   }
 
-  md += "## Scaling (tier D, throughput = median ops/s over all threads)\n\n";
+  md +=
+      "## Scaling (tier D, throughput = median ops/s over all threads, with the min–max and cv "
+      "of the repetitions' throughput)\n\n";
   Table s({"engine", "mode", "group/op", "params", "threads", "ops/s", "speedup vs 1 thread",
            "efficiency"});
   std::map<std::string, std::map<int64_t, const BenchmarkResult*>> series;
@@ -419,10 +498,11 @@ std::string RenderAbEngines(const Baseline& run) {
       }
       s.Add({b->engine, b->mode, b->group + "/" + b->op,
              b->params.empty() ? "—" : harness::ParamsText(b->params), std::to_string(threads),
-             Opt(ops), speedup, eff});
+             fmt.OpsPerSec(*b), speedup, eff});
     }
   }
   md += s.Render();
+  if (const std::string unstable = fmt.Render(); !unstable.empty()) md += "\n" + unstable;
   return md;
 }
 
@@ -473,8 +553,10 @@ std::string RenderRedis(const Baseline& run, const std::string& why_missing) {
   md += "Source: baseline.json `servers` (Redis " +
         util::AsString(util::FindPath(*redis, "version")).value_or("version unknown") +
         "). Redis persistence is set per durability mode: InMemory = no persistence, Buffered = "
-        "appendfsync everysec, Strict = appendfsync always. Every server figure is "
-        "redis-benchmark with one client over loopback at the pipeline depth shown.\n\n";
+        "appendfsync everysec, Strict = appendfsync always. Every server figure is one "
+        "redis-benchmark measurement (no repetitions, so no spread) with one client over loopback "
+        "at the pipeline depth shown; the statelab columns are medians with the min–max and cv "
+        "of their repetitions.\n\n";
   const json::value* results = util::FindPath(*redis, "results");
   std::vector<const json::object*> rows;
   if (results != nullptr && results->is_array()) {
@@ -512,6 +594,7 @@ std::string RenderRedis(const Baseline& run, const std::string& why_missing) {
     header.push_back(e + " ops/s");
   }
   Table t(header);
+  CellFormatter fmt;
   bool served = false;
   for (const json::object* o : rows) {
     if (!IsRedisRow(*o)) {
@@ -532,12 +615,13 @@ std::string RenderRedis(const Baseline& run, const std::string& why_missing) {
     for (const auto& e : engines) {
       b = op == "get" || op == "set" ? FindCell(run, "B", "kv", op == "set" ? "put" : op, e, mode)
                                      : nullptr;
-      row.push_back(Opt(MedianOf(b)));
+      row.push_back(fmt.MedianNs(b));
       row.push_back(b != nullptr ? Opt(gates::MetricValue(*b, "ops_per_sec")) : "—");
     }
     t.Add(std::move(row));
   }
   md += t.Render();
+  if (const std::string unstable = fmt.Render(); !unstable.empty()) md += "\n" + unstable;
 
   if (served) {
     md +=

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "gates/run_facts.h"
 #include "tests/gates/test_util.h"
@@ -163,6 +164,111 @@ TEST(Compare, JsonOutput) {
     }
   }
   EXPECT_TRUE(found);
+}
+
+// Replaces the repetitions of benchmark `name` with these ns per op.
+void SetRepetitions(gates::RunFile* run, const std::string& name, const std::vector<double>& ns) {
+  for (auto& b : run->baseline.benchmarks) {
+    if (b.name != name) continue;
+    b.repetitions.clear();
+    for (double v : ns) b.repetitions.push_back({v, 1e9 / v, 1000});
+    return;
+  }
+  ADD_FAILURE() << "no benchmark " << name;
+}
+
+constexpr char kGet[] = "B/kv/get/btree/inmemory";
+
+TEST(CompareStability, BimodalCellTwiceAsSlowIsUnstableNotARegression) {
+  // The case: bimodal repetitions, then a 2x slowdown of every one of them.
+  const std::vector<double> bimodal = {46086, 21134, 1781, 1772, 1845};
+  std::vector<double> doubled;
+  for (double v : bimodal) doubled.push_back(2 * v);
+  gates::RunFile old_run = Load("compare/old.json");
+  gates::RunFile new_run = Load("compare/old.json");
+  SetRepetitions(&old_run, kGet, bimodal);
+  SetRepetitions(&new_run, kGet, doubled);
+  const CompareResult r = CompareBaselines(old_run, new_run, {});
+  const CompareRow* row = RowOf(r, kGet);
+  ASSERT_NE(row, nullptr);
+  EXPECT_EQ(row->verdict, Change::kUnstable);
+  EXPECT_TRUE(row->old_stability.unstable);
+  EXPECT_TRUE(row->new_stability.unstable);
+  EXPECT_NE(row->note.find("unstable in the old run: cv "), std::string::npos) << row->note;
+  EXPECT_NE(row->note.find("unstable in the new run: cv "), std::string::npos) << row->note;
+  EXPECT_NE(row->note.find("max/min 26 > 2"), std::string::npos) << row->note;
+  EXPECT_NE(row->note.find("bimodal: 3 values in 1772-1845"), std::string::npos) << row->note;
+  EXPECT_NEAR(*row->change_pct, 100.0, 1e-9) << "the change is still shown";
+  EXPECT_EQ(r.Count(Change::kUnstable), 1);
+  EXPECT_EQ(r.Count(Change::kRegression), 0);
+  EXPECT_EQ(r.Count(Change::kUnchanged), 5);
+  EXPECT_EQ(r.ExitCode(), 0) << "unstable cells never fail";
+  ASSERT_TRUE(r.overall.has_value());
+  EXPECT_EQ(r.overall->count, 5) << "unstable cells are left out of the geometric means";
+  EXPECT_DOUBLE_EQ(r.overall->geomean_ratio, 1.0);
+
+  const std::string md = CompareToMarkdown(r);
+  EXPECT_NE(md.find("0 regressions, 0 improvements, 5 unchanged, 1 unstable"), std::string::npos)
+      << md;
+  EXPECT_NE(md.find("## Unstable (no verdict)"), std::string::npos) << md;
+  EXPECT_NE(md.find("| `B/kv/get/btree/inmemory` | 1845 | 3690 | +100.0% |"), std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| unstable | unstable in the old run"), std::string::npos) << md;
+
+  const boost::json::value v = CompareToJson(r);
+  EXPECT_EQ(v.at("counts").at("unstable").as_int64(), 1);
+  EXPECT_EQ(v.at("exit_code").as_int64(), 0);
+  for (const auto& jrow : v.at("rows").as_array()) {
+    if (jrow.at("name").as_string() != kGet) continue;
+    EXPECT_EQ(jrow.at("verdict").as_string(), "unstable");
+    EXPECT_TRUE(jrow.at("old_stability").at("bimodal").as_bool());
+    EXPECT_TRUE(jrow.at("new_stability").at("unstable").as_bool());
+    EXPECT_NEAR(jrow.at("old_stability").at("max_over_min").to_number<double>(), 46086.0 / 1772,
+                1e-9);
+    EXPECT_EQ(jrow.at("old_stability").at("reasons").as_array().size(), 3u);
+  }
+}
+
+TEST(CompareStability, UnstableInOneRunIsEnoughAndSaysWhich) {
+  gates::RunFile old_run = Load("compare/old.json");
+  gates::RunFile new_run = Load("compare/slower_2x.json");
+  // The new run's 2x slowdown would be a regression; one wild repetition makes it unstable.
+  SetRepetitions(&new_run, kGet, {2000, 1960, 2020, 1980, 5000});
+  const CompareResult r = CompareBaselines(old_run, new_run, {});
+  const CompareRow* row = RowOf(r, kGet);
+  EXPECT_EQ(row->verdict, Change::kUnstable);
+  EXPECT_FALSE(row->old_stability.unstable);
+  EXPECT_EQ(row->note.find("old run"), std::string::npos) << row->note;
+  EXPECT_NE(row->note.find("unstable in the new run: cv 0.519 > 0.2; max/min 2.55 > 2."),
+            std::string::npos)
+      << row->note;
+  EXPECT_EQ(r.ExitCode(), 0);
+  // The same cell with a tight new run is the regression it was.
+  EXPECT_EQ(CompareBaselines(old_run, Load("compare/slower_2x.json"), {}).ExitCode(), 1);
+}
+
+TEST(CompareStability, EnvironmentWarningsOfEitherRunAtTheTop) {
+  gates::RunFile old_run = Load("compare/old.json");
+  gates::RunFile new_run = Load("compare/same.json");
+  old_run.baseline.environment["warnings"] = boost::json::array{"running in a virtual machine"};
+  new_run.baseline.environment["warnings"] =
+      boost::json::array{"running in a virtual machine", "load average 3.2 > 0.5 before the run"};
+  const CompareResult r = CompareBaselines(old_run, new_run, {});
+  EXPECT_EQ(r.environment_warnings,
+            (std::vector<std::string>{"both runs: running in a virtual machine",
+                                      "new run: load average 3.2 > 0.5 before the run"}));
+  const std::string md = CompareToMarkdown(r);
+  const auto load = md.find("> - new run: load average 3.2 > 0.5 before the run");
+  ASSERT_NE(load, std::string::npos) << md;
+  EXPECT_LT(load, md.find("- Old:")) << "at the top";
+  EXPECT_NE(md.find("> - both runs: running in a virtual machine"), std::string::npos) << md;
+  const boost::json::value v = CompareToJson(r);
+  EXPECT_EQ(v.at("environment_warnings").as_array().size(), 2u);
+  // Without recorded warnings there is no section.
+  EXPECT_EQ(
+      CompareToMarkdown(CompareBaselines(Load("compare/old.json"), Load("compare/same.json"), {}))
+          .find("Environment warnings"),
+      std::string::npos);
 }
 
 // --- the executable and the script ----------------------------------------------------------

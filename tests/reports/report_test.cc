@@ -56,6 +56,22 @@ double FixtureMedian(const std::string& run, const std::string& name) {
   return -1;
 }
 
+// "median (min–max, cv X%, n N)" as the reports write a cell, from the fixture file's own stats.
+std::string FixtureSpread(const std::string& run, const std::string& name) {
+  const boost::json::value v =
+      ValueOf(util::LoadJsonFile(Fixture("runs/" + run + "/baseline.json")));
+  for (const auto& b : v.at("benchmarks").as_array()) {
+    if (b.at("name").as_string() != name) continue;
+    const auto& st = b.at("stats");
+    auto num = [&](const char* key) { return util::AsNumber(&st.at(key)).value(); };
+    return FormatNumber(num("median_ns")) + " (" + FormatNumber(num("min_ns")) + "–" +
+           FormatNumber(num("max_ns")) + ", cv " + FormatNumber(num("cv") * 100) + "%, n " +
+           std::to_string(b.at("repetitions").as_array().size()) + ")";
+  }
+  ADD_FAILURE() << "no benchmark " << name;
+  return "";
+}
+
 void EvaluateGatesInto(const std::string& run_dir) {
   const gates::RuleSet rules = ValueOf(gates::LoadRules(SourcePath("gates/gates.json")));
   const gates::RunFile run = ValueOf(gates::LoadRunFile(run_dir + "/baseline.json"));
@@ -92,16 +108,18 @@ TEST_F(RunReportTest, WritesEveryReport) {
 
 TEST_F(RunReportTest, SummaryKeyLatencyCellsEqualTheFixture) {
   const std::string md = Read("SUMMARY.md");
-  const std::string engine = "sharded", mode = "inmemory";
-  auto m = [&](const std::string& prefix) {
-    return FormatNumber(FixtureMedian(kSample, prefix + "/" + engine + "/" + mode));
-  };
-  const std::string row = "| " + engine + " | " + mode + " | " + m("A1/engine/get_direct") + " | " +
-                          m("A1/engine/put_direct") + " | " + m("A1/engine/snapshot_acquire") +
-                          " | " + m("B/kv/get") + " | " + m("B/kv/put") + " | " +
-                          m("B/event/append") + " |";
+  // Median with min, max, cv and repetitions; p99 with its sample count.
+  const std::string row =
+      "| A1 engine/get_direct | inmemory | sharded | " +
+      FormatNumber(FixtureMedian(kSample, "A1/engine/get_direct/sharded/inmemory")) + " | " +
+      FormatNumber(235.2) + " | " + FormatNumber(244.8) + " | 1.58% | 5 | 480 | 10000 | stable |";
   EXPECT_NE(md.find(row), std::string::npos) << "expected row " << row << "\n" << md;
   EXPECT_NE(row.find("| 240 |"), std::string::npos) << "fixture: sharded get_direct = 0.8 x 300";
+  EXPECT_NE(md.find("| op | mode | engine | median ns | min ns | max ns | cv | repetitions | "
+                    "p99 ns | p99 samples | stability |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("## Unstable cells\n\n_(none)_"), std::string::npos) << md;
   // Gate verdict counts come from gates.json.
   const gates::VerdictFileSummary gv = ValueOf(gates::LoadVerdictFile(run_dir_ + "/gates.json"));
   EXPECT_NE(
@@ -122,8 +140,10 @@ TEST_F(RunReportTest, FacadeTaxCellsEqualTheFixture) {
   const double a0 = FixtureMedian(kSample, "A0/raw/get_uniform/btree/n/a");
   const double a1 = FixtureMedian(kSample, "A1/engine/get_direct/btree/inmemory");
   const double b = FixtureMedian(kSample, "B/kv/get/btree/inmemory");
-  const std::string row = "| get (A0 get_uniform) | btree | inmemory | " + FormatNumber(a0) +
-                          " | " + FormatNumber(a1) + " | " + FormatNumber(b) + " | " +
+  const std::string row = "| get (A0 get_uniform) | btree | inmemory | " +
+                          FixtureSpread(kSample, "A0/raw/get_uniform/btree/n/a") + " | " +
+                          FixtureSpread(kSample, "A1/engine/get_direct/btree/inmemory") + " | " +
+                          FixtureSpread(kSample, "B/kv/get/btree/inmemory") + " | " +
                           FormatNumber(a1 / a0) + "x | " + FormatNumber(b / a1) + "x | " +
                           FormatNumber(b / a0) + "x |";
   EXPECT_NE(md.find(row), std::string::npos) << "expected row " << row << "\n" << md;
@@ -136,13 +156,18 @@ TEST_F(RunReportTest, AbEnginesCellsEqualTheFixture) {
   const std::string md = Read("ab_engines.md");
   const double bt = FixtureMedian(kSample, "B/kv/get/btree/inmemory");
   const double sh = FixtureMedian(kSample, "B/kv/get/sharded/inmemory");
-  const std::string cells = "| kv/get | inmemory | 1 | — | " + FormatNumber(bt) + " | " +
-                            FormatNumber(sh) + " | " + FormatNumber(sh / bt) + "x | 0.0079 * |";
+  const std::string cells = "| kv/get | inmemory | 1 | — | " +
+                            FixtureSpread(kSample, "B/kv/get/btree/inmemory") + " | " +
+                            FixtureSpread(kSample, "B/kv/get/sharded/inmemory") + " | " +
+                            FormatNumber(sh / bt) + "x | 0.0079 * |";
   EXPECT_NE(md.find(cells), std::string::npos) << "expected " << cells << "\n" << md;
-  // Scaling table: 4 threads at 3.4x the 1-thread throughput.
-  EXPECT_NE(md.find("| btree | inmemory | disjoint/put | — | 4 | 680000 | 3.40x | 0.85 |"),
-            std::string::npos)
-      << md;
+  EXPECT_NE(cells.find("| 1000 (980–1020, cv 1.58%, n 5) |"), std::string::npos) << cells;
+  // Scaling table: 4 threads at 3.4x the 1-thread throughput, with the throughput's spread.
+  const auto scaling =
+      md.find("| btree | inmemory | disjoint/put | — | 4 | 680000 (666667–693878, cv ");
+  ASSERT_NE(scaling, std::string::npos) << md;
+  EXPECT_NE(md.find(", n 5) | 3.40x | 0.85 |", scaling), std::string::npos) << md;
+  EXPECT_EQ(md.find("## Unstable cells"), std::string::npos) << "no unstable cell in the fixture";
 }
 
 TEST_F(RunReportTest, RedisAndEnvironment) {
@@ -175,6 +200,41 @@ TEST_F(RunReportTest, RedisAndEnvironment) {
   EXPECT_NE(env.find("| `config.cores` | 2 |"), std::string::npos) << env;
 }
 
+// An unstable cell is marked in every table that shows it, and each report says why.
+TEST(RunReport, UnstableCellsAreMarkedWithTheReason) {
+  harness::Baseline run =
+      ValueOf(gates::LoadRunFile(Fixture(std::string("runs/") + kSample + "/baseline.json")))
+          .baseline;
+  for (auto& b : run.benchmarks) {
+    if (b.name != "B/kv/get/sharded/inmemory") continue;
+    b.repetitions.clear();
+    for (double ns : {46086.0, 21134.0, 1781.0, 1772.0, 1845.0}) {
+      b.repetitions.push_back({ns, 1e9 / ns, 1000});
+    }
+  }
+  const std::string cell = "1845 (1772–46086, cv 134%, n 5) **unstable**";
+  const std::string why = "bimodal: 3 values in 1772-1845, 2 in 21134-46086";
+  const std::string ab = RenderAbEngines(run);
+  EXPECT_NE(ab.find("| " + cell + " |"), std::string::npos) << ab;
+  EXPECT_NE(ab.find("## Unstable cells"), std::string::npos) << ab;
+  EXPECT_NE(ab.find("| `B/kv/get/sharded/inmemory` | 1845 | 46086, 21134, 1781, 1772, 1845 | "
+                    "134% | 26.0x | cv 1.34 > 0.2; max/min 26 > 2; " +
+                    why),
+            std::string::npos)
+      << ab;
+  const std::string tax = RenderFacadeTax(run);
+  EXPECT_NE(tax.find(cell), std::string::npos) << tax;
+  EXPECT_NE(tax.find(why), std::string::npos) << tax;
+  const std::string summary = RenderSummary(run, nullptr, "not evaluated", {});
+  EXPECT_NE(summary.find("| B kv/get | inmemory | sharded | 1845 | 1772 | 46086 | 134% | 5 |"),
+            std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("| **unstable**: cv 1.34 > 0.2; max/min 26 > 2; " + why),
+            std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("## Unstable cells\n\nTheir repetitions"), std::string::npos) << summary;
+}
+
 TEST(RunReport, WithoutGatesOrRedisSaysSo) {
   TempDir results;
   CopyRuns(results);
@@ -188,8 +248,7 @@ TEST(RunReport, WithoutGatesOrRedisSaysSo) {
   EXPECT_NE(redis.find("baseline.json has no `servers` section"), std::string::npos) << redis;
   // Facade tax without A0/A1 benchmarks shows dashes, not numbers.
   const std::string tax = ReadAll(results / (std::string(kOlder) + "/facade_tax.md"));
-  EXPECT_NE(tax.find("| get (A0 get_hot) | btree | inmemory | — | — | 1100 | — | — | — |"),
-            std::string::npos)
+  EXPECT_NE(tax.find("| get (A0 get_hot) | btree | inmemory | — | — | 1100 ("), std::string::npos)
       << tax;
 }
 
