@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The paired A/B runner (scripts/compare_baseline.sh --ab) on one binary, the null engine's test
-# knob (--null-work) set differently on one side: +10% work and 2x work on a null-engine cell are
-# regressions, the same setting on both sides is not. Two builds would take minutes: the build
-# step is the same code for any revision, the pairing and the verdict are what this checks.
+# knob (--null-work) set differently on one side: 5 pairs of baseline.json, alternating sides;
+# 2x work on side B is a regression and half the work an improvement. Only changes far past any
+# noise are asserted, since a ctest must not depend on the machine being quiet: how often A/B
+# catches +10% and how often it calls an unchanged binary changed are measured, not tested
+# (tests/bench/noise_trials.sh, the table in docs/compare.md). Two builds would take minutes: the
+# build step is the same code for any revision, the pairing and the verdict are what this checks.
 # Usage: tests/bench/ab_test.sh SOURCE_DIR STATELAB_BENCH STATELAB_COMPARE WORK_DIR
 set -euo pipefail
 src=$1 bench=$2 compare=$3 work=$4
@@ -21,19 +24,15 @@ ab() {  # ab NAME A_WORK B_WORK: exit code of the A/B, report in $work/NAME/pair
 }
 verdict() { grep 'get_direct' "$work/$1/paired.md" | tail -n 1; }
 
-rc=$(ab same 1000 1000)
-[[ $rc -eq 0 ]] || { cat "$work/same.out"; fail "same work on both sides: exit $rc, expected 0"; }
-grep -q "0 regressions, 0 improvements" "$work/same/paired.md" ||
-  { cat "$work/same/paired.md"; fail "same work on both sides gave a verdict"; }
-[[ $(ls -d "$work/same/a/pair_"*/ | wc -l) -eq 5 && -f "$work/same/b/pair_5/baseline.json" ]] ||
-  fail "expected 5 pairs of baseline.json"
-
-rc=$(ab plus10 1000 1100)
-[[ $rc -eq 1 ]] || { cat "$work/plus10.out"; fail "+10% work: exit $rc, expected 1"; }
-grep -q "| regression |" "$work/plus10/paired.md" || { cat "$work/plus10/paired.md"; fail "+10%"; }
-
 rc=$(ab twice 1000 2000)
 [[ $rc -eq 1 ]] || { cat "$work/twice.out"; fail "2x work: exit $rc, expected 1"; }
 grep -q "| regression |" "$work/twice/paired.md" || { cat "$work/twice/paired.md"; fail "2x"; }
-for n in same plus10 twice; do echo "ab_test: $n: $(verdict "$n")"; done
+[[ $(ls -d "$work/twice/a/pair_"*/ | wc -l) -eq 5 && -f "$work/twice/b/pair_5/baseline.json" ]] ||
+  fail "expected 5 pairs of baseline.json"
+grep -q "pair 1/5: [AB] then [AB]" "$work/twice.out" || { cat "$work/twice.out"; fail "no pair order"; }
+
+rc=$(ab half 2000 1000)
+[[ $rc -eq 0 ]] || { cat "$work/half.out"; fail "half the work: exit $rc, expected 0"; }
+grep -q "| improvement |" "$work/half/paired.md" || { cat "$work/half/paired.md"; fail "half"; }
+for n in twice half; do echo "ab_test: $n: $(verdict "$n")"; done
 echo "ab_test: ok"
