@@ -27,7 +27,7 @@ done
 declare -A budget=(
   [deps]=120
   [release_build]=680
-  [release_test]=60
+  [release_test]=90
   [clang_tidy]=480
   [asan_build]=440
   [asan_test]=150
