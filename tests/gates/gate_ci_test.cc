@@ -11,6 +11,7 @@
 #include "gates/metrics.h"
 #include "gates/rules.h"
 #include "harness/histogram.h"
+#include "tests/gates/report_lookup.h"
 #include "tests/gates/test_util.h"
 #include "util/json.h"
 
@@ -66,21 +67,6 @@ BenchmarkResult Bench(const std::string& tier, const std::string& group, const s
   b.latency = harness::LatencyFromHistogram(h, 20);
   b.allocs_per_op = 0.0;
   return b;
-}
-
-std::vector<const Verdict*> VerdictsOf(const GateReport& r, const std::string& id) {
-  std::vector<const Verdict*> out;
-  for (const auto& v : r.verdicts) {
-    if (v.id == id) out.push_back(&v);
-  }
-  return out;
-}
-
-const RuleOutcome* OutcomeOf(const GateReport& r, const std::string& id) {
-  for (const auto& o : r.rules) {
-    if (o.id == id) return &o;
-  }
-  return nullptr;
 }
 
 GateOptions Ci() {

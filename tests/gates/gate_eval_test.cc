@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "tests/gates/report_lookup.h"
 #include "tests/gates/test_util.h"
 #include "util/json.h"
 
@@ -21,21 +22,6 @@ using statelab::testing_util::ValueOf;
 RuleSet AllRules() { return ValueOf(LoadRules(SourcePath("gates/gates.json"))); }
 
 RunFile Load(const std::string& rel) { return ValueOf(LoadRunFile(Fixture(rel))); }
-
-std::vector<const Verdict*> VerdictsOf(const GateReport& r, const std::string& id) {
-  std::vector<const Verdict*> out;
-  for (const auto& v : r.verdicts) {
-    if (v.id == id) out.push_back(&v);
-  }
-  return out;
-}
-
-const RuleOutcome* OutcomeOf(const GateReport& r, const std::string& id) {
-  for (const auto& o : r.rules) {
-    if (o.id == id) return &o;
-  }
-  return nullptr;
-}
 
 TEST(GateEval, AbsentBenchmarksAreSkippedWithReason) {
   const GateReport r = EvaluateGates(AllRules(), Load("gates/empty_run.json"), nullptr, {});
