@@ -34,7 +34,7 @@ declare -A budget=(
   [tsan_build]=340
   [tsan_test]=130
   [fuzz]=110
-  [add_engine]=240
+  [add_engine]=270
 )
 stages=() times=()
 run_start=$(date +%s)
