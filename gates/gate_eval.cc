@@ -101,6 +101,7 @@ class Evaluator {
       : run_(run.baseline),
         run_engines_(EnginesOf(run_)),
         facts_(ReadEnvironmentFacts(run_.environment)),
+        run_metric_(RunMetric(run_)),
         prev_(prev),
         opt_(opt),
         report_(report) {}
@@ -179,7 +180,7 @@ class Evaluator {
   // CI mode demands the rule's cells when the run's suite covers the rule's suite; a custom
   // selection (--filter, --tier) is held to the quick suite's rules.
   bool Demanded(const Rule& rule) const {
-    if (!opt_.ci) return false;
+    if (!opt_.ci || rule.run_metric != run_metric_) return false;
     return SuiteRank(rule.suite).value_or(0) <= SuiteRank(run_.config.suite).value_or(0);
   }
 
@@ -254,6 +255,12 @@ class Evaluator {
   }
 
   void EvaluateRule(const Rule& rule) {
+    if (rule.run_metric != run_metric_) {
+      Skip(rule, "(all)", "", "",
+           "a rule for runs measured with --metric " + rule.run_metric + "; this run: " +
+               run_metric_);
+      return;
+    }
     const int64_t cores = UsableCores(run_);
     if (cores < rule.min_cores) {
       Skip(rule, "(all)", "", "",
@@ -452,6 +459,14 @@ class Evaluator {
     }
     const double ratio = *a / *b;
     Classify(ratio, rule, v);
+    if (rule.metric == "counters.instructions_per_op") {
+      // A count, not a sample: the same binary on the same input counts the same, so the ratio
+      // alone decides (docs/compare.md, "Instruction counts").
+      v->reason = rule.metric + " " + FormatNumber(*a) + " now vs " + FormatNumber(*b) +
+                  " before: " + v->reason + " (a deterministic count: no significance test)";
+      CrossMachine(v);
+      return;
+    }
     // Significance over the repetitions of the same quantity the rule reads.
     const bool throughput = rule.metric == "ops_per_sec";
     const auto xs = throughput ? OpsPerSec(*old) : NsPerOp(*old);
@@ -472,6 +487,12 @@ class Evaluator {
         v->reason += "; too few repetitions for a significance test, judged on the ratio alone";
       }
     }
+    CrossMachine(v);
+  }
+
+  // Against a baseline from another machine a regression verdict is advisory unless
+  // --allow-cross-machine: it warns and says why.
+  void CrossMachine(Verdict* v) const {
     if (report_->cross_machine && !opt_.allow_cross_machine && v->status != VerdictStatus::kSkip) {
       v->advisory = true;
       if (v->status == VerdictStatus::kFail) {
@@ -522,6 +543,7 @@ class Evaluator {
   const harness::Baseline& run_;
   const std::vector<std::string> run_engines_;
   const EnvironmentFacts facts_;
+  const std::string run_metric_;  // "time" or "instructions" (RunMetric)
   const RunFile* prev_;
   GateOptions opt_;
   GateReport* report_;

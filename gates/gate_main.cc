@@ -33,7 +33,8 @@ using util::WriteFile;
 
 constexpr char kUsage[] =
     "usage: statelab-gate BASELINE.json [--previous PREVIOUS.json] [--rules gates.json]\n"
-    "                     [--out DIR] [--allow-cross-machine] [--ci] [--quiet]\n"
+    "                     [--out DIR] [--allow-cross-machine] [--ci]\n"
+    "                     [--metric time|instructions] [--quiet]\n"
     "\n"
     "Evaluates the gate rules against BASELINE.json and writes DIR/gates.json (verdicts) and\n"
     "DIR/gates.md. DIR defaults to the folder of BASELINE.json.\n"
@@ -45,6 +46,9 @@ constexpr char kUsage[] =
     "  --allow-cross-machine  let regressions against another machine's baseline fail\n"
     "  --ci                   CI mode: an expected cell that is missing fails (rules whose\n"
     "                         suite the run covers), and so does an empty baseline\n"
+    "  --metric M             the run (and --previous) must have been measured with\n"
+    "                         statelab-bench --metric M (time or instructions); rules apply to\n"
+    "                         the runs of their run_metric only\n"
     "  --quiet                print only the one-line result\n"
     "  --help                 this text\n"
     "\n"
@@ -67,6 +71,7 @@ int Run(int argc, char** argv) {
                                   {"out", true},
                                   {"allow-cross-machine", false},
                                   {"ci", false},
+                                  {"metric", true},
                                   {"quiet", false},
                                   {"help", false}});
       !parsed.ok()) {
@@ -93,6 +98,22 @@ int Run(int argc, char** argv) {
     Result<RunFile> loaded = LoadRunFile(*previous_path);
     if (!loaded.ok()) return Fail(kTool, "bad input", loaded.error(), kExitBadInput);
     previous = std::move(*loaded);
+  }
+  if (auto metric = args.Value("metric")) {
+    if (*metric != "time" && *metric != "instructions") {
+      return Fail(kTool, "",
+                  Status::InvalidArgument("--metric: expected time or instructions, got '" +
+                                          *metric + "'"),
+                  kExitUsage);
+    }
+    for (const RunFile* r : {&*run, previous ? &*previous : nullptr}) {
+      if (r != nullptr && RunMetric(r->baseline) != *metric) {
+        return Fail(kTool, "bad input",
+                    Status::InvalidArgument(r->path + ": measured with --metric " +
+                                            RunMetric(r->baseline) + ", not " + *metric),
+                    kExitBadInput);
+      }
+    }
   }
   GateOptions options;
   options.allow_cross_machine = args.Has("allow-cross-machine");

@@ -292,7 +292,8 @@ class RuleReader {
                                        "reference_only",
                                        "min_cores",
                                        "alpha",
-                                       "min_timer_multiple"}));
+                                       "min_timer_multiple",
+                                       "run_metric"}));
     r->family = AsString(FindPath(o, "family")).value_or("");
     r->description = AsString(FindPath(o, "description")).value_or("");
     r->source = AsString(FindPath(o, "source")).value_or("");
@@ -378,6 +379,13 @@ class RuleReader {
         return Fail(where + ".suite", "expected \"quick\", \"standard\" or \"full\"");
       }
       r->suite = *name;
+    }
+    if (const json::value* m = FindPath(o, "run_metric"); m != nullptr) {
+      const auto name = AsString(m);
+      if (!name || (*name != "time" && *name != "instructions")) {
+        return Fail(where + ".run_metric", "expected \"time\" or \"instructions\"");
+      }
+      r->run_metric = *name;
     }
     if (auto a = AsNumber(FindPath(o, "alpha"))) {
       if (*a <= 0 || *a >= 1) return Fail(where + ".alpha", "must be in (0, 1)");

@@ -86,6 +86,9 @@ struct Rule {
   // The smallest bench suite that measures the rule's cells ("quick", "standard", "full"): in CI
   // mode a run of that suite or a larger one must contain them (docs/gates.md).
   std::string suite = "quick";
+  // The runs the rule applies to: "time" (the default) or "instructions" (statelab-bench --metric
+  // instructions). A rule is not evaluated on a run of the other metric (docs/gates.md).
+  std::string run_metric = "time";
   // The selector the scope applies to (numerator for ratio rules).
   const Selector& Primary() const { return kind == RuleKind::kRatio ? numerator.select : select; }
 };

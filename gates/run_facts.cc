@@ -63,6 +63,20 @@ std::string RunLabel(std::string_view run_id) {
   return std::string(run_id.substr(pos));
 }
 
+std::string HarnessValue(const harness::Baseline& run, std::string_view key) {
+  const boost::json::value* h = run.environment.if_contains("harness");
+  if (h == nullptr || !h->is_object()) return "";
+  const boost::json::value* v = h->as_object().if_contains(key);
+  if (v == nullptr) return "";
+  if (v->is_string()) return std::string(v->as_string());
+  return boost::json::serialize(*v);
+}
+
+std::string RunMetric(const harness::Baseline& run) {
+  const std::string m = HarnessValue(run, "metric");
+  return m.empty() ? "time" : m;
+}
+
 const harness::BenchmarkResult* FindBenchmark(const harness::Baseline& run, std::string_view name) {
   for (const auto& b : run.benchmarks) {
     if (b.name == name) return &b;

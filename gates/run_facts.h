@@ -51,6 +51,12 @@ int64_t UsableCores(const harness::Baseline& run);
 // The label of run_id "run_<date>_<time>_<commit>[_<label>]", "" when none.
 std::string RunLabel(std::string_view run_id);
 
+// environment.harness[key] of a run: a string as it is, anything else serialized, "" when absent.
+std::string HarnessValue(const harness::Baseline& run, std::string_view key);
+
+// What the run measured: "instructions" (statelab-bench --metric instructions) or "time".
+std::string RunMetric(const harness::Baseline& run);
+
 // The first benchmark with this name, nullptr when none.
 const harness::BenchmarkResult* FindBenchmark(const harness::Baseline& run, std::string_view name);
 

@@ -3,6 +3,7 @@
 // machines without --allow-cross-machine), 1 a regression, 2 usage, 3 bad input.
 
 #include <cstdio>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -29,7 +30,8 @@ constexpr char kUsage[] =
     "usage: statelab-compare OLD.json NEW.json [--threshold PCT] [--alpha A]\n"
     "                        [--allow-cross-machine] [--out DIR] [--json]\n"
     "       statelab-compare --metric instructions OLD.json NEW.json [--threshold PCT (1)]\n"
-    "       statelab-compare --paired A_DIR B_DIR [--threshold PCT (5)] [--out DIR] [--json]\n"
+    "       statelab-compare --paired A_DIR B_DIR [--threshold PCT (5)] [--alpha A (0.05)]\n"
+    "                        [--looks L (1)] [--out DIR] [--json]\n"
     "\n"
     "One row per benchmark: old and new median ns/op, change %, two-sided Mann-Whitney U p-value\n"
     "over the repetitions, verdict (regression / improvement / unchanged / new / removed).\n"
@@ -39,10 +41,10 @@ constexpr char kUsage[] =
     "                         counters.instructions_per_op (statelab-bench --metric\n"
     "                         instructions), a regression is a change > PCT (default 1)\n"
     "  --paired               A_DIR and B_DIR hold pair_<i>/baseline.json of a paired A/B run\n"
-    "                         (compare_baseline.sh --ab): per cell, a 95% bootstrap interval of\n"
-    "                         the median of the ratios B/A; a regression when it lies wholly "
-    "above\n"
-    "                         1 + PCT/100 (default PCT 5)\n"
+    "                         (compare_baseline.sh --ab): per cell, an exact interval of the\n"
+    "                         median of the ratios B/A at confidence 1 - A / (cells x L); a\n"
+    "                         regression when it lies wholly above 1 + PCT/100 (default PCT 5)\n"
+    "  --looks L              --paired: how many times the runner looks at the verdicts\n"
     "  --threshold PCT        minimum change in percent (default 10)\n"
     "  --alpha A              significance level (default 0.05)\n"
     "  --allow-cross-machine  let a regression fail even when hostname or CPU model differ\n"
@@ -85,6 +87,7 @@ int Run(int argc, char** argv) {
                                   {"json", false},
                                   {"metric", true},
                                   {"paired", false},
+                                  {"looks", true},
                                   {"help", false}});
       !parsed.ok()) {
     return Fail(kTool, "", parsed, kExitUsage);
@@ -135,6 +138,16 @@ int Run(int argc, char** argv) {
     if (!b.ok()) return Fail(kTool, "bad input", b.error(), kExitBadInput);
     reports::PairedOptions po;
     po.threshold_pct = opt.threshold_pct;
+    po.alpha = opt.alpha;
+    if (auto l = args.Value("looks")) {
+      double looks = 0;
+      if (!ParseDouble(*l, &looks) || looks < 1 || looks != std::floor(looks)) {
+        std::fprintf(stderr, "statelab-compare: --looks needs an integer >= 1, got '%s'\n",
+                     l->c_str());
+        return kExitUsage;
+      }
+      po.looks = static_cast<int>(looks);
+    }
     Result<reports::PairedResult> r = reports::ComparePaired(*a, *b, po);
     if (!r.ok()) return Fail(kTool, "bad input", r.error(), kExitBadInput);
     return Emit(args, "paired", reports::PairedToMarkdown(*r),

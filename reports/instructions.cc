@@ -14,15 +14,6 @@ namespace json = boost::json;
 namespace {
 
 // environment.harness.<key> as text, "" when absent.
-std::string HarnessValue(const harness::Baseline& b, std::string_view key) {
-  const json::value* h = b.environment.if_contains("harness");
-  if (h == nullptr || !h->is_object()) return "";
-  const json::value* v = h->as_object().if_contains(key);
-  if (v == nullptr) return "";
-  if (v->is_string()) return std::string(v->as_string());
-  return json::serialize(*v);
-}
-
 InstructionRow Row(const harness::BenchmarkResult* o, const harness::BenchmarkResult* n,
                    const InstructionOptions& opt) {
   InstructionRow row;
@@ -74,16 +65,16 @@ InstructionResult CompareInstructions(const gates::RunFile& old_run, const gates
   r.old_path = old_run.path;
   r.new_path = new_run.path;
   r.options = options;
-  const std::string old_source = HarnessValue(old_run.baseline, "instructions_source");
-  const std::string new_source = HarnessValue(new_run.baseline, "instructions_source");
+  const std::string old_source = gates::HarnessValue(old_run.baseline, "instructions_source");
+  const std::string new_source = gates::HarnessValue(new_run.baseline, "instructions_source");
   if (old_source != new_source) {
     r.notes.push_back("the runs counted instructions differently (old: " +
                       (old_source.empty() ? std::string("not recorded") : old_source) +
                       ", new: " + (new_source.empty() ? std::string("not recorded") : new_source) +
                       "): hardware counters and callgrind do not count alike");
   }
-  if (HarnessValue(old_run.baseline, "instruction_ops") !=
-      HarnessValue(new_run.baseline, "instruction_ops")) {
+  if (gates::HarnessValue(old_run.baseline, "instruction_ops") !=
+      gates::HarnessValue(new_run.baseline, "instruction_ops")) {
     r.notes.emplace_back(
         "the runs counted over different op counts (--instruction-ops): per-op set-up costs are "
         "amortized differently");

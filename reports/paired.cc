@@ -4,7 +4,6 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
-#include <random>
 
 #include "gates/metrics.h"
 #include "util/cli_args.h"
@@ -17,12 +16,6 @@ namespace statelab::reports {
 namespace json = boost::json;
 
 namespace {
-
-// The sorted value at quantile q (0..1) of `sorted`, by the nearest rank.
-double Quantile(const std::vector<double>& sorted, double q) {
-  const double pos = q * static_cast<double>(sorted.size() - 1);
-  return sorted[static_cast<size_t>(std::lround(pos))];
-}
 
 std::string Label(const gates::RunFile& run) {
   return run.baseline.git.commit == "unknown" ? run.baseline.run_id : run.baseline.git.commit;
@@ -41,23 +34,29 @@ std::string IntervalText(const PairedRow& row) {
 
 }  // namespace
 
-Interval BootstrapMedianInterval(std::span<const double> ratios, double confidence, int resamples,
-                                 uint64_t seed) {
+Interval MedianInterval(std::span<const double> ratios, double confidence) {
+  std::vector<double> x(ratios.begin(), ratios.end());
+  std::sort(x.begin(), x.end());
+  const size_t n = x.size();
   Interval out;
-  out.median = util::Median(ratios).value_or(1);
-  std::mt19937_64 rng(seed);
-  std::uniform_int_distribution<size_t> pick(0, ratios.size() - 1);
-  std::vector<double> sample(ratios.size());
-  std::vector<double> medians;
-  medians.reserve(static_cast<size_t>(std::max(resamples, 1)));
-  for (int r = 0; r < std::max(resamples, 1); ++r) {
-    for (double& s : sample) s = ratios[pick(rng)];
-    medians.push_back(*util::Median(sample));
+  out.median = *util::Median(x);
+  out.lo = x.front();
+  out.hi = x.back();
+  // below = P(Binomial(n, 1/2) < k), accumulated term by term; the interval [x_(k), x_(n+1-k)]
+  // misses the median with probability 2 * below.
+  double term = std::pow(0.5, static_cast<double>(n));  // P(B = 0)
+  double below = 0;
+  for (size_t k = 1; 2 * k <= n + 1; ++k) {
+    below += term;
+    const double coverage = 1 - 2 * below;
+    if (coverage < confidence) break;
+    out.lo = x[k - 1];
+    out.hi = x[n - k];
+    out.coverage = coverage;
+    out.attained = true;
+    term = term * static_cast<double>(n - k + 1) / static_cast<double>(k);  // P(B = k)
   }
-  std::sort(medians.begin(), medians.end());
-  const double tail = (1 - confidence) / 2;
-  out.lo = Quantile(medians, tail);
-  out.hi = Quantile(medians, 1 - tail);
+  if (!out.attained) out.coverage = 1 - 2 * std::pow(0.5, static_cast<double>(n));
   return out;
 }
 
@@ -69,6 +68,8 @@ std::string_view PairedVerdictName(PairedVerdict v) {
       return "improvement";
     case PairedVerdict::kUnchanged:
       return "unchanged";
+    case PairedVerdict::kInconclusive:
+      return "inconclusive";
     case PairedVerdict::kTooFewPairs:
       return "too few pairs";
   }
@@ -76,10 +77,12 @@ std::string_view PairedVerdictName(PairedVerdict v) {
 }
 
 PairedVerdict Decide(const Interval& interval, double threshold_pct) {
+  if (!interval.attained) return PairedVerdict::kInconclusive;
   const double t = threshold_pct / 100;
   if (interval.lo > 1 + t) return PairedVerdict::kRegression;
   if (interval.hi < 1 - t) return PairedVerdict::kImprovement;
-  return PairedVerdict::kUnchanged;
+  if (interval.lo >= 1 - t && interval.hi <= 1 + t) return PairedVerdict::kUnchanged;
+  return PairedVerdict::kInconclusive;
 }
 
 int PairedResult::Count(PairedVerdict v) const {
@@ -121,6 +124,9 @@ Result<PairedResult> ComparePaired(const std::vector<gates::RunFile>& a,
     }
     for (const harness::BenchmarkResult& y : b[i].baseline.benchmarks) by_name[y.name];
   }
+  out.cell_confidence =
+      1 - options.alpha / (static_cast<double>(std::max<size_t>(by_name.size(), 1)) *
+                           std::max(options.looks, 1));
   for (auto& [name, v] : by_name) {
     PairedRow row;
     row.name = name;
@@ -129,8 +135,7 @@ Result<PairedResult> ComparePaired(const std::vector<gates::RunFile>& a,
     row.b_median_ns = util::Median(v.b).value_or(0);
     row.interval.median = util::Median(row.ratios).value_or(1);
     if (static_cast<int>(row.ratios.size()) >= options.min_pairs) {
-      row.interval =
-          BootstrapMedianInterval(row.ratios, options.confidence, options.resamples, options.seed);
+      row.interval = MedianInterval(row.ratios, out.cell_confidence);
       row.verdict = Decide(row.interval, options.threshold_pct);
     }
     out.rows.push_back(std::move(row));
@@ -153,27 +158,37 @@ Result<std::vector<gates::RunFile>> LoadPairRuns(const std::string& dir) {
 
 std::string PairedToMarkdown(const PairedResult& r) {
   std::string md = "# Paired A/B: " + r.a_label + " (A) -> " + r.b_label + " (B)\n\n";
-  const std::string conf = util::FormatNumber(r.options.confidence * 100) + "%";
   md += "- " + std::to_string(r.pairs) +
-        " pairs, each one repetition of every cell on each side, A B or B A at random.\n";
-  md += "- Rule: per cell, the ratios B/A of its pairs; " + conf +
-        " percentile bootstrap interval of their median (" + std::to_string(r.options.resamples) +
-        " resamples, fixed seed). Regression only when the interval lies wholly above " +
+        " pairs, each one repetition of the selected cells on each side, A B or B A at random "
+        "(the pairs column: how many a cell had; the runner adds pairs for inconclusive cells).\n";
+  md += "- Rule: per cell, the ratios B/A of its pairs; an exact distribution-free interval of "
+        "their median (order statistics) at " +
+        util::FormatNumber(r.cell_confidence * 100) + "% confidence, so that the chance of any "
+        "false verdict over the " + std::to_string(r.rows.size()) + " cell(s) and " +
+        std::to_string(r.options.looks) + " look(s) stays below " +
+        util::FormatNumber(r.options.alpha) +
+        " (Bonferroni). Regression only when the interval lies wholly above " +
         util::FormatNumber(1 + r.options.threshold_pct / 100) +
         ", improvement only when wholly below " +
-        util::FormatNumber(1 - r.options.threshold_pct / 100) + "; fewer than " +
+        util::FormatNumber(1 - r.options.threshold_pct / 100) +
+        ", unchanged only when wholly between the two; an interval across either bound, or "
+        "one that cannot reach the confidence with so few pairs (its coverage column is "
+        "lower), is inconclusive; fewer than " +
         std::to_string(r.options.min_pairs) + " pairs: no verdict.\n";
   md += "- Result: " + std::to_string(r.Count(PairedVerdict::kRegression)) + " regressions, " +
         std::to_string(r.Count(PairedVerdict::kImprovement)) + " improvements, " +
         std::to_string(r.Count(PairedVerdict::kUnchanged)) + " unchanged, " +
+        std::to_string(r.Count(PairedVerdict::kInconclusive)) + " inconclusive, " +
         std::to_string(r.Count(PairedVerdict::kTooFewPairs)) + " with too few pairs; exit code " +
         std::to_string(r.ExitCode()) + "\n\n";
-  util::Table t({"benchmark", "pairs", "A median ns", "B median ns", "median B/A",
-                 conf + " interval", "verdict"});
+  util::Table t({"benchmark", "pairs", "A median ns", "B median ns", "median B/A", "interval",
+                 "coverage", "verdict"});
   for (const PairedRow& row : r.rows) {
+    const bool judged = row.verdict != PairedVerdict::kTooFewPairs;
     t.Add({"`" + row.name + "`", std::to_string(row.ratios.size()),
            util::FormatNumber(row.a_median_ns), util::FormatNumber(row.b_median_ns),
            row.ratios.empty() ? "—" : util::FormatNumber(row.interval.median), IntervalText(row),
+           judged ? util::FormatNumber(row.interval.coverage * 100) + "%" : "—",
            std::string(PairedVerdictName(row.verdict))});
   }
   md += t.Render();
@@ -188,8 +203,9 @@ json::value PairedToJson(const PairedResult& r) {
   o["b"] = r.b_label;
   o["pairs"] = r.pairs;
   o["threshold_pct"] = r.options.threshold_pct;
-  o["confidence"] = r.options.confidence;
-  o["resamples"] = r.options.resamples;
+  o["alpha"] = r.options.alpha;
+  o["looks"] = r.options.looks;
+  o["cell_confidence"] = r.cell_confidence;
   o["min_pairs"] = r.options.min_pairs;
   json::array rows;
   for (const PairedRow& row : r.rows) {
@@ -205,12 +221,15 @@ json::value PairedToJson(const PairedResult& r) {
                       row.ratios.empty() ? json::value(nullptr) : json::value(row.interval.median)},
                      {"interval_lo", decided ? json::value(row.interval.lo) : json::value(nullptr)},
                      {"interval_hi", decided ? json::value(row.interval.hi) : json::value(nullptr)},
+                     {"interval_coverage",
+                      decided ? json::value(row.interval.coverage) : json::value(nullptr)},
                      {"verdict", PairedVerdictName(row.verdict)}});
   }
   o["rows"] = std::move(rows);
   o["counts"] = {{"regression", r.Count(PairedVerdict::kRegression)},
                  {"improvement", r.Count(PairedVerdict::kImprovement)},
                  {"unchanged", r.Count(PairedVerdict::kUnchanged)},
+                 {"inconclusive", r.Count(PairedVerdict::kInconclusive)},
                  {"too_few_pairs", r.Count(PairedVerdict::kTooFewPairs)}};
   o["exit_code"] = r.ExitCode();
   return o;

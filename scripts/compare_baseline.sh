@@ -4,9 +4,9 @@
 # Usage: scripts/compare_baseline.sh OLD.json NEW.json [--threshold PCT (default 10)]
 #          [--alpha A (default 0.05)] [--allow-cross-machine] [--metric time|instructions]
 #          [--out DIR] [--json]
-#        scripts/compare_baseline.sh --ab REV_A REV_B [--pairs N (default 5)]
-#          [--threshold PCT (default 5)] [--seed N] [--out DIR] [--a-args "FLAGS"]
-#          [--b-args "FLAGS"] [statelab-bench options, e.g. --filter RE --min-time S]
+#        scripts/compare_baseline.sh --ab REV_A REV_B [--pairs N (default 10)]
+#          [--max-pairs M (default 30)] [--threshold PCT (default 5)] [--seed N] [--out DIR]
+#          [--a-args "FLAGS"] [--b-args "FLAGS"] [statelab-bench options, e.g. --filter RE --min-time S]
 # Two files: one row per benchmark: old and new median ns/op, change %, two-sided Mann-Whitney U
 # p-value over the repetitions, verdict (regression / improvement / unchanged / new / removed). A
 # regression needs |change| > PCT and p < A. --metric instructions compares instructions per op
@@ -16,8 +16,11 @@
 # build; or the path of a statelab-bench binary), then runs the selected cells N times per side,
 # one repetition each, alternating A B / B A in a random order per pair (seeded by --seed), into
 # DIR/a/pair_<i>/ and DIR/b/pair_<i>/ (default DIR: build/ab/run_<time>). The verdict per cell
-# comes from the ratios B/A of its pairs: a 95% bootstrap interval of their median, a regression
-# only when it lies wholly above 1 + PCT/100. --a-args / --b-args add bench flags to one side.
+# comes from the ratios B/A of its pairs: an exact interval of their median at a confidence that
+# keeps the chance of any false verdict over all cells and looks below 5%; a regression only when
+# it lies wholly above 1 + PCT/100, unchanged only when wholly within 1 +- PCT/100. Cells still
+# inconclusive after N pairs get up to N more pairs (those cells only), again, until decided or M
+# pairs. --a-args / --b-args add bench flags to one side.
 # Exit codes: 0 no regression, 1 regression, 2 usage, 3 bad input (missing or malformed file).
 # The compare binary is $STATELAB_COMPARE_BIN, else found under $STATELAB_BUILD_DIR or build/, else
 # built with the release preset. Statistics: docs/compare.md.
@@ -25,7 +28,7 @@ set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 if [[ $# -lt 1 || "$1" == "--help" || "$1" == "-h" ]]; then
   usage
@@ -62,14 +65,15 @@ bench_for() {
 run_ab() {
   local rev_a=$1 rev_b=$2
   shift 2
-  local pairs=5 threshold=5 seed=1 out="" a_args="" b_args=""
+  local pairs=10 max_pairs=30 threshold=5 seed=1 out="" a_args="" b_args=""
   local bench_opts=()
   while [[ $# -gt 0 ]]; do
     case "$1" in
-      --pairs|--threshold|--seed|--out|--a-args|--b-args)
+      --pairs|--max-pairs|--threshold|--seed|--out|--a-args|--b-args)
         [[ $# -ge 2 ]] || { echo "compare_baseline: $1: missing value" >&2; return 2; }
         case "$1" in
-          --pairs) pairs=$2 ;; --threshold) threshold=$2 ;; --seed) seed=$2 ;;
+          --pairs) pairs=$2 ;; --max-pairs) max_pairs=$2 ;; --threshold) threshold=$2 ;;
+          --seed) seed=$2 ;;
           --out) out=$2 ;; --a-args) a_args=$2 ;; --b-args) b_args=$2 ;;
         esac
         shift 2 ;;
@@ -81,6 +85,9 @@ run_ab() {
   done
   [[ "$pairs" =~ ^[0-9]+$ ]] && ((pairs >= 5)) ||
     { echo "compare_baseline: --pairs needs an integer >= 5, got '$pairs'" >&2; return 2; }
+  [[ "$max_pairs" =~ ^[0-9]+$ ]] && ((max_pairs >= pairs)) ||
+    { echo "compare_baseline: --max-pairs needs an integer >= --pairs ($pairs), got '$max_pairs'" >&2
+      return 2; }
   [[ "$seed" =~ ^[0-9]+$ ]] ||
     { echo "compare_baseline: --seed needs a non-negative integer, got '$seed'" >&2; return 2; }
   out=${out:-$root/build/ab/run_$(date -u +%Y%m%d_%H%M%S)}
@@ -97,29 +104,61 @@ run_ab() {
   read -r -a extra_a <<<"$a_args"
   read -r -a extra_b <<<"$b_args"
   RANDOM=$seed
+  local done_pairs=0 todo=$pairs undecided looks=$(((max_pairs + pairs - 1) / pairs))
+  local -a filter=()
+  while true; do
+    run_pairs "$((done_pairs + 1))" "$((done_pairs + todo))" || return 3
+    ((done_pairs += todo))
+    "$compare" --paired "$out/a" "$out/b" --threshold "$threshold" --looks "$looks" --json \
+      >"$out/verdicts.json"
+    (($? <= 1)) || return 3
+    undecided=$(inconclusive_filter "$out/verdicts.json") || return 3
+    [[ -n "$undecided" ]] && ((done_pairs < max_pairs)) || break
+    todo=$((max_pairs - done_pairs < pairs ? max_pairs - done_pairs : pairs))
+    echo "compare_baseline: $(tr -cd '|' <<<"$undecided" | wc -c | awk '{print $1 + 1}')" \
+      "inconclusive cell(s) after $done_pairs pairs: $todo more pairs of those" >&2
+    filter=(--filter "$undecided")
+  done
+  rm -f "$out/verdicts.json"
+  "$compare" --paired "$out/a" "$out/b" --threshold "$threshold" --looks "$looks" --out "$out"
+}
+
+# run_pairs FIRST LAST: pairs FIRST..LAST of the cells selected by bench_opts and filter.
+run_pairs() {
   local i side rc
-  for ((i = 1; i <= pairs; i++)); do
+  for ((i = $1; i <= $2; i++)); do
     local order=(a b)
     ((RANDOM % 2)) && order=(b a)
-    echo "compare_baseline: pair $i/$pairs: ${order[0]^^} then ${order[1]^^}" >&2
+    echo "compare_baseline: pair $i/$2: ${order[0]^^} then ${order[1]^^}" >&2
     for side in "${order[@]}"; do
       if [[ $side == a ]]; then
-        "$bin_a" "${bench_opts[@]}" "${extra_a[@]}" --repetitions 1 --label "ab_a_$i" \
-          --out "$out/a/pair_$i" >"$out/a/pair_$i.log" 2>&1
+        "$bin_a" "${bench_opts[@]}" "${extra_a[@]}" "${filter[@]}" --repetitions 1 \
+          --label "ab_a_$i" --out "$out/a/pair_$i" >"$out/a/pair_$i.log" 2>&1
       else
-        "$bin_b" "${bench_opts[@]}" "${extra_b[@]}" --repetitions 1 --label "ab_b_$i" \
-          --out "$out/b/pair_$i" >"$out/b/pair_$i.log" 2>&1
+        "$bin_b" "${bench_opts[@]}" "${extra_b[@]}" "${filter[@]}" --repetitions 1 \
+          --label "ab_b_$i" --out "$out/b/pair_$i" >"$out/b/pair_$i.log" 2>&1
       fi
       rc=$?
       # 1 = some cell failed: the pair lacks that cell, the others still count.
       if ((rc != 0 && rc != 1)); then
         echo "compare_baseline: side ${side^^} of pair $i exited $rc; see $out/$side/pair_$i.log" >&2
         tail -n 5 "$out/$side/pair_$i.log" >&2
-        return 3
+        return 1
       fi
     done
   done
-  "$compare" --paired "$out/a" "$out/b" --threshold "$threshold" --out "$out"
+}
+
+# inconclusive_filter PAIRED_JSON: an anchored regex (ECMAScript, for --filter) naming exactly the
+# inconclusive cells, or nothing.
+inconclusive_filter() {
+  python3 - "$1" <<'EOF'
+import json, re, sys
+rows = json.load(open(sys.argv[1]))["rows"]
+names = [re.sub(r"([\\^$.|?*+()\[\]{}])", r"\\\1", r["name"])
+         for r in rows if r["verdict"] == "inconclusive"]
+print("^(" + "|".join(names) + ")$" if names else "")
+EOF
 }
 
 if [[ "$1" == "--ab" ]]; then

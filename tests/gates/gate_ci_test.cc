@@ -84,6 +84,61 @@ std::string Dump(const GateReport& r) {
   return out;
 }
 
+// An instruction run (statelab-bench --metric instructions) of one cell counting `instructions`.
+RunFile InstructionRun(double instructions) {
+  RunFile r;
+  r.path = "instructions.json";
+  r.baseline.run_id = "run_x";
+  r.baseline.config.suite = "quick";
+  r.baseline.config.engines = {"btree"};
+  r.baseline.config.cores = 2;
+  r.baseline.environment["harness"] =
+      boost::json::object{{"metric", "instructions"}, {"instructions_source", "callgrind"}};
+  BenchmarkResult b = Bench("A1", "engine", "get_direct", "btree", "inmemory", 1000);
+  b.counters.instructions_per_op = instructions;
+  r.baseline.benchmarks.push_back(b);
+  return r;
+}
+
+TEST(GateCi, InstructionRegressionIsJudgedOnTheCountAlone) {
+  const RuleSet rules = Only({"regression.instructions_per_op"});
+  const RunFile before = InstructionRun(1000);
+  struct Case {
+    double now;
+    VerdictStatus want;
+  };
+  for (const Case c : {Case{1004, VerdictStatus::kPass}, Case{1020, VerdictStatus::kWarn},
+                       Case{1040, VerdictStatus::kFail}, Case{900, VerdictStatus::kPass}}) {
+    const GateReport r = EvaluateGates(rules, InstructionRun(c.now), &before, Ci());
+    const auto v = VerdictsOf(r, "regression.instructions_per_op");
+    ASSERT_EQ(v.size(), 1u) << Dump(r);
+    EXPECT_EQ(v[0]->status, c.want) << c.now << ": " << v[0]->reason;
+    EXPECT_NE(v[0]->reason.find("deterministic count"), std::string::npos) << v[0]->reason;
+  }
+}
+
+TEST(GateCi, RulesApplyOnlyToRunsOfTheirMetric) {
+  // Every time rule is skipped on an instruction run (its timings were taken under valgrind) and
+  // none is demanded, so a CI gate of an instruction run checks the counts and nothing else.
+  const RunFile before = InstructionRun(1000);
+  const GateReport counted = EvaluateGates(AllRules(), InstructionRun(1000), &before, Ci());
+  EXPECT_EQ(counted.ExitCode(), util::kExitOk) << Dump(counted);
+  EXPECT_EQ(OutcomeOf(counted, "regression.instructions_per_op")->status, VerdictStatus::kPass);
+  const RuleOutcome* kv = OutcomeOf(counted, "latency.kv_get.inmemory");
+  ASSERT_NE(kv, nullptr);
+  EXPECT_FALSE(kv->demanded);
+  EXPECT_EQ(kv->status, VerdictStatus::kSkip);
+  EXPECT_NE(VerdictsOf(counted, "latency.kv_get.inmemory")[0]->reason.find("--metric time"),
+            std::string::npos);
+
+  // And the instruction rule is skipped on a time run, not failed as checking nothing.
+  RunFile timed = Load("gates/snapshot.acquire.pass.json");
+  const GateReport t = EvaluateGates(Only({"regression.instructions_per_op", "snapshot.acquire"}),
+                                     timed, &timed, Ci());
+  EXPECT_EQ(t.ExitCode(), util::kExitOk) << Dump(t);
+  EXPECT_EQ(OutcomeOf(t, "regression.instructions_per_op")->status, VerdictStatus::kSkip);
+}
+
 TEST(GateCi, EmptyBaselineFailsInCiMode) {
   const RunFile run = Load("gates/empty_run.json");
   ASSERT_TRUE(run.baseline.benchmarks.empty());

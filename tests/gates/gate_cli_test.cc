@@ -102,6 +102,24 @@ TEST(GateCli, PreviousBaselineEnablesRegressionRules) {
   EXPECT_NE(r.output.find("FAIL regression.latency_2x"), std::string::npos) << r.output;
 }
 
+TEST(GateCli, MetricFlagMustMatchTheRun) {
+  TempDir tmp;
+  const std::string timed = Quoted(Fixture("gates/snapshot.acquire.pass.json"));
+  auto r = RunCommand(Gate(timed + " --metric time --out " + Quoted(tmp.path())));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  r = RunCommand(Gate(timed + " --metric instructions --out " + Quoted(tmp.path())));
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("snapshot.acquire.pass.json: measured with --metric time, not "
+                          "instructions"),
+            std::string::npos)
+      << r.output;
+  r = RunCommand(Gate(timed + " --metric cycles --out " + Quoted(tmp.path())));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--metric: expected time or instructions, got 'cycles'"),
+            std::string::npos)
+      << r.output;
+}
+
 TEST(GateCli, CiModeFailsOnMissingCellsAndAnEmptyRun) {
   TempDir tmp;
   const std::string pass = Quoted(Fixture("gates/snapshot.acquire.pass.json"));
