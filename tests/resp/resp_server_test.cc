@@ -421,7 +421,8 @@ int64_t InfoField(const Server& s, const std::string& name) {
 }
 
 // The replies a batch of `n` pipelined (SET k:<c>:<i> <i>, GET it, INCR ctr:<c>, PING) requests
-// gets, and the batch itself; `i` and the counter start at `first`.
+// gets, and the batch itself; `i` starts at `first`, the `first` items before it incremented the
+// counter, so item i's INCR replies i + 1.
 std::pair<std::string, std::string> MixedBatch(int c, int first, int n) {
   std::string batch, want;
   for (int i = first; i < first + n; ++i) {
@@ -464,7 +465,7 @@ TEST(RespServer, ParkedConnectionsShareSyncsAndKeepReplyOrder) {
           const auto [batch, want] =
               n == 0 ? std::pair{Resp({"SET", "solo:" + std::to_string(c), std::to_string(r)}),
                                  std::string("+OK\r\n")}
-                     : MixedBatch(c, r * 3, n);
+                     : MixedBatch(c, r / 2 * n, n);
           if (!conn.Send(batch) || conn.Read(want.size()) != want) {
             failures.fetch_add(1);
             return;
