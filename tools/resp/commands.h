@@ -17,7 +17,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "engines/primitives/database.h"
@@ -83,9 +82,12 @@ class Session {
 
   // Executes one request (args non-empty), appending its reply to *out.
   AfterReply Execute(std::span<const std::string_view> args, std::string* out);
-  // Moves out the tickets of the commits acknowledged since the last call: the replies written
-  // since then may be sent only once ServerContext::WaitDurable(tickets) returned OK.
-  std::vector<CommitTicket> TakePending() { return std::exchange(pending_, {}); }
+  // Moves the tickets of the commits acknowledged since the last call to the end of *out: the
+  // replies written since then may be sent only once ServerContext::WaitDurable(them) is OK.
+  void TakePending(std::vector<CommitTicket>* out) {
+    out->insert(out->end(), pending_.begin(), pending_.end());
+    pending_.clear();  // keeps its capacity: no allocation per request
+  }
 
  private:
   struct Spec;

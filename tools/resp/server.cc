@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -74,7 +75,7 @@ struct Conn {
   std::string out;
   size_t out_sent = 0;
   bool closing = false;  // close once `out` is sent
-  // Waiting for the durability of the commits behind `out`: not in epoll, nothing read or sent.
+  // Waiting for the durability of the commits behind `out`: nothing read or sent.
   bool parked = false;
   Interest interest = Interest::kNone;
   std::chrono::steady_clock::time_point last_active = std::chrono::steady_clock::now();
@@ -207,8 +208,8 @@ class Worker {
   bool ReadInput(Conn& c);
   // Runs the complete requests in c.in; parks c when their replies must wait for a sync.
   void Process(Conn& c);
-  // Holds c's replies until `tickets` are durable; they join the batch of this loop iteration.
-  void Park(Conn& c, std::vector<CommitTicket> tickets);
+  // Holds c's replies until its tickets (just added to batch_) are durable.
+  void Park(Conn& c);
   // Hands this iteration's batch (if any) to the waiter.
   void SubmitBatch();
   // Sends the replies of the connections whose batch finished (closes them if it failed).
@@ -324,6 +325,13 @@ void Worker::Accept() {
 }
 
 void Worker::OnEvent(Conn& c, uint32_t events) {
+  if (c.parked) {
+    // More input (or a hang-up) while parked: leave it in the socket, out of epoll until the
+    // release, so replies stay in request order. Taken out only now: most clients wait for
+    // their replies, and then parking costs no epoll_ctl.
+    (void)Watch(c, Interest::kNone);
+    return;
+  }
   const int fd = c.fd;
   c.last_active = std::chrono::steady_clock::now();
   bool eof = false;
@@ -377,11 +385,14 @@ void Worker::Process(Conn& c) {
   }
   // An input buffer grown for one big request shrinks back once it is consumed.
   if (c.in_len == 0 && c.in.size() > 4 * kReadChunk) c.in = std::vector<char>(kReadChunk);
-  std::vector<CommitTicket> tickets = c.session.TakePending();
-  if (tickets.empty()) return;
-  if (ctx_.AcksWaitForSync()) return Park(c, std::move(tickets));
+  const size_t before = batch_.size();
+  c.session.TakePending(&batch_);
+  if (batch_.size() == before) return;
+  if (ctx_.AcksWaitForSync()) return Park(c);
   // Buffered: the wait returns at once (the record is queued); only a poisoned log fails it.
-  if (!ctx_.WaitDurable(tickets).ok()) {
+  const bool ok = ctx_.WaitDurable(std::span(batch_).subspan(before)).ok();
+  batch_.resize(before);
+  if (!ok) {
     // Never acknowledge a write that is not as durable as promised: drop the replies.
     c.out.clear();
     c.out_sent = 0;
@@ -389,11 +400,9 @@ void Worker::Process(Conn& c) {
   }
 }
 
-void Worker::Park(Conn& c, std::vector<CommitTicket> tickets) {
-  batch_.insert(batch_.end(), tickets.begin(), tickets.end());
+void Worker::Park(Conn& c) {
   parked_.emplace_back(submitted_ + 1, c.fd);
   c.parked = true;
-  (void)Watch(c, Interest::kNone);  // pipelined requests behind the writes wait in the socket
 }
 
 void Worker::SubmitBatch() {
