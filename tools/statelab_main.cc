@@ -135,6 +135,7 @@ int RunServeCommand(const CliArgs& args) {
   server.idle_timeout = std::chrono::seconds(idle_s);
   server.bind = args.Value("bind").value_or(server.bind);
   server.password = args.Value("password").value_or("");
+  server.strict_acks = args.Has("strict-acks");
   const Status s = resp::Serve(db, server, [&](int port) {
     std::cout << "statelab serve: listening on " << server.bind << ':' << port << " (engine "
               << db.engine << ", mode " << ModeName(db.mode) << ")" << std::endl;
@@ -191,7 +192,7 @@ const std::vector<Command>& Commands() {
       {"serve",
        "statelab serve --engine E --mode inmemory|buffered|strict [--port P] [--bind ADDR] "
        "[--threads N] [--dir D] [--password PW] [--max-clients N] [--idle-timeout S] "
-       "[--interval-ms N] [--partitions N]",
+       "[--interval-ms N] [--strict-acks] [--partitions N]",
        "A RESP2 (Redis protocol) server over TCP until SIGTERM, SIGINT or SHUTDOWN; redis-cli\n"
        "and redis-benchmark work against it. Redis database N is the run 'resp-dbN'. A reply\n"
        "to a write is sent once the write is as durable as --mode promises. docs/resp.md.\n"
@@ -205,6 +206,7 @@ const std::vector<Command>& Commands() {
        "  --max-clients N    connections beyond N get an error and are closed (default 10000)\n"
        "  --idle-timeout S   close connections idle for S seconds (default 300; 0 = never)\n"
        "  --interval-ms N    buffered mode: sync interval (default 100)\n"
+       "  --strict-acks      buffered mode: reply to a write once it is fdatasync'ed, as strict\n"
        "  --partitions N     shards (sharded) or workers (shared_nothing); 0 = engine default",
        {{"engine", true},
         {"mode", true},
@@ -216,7 +218,8 @@ const std::vector<Command>& Commands() {
         {"threads", true},
         {"password", true},
         {"max-clients", true},
-        {"idle-timeout", true}},
+        {"idle-timeout", true},
+        {"strict-acks", false}},
        0,
        RunServeCommand},
       {"inspect",

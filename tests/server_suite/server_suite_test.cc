@@ -235,6 +235,12 @@ TEST(SuiteOptions, Validation) {
   o = {};
   o.pipelines = {1, 0};
   EXPECT_FALSE(ValidateOptions(o).ok());
+  o = {};
+  o.clients = 0;
+  EXPECT_EQ(ValidateOptions(o).message(), "--clients: must be at least 1");
+  o = {};
+  o.serve_threads = 0;
+  EXPECT_EQ(ValidateOptions(o).message(), "--serve-threads: must be at least 1");
 }
 
 TEST(SuiteOptions, ServedEnginesComeFromAllEngines) {

@@ -106,8 +106,30 @@ int64_t RssBytes() {
 
 std::string RunNameOf(int index) { return "resp-db" + std::to_string(index); }
 
-ServerContext::ServerContext(Db& db, std::string engine, std::string password, int port)
-    : db_(db), engine_(std::move(engine)), password_(std::move(password)), port_(port) {}
+ServerContext::ServerContext(Db& db, std::string engine, std::string password, int port,
+                             bool strict_acks)
+    : db_(db),
+      engine_(std::move(engine)),
+      password_(std::move(password)),
+      port_(port),
+      strict_acks_(strict_acks) {}
+
+bool ServerContext::AcksWaitForSync() const noexcept {
+  const DurabilityMode mode = db_.mode();
+  return mode == DurabilityMode::kStrict || (mode == DurabilityMode::kBuffered && strict_acks_);
+}
+
+Status ServerContext::WaitDurable(std::span<const CommitTicket> tickets) {
+  std::vector<CommitTicket> newest_first(tickets.begin(), tickets.end());
+  std::sort(newest_first.begin(), newest_first.end(),
+            [](const CommitTicket& a, const CommitTicket& b) {
+              return a.durable_token > b.durable_token;
+            });
+  for (const CommitTicket& t : newest_first) {
+    STATELAB_RETURN_IF_ERROR(db_.engine().WaitDurable(t, strict_acks_));
+  }
+  return Status::OK();
+}
 
 Result<RunId> ServerContext::Run(int index) {
   std::lock_guard lk(mu_);
@@ -190,16 +212,6 @@ AfterReply Session::Execute(Args args, std::string* out) {
   }
   (this->*spec->run)(args, out);
   return AfterReply::kContinue;
-}
-
-Status Session::WaitDurable() {
-  // Newest first: one log's newest ticket covers its older ones, which then return at once.
-  Status s;
-  for (auto it = pending_.rbegin(); it != pending_.rend() && s.ok(); ++it) {
-    s = ctx_.db().engine().WaitDurable(*it, false);
-  }
-  pending_.clear();
-  return s;
 }
 
 template <class F>

@@ -33,7 +33,9 @@ std::string RunNameOf(int index);
 // Thread-safety: thread-safe (counters are atomics; the run cache has its own mutex).
 class ServerContext {
  public:
-  ServerContext(Db& db, std::string engine, std::string password, int port);
+  // strict_acks: in Buffered mode too, a write is acknowledged only once fdatasync'ed.
+  ServerContext(Db& db, std::string engine, std::string password, int port,
+                bool strict_acks = false);
 
   // The run of database `index` (created on first use, then cached).
   Result<RunId> Run(int index);
@@ -44,6 +46,12 @@ class ServerContext {
   std::chrono::steady_clock::time_point started() const noexcept { return started_; }
   // The runs resolved so far, by database index (INFO keyspace lists them).
   std::array<std::optional<RunId>, kDatabases> KnownRuns();
+  // Whether waiting for a commit's durability can block on a sync: Strict, or Buffered with
+  // strict_acks. The server then parks the connection instead of waiting on its thread.
+  bool AcksWaitForSync() const noexcept;
+  // Blocks until every ticket is as durable as the server promises. Newest first: one log's
+  // newest ticket covers its older ones, which then return at once.
+  Status WaitDurable(std::span<const CommitTicket> tickets);
 
   // Set by the server: begins a clean shutdown (SHUTDOWN calls it).
   std::function<void()> request_shutdown;
@@ -57,6 +65,7 @@ class ServerContext {
   const std::string engine_;
   const std::string password_;
   const int port_;
+  const bool strict_acks_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::mutex mu_;
   std::array<std::optional<RunId>, kDatabases> runs_;  // guarded by mu_
@@ -73,9 +82,12 @@ class Session {
 
   // Executes one request (args non-empty), appending its reply to *out.
   AfterReply Execute(std::span<const std::string_view> args, std::string* out);
-  // Waits until every commit acknowledged since the last call is as durable as the mode
-  // promises; the replies of the batch may be written only after it returned OK.
-  Status WaitDurable();
+  // Moves the tickets of the commits acknowledged since the last call to the end of *out: the
+  // replies written since then may be sent only once ServerContext::WaitDurable(them) is OK.
+  void TakePending(std::vector<CommitTicket>* out) {
+    out->insert(out->end(), pending_.begin(), pending_.end());
+    pending_.clear();  // keeps its capacity: no allocation per request
+  }
 
  private:
   struct Spec;

@@ -12,9 +12,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <limits>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -50,6 +55,10 @@ class Fd {
   int fd_;
 };
 
+// What a connection is registered in epoll for: nothing (parked, or not yet added), input, or
+// room for pending output (backpressure: nothing more is read meanwhile).
+enum class Interest : uint8_t { kNone, kRead, kWrite };
+
 // One client: its input (unparsed requests), output (unsent replies) and session.
 // Thread-safety: belongs to the worker that accepted it.
 struct Conn {
@@ -65,16 +74,130 @@ struct Conn {
   Session session;
   std::string out;
   size_t out_sent = 0;
-  bool closing = false;     // close once `out` is sent
-  bool want_write = false;  // registered for EPOLLOUT (output pending) instead of EPOLLIN
+  bool closing = false;  // close once `out` is sent
+  // Waiting for the durability of the commits behind `out`: nothing read or sent.
+  bool parked = false;
+  Interest interest = Interest::kNone;
   std::chrono::steady_clock::time_point last_active = std::chrono::steady_clock::now();
 };
 
-// One epoll loop. Thread-safety: Run executes on its own thread; nothing else touches it.
+// Where the durability waiter reports finished batches to one worker. A worker numbers its
+// batches 1, 2, ... and they finish in that order. Thread-safety: thread-safe.
+class Mailbox {
+ public:
+  struct Done {
+    uint64_t through = 0;                                         // every batch <= through finished
+    uint64_t failed_from = std::numeric_limits<uint64_t>::max();  // these and later failed
+  };
+  Status Init() {
+    efd_.emplace(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    return efd_->get() < 0 ? Errno("eventfd") : Status::OK();
+  }
+  int fd() const { return efd_->get(); }
+  // Waiter side: batches up to `seq` finished; !ok: their wait failed (nothing is known durable).
+  void Finish(uint64_t seq, bool ok) {
+    {
+      std::lock_guard lk(mu_);
+      done_.through = seq;
+      if (!ok) done_.failed_from = std::min(done_.failed_from, seq);
+    }
+    cv_.notify_all();
+    const uint64_t one = 1;
+    (void)!::write(efd_->get(), &one, sizeof one);
+  }
+  // Worker side: consumes the wake-up; what has finished so far.
+  Done Take() {
+    uint64_t wakeups = 0;
+    (void)!::read(efd_->get(), &wakeups, sizeof wakeups);
+    std::lock_guard lk(mu_);
+    return done_;
+  }
+  // Worker side, at stop only: blocks until batch `seq` finished.
+  void WaitFor(uint64_t seq) {
+    std::unique_lock lk(mu_);
+    cv_.wait(lk, [&] { return done_.through >= seq; });
+  }
+
+ private:
+  std::optional<Fd> efd_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  Done done_;  // guarded by mu_
+};
+
+// The one thread that waits for durability for every worker: each round takes all the batches
+// queued meanwhile (every parked connection's commits, of every worker) and waits for them
+// together, so one sync covers them all while the workers keep serving.
+// Thread-safety: Submit is thread-safe; Start and Stop are called by Serve's thread.
+class DurabilityWaiter {
+ public:
+  explicit DurabilityWaiter(ServerContext& ctx) : ctx_(ctx) {}
+  DurabilityWaiter(const DurabilityWaiter&) = delete;
+  DurabilityWaiter& operator=(const DurabilityWaiter&) = delete;
+  ~DurabilityWaiter() { Stop(); }
+
+  void Start() {
+    thread_ = std::thread([this] { Loop(); });
+  }
+  // Returns once every submitted batch has finished.
+  void Stop() {
+    {
+      std::lock_guard lk(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    if (thread_.joinable()) thread_.join();
+  }
+  // Batch `seq` of the worker behind `to`: its replies wait for these tickets.
+  void Submit(Mailbox* to, uint64_t seq, std::vector<CommitTicket> tickets) {
+    {
+      std::lock_guard lk(mu_);
+      queue_.push_back({to, seq, std::move(tickets)});
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  struct Batch {
+    Mailbox* to;
+    uint64_t seq;
+    std::vector<CommitTicket> tickets;
+  };
+
+  void Loop() {
+    std::vector<Batch> round;
+    std::vector<CommitTicket> tickets;
+    while (true) {
+      {
+        std::unique_lock lk(mu_);
+        cv_.wait(lk, [&] { return stop_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping, and nothing is left to wait for
+        round.swap(queue_);
+      }
+      tickets.clear();
+      for (const Batch& b : round)
+        tickets.insert(tickets.end(), b.tickets.begin(), b.tickets.end());
+      const bool ok = ctx_.WaitDurable(tickets).ok();
+      for (const Batch& b : round) b.to->Finish(b.seq, ok);
+      round.clear();
+    }
+  }
+
+  ServerContext& ctx_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Batch> queue_;  // guarded by mu_
+  bool stop_ = false;         // guarded by mu_
+  std::thread thread_;
+};
+
+// One epoll loop. Thread-safety: Run executes on its own thread; the waiter only touches the
+// mailbox.
 class Worker {
  public:
-  Worker(ServerContext& ctx, const ServerOptions& opts, int listen_fd, int stop_fd)
-      : ctx_(ctx), opts_(opts), listen_fd_(listen_fd), stop_fd_(stop_fd) {}
+  Worker(ServerContext& ctx, const ServerOptions& opts, DurabilityWaiter& waiter, int listen_fd,
+         int stop_fd)
+      : ctx_(ctx), opts_(opts), waiter_(waiter), listen_fd_(listen_fd), stop_fd_(stop_fd) {}
   Status Init();
   void Run();
 
@@ -83,21 +206,37 @@ class Worker {
   void OnEvent(Conn& c, uint32_t events);
   // Reads what is available; false when the peer closed or the read failed.
   bool ReadInput(Conn& c);
-  // Runs the complete requests in c.in, then waits for their durability.
+  // Runs the complete requests in c.in; parks c when their replies must wait for a sync.
   void Process(Conn& c);
-  // Sends pending output; switches between EPOLLIN and EPOLLOUT interest as needed.
+  // Holds c's replies until its tickets (just added to batch_) are durable.
+  void Park(Conn& c);
+  // Hands this iteration's batch (if any) to the waiter.
+  void SubmitBatch();
+  // Sends the replies of the connections whose batch finished (closes them if it failed).
+  void Release();
+  // Sends pending output (not while parked); switches between input and output interest.
   void Flush(Conn& c);
+  // Registers c for `want` (kNone: removes it from epoll); false when epoll_ctl failed.
+  bool Watch(Conn& c, Interest want);
   void Close(Conn& c);
   void SweepIdle();
 
   ServerContext& ctx_;
   const ServerOptions& opts_;
+  DurabilityWaiter& waiter_;
   const int listen_fd_, stop_fd_;
   std::optional<Fd> epoll_;
   std::unordered_map<int, std::unique_ptr<Conn>> conns_;
+  Mailbox mailbox_;
+  std::vector<CommitTicket> batch_;  // the tickets of this iteration's parked connections
+  uint64_t submitted_ = 0;           // the last batch handed to the waiter
+  // Parked connections by batch number, oldest first (a parked one is never closed, so its fd
+  // stays its own).
+  std::deque<std::pair<uint64_t, int>> parked_;
 };
 
 Status Worker::Init() {
+  STATELAB_RETURN_IF_ERROR(mailbox_.Init());
   epoll_.emplace(::epoll_create1(EPOLL_CLOEXEC));
   if (epoll_->get() < 0) return Errno("epoll_create1");
   epoll_event ev{};
@@ -107,6 +246,10 @@ Status Worker::Init() {
   ev.events = EPOLLIN;  // level-triggered and never read: wakes every worker for good
   ev.data.fd = stop_fd_;
   if (::epoll_ctl(epoll_->get(), EPOLL_CTL_ADD, stop_fd_, &ev) != 0) return Errno("epoll_ctl");
+  ev.data.fd = mailbox_.fd();
+  if (::epoll_ctl(epoll_->get(), EPOLL_CTL_ADD, mailbox_.fd(), &ev) != 0) {
+    return Errno("epoll_ctl");
+  }
   return Status::OK();
 }
 
@@ -120,18 +263,24 @@ void Worker::Run() {
       const int fd = events[i].data.fd;
       if (fd == stop_fd_) {
         stopping = true;
+      } else if (fd == mailbox_.fd()) {
+        Release();
       } else if (fd == listen_fd_) {
         Accept();
       } else if (auto it = conns_.find(fd); it != conns_.end()) {
         OnEvent(*it->second, events[i].events);
       }
     }
+    SubmitBatch();
     if (opts_.idle_timeout.count() > 0 && std::chrono::steady_clock::now() >= next_sweep) {
       SweepIdle();
       next_sweep = std::chrono::steady_clock::now() + kSweepInterval;
     }
   }
-  // Clean stop: what was already answered goes out (best effort), then every connection closes.
+  // Clean stop: parked replies go out once durable (the waiter still runs), what was answered
+  // goes out (best effort), then every connection closes.
+  mailbox_.WaitFor(submitted_);
+  Release();
   for (auto& [fd, c] : conns_) {
     if (c->out_sent < c->out.size()) {
       (void)::send(fd, c->out.data() + c->out_sent, c->out.size() - c->out_sent, MSG_NOSIGNAL);
@@ -167,10 +316,7 @@ void Worker::Accept() {
       continue;
     }
     auto c = std::make_unique<Conn>(fd, std::move(session).value(), opts_.limits);
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLRDHUP;
-    ev.data.fd = fd;
-    if (::epoll_ctl(epoll_->get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
+    if (!Watch(*c, Interest::kRead)) {
       ctx_.connected_clients.fetch_sub(1, std::memory_order_relaxed);
       continue;  // c closes fd
     }
@@ -179,12 +325,19 @@ void Worker::Accept() {
 }
 
 void Worker::OnEvent(Conn& c, uint32_t events) {
+  if (c.parked) {
+    // More input (or a hang-up) while parked: leave it in the socket, out of epoll until the
+    // release, so replies stay in request order. Taken out only now: most clients wait for
+    // their replies, and then parking costs no epoll_ctl.
+    (void)Watch(c, Interest::kNone);
+    return;
+  }
   const int fd = c.fd;
   c.last_active = std::chrono::steady_clock::now();
   bool eof = false;
   if (events & EPOLLOUT) {
     Flush(c);
-    if (!conns_.contains(fd) || c.want_write) return;  // closed, or still backed up
+    if (!conns_.contains(fd) || c.interest == Interest::kWrite) return;  // closed, or backed up
   } else {
     eof = !ReadInput(c);
   }
@@ -211,7 +364,7 @@ bool Worker::ReadInput(Conn& c) {
 }
 
 void Worker::Process(Conn& c) {
-  if (c.closing || c.want_write) return;
+  if (c.closing || c.parked || c.interest == Interest::kWrite) return;
   size_t off = 0;
   while (!c.closing) {
     const ParseOutcome r = c.parser.Parse(std::string_view(c.in.data() + off, c.in_len - off));
@@ -232,7 +385,14 @@ void Worker::Process(Conn& c) {
   }
   // An input buffer grown for one big request shrinks back once it is consumed.
   if (c.in_len == 0 && c.in.size() > 4 * kReadChunk) c.in = std::vector<char>(kReadChunk);
-  if (!c.session.WaitDurable().ok()) {
+  const size_t before = batch_.size();
+  c.session.TakePending(&batch_);
+  if (batch_.size() == before) return;
+  if (ctx_.AcksWaitForSync()) return Park(c);
+  // Buffered: the wait returns at once (the record is queued); only a poisoned log fails it.
+  const bool ok = ctx_.WaitDurable(std::span(batch_).subspan(before)).ok();
+  batch_.resize(before);
+  if (!ok) {
     // Never acknowledge a write that is not as durable as promised: drop the replies.
     c.out.clear();
     c.out_sent = 0;
@@ -240,7 +400,35 @@ void Worker::Process(Conn& c) {
   }
 }
 
+void Worker::Park(Conn& c) {
+  parked_.emplace_back(submitted_ + 1, c.fd);
+  c.parked = true;
+}
+
+void Worker::SubmitBatch() {
+  if (batch_.empty()) return;
+  waiter_.Submit(&mailbox_, ++submitted_, std::exchange(batch_, {}));
+}
+
+void Worker::Release() {
+  const Mailbox::Done done = mailbox_.Take();
+  while (!parked_.empty() && parked_.front().first <= done.through) {
+    const auto [seq, fd] = parked_.front();
+    parked_.pop_front();
+    Conn& c = *conns_.at(fd);
+    c.parked = false;
+    if (seq >= done.failed_from) {
+      // Never acknowledge a write that is not as durable as promised: drop the replies.
+      c.out.clear();
+      c.out_sent = 0;
+      c.closing = true;
+    }
+    Flush(c);  // re-registers c for input (or output), or closes it
+  }
+}
+
 void Worker::Flush(Conn& c) {
+  if (c.parked) return;
   while (c.out_sent < c.out.size()) {
     const ssize_t n =
         ::send(c.fd, c.out.data() + c.out_sent, c.out.size() - c.out_sent, MSG_NOSIGNAL);
@@ -258,18 +446,25 @@ void Worker::Flush(Conn& c) {
     c.out_sent = 0;
     if (c.closing) return Close(c);
   }
-  if (pending != c.want_write) {
-    // Backpressure: while replies are unsent, read nothing more from this client.
-    epoll_event ev{};
-    ev.events = pending ? EPOLLOUT : (EPOLLIN | EPOLLRDHUP);
-    ev.data.fd = c.fd;
-    (void)::epoll_ctl(epoll_->get(), EPOLL_CTL_MOD, c.fd, &ev);
-    c.want_write = pending;
-  }
+  // Backpressure: while replies are unsent, read nothing more from this client.
+  if (!Watch(c, pending ? Interest::kWrite : Interest::kRead)) Close(c);
+}
+
+bool Worker::Watch(Conn& c, Interest want) {
+  if (c.interest == want) return true;
+  epoll_event ev{};
+  ev.events = want == Interest::kWrite ? EPOLLOUT : (EPOLLIN | EPOLLRDHUP);
+  ev.data.fd = c.fd;
+  const int op = c.interest == Interest::kNone ? EPOLL_CTL_ADD
+                 : want == Interest::kNone     ? EPOLL_CTL_DEL
+                                               : EPOLL_CTL_MOD;
+  if (::epoll_ctl(epoll_->get(), op, c.fd, &ev) != 0) return false;
+  c.interest = want;
+  return true;
 }
 
 void Worker::Close(Conn& c) {
-  (void)::epoll_ctl(epoll_->get(), EPOLL_CTL_DEL, c.fd, nullptr);
+  (void)Watch(c, Interest::kNone);
   ctx_.connected_clients.fetch_sub(1, std::memory_order_relaxed);
   conns_.erase(c.fd);  // destroys c
 }
@@ -278,7 +473,7 @@ void Worker::SweepIdle() {
   const auto now = std::chrono::steady_clock::now();
   std::vector<Conn*> idle;
   for (auto& [fd, c] : conns_) {
-    if (now - c->last_active > opts_.idle_timeout) idle.push_back(c.get());
+    if (!c->parked && now - c->last_active > opts_.idle_timeout) idle.push_back(c.get());
   }
   for (Conn* c : idle) Close(*c);
 }
@@ -329,7 +524,7 @@ Status Serve(const DbOptions& db_options, const ServerOptions& opts,
   STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::Open(db_options));
   int port = 0;
   STATELAB_ASSIGN_OR_RETURN(Fd listener, Listen(opts, &port));
-  ServerContext ctx(*db, db_options.engine, opts.password, port);
+  ServerContext ctx(*db, db_options.engine, opts.password, port, opts.strict_acks);
   STATELAB_RETURN_IF_ERROR(ctx.Run(0).status());  // fail before serving when db 0 cannot open
   const int stop_fd = stop.get();
   ctx.request_shutdown = [stop_fd] {
@@ -337,9 +532,11 @@ Status Serve(const DbOptions& db_options, const ServerOptions& opts,
     (void)!::write(stop_fd, &one, sizeof one);
   };
 
+  DurabilityWaiter waiter(ctx);  // declared before the workers: outlives them
+  waiter.Start();
   std::vector<std::unique_ptr<Worker>> workers;
   for (int i = 0; i < opts.threads; ++i) {
-    workers.push_back(std::make_unique<Worker>(ctx, opts, listener.get(), stop_fd));
+    workers.push_back(std::make_unique<Worker>(ctx, opts, waiter, listener.get(), stop_fd));
     STATELAB_RETURN_IF_ERROR(workers.back()->Init());
   }
   std::vector<std::thread> threads;
@@ -356,6 +553,7 @@ Status Serve(const DbOptions& db_options, const ServerOptions& opts,
   }
   ctx.request_shutdown();  // after a signal: tell the workers (SHUTDOWN already did)
   for (std::thread& t : threads) t.join();
+  waiter.Stop();
   return db->Close();  // finishes in-flight commits, flushes, writes the closing snapshot
 }
 

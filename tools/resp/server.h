@@ -2,8 +2,11 @@
 // `statelab serve`: a RESP2 server over TCP (docs/resp.md). One epoll loop per worker thread,
 // all sharing one listening socket (EPOLLEXCLUSIVE wakes one worker per new connection); each
 // connection stays on the worker that accepted it. Per readable event a worker reads what is
-// there, runs every complete request, waits once for the durability of the batch's commits and
-// writes all the replies with one send.
+// there, runs every complete request and writes all the replies with one send. When the replies
+// must wait for a sync (Strict), the connection is parked instead: no more reads, replies held.
+// One durability-waiter thread waits for every parked connection's commits of all workers at
+// once (one sync covers them all) and wakes the workers (eventfd), which send the replies and
+// resume reading. No worker blocks on a sync.
 // Thread-safety: Serve is called once per process: it blocks SIGTERM and SIGINT in every thread
 // (they are read through a signalfd) and leaves them blocked.
 
@@ -24,6 +27,7 @@ struct ServerOptions {
   size_t max_clients = 10000;
   std::chrono::seconds idle_timeout{300};  // 0: never
   std::string password;  // non-empty: clients must AUTH first
+  bool strict_acks = false;  // buffered mode: acknowledge a write once fdatasync'ed, as strict
   RespLimits limits;
 };
 

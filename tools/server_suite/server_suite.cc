@@ -179,11 +179,11 @@ class Suite {
     const std::string who = server + (engine.empty() ? "" : " " + engine);
     for (int64_t pipeline : options_.pipelines) {
       const int64_t n = RequestCount(options_, mode, pipeline);
-      Result<Captured> r =
-          servers::Run({programs_.redis_benchmark, "-h", "127.0.0.1", "-p", std::to_string(port),
-                        "-t", Join(options_.tests, ","), "-n", std::to_string(n), "-r", "100000",
-                        "-c", "1", "-P", std::to_string(pipeline), "--csv"},
-                       {}, options_.benchmark_timeout);
+      Result<Captured> r = servers::Run(
+          {programs_.redis_benchmark, "-h", "127.0.0.1", "-p", std::to_string(port), "-t",
+           Join(options_.tests, ","), "-n", std::to_string(n), "-r", "100000", "-c",
+           std::to_string(options_.clients), "-P", std::to_string(pipeline), "--csv"},
+          {}, options_.benchmark_timeout);
       if (!r.ok()) {
         Warn("redis-benchmark: " + r.status().ToString());
         continue;
@@ -217,6 +217,7 @@ class Suite {
         result.op = row.op;
         result.mode = std::string(mode);
         result.persistence = persistence;
+        result.clients = options_.clients;
         result.pipeline = pipeline;
         result.requests = n;
         result.ops_per_sec = row.ops_per_sec;
@@ -312,7 +313,8 @@ class Suite {
     const std::string out = (dir_ / "serve.out").string(), err = (dir_ / "serve.err").string();
     Result<Process> serve =
         Process::Start({options_.statelab_bin, "serve", "--engine", engine, "--mode", mode_name,
-                        "--dir", (dir_ / "data").string(), "--port", "0"},
+                        "--dir", (dir_ / "data").string(), "--port", "0", "--threads",
+                        std::to_string(options_.serve_threads)},
                        {out, err});
     if (!serve.ok()) {
       Warn(what + " did not start: " + serve.error().ToString());
@@ -368,6 +370,8 @@ Status ValidateOptions(const SuiteOptions& o) {
   if (o.requests && *o.requests < 1) {
     return Status::InvalidArgument("--requests: must be at least 1");
   }
+  if (o.clients < 1) return Status::InvalidArgument("--clients: must be at least 1");
+  if (o.serve_threads < 1) return Status::InvalidArgument("--serve-threads: must be at least 1");
   if (o.memory_keys < 1) return Status::InvalidArgument("memory keys: must be at least 1");
   return Status::OK();
 }

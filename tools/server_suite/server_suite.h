@@ -33,6 +33,8 @@ struct SuiteOptions {
   std::vector<std::string> tests;   // redis-benchmark -t; empty: the suite's
   std::vector<int64_t> pipelines;   // empty: the suite's
   std::optional<int64_t> requests;  // -n for every run; empty: per suite, mode and pipeline
+  int64_t clients = 1;              // redis-benchmark -c (concurrent connections)
+  int64_t serve_threads = 1;        // statelab serve --threads
   int64_t memory_keys = 1'000'000;  // keys loaded to measure memory per key
   std::string statelab_bin;         // the `statelab` binary
   std::chrono::seconds benchmark_timeout{120};

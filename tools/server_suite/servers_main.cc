@@ -26,11 +26,12 @@ using util::kExitUsage;
 constexpr char kUsage[] =
     "usage: statelab-servers --out FILE [--suite quick|standard|full|server] [--engines LIST]\n"
     "                        [--modes LIST] [--tier LIST] [--tests LIST] [--pipelines LIST]\n"
-    "                        [--requests N] [--memory-keys N] [--statelab BIN]\n"
+    "                        [--requests N] [--clients N] [--serve-threads N]\n"
+    "                        [--memory-keys N] [--statelab BIN]\n"
     "\n"
     "Per durability mode, starts redis-server with the matching persistence (inmemory:\n"
     "appendonly no; buffered: appendfsync everysec; strict: appendfsync always) and, in the\n"
-    "server suite, `statelab serve` for each engine, runs redis-benchmark -c 1 -r 100000 --csv\n"
+    "server suite, `statelab serve` for each engine, runs redis-benchmark -c N -r 100000 --csv\n"
     "against each, and writes the results as the `servers` section of baseline.json\n"
     "(docs/baseline_schema.md#servers) to FILE. When nothing can be measured (redis not\n"
     "installed, no B tier, no result) FILE says so: available false, with the reason.\n"
@@ -49,6 +50,8 @@ constexpr char kUsage[] =
     "  --requests N         requests per redis-benchmark run (default: per suite, mode and\n"
     "                       pipeline; strict ones are small since every batch waits for an\n"
     "                       fsync), rounded up to whole pipeline batches\n"
+    "  --clients N          redis-benchmark -c: concurrent connections (default 1)\n"
+    "  --serve-threads N    statelab serve --threads (default 1)\n"
     "  --memory-keys N      keys loaded to measure memory per key (default\n"
     "                       $STATELAB_MEMORY_KEYS or 1000000)\n"
     "  --statelab BIN       the statelab binary (default: ../statelab next to this binary)\n"
@@ -92,6 +95,8 @@ int Run(int argc, char** argv) {
                                   {"tests", true},
                                   {"pipelines", true},
                                   {"requests", true},
+                                  {"clients", true},
+                                  {"serve-threads", true},
                                   {"memory-keys", true},
                                   {"statelab", true},
                                   {"list-engines", false},
@@ -132,6 +137,12 @@ int Run(int argc, char** argv) {
     if (!ParseCount(*n, &requests))
       return UsageError("--requests: '" + *n + "' is not a count >= 1");
     o.requests = requests;
+  }
+  for (auto [flag, field] :
+       {std::pair{"clients", &o.clients}, std::pair{"serve-threads", &o.serve_threads}}) {
+    if (auto n = args.Value(flag); n && !ParseCount(*n, field)) {
+      return UsageError("--" + std::string(flag) + ": '" + *n + "' is not a count >= 1");
+    }
   }
   const char* env_keys = std::getenv("STATELAB_MEMORY_KEYS");
   if (auto keys = args.Value("memory-keys")) {
