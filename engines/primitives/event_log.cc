@@ -2,9 +2,12 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <array>
 #include <boost/json/object.hpp>
 #include <boost/json/string.hpp>
 #include <cstdlib>
+#include <memory>
 
 #include "engines/core/json_doc.h"
 
@@ -15,6 +18,11 @@ constexpr std::string_view kTypeIndexPrefix = "t";
 
 void AppendBigEndian32(std::string& out, uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
+}
+
+// The low `bytes` bytes of v, most significant first.
+void StoreBigEndian(uint8_t* out, uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i, v >>= 8) out[i] = static_cast<uint8_t>(v);
 }
 
 int HexDigit(char c) {
@@ -82,13 +90,40 @@ std::string HashInput(uint64_t sequence, std::string_view type, const boost::jso
   return out;
 }
 
-EventHash ComputeHash(const Event& e) {
-  const std::string in = HashInput(e.sequence, e.type, e.payload, e.timestamp_us, e.prev_hash);
+EventHash HashOf(uint64_t sequence, std::string_view type, const boost::json::value& payload,
+                 TimestampUs timestamp_us, const EventHash& prev_hash) {
+  // OpenSSL 3 looks the algorithm up on every EVP_sha256()/EVP_Digest call (a lock and a
+  // property query) and allocates a context: fetch once, keep a context per thread.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
+                                                                                 EVP_MD_CTX_free);
+  const std::string canonical = json_doc::CanonicalJson(payload);
+  // The fixed-width fields of HashInput, around the type and the payload.
+  std::array<uint8_t, 12> before_type{};
+  std::array<uint8_t, 4> before_payload{};
+  std::array<uint8_t, 8 + std::tuple_size_v<EventHash>> after_payload{};
+  StoreBigEndian(before_type.data(), sequence, 8);
+  StoreBigEndian(before_type.data() + 8, type.size(), 4);
+  StoreBigEndian(before_payload.data(), canonical.size(), 4);
+  StoreBigEndian(after_payload.data(), static_cast<uint64_t>(timestamp_us), 8);  // two's compl.
+  std::copy(prev_hash.begin(), prev_hash.end(), after_payload.begin() + 8);
   EventHash h{};
   unsigned int n = 0;
-  // EVP_Digest only fails on allocation failure inside OpenSSL; treat that like operator new.
-  if (EVP_Digest(in.data(), in.size(), h.data(), &n, EVP_sha256(), nullptr) != 1) std::abort();
+  // These fail only on allocation failure inside OpenSSL; treat that like operator new.
+  if (sha256 == nullptr || ctx == nullptr || EVP_DigestInit_ex(ctx.get(), sha256, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), before_type.data(), before_type.size()) != 1 ||
+      EVP_DigestUpdate(ctx.get(), type.data(), type.size()) != 1 ||
+      EVP_DigestUpdate(ctx.get(), before_payload.data(), before_payload.size()) != 1 ||
+      EVP_DigestUpdate(ctx.get(), canonical.data(), canonical.size()) != 1 ||
+      EVP_DigestUpdate(ctx.get(), after_payload.data(), after_payload.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), h.data(), &n) != 1) {
+    std::abort();
+  }
   return h;
+}
+
+EventHash ComputeHash(const Event& e) {
+  return HashOf(e.sequence, e.type, e.payload, e.timestamp_us, e.prev_hash);
 }
 
 std::string HashHex(const EventHash& h) {
@@ -133,12 +168,18 @@ Status CheckRecordSize(const boost::json::value& stored) {
 }
 
 boost::json::value EncodeEvent(const Event& e) {
-  return boost::json::object{{"sequence", e.sequence},
-                             {"type", e.type},
-                             {"payload", e.payload},
-                             {"timestamp_us", e.timestamp_us},
-                             {"prev_hash", HashHex(e.prev_hash)},
-                             {"hash", HashHex(e.hash)}};
+  return EncodeEvent(e.sequence, e.type, e.payload, e.timestamp_us, e.prev_hash, e.hash);
+}
+
+boost::json::value EncodeEvent(uint64_t sequence, std::string_view type,
+                               const boost::json::value& payload, TimestampUs timestamp_us,
+                               const EventHash& prev_hash, const EventHash& hash) {
+  return boost::json::object{{"sequence", sequence},
+                             {"type", type},
+                             {"payload", payload},
+                             {"timestamp_us", timestamp_us},
+                             {"prev_hash", HashHex(prev_hash)},
+                             {"hash", HashHex(hash)}};
 }
 
 Status DecodeEvent(const Value& v, uint64_t sequence, Version version, Event* out) {
