@@ -489,14 +489,21 @@ Status SearchMatrix(const VectorMatrix& m, VectorMetric metric, std::span<const 
     lo[j] = rank - err;
     hi[j] = rank + err;
   }
-  // Rows whose best case is below the k-th best worst case cannot be in the top k.
-  double threshold = -std::numeric_limits<double>::infinity();
-  if (n > k) {
-    lows.assign(lo.begin(), lo.end());
-    std::nth_element(lows.begin(), lows.begin() + static_cast<std::ptrdiff_t>(k - 1), lows.end(),
-                     std::greater<>());
-    threshold = lows[k - 1];
+  // Rows whose best case is below the k-th best worst case cannot be in the top k. The k best
+  // lower bounds are kept in a min-heap: most rows cost one comparison.
+  lows.clear();
+  for (size_t j = 0; j < n; ++j) {
+    if (lows.size() < k) {
+      lows.push_back(lo[j]);
+      std::push_heap(lows.begin(), lows.end(), std::greater<>());
+    } else if (lo[j] > lows.front()) {
+      std::pop_heap(lows.begin(), lows.end(), std::greater<>());
+      lows.back() = lo[j];
+      std::push_heap(lows.begin(), lows.end(), std::greater<>());
+    }
   }
+  const double threshold =
+      lows.size() == k ? lows.front() : -std::numeric_limits<double>::infinity();
   const VectorScorer scorer(metric, query);
   TopK top(k);
   for (size_t j = 0; j < n; ++j) {
