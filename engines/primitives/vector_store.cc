@@ -302,19 +302,17 @@ std::string VectorCache::CacheKey(const RunId& run, std::string_view collection)
   return k;
 }
 
-std::shared_ptr<const VectorMatrix> VectorCache::Find(const RunId& run,
-                                                      std::string_view collection) const {
+VectorCache::Entry VectorCache::Find(const RunId& run, std::string_view collection) const {
   const std::string k = CacheKey(run, collection);
   std::lock_guard lk(mu_);
   auto it = map_.find(k);
-  return it == map_.end() ? nullptr : it->second;
+  return it == map_.end() ? Entry{} : it->second;
 }
 
-void VectorCache::Store(const RunId& run, std::string_view collection,
-                        std::shared_ptr<const VectorMatrix> m) {
+void VectorCache::Store(const RunId& run, std::string_view collection, Entry e) {
   std::string k = CacheKey(run, collection);
   std::lock_guard lk(mu_);
-  map_.insert_or_assign(std::move(k), std::move(m));
+  map_.insert_or_assign(std::move(k), std::move(e));
 }
 
 void VectorCache::Erase(const RunId& run, std::string_view collection) {
@@ -368,9 +366,10 @@ Status MatrixBuilder::Add(std::string_view key, const Value& v, Version version)
   return Status::OK();
 }
 
-std::shared_ptr<const VectorMatrix> MatrixBuilder::Finish(bool* reused) {
-  *reused = !fresh_ && cached_ && cached_->dimension == dimension_ && matched_ == cached_->rows();
-  if (*reused) return cached_;
+std::shared_ptr<const VectorMatrix> MatrixBuilder::Finish() {
+  if (!fresh_ && cached_ && cached_->dimension == dimension_ && matched_ == cached_->rows()) {
+    return cached_;
+  }
   if (!fresh_) {  // a prefix of the cached rows (or none)
     fresh_ = std::make_shared<VectorMatrix>();
     fresh_->dimension = dimension_;

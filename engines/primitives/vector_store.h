@@ -151,19 +151,24 @@ struct VectorMatrix {
   const float* row(size_t i) const noexcept { return values.data() + i * dimension; }
 };
 
-// The newest matrix built per (run, collection), so a search whose snapshot sees the same rows
-// (same keys at the same versions: a committed version of a key never changes) decodes nothing.
-// Thread-safe.
+// The newest matrix built per (run, collection) and the snapshot it was last checked at, so a
+// search whose snapshot sees the same rows (same keys at the same versions: a committed version
+// of a key never changes) decodes nothing, and a read-only search at that very snapshot (the
+// same commits, so the same rows) does not even scan. Thread-safe.
 class VectorCache {
  public:
-  std::shared_ptr<const VectorMatrix> Find(const RunId& run, std::string_view collection) const;
-  void Store(const RunId& run, std::string_view collection, std::shared_ptr<const VectorMatrix> m);
+  struct Entry {
+    std::shared_ptr<const VectorMatrix> matrix;  // null when none
+    Version snapshot = 0;
+  };
+  Entry Find(const RunId& run, std::string_view collection) const;
+  void Store(const RunId& run, std::string_view collection, Entry e);
   void Erase(const RunId& run, std::string_view collection);
 
  private:
   static std::string CacheKey(const RunId& run, std::string_view collection);
   mutable std::mutex mu_;
-  absl::flat_hash_map<std::string, std::shared_ptr<const VectorMatrix>> map_;
+  absl::flat_hash_map<std::string, Entry> map_;
 };
 
 // Builds the matrix of one snapshot scan (rows added in key order), reusing the rows of a cached
@@ -174,8 +179,8 @@ class MatrixBuilder {
       : cached_(std::move(cached)), dimension_(dimension) {}
   // Corruption when `v` is not a vector of the collection's dimension.
   Status Add(std::string_view key, const Value& v, Version version);
-  // The matrix of the rows added; *reused: it is the cached one.
-  std::shared_ptr<const VectorMatrix> Finish(bool* reused);
+  // The matrix of the rows added: the cached one when they are all its rows.
+  std::shared_ptr<const VectorMatrix> Finish();
 
  private:
   bool Matches(size_t i, std::string_view key, Version version) const {
@@ -310,19 +315,26 @@ class VectorOps {
     STATELAB_RETURN_IF_ERROR(GetCollection(collection, &info));
     STATELAB_RETURN_IF_ERROR(internal::CheckVector("query", query, info.dimension));
     if (k == 0) return Status::InvalidArgument("k: must be at least 1, got 0");
-    // The scan validates the cached matrix row by row against this snapshot, so the search sees
-    // exactly the vectors the snapshot sees (and this transaction's own writes).
-    internal::MatrixBuilder builder(cache_ ? cache_->Find(t_.run(), collection) : nullptr,
-                                    info.dimension);
+    internal::VectorCache::Entry cached;
+    if (cache_ != nullptr) cached = cache_->Find(t_.run(), collection);
+    // A read-only transaction at the snapshot the cached matrix was checked at sees its rows (a
+    // transaction that records reads scans, so its read set stays what it was).
+    const TxnState& st = t_.state();
+    if (cached.matrix && cached.snapshot == st.snapshot && !st.record_reads && st.writes.empty() &&
+        cached.matrix->dimension == info.dimension) {
+      return internal::SearchMatrix(*cached.matrix, info.metric, query, k, filter, out);
+    }
+    // Otherwise the scan checks the cached matrix row by row against this snapshot, so the search
+    // sees exactly the vectors the snapshot sees (and this transaction's own writes).
+    internal::MatrixBuilder builder(std::move(cached.matrix), info.dimension);
     bool cacheable = true;
     STATELAB_RETURN_IF_ERROR(ScanCollectionVersions(
         collection, [&](std::string_view key, const Value& v, Version ver) -> Status {
           cacheable = cacheable && ver != 0;
           return builder.Add(key, v, ver);
         }));
-    bool reused = false;
-    std::shared_ptr<const internal::VectorMatrix> m = builder.Finish(&reused);
-    if (cache_ != nullptr && !reused && cacheable) cache_->Store(t_.run(), collection, m);
+    std::shared_ptr<const internal::VectorMatrix> m = builder.Finish();
+    if (cache_ != nullptr && cacheable) cache_->Store(t_.run(), collection, {m, st.snapshot});
     return internal::SearchMatrix(*m, info.metric, query, k, filter, out);
   }
 
