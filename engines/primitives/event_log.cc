@@ -128,11 +128,10 @@ EventHash ComputeHash(const Event& e) {
 
 std::string HashHex(const EventHash& h) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * h.size());
-  for (uint8_t b : h) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
+  std::string out(2 * h.size(), '\0');  // sized once: no capacity check per digit
+  for (size_t i = 0; i < h.size(); ++i) {
+    out[2 * i] = kHex[h[i] >> 4];
+    out[2 * i + 1] = kHex[h[i] & 15];
   }
   return out;
 }
@@ -150,9 +149,10 @@ Status CheckType(std::string_view type) {
   return Status::OK();
 }
 
-Status CheckAppend(std::string_view type, const boost::json::value& payload) {
+Status CheckAppend(std::string_view type, const boost::json::value& payload,
+                   uint64_t* payload_bytes) {
   STATELAB_RETURN_IF_ERROR(CheckType(type));
-  Status s = json_doc::CheckLimits(payload);
+  Status s = json_doc::CheckLimits(payload, payload_bytes);
   if (!s.ok()) return Status::InvalidArgument("payload: " + std::string(s.message()));
   return Status::OK();
 }
@@ -167,6 +167,14 @@ Status CheckRecordSize(const boost::json::value& stored) {
   return Status::OK();
 }
 
+bool RecordMayBeTooLarge(std::string_view type, uint64_t payload_bytes) noexcept {
+  // Braces, commas, the six quoted member names with colons and the two quoted hex hashes take
+  // under 256 bytes; the two integers at most 20 digits each; the type at most 6 bytes per byte
+  // once escaped (\u00XX), plus its quotes.
+  const uint64_t others = 256 + 2 * 20 + 6 * uint64_t{type.size()} + 2;
+  return payload_bytes > kMaxValueBytes || kMaxValueBytes - payload_bytes < others;
+}
+
 boost::json::value EncodeEvent(const Event& e) {
   return EncodeEvent(e.sequence, e.type, e.payload, e.timestamp_us, e.prev_hash, e.hash);
 }
@@ -174,12 +182,17 @@ boost::json::value EncodeEvent(const Event& e) {
 boost::json::value EncodeEvent(uint64_t sequence, std::string_view type,
                                const boost::json::value& payload, TimestampUs timestamp_us,
                                const EventHash& prev_hash, const EventHash& hash) {
-  return boost::json::object{{"sequence", sequence},
-                             {"type", type},
-                             {"payload", payload},
-                             {"timestamp_us", timestamp_us},
-                             {"prev_hash", HashHex(prev_hash)},
-                             {"hash", HashHex(hash)}};
+  // Member by member into a reserved object: the initializer-list form builds value_refs and
+  // checks every key for duplicates. The member order is the stored (and exported) order.
+  boost::json::object o;
+  o.reserve(6);
+  o.emplace("sequence", sequence);
+  o.emplace("type", type);
+  o.emplace("payload", payload);
+  o.emplace("timestamp_us", timestamp_us);
+  o.emplace("prev_hash", HashHex(prev_hash));
+  o.emplace("hash", HashHex(hash));
+  return boost::json::value(std::move(o));
 }
 
 Status DecodeEvent(const Value& v, uint64_t sequence, Version version, Event* out) {
@@ -209,7 +222,11 @@ Status DecodeEvent(const Value& v, uint64_t sequence, Version version, Event* ou
 }
 
 Value EncodeHead(const Head& h) {
-  return boost::json::value(boost::json::object{{"len", h.len}, {"hash", HashHex(h.hash)}});
+  boost::json::object o;
+  o.reserve(2);
+  o.emplace("len", h.len);
+  o.emplace("hash", HashHex(h.hash));
+  return boost::json::value(std::move(o));
 }
 
 Result<Head> DecodeHead(const Value& v) {

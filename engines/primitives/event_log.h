@@ -101,9 +101,14 @@ std::string HashHex(const EventHash& h);
 // InvalidArgument naming `type`: non-empty, at most kMaxEventTypeBytes, valid UTF-8.
 Status CheckType(std::string_view type);
 // CheckType, and InvalidArgument naming `payload` past the JSON limits of engines/core/json_doc.h.
-Status CheckAppend(std::string_view type, const boost::json::value& payload);
+// *payload_bytes (when not null): the payload's serialized size.
+Status CheckAppend(std::string_view type, const boost::json::value& payload,
+                   uint64_t* payload_bytes = nullptr);
 // InvalidArgument naming `event` when the stored record exceeds kMaxValueBytes.
 Status CheckRecordSize(const boost::json::value& stored);
+// Whether a record with this type and a payload of this serialized size can exceed
+// kMaxValueBytes (a bound on the other members: only then is CheckRecordSize needed).
+bool RecordMayBeTooLarge(std::string_view type, uint64_t payload_bytes) noexcept;
 
 // Stored form, also the export form read by the verifier in docs/event_hash.md: a JSON object
 // {sequence, type, payload, timestamp_us, prev_hash, hash} with lowercase hex hashes. Decoding a
@@ -136,14 +141,17 @@ class EventOps {
 
   // The sequence and hash are final if the transaction commits.
   Result<Appended> Append(std::string_view type, const boost::json::value& payload) {
-    STATELAB_RETURN_IF_ERROR(event_log::CheckAppend(type, payload));
+    uint64_t payload_bytes = 0;
+    STATELAB_RETURN_IF_ERROR(event_log::CheckAppend(type, payload, &payload_bytes));
     STATELAB_ASSIGN_OR_RETURN(event_log::Head head, ReadHead());
     const uint64_t sequence = head.len;
     const TimestampUs now = t_.now();
     const EventHash hash = event_log::HashOf(sequence, type, payload, now, head.hash);
     boost::json::value stored =
         event_log::EncodeEvent(sequence, type, payload, now, head.hash, hash);
-    STATELAB_RETURN_IF_ERROR(event_log::CheckRecordSize(stored));
+    if (event_log::RecordMayBeTooLarge(type, payload_bytes)) {
+      STATELAB_RETURN_IF_ERROR(event_log::CheckRecordSize(stored));
+    }
     t_.Put(Tag::kEvent, event_log::EventKey(sequence), std::move(stored));
     t_.Put(Tag::kEvent, event_log::TypeIndexKey(type, sequence), Value());
     t_.Put(Tag::kEvent, event_log::kHeadKey, event_log::EncodeHead({sequence + 1, hash}));
