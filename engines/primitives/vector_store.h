@@ -327,14 +327,16 @@ class VectorOps {
     // Otherwise the scan checks the cached matrix row by row against this snapshot, so the search
     // sees exactly the vectors the snapshot sees (and this transaction's own writes).
     internal::MatrixBuilder builder(std::move(cached.matrix), info.dimension);
-    bool cacheable = true;
     STATELAB_RETURN_IF_ERROR(ScanCollectionVersions(
         collection, [&](std::string_view key, const Value& v, Version ver) -> Status {
-          cacheable = cacheable && ver != 0;
           return builder.Add(key, v, ver);
         }));
     std::shared_ptr<const internal::VectorMatrix> m = builder.Finish();
-    if (cache_ != nullptr && cacheable) cache_->Store(t_.run(), collection, {m, st.snapshot});
+    // Only the committed state of a snapshot is cached: own writes (an upsert, and a delete that
+    // hides a committed row) are this transaction's alone.
+    if (cache_ != nullptr && st.writes.empty()) {
+      cache_->Store(t_.run(), collection, {m, st.snapshot});
+    }
     return internal::SearchMatrix(*m, info.metric, query, k, filter, out);
   }
 

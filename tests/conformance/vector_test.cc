@@ -451,6 +451,16 @@ ENGINE_TEST(VectorConformance, SearchAtOlderSnapshotSeesNoLaterVectors) {
   });
   EXPECT_FALSE(own.ok());
   EXPECT_EQ(keys_scores(this->Search("c", q, 10)), (KS{{"a", 5.0}, {"c", 3.0}}));
+  // An own delete hides a committed row from its transaction only.
+  Result<Version> own_delete = db.Transaction(run, [&](auto& h) -> Status {
+    STATELAB_RETURN_IF_ERROR(h.vectors().Delete("c", "c").status());
+    std::vector<SearchHit> hits;
+    STATELAB_RETURN_IF_ERROR(h.vectors().Search("c", q, 10, {}, &hits));
+    EXPECT_EQ(keys_scores(hits), (KS{{"a", 5.0}}));
+    return Status::InvalidArgument("discard");
+  });
+  EXPECT_FALSE(own_delete.ok());
+  EXPECT_EQ(keys_scores(this->Search("c", q, 10)), (KS{{"a", 5.0}, {"c", 3.0}}));
 }
 
 }  // namespace
