@@ -23,10 +23,12 @@ boost::json::value NestedDocument(int depth);
 // "$.l1.l2...l<depth>"; depth 0 is the root "$".
 std::string NestedPath(int depth);
 // The vector search grid (B vector/search, and the vector peers): k = 10 over n vectors of dim
-// components; the quick suite runs the smallest cell.
+// components; the quick suite runs the smallest cell. 100,000 vectors only at 128 dims (the wider
+// ones would hold 150-300 MB per engine).
 inline constexpr size_t kSearchK = 10;
 inline constexpr uint32_t kSearchDims[] = {128, 384, 768};
-inline constexpr uint64_t kSearchSizes[] = {1000, 10000};
+inline constexpr uint64_t kSearchSizes[] = {1000, 10000, 100000};
+inline bool InSearchGrid(uint64_t n, uint32_t dim) { return n <= 10000 || dim == 128; }
 inline Suite SearchSuite(uint64_t n, uint32_t dim) {
   return dim == 128 && n == 1000 ? Suite::kQuick : Suite::kStandard;
 }

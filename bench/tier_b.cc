@@ -321,6 +321,7 @@ void AddVectorCells(Catalogue& cat, DurabilityMode mode) {
   };
   for (uint32_t dim : kSearchDims) {
     for (uint64_t n : kSearchSizes) {
+      if (!InSearchGrid(n, dim)) continue;
       const Suite suite = SearchSuite(n, dim);
       const double dn = static_cast<double>(n), dd = dim;
       cell("search", suite, SearchParams(n, dim), n, dim, [](Measure& m, S& s) {

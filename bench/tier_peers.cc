@@ -200,6 +200,7 @@ void AddVectorPeerCells(Catalogue& cat) {
   for (DurabilityMode mode : cat.Modes()) {
     for (uint32_t dim : kSearchDims) {
       for (uint64_t n : kSearchSizes) {
+        if (!InSearchGrid(n, dim)) continue;
         CellKey key =
             MakeKey("B", "vector", "search", P::kName, ModeName(mode), SearchParams(n, dim));
         if (!P::kAvailable) {

@@ -132,6 +132,8 @@ Result<std::vector<Path>> ApplyPatch(boost::json::value& doc, const std::vector<
 // valid JSON: no NaN or infinity, and every string and key is valid UTF-8. Reports the first of:
 // depth, array size, serialized size, non-finite number, invalid UTF-8.
 Status CheckLimits(const boost::json::value& doc);
+// The same, also setting *serialized_bytes to SerializedSize(doc) (from the same walk).
+Status CheckLimits(const boost::json::value& doc, uint64_t* serialized_bytes);
 
 // The number of bytes boost::json::serialize(v) would produce, computed without serializing (the
 // walk CheckLimits uses); exposed for tests and size accounting.

@@ -135,9 +135,12 @@ WalkResult Walk(const value& doc) {
 
 }  // namespace
 
-Status CheckLimits(const value& doc) {
+Status CheckLimits(const value& doc) { return CheckLimits(doc, nullptr); }
+
+Status CheckLimits(const value& doc, uint64_t* serialized_bytes) {
   try {
     const WalkResult r = Walk(doc);
+    if (serialized_bytes != nullptr) *serialized_bytes = r.bytes;
     if (r.max_depth > kMaxDepth) {
       return Status::InvalidArgument("json document depth " + std::to_string(r.max_depth) +
                                      " exceeds limit " + std::to_string(kMaxDepth));

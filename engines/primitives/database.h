@@ -23,7 +23,8 @@ namespace statelab {
 template <Partition P>
 class TxnHandle {
  public:
-  explicit TxnHandle(Txn<P>& t) noexcept : t_(t) {}
+  explicit TxnHandle(Txn<P>& t, internal::VectorCache* vector_cache = nullptr) noexcept
+      : t_(t), vector_cache_(vector_cache) {}
   const RunId& run() const noexcept { return t_.run(); }
   Version snapshot() const noexcept { return t_.snapshot(); }
   KvOps<P> kv() noexcept { return KvOps<P>(t_); }
@@ -31,12 +32,13 @@ class TxnHandle {
   StateOps<P> state() noexcept { return StateOps<P>(t_); }
   TraceOps<P> traces() noexcept { return TraceOps<P>(t_); }
   JsonOps<P> json() noexcept { return JsonOps<P>(t_); }
-  VectorOps<P> vectors() noexcept { return VectorOps<P>(t_); }
+  VectorOps<P> vectors() noexcept { return VectorOps<P>(t_, vector_cache_); }
   SearchOps<P> search() noexcept { return SearchOps<P>(t_); }
   Txn<P>& raw() noexcept { return t_; }
 
  private:
   Txn<P>& t_;
+  internal::VectorCache* vector_cache_;
 };
 
 template <Engine E>
@@ -62,7 +64,7 @@ class Database {
     return RunTransaction(
         *e_, run,
         [&](Txn<P>& t) {
-          Handle h(t);
+          Handle h(t, vector_cache_.get());
           return fn(h);
         },
         opts);
@@ -71,7 +73,7 @@ class Database {
   template <class F>
   Status Read(const RunId& run, F&& fn) {
     return RunRead(*e_, run, [&](Txn<P>& t) {
-      Handle h(t);
+      Handle h(t, vector_cache_.get());
       return fn(h);
     });
   }
@@ -81,7 +83,7 @@ class Database {
   StateCell<E> state() noexcept { return StateCell<E>(*e_); }
   TraceStore<E> traces() noexcept { return TraceStore<E>(*e_); }
   JsonStore<E> json() noexcept { return JsonStore<E>(*e_); }
-  VectorStore<E> vectors() noexcept { return VectorStore<E>(*e_); }
+  VectorStore<E> vectors() noexcept { return VectorStore<E>(*e_, vector_cache_.get()); }
   RunIndex<E> runs() noexcept { return RunIndex<E>(*e_); }
   Search<E> search() noexcept { return Search<E>(*e_); }
 
@@ -99,6 +101,8 @@ class Database {
 
  private:
   std::unique_ptr<E> e_;
+  // Vector search matrices, validated against each search's snapshot (VectorOps::Search).
+  std::unique_ptr<internal::VectorCache> vector_cache_ = std::make_unique<internal::VectorCache>();
 };
 
 }  // namespace statelab

@@ -2,9 +2,12 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <array>
 #include <boost/json/object.hpp>
 #include <boost/json/string.hpp>
 #include <cstdlib>
+#include <memory>
 
 #include "engines/core/json_doc.h"
 
@@ -15,6 +18,11 @@ constexpr std::string_view kTypeIndexPrefix = "t";
 
 void AppendBigEndian32(std::string& out, uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
+}
+
+// The low `bytes` bytes of v, most significant first.
+void StoreBigEndian(uint8_t* out, uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i, v >>= 8) out[i] = static_cast<uint8_t>(v);
 }
 
 int HexDigit(char c) {
@@ -82,22 +90,48 @@ std::string HashInput(uint64_t sequence, std::string_view type, const boost::jso
   return out;
 }
 
-EventHash ComputeHash(const Event& e) {
-  const std::string in = HashInput(e.sequence, e.type, e.payload, e.timestamp_us, e.prev_hash);
+EventHash HashOf(uint64_t sequence, std::string_view type, const boost::json::value& payload,
+                 TimestampUs timestamp_us, const EventHash& prev_hash) {
+  // OpenSSL 3 looks the algorithm up on every EVP_sha256()/EVP_Digest call (a lock and a
+  // property query) and allocates a context: fetch once, keep a context per thread.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
+                                                                                 EVP_MD_CTX_free);
+  const std::string canonical = json_doc::CanonicalJson(payload);
+  // The fixed-width fields of HashInput, around the type and the payload.
+  std::array<uint8_t, 12> before_type{};
+  std::array<uint8_t, 4> before_payload{};
+  std::array<uint8_t, 8 + std::tuple_size_v<EventHash>> after_payload{};
+  StoreBigEndian(before_type.data(), sequence, 8);
+  StoreBigEndian(before_type.data() + 8, type.size(), 4);
+  StoreBigEndian(before_payload.data(), canonical.size(), 4);
+  StoreBigEndian(after_payload.data(), static_cast<uint64_t>(timestamp_us), 8);  // two's compl.
+  std::copy(prev_hash.begin(), prev_hash.end(), after_payload.begin() + 8);
   EventHash h{};
   unsigned int n = 0;
-  // EVP_Digest only fails on allocation failure inside OpenSSL; treat that like operator new.
-  if (EVP_Digest(in.data(), in.size(), h.data(), &n, EVP_sha256(), nullptr) != 1) std::abort();
+  // These fail only on allocation failure inside OpenSSL; treat that like operator new.
+  if (sha256 == nullptr || ctx == nullptr || EVP_DigestInit_ex(ctx.get(), sha256, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), before_type.data(), before_type.size()) != 1 ||
+      EVP_DigestUpdate(ctx.get(), type.data(), type.size()) != 1 ||
+      EVP_DigestUpdate(ctx.get(), before_payload.data(), before_payload.size()) != 1 ||
+      EVP_DigestUpdate(ctx.get(), canonical.data(), canonical.size()) != 1 ||
+      EVP_DigestUpdate(ctx.get(), after_payload.data(), after_payload.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), h.data(), &n) != 1) {
+    std::abort();
+  }
   return h;
+}
+
+EventHash ComputeHash(const Event& e) {
+  return HashOf(e.sequence, e.type, e.payload, e.timestamp_us, e.prev_hash);
 }
 
 std::string HashHex(const EventHash& h) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * h.size());
-  for (uint8_t b : h) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
+  std::string out(2 * h.size(), '\0');  // sized once: no capacity check per digit
+  for (size_t i = 0; i < h.size(); ++i) {
+    out[2 * i] = kHex[h[i] >> 4];
+    out[2 * i + 1] = kHex[h[i] & 15];
   }
   return out;
 }
@@ -115,9 +149,10 @@ Status CheckType(std::string_view type) {
   return Status::OK();
 }
 
-Status CheckAppend(std::string_view type, const boost::json::value& payload) {
+Status CheckAppend(std::string_view type, const boost::json::value& payload,
+                   uint64_t* payload_bytes) {
   STATELAB_RETURN_IF_ERROR(CheckType(type));
-  Status s = json_doc::CheckLimits(payload);
+  Status s = json_doc::CheckLimits(payload, payload_bytes);
   if (!s.ok()) return Status::InvalidArgument("payload: " + std::string(s.message()));
   return Status::OK();
 }
@@ -132,13 +167,32 @@ Status CheckRecordSize(const boost::json::value& stored) {
   return Status::OK();
 }
 
+bool RecordMayBeTooLarge(std::string_view type, uint64_t payload_bytes) noexcept {
+  // Braces, commas, the six quoted member names with colons and the two quoted hex hashes take
+  // under 256 bytes; the two integers at most 20 digits each; the type at most 6 bytes per byte
+  // once escaped (\u00XX), plus its quotes.
+  const uint64_t others = 256 + 2 * 20 + 6 * uint64_t{type.size()} + 2;
+  return payload_bytes > kMaxValueBytes || kMaxValueBytes - payload_bytes < others;
+}
+
 boost::json::value EncodeEvent(const Event& e) {
-  return boost::json::object{{"sequence", e.sequence},
-                             {"type", e.type},
-                             {"payload", e.payload},
-                             {"timestamp_us", e.timestamp_us},
-                             {"prev_hash", HashHex(e.prev_hash)},
-                             {"hash", HashHex(e.hash)}};
+  return EncodeEvent(e.sequence, e.type, e.payload, e.timestamp_us, e.prev_hash, e.hash);
+}
+
+boost::json::value EncodeEvent(uint64_t sequence, std::string_view type,
+                               const boost::json::value& payload, TimestampUs timestamp_us,
+                               const EventHash& prev_hash, const EventHash& hash) {
+  // Member by member into a reserved object: the initializer-list form builds value_refs and
+  // checks every key for duplicates. The member order is the stored (and exported) order.
+  boost::json::object o;
+  o.reserve(6);
+  o.emplace("sequence", sequence);
+  o.emplace("type", type);
+  o.emplace("payload", payload);
+  o.emplace("timestamp_us", timestamp_us);
+  o.emplace("prev_hash", HashHex(prev_hash));
+  o.emplace("hash", HashHex(hash));
+  return boost::json::value(std::move(o));
 }
 
 Status DecodeEvent(const Value& v, uint64_t sequence, Version version, Event* out) {
@@ -168,7 +222,11 @@ Status DecodeEvent(const Value& v, uint64_t sequence, Version version, Event* ou
 }
 
 Value EncodeHead(const Head& h) {
-  return boost::json::value(boost::json::object{{"len", h.len}, {"hash", HashHex(h.hash)}});
+  boost::json::object o;
+  o.reserve(2);
+  o.emplace("len", h.len);
+  o.emplace("hash", HashHex(h.hash));
+  return boost::json::value(std::move(o));
 }
 
 Result<Head> DecodeHead(const Value& v) {

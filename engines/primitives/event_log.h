@@ -92,21 +92,33 @@ std::string TypeIndexKey(std::string_view type, uint64_t sequence);
 // The exact bytes that are hashed (docs/event_hash.md) and their SHA-256.
 std::string HashInput(uint64_t sequence, std::string_view type, const boost::json::value& payload,
                       TimestampUs timestamp_us, const EventHash& prev_hash);
+// SHA-256 of HashInput(...), digested piece by piece without building it.
+EventHash HashOf(uint64_t sequence, std::string_view type, const boost::json::value& payload,
+                 TimestampUs timestamp_us, const EventHash& prev_hash);
 EventHash ComputeHash(const Event& e);
 std::string HashHex(const EventHash& h);
 
 // InvalidArgument naming `type`: non-empty, at most kMaxEventTypeBytes, valid UTF-8.
 Status CheckType(std::string_view type);
 // CheckType, and InvalidArgument naming `payload` past the JSON limits of engines/core/json_doc.h.
-Status CheckAppend(std::string_view type, const boost::json::value& payload);
+// *payload_bytes (when not null): the payload's serialized size.
+Status CheckAppend(std::string_view type, const boost::json::value& payload,
+                   uint64_t* payload_bytes = nullptr);
 // InvalidArgument naming `event` when the stored record exceeds kMaxValueBytes.
 Status CheckRecordSize(const boost::json::value& stored);
+// Whether a record with this type and a payload of this serialized size can exceed
+// kMaxValueBytes (a bound on the other members: only then is CheckRecordSize needed).
+bool RecordMayBeTooLarge(std::string_view type, uint64_t payload_bytes) noexcept;
 
 // Stored form, also the export form read by the verifier in docs/event_hash.md: a JSON object
 // {sequence, type, payload, timestamp_us, prev_hash, hash} with lowercase hex hashes. Decoding a
 // malformed record is Corruption (offset = the sequence it was read at), and leaves *out as it
 // was. The payload is copied with out->payload's storage.
 boost::json::value EncodeEvent(const Event& e);
+// The same from the fields, copying the payload once (the append path).
+boost::json::value EncodeEvent(uint64_t sequence, std::string_view type,
+                               const boost::json::value& payload, TimestampUs timestamp_us,
+                               const EventHash& prev_hash, const EventHash& hash);
 Status DecodeEvent(const Value& v, uint64_t sequence, Version version, Event* out);
 
 struct Head {
@@ -129,21 +141,21 @@ class EventOps {
 
   // The sequence and hash are final if the transaction commits.
   Result<Appended> Append(std::string_view type, const boost::json::value& payload) {
-    STATELAB_RETURN_IF_ERROR(event_log::CheckAppend(type, payload));
+    uint64_t payload_bytes = 0;
+    STATELAB_RETURN_IF_ERROR(event_log::CheckAppend(type, payload, &payload_bytes));
     STATELAB_ASSIGN_OR_RETURN(event_log::Head head, ReadHead());
-    Event e;
-    e.sequence = head.len;
-    e.type = type;
-    e.payload = payload;
-    e.timestamp_us = t_.now();
-    e.prev_hash = head.hash;
-    e.hash = event_log::ComputeHash(e);
-    boost::json::value stored = event_log::EncodeEvent(e);
-    STATELAB_RETURN_IF_ERROR(event_log::CheckRecordSize(stored));
-    t_.Put(Tag::kEvent, event_log::EventKey(e.sequence), std::move(stored));
-    t_.Put(Tag::kEvent, event_log::TypeIndexKey(type, e.sequence), Value());
-    t_.Put(Tag::kEvent, event_log::kHeadKey, event_log::EncodeHead({e.sequence + 1, e.hash}));
-    return Appended{e.sequence, e.hash, 0};
+    const uint64_t sequence = head.len;
+    const TimestampUs now = t_.now();
+    const EventHash hash = event_log::HashOf(sequence, type, payload, now, head.hash);
+    boost::json::value stored =
+        event_log::EncodeEvent(sequence, type, payload, now, head.hash, hash);
+    if (event_log::RecordMayBeTooLarge(type, payload_bytes)) {
+      STATELAB_RETURN_IF_ERROR(event_log::CheckRecordSize(stored));
+    }
+    t_.Put(Tag::kEvent, event_log::EventKey(sequence), std::move(stored));
+    t_.Put(Tag::kEvent, event_log::TypeIndexKey(type, sequence), Value());
+    t_.Put(Tag::kEvent, event_log::kHeadKey, event_log::EncodeHead({sequence + 1, hash}));
+    return Appended{sequence, hash, 0};
   }
   // NotFound when the sequence is beyond the log. Decodes in place (the stored record is not
   // copied); out->payload keeps its storage.
@@ -241,12 +253,14 @@ class EventOps {
   }
 
  private:
+  // Decodes the head in place (no copy of the stored value).
   Result<event_log::Head> ReadHead() {
-    Value v;
-    Status s = t_.Get(Tag::kEvent, event_log::kHeadKey, &v);
+    Result<event_log::Head> head = event_log::Head{};
+    Status s = t_.View(Tag::kEvent, event_log::kHeadKey,
+                       [&](const Value& v, TimestampUs) { head = event_log::DecodeHead(v); });
     if (s.IsNotFound()) return event_log::Head{};
     STATELAB_RETURN_IF_ERROR(s);
-    return event_log::DecodeHead(v);
+    return head;
   }
 
   Txn<P>& t_;

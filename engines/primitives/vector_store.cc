@@ -3,6 +3,8 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <functional>
+#include <limits>
 
 #include "engines/core/json_doc.h"
 
@@ -292,6 +294,223 @@ Status TopK::Finish(std::vector<SearchHit>* out) {
   }
   heap_.clear();
   return Status::OK();
+}
+
+std::string VectorCache::CacheKey(const RunId& run, std::string_view collection) {
+  std::string k(reinterpret_cast<const char*>(run.bytes.data()), run.bytes.size());
+  k.append(collection);
+  return k;
+}
+
+VectorCache::Entry VectorCache::Find(const RunId& run, std::string_view collection) const {
+  const std::string k = CacheKey(run, collection);
+  std::lock_guard lk(mu_);
+  auto it = map_.find(k);
+  return it == map_.end() ? Entry{} : it->second;
+}
+
+void VectorCache::Store(const RunId& run, std::string_view collection, Entry e) {
+  std::string k = CacheKey(run, collection);
+  std::lock_guard lk(mu_);
+  map_.insert_or_assign(std::move(k), std::move(e));
+}
+
+void VectorCache::Erase(const RunId& run, std::string_view collection) {
+  const std::string k = CacheKey(run, collection);
+  std::lock_guard lk(mu_);
+  map_.erase(k);
+}
+
+void MatrixBuilder::CopyRow(size_t i) {
+  const VectorMatrix& c = *cached_;
+  fresh_->keys.push_back(c.keys[i]);
+  fresh_->versions.push_back(c.versions[i]);
+  fresh_->metadata.push_back(c.metadata[i]);
+  fresh_->values.insert(fresh_->values.end(), c.row(i), c.row(i) + dimension_);
+  fresh_->norms.push_back(c.norms[i]);
+}
+
+Status MatrixBuilder::Add(std::string_view key, const Value& v, Version version) {
+  if (!fresh_) {
+    if (cached_ && cached_->dimension == dimension_ && matched_ < cached_->rows() &&
+        Matches(matched_, key, version)) {
+      ++matched_;
+      return Status::OK();
+    }
+    // The first difference: the rows so far are the cached ones.
+    fresh_ = std::make_shared<VectorMatrix>();
+    fresh_->dimension = dimension_;
+    for (size_t i = 0; i < matched_; ++i) CopyRow(i);
+    cursor_ = matched_;
+    if (cached_ && cached_->dimension != dimension_) cached_.reset();
+  }
+  if (cached_) {
+    while (cursor_ < cached_->rows() && cached_->keys[cursor_] < key) ++cursor_;
+    if (cursor_ < cached_->rows() && Matches(cursor_, key, version)) {
+      CopyRow(cursor_++);
+      return Status::OK();
+    }
+  }
+  VectorView view;
+  STATELAB_RETURN_IF_ERROR(DecodeVector(v, dimension_, &view));
+  fresh_->keys.emplace_back(key);
+  fresh_->versions.push_back(version);
+  fresh_->metadata.emplace_back(view.metadata);
+  const size_t at = fresh_->values.size();
+  fresh_->values.resize(at + dimension_);
+  std::memcpy(fresh_->values.data() + at, view.floats, 4 * size_t{dimension_});
+  double nn = 0;
+  for (size_t i = 0; i < dimension_; ++i)
+    nn += double{fresh_->values[at + i]} * fresh_->values[at + i];
+  fresh_->norms.push_back(std::sqrt(nn));
+  return Status::OK();
+}
+
+std::shared_ptr<const VectorMatrix> MatrixBuilder::Finish() {
+  if (!fresh_ && cached_ && cached_->dimension == dimension_ && matched_ == cached_->rows()) {
+    return cached_;
+  }
+  if (!fresh_) {  // a prefix of the cached rows (or none)
+    fresh_ = std::make_shared<VectorMatrix>();
+    fresh_->dimension = dimension_;
+    for (size_t i = 0; i < matched_; ++i) CopyRow(i);
+  }
+  return std::move(fresh_);
+}
+
+namespace {
+// Float kernels over a row-major matrix, vectorized by the compiler: kLanes independent partial
+// sums (a float sum is not reassociated without them), one clone per instruction set.
+constexpr size_t kLanes = 16;
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define STATELAB_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define STATELAB_VECTOR_CLONES
+#endif
+
+// out[j] = q . row(rows[j]) (rows null: row j) for j < n.
+STATELAB_VECTOR_CLONES void DotRows(const float* q, const float* m, size_t dim,
+                                    const uint32_t* rows, size_t n, float* out) {
+  for (size_t j = 0; j < n; ++j) {
+    const float* x = m + (rows ? rows[j] : j) * dim;
+    float acc[kLanes] = {};
+    size_t i = 0;
+    for (; i + kLanes <= dim; i += kLanes) {
+      for (size_t l = 0; l < kLanes; ++l) acc[l] += q[i + l] * x[i + l];
+    }
+    float s = 0;
+    for (; i < dim; ++i) s += q[i] * x[i];
+    for (float a : acc) s += a;
+    out[j] = s;
+  }
+}
+
+// out[j] = |q - row(rows[j])|^2.
+STATELAB_VECTOR_CLONES void L2SqrRows(const float* q, const float* m, size_t dim,
+                                      const uint32_t* rows, size_t n, float* out) {
+  for (size_t j = 0; j < n; ++j) {
+    const float* x = m + (rows ? rows[j] : j) * dim;
+    float acc[kLanes] = {};
+    size_t i = 0;
+    for (; i + kLanes <= dim; i += kLanes) {
+      for (size_t l = 0; l < kLanes; ++l) {
+        const float d = q[i + l] - x[i + l];
+        acc[l] += d * d;
+      }
+    }
+    float s = 0;
+    for (; i < dim; ++i) s += (q[i] - x[i]) * (q[i] - x[i]);
+    for (float a : acc) s += a;
+    out[j] = s;
+  }
+}
+}  // namespace
+
+Status SearchMatrix(const VectorMatrix& m, VectorMetric metric, std::span<const float> query,
+                    size_t k, const boost::json::object& filter, std::vector<SearchHit>* out) {
+  // Rows that pass the filter (all when it is empty).
+  thread_local std::vector<uint32_t> rows;
+  thread_local std::vector<float> approx;
+  thread_local std::vector<double> lo, hi, lows;
+  rows.clear();
+  const uint32_t* row_ids = nullptr;
+  size_t n = m.rows();
+  if (!filter.empty()) {
+    const VectorFilter matches(filter);
+    for (size_t i = 0; i < m.rows(); ++i) {
+      if (matches.Matches(m.metadata[i])) rows.push_back(static_cast<uint32_t>(i));
+    }
+    row_ids = rows.data();
+    n = rows.size();
+  }
+  auto row_of = [&](size_t j) -> size_t { return row_ids ? row_ids[j] : j; };
+  approx.resize(n);
+  if (metric == VectorMetric::kEuclidean) {
+    L2SqrRows(query.data(), m.values.data(), m.dimension, row_ids, n, approx.data());
+  } else {
+    DotRows(query.data(), m.values.data(), m.dimension, row_ids, n, approx.data());
+  }
+  // Each float score brackets the exact one: a float sum of d products is within
+  // (d + 1) * 2^-24 * sum |q_i x_i| <= that times |q| |x| (Cauchy-Schwarz) of it; the bound
+  // doubles that, adds the double rescoring's own rounding and an underflow floor. Ranks:
+  // dot and cosine by score, euclidean by -distance^2 (the score falls as distance grows).
+  double qq = 0;
+  for (float x : query) qq += double{x} * x;
+  const double q_norm = std::sqrt(qq);
+  const double rel = (double(m.dimension) + 4) * 0x1p-23 + 1e-12;
+  const double floor = double(m.dimension) * std::numeric_limits<float>::min();
+  lo.resize(n);
+  hi.resize(n);
+  for (size_t j = 0; j < n; ++j) {
+    const size_t r = row_of(j);
+    const double a = approx[j];
+    double rank = 0, err = 0;
+    switch (metric) {
+      case VectorMetric::kDot:
+        rank = a;
+        err = rel * q_norm * m.norms[r] + floor;
+        break;
+      case VectorMetric::kCosine:
+        if (q_norm == 0 || m.norms[r] == 0) break;  // exactly 0
+        rank = a / (q_norm * m.norms[r]);
+        err = rel + floor / (q_norm * m.norms[r]);
+        break;
+      case VectorMetric::kEuclidean:
+        rank = -a;
+        err = rel * a + floor;
+        break;
+    }
+    if (!std::isfinite(rank) || !std::isfinite(err)) {  // float overflow: rescore it
+      rank = 0;
+      err = std::numeric_limits<double>::infinity();
+    }
+    lo[j] = rank - err;
+    hi[j] = rank + err;
+  }
+  // Rows whose best case is below the k-th best worst case cannot be in the top k. The k best
+  // lower bounds are kept in a min-heap: most rows cost one comparison.
+  lows.clear();
+  for (size_t j = 0; j < n; ++j) {
+    if (lows.size() < k) {
+      lows.push_back(lo[j]);
+      std::push_heap(lows.begin(), lows.end(), std::greater<>());
+    } else if (lo[j] > lows.front()) {
+      std::pop_heap(lows.begin(), lows.end(), std::greater<>());
+      lows.back() = lo[j];
+      std::push_heap(lows.begin(), lows.end(), std::greater<>());
+    }
+  }
+  const double threshold =
+      lows.size() == k ? lows.front() : -std::numeric_limits<double>::infinity();
+  const VectorScorer scorer(metric, query);
+  TopK top(k);
+  for (size_t j = 0; j < n; ++j) {
+    if (hi[j] < threshold) continue;
+    const size_t r = row_of(j);
+    top.Offer(scorer.Score(reinterpret_cast<const char*>(m.row(r))), m.keys[r], m.metadata[r]);
+  }
+  return top.Finish(out);
 }
 
 }  // namespace internal

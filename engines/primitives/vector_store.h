@@ -9,23 +9,29 @@
 // collection config, so they conflict with a concurrent delete_collection (no orphan vectors).
 //
 // Search scores: cosine similarity (0 when either vector is all zeros), 1 / (1 + L2 distance),
-// dot product; computed in double. Results are sorted by score descending, then key ascending.
+// dot product; computed in double. Search scores every row in float first (a compiler-vectorized
+// kernel over a contiguous matrix, see VectorMatrix) and rescores in double only the rows whose
+// float score, widened by its rounding bound, can still reach the top k: the results are those
+// of the double scan. Results are sorted by score descending, then key ascending.
 // The filter is equality on top-level metadata members, AND-combined (JSON equality: object
 // member order does not matter); it is applied before top-k, so k matches are returned whenever
 // k exist. A vector without metadata matches only the empty filter. Metadata must be a JSON
 // object (or null for none); it comes back with the members of nested objects in sorted order.
 // Thread-safety: VectorOps belongs to its transaction's thread; VectorStore is thread-safe.
 
+#include <absl/container/flat_hash_map.h>
+
 #include <algorithm>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <boost/json/object.hpp>
-#include <boost/json/value.hpp>
 
 #include "engines/api/key.h"
 #include "engines/core/run_transaction.h"
@@ -130,12 +136,76 @@ class TopK {
   size_t k_;
   std::vector<Candidate> heap_;  // the worst on top
 };
+
+// A collection's vectors as one contiguous row-major float matrix, rows in key order, with each
+// row's key, version, encoded metadata and norm: exactly the rows one snapshot scan returned.
+// Immutable once built (shared between searches).
+struct VectorMatrix {
+  uint32_t dimension = 0;
+  std::vector<std::string> keys;
+  std::vector<Version> versions;  // 0: an uncommitted own write (the matrix is then not cached)
+  std::vector<std::string> metadata;
+  std::vector<float> values;  // rows x dimension
+  std::vector<double> norms;  // L2 norm of each row, computed in double
+  size_t rows() const noexcept { return keys.size(); }
+  const float* row(size_t i) const noexcept { return values.data() + i * dimension; }
+};
+
+// The newest matrix built per (run, collection) and the snapshot it was last checked at, so a
+// search whose snapshot sees the same rows (same keys at the same versions: a committed version
+// of a key never changes) decodes nothing, and a read-only search at that very snapshot (the
+// same commits, so the same rows) does not even scan. Thread-safe.
+class VectorCache {
+ public:
+  struct Entry {
+    std::shared_ptr<const VectorMatrix> matrix;  // null when none
+    Version snapshot = 0;
+  };
+  Entry Find(const RunId& run, std::string_view collection) const;
+  void Store(const RunId& run, std::string_view collection, Entry e);
+  void Erase(const RunId& run, std::string_view collection);
+
+ private:
+  static std::string CacheKey(const RunId& run, std::string_view collection);
+  mutable std::mutex mu_;
+  absl::flat_hash_map<std::string, Entry> map_;
+};
+
+// Builds the matrix of one snapshot scan (rows added in key order), reusing the rows of a cached
+// matrix whose key and version match, and the cached matrix itself when every row matches.
+class MatrixBuilder {
+ public:
+  MatrixBuilder(std::shared_ptr<const VectorMatrix> cached, uint32_t dimension)
+      : cached_(std::move(cached)), dimension_(dimension) {}
+  // Corruption when `v` is not a vector of the collection's dimension.
+  Status Add(std::string_view key, const Value& v, Version version);
+  // The matrix of the rows added: the cached one when they are all its rows.
+  std::shared_ptr<const VectorMatrix> Finish();
+
+ private:
+  bool Matches(size_t i, std::string_view key, Version version) const {
+    return version != 0 && cached_->versions[i] == version && cached_->keys[i] == key;
+  }
+  void CopyRow(size_t i);  // cached row i -> fresh_
+
+  std::shared_ptr<const VectorMatrix> cached_;
+  uint32_t dimension_;
+  size_t matched_ = 0;  // rows added so far, all equal to the cached ones (no fresh_ yet)
+  size_t cursor_ = 0;   // once fresh_: the first cached row not behind the last key added
+  std::shared_ptr<VectorMatrix> fresh_;
+};
+
+// The k best rows of `m` (see the header comment), filtered first when `filter` is non-empty.
+Status SearchMatrix(const VectorMatrix& m, VectorMetric metric, std::span<const float> query,
+                    size_t k, const boost::json::object& filter, std::vector<SearchHit>* out);
 }  // namespace internal
 
 template <Partition P>
 class VectorOps {
  public:
-  explicit VectorOps(Txn<P>& t) noexcept : t_(t) {}
+  // cache: where searches keep their matrices (Database owns one); null builds one per search.
+  explicit VectorOps(Txn<P>& t, internal::VectorCache* cache = nullptr) noexcept
+      : t_(t), cache_(cache) {}
 
   // name: 1..256 of [A-Za-z0-9_.-]; dimension 1..65536. AlreadyExists when it exists.
   Status CreateCollection(std::string_view name, uint32_t dimension, VectorMetric metric) {
@@ -152,6 +222,7 @@ class VectorOps {
     STATELAB_RETURN_IF_ERROR(ListKeys(name, &keys));
     for (const std::string& k : keys) t_.Delete(Tag::kVector, internal::VectorKey(name, k));
     t_.Delete(Tag::kVectorConfig, name);
+    if (cache_ != nullptr) cache_->Erase(t_.run(), name);  // frees memory; rows are validated
     return Status::OK();
   }
   Status GetCollection(std::string_view name, CollectionInfo* out) {
@@ -244,42 +315,61 @@ class VectorOps {
     STATELAB_RETURN_IF_ERROR(GetCollection(collection, &info));
     STATELAB_RETURN_IF_ERROR(internal::CheckVector("query", query, info.dimension));
     if (k == 0) return Status::InvalidArgument("k: must be at least 1, got 0");
-    const internal::VectorScorer scorer(info.metric, query);
-    const internal::VectorFilter matches(filter);
-    internal::TopK top(k);
-    STATELAB_RETURN_IF_ERROR(
-        ScanCollection(collection, [&](std::string_view key, const Value& v) -> Status {
-          internal::VectorView view;
-          STATELAB_RETURN_IF_ERROR(internal::DecodeVector(v, info.dimension, &view));
-          if (!filter.empty() && !matches.Matches(view.metadata)) return Status::OK();
-          top.Offer(scorer.Score(view.floats), key, view.metadata);
-          return Status::OK();
+    internal::VectorCache::Entry cached;
+    if (cache_ != nullptr) cached = cache_->Find(t_.run(), collection);
+    // A read-only transaction at the snapshot the cached matrix was checked at sees its rows (a
+    // transaction that records reads scans, so its read set stays what it was).
+    const TxnState& st = t_.state();
+    if (cached.matrix && cached.snapshot == st.snapshot && !st.record_reads && st.writes.empty() &&
+        cached.matrix->dimension == info.dimension) {
+      return internal::SearchMatrix(*cached.matrix, info.metric, query, k, filter, out);
+    }
+    // Otherwise the scan checks the cached matrix row by row against this snapshot, so the search
+    // sees exactly the vectors the snapshot sees (and this transaction's own writes).
+    internal::MatrixBuilder builder(std::move(cached.matrix), info.dimension);
+    STATELAB_RETURN_IF_ERROR(ScanCollectionVersions(
+        collection, [&](std::string_view key, const Value& v, Version ver) -> Status {
+          return builder.Add(key, v, ver);
         }));
-    return top.Finish(out);
+    std::shared_ptr<const internal::VectorMatrix> m = builder.Finish();
+    // Only the committed state of a snapshot is cached: own writes (an upsert, and a delete that
+    // hides a committed row) are this transaction's alone.
+    if (cache_ != nullptr && st.writes.empty()) {
+      cache_->Store(t_.run(), collection, {m, st.snapshot});
+    }
+    return internal::SearchMatrix(*m, info.metric, query, k, filter, out);
   }
 
  private:
   // fn(key, value) -> Status for each vector of an existing collection, in key order.
   template <class F>
   Status ScanCollection(std::string_view collection, F&& fn) {
+    return ScanCollectionVersions(
+        collection, [&](std::string_view k, const Value& v, Version) { return fn(k, v); });
+  }
+  // The same with fn(key, value, version); version 0 marks an own uncommitted write.
+  template <class F>
+  Status ScanCollectionVersions(std::string_view collection, F&& fn) {
     const std::string prefix = internal::VectorPrefix(collection);
     Status failed;
     STATELAB_RETURN_IF_ERROR(
-        t_.Scan(Tag::kVector, prefix, [&](std::string_view k, const Value& v, Version) {
-          failed = fn(k.substr(prefix.size()), v);
+        t_.Scan(Tag::kVector, prefix, [&](std::string_view k, const Value& v, Version ver) {
+          failed = fn(k.substr(prefix.size()), v, ver);
           return failed.ok();
         }));
     return failed;
   }
 
   Txn<P>& t_;
+  internal::VectorCache* cache_;
 };
 
 template <Engine E>
 class VectorStore {
  public:
   using P = typename E::Partition;
-  explicit VectorStore(E& e) noexcept : e_(e) {}
+  explicit VectorStore(E& e, internal::VectorCache* cache = nullptr) noexcept
+      : e_(e), cache_(cache) {}
 
   Result<Version> CreateCollection(const RunId& run, std::string_view name, uint32_t dimension,
                                    VectorMetric metric, const TxnOptions& o = {}) {
@@ -324,7 +414,7 @@ class VectorStore {
     return existed;
   }
   Result<uint64_t> Count(const RunId& run, std::string_view collection) {
-    return ReadOp(e_, run, [&](Txn<P>& t) { return VectorOps<P>(t).Count(collection); });
+    return ReadOp(e_, run, [&](Txn<P>& t) { return VectorOps<P>(t, cache_).Count(collection); });
   }
   Status ListKeys(const RunId& run, std::string_view collection, std::vector<std::string>* keys) {
     return Read(run, [&](VectorOps<P>& v) { return v.ListKeys(collection, keys); });
@@ -339,7 +429,7 @@ class VectorStore {
   template <class F>
   Status Read(const RunId& run, F&& f) {
     return RunRead(e_, run, [&](Txn<P>& t) {
-      VectorOps<P> v(t);
+      VectorOps<P> v(t, cache_);
       return f(v);
     });
   }
@@ -349,13 +439,14 @@ class VectorStore {
     return RunTransaction(
         e_, run,
         [&](Txn<P>& t) {
-          VectorOps<P> v(t);
+          VectorOps<P> v(t, cache_);
           return f(v);
         },
         o);
   }
 
   E& e_;
+  internal::VectorCache* cache_;
 };
 
 }  // namespace statelab

@@ -1,12 +1,11 @@
 // VectorStore: collections, every operation, every documented error, and exact search checked
 // against a brute-force reference.
 #include <algorithm>
+#include <boost/json/serialize.hpp>
 #include <cmath>
 #include <limits>
 #include <random>
 #include <thread>
-
-#include <boost/json/serialize.hpp>
 
 #include "tests/conformance/fixture.h"
 
@@ -404,6 +403,64 @@ ENGINE_TEST(VectorConformance, DeleteCollectionConflictsWithConcurrentUpsert) {
   EXPECT_TRUE(this->CollectionNames().empty());
   ASSERT_OK(db.vectors().CreateCollection(run, "c", 1, VectorMetric::kDot));
   EXPECT_EQ(*db.vectors().Count(run, "c"), 0u);  // no orphan vector
+}
+
+// A search at an older snapshot sees exactly the vectors committed at or before it, even after a
+// newer search has cached the collection's matrix with later writes; an own uncommitted write is
+// seen by its transaction only.
+ENGINE_TEST(VectorConformance, SearchAtOlderSnapshotSeesNoLaterVectors) {
+  auto& db = *this->db_;
+  if (db.engine().serial_runs()) GTEST_SKIP() << "transactions of one run never interleave";
+  const RunId& run = this->run_;
+  ASSERT_OK(db.vectors().CreateCollection(run, "c", 2, VectorMetric::kDot));
+  ASSERT_OK(db.vectors().Upsert(run, "c", "a", Floats{1, 0}));
+  ASSERT_OK(db.vectors().Upsert(run, "c", "b", Floats{2, 0}));
+  const Floats q{1, 0};
+  auto keys_scores = [](const std::vector<SearchHit>& hits) {
+    std::vector<std::pair<std::string, double>> out;
+    for (const SearchHit& h : hits) out.emplace_back(h.key, h.score);
+    return out;
+  };
+  using KS = std::vector<std::pair<std::string, double>>;
+  EXPECT_EQ(keys_scores(this->Search("c", q, 10)), (KS{{"b", 2.0}, {"a", 1.0}}));  // cached
+  ASSERT_OK(db.Read(run, [&](auto& h) -> Status {
+    auto search_here = [&] {
+      std::vector<SearchHit> hits;
+      EXPECT_OK(h.vectors().Search("c", q, 10, {}, &hits));
+      return keys_scores(hits);
+    };
+    EXPECT_EQ(search_here(), (KS{{"b", 2.0}, {"a", 1.0}}));  // the cached snapshot: no scan
+    std::thread t([&] {
+      EXPECT_OK(db.vectors().Upsert(run, "c", "a", Floats{5, 0}).status());  // changed
+      EXPECT_OK(db.vectors().Upsert(run, "c", "c", Floats{3, 0}).status());  // added
+      EXPECT_OK(db.vectors().Delete(run, "c", "b").status());                // removed
+      // The newest snapshot, cached now.
+      EXPECT_EQ(keys_scores(this->Search("c", q, 10)), (KS{{"a", 5.0}, {"c", 3.0}}));
+    });
+    t.join();
+    EXPECT_EQ(search_here(), (KS{{"b", 2.0}, {"a", 1.0}}));  // a newer matrix, checked by a scan
+    EXPECT_EQ(search_here(), (KS{{"b", 2.0}, {"a", 1.0}}));  // this snapshot's again
+    return Status::OK();
+  }));
+  Result<Version> own = db.Transaction(run, [&](auto& h) -> Status {
+    STATELAB_RETURN_IF_ERROR(h.vectors().Upsert("c", "d", Floats{4, 0}));
+    std::vector<SearchHit> hits;
+    STATELAB_RETURN_IF_ERROR(h.vectors().Search("c", q, 10, {}, &hits));
+    EXPECT_EQ(keys_scores(hits), (KS{{"a", 5.0}, {"d", 4.0}, {"c", 3.0}}));
+    return Status::InvalidArgument("discard");
+  });
+  EXPECT_FALSE(own.ok());
+  EXPECT_EQ(keys_scores(this->Search("c", q, 10)), (KS{{"a", 5.0}, {"c", 3.0}}));
+  // An own delete hides a committed row from its transaction only.
+  Result<Version> own_delete = db.Transaction(run, [&](auto& h) -> Status {
+    STATELAB_RETURN_IF_ERROR(h.vectors().Delete("c", "c").status());
+    std::vector<SearchHit> hits;
+    STATELAB_RETURN_IF_ERROR(h.vectors().Search("c", q, 10, {}, &hits));
+    EXPECT_EQ(keys_scores(hits), (KS{{"a", 5.0}}));
+    return Status::InvalidArgument("discard");
+  });
+  EXPECT_FALSE(own_delete.ok());
+  EXPECT_EQ(keys_scores(this->Search("c", q, 10)), (KS{{"a", 5.0}, {"c", 3.0}}));
 }
 
 }  // namespace
