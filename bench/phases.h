@@ -120,9 +120,10 @@ int64_t RunPhases(Measure& m, const PhaseSpec& spec, std::vector<Body>& bodies) 
   const harness::AllocCounts allocs1 = harness::ProcessAllocs();
   for (std::thread& th : threads) th.join();
   if (spec.at_measure_end) spec.at_measure_end();
-  const size_t measured = spec.measured_threads > 0
-                              ? std::min(static_cast<size_t>(spec.measured_threads), static_cast<size_t>(n))
-                              : static_cast<size_t>(n);
+  const size_t measured =
+      spec.measured_threads > 0
+          ? std::min(static_cast<size_t>(spec.measured_threads), static_cast<size_t>(n))
+          : static_cast<size_t>(n);
   internal::MergeTallies(m, tallies, measured, t1 - t0, allocs1 - allocs0);
   return t1 - t0;
 }

@@ -1,14 +1,17 @@
 #pragma once
 // The baseline engine: one reader-writer lock around one ordered B-tree map of key -> version
-// chain. Readers take the lock shared, commits take it exclusive. One WAL. One partition.
+// chain. Readers take the lock shared, commits take it exclusive. The lock is absl::Mutex, whose
+// new readers queue behind a waiting writer, so readers in tight loops cannot starve commits
+// (std::shared_mutex prefers readers on glibc; figures in docs/engines.md). One WAL. One
+// partition.
 // Thread-safety: all public methods are thread-safe.
+
+#include <absl/container/btree_map.h>
+#include <absl/synchronization/mutex.h>
 
 #include <atomic>
 #include <memory>
-#include <shared_mutex>
 #include <string_view>
-
-#include <absl/container/btree_map.h>
 
 #include "engines/api/engine.h"
 #include "engines/api/key.h"
@@ -46,6 +49,7 @@ class BTreeEngine {
   DurabilityMode mode() const noexcept { return opts_.mode; }
   bool serial_runs() const noexcept { return false; }
   EngineStats Stats() const;
+  TxnCounters& txn_counters() noexcept { return txn_counters_; }
   const RecoveryReport& recovery() const noexcept { return report_; }
   DurableState* durable_state(const RunId&) noexcept { return durable_.get(); }
 
@@ -54,13 +58,13 @@ class BTreeEngine {
   void ReleaseSnapshot() noexcept { registry_.Release(); }
   template <class F>
   Status View(Version snap, std::string_view key, TimestampUs now, F&& fn, Version* ver) noexcept {
-    std::shared_lock lk(mu_);
+    absl::ReaderMutexLock lk(&mu_);
     auto it = map_.find(key);
     return ViewVisible(it == map_.end() ? nullptr : &it->second, snap, now, fn, ver);
   }
   template <class F>
   Status Scan(Version snap, std::string_view prefix, TimestampUs now, F&& fn) {
-    std::shared_lock lk(mu_);
+    absl::ReaderMutexLock lk(&mu_);
     for (auto it = map_.lower_bound(prefix); it != map_.end(); ++it) {
       std::string_view k = it->first.view();
       if (k.substr(0, prefix.size()) != prefix) break;
@@ -87,7 +91,7 @@ class BTreeEngine {
   void DumpAt(Version v, const EntryEmit& emit) const;
 
   DbOptions opts_;
-  mutable std::shared_mutex mu_;
+  mutable absl::Mutex mu_;
   Map map_;
   std::atomic<Version> visible_{0};
   SnapshotRegistry registry_;
@@ -97,6 +101,7 @@ class BTreeEngine {
   std::atomic<bool> read_only_{false};
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> conflicts_{0};
+  TxnCounters txn_counters_;
 };
 
 static_assert(Engine<BTreeEngine>);

@@ -30,12 +30,12 @@ Result<std::unique_ptr<ShardedEngine>> ShardedEngine::Open(const DbOptions& opts
   DurableState::Hooks hooks;
   hooks.load_entry = [raw](std::string_view key, VersionEntry v) {
     Shard& s = raw->ShardOfKey(key);
-    std::unique_lock lk(s.mu_);
+    absl::WriterMutexLock lk(&s.mu_);
     s.Upsert(Key(key)).Add(std::move(v));
   };
   hooks.apply_commit = [raw](Version v, TxnState& t) {
     Shard& s = raw->ShardOf(t.run);
-    std::unique_lock lk(s.mu_);
+    absl::WriterMutexLock lk(&s.mu_);
     s.Install(v, t, v);
     if (v > raw->version_.load(std::memory_order_relaxed)) {
       raw->version_.store(v, std::memory_order_release);
@@ -71,10 +71,15 @@ void Shard::Install(Version v, TxnState& t, Version horizon) {
   ApplyWrites(t, v, horizon, [this](const Key& k) -> VersionChain& { return Upsert(k); });
 }
 
+Version Shard::CommitHorizon() {
+  if (commits_ % kHorizonEvery == 0) horizon_ = engine_->registry_.Horizon(engine_->version_);
+  return horizon_;
+}
+
 Result<CommitTicket> Shard::Commit(TxnState& t) {
   if (t.ReadOnly()) return CommitTicket{t.snapshot, 0};  // a read-only transaction never aborts
   ShardedEngine& e = *engine_;
-  std::unique_lock lk(mu_);
+  absl::WriterMutexLock lk(&mu_);
   if (e.closed_.load(std::memory_order_relaxed)) return Status::ShuttingDown();
   auto find = [this](std::string_view k) { return Find(k); };
   if (Status s = ValidateReads(t, find); !s.ok()) {
@@ -95,7 +100,7 @@ Result<CommitTicket> Shard::Commit(TxnState& t) {
   } else {
     ticket.version = e.version_.fetch_add(1, std::memory_order_acq_rel) + 1;
   }
-  Install(ticket.version, t, e.registry_.Horizon(e.version_));
+  Install(ticket.version, t, CommitHorizon());
   ++commits_;
   return ticket;
 }
@@ -105,7 +110,7 @@ void Shard::Dump(Version v, const EntryEmit& emit) const {
   std::vector<DumpItem> chunk;
   for (bool done = false; !done;) {
     {
-      std::shared_lock lk(mu_);
+      absl::ReaderMutexLock lk(&mu_);
       done = CopyDumpChunk(index_, v, kDumpChunkKeys, &resume, &chunk);
     }
     for (const DumpItem& d : chunk) emit(d.key.view(), d.entry);
@@ -138,7 +143,7 @@ Status ShardedEngine::Close() {
   // A commit checks closed_ under its shard's lock: once every lock has been taken here, none is
   // in flight and none will start.
   for (size_t i = 0; i < num_shards_; ++i) {
-    std::unique_lock lk(shards_[i].mu_);
+    absl::WriterMutexLock lk(&shards_[i].mu_);
   }
   return durable_ ? durable_->Close() : Status::OK();
 }
@@ -148,7 +153,7 @@ EngineStats ShardedEngine::Stats() const {
   s.mode = opts_.mode;
   for (size_t i = 0; i < num_shards_; ++i) {
     const Shard& sh = shards_[i];
-    std::shared_lock lk(sh.mu_);
+    absl::ReaderMutexLock lk(&sh.mu_);
     s.commits += sh.commits_;
     s.conflicts += sh.conflicts_;
     s.keys += sh.table_.size();
@@ -159,6 +164,7 @@ EngineStats ShardedEngine::Stats() const {
     s.wal_syncs = durable_->log().syncs();
     s.wal_bytes = durable_->log().bytes();
   }
+  txn_counters_.AddTo(&s);
   s.active_snapshots = registry_.ActiveSnapshots();
   return s;
 }
