@@ -1,6 +1,7 @@
 #include "bench/phases.h"
 
 #include <algorithm>
+#include <cstddef>
 
 namespace statelab::bench::internal {
 

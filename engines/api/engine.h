@@ -69,23 +69,19 @@ template <class P>
 concept Partition = requires(P& p, Version snap, std::string_view key, TimestampUs now,
                              Version* ver, TxnState& txn) {
   // Registers and returns a snapshot (O(1), no allocation, no global lock); pair with Release.
-  { p.AcquireSnapshot() }
-  noexcept->std::same_as<Version>;
-  { p.ReleaseSnapshot() }
-  noexcept;
+  { p.AcquireSnapshot() } noexcept -> std::same_as<Version>;
+  { p.ReleaseSnapshot() } noexcept;
   // Calls fn(value, expire_at_us) once with the newest version <= snap of an encoded key, in
   // place (no copy), under the partition's read exclusion: fn must not call back into the engine.
   // expire_at_us is 0 when the entry never expires. NotFound (fn not called) when absent, deleted
   // or expired; *ver is then the tombstone's version (0 = never existed). ver may be null.
   {
-    p.View(
-        snap, key, now, [](const Value&, TimestampUs) {}, ver)
-  }
-  noexcept->std::same_as<Status>;
+    p.View(snap, key, now, [](const Value&, TimestampUs) {}, ver)
+  } noexcept -> std::same_as<Status>;
   // Live entries under an encoded prefix at snap, in key order.
   {
     p.Scan(snap, key, now, [](std::string_view, const Value&, Version) { return true; })
-    } -> std::same_as<Status>;
+  } -> std::same_as<Status>;
   // Validates, logs and installs; Conflict when a read is stale.
   { p.Commit(txn) } -> std::same_as<Result<CommitTicket>>;
 };
@@ -112,31 +108,25 @@ concept Engine = requires(E& e, const E& ce, const RunId& run, CommitTicket tick
   requires Partition<typename E::Partition>;
   { E::kName } -> std::convertible_to<std::string_view>;
   { E::Open(opts) } -> std::same_as<Result<std::unique_ptr<E>>>;
-  {
-    e.Execute(run, [](typename E::Partition&) { return Status::OK(); })
-    } -> std::same_as<Status>;
-  {
-    e.ForEachPartition([](typename E::Partition&) { return Status::OK(); })
-    } -> std::same_as<Status>;
+  { e.Execute(run, [](typename E::Partition&) { return Status::OK(); }) } -> std::same_as<Status>;
+  { e.ForEachPartition([](typename E::Partition&) { return Status::OK(); }) } -> std::same_as<Status>;
   // Blocks until the ticket's commit is as durable as the mode promises (force: Strict-durable).
   { e.WaitDurable(ticket, bool{}) } -> std::same_as<Status>;
   { e.Flush() } -> std::same_as<Status>;
   { e.Close() } -> std::same_as<Status>;
   { ce.mode() } -> std::same_as<DurabilityMode>;
   { ce.Stats() } -> std::same_as<EngineStats>;
-  { e.txn_counters() }
-  noexcept->std::same_as<TxnCounters&>;
+  // The driver's retry counters, which Stats() reports.
+  { e.txn_counters() } noexcept -> std::same_as<TxnCounters&>;
   // Writes a snapshot of every WAL root now (no-op in kInMemory).
   { e.Snapshot() } -> std::same_as<Status>;
   // What recovery did at open (empty report in kInMemory); several WAL roots: merged.
   { ce.recovery() } -> std::same_as<const RecoveryReport&>;
   // The durable state holding `run`'s WAL (for replay_run); null in kInMemory.
-  { e.durable_state(run) }
-  noexcept->std::same_as<DurableState*>;
+  { e.durable_state(run) } noexcept -> std::same_as<DurableState*>;
   // True when transactions of one run execute one at a time on the run's owner (no validation
   // needed); false for optimistic engines, where they interleave and may conflict.
-  { ce.serial_runs() }
-  noexcept->std::same_as<bool>;
+  { ce.serial_runs() } noexcept -> std::same_as<bool>;
 };
 
 }  // namespace statelab

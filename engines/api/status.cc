@@ -4,34 +4,17 @@ namespace statelab {
 
 std::string_view CodeName(Code c) noexcept {
   switch (c) {
-    case Code::kOk:
-      return "ok";
-    case Code::kNotFound:
-      return "not_found";
-    case Code::kAlreadyExists:
-      return "already_exists";
-    case Code::kConflict:
-      return "conflict";
-    case Code::kVersionMismatch:
-      return "version_mismatch";
-    case Code::kInvalidArgument:
-      return "invalid_argument";
-    case Code::kInvalidTransition:
-      return "invalid_transition";
-    case Code::kDimensionMismatch:
-      return "dimension_mismatch";
-    case Code::kIOError:
-      return "io_error";
-    case Code::kConflict:
-      if (a_ != 0) {
-        out +=
-            ": gave up after " + std::to_string(a_) + " attempts in " + std::to_string(b_) + " us";
-      }
-      break;
-    case Code::kCorruption:
-      return "corruption";
-    case Code::kShuttingDown:
-      return "shutting_down";
+    case Code::kOk: return "ok";
+    case Code::kNotFound: return "not_found";
+    case Code::kAlreadyExists: return "already_exists";
+    case Code::kConflict: return "conflict";
+    case Code::kVersionMismatch: return "version_mismatch";
+    case Code::kInvalidArgument: return "invalid_argument";
+    case Code::kInvalidTransition: return "invalid_transition";
+    case Code::kDimensionMismatch: return "dimension_mismatch";
+    case Code::kIOError: return "io_error";
+    case Code::kCorruption: return "corruption";
+    case Code::kShuttingDown: return "shutting_down";
   }
   return "unknown";
 }
@@ -45,10 +28,10 @@ std::string Status::ToString() const {
     case Code::kDimensionMismatch:
       out += ": expected dimension " + std::to_string(a_) + ", got " + std::to_string(b_);
       break;
-    case Code::kConflict:
+    case Code::kConflict:  // a driver that gave up says after how many attempts and how long
       if (a_ != 0) {
-        out +=
-            ": gave up after " + std::to_string(a_) + " attempts in " + std::to_string(b_) + " us";
+        out += ": gave up after " + std::to_string(a_) + " attempts in " + std::to_string(b_) +
+               " us";
       }
       break;
     case Code::kCorruption:

@@ -3,8 +3,8 @@
 // commit, retry conflicts with jittered exponential backoff (at most opts.retry.max_retries
 // times; giving up returns Status::ConflictGaveUp with the attempts and the time spent, and both
 // are counted in the engine's TxnCounters), then wait for durability outside the partition. Also
-// the read-only variant used by fast-path reads (no read set, never aborts). Thread-safety:
-// thread-safe; TxnState objects come from a per-thread pool.
+// the read-only variant used by fast-path reads (no read set, never aborts).
+// Thread-safety: thread-safe; TxnState objects come from a per-thread pool.
 
 #include <chrono>
 #include <memory>
