@@ -1,5 +1,7 @@
 #include "engines/btree/btree_engine.h"
 
+#include <mutex>
+
 #include "engines/core/layer_timing.h"
 
 namespace statelab {
@@ -31,7 +33,7 @@ Result<CommitTicket> BTreeEngine::Commit(TxnState& t) {
   if (read_only_.load(std::memory_order_acquire)) {
     return Status::InvalidArgument("engine: this is a read-only replay view; writes are refused");
   }
-  absl::WriterMutexLock lk(&mu_);
+  std::unique_lock lk(mu_);
   if (closed_.load(std::memory_order_relaxed)) return Status::ShuttingDown();
   auto find = [this](std::string_view k) -> const VersionChain* {
     auto it = map_.find(k);
@@ -63,12 +65,12 @@ Result<CommitTicket> BTreeEngine::Commit(TxnState& t) {
 }
 
 void BTreeEngine::LoadEntry(std::string_view key, VersionEntry e) {
-  absl::WriterMutexLock lk(&mu_);
+  std::unique_lock lk(mu_);
   map_[Key(key)].Add(std::move(e));
 }
 
 void BTreeEngine::ApplyRecovered(Version v, TxnState& t) {
-  absl::WriterMutexLock lk(&mu_);
+  std::unique_lock lk(mu_);
   ApplyWrites(t, v, v, [this](const Key& k) -> VersionChain& { return map_[k]; });
   if (v > visible_.load(std::memory_order_relaxed)) visible_.store(v, std::memory_order_release);
 }
@@ -82,7 +84,7 @@ void BTreeEngine::DumpAt(Version v, const EntryEmit& emit) const {
   Key last;
   bool first = true;
   for (;;) {
-    absl::ReaderMutexLock lk(&mu_);
+    std::shared_lock lk(mu_);
     auto it = first ? map_.begin() : map_.upper_bound(last.view());
     for (int n = 0; it != map_.end() && n < kChunk; ++it, ++n) {
       if (const VersionEntry* e = it->second.Find(v)) emit(it->first.view(), *e);
@@ -110,7 +112,7 @@ Status BTreeEngine::Snapshot() {
 
 Status BTreeEngine::Close() {
   if (closed_.exchange(true, std::memory_order_acq_rel)) return Status::OK();
-  { absl::WriterMutexLock lk(&mu_); }  // waits for in-flight commits; later ones see closed_
+  { std::unique_lock lk(mu_); }  // waits for in-flight commits; later ones see closed_
   return durable_ ? durable_->Close() : Status::OK();
 }
 
@@ -121,7 +123,7 @@ EngineStats BTreeEngine::Stats() const {
   s.conflicts = conflicts_.load(std::memory_order_relaxed);
   txn_counters_.AddTo(&s);
   {
-    absl::ReaderMutexLock lk(&mu_);
+    std::shared_lock lk(mu_);
     s.keys = map_.size();
     for (const auto& [k, c] : map_) s.versions += c.size();
   }

@@ -1,21 +1,21 @@
 #pragma once
 // The baseline engine: one reader-writer lock around one ordered B-tree map of key -> version
-// chain. Readers take the lock shared, commits take it exclusive. The lock is absl::Mutex, whose
-// new readers queue behind a waiting writer, so readers in tight loops cannot starve commits
-// (std::shared_mutex prefers readers on glibc; figures in docs/engines.md). One WAL. One
-// partition.
+// chain. Readers take the lock shared, commits take it exclusive; the lock is writer-preferring
+// (RwLock), so readers in tight loops cannot starve commits. One WAL. One partition.
 // Thread-safety: all public methods are thread-safe.
-
-#include <absl/container/btree_map.h>
-#include <absl/synchronization/mutex.h>
 
 #include <atomic>
 #include <memory>
+#include <mutex>
+#include <shared_mutex>
 #include <string_view>
+
+#include <absl/container/btree_map.h>
 
 #include "engines/api/engine.h"
 #include "engines/api/key.h"
 #include "engines/core/chain_reads.h"
+#include "engines/core/rw_lock.h"
 #include "engines/core/snapshot_registry.h"
 #include "engines/core/txn_state.h"
 #include "engines/core/version_chain.h"
@@ -58,13 +58,13 @@ class BTreeEngine {
   void ReleaseSnapshot() noexcept { registry_.Release(); }
   template <class F>
   Status View(Version snap, std::string_view key, TimestampUs now, F&& fn, Version* ver) noexcept {
-    absl::ReaderMutexLock lk(&mu_);
+    std::shared_lock lk(mu_);
     auto it = map_.find(key);
     return ViewVisible(it == map_.end() ? nullptr : &it->second, snap, now, fn, ver);
   }
   template <class F>
   Status Scan(Version snap, std::string_view prefix, TimestampUs now, F&& fn) {
-    absl::ReaderMutexLock lk(&mu_);
+    std::shared_lock lk(mu_);
     for (auto it = map_.lower_bound(prefix); it != map_.end(); ++it) {
       std::string_view k = it->first.view();
       if (k.substr(0, prefix.size()) != prefix) break;
@@ -91,7 +91,7 @@ class BTreeEngine {
   void DumpAt(Version v, const EntryEmit& emit) const;
 
   DbOptions opts_;
-  mutable absl::Mutex mu_;
+  mutable RwLock mu_;
   Map map_;
   std::atomic<Version> visible_{0};
   SnapshotRegistry registry_;

@@ -30,12 +30,12 @@ Result<std::unique_ptr<ShardedEngine>> ShardedEngine::Open(const DbOptions& opts
   DurableState::Hooks hooks;
   hooks.load_entry = [raw](std::string_view key, VersionEntry v) {
     Shard& s = raw->ShardOfKey(key);
-    absl::WriterMutexLock lk(&s.mu_);
+    std::unique_lock lk(s.mu_);
     s.Upsert(Key(key)).Add(std::move(v));
   };
   hooks.apply_commit = [raw](Version v, TxnState& t) {
     Shard& s = raw->ShardOf(t.run);
-    absl::WriterMutexLock lk(&s.mu_);
+    std::unique_lock lk(s.mu_);
     s.Install(v, t, v);
     if (v > raw->version_.load(std::memory_order_relaxed)) {
       raw->version_.store(v, std::memory_order_release);
@@ -79,7 +79,7 @@ Version Shard::CommitHorizon() {
 Result<CommitTicket> Shard::Commit(TxnState& t) {
   if (t.ReadOnly()) return CommitTicket{t.snapshot, 0};  // a read-only transaction never aborts
   ShardedEngine& e = *engine_;
-  absl::WriterMutexLock lk(&mu_);
+  std::unique_lock lk(mu_);
   if (e.closed_.load(std::memory_order_relaxed)) return Status::ShuttingDown();
   auto find = [this](std::string_view k) { return Find(k); };
   if (Status s = ValidateReads(t, find); !s.ok()) {
@@ -110,7 +110,7 @@ void Shard::Dump(Version v, const EntryEmit& emit) const {
   std::vector<DumpItem> chunk;
   for (bool done = false; !done;) {
     {
-      absl::ReaderMutexLock lk(&mu_);
+      std::shared_lock lk(mu_);
       done = CopyDumpChunk(index_, v, kDumpChunkKeys, &resume, &chunk);
     }
     for (const DumpItem& d : chunk) emit(d.key.view(), d.entry);
@@ -143,7 +143,7 @@ Status ShardedEngine::Close() {
   // A commit checks closed_ under its shard's lock: once every lock has been taken here, none is
   // in flight and none will start.
   for (size_t i = 0; i < num_shards_; ++i) {
-    absl::WriterMutexLock lk(&shards_[i].mu_);
+    std::unique_lock lk(shards_[i].mu_);
   }
   return durable_ ? durable_->Close() : Status::OK();
 }
@@ -153,7 +153,7 @@ EngineStats ShardedEngine::Stats() const {
   s.mode = opts_.mode;
   for (size_t i = 0; i < num_shards_; ++i) {
     const Shard& sh = shards_[i];
-    absl::ReaderMutexLock lk(&sh.mu_);
+    std::shared_lock lk(sh.mu_);
     s.commits += sh.commits_;
     s.conflicts += sh.conflicts_;
     s.keys += sh.table_.size();

@@ -1,7 +1,7 @@
 #pragma once
 // The sharded engine: runs are hashed to shards (RunId::Hash()); each shard is a hash table of
 // version chains, an ordered index over its keys (for scans) and its own reader-writer lock
-// (absl::Mutex: a waiting writer holds back new readers, so readers cannot starve commits).
+// (RwLock: writer-preferring, so readers cannot starve commits).
 // Versions come from one atomic counter, assigned under the committing shard's exclusive lock,
 // so commits of different runs share no lock in kInMemory. Durable modes share one WAL, and the
 // version is assigned inside its append critical section so the log is in version order.
@@ -11,17 +11,18 @@
 #include <absl/container/btree_map.h>
 #include <absl/container/node_hash_map.h>
 #include <absl/hash/hash.h>
-#include <absl/synchronization/mutex.h>
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string_view>
 
 #include "engines/api/engine.h"
 #include "engines/api/key.h"
 #include "engines/core/chain_reads.h"
+#include "engines/core/rw_lock.h"
 #include "engines/core/snapshot_registry.h"
 #include "engines/core/txn_state.h"
 #include "engines/core/version_chain.h"
@@ -39,12 +40,12 @@ class alignas(64) Shard {
   void ReleaseSnapshot() noexcept;
   template <class F>
   Status View(Version snap, std::string_view key, TimestampUs now, F&& fn, Version* ver) noexcept {
-    absl::ReaderMutexLock lk(&mu_);
+    std::shared_lock lk(mu_);
     return ViewVisible(Find(key), snap, now, fn, ver);
   }
   template <class F>
   Status Scan(Version snap, std::string_view prefix, TimestampUs now, F&& fn) {
-    absl::ReaderMutexLock lk(&mu_);
+    std::shared_lock lk(mu_);
     ScanVisible(index_, prefix, snap, now, fn);
     return Status::OK();
   }
@@ -90,7 +91,7 @@ class alignas(64) Shard {
   void Dump(Version v, const EntryEmit& emit) const;
 
   ShardedEngine* engine_ = nullptr;
-  mutable absl::Mutex mu_;
+  mutable RwLock mu_;
   Table table_;
   Index index_;
   uint64_t commits_ = 0;    // guarded by mu_
