@@ -72,11 +72,13 @@ void RunBodies(Measure& m, int threads, PhaseSpec spec, Make&& make) {
 }
 
 // RunBodies on our database, plus the engine's commits, conflicts and syncs per commit over the
-// measured phase.
+// measured phase. measured_threads: as PhaseSpec's (0 = every thread makes the record).
 template <class Eng, class Make>
-void RunContended(Measure& m, Database<Eng>& db, int threads, Make&& make) {
+void RunContended(Measure& m, Database<Eng>& db, int threads, Make&& make,
+                  int measured_threads = 0) {
   EngineStats before, after;
   PhaseSpec spec;
+  spec.measured_threads = measured_threads;
   spec.at_measure_start = [&] { before = db.Stats(); };
   spec.at_measure_end = [&] { after = db.Stats(); };
   RunBodies(m, threads, std::move(spec), make);

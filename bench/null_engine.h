@@ -53,6 +53,7 @@ class NullEngine {
     s.commits = version_.load(std::memory_order_relaxed);
     return s;
   }
+  TxnCounters& txn_counters() noexcept { return txn_counters_; }
   const RecoveryReport& recovery() const noexcept { return report_; }
   DurableState* durable_state(const RunId&) noexcept { return nullptr; }
 
@@ -90,6 +91,7 @@ class NullEngine {
   static inline std::atomic<uint64_t> work_{0};
   std::atomic<Version> version_{0};
   RecoveryReport report_;
+  TxnCounters txn_counters_;
 };
 
 static_assert(Engine<NullEngine>);

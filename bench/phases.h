@@ -32,6 +32,10 @@ struct PhaseSpec {
   // drained (e.g. to read engine counters); may be empty.
   std::function<void()> at_measure_start;
   std::function<void()> at_measure_end;
+  // Only the first measured_threads bodies make the record (ops, latency, perf, fairness); the
+  // others are background load (e.g. readers beside a writer), their ops in
+  // extra.background_ops. 0 = every body.
+  int measured_threads = 0;
 };
 
 namespace internal {
@@ -48,10 +52,11 @@ struct alignas(64) ThreadTally {
   harness::PinResult pin;
 };
 
-// Merges the tallies into m's record: ops, latency, perf, pinning and the extra keys committed,
-// aborts, retries, gave_up, fairness and t<i>_committed / t<i>_aborts.
-void MergeTallies(Measure& m, std::vector<ThreadTally>& tallies, int64_t elapsed_ns,
-                  const harness::AllocCounts& allocs);
+// Merges the tallies of the first `measured` threads into m's record: ops, latency, perf and the
+// extra keys committed, aborts, retries, gave_up, fairness; every thread's pinning,
+// t<i>_committed / t<i>_aborts, and the others' ops as background_ops.
+void MergeTallies(Measure& m, std::vector<ThreadTally>& tallies, size_t measured,
+                  int64_t elapsed_ns, const harness::AllocCounts& allocs);
 
 }  // namespace internal
 
@@ -115,7 +120,11 @@ int64_t RunPhases(Measure& m, const PhaseSpec& spec, std::vector<Body>& bodies) 
   const harness::AllocCounts allocs1 = harness::ProcessAllocs();
   for (std::thread& th : threads) th.join();
   if (spec.at_measure_end) spec.at_measure_end();
-  internal::MergeTallies(m, tallies, t1 - t0, allocs1 - allocs0);
+  const size_t measured =
+      spec.measured_threads > 0
+          ? std::min(static_cast<size_t>(spec.measured_threads), static_cast<size_t>(n))
+          : static_cast<size_t>(n);
+  internal::MergeTallies(m, tallies, measured, t1 - t0, allocs1 - allocs0);
   return t1 - t0;
 }
 

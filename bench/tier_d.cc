@@ -1,8 +1,10 @@
 // Tier D: contention on the harness's own pinned threads (bench/phases.h), one
 // warm-up / measure / drain cycle per repetition. Groups: disjoint (each thread its own run),
 // same_run (one run, distinct keys), same_key (one state cell, one event log: every commit
-// conflicts with every other), mixed (80% get / 20% put over one run's keys). Throughput is
-// summed over threads; aborts and retries are counted by the harness, not the driver.
+// conflicts with every other), mixed (80% get / 20% put over one run's keys), writer_vs_readers
+// (one writer alone, then beside readers getting keys of its run in tight loops: the writer's
+// commits/s only). Throughput is summed over the measured threads; aborts and retries are counted
+// by the harness, not the driver.
 #include "bench/catalogue.h"
 #include "bench/catalogue_util.h"
 #include "bench/contention.h"
@@ -112,6 +114,46 @@ void RunD(DOp op, int threads, Measure& m, ContentionState<Eng>& s) {
   RunContended(m, *s.db, threads, make);
 }
 
+// Thread 0 puts keys of the preloaded run; threads 1..readers get keys of the same run (the
+// writer's partition) in tight loops. Only the writer's commits make the record.
+template <class Eng>
+void RunWriterVsReaders(int readers, Measure& m, ContentionState<Eng>& s) {
+  using P = typename Eng::Partition;
+  Eng& e = s.engine();
+  auto make = [&](int t, Status* err) {
+    return [&s, &e, t, err, val = Value()](uint64_t i) mutable -> OpOutcome {
+      const uint32_t k = ThreadIndex(s.idx, i, t);
+      if (t > 0) {
+        return CountedRead(
+            RunRead(e, s.run, [&](Txn<P>& x) { return x.Get(Tag::kKv, s.keys[k], &val); }), err);
+      }
+      return CountedCommit(
+          e, s.run,
+          [&](Txn<P>& x) {
+            x.Put(Tag::kKv, s.keys[k], Value(static_cast<int64_t>(i)));
+            return Status::OK();
+          },
+          err);
+    };
+  };
+  RunContended(m, *s.db, 1 + readers, make, /*measured_threads=*/1);
+}
+
+// writer_vs_readers/put at readers=0 and 4 (both quick): the pair gives the writer's share.
+template <class D>
+void AddWriterVsReadersCells(Catalogue& cat, DurabilityMode mode) {
+  for (int readers : {0, 4}) {
+    cat.Add({SeriesKey("D", "writer_vs_readers", "put", D::Label(), ModeName(mode), 1,
+                       P({{"readers", static_cast<double>(readers)}})),
+             Suite::kQuick, Timing::kSingleShot, [mode, readers](const CellContext& ctx) {
+               return Bind(OpenContention<D>(ctx, mode, /*preload=*/true),
+                           [readers](Measure& m, ContentionState<typename D::Eng>& s) {
+                             RunWriterVsReaders(readers, m, s);
+                           });
+             }});
+  }
+}
+
 template <class D>
 void AddContentionCells(Catalogue& cat, DurabilityMode mode) {
   const std::vector<int>& counts = cat.options().threads;
@@ -137,7 +179,10 @@ void AddContentionCells(Catalogue& cat, DurabilityMode mode) {
 
 void AddContentionTier(Catalogue& cat) {
   ForEachEngine(cat, [&]<class E>() {
-    for (DurabilityMode mode : cat.Modes()) AddContentionCells<Dispatch<E, false>>(cat, mode);
+    for (DurabilityMode mode : cat.Modes()) {
+      AddContentionCells<Dispatch<E, false>>(cat, mode);
+      AddWriterVsReadersCells<Dispatch<E, false>>(cat, mode);
+    }
   });
 }
 

@@ -203,6 +203,8 @@ const RunOpSpec* FindRunOp(std::string_view op) {
 bj::object StatsToJson(const EngineStats& s) {
   return {{"commits", s.commits},
           {"conflicts", s.conflicts},
+          {"txn_retries", s.txn_retries},
+          {"txn_gave_up", s.txn_gave_up},
           {"keys", s.keys},
           {"versions", s.versions},
           {"wal_appends", s.wal_appends},

@@ -8,6 +8,7 @@
 //     fsync.
 // Each engine has `static_assert(Engine<X>)` under its definition.
 
+#include <atomic>
 #include <concepts>
 #include <cstdint>
 #include <memory>
@@ -34,15 +35,29 @@ struct CommitTicket {
 // Counters every engine reports (monotonic, since open).
 struct EngineStats {
   uint64_t commits = 0;
-  uint64_t conflicts = 0;
-  uint64_t keys = 0;      // distinct keys stored (including tombstones)
-  uint64_t versions = 0;  // version entries stored
+  uint64_t conflicts = 0;    // commits refused because a read was stale
+  uint64_t txn_retries = 0;  // conflicts the transaction driver retried
+  uint64_t txn_gave_up = 0;  // transactions the driver returned as Conflict (retries spent)
+  uint64_t keys = 0;         // distinct keys stored (including tombstones)
+  uint64_t versions = 0;     // version entries stored
   uint64_t wal_appends = 0;
   uint64_t wal_syncs = 0;
   uint64_t wal_bytes = 0;
   uint64_t files_created = 0;
   uint64_t active_snapshots = 0;
   DurabilityMode mode = DurabilityMode::kInMemory;
+};
+
+// What the transaction driver (engines/core/run_transaction.h) counts in the engine it drives;
+// an engine copies them into its EngineStats. Written only after a conflict, never per commit.
+// Thread-safety: thread-safe.
+struct TxnCounters {
+  std::atomic<uint64_t> retries{0};
+  std::atomic<uint64_t> gave_up{0};
+  void AddTo(EngineStats* s) const noexcept {
+    s->txn_retries += retries.load(std::memory_order_relaxed);
+    s->txn_gave_up += gave_up.load(std::memory_order_relaxed);
+  }
 };
 
 // A scan callback: (encoded key, value, version) -> keep going. It runs while the partition is
@@ -101,6 +116,8 @@ concept Engine = requires(E& e, const E& ce, const RunId& run, CommitTicket tick
   { e.Close() } -> std::same_as<Status>;
   { ce.mode() } -> std::same_as<DurabilityMode>;
   { ce.Stats() } -> std::same_as<EngineStats>;
+  // The driver's retry counters, which Stats() reports.
+  { e.txn_counters() } noexcept -> std::same_as<TxnCounters&>;
   // Writes a snapshot of every WAL root now (no-op in kInMemory).
   { e.Snapshot() } -> std::same_as<Status>;
   // What recovery did at open (empty report in kInMemory); several WAL roots: merged.

@@ -28,6 +28,12 @@ std::string Status::ToString() const {
     case Code::kDimensionMismatch:
       out += ": expected dimension " + std::to_string(a_) + ", got " + std::to_string(b_);
       break;
+    case Code::kConflict:  // a driver that gave up says after how many attempts and how long
+      if (a_ != 0) {
+        out += ": gave up after " + std::to_string(a_) + " attempts in " + std::to_string(b_) +
+               " us";
+      }
+      break;
     case Code::kCorruption:
       out += ": " + std::string(message()) + " at offset " + std::to_string(a_);
       break;

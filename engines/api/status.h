@@ -48,6 +48,11 @@ class [[nodiscard]] Status {
     return Status(Code::kAlreadyExists, what);
   }
   static Status Conflict() noexcept { return Status(Code::kConflict); }
+  // The conflict a transaction driver returns when it gives up: after `attempts` attempts, the
+  // first `elapsed_us` microseconds after it started (still no heap message).
+  static Status ConflictGaveUp(uint64_t attempts, uint64_t elapsed_us) noexcept {
+    return Status(Code::kConflict, {}, attempts, elapsed_us);
+  }
   static Status VersionMismatch(uint64_t expected, uint64_t actual) noexcept {
     return Status(Code::kVersionMismatch, {}, expected, actual);
   }
@@ -71,6 +76,7 @@ class [[nodiscard]] Status {
   bool IsNotFound() const noexcept { return code_ == Code::kNotFound; }
   bool IsConflict() const noexcept { return code_ == Code::kConflict; }
   // VersionMismatch: expected/actual. DimensionMismatch: expected/got. Corruption: offset in a().
+  // Conflict: attempts/elapsed microseconds when a driver gave up (0/0 for one commit's).
   uint64_t a() const noexcept { return a_; }
   uint64_t b() const noexcept { return b_; }
   std::string_view message() const noexcept {

@@ -121,6 +121,7 @@ EngineStats BTreeEngine::Stats() const {
   s.mode = opts_.mode;
   s.commits = commits_.load(std::memory_order_relaxed);
   s.conflicts = conflicts_.load(std::memory_order_relaxed);
+  txn_counters_.AddTo(&s);
   {
     std::shared_lock lk(mu_);
     s.keys = map_.size();

@@ -1,10 +1,12 @@
 #pragma once
 // The baseline engine: one reader-writer lock around one ordered B-tree map of key -> version
-// chain. Readers take the lock shared, commits take it exclusive. One WAL. One partition.
+// chain. Readers take the lock shared, commits take it exclusive; the lock is writer-preferring
+// (RwLock), so readers in tight loops cannot starve commits. One WAL. One partition.
 // Thread-safety: all public methods are thread-safe.
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string_view>
 
@@ -13,6 +15,7 @@
 #include "engines/api/engine.h"
 #include "engines/api/key.h"
 #include "engines/core/chain_reads.h"
+#include "engines/core/rw_lock.h"
 #include "engines/core/snapshot_registry.h"
 #include "engines/core/txn_state.h"
 #include "engines/core/version_chain.h"
@@ -46,6 +49,7 @@ class BTreeEngine {
   DurabilityMode mode() const noexcept { return opts_.mode; }
   bool serial_runs() const noexcept { return false; }
   EngineStats Stats() const;
+  TxnCounters& txn_counters() noexcept { return txn_counters_; }
   const RecoveryReport& recovery() const noexcept { return report_; }
   DurableState* durable_state(const RunId&) noexcept { return durable_.get(); }
 
@@ -87,7 +91,7 @@ class BTreeEngine {
   void DumpAt(Version v, const EntryEmit& emit) const;
 
   DbOptions opts_;
-  mutable std::shared_mutex mu_;
+  mutable RwLock mu_;
   Map map_;
   std::atomic<Version> visible_{0};
   SnapshotRegistry registry_;
@@ -97,6 +101,7 @@ class BTreeEngine {
   std::atomic<bool> read_only_{false};
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> conflicts_{0};
+  TxnCounters txn_counters_;
 };
 
 static_assert(Engine<BTreeEngine>);

@@ -1,7 +1,9 @@
 #pragma once
 // The transaction driver shared by every engine: run fn on a snapshot where the run lives,
-// commit, retry conflicts with jittered exponential backoff, then wait for durability outside
-// the partition. Also the read-only variant used by fast-path reads (no read set, never aborts).
+// commit, retry conflicts with jittered exponential backoff (at most opts.retry.max_retries
+// times; giving up returns Status::ConflictGaveUp with the attempts and the time spent, and both
+// are counted in the engine's TxnCounters), then wait for durability outside the partition. Also
+// the read-only variant used by fast-path reads (no read set, never aborts).
 // Thread-safety: thread-safe; TxnState objects come from a per-thread pool.
 
 #include <chrono>
@@ -88,7 +90,14 @@ Result<CommitTicket> CommitTransaction(E& engine, const RunId& run, F&& fn,
       return r;
     });
     if (s.ok()) return ticket;
-    if (!s.IsConflict() || attempt >= opts.retry.max_retries || expired()) return s;
+    if (!s.IsConflict()) return s;
+    if (attempt >= opts.retry.max_retries || expired()) {
+      engine.txn_counters().gave_up.fetch_add(1, std::memory_order_relaxed);
+      const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - start);
+      return Status::ConflictGaveUp(uint64_t{attempt} + 1, static_cast<uint64_t>(elapsed.count()));
+    }
+    engine.txn_counters().retries.fetch_add(1, std::memory_order_relaxed);
     thread_local std::minstd_rand jitter{std::random_device{}()};
     const auto us = backoff.count() > 0 ? backoff.count() / 2 + jitter() % backoff.count() : 0;
     if (us > 0) std::this_thread::sleep_for(std::chrono::microseconds(us));

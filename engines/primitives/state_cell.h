@@ -7,7 +7,6 @@
 // Thread-safety: StateOps belongs to its transaction's thread; StateCell is thread-safe.
 
 #include <concepts>
-#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -156,26 +155,21 @@ class StateCell {
   Result<std::vector<std::string>> List(const RunId& run) {
     return ReadOp(e_, run, [&](Txn<P>& t) { return StateOps<P>(t).List(); });
   }
-  // Retries conflicts until it commits (o.retry.max_retries is ignored; o.timeout still bounds
-  // it). Returns the new value and its commit version.
+  // Retries conflicts as every write does (o.retry, o.timeout): once they are spent, Conflict
+  // with the attempts and the time spent. Returns the new value and its commit version.
   template <TransitionFn F>
   Result<Versioned> Transition(const RunId& run, std::string_view name, const F& fn,
                                const TxnOptions& o = {}) {
-    return WriteOp(e_, run, UntilCommitted(o),
-                   [&](Txn<P>& t) { return StateOps<P>(t).Transition(name, fn); });
+    return WriteOp(e_, run, o, [&](Txn<P>& t) { return StateOps<P>(t).Transition(name, fn); });
   }
   template <TransitionFn F>
   Result<Versioned> TransitionOrInit(const RunId& run, std::string_view name, const Value& init,
                                      const F& fn, const TxnOptions& o = {}) {
-    return WriteOp(e_, run, UntilCommitted(o),
+    return WriteOp(e_, run, o,
                    [&](Txn<P>& t) { return StateOps<P>(t).TransitionOrInit(name, init, fn); });
   }
 
  private:
-  static TxnOptions UntilCommitted(TxnOptions o) {
-    o.retry.max_retries = std::numeric_limits<uint32_t>::max();
-    return o;
-  }
   // f may run several times (conflict retries): it copies its inputs, never moves them.
   template <class F>
   Result<Version> Write(const RunId& run, const TxnOptions& o, F&& f) {

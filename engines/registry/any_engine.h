@@ -56,6 +56,7 @@ class AnyEngine {
   virtual Status Close() = 0;
   virtual DurabilityMode mode() const = 0;
   virtual EngineStats Stats() const = 0;
+  virtual TxnCounters& txn_counters() noexcept = 0;
   virtual bool serial_runs() const noexcept = 0;
   virtual const RecoveryReport& recovery() const = 0;
   virtual DurableState* durable_state(const RunId& run) noexcept = 0;
@@ -116,6 +117,7 @@ class AnyEngineImpl final : public AnyEngine {
   DurabilityMode mode() const override { return e_->mode(); }
   bool serial_runs() const noexcept override { return e_->serial_runs(); }
   EngineStats Stats() const override { return e_->Stats(); }
+  TxnCounters& txn_counters() noexcept override { return e_->txn_counters(); }
   E& concrete() noexcept { return *e_; }
 
  private:

@@ -71,6 +71,11 @@ void Shard::Install(Version v, TxnState& t, Version horizon) {
   ApplyWrites(t, v, horizon, [this](const Key& k) -> VersionChain& { return Upsert(k); });
 }
 
+Version Shard::CommitHorizon() {
+  if (commits_ % kHorizonEvery == 0) horizon_ = engine_->registry_.Horizon(engine_->version_);
+  return horizon_;
+}
+
 Result<CommitTicket> Shard::Commit(TxnState& t) {
   if (t.ReadOnly()) return CommitTicket{t.snapshot, 0};  // a read-only transaction never aborts
   ShardedEngine& e = *engine_;
@@ -95,7 +100,7 @@ Result<CommitTicket> Shard::Commit(TxnState& t) {
   } else {
     ticket.version = e.version_.fetch_add(1, std::memory_order_acq_rel) + 1;
   }
-  Install(ticket.version, t, e.registry_.Horizon(e.version_));
+  Install(ticket.version, t, CommitHorizon());
   ++commits_;
   return ticket;
 }
@@ -159,6 +164,7 @@ EngineStats ShardedEngine::Stats() const {
     s.wal_syncs = durable_->log().syncs();
     s.wal_bytes = durable_->log().bytes();
   }
+  txn_counters_.AddTo(&s);
   s.active_snapshots = registry_.ActiveSnapshots();
   return s;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The sharded engine: runs are hashed to shards (RunId::Hash()); each shard is a hash table of
-// version chains, an ordered index over its keys (for scans) and its own reader-writer lock.
+// version chains, an ordered index over its keys (for scans) and its own reader-writer lock
+// (RwLock: writer-preferring, so readers cannot starve commits).
 // Versions come from one atomic counter, assigned under the committing shard's exclusive lock,
 // so commits of different runs share no lock in kInMemory. Durable modes share one WAL, and the
 // version is assigned inside its append critical section so the log is in version order.
@@ -21,6 +22,7 @@
 #include "engines/api/engine.h"
 #include "engines/api/key.h"
 #include "engines/core/chain_reads.h"
+#include "engines/core/rw_lock.h"
 #include "engines/core/snapshot_registry.h"
 #include "engines/core/txn_state.h"
 #include "engines/core/version_chain.h"
@@ -77,16 +79,24 @@ class alignas(64) Shard {
   }
   VersionChain& Upsert(const Key& key);                   // under the exclusive lock
   void Install(Version v, TxnState& t, Version horizon);  // under the exclusive lock
+  // The GC horizon of a commit (under the exclusive lock): the registry's, refreshed every
+  // kHorizonEvery commits of this shard. The registry's scan reads 64 slot lines, and the line of
+  // every other committing thread has changed since the last commit: per commit, it was what
+  // writers of different shards shared most (docs/engines.md). An older horizon is still safe
+  // (every snapshot taken since reads at or above it); chains keep at most a few more versions.
+  Version CommitHorizon();
+  static constexpr uint32_t kHorizonEvery = 16;
   // Emits every key's entry visible at v, copying a chunk at a time under the shared lock so the
   // shard's commits wait for a copy, never for the writer.
   void Dump(Version v, const EntryEmit& emit) const;
 
   ShardedEngine* engine_ = nullptr;
-  mutable std::shared_mutex mu_;
+  mutable RwLock mu_;
   Table table_;
   Index index_;
   uint64_t commits_ = 0;    // guarded by mu_
   uint64_t conflicts_ = 0;  // guarded by mu_
+  Version horizon_ = 0;     // guarded by mu_; see CommitHorizon
 };
 
 class ShardedEngine {
@@ -118,6 +128,7 @@ class ShardedEngine {
   DurabilityMode mode() const noexcept { return opts_.mode; }
   bool serial_runs() const noexcept { return false; }
   EngineStats Stats() const;
+  TxnCounters& txn_counters() noexcept { return txn_counters_; }
   const RecoveryReport& recovery() const noexcept { return report_; }
   DurableState* durable_state(const RunId&) noexcept { return durable_.get(); }
 
@@ -144,6 +155,7 @@ class ShardedEngine {
   std::mutex log_mu_;
   RecoveryReport report_;
   std::atomic<bool> closed_{false};
+  alignas(64) TxnCounters txn_counters_;  // written only after conflicts: kept off hot lines
 };
 
 static_assert(Engine<ShardedEngine>);

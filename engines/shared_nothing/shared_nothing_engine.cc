@@ -255,6 +255,7 @@ EngineStats SharedNothingEngine::Stats() const {
     for (const auto& w : workers_) w->store.AddStats(&s);
   }
   s.mode = opts_.mode;
+  txn_counters_.AddTo(&s);
   for (const auto& w : workers_) {
     if (!w->durable) continue;
     s.wal_appends += w->durable->log().appends();

@@ -112,6 +112,7 @@ class SharedNothingEngine {
   DurabilityMode mode() const noexcept { return opts_.mode; }
   bool serial_runs() const noexcept { return true; }
   EngineStats Stats() const;
+  TxnCounters& txn_counters() noexcept { return txn_counters_; }
   const RecoveryReport& recovery() const noexcept { return report_; }
   DurableState* durable_state(const RunId& run) noexcept {
     return workers_[WorkerIndex(run)]->durable.get();
@@ -159,6 +160,7 @@ class SharedNothingEngine {
   RecoveryReport report_;
   std::atomic<bool> closed_{false};
   std::atomic<bool> joined_{false};
+  TxnCounters txn_counters_;
 };
 
 static_assert(Engine<SharedNothingEngine>);

@@ -162,6 +162,14 @@ TEST(Catalogue, QuickCoversEveryEngineAndModeInTheAcceptanceTiers) {
   EXPECT_TRUE(names.count("A0/raw/put_prealloc/sharded/n/a/n=10000"));
   EXPECT_TRUE(names.count("A1/engine/snapshot_acquire/shared_nothing/buffered"));
   EXPECT_TRUE(names.count("D/disjoint/put/btree/inmemory/threads=2"));
+  // A writer alone and beside four readers of its run (issue 19), for every engine.
+  for (std::string_view engine : AllEngines::names) {
+    for (const char* readers : {"0", "4"}) {
+      EXPECT_TRUE(names.count("D/writer_vs_readers/put/" + std::string(engine) +
+                              "/inmemory/threads=1,readers=" + readers))
+          << engine;
+    }
+  }
   EXPECT_TRUE(names.count("recovery/wal/replay/btree/strict/n=10000"));
   EXPECT_TRUE(names.count("B/vector/search/btree/inmemory/dim=128,k=10,n=1000"));
 }

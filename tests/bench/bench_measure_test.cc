@@ -149,6 +149,35 @@ TEST(Contention, TalliesPerThreadAndFairness) {
   EXPECT_NEAR(secs, 0.1, 0.05);
 }
 
+// measured_threads = 1: thread 0 alone makes the record; the others are background load whose
+// ops are reported apart (a writer beside readers).
+TEST(Contention, BackgroundThreadsAreNotMeasured) {
+  const CellDef cell = FunctionCell("background", Timing::kSingleShot, [](Measure& m) {
+    std::vector<std::function<OpOutcome(uint64_t)>> bodies;
+    bodies.reserve(3);
+    for (int t = 0; t < 3; ++t) {
+      bodies.emplace_back([](uint64_t) {
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+        return OpOutcome{};
+      });
+    }
+    PhaseSpec spec;
+    spec.warmup_seconds = 0.02;
+    spec.measure_seconds = 0.1;
+    spec.measured_threads = 1;
+    m.Once([&] { return RunPhases(m, spec, bodies); });
+  });
+  DirectRun r = RunDirect(cell, Config("background"), 1, 1);
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  const auto& x = r.result.extra;
+  EXPECT_EQ(r.result.threads, 1);
+  EXPECT_EQ(x.at("committed"), x.at("t0_committed"));
+  EXPECT_EQ(r.result.repetitions[0].iterations, static_cast<int64_t>(x.at("t0_committed")));
+  EXPECT_EQ(x.at("background_ops"), x.at("t1_committed") + x.at("t2_committed"));
+  EXPECT_GT(x.at("background_ops"), 0);
+  EXPECT_EQ(x.at("fairness"), 1.0);  // over the measured thread only
+}
+
 TEST(LossWindow, EachCommitWaitsForTheFirstSyncThatCoversIt) {
   // Commits end at byte 10, 20, 30; syncs start with 15 bytes (done at 100) and 30 (done 250).
   const std::vector<int64_t> ack = {10, 20, 40};

@@ -158,6 +158,33 @@ ENGINE_TEST(StateConformance, OpsInsideATransactionAreAtomic) {
   EXPECT_FALSE(*this->db_->state().Exists(this->run_, "b"));
 }
 
+// Transition honours max_retries as every write does: a function that another thread's write
+// interrupts each time runs max_retries + 1 times, then the transition gives up with Conflict.
+ENGINE_TEST(StateConformance, TransitionHonoursMaxRetries) {
+  auto& db = *this->db_;
+  ASSERT_OK(db.state().Init(this->run_, "n", int64_t{0}));
+  if (db.engine().serial_runs()) GTEST_SKIP() << "transactions of one run never interleave";
+  constexpr uint32_t kRetries = 3;
+  constexpr int kInterrupted = 10;  // more than kRetries + 1: a driver that ignores it commits
+  int calls = 0;
+  auto interrupted = [&](const Value& v) -> Result<Value> {
+    if (++calls <= kInterrupted) {
+      std::thread([&] { ASSERT_OK(db.state().Set(this->run_, "n", int64_t{100})); }).join();
+    }
+    return Increment(v);
+  };
+  const EngineStats before = db.Stats();
+  TxnOptions o;
+  o.retry.max_retries = kRetries;
+  Result<Versioned> r = db.state().Transition(this->run_, "n", interrupted, o);
+  EXPECT_EQ(calls, static_cast<int>(kRetries) + 1);
+  ASSERT_EQ(r.status().code(), Code::kConflict);
+  EXPECT_EQ(r.status().a(), kRetries + 1);  // attempts
+  const EngineStats after = db.Stats();
+  EXPECT_EQ(after.txn_retries - before.txn_retries, kRetries);
+  EXPECT_EQ(after.txn_gave_up - before.txn_gave_up, 1u);
+}
+
 ENGINE_TEST(StateConformance, ConcurrentTransitionsAllCount) {
   constexpr int kThreads = 4;
   // Strict: every commit waits for an fdatasync (shared by group commit, but these transitions
@@ -165,7 +192,7 @@ ENGINE_TEST(StateConformance, ConcurrentTransitionsAllCount) {
   const int kPerThread = this->mode() == DurabilityMode::kStrict ? 1000 : 10000;
   ASSERT_OK(this->db_->state().Init(this->run_, "n", int64_t{0}));
   TxnOptions o;
-  o.retry.max_retries = 0;  // ignored: a transition retries conflicts until it commits
+  o.retry.max_retries = 1000000;  // every transition conflicts with three others: let them retry
   o.retry.max_backoff = std::chrono::microseconds(100);
   std::vector<std::thread> ts;
   ts.reserve(kThreads);

@@ -56,6 +56,43 @@ ENGINE_TEST(TxnConformance, LostUpdatePrevented) {
   EXPECT_EQ(this->ReadInt("x"), 1);
 }
 
+// A transaction that conflicts on every attempt gives up after max_retries + 1 attempts with a
+// Conflict that says how many attempts and how long; EngineStats counts the retries and the
+// give-up, and a transaction that commits at once counts neither.
+ENGINE_TEST(TxnConformance, GiveUpReportsAttemptsAndTimeAndIsCounted) {
+  auto& db = *this->db_;
+  ASSERT_OK(db.kv().Put(this->run_, "x", int64_t{0}));
+  if (db.engine().serial_runs()) GTEST_SKIP() << "transactions of one run never interleave";
+  using H = typename TestFixture::Handle;
+  const EngineStats before = db.Stats();
+  TxnOptions o;
+  o.retry.max_retries = 2;
+  int attempts = 0;
+  Result<Version> r = db.Transaction(
+      this->run_,
+      [&](H& h) -> Status {
+        ++attempts;
+        Value v;
+        STATELAB_RETURN_IF_ERROR(h.kv().Get("x", &v));
+        OnOtherThread([&] { ASSERT_OK(db.kv().Put(this->run_, "x", int64_t{-1})); });
+        return h.kv().Put("x", std::get<int64_t>(v) + 1);
+      },
+      o);
+  EXPECT_EQ(attempts, 3);
+  ASSERT_EQ(r.status().code(), Code::kConflict);
+  EXPECT_EQ(r.status().a(), 3u);  // attempts
+  EXPECT_GT(r.status().b(), 0u);  // microseconds: three other threads committed meanwhile
+  EXPECT_NE(r.status().ToString().find("gave up after 3 attempts in "), std::string::npos)
+      << r.status().ToString();
+  const EngineStats after = db.Stats();
+  EXPECT_EQ(after.conflicts - before.conflicts, 3u);
+  EXPECT_EQ(after.txn_retries - before.txn_retries, 2u);
+  EXPECT_EQ(after.txn_gave_up - before.txn_gave_up, 1u);
+  ASSERT_OK(db.kv().Put(this->run_, "y", int64_t{1}));
+  EXPECT_EQ(db.Stats().txn_retries, after.txn_retries);
+  EXPECT_EQ(db.Stats().txn_gave_up, after.txn_gave_up);
+}
+
 ENGINE_TEST(TxnConformance, ConcurrentIncrementsAllCount) {
   auto& db = *this->db_;
   ASSERT_OK(db.kv().Put(this->run_, "n", int64_t{0}));
