@@ -46,6 +46,7 @@ struct alignas(64) ThreadTally {
   harness::PerfSample perf;
   bool perf_measured = false;
   harness::PinResult pin;
+  harness::PuSamples observed;  // every 256th op of the measured phase
 };
 
 // Merges the tallies into m's record: ops, latency, perf, pinning and the extra keys committed,
@@ -87,6 +88,7 @@ int64_t RunPhases(Measure& m, const PhaseSpec& spec, std::vector<Body>& bodies) 
       const OpOutcome o = body(i);
       if (sample) tally.latency.Record(harness::Timer::NowNs() - a);
       if (measuring) {
+        if ((i & 255) == 0) tally.observed.Sample();
         tally.committed += o.committed ? 1 : 0;
         tally.gave_up += o.committed ? 0 : 1;
         tally.aborts += o.aborts;

@@ -6,12 +6,17 @@
 // std::atomic::wait / notify. Each sender has one message in flight and waits for it, so the
 // node's lifetime is the send; why one queue per worker rather than one ring per (sender,
 // worker) pair: docs/engines.md.
-// Thread-safety: Send, Await, Wake and in_flight from any thread; Receive, Empty, Park and
-// Complete from the one consumer thread only.
+// Delegation (run-on-caller): the consumer role is a token. The worker thread holds it while it
+// drains; a sender that finds it free takes it and runs its operation itself (TryAcquire /
+// Release), draining what others queued meanwhile before it lets go.
+// Thread-safety: Admit, Leave, Send, Post, Await, WaitDoneOrFree, TryAcquire, Wake and in_flight
+// from any thread; Receive, Empty, Park, Complete and Release from the token holder only.
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+
+#include <sched.h>
 
 namespace statelab {
 
@@ -47,30 +52,75 @@ class Mailbox {
   Mailbox(const Mailbox&) = delete;
   Mailbox& operator=(const Mailbox&) = delete;
 
-  // Queues n unless `closed` is given and set (then returns false and queues nothing). Once
-  // `closed` is set and in_flight() has read 0, no admitted message is left and none will come.
-  bool Send(MailboxNode* n, const std::atomic<bool>* closed) noexcept {
+  // Counts a caller in unless `closed` is given and set (then returns false). Once `closed` is set
+  // and in_flight() has read 0, no admitted caller is left and none will come.
+  bool Admit(const std::atomic<bool>* closed) noexcept {
     in_flight_.fetch_add(1, std::memory_order_seq_cst);
     if (closed != nullptr && closed->load(std::memory_order_seq_cst)) {
-      in_flight_.fetch_sub(1, std::memory_order_release);
+      Leave();
       return false;
     }
-    Push(n);
-    Wake();
     return true;
   }
-  // Blocks until the consumer has completed n: spins briefly, then sleeps.
-  void Await(MailboxNode* n) noexcept {
-    SpinUntil([n] { return n->done.load(std::memory_order_acquire) != 0; }, kSpin);
-    while (!n->done.load(std::memory_order_acquire)) {
-      const uint32_t epoch = epoch_.load(std::memory_order_seq_cst);
-      sleepers_.fetch_add(1, std::memory_order_seq_cst);
-      // Complete() stores done before it reads sleepers_: it sees us, or we see done.
-      if (!n->done.load(std::memory_order_seq_cst)) epoch_.wait(epoch, std::memory_order_seq_cst);
-      sleepers_.fetch_sub(1, std::memory_order_relaxed);
-    }
-    in_flight_.fetch_sub(1, std::memory_order_release);
+  void Leave() noexcept { in_flight_.fetch_sub(1, std::memory_order_release); }
+  // Admit, then Post.
+  bool Send(MailboxNode* n, const std::atomic<bool>* closed) noexcept {
+    if (!Admit(closed)) return false;
+    Post(n);
+    return true;
   }
+  // Queues n and wakes the worker thread when it sleeps.
+  void Post(MailboxNode* n) noexcept {
+    Queue(n);
+    Wake();
+  }
+  // Queues n without waking anyone (delegation: the sender drains itself).
+  void Queue(MailboxNode* n) noexcept {
+    sender_cpu_.store(sched_getcpu(), std::memory_order_relaxed);
+    Push(n);
+  }
+  // Blocks until the consumer has completed n (spins first unless the worker last ran on this
+  // CPU: then spinning only delays it), then Leave.
+  void Await(MailboxNode* n) noexcept {
+    auto done = [n] { return n->done.load(std::memory_order_seq_cst) != 0; };
+    if (kAdaptiveSpin && consumer_cpu_.load(std::memory_order_relaxed) == sched_getcpu()) {
+      Sleep(done);
+    } else {
+      Wait(done);
+    }
+    Leave();
+  }
+  // Delegation: blocks until n is completed or the token is free.
+  void WaitDoneOrFree(MailboxNode* n) noexcept {
+    Wait([&] {
+      return n->done.load(std::memory_order_seq_cst) != 0 ||
+             owner_.load(std::memory_order_seq_cst) == 0;
+    });
+  }
+  // Delegation: blocks until n is completed or the token changed hands at least once.
+  void WaitDoneOrRelease(MailboxNode* n) noexcept {
+    const uint32_t releases = releases_.load(std::memory_order_seq_cst);
+    Wait([&] {
+      return n->done.load(std::memory_order_seq_cst) != 0 ||
+             releases_.load(std::memory_order_seq_cst) != releases;
+    });
+  }
+  // Takes the consumer token when nobody holds it.
+  bool TryAcquire() noexcept {
+    return owner_.load(std::memory_order_relaxed) == 0 &&
+           owner_.exchange(1, std::memory_order_seq_cst) == 0;
+  }
+  void Release() noexcept {
+    releases_.fetch_add(1, std::memory_order_seq_cst);
+    owner_.store(0, std::memory_order_seq_cst);
+    Notify();
+  }
+  // The consumer records where it runs (the adaptive actor's spin decision).
+  void NoteConsumerCpu() noexcept {
+    consumer_cpu_.store(sched_getcpu(), std::memory_order_relaxed);
+  }
+  static inline bool kAdaptiveSpin = false;
+
   // Messages sent and not yet awaited.
   uint64_t in_flight() const noexcept { return in_flight_.load(std::memory_order_seq_cst); }
 
@@ -104,14 +154,13 @@ class Mailbox {
   // once), then wakes sleeping senders, if any.
   void Complete(MailboxNode* n) noexcept {
     n->done.store(1, std::memory_order_seq_cst);
-    if (sleepers_.load(std::memory_order_seq_cst) != 0) {
-      epoch_.fetch_add(1, std::memory_order_seq_cst);
-      epoch_.notify_all();
-    }
+    Notify();
   }
   // Consumer: returns when a message may be waiting or `stop` is set; spins briefly, then sleeps.
   void Park(const std::atomic<bool>& stop) noexcept {
-    if (SpinUntil([&] { return !Empty() || stop.load(std::memory_order_acquire); }, kSpin)) {
+    const bool colocated =
+        kAdaptiveSpin && sender_cpu_.load(std::memory_order_relaxed) == sched_getcpu();
+    if (!colocated && SpinUntil([&] { return !Empty() || stop.load(std::memory_order_acquire); }, kSpin)) {
       return;
     }
     parked_.store(1, std::memory_order_seq_cst);
@@ -120,6 +169,7 @@ class Mailbox {
       parked_.wait(1, std::memory_order_seq_cst);
     }
     parked_.store(0, std::memory_order_relaxed);
+    NoteConsumerCpu();
   }
   // Wakes a parked consumer (after a push, or after setting its stop flag).
   void Wake() noexcept {
@@ -134,6 +184,29 @@ class Mailbox {
   // caller's gap between operations, so a busy worker and its callers never pay a futex wake-up.
   static constexpr std::chrono::nanoseconds kSpin{20'000};
 
+  // Spins on ready() for a while, then sleeps until it holds.
+  template <class Pred>
+  void Wait(Pred&& ready) noexcept {
+    if (!SpinUntil(ready, kSpin)) Sleep(ready);
+  }
+  // Sleeps on the epoch until ready() holds. Every state change a waiter waits for (Complete,
+  // Release) is stored before Notify reads sleepers_: it sees us, or we see the change.
+  template <class Pred>
+  void Sleep(Pred&& ready) noexcept {
+    while (!ready()) {
+      const uint32_t epoch = epoch_.load(std::memory_order_seq_cst);
+      sleepers_.fetch_add(1, std::memory_order_seq_cst);
+      if (!ready()) epoch_.wait(epoch, std::memory_order_seq_cst);
+      sleepers_.fetch_sub(1, std::memory_order_relaxed);
+    }
+  }
+  void Notify() noexcept {
+    if (sleepers_.load(std::memory_order_seq_cst) != 0) {
+      epoch_.fetch_add(1, std::memory_order_seq_cst);
+      epoch_.notify_all();
+    }
+  }
+
   void Push(MailboxNode* n) noexcept {
     n->next.store(nullptr, std::memory_order_relaxed);
     MailboxNode* prev = head_.exchange(n, std::memory_order_seq_cst);
@@ -144,6 +217,11 @@ class Mailbox {
   alignas(64) std::atomic<MailboxNode*> head_{&stub_};
   std::atomic<uint32_t> parked_{0};
   std::atomic<uint64_t> in_flight_{0};
+  std::atomic<int> sender_cpu_{-1};  // the CPU of the last sender
+  // The consumer token (delegation) and how often it was released.
+  alignas(64) std::atomic<uint32_t> owner_{0};
+  std::atomic<uint32_t> releases_{0};
+  std::atomic<int> consumer_cpu_{-1};
   // Consumer side.
   alignas(64) MailboxNode* tail_ = &stub_;
   MailboxNode stub_;

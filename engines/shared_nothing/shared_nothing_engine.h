@@ -151,7 +151,12 @@ class SharedNothingEngine {
   template <class F>
   static Status Call(Worker& w, F& fn, const std::atomic<bool>* admission);
 
+  // Holder of w's token: runs every queued message, then releases it. Returns how many ran.
+  static size_t DrainAndRelease(Worker& w);
+
   static inline thread_local const Worker* current_worker_ = nullptr;
+  enum class Delivery { kActor, kAdaptiveActor, kDelegate };
+  static inline Delivery delivery_ = Delivery::kActor;
 
   DbOptions opts_;
   std::vector<std::unique_ptr<Worker>> workers_;
@@ -171,11 +176,34 @@ Status SharedNothingEngine::Call(Worker& w, F& fn, const std::atomic<bool>* admi
     }
     return fn(w.store);
   }
+  if (!w.mailbox.Admit(admission)) return Status::ShuttingDown();
+  if (delivery_ == Delivery::kDelegate && w.mailbox.TryAcquire()) {
+    const Worker* outer = current_worker_;
+    current_worker_ = &w;
+    Status s = fn(w.store);
+    current_worker_ = outer;
+    DrainAndRelease(w);
+    w.mailbox.Leave();
+    return s;
+  }
   Message m;
   m.run = [](void* f, WorkerStore& s) -> Status { return (*static_cast<F*>(f))(s); };
   m.fn = const_cast<void*>(static_cast<const void*>(std::addressof(fn)));
-  if (!w.mailbox.Send(&m, admission)) return Status::ShuttingDown();
-  w.mailbox.Await(&m);
+  if (delivery_ != Delivery::kDelegate) {
+    w.mailbox.Post(&m);
+    w.mailbox.Await(&m);
+    return std::move(m.result);
+  }
+  w.mailbox.Queue(&m);
+  while (m.done.load(std::memory_order_seq_cst) == 0) {
+    if (!w.mailbox.TryAcquire()) {
+      w.mailbox.WaitDoneOrFree(&m);
+    } else if (DrainAndRelease(w) == 0) {
+      // A send ahead of ours is half linked: its sender drains once it has linked it.
+      w.mailbox.WaitDoneOrRelease(&m);
+    }
+  }
+  w.mailbox.Leave();
   return std::move(m.result);
 }
 

@@ -69,7 +69,11 @@ Baseline FullBaseline() {
   full.counters.page_faults = 0;
   full.counters.hw_running_fraction = 1.0;
   full.extra = {{"aborts", 0}, {"retries", 2}, {"fairness", 0.97}};
-  full.pinning = {true, "", {{0, 0, 0, false}}};
+  full.pinning = {true,
+                  "",
+                  {{0, 0, 0, false, {{0, 40}, {1, 2}}}},
+                  "the calling thread (harness thread 0)",
+                  {{"sn-owner-1", 4242, 1, 12.5}}};
 
   // Sparse: one repetition, nothing optional measured.
   BenchmarkResult sparse = Bench("D", "disjoint", "put", "sharded", "n/a", 2, {250.0});
