@@ -1,16 +1,16 @@
 #pragma once
 // The mailbox of one shared-nothing worker: an intrusive multi-producer single-consumer queue
-// (D. Vyukov's) whose nodes live on the senders' stacks, plus the consumer's parking and the
-// senders' completion waits. No allocation and no mutex anywhere: a send is one atomic exchange
-// (and a check of the consumer's parking flag), a receive is plain loads, sleeping is
-// std::atomic::wait / notify. Each sender has one message in flight and waits for it, so the
-// node's lifetime is the send; why one queue per worker rather than one ring per (sender,
+// (D. Vyukov's) whose nodes live on the senders' stacks, and the senders' completion waits. No
+// allocation and no mutex anywhere: a send is one atomic exchange, a receive is plain loads,
+// sleeping is std::atomic::wait / notify. Each sender has one message in flight and waits for it,
+// so the node's lifetime is the send; why one queue per worker rather than one ring per (sender,
 // worker) pair: docs/engines.md.
-// Delegation (run-on-caller): the consumer role is a token. The worker thread holds it while it
-// drains; a sender that finds it free takes it and runs its operation itself (TryAcquire /
-// Release), draining what others queued meanwhile before it lets go.
-// Thread-safety: Admit, Leave, Send, Post, Await, WaitDoneOrFree, TryAcquire, Wake and in_flight
-// from any thread; Receive, Empty, Park, Complete and Release from the token holder only.
+// The consumer is whoever holds the token (TryAcquire / Release): the engine's callers take turns
+// (delegation). A dedicated consumer thread uses Send / Await / Park / Wake instead (the raw
+// mailbox round trip the harness measures, bench/raw_structures.h).
+// Thread-safety: Admit, Leave, Send, Post, Queue, Await, WaitDoneOrFree, WaitDoneOrRelease,
+// TryAcquire, Wake and in_flight from any thread; Receive, Empty, Park, Complete and Release from
+// the consumer (the token holder) only.
 
 #include <atomic>
 #include <chrono>
@@ -74,28 +74,25 @@ class Mailbox {
     Queue(n);
     Wake();
   }
-  // Queues n without waking anyone (delegation: the sender drains itself).
-  void Queue(MailboxNode* n) noexcept {
-    sender_cpu_.store(sched_getcpu(), std::memory_order_relaxed);
-    Push(n);
-  }
-  // Blocks until the consumer has completed n (spins first unless the worker last ran on this
-  // CPU: then spinning only delays it), then Leave.
+  // Queues n without waking anyone (delegation: senders take the token themselves).
+  void Queue(MailboxNode* n) noexcept { Push(n); }
+  // Blocks until the consumer has completed n (spins briefly, then sleeps), then Leave.
   void Await(MailboxNode* n) noexcept {
-    auto done = [n] { return n->done.load(std::memory_order_seq_cst) != 0; };
-    if (kAdaptiveSpin && consumer_cpu_.load(std::memory_order_relaxed) == sched_getcpu()) {
-      Sleep(done);
-    } else {
-      Wait(done);
-    }
+    Wait([n] { return n->done.load(std::memory_order_seq_cst) != 0; });
     Leave();
   }
-  // Delegation: blocks until n is completed or the token is free.
+  // Delegation: blocks until n is completed or the token is free. Spins only while the holder
+  // may be running: a holder last seen on this CPU is preempted (by us), so we sleep at once, and
+  // past a short budget it is probably preempted too.
   void WaitDoneOrFree(MailboxNode* n) noexcept {
-    Wait([&] {
+    auto ready = [&] {
       return n->done.load(std::memory_order_seq_cst) != 0 ||
              owner_.load(std::memory_order_seq_cst) == 0;
-    });
+    };
+    if (holder_cpu_.load(std::memory_order_relaxed) == sched_getcpu() ||
+        !SpinUntil(ready, kTokenSpin)) {
+      Sleep(ready);
+    }
   }
   // Delegation: blocks until n is completed or the token changed hands at least once.
   void WaitDoneOrRelease(MailboxNode* n) noexcept {
@@ -107,20 +104,18 @@ class Mailbox {
   }
   // Takes the consumer token when nobody holds it.
   bool TryAcquire() noexcept {
-    return owner_.load(std::memory_order_relaxed) == 0 &&
-           owner_.exchange(1, std::memory_order_seq_cst) == 0;
+    if (owner_.load(std::memory_order_relaxed) != 0 ||
+        owner_.exchange(1, std::memory_order_seq_cst) != 0) {
+      return false;
+    }
+    holder_cpu_.store(sched_getcpu(), std::memory_order_relaxed);
+    return true;
   }
   void Release() noexcept {
     releases_.fetch_add(1, std::memory_order_seq_cst);
     owner_.store(0, std::memory_order_seq_cst);
     Notify();
   }
-  // The consumer records where it runs (the adaptive actor's spin decision).
-  void NoteConsumerCpu() noexcept {
-    consumer_cpu_.store(sched_getcpu(), std::memory_order_relaxed);
-  }
-  static inline bool kAdaptiveSpin = false;
-
   // Messages sent and not yet awaited.
   uint64_t in_flight() const noexcept { return in_flight_.load(std::memory_order_seq_cst); }
 
@@ -158,9 +153,7 @@ class Mailbox {
   }
   // Consumer: returns when a message may be waiting or `stop` is set; spins briefly, then sleeps.
   void Park(const std::atomic<bool>& stop) noexcept {
-    const bool colocated =
-        kAdaptiveSpin && sender_cpu_.load(std::memory_order_relaxed) == sched_getcpu();
-    if (!colocated && SpinUntil([&] { return !Empty() || stop.load(std::memory_order_acquire); }, kSpin)) {
+    if (SpinUntil([&] { return !Empty() || stop.load(std::memory_order_acquire); }, kSpin)) {
       return;
     }
     parked_.store(1, std::memory_order_seq_cst);
@@ -169,7 +162,6 @@ class Mailbox {
       parked_.wait(1, std::memory_order_seq_cst);
     }
     parked_.store(0, std::memory_order_relaxed);
-    NoteConsumerCpu();
   }
   // Wakes a parked consumer (after a push, or after setting its stop flag).
   void Wake() noexcept {
@@ -183,6 +175,8 @@ class Mailbox {
   // How long either side polls before it sleeps: longer than a typical operation and than a
   // caller's gap between operations, so a busy worker and its callers never pay a futex wake-up.
   static constexpr std::chrono::nanoseconds kSpin{20'000};
+  // How long a sender polls a held token: a few operations' worth.
+  static constexpr std::chrono::nanoseconds kTokenSpin{4'000};
 
   // Spins on ready() for a while, then sleeps until it holds.
   template <class Pred>
@@ -217,11 +211,10 @@ class Mailbox {
   alignas(64) std::atomic<MailboxNode*> head_{&stub_};
   std::atomic<uint32_t> parked_{0};
   std::atomic<uint64_t> in_flight_{0};
-  std::atomic<int> sender_cpu_{-1};  // the CPU of the last sender
   // The consumer token (delegation) and how often it was released.
   alignas(64) std::atomic<uint32_t> owner_{0};
   std::atomic<uint32_t> releases_{0};
-  std::atomic<int> consumer_cpu_{-1};
+  std::atomic<int> holder_cpu_{-1};  // where the token was last taken
   // Consumer side.
   alignas(64) MailboxNode* tail_ = &stub_;
   MailboxNode stub_;

@@ -79,7 +79,7 @@ Baseline FullBaseline() {
   BenchmarkResult sparse = Bench("D", "disjoint", "put", "sharded", "n/a", 2, {250.0});
   sparse.counters.available = false;
   sparse.counters.reason = "perf_event_open(instructions): No such file or directory (errno 2)";
-  sparse.pinning = {false, "no topology", {}};
+  sparse.pinning = {false, "no topology", {}, "", {}};
 
   b.benchmarks = {full, sparse};
   b.derived.facade_tax.push_back({"B/A1", "kv_get", "btree", "strict", "B/kv/get/btree/strict",
