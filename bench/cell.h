@@ -119,6 +119,8 @@ struct CatalogueOptions {
   std::vector<std::string> tiers;    // empty: every tier
   std::optional<std::regex> filter;  // matched (std::regex_search) against the cell name
   std::vector<int> threads;          // thread counts of the D tier and group commit
+  // Tier D disjoint put: threads plus counts above the core count (empty: threads).
+  std::vector<int> disjoint_threads;
   uint64_t seed = 0;
   std::string data_root;  // cells get subdirectories of it
 };

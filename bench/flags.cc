@@ -88,6 +88,12 @@ std::vector<int> BenchOptions::ThreadCounts() const {
   return {1, 2, 4, 8};
 }
 
+std::vector<int> BenchOptions::DisjointThreadCounts() const {
+  if (!threads.empty()) return threads;
+  if (suite == Suite::kQuick) return {1, 2, 4};
+  return {1, 2, 4, 8};
+}
+
 Status ParseBenchFlags(int argc, const char* const* argv, BenchOptions* o) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -251,7 +257,7 @@ Usage: statelab-bench [flags]
   --filter REGEX       run only cells whose name matches (ECMAScript, searched)
   --repetitions N      repetitions per cell (default 5 for quick, 9 otherwise)
   --threads LIST       thread counts of tier D and the group-commit cells (default 1,2 for quick,
-                       1,2,4,8 otherwise)
+                       1,2,4,8 otherwise; D disjoint put: 1,2,4 for quick)
   --cores N            pin to the first N PUs of the pinning order (physical cores first)
   --seed N             the run seed every generator derives from (default 1592614637)
   --min-time S         seconds per repetition of a loop cell (default 0.02 / 0.1 / 0.25)

@@ -55,6 +55,9 @@ struct BenchOptions {
   int Repetitions() const;
   double MinTime() const;
   std::vector<int> ThreadCounts() const;
+  // Tier D disjoint put: --threads, else the suite's counts with more threads than a small
+  // machine's cores (quick 1,2,4; otherwise 1,2,4,8).
+  std::vector<int> DisjointThreadCounts() const;
 };
 
 // argv[0] is skipped. InvalidArgument naming the flag on a usage error (the caller prints the

@@ -22,6 +22,7 @@
 #include "harness/histogram.h"
 #include "harness/perf_counters.h"
 #include "harness/pinning.h"
+#include "harness/placement.h"
 #include "harness/timer.h"
 
 namespace statelab::bench {
@@ -69,6 +70,7 @@ struct CallRecord {
   harness::PerfSample perf;     // summed over measuring threads
   bool perf_measured = false;
   harness::Pinning pinning;
+  harness::PuSamples observed;  // the measuring thread's PU, every 4096th op of Loop / Timed op
   std::map<std::string, double> extra;
 };
 
@@ -145,6 +147,7 @@ void Measure::Loop(Op&& op) {
       const int64_t a = harness::Timer::NowNs();
       op(n);
       h.Record(harness::Timer::NowNs() - a);
+      if ((n & 4095) == 0) rec_->observed.Sample();
     } else {
       op(n);
     }
@@ -168,6 +171,7 @@ void Measure::Timed(Op&& op) {
   auto step = [&](uint64_t n) -> int64_t {
     const int64_t ns = op(n);
     h.Record(ns);
+    rec_->observed.Sample();
     total += ns;
     return ns;
   };

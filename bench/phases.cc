@@ -45,6 +45,11 @@ void MergeTallies(Measure& m, std::vector<ThreadTally>& tallies, size_t measured
                   [](const ThreadTally& x) { return x.perf_measured; });
   rec.threads = static_cast<int>(measured);
   rec.pinning = harness::ToBaselinePinning(pins);
+  for (harness::PinnedThread& p : rec.pinning.threads) {
+    p.observed = tallies[static_cast<size_t>(p.thread)].observed.ToBaseline();
+  }
+  rec.pinning.measured_by =
+      "harness threads 0-" + std::to_string(tallies.size() - 1) + ", started for the call";
   rec.extra["committed"] = static_cast<double>(committed);
   rec.extra["aborts"] = static_cast<double>(aborts);
   rec.extra["retries"] = static_cast<double>(aborts - std::min(aborts, gave_up));

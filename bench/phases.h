@@ -50,6 +50,7 @@ struct alignas(64) ThreadTally {
   harness::PerfSample perf;
   bool perf_measured = false;
   harness::PinResult pin;
+  harness::PuSamples observed;  // every 256th op of the measured phase
 };
 
 // Merges the tallies of the first `measured` threads into m's record: ops, latency, perf and the
@@ -92,6 +93,7 @@ int64_t RunPhases(Measure& m, const PhaseSpec& spec, std::vector<Body>& bodies) 
       const OpOutcome o = body(i);
       if (sample) tally.latency.Record(harness::Timer::NowNs() - a);
       if (measuring) {
+        if ((i & 255) == 0) tally.observed.Sample();
         tally.committed += o.committed ? 1 : 0;
         tally.gave_up += o.committed ? 0 : 1;
         tally.aborts += o.aborts;

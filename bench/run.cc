@@ -1,6 +1,7 @@
 #include "bench/run.h"
 
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cinttypes>
@@ -11,6 +12,7 @@
 
 #include "engines/core/layer_timing.h"
 #include "harness/noise.h"
+#include "harness/placement.h"
 
 namespace statelab::bench {
 
@@ -73,18 +75,24 @@ void MeasureCall(CellRuntime& rt, Measure& m) {
   harness::PinResult pin;
   harness::NoiseWindow& noise = rt.noise[&rec];
   noise.before = harness::SampleNoise();
+  const std::map<pid_t, harness::TaskCpu> tasks0 = harness::SnapshotTasks();
   {
     ScopedPin scoped(single ? m.config().pinner : nullptr, 0, &pin);
     rt.fixture->Run(m);
   }
+  const std::map<pid_t, harness::TaskCpu> tasks1 = harness::SnapshotTasks();
   noise.after = harness::SampleNoise();
   if (single) {
     if (m.config().pinner != nullptr) {
       rec.pinning = harness::ToBaselinePinning({pin});
+      for (harness::PinnedThread& p : rec.pinning.threads) p.observed = rec.observed.ToBaseline();
     } else {
       rec.pinning.reason = "pinning disabled";
     }
+    rec.pinning.measured_by = "the calling thread (harness thread 0)";
   }
+  // Tier D's harness threads are joined by now: what is left ran for the engine.
+  rec.pinning.others = harness::OtherThreads(tasks0, tasks1, {gettid()});
   if (const std::optional<EngineStats> after = rt.fixture->Stats(); after && before) {
     const std::string& label = rt.def->key.mode;
     if (label != kModeNotApplicable && ModeName(after->mode) != label) {

@@ -156,10 +156,11 @@ void AddWriterVsReadersCells(Catalogue& cat, DurabilityMode mode) {
 
 template <class D>
 void AddContentionCells(Catalogue& cat, DurabilityMode mode) {
-  const std::vector<int>& counts = cat.options().threads;
-  const int most = *std::max_element(counts.begin(), counts.end());
+  const CatalogueOptions& o = cat.options();
+  const int most = *std::max_element(o.threads.begin(), o.threads.end());
   for (const DDef& def : kDOps) {
-    for (int threads : counts) {
+    const bool disjoint = def.op == DOp::kDisjoint && !o.disjoint_threads.empty();
+    for (int threads : disjoint ? o.disjoint_threads : o.threads) {
       const bool quick = def.quick && (def.op == DOp::kDisjoint || threads == most);
       const Suite suite = quick ? Suite::kQuick : Suite::kStandard;
       const DOp op = def.op;

@@ -106,18 +106,40 @@ struct Counters {
   bool operator==(const Counters&) const = default;
 };
 
+// How often a thread's sched_getcpu() samples saw one PU.
+struct PuSampleCount {
+  int64_t pu_os_index = 0;
+  int64_t samples = 0;
+  bool operator==(const PuSampleCount&) const = default;
+};
+
 struct PinnedThread {
   int64_t thread = 0;
   int64_t pu_os_index = 0;
   int64_t core_index = 0;
   bool smt_sibling = false;
+  std::vector<PuSampleCount> observed;  // where it ran (absent in files written before)
   bool operator==(const PinnedThread&) const = default;
+};
+
+// A thread the harness did not start that ran during the measured region (an engine's owner
+// thread, a group commit thread): never pinned by the harness.
+struct ObservedThread {
+  std::string name;
+  int64_t tid = 0;
+  int64_t last_pu_os_index = -1;
+  double cpu_ms = 0;  // its CPU time within the region
+  bool operator==(const ObservedThread&) const = default;
 };
 
 struct Pinning {
   bool pinned = false;
   std::string reason;
   std::vector<PinnedThread> threads;
+  // Which thread ran the measured loop ("the calling thread", "harness threads 0-3"); and the
+  // process's other threads that ran meanwhile. Both absent in files written before.
+  std::string measured_by;
+  std::vector<ObservedThread> others;
   bool operator==(const Pinning&) const = default;
 };
 

@@ -311,8 +311,33 @@ class Reader {
     for (size_t i = 0; i < threads.size(); ++i) {
       const std::string ip = Index(tp, i);
       const json::object& t = AsObject(threads[i], ip);
-      b.pinning.threads.push_back({Int(t, "thread", ip), Int(t, "pu_os_index", ip),
-                                   Int(t, "core_index", ip), Bool(t, "smt_sibling", ip)});
+      PinnedThread& pt = b.pinning.threads.emplace_back();
+      pt.thread = Int(t, "thread", ip);
+      pt.pu_os_index = Int(t, "pu_os_index", ip);
+      pt.core_index = Int(t, "core_index", ip);
+      pt.smt_sibling = Bool(t, "smt_sibling", ip);
+      if (t.if_contains("observed_pus") != nullptr) {
+        const std::string op = Join(ip, "observed_pus");
+        const json::array& observed = Array(t, "observed_pus", ip);
+        for (size_t j = 0; j < observed.size(); ++j) {
+          const std::string jp = Index(op, j);
+          const json::object& c = AsObject(observed[j], jp);
+          pt.observed.push_back({Int(c, "pu_os_index", jp), Int(c, "samples", jp)});
+        }
+      }
+    }
+    if (p.if_contains("measured_by") != nullptr) {
+      b.pinning.measured_by = String(p, "measured_by", pp);
+    }
+    if (p.if_contains("other_threads") != nullptr) {
+      const std::string op = Join(pp, "other_threads");
+      const json::array& others = Array(p, "other_threads", pp);
+      for (size_t i = 0; i < others.size(); ++i) {
+        const std::string ip = Index(op, i);
+        const json::object& t = AsObject(others[i], ip);
+        b.pinning.others.push_back({String(t, "name", ip), Int(t, "tid", ip),
+                                    Int(t, "last_pu_os_index", ip), Number(t, "cpu_ms", ip)});
+      }
     }
     return b;
   }

@@ -94,13 +94,28 @@ json::object BenchmarkJson(const BenchmarkResult& b) {
   o["extra"] = std::move(extra);
   json::array threads;
   for (const PinnedThread& t : b.pinning.threads) {
+    json::array observed;
+    for (const PuSampleCount& c : t.observed) {
+      observed.emplace_back(json::object{{"pu_os_index", c.pu_os_index}, {"samples", c.samples}});
+    }
     threads.emplace_back(json::object{{"thread", t.thread},
                                       {"pu_os_index", t.pu_os_index},
                                       {"core_index", t.core_index},
-                                      {"smt_sibling", t.smt_sibling}});
+                                      {"smt_sibling", t.smt_sibling},
+                                      {"observed_pus", std::move(observed)}});
   }
-  o["pinning"] = json::object{
-      {"pinned", b.pinning.pinned}, {"reason", b.pinning.reason}, {"threads", std::move(threads)}};
+  json::array others;
+  for (const ObservedThread& t : b.pinning.others) {
+    others.emplace_back(json::object{{"name", t.name},
+                                     {"tid", t.tid},
+                                     {"last_pu_os_index", t.last_pu_os_index},
+                                     {"cpu_ms", t.cpu_ms}});
+  }
+  o["pinning"] = json::object{{"pinned", b.pinning.pinned},
+                              {"reason", b.pinning.reason},
+                              {"threads", std::move(threads)},
+                              {"measured_by", b.pinning.measured_by},
+                              {"other_threads", std::move(others)}};
   return o;
 }
 

@@ -120,7 +120,7 @@ Pinning ToBaselinePinning(const std::vector<PinResult>& results) {
       continue;
     }
     p.threads.push_back(
-        {static_cast<int64_t>(i), r.pu.pu_os_index, r.pu.core_index, r.pu.smt_sibling()});
+        {static_cast<int64_t>(i), r.pu.pu_os_index, r.pu.core_index, r.pu.smt_sibling(), {}});
   }
   if (results.empty()) p.reason = "no threads were pinned";
   return p;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "engines/durability/env.h"
 
@@ -41,12 +43,16 @@ Result<uint32_t> WorkerCount(const DbOptions& opts) {
 Result<std::unique_ptr<SharedNothingEngine>> SharedNothingEngine::Open(const DbOptions& opts) {
   STATELAB_ASSIGN_OR_RETURN(uint32_t n, WorkerCount(opts));
   std::unique_ptr<SharedNothingEngine> e(new SharedNothingEngine(opts, n));
-  for (auto& w : e->workers_) {
-    w->thread = std::thread([raw = e.get(), &worker = *w] { raw->RunWorker(worker); });
+  if (opts.mode != DurabilityMode::kInMemory) {  // recovery: one thread per worker, in parallel
+    std::vector<std::thread> recovering;
+    recovering.reserve(e->workers_.size());
+    for (auto& w : e->workers_) {
+      recovering.emplace_back([raw = e.get(), &worker = *w] { raw->Recover(worker); });
+    }
+    for (std::thread& t : recovering) t.join();
   }
   Status failed;
   for (auto& w : e->workers_) {
-    w->ready.wait(0, std::memory_order_acquire);
     if (!w->open_status.ok()) {
       if (failed.ok()) failed = w->open_status;
     } else if (opts.mode != DurabilityMode::kInMemory) {
@@ -73,24 +79,33 @@ SharedNothingEngine::SharedNothingEngine(const DbOptions& opts, uint32_t workers
 
 SharedNothingEngine::~SharedNothingEngine() { (void)Close(); }
 
-void SharedNothingEngine::RunWorker(Worker& w) {
+void SharedNothingEngine::Recover(Worker& w) {
+  // Holds the store while it loads, so a dump the durability layer starts meanwhile waits.
+  const bool held = w.mailbox.TryAcquire();  // a fresh engine: nobody else holds it
   current_worker_ = &w;
-  // Recovery runs on the owner (in parallel over workers) and touches only its store.
-  w.open_status = opts_.mode == DurabilityMode::kInMemory ? Status::OK() : OpenDurable(w);
-  const bool ok = w.open_status.ok();
-  w.ready.store(1, std::memory_order_release);
-  w.ready.notify_all();
-  if (!ok) return;
-  for (;;) {
-    while (MailboxNode* n = w.mailbox.Receive()) {
-      auto* m = static_cast<Message*>(n);
-      m->result = m->run(m->fn, w.store);
-      w.mailbox.Complete(m);
-    }
-    // Close sets stop only once nothing can be sent any more.
-    if (w.stop.load(std::memory_order_acquire) && w.mailbox.Empty()) return;
-    w.mailbox.Park(w.stop);
+  w.open_status = OpenDurable(w);
+  current_worker_ = nullptr;
+  if (held) w.mailbox.Release();
+}
+
+size_t SharedNothingEngine::DrainAndRelease(Worker& w) {
+  const Worker* outer = current_worker_;
+  current_worker_ = &w;
+  size_t ran = 0;
+  // Bounded, so a holder returns to its own caller even while others keep sending; what is left
+  // is taken by its senders, who wait for the token to be free.
+  constexpr size_t kMaxBatch = 64;
+  while (ran < kMaxBatch) {
+    MailboxNode* n = w.mailbox.Receive();
+    if (n == nullptr) break;
+    auto* m = static_cast<Message*>(n);
+    m->result = m->run(m->fn, w.store);
+    w.mailbox.Complete(m);
+    ++ran;
   }
+  current_worker_ = outer;
+  w.mailbox.Release();
+  return ran;
 }
 
 Status SharedNothingEngine::OpenDurable(Worker& w) {
@@ -211,10 +226,10 @@ Status SharedNothingEngine::Close() {
     }
   }
   if (closed_.exchange(true, std::memory_order_seq_cst)) {
-    joined_.wait(false, std::memory_order_acquire);
+    close_done_.wait(false, std::memory_order_acquire);
     return Status::OK();
   }
-  // Admitted operations finish; Send refuses everything else from now on.
+  // Admitted operations finish; Admit refuses everything else from now on.
   for (const auto& w : workers_) {
     while (w->mailbox.in_flight() != 0) std::this_thread::yield();
   }
@@ -224,15 +239,8 @@ Status SharedNothingEngine::Close() {
     Status s = w->durable->Close();
     if (result.ok() && !s.ok()) result = std::move(s);
   }
-  for (const auto& w : workers_) {
-    w->stop.store(true, std::memory_order_seq_cst);
-    w->mailbox.Wake();
-  }
-  for (const auto& w : workers_) {
-    if (w->thread.joinable()) w->thread.join();
-  }
-  joined_.store(true, std::memory_order_release);
-  joined_.notify_all();
+  close_done_.store(true, std::memory_order_release);
+  close_done_.notify_all();
   return result;
 }
 
@@ -249,9 +257,9 @@ EngineStats SharedNothingEngine::Stats() const {
       break;
     }
   }
-  if (!gathered) {  // closing or closed: read the stores once the workers are joined
+  if (!gathered) {  // closing or closed: read the stores once Close is done
     s = EngineStats{};
-    joined_.wait(false, std::memory_order_acquire);
+    close_done_.wait(false, std::memory_order_acquire);
     for (const auto& w : workers_) w->store.AddStats(&s);
   }
   s.mode = opts_.mode;

@@ -1,11 +1,14 @@
 #pragma once
-// The shared-nothing engine: N worker threads, each the only owner of the runs hashed to it and
-// of their data (an ordered map of version chains, no lock). Every operation is a message to the
-// owner through its lock-free mailbox; a transaction runs to completion on the owner, so
-// transactions of one run never interleave and need no validation. Versions come from one atomic
-// counter. Durable modes: one WAL root per worker (`<dir>/worker-<i>`) with its own group commit;
-// the owner only appends, the caller waits for durability after the operation returns.
-// Synchronisation points and what the design should win or lose: docs/engines.md.
+// The shared-nothing engine: N workers, each the only owner of the runs hashed to it and of their
+// data (an ordered map of version chains, no lock). Ownership is a token per worker, held by one
+// thread at a time (delegation): a caller that finds it free runs its operation itself, on its
+// own thread, with no hop; a caller that finds it held queues a message in the worker's
+// lock-free mailbox, and whoever holds the token runs the queued messages before letting go. A
+// transaction runs to completion under the token, so transactions of one run never interleave and
+// need no validation. Versions come from one atomic counter. Durable modes: one WAL root per
+// worker (`<dir>/worker-<i>`) with its own group commit; the holder only appends, the caller
+// waits for durability after the operation returns. Why delegation rather than an owner thread
+// per worker (measured) and the synchronisation points: docs/engines.md.
 // Thread-safety: all public methods are thread-safe; Close must not be called from inside an
 // operation.
 
@@ -15,7 +18,6 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "engines/api/engine.h"
@@ -31,10 +33,11 @@ namespace statelab {
 class SharedNothingEngine;
 
 // A worker's private store, the shared-nothing engine's Partition.
-// Thread-safety: none needed: only the owning worker thread touches it.
+// Thread-safety: none needed: only the holder of its worker's token touches it.
 class WorkerStore {
  public:
-  // A snapshot is the global counter: every commit of this store below it ran on this thread.
+  // A snapshot is the global counter: every commit of this store below it is complete (commits
+  // of this store run one at a time, under its token).
   Version AcquireSnapshot() noexcept {
     const Version v = clock_->load(std::memory_order_acquire);
     if (open_snapshots_++ == 0) oldest_snapshot_ = v;
@@ -61,7 +64,7 @@ class WorkerStore {
     return it == map_.end() ? nullptr : &it->second;
   }
   void Install(Version v, TxnState& t, Version horizon);
-  // Snapshots open on this thread (a transaction, a nested one, a pinned dump) or none.
+  // Snapshots open on this store (a transaction, a nested one, a pinned dump) or none.
   Version Horizon() const noexcept {
     return open_snapshots_ != 0 ? oldest_snapshot_ : clock_->load(std::memory_order_acquire);
   }
@@ -92,12 +95,12 @@ class SharedNothingEngine {
   SharedNothingEngine(const SharedNothingEngine&) = delete;
   SharedNothingEngine& operator=(const SharedNothingEngine&) = delete;
 
-  // Runs fn on the run's owner and waits; inline when called by the owner itself.
+  // Runs fn under the run's worker token and waits; inline when already inside that worker.
   template <class F>
   Status Execute(const RunId& run, F&& fn) {
     return Call(*workers_[WorkerIndex(run)], fn, &closed_);
   }
-  // Visits the workers one after the other, each on its own thread (fn need not be thread-safe).
+  // Visits the workers one after the other, each under its token (fn need not be thread-safe).
   template <class F>
   Status ForEachPartition(F&& fn) {
     for (const auto& w : workers_) STATELAB_RETURN_IF_ERROR(Call(*w, fn, &closed_));
@@ -106,8 +109,8 @@ class SharedNothingEngine {
   Status WaitDurable(CommitTicket t, bool force);
   Status Flush();
   Status Snapshot();
-  // Stops admitting (ShuttingDown), lets admitted operations finish, closes every WAL root (the
-  // close snapshot is still served by the workers), then stops and joins every worker.
+  // Stops admitting (ShuttingDown), lets admitted operations finish, then closes every WAL root
+  // (the close snapshot is still taken under each worker's token).
   Status Close();
   DurabilityMode mode() const noexcept { return opts_.mode; }
   bool serial_runs() const noexcept { return true; }
@@ -128,12 +131,9 @@ class SharedNothingEngine {
     WorkerStore store;
     std::unique_ptr<DurableState> durable;
     RecoveryReport report;
-    Status open_status;  // recovery's outcome, published by `ready`
-    std::atomic<uint32_t> ready{0};
-    std::atomic<bool> stop{false};
-    std::thread thread;
+    Status open_status;  // recovery's outcome
   };
-  // One message: lives on the sender's stack until Await returns.
+  // One queued operation: lives on the sender's stack until it is done.
   struct Message : MailboxNode {
     Status (*run)(void* fn, WorkerStore& store) = nullptr;
     void* fn = nullptr;
@@ -143,15 +143,22 @@ class SharedNothingEngine {
   static constexpr int kWorkerBits = 11;
 
   explicit SharedNothingEngine(const DbOptions& opts, uint32_t workers);
-  void RunWorker(Worker& w);
+  // Recovers w's WAL root into its store (on a thread of its own, in parallel over workers).
+  void Recover(Worker& w);
   Status OpenDurable(Worker& w);
   Result<Version> Dump(Worker& w, const EntryEmit& emit);
 
-  // Runs fn(w's store) on w's thread. `admission` (null for internal messages) refuses the
-  // message with ShuttingDown once set.
+  // Runs fn(w's store) under w's token: here when it is free, else by whoever holds it (maybe
+  // this thread, once it takes it). `admission` (null for internal calls) refuses the call with
+  // ShuttingDown once set.
   template <class F>
   static Status Call(Worker& w, F& fn, const std::atomic<bool>* admission);
 
+  // Holder of w's token: runs the queued messages (a bounded batch), then releases it. Returns
+  // how many ran.
+  static size_t DrainAndRelease(Worker& w);
+
+  // The worker whose token this thread holds and is running an operation under, if any.
   static inline thread_local const Worker* current_worker_ = nullptr;
 
   DbOptions opts_;
@@ -159,7 +166,7 @@ class SharedNothingEngine {
   alignas(64) std::atomic<Version> version_{0};  // the last version assigned
   RecoveryReport report_;
   std::atomic<bool> closed_{false};
-  std::atomic<bool> joined_{false};
+  std::atomic<bool> close_done_{false};
   TxnCounters txn_counters_;
 };
 
@@ -167,17 +174,35 @@ static_assert(Engine<SharedNothingEngine>);
 
 template <class F>
 Status SharedNothingEngine::Call(Worker& w, F& fn, const std::atomic<bool>* admission) {
-  if (current_worker_ == &w) {  // the owner itself: a message to itself would never be received
+  if (current_worker_ == &w) {  // already inside w: a message to itself would never be run
     if (admission != nullptr && admission->load(std::memory_order_acquire)) {
       return Status::ShuttingDown();
     }
     return fn(w.store);
   }
+  if (!w.mailbox.Admit(admission)) return Status::ShuttingDown();
+  if (w.mailbox.TryAcquire()) {  // idle: run here, then whatever others queued meanwhile
+    const Worker* outer = current_worker_;
+    current_worker_ = &w;
+    Status s = fn(w.store);
+    current_worker_ = outer;
+    DrainAndRelease(w);
+    w.mailbox.Leave();
+    return s;
+  }
   Message m;
   m.run = [](void* f, WorkerStore& s) -> Status { return (*static_cast<F*>(f))(s); };
   m.fn = const_cast<void*>(static_cast<const void*>(std::addressof(fn)));
-  if (!w.mailbox.Send(&m, admission)) return Status::ShuttingDown();
-  w.mailbox.Await(&m);
+  w.mailbox.Queue(&m);
+  while (m.done.load(std::memory_order_seq_cst) == 0) {
+    if (!w.mailbox.TryAcquire()) {
+      w.mailbox.WaitDoneOrFree(&m);
+    } else if (DrainAndRelease(w) == 0) {
+      // A send ahead of ours is half linked: its sender drains once it has linked it.
+      w.mailbox.WaitDoneOrRelease(&m);
+    }
+  }
+  w.mailbox.Leave();
   return std::move(m.result);
 }
 

@@ -69,13 +69,17 @@ Baseline FullBaseline() {
   full.counters.page_faults = 0;
   full.counters.hw_running_fraction = 1.0;
   full.extra = {{"aborts", 0}, {"retries", 2}, {"fairness", 0.97}};
-  full.pinning = {true, "", {{0, 0, 0, false}}};
+  full.pinning = {true,
+                  "",
+                  {{0, 0, 0, false, {{0, 40}, {1, 2}}}},
+                  "the calling thread (harness thread 0)",
+                  {{"sn-owner-1", 4242, 1, 12.5}}};
 
   // Sparse: one repetition, nothing optional measured.
   BenchmarkResult sparse = Bench("D", "disjoint", "put", "sharded", "n/a", 2, {250.0});
   sparse.counters.available = false;
   sparse.counters.reason = "perf_event_open(instructions): No such file or directory (errno 2)";
-  sparse.pinning = {false, "no topology", {}};
+  sparse.pinning = {false, "no topology", {}, "", {}};
 
   b.benchmarks = {full, sparse};
   b.derived.facade_tax.push_back({"B/A1", "kv_get", "btree", "strict", "B/kv/get/btree/strict",
