@@ -55,6 +55,8 @@ struct BenchOptions {
   int Repetitions() const;
   double MinTime() const;
   std::vector<int> ThreadCounts() const;
+  // --threads when given, else 1,4,16 (quick) or 1,2,4,...,64: group commit needs many writers.
+  std::vector<int> GroupCommitThreadCounts() const;
 };
 
 // argv[0] is skipped. InvalidArgument naming the flag on a usage error (the caller prints the
