@@ -56,6 +56,9 @@ class CommitLog::Impl {
       token = ++appended_;
       appends_.fetch_add(1, std::memory_order_relaxed);
       bytes_.fetch_add(rec.size(), std::memory_order_relaxed);
+      if (mode_ == DurabilityMode::kBuffered && appended_ - durable_ >= batch_) {
+        writer_cv_.notify_one();
+      }
     }
     if (rec.capacity() > (1u << 20)) std::string().swap(rec);  // do not pin a huge buffer
     if (t.lifecycle != Lifecycle::kNone) NoteLifecycle(v, t.lifecycle, t.lifecycle_run);
@@ -201,9 +204,6 @@ class CommitLog::Impl {
       if (!sync && unsynced_since_ns_ == 0) unsynced_since_ns_ = started;
       written_ = end;
       if (sync) MarkDurable(end, started);
-      if (mode_ == DurabilityMode::kBuffered && written_ - durable_ >= batch_) {
-        writer_cv_.notify_one();
-      }
     }
     durable_cv_.notify_all();
   }
@@ -252,14 +252,20 @@ class CommitLog::Impl {
     return Status::OK();
   }
 
-  // Buffered: fdatasyncs what commits wrote, every interval or once batch_ records are unsynced.
+  // Buffered: every interval, or once batch_ records are unsynced, writes what no committer has
+  // written yet (a record appended and not yet waited for) and fdatasyncs the file.
   void WriterLoop() {
     std::unique_lock lk(mu_);
     while (!stop_writer_) {
       writer_cv_.wait_for(lk, interval_, [&] {
-        return stop_writer_ || (error_.ok() && !syncing_ && written_ - durable_ >= batch_);
+        return stop_writer_ ||
+               (error_.ok() && !writing_ && !syncing_ && appended_ - durable_ >= batch_);
       });
       if (stop_writer_) break;
+      if (!error_.ok()) continue;
+      if (appended_ > written_ && !writing_ && (rolls_.empty() || !syncing_)) {
+        WriteRound(lk, /*sync=*/false);
+      }
       if (written_ > durable_ && !syncing_ && error_.ok()) SyncRound(lk);
     }
   }

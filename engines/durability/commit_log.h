@@ -7,7 +7,8 @@
 //   - Buffered: WaitDurable returns once the record is written to the file (write(2) into the
 //     page cache, grouped leader/follower like Strict's rounds), so a process crash loses nothing
 //     acknowledged; a background thread fdatasyncs every buffered_interval_ms (or once
-//     buffered_batch_size records are unsynced), so an OS crash or power loss loses at most about
+//     buffered_batch_size records are unsynced), writing first any record appended but not yet
+//     waited for, so an OS crash or power loss loses at most about
 //     that. A commit that finds the oldest unsynced record more than two intervals old waits for
 //     a sync (the window does not widen under load). WaitDurable(token, force=true) syncs like
 //     Strict.
