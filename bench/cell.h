@@ -118,9 +118,10 @@ struct CatalogueOptions {
   std::vector<std::string> modes;    // empty: every mode
   std::vector<std::string> tiers;    // empty: every tier
   std::optional<std::regex> filter;  // matched (std::regex_search) against the cell name
-  std::vector<int> threads;          // thread counts of the D tier and group commit
+  std::vector<int> threads;          // thread counts of the D tier
   // Tier D disjoint put: threads plus counts above the core count (empty: threads).
   std::vector<int> disjoint_threads;
+  std::vector<int> group_commit_threads;  // thread counts of durability/group_commit
   uint64_t seed = 0;
   std::string data_root;  // cells get subdirectories of it
 };

@@ -87,8 +87,9 @@ void RunContended(Measure& m, Database<Eng>& db, int threads, Make&& make,
   m.Extra("engine_conflicts", static_cast<double>(after.conflicts - before.conflicts));
   m.Extra("engine_wal_syncs", static_cast<double>(after.wal_syncs - before.wal_syncs));
   if (db.mode() != DurabilityMode::kInMemory && commits > 0) {
-    m.Extra("syncs_per_commit",
-            static_cast<double>(after.wal_syncs - before.wal_syncs) / static_cast<double>(commits));
+    const auto syncs = static_cast<double>(after.wal_syncs - before.wal_syncs);
+    m.Extra("syncs_per_commit", syncs / static_cast<double>(commits));
+    if (syncs > 0) m.Extra("mean_group_size", static_cast<double>(commits) / syncs);
   }
 }
 

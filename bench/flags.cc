@@ -94,6 +94,12 @@ std::vector<int> BenchOptions::DisjointThreadCounts() const {
   return {1, 2, 4, 8};
 }
 
+std::vector<int> BenchOptions::GroupCommitThreadCounts() const {
+  if (!threads.empty()) return threads;
+  if (suite == Suite::kQuick) return {1, 4, 16};
+  return {1, 2, 4, 8, 16, 32, 64};
+}
+
 Status ParseBenchFlags(int argc, const char* const* argv, BenchOptions* o) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -256,8 +262,9 @@ Usage: statelab-bench [flags]
                        default: all tiers of the suite
   --filter REGEX       run only cells whose name matches (ECMAScript, searched)
   --repetitions N      repetitions per cell (default 5 for quick, 9 otherwise)
-  --threads LIST       thread counts of tier D and the group-commit cells (default 1,2 for quick,
-                       1,2,4,8 otherwise; D disjoint put: 1,2,4 for quick)
+  --threads LIST       thread counts of tier D and the group-commit cells (default: tier D 1,2
+                       for quick, 1,2,4,8 otherwise; D disjoint put 1,2,4 for quick; group
+                       commit 1,4,16 for quick, 1,2,4,8,16,32,64 otherwise)
   --cores N            pin to the first N PUs of the pinning order (physical cores first)
   --seed N             the run seed every generator derives from (default 1592614637)
   --min-time S         seconds per repetition of a loop cell (default 0.02 / 0.1 / 0.25)

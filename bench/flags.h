@@ -58,6 +58,8 @@ struct BenchOptions {
   // Tier D disjoint put: --threads, else the suite's counts with more threads than a small
   // machine's cores (quick 1,2,4; otherwise 1,2,4,8).
   std::vector<int> DisjointThreadCounts() const;
+  // --threads when given, else 1,4,16 (quick) or 1,2,4,...,64: group commit needs many writers.
+  std::vector<int> GroupCommitThreadCounts() const;
 };
 
 // argv[0] is skipped. InvalidArgument naming the flag on a usage error (the caller prints the

@@ -181,6 +181,7 @@ int Main(int argc, char** argv) {
   if (!opts.filter.empty()) co.filter.emplace(opts.filter);
   co.threads = opts.ThreadCounts();
   co.disjoint_threads = opts.DisjointThreadCounts();
+  co.group_commit_threads = opts.GroupCommitThreadCounts();
   co.seed = opts.seed;
   co.data_root = data_root.string();
   Catalogue cat(std::move(co));

@@ -125,8 +125,10 @@ void AddCommitCells(Catalogue& cat, DurabilityMode mode) {
              });
            }});
   if (mode != DurabilityMode::kStrict) return;
-  // Group commit: writers on disjoint runs share fdatasyncs; syncs_per_commit < 1 shows it.
-  for (int threads : cat.options().threads) {
+  // Group commit: writers on disjoint runs share fdatasyncs; syncs_per_commit < 1 and
+  // mean_group_size (commits per sync) show it.
+  const CatalogueOptions& co = cat.options();
+  for (int threads : co.group_commit_threads.empty() ? co.threads : co.group_commit_threads) {
     cat.Add({SeriesKey("durability", "group_commit", "put", engine, ml, threads), Suite::kQuick,
              Timing::kSingleShot, [open, threads](const CellContext& ctx) {
                return Bind(open(ctx), [threads](Measure& m, S& s) {
@@ -179,6 +181,97 @@ void AddDeviceFloorCell(Catalogue& cat) {
                });
              });
            }});
+}
+
+DbOptions WalOnlyOptions(const std::string& dir, DurabilityMode mode, Env* env);
+
+// The bytes one Strict put of the commit cells logs (its WAL record): measured, not assumed.
+template <class E>
+Result<uint64_t> PutRecordBytes(const std::string& dir) {
+  TempDir cleanup(dir);
+  DbOptions o = WalOnlyOptions(dir, DurabilityMode::kStrict, nullptr);
+  STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<Database<E>> db, (Dispatch<E, false>::Open(o)));
+  STATELAB_RETURN_IF_ERROR(
+      db->kv().Put(SeededRun(1), PointKeys(kPointKeys)[0], Value(int64_t{1})).status());
+  const uint64_t bytes = db->Stats().wal_bytes;
+  STATELAB_RETURN_IF_ERROR(db->Close());
+  return bytes;
+}
+
+// How a floor cell writes a WAL-sized record durably.
+enum class FloorWrite {
+  kAppendFdatasync,    // what the WAL does: write(2) to an O_APPEND file, then fdatasync
+  kPreallocFdatasync,  // pwrite(2) into a zero-filled, synced file (no size change), fdatasync
+  kAppendODsync,       // write(2) to an O_APPEND | O_DSYNC file (the sync is in the write)
+};
+
+// Device floors for the single-writer Strict put (durability/commit/put/<engine>/strict): the
+// same record size and file growth as the WAL with the WAL's sync call, and two alternatives it
+// could make (docs/durability.md compares them).
+template <class E>
+void AddWalFloorCells(Catalogue& cat) {
+  struct File {
+    explicit File(std::string d) : dir(std::move(d)) {}
+    ~File() {
+      if (fd >= 0) ::close(fd);
+    }
+    TempDir dir;
+    int fd = -1;
+    std::string record;
+    uint64_t offset = 0;
+  };
+  constexpr uint64_t kPrealloc = 64ull << 20;  // the default wal_segment_bytes
+  const std::pair<FloorWrite, const char*> kinds[] = {
+      {FloorWrite::kAppendFdatasync, "wal_append_fdatasync"},
+      {FloorWrite::kPreallocFdatasync, "wal_prealloc_fdatasync"},
+      {FloorWrite::kAppendODsync, "wal_append_odsync"}};
+  for (const auto& [kind, name] : kinds) {
+    cat.Add({MakeKey("durability", "device", name, kDeviceEngine, kModeNotApplicable),
+             Suite::kQuick, Timing::kLoop,
+             [kind](const CellContext& ctx) -> Result<std::unique_ptr<Fixture>> {
+               STATELAB_ASSIGN_OR_RETURN(uint64_t bytes, PutRecordBytes<E>(ctx.data_dir + "-probe"));
+               auto f = std::make_unique<File>(ctx.data_dir);
+               f->record.assign(bytes, 'x');
+               std::error_code ec;
+               fs::create_directories(ctx.data_dir, ec);
+               const std::string path = ctx.data_dir + "/floor.wal";
+               int flags = O_WRONLY | O_CREAT | O_CLOEXEC;
+               if (kind != FloorWrite::kPreallocFdatasync) flags |= O_APPEND;
+               if (kind == FloorWrite::kAppendODsync) flags |= O_DSYNC;
+               f->fd = ::open(path.c_str(), flags, 0644);
+               if (f->fd < 0) return Status::IOError("open " + path + ": " + std::strerror(errno));
+               if (kind == FloorWrite::kPreallocFdatasync) {
+                 const std::string zeros(1 << 20, '\0');
+                 for (uint64_t off = 0; off < kPrealloc; off += zeros.size()) {
+                   if (::pwrite(f->fd, zeros.data(), zeros.size(), static_cast<off_t>(off)) !=
+                       static_cast<ssize_t>(zeros.size())) {
+                     return Status::IOError("prealloc " + path + ": " + std::strerror(errno));
+                   }
+                 }
+                 if (::fsync(f->fd) != 0) return Status::IOError("fsync " + path);
+               }
+               return MakeFixture(std::move(f), [kind, bytes](Measure& m, File& f) {
+                 m.Extra("record_bytes", static_cast<double>(bytes));
+                 const auto n = static_cast<ssize_t>(f.record.size());
+                 m.Loop([&](uint64_t) {
+                   bool ok;
+                   if (kind == FloorWrite::kPreallocFdatasync) {
+                     if (f.offset + f.record.size() > kPrealloc) f.offset = 0;  // wrap: stay inside
+                     ok = ::pwrite(f.fd, f.record.data(), f.record.size(),
+                                   static_cast<off_t>(f.offset)) == n &&
+                          ::fdatasync(f.fd) == 0;
+                     f.offset += f.record.size();
+                   } else {
+                     ok = ::write(f.fd, f.record.data(), f.record.size()) == n &&
+                          (kind == FloorWrite::kAppendODsync || ::fdatasync(f.fd) == 0);
+                   }
+                   if (!ok) [[unlikely]] {
+                     m.Fail(std::string("floor write: ") + std::strerror(errno));
+                   }
+                 });
+               });
+             }});
+  }
 }
 
 // ---------------------------------------------------------------- recovery
@@ -558,7 +651,10 @@ void AddDurabilityTiers(Catalogue& cat) {
   ForEachEngine(cat, [&]<class E>() {
     for (DurabilityMode mode : cat.Modes()) AddCommitCells<Dispatch<E, false>>(cat, mode);
   });
-  if (cat.EngineSelected(kDeviceEngine)) AddDeviceFloorCell(cat);
+  if (cat.EngineSelected(kDeviceEngine)) {
+    AddDeviceFloorCell(cat);
+    AddWalFloorCells<BTreeEngine>(cat);  // the record is the same in every engine
+  }
   ForEachEngine(cat, [&]<class E>() {
     for (DurabilityMode mode : cat.Modes()) AddRecoveryCells<E>(cat, mode);
   });

@@ -1,5 +1,6 @@
 #include "engines/durability/commit_log.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -51,12 +52,13 @@ class CommitLog::Impl {
       pending_.append(rec);
       segment_bytes_ += rec.size();
       ++segment_records_;
-      ++pending_records_;
       last_version_ = v;
       token = ++appended_;
       appends_.fetch_add(1, std::memory_order_relaxed);
       bytes_.fetch_add(rec.size(), std::memory_order_relaxed);
-      if (mode_ == DurabilityMode::kBuffered && pending_records_ >= batch_) writer_cv_.notify_one();
+      if (mode_ == DurabilityMode::kBuffered && appended_ - durable_ >= batch_) {
+        writer_cv_.notify_one();
+      }
     }
     if (rec.capacity() > (1u << 20)) std::string().swap(rec);  // do not pin a huge buffer
     if (t.lifecycle != Lifecycle::kNone) NoteLifecycle(v, t.lifecycle, t.lifecycle_run);
@@ -65,7 +67,7 @@ class CommitLog::Impl {
 
   Status WaitDurable(uint64_t token, bool force) {
     std::unique_lock lk(mu_);
-    if (mode_ == DurabilityMode::kBuffered && !force) return error_;
+    if (mode_ == DurabilityMode::kBuffered && !force) return WriteUpTo(token, lk);
     return SyncUpTo(token, lk);
   }
 
@@ -86,7 +88,9 @@ class CommitLog::Impl {
       writer_cv_.notify_all();
     }
     if (writer_.joinable()) writer_.join();
-    std::lock_guard lk(mu_);
+    std::unique_lock lk(mu_);
+    // After a failure SyncUpTo returns at once; a round still in flight owns the file until it ends.
+    durable_cv_.wait(lk, [&] { return !writing_ && !syncing_; });
     if (file_) {
       Status c = file_->Close();
       if (s.ok()) s = std::move(c);
@@ -137,41 +141,99 @@ class CommitLog::Impl {
     if (slot == 0) slot = v;  // the first marker counts
   }
 
-  // Leader/follower group commit: the first waiter takes everything queued, writes and syncs it
-  // outside the lock; waiters arriving meanwhile wait and share the next round.
+  // Leader/follower group commit: the first waiter with nothing in flight takes everything
+  // queued, writes and syncs it outside the lock; waiters arriving meanwhile share the next round.
   Status SyncUpTo(uint64_t target, std::unique_lock<std::mutex>& lk) {
     while (durable_ < target) {
       if (!error_.ok()) return error_;
-      if (in_flight_) {
-        durable_cv_.wait(lk);
-        continue;
-      }
-      in_flight_ = true;
-      write_buf_.swap(pending_);
-      write_rolls_.swap(rolls_);
-      pending_.clear();
-      rolls_.clear();
-      pending_records_ = 0;
-      const uint64_t end = appended_;
-      lk.unlock();
-      Status s = WriteOut();
-      write_buf_.clear();
-      if (write_buf_.capacity() > (16u << 20)) std::string().swap(write_buf_);
-      write_rolls_.clear();
-      lk.lock();
-      in_flight_ = false;
-      if (s.ok()) {
-        durable_ = end;
+      if (written_ >= target && !syncing_) {
+        SyncRound(lk);
+      } else if (written_ < target && !writing_ && !syncing_) {
+        WriteRound(lk, /*sync=*/true);
       } else {
-        error_ = std::move(s);
+        durable_cv_.wait(lk);
       }
-      durable_cv_.notify_all();
     }
     return Status::OK();
   }
 
-  // Only the leader (in_flight_) runs this.
-  Status WriteOut() {
+  // Buffered acknowledgement: the record of `target` is in the file (the page cache), written by
+  // a leader that takes everything queued (followers share its write(2)), so a process crash
+  // loses nothing acknowledged. When the background sync falls more than two intervals behind,
+  // the commit also waits for (or runs) a sync: the power-loss window stays bounded.
+  Status WriteUpTo(uint64_t target, std::unique_lock<std::mutex>& lk) {
+    while (written_ < target) {
+      if (!error_.ok()) return error_;
+      // A round that rolls a segment syncs and closes the file, so no sync may be in flight.
+      if (!writing_ && (rolls_.empty() || !syncing_)) {
+        WriteRound(lk, /*sync=*/false);
+      } else {
+        durable_cv_.wait(lk);
+      }
+    }
+    if (durable_ < target && unsynced_since_ns_ != 0 &&
+        NowNs() - unsynced_since_ns_ > 2 * IntervalNs()) {
+      return SyncUpTo(target, lk);
+    }
+    return error_;
+  }
+
+  // Writes everything queued (and fdatasyncs it when `sync`) outside the lock. Needs
+  // !writing_ (and !syncing_ when syncing or rolling) and something queued.
+  void WriteRound(std::unique_lock<std::mutex>& lk, bool sync) {
+    sync = sync || !rolls_.empty();
+    writing_ = true;
+    syncing_ = sync;
+    write_buf_.swap(pending_);
+    write_rolls_.swap(rolls_);
+    pending_.clear();
+    rolls_.clear();
+    const uint64_t end = appended_;
+    const int64_t started = NowNs();
+    lk.unlock();
+    Status s = WriteOut(sync);
+    write_buf_.clear();
+    if (write_buf_.capacity() > (16u << 20)) std::string().swap(write_buf_);
+    write_rolls_.clear();
+    lk.lock();
+    writing_ = false;
+    if (sync) syncing_ = false;
+    if (!s.ok()) {
+      error_ = std::move(s);
+    } else {
+      if (!sync && unsynced_since_ns_ == 0) unsynced_since_ns_ = started;
+      written_ = end;
+      if (sync) MarkDurable(end, started);
+    }
+    durable_cv_.notify_all();
+  }
+
+  // fdatasyncs what is written (appends may continue meanwhile). Needs !syncing_.
+  void SyncRound(std::unique_lock<std::mutex>& lk) {
+    syncing_ = true;
+    const uint64_t end = written_;
+    const int64_t started = NowNs();
+    lk.unlock();
+    Status s = SyncFile();
+    lk.lock();
+    syncing_ = false;
+    if (s.ok()) {
+      MarkDurable(end, started);
+    } else {
+      error_ = std::move(s);
+    }
+    durable_cv_.notify_all();
+  }
+
+  // Records up to `end` are synced by a round that started at `started`.
+  void MarkDurable(uint64_t end, int64_t started) {
+    durable_ = std::max(durable_, end);
+    // What was written after the round started is at most that old (an upper bound suffices).
+    unsynced_since_ns_ = durable_ >= written_ ? 0 : started;
+  }
+
+  // Only the leader of a write round (writing_, and syncing_ when sync) runs this.
+  Status WriteOut(bool sync) {
     std::string_view buf = write_buf_;
     size_t pos = 0;
     for (const auto& [off, first] : write_rolls_) {
@@ -182,7 +244,7 @@ class CommitLog::Impl {
       pos = off;
     }
     if (pos < buf.size()) STATELAB_RETURN_IF_ERROR(file_->Append(buf.substr(pos)));
-    return SyncFile();
+    return sync ? SyncFile() : Status::OK();
   }
   Status SyncFile() {
     STATELAB_RETURN_IF_ERROR(file_->Sync());
@@ -190,14 +252,31 @@ class CommitLog::Impl {
     return Status::OK();
   }
 
+  // Buffered: every interval, or once batch_ records are unsynced, writes what no committer has
+  // written yet (a record appended and not yet waited for) and fdatasyncs the file.
   void WriterLoop() {
     std::unique_lock lk(mu_);
     while (!stop_writer_) {
-      writer_cv_.wait_for(lk, interval_,
-                          [&] { return stop_writer_ || pending_records_ >= batch_; });
+      writer_cv_.wait_for(lk, interval_, [&] {
+        return stop_writer_ ||
+               (error_.ok() && !writing_ && !syncing_ && appended_ - durable_ >= batch_);
+      });
       if (stop_writer_) break;
-      if (appended_ > durable_ && error_.ok()) (void)SyncUpTo(appended_, lk);
+      if (!error_.ok()) continue;
+      if (appended_ > written_ && !writing_ && (rolls_.empty() || !syncing_)) {
+        WriteRound(lk, /*sync=*/false);
+      }
+      if (written_ > durable_ && !syncing_ && error_.ok()) SyncRound(lk);
     }
+  }
+
+  static int64_t NowNs() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+  int64_t IntervalNs() const {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(interval_).count();
   }
 
   const DurabilityMode mode_;
@@ -212,19 +291,23 @@ class CommitLog::Impl {
   std::condition_variable writer_cv_;
   std::string pending_;                            // frames not yet taken by a leader
   std::vector<std::pair<size_t, Version>> rolls_;  // offsets in pending_ opening a segment
-  uint64_t pending_records_ = 0;
   uint64_t appended_ = 0;  // tokens handed out
+  uint64_t written_ = 0;   // tokens in the file (write(2) returned)
   uint64_t durable_ = 0;   // tokens on stable storage
+  int64_t unsynced_since_ns_ = 0;  // when the oldest written, unsynced record was written; 0: none
   uint64_t segment_bytes_ = 0;
   uint64_t segment_records_ = 0;
   Version last_version_;
-  bool in_flight_ = false;
+  bool writing_ = false;  // a write round is in flight
+  bool syncing_ = false;  // a sync is in flight (a round that rolls a segment counts)
   bool closed_ = false;
   bool stop_writer_ = false;
   Status error_;
   Status close_status_;
 
-  // Owned by the leader of the round in flight.
+  // Owned by the leader of the round in flight; a plain write round and a sync round may use the
+  // same file at once (a sync covers what was written before it started). Replaced only by a
+  // round holding both writing_ and syncing_ (a segment roll).
   std::unique_ptr<WritableFile> file_;
   std::string write_buf_;
   std::vector<std::pair<size_t, Version>> write_rolls_;

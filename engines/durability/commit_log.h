@@ -4,8 +4,14 @@
 //   - Strict: WaitDurable returns once the record is fdatasync'ed. Group commit: the first waiter
 //     becomes the leader, writes and syncs everything queued; waiters that arrive meanwhile share
 //     the next sync (leader/follower on one condition variable).
-//   - Buffered: a background writer writes and syncs when buffered_interval_ms passes or
-//     buffered_batch_size records are queued; WaitDurable(token, force=true) syncs like Strict.
+//   - Buffered: WaitDurable returns once the record is written to the file (write(2) into the
+//     page cache, grouped leader/follower like Strict's rounds), so a process crash loses nothing
+//     acknowledged; a background thread fdatasyncs every buffered_interval_ms (or once
+//     buffered_batch_size records are unsynced), writing first any record appended but not yet
+//     waited for, so an OS crash or power loss loses at most about
+//     that. A commit that finds the oldest unsynced record more than two intervals old waits for
+//     a sync (the window does not widen under load). WaitDurable(token, force=true) syncs like
+//     Strict.
 // A failed write or sync poisons the log: every later Append / WaitDurable / Flush returns that
 // IOError (what reached the file is unknown; recovery sorts it out at the next open).
 // One CommitLog per WAL root, opened by DurableState (engines/durability/durable_state.h).

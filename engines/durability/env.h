@@ -2,7 +2,9 @@
 // The file layer seam (the leveldb Env idea): every durability file operation goes through an
 // Env, so tests can replace it (FaultInjectionEnv) to lose unsynced bytes, tear writes and fail
 // writes or syncs. DbOptions::env selects one; nullptr means Env::Default() (POSIX).
-// Thread-safety: Env methods are thread-safe; a WritableFile is used by one thread at a time.
+// Thread-safety: Env methods are thread-safe. A WritableFile's Append and Sync may run at once on
+// two threads (the commit log writes while its background sync runs; the sync covers at least
+// what was appended before it started); otherwise it is used by one thread at a time.
 
 #include <cstdint>
 #include <memory>

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <thread>
 
 namespace statelab {
@@ -21,13 +22,17 @@ class FaultInjectionEnv::File final : public WritableFile {
   File(FaultInjectionEnv* env, std::string path, std::unique_ptr<WritableFile> base)
       : env_(env), path_(std::move(path)), base_(std::move(base)) {}
   Status Append(std::string_view data) override {
-    STATELAB_RETURN_IF_ERROR(env_->OnAppend(path_, data.size()));
-    return base_->Append(data);
+    STATELAB_RETURN_IF_ERROR(env_->BeforeAppend(path_));
+    STATELAB_RETURN_IF_ERROR(base_->Append(data));
+    env_->OnAppend(path_, data.size());
+    return Status::OK();
   }
+  // An Append running meanwhile on another thread is not covered: the synced length is the one
+  // the sync started with.
   Status Sync() override {
-    STATELAB_RETURN_IF_ERROR(env_->BeforeSync(path_));
+    STATELAB_ASSIGN_OR_RETURN(uint64_t size, env_->BeforeSync(path_));
     STATELAB_RETURN_IF_ERROR(base_->Sync());
-    return env_->OnSync(path_);
+    return env_->OnSync(path_, size);
   }
   Status Close() override { return base_->Close(); }
 
@@ -42,23 +47,28 @@ Status FaultInjectionEnv::Check() {
   return crashed_ ? Status::IOError("fault injection: crashed") : Status::OK();
 }
 
-Status FaultInjectionEnv::OnAppend(const std::string& path, uint64_t n) {
+Status FaultInjectionEnv::BeforeAppend(const std::string& path) {
   std::lock_guard lk(mu_);
   if (crashed_) return Status::IOError("fault injection: crashed");
   if (fail_writes_ > 0) {
     --fail_writes_;
     return Status::IOError("fault injection: write " + path);
   }
+  return Status::OK();
+}
+
+void FaultInjectionEnv::OnAppend(const std::string& path, uint64_t n) {
+  std::lock_guard lk(mu_);
   State& st = files_[path];
   last_write_path_ = path;
   last_write_offset_ = st.size;
   last_write_size_ = n;
   st.size += n;
-  return Status::OK();
 }
 
-Status FaultInjectionEnv::BeforeSync(const std::string& path) {
+Result<uint64_t> FaultInjectionEnv::BeforeSync(const std::string& path) {
   std::chrono::microseconds latency;
+  uint64_t size;
   {
     std::lock_guard lk(mu_);
     if (crashed_) return Status::IOError("fault injection: crashed");
@@ -67,15 +77,19 @@ Status FaultInjectionEnv::BeforeSync(const std::string& path) {
       return Status::IOError("fault injection: sync " + path);
     }
     latency = sync_latency_;
+    size = files_[path].size;
   }
   // Outside the lock: syncs of different files (per-worker logs) overlap as on a real disk.
   if (latency.count() > 0) std::this_thread::sleep_for(latency);
-  return Status::OK();
+  return size;
 }
 
-Status FaultInjectionEnv::OnSync(const std::string& path) {
+Status FaultInjectionEnv::OnSync(const std::string& path, uint64_t size) {
   std::lock_guard lk(mu_);
-  files_[path].synced = files_[path].size;
+  // A sync still running when the machine "lost power" made nothing durable.
+  if (crashed_) return Status::IOError("fault injection: crashed");
+  State& st = files_[path];
+  st.synced = std::max(st.synced, std::min(size, st.size));
   return Status::OK();
 }
 

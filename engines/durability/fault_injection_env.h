@@ -60,9 +60,10 @@ class FaultInjectionEnv final : public Env {
     bool entry_synced = true;  // false: created since its directory was last synced
   };
   Status Check();  // IOError once crashed
-  Status OnAppend(const std::string& path, uint64_t n);
-  Status BeforeSync(const std::string& path);
-  Status OnSync(const std::string& path);
+  Status BeforeAppend(const std::string& path);  // crashed / injected failure
+  void OnAppend(const std::string& path, uint64_t n);
+  Result<uint64_t> BeforeSync(const std::string& path);  // the length this sync will cover
+  Status OnSync(const std::string& path, uint64_t size);
   Result<std::unique_ptr<WritableFile>> Wrap(const std::string& path, bool truncate);
 
   Env* base_;
