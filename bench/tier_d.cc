@@ -5,6 +5,8 @@
 // (one writer alone, then beside readers getting keys of its run in tight loops: the writer's
 // commits/s only). Throughput is summed over the measured threads; aborts and retries are counted
 // by the harness, not the driver.
+#include <string_view>
+
 #include "bench/catalogue.h"
 #include "bench/catalogue_util.h"
 #include "bench/contention.h"
@@ -55,6 +57,25 @@ constexpr DDef kDOps[] = {
     {DOp::kMixed, "mixed", "read80_write20", true, true},
 };
 
+// One transaction putting value i at `key` of `run`; one snapshot read of `key` of `run`.
+template <class Eng>
+OpOutcome PutOne(Eng& e, const RunId& run, std::string_view key, uint64_t i, Status* err) {
+  return CountedCommit(
+      e, run,
+      [&](Txn<typename Eng::Partition>& x) {
+        x.Put(Tag::kKv, key, Value(static_cast<int64_t>(i)));
+        return Status::OK();
+      },
+      err);
+}
+template <class Eng>
+OpOutcome GetOne(Eng& e, const RunId& run, std::string_view key, Value* val, Status* err) {
+  return CountedRead(
+      RunRead(e, run,
+              [&](Txn<typename Eng::Partition>& x) { return x.Get(Tag::kKv, key, val); }),
+      err);
+}
+
 template <class Eng>
 void RunD(DOp op, int threads, Measure& m, ContentionState<Eng>& s) {
   using P = typename Eng::Partition;
@@ -64,13 +85,7 @@ void RunD(DOp op, int threads, Measure& m, ContentionState<Eng>& s) {
       const uint32_t k = ThreadIndex(s.idx, i, t);
       switch (op) {
         case DOp::kDisjoint:
-          return CountedCommit(
-              e, s.runs[t],
-              [&](Txn<P>& x) {
-                x.Put(Tag::kKv, s.keys[k], Value(static_cast<int64_t>(i)));
-                return Status::OK();
-              },
-              err);
+          return PutOne(e, s.runs[t], s.keys[k], i, err);
         case DOp::kSameRun:
           // Thread t writes only keys congruent to t modulo the thread count.
           return CountedCommit(
@@ -95,17 +110,9 @@ void RunD(DOp op, int threads, Measure& m, ContentionState<Eng>& s) {
               [&](Txn<P>& x) { return EventOps<P>(x).Append("tick", s.payload).status(); }, err);
         case DOp::kMixed:
           if (i % 5 != 0) {
-            return CountedRead(
-                RunRead(e, s.run, [&](Txn<P>& x) { return x.Get(Tag::kKv, s.keys[k], &val); }),
-                err);
+            return GetOne(e, s.run, s.keys[k], &val, err);
           }
-          return CountedCommit(
-              e, s.run,
-              [&](Txn<P>& x) {
-                x.Put(Tag::kKv, s.keys[k], Value(static_cast<int64_t>(i)));
-                return Status::OK();
-              },
-              err);
+          return PutOne(e, s.run, s.keys[k], i, err);
       }
       return OpOutcome{false, 0};
     };
@@ -118,22 +125,12 @@ void RunD(DOp op, int threads, Measure& m, ContentionState<Eng>& s) {
 // writer's partition) in tight loops. Only the writer's commits make the record.
 template <class Eng>
 void RunWriterVsReaders(int readers, Measure& m, ContentionState<Eng>& s) {
-  using P = typename Eng::Partition;
   Eng& e = s.engine();
   auto make = [&](int t, Status* err) {
     return [&s, &e, t, err, val = Value()](uint64_t i) mutable -> OpOutcome {
       const uint32_t k = ThreadIndex(s.idx, i, t);
-      if (t > 0) {
-        return CountedRead(
-            RunRead(e, s.run, [&](Txn<P>& x) { return x.Get(Tag::kKv, s.keys[k], &val); }), err);
-      }
-      return CountedCommit(
-          e, s.run,
-          [&](Txn<P>& x) {
-            x.Put(Tag::kKv, s.keys[k], Value(static_cast<int64_t>(i)));
-            return Status::OK();
-          },
-          err);
+      if (t > 0) return GetOne(e, s.run, s.keys[k], &val, err);
+      return PutOne(e, s.run, s.keys[k], i, err);
     };
   };
   RunContended(m, *s.db, 1 + readers, make, /*measured_threads=*/1);

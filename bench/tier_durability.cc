@@ -225,8 +225,9 @@ void AddWalFloorCells(Catalogue& cat) {
       {FloorWrite::kAppendFdatasync, "wal_append_fdatasync"},
       {FloorWrite::kPreallocFdatasync, "wal_prealloc_fdatasync"},
       {FloorWrite::kAppendODsync, "wal_append_odsync"}};
-  for (const auto& [kind, name] : kinds) {
-    cat.Add({MakeKey("durability", "device", name, kDeviceEngine, kModeNotApplicable),
+  for (const auto& entry : kinds) {
+    const FloorWrite kind = entry.first;  // a variable, not a binding: clang cannot capture those
+    cat.Add({MakeKey("durability", "device", entry.second, kDeviceEngine, kModeNotApplicable),
              Suite::kQuick, Timing::kLoop,
              [kind](const CellContext& ctx) -> Result<std::unique_ptr<Fixture>> {
                STATELAB_ASSIGN_OR_RETURN(uint64_t bytes, PutRecordBytes<E>(ctx.data_dir + "-probe"));
