@@ -383,7 +383,9 @@ namespace {
 // sums (a float sum is not reassociated without them), one clone per instruction set.
 constexpr size_t kLanes = 16;
 
-#if defined(__x86_64__) && defined(__GNUC__)
+// target_clones makes an ifunc, whose resolver runs before ThreadSanitizer's runtime is set up
+// and crashes the process at load: TSan builds get the default clone only.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_THREAD__)
 #define STATELAB_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define STATELAB_VECTOR_CLONES
