@@ -181,9 +181,13 @@ class CommitLog::Impl {
   // Writes everything queued (and fdatasyncs it when `sync`) outside the lock. Needs
   // !writing_ (and !syncing_ when syncing or rolling) and something queued.
   void WriteRound(std::unique_lock<std::mutex>& lk, bool sync) {
+    // A roll closes the file and a sync round may be fdatasyncing it: wait for that round (and
+    // for any write round that started meanwhile).
+    while ((sync || !rolls_.empty()) && (syncing_ || writing_)) durable_cv_.wait(lk);
     sync = sync || !rolls_.empty();
     writing_ = true;
-    syncing_ = sync;
+    // Only set, never cleared here: a sync round may be in flight beside a plain write round.
+    if (sync) syncing_ = true;
     write_buf_.swap(pending_);
     write_rolls_.swap(rolls_);
     pending_.clear();
