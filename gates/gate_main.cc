@@ -65,21 +65,16 @@ constexpr char kTool[] = "statelab-gate";
 
 int Run(int argc, char** argv) {
   CliArgs args;
-  if (Status parsed = args.Parse(argc, argv,
-                                 {{"previous", true},
-                                  {"rules", true},
-                                  {"out", true},
-                                  {"allow-cross-machine", false},
-                                  {"ci", false},
-                                  {"metric", true},
-                                  {"quiet", false},
-                                  {"help", false}});
-      !parsed.ok()) {
-    return Fail(kTool, "", parsed, kExitUsage);
-  }
-  if (args.Has("help")) {
-    std::fputs(kUsage, stdout);
-    return kExitOk;
+  if (auto exit_code = ParseCommandLine(kTool, kUsage, argc, argv,
+                                        {{"previous", true},
+                                         {"rules", true},
+                                         {"out", true},
+                                         {"allow-cross-machine", false},
+                                         {"ci", false},
+                                         {"metric", true},
+                                         {"quiet", false}},
+                                        &args)) {
+    return *exit_code;
   }
   if (args.positionals().size() != 1) {
     std::fprintf(stderr, "statelab-gate: expected exactly one BASELINE.json (got %zu)\n%s",
@@ -101,10 +96,10 @@ int Run(int argc, char** argv) {
   }
   if (auto metric = args.Value("metric")) {
     if (*metric != "time" && *metric != "instructions") {
-      return Fail(kTool, "",
-                  Status::InvalidArgument("--metric: expected time or instructions, got '" +
-                                          *metric + "'"),
-                  kExitUsage);
+      return Fail(
+          kTool, "",
+          Status::InvalidArgument("--metric: expected time or instructions, got '" + *metric + "'"),
+          kExitUsage);
     }
     for (const RunFile* r : {&*run, previous ? &*previous : nullptr}) {
       if (r != nullptr && RunMetric(r->baseline) != *metric) {

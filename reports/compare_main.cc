@@ -2,8 +2,8 @@
 // pair folders of a paired A/B run (--paired). Exit: 0 no regression (or runs from different
 // machines without --allow-cross-machine), 1 a regression, 2 usage, 3 bad input.
 
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -79,22 +79,17 @@ int Emit(const util::CliArgs& args, const std::string& stem, const std::string& 
 
 int Run(int argc, char** argv) {
   util::CliArgs args;
-  if (Status parsed = args.Parse(argc, argv,
-                                 {{"threshold", true},
-                                  {"alpha", true},
-                                  {"allow-cross-machine", false},
-                                  {"out", true},
-                                  {"json", false},
-                                  {"metric", true},
-                                  {"paired", false},
-                                  {"looks", true},
-                                  {"help", false}});
-      !parsed.ok()) {
-    return Fail(kTool, "", parsed, kExitUsage);
-  }
-  if (args.Has("help")) {
-    std::fputs(kUsage, stdout);
-    return kExitOk;
+  if (auto exit_code = util::ParseCommandLine(kTool, kUsage, argc, argv,
+                                              {{"threshold", true},
+                                               {"alpha", true},
+                                               {"allow-cross-machine", false},
+                                               {"out", true},
+                                               {"json", false},
+                                               {"metric", true},
+                                               {"paired", false},
+                                               {"looks", true}},
+                                              &args)) {
+    return *exit_code;
   }
   if (args.positionals().size() != 2) {
     std::fprintf(stderr, "statelab-compare: expected OLD.json and NEW.json (got %zu arguments)\n%s",

@@ -72,20 +72,15 @@ int FoldPerf(const std::string& in_path, const std::string& out_path) {
 
 int Run(int argc, char** argv) {
   util::CliArgs args;
-  if (Status parsed = args.Parse(argc, argv,
-                                 {{"index", true},
-                                  {"attach-servers", true},
-                                  {"no-plots", false},
-                                  {"gnuplot", true},
-                                  {"fold-perf", true},
-                                  {"out", true},
-                                  {"help", false}});
-      !parsed.ok()) {
-    return Fail(kTool, "", parsed, kExitUsage);
-  }
-  if (args.Has("help")) {
-    std::fputs(kUsage, stdout);
-    return kExitOk;
+  if (auto exit_code = util::ParseCommandLine(kTool, kUsage, argc, argv,
+                                              {{"index", true},
+                                               {"attach-servers", true},
+                                               {"no-plots", false},
+                                               {"gnuplot", true},
+                                               {"fold-perf", true},
+                                               {"out", true}},
+                                              &args)) {
+    return *exit_code;
   }
   if (args.Has("fold-perf") || args.Has("out")) {
     if (!args.Has("fold-perf") || !args.Has("out") || !args.positionals().empty() ||

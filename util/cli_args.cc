@@ -68,6 +68,21 @@ Status CliArgs::Parse(int argc, char** argv, const std::vector<FlagSpec>& specs)
   return Status::OK();
 }
 
+std::optional<int> ParseCommandLine(std::string_view tool, const char* usage, int argc, char** argv,
+                                    std::vector<FlagSpec> specs, CliArgs* args) {
+  specs.push_back({"help", false});
+  if (Status parsed = args->Parse(argc, argv, specs); !parsed.ok()) {
+    Fail(tool, "", parsed, kExitUsage);
+    std::fputs(usage, stderr);
+    return kExitUsage;
+  }
+  if (args->Has("help")) {
+    std::fputs(usage, stdout);
+    return kExitOk;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> CliArgs::Value(const std::string& name) const {
   auto it = values_.find(name);
   if (it == values_.end()) return std::nullopt;

@@ -47,4 +47,10 @@ class CliArgs {
   std::vector<std::string> positionals_;
 };
 
+// Parses `tool`'s command line against `specs` plus --help. nullopt: go on. Otherwise the exit code
+// main() returns after printing the parse error and `usage` (kExitUsage) or, for --help, `usage`
+// alone (kExitOk).
+std::optional<int> ParseCommandLine(std::string_view tool, const char* usage, int argc, char** argv,
+                                    std::vector<FlagSpec> specs, CliArgs* args);
+
 }  // namespace statelab::util

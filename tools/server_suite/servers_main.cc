@@ -86,27 +86,22 @@ int UsageError(const std::string& error) {
 
 int Run(int argc, char** argv) {
   util::CliArgs args;
-  if (Status parsed = args.Parse(argc, argv,
-                                 {{"out", true},
-                                  {"suite", true},
-                                  {"engines", true},
-                                  {"modes", true},
-                                  {"tier", true},
-                                  {"tests", true},
-                                  {"pipelines", true},
-                                  {"requests", true},
-                                  {"clients", true},
-                                  {"serve-threads", true},
-                                  {"memory-keys", true},
-                                  {"statelab", true},
-                                  {"list-engines", false},
-                                  {"help", false}});
-      !parsed.ok()) {
-    return UsageError(std::string(parsed.message()));
-  }
-  if (args.Has("help")) {
-    std::fputs(kUsage, stdout);
-    return kExitOk;
+  if (auto exit_code = util::ParseCommandLine("statelab-servers", kUsage, argc, argv,
+                                              {{"out", true},
+                                               {"suite", true},
+                                               {"engines", true},
+                                               {"modes", true},
+                                               {"tier", true},
+                                               {"tests", true},
+                                               {"pipelines", true},
+                                               {"requests", true},
+                                               {"clients", true},
+                                               {"serve-threads", true},
+                                               {"memory-keys", true},
+                                               {"statelab", true},
+                                               {"list-engines", false}},
+                                              &args)) {
+    return *exit_code;
   }
   if (!args.positionals().empty())
     return UsageError("unexpected argument '" + args.positionals()[0] + "'");
