@@ -53,6 +53,18 @@ std::vector<Value> TextValues(uint64_t count, int words, uint64_t seed) {
   return out;
 }
 
+SearchCorpus MakeSearchCorpus(uint64_t n, uint64_t seed) {
+  SearchCorpus c;
+  c.keys = workloads::KeyNames("doc", n, 6);
+  c.values = TextValues(n, 12, seed);
+  for (Value& q : TextValues(64, 2, seed + 1)) c.queries.push_back(std::get<std::string>(std::move(q)));
+  return c;
+}
+
+std::string SearchCorpus::Text(uint64_t i) const {
+  return keys[i] + ' ' + std::get<std::string>(values[i]);
+}
+
 Result<Value> IncrementCounter(const Value& current) {
   const int64_t* n = std::get_if<int64_t>(&current);
   return Value(n != nullptr ? *n + 1 : int64_t{0});

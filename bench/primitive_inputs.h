@@ -41,6 +41,24 @@ inline harness::Params SearchParams(uint64_t n, uint32_t dim) {
 std::vector<std::vector<float>> RandomVectors(uint64_t count, uint32_t dim, uint64_t seed);
 // count string Values of `words` words each, drawn (zipfian) from a 2000-word vocabulary.
 std::vector<Value> TextValues(uint64_t count, int words, uint64_t seed);
+// The keyword-search corpus of the C search cells and the keyword peers: n KV documents
+// "doc000000"... of 12 words each (TextValues), and 64 queries of two words. A document's text is
+// its key and its value (what our index extracts from a KV document: docs/search.md).
+struct SearchCorpus {
+  std::vector<std::string> keys;
+  std::vector<Value> values;
+  std::vector<std::string> queries;
+  std::string Text(uint64_t i) const;  // key + ' ' + value
+};
+SearchCorpus MakeSearchCorpus(uint64_t n, uint64_t seed);
+// Keyword search over 1k (quick), 10k (standard) and 100k (full) documents, top 10.
+inline constexpr uint64_t kKeywordDocs[] = {1000, 10000, 100000};
+inline Suite KeywordSuite(uint64_t n) {
+  return n <= 1000 ? Suite::kQuick : n <= 10000 ? Suite::kStandard : Suite::kFull;
+}
+inline harness::Params KeywordParams(uint64_t n) {
+  return P({{"n", static_cast<double>(n)}, {"limit", 10.0}});
+}
 // The counter transition: int64 + 1 (0 for a non-integer).
 Result<Value> IncrementCounter(const Value& current);
 

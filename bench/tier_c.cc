@@ -200,8 +200,8 @@ struct SearchState : DbState<Eng> {
   SearchOptions options;
 };
 
-// n KV documents of 12 words (TextValues), queries of two; with vectors, a
-// 128-d embedding per document under the same key, so hybrid hits fuse per document.
+// The keyword corpus (MakeSearchCorpus) as KV documents; with vectors, a 128-d embedding per
+// document under the same key, so hybrid hits fuse per document.
 template <class D>
 Result<std::unique_ptr<SearchState<typename D::Eng>>> OpenSearch(const CellContext& ctx,
                                                                  DurabilityMode mode, uint64_t n,
@@ -209,10 +209,8 @@ Result<std::unique_ptr<SearchState<typename D::Eng>>> OpenSearch(const CellConte
   using S = SearchState<typename D::Eng>;
   constexpr uint32_t kDim = 128;
   STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<S> s, (OpenState<D, S>(ctx, mode)));
-  const std::vector<std::string> keys = workloads::KeyNames("doc", n, 6);
-  const std::vector<Value> docs = TextValues(n, 12, ctx.seed);
-  for (const Value& q : TextValues(64, 2, ctx.seed + 1))
-    s->queries.push_back(std::get<std::string>(q));
+  SearchCorpus corpus = MakeSearchCorpus(n, ctx.seed);
+  s->queries = std::move(corpus.queries);
   if (vectors) {
     STATELAB_RETURN_IF_ERROR(s->db->vectors()
                                  .CreateCollection(s->run, kCollection, kDim, VectorMetric::kCosine)
@@ -220,9 +218,9 @@ Result<std::unique_ptr<SearchState<typename D::Eng>>> OpenSearch(const CellConte
     s->embeddings = RandomVectors(kSampleVectors, kDim, ctx.seed);
   }
   STATELAB_RETURN_IF_ERROR(BulkLoad(*s->db, s->run, n, [&](auto& h, uint64_t i) -> Status {
-    STATELAB_RETURN_IF_ERROR(h.kv().Put(keys[i], docs[i]));
+    STATELAB_RETURN_IF_ERROR(h.kv().Put(corpus.keys[i], corpus.values[i]));
     if (!vectors) return Status::OK();
-    return h.vectors().Upsert(kCollection, keys[i], s->embeddings[i % kSampleVectors]);
+    return h.vectors().Upsert(kCollection, corpus.keys[i], s->embeddings[i % kSampleVectors]);
   }));
   s->options.limit = 10;
   return s;
@@ -231,10 +229,10 @@ Result<std::unique_ptr<SearchState<typename D::Eng>>> OpenSearch(const CellConte
 template <class D>
 void AddSearchCells(Catalogue& cat, DurabilityMode mode) {
   using S = SearchState<typename D::Eng>;
-  for (uint64_t n : {1000u, 10000u}) {
-    const Suite suite = n == 1000 ? Suite::kQuick : Suite::kStandard;
-    const harness::Params p = P({{"n", static_cast<double>(n)}, {"limit", 10.0}});
-    cat.Add({MakeKey("C", "search", "keyword", D::Label(), ModeName(mode), p), suite, Timing::kLoop,
+  for (uint64_t n : kKeywordDocs) {
+    const harness::Params p = KeywordParams(n);
+    cat.Add({MakeKey("C", "search", "keyword", D::Label(), ModeName(mode), p), KeywordSuite(n),
+             Timing::kLoop,
              [mode, n](const CellContext& ctx) {
                return Bind(OpenSearch<D>(ctx, mode, n, false), [](Measure& m, S& s) {
                  auto search = s.db->search();
@@ -243,6 +241,7 @@ void AddSearchCells(Catalogue& cat, DurabilityMode mode) {
                  });
                });
              }});
+    if (n > 10000) continue;  // hybrid: 1k and 10k documents
     cat.Add(
         {MakeKey("C", "search", "hybrid", D::Label(), ModeName(mode), p), Suite::kStandard,
          Timing::kLoop, [mode, n](const CellContext& ctx) {

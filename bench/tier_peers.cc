@@ -2,7 +2,8 @@
 // distributions: the KV peers (RocksDB, LMDB) run B kv get / put / get_missing / delete /
 // list_100 (bench/kv_bodies.h), A1 engine/multi_put keys=10 as one write batch, YCSB A-F
 // (bench/ycsb.h) and D disjoint/put; the vector peers (FAISS, hnswlib) run B vector/search
-// over the same vectors, approximate ones reporting recall@10 against the exact ranking. A peer
+// over the same vectors, approximate ones reporting recall@10 against the exact ranking; the
+// keyword peer (SQLite FTS5) runs C search/keyword over the same corpus and queries. A peer
 // whose library was not found, or that has no setting for a mode, gets its cells skipped with the
 // reason.
 #include <filesystem>
@@ -225,6 +226,57 @@ void AddVectorPeerCells(Catalogue& cat) {
   }
 }
 
+// ---------------------------------------------------------------- keyword-search peers
+
+template <class P>
+struct SearchPeerState {
+  std::vector<std::string> queries;
+  std::unique_ptr<P> index;
+  std::vector<int64_t> ids;
+};
+
+template <class P>
+Result<std::unique_ptr<SearchPeerState<P>>> OpenSearchPeer(const CellContext& ctx, uint64_t n) {
+  SearchCorpus corpus = MakeSearchCorpus(n, ctx.seed);
+  std::vector<std::string> texts;
+  texts.reserve(n);
+  for (uint64_t i = 0; i < n; ++i) texts.push_back(corpus.Text(i));
+  auto s = std::make_unique<SearchPeerState<P>>();
+  s->queries = std::move(corpus.queries);
+  STATELAB_ASSIGN_OR_RETURN(s->index, P::Build(texts));
+  return s;
+}
+
+// The C search/keyword cells of our engines, on the same corpus and queries.
+template <class P>
+void AddSearchPeerCells(Catalogue& cat) {
+  for (DurabilityMode mode : cat.Modes()) {
+    for (uint64_t n : kKeywordDocs) {
+      CellKey key = MakeKey("C", "search", "keyword", P::kName, ModeName(mode), KeywordParams(n));
+      if (!P::kAvailable) {
+        cat.Skip(std::move(key), KeywordSuite(n),
+                 "peer library unavailable: " + std::string(P::kWhyNotAvailable));
+      } else if (mode != DurabilityMode::kInMemory) {
+        cat.Skip(std::move(key), KeywordSuite(n),
+                 std::string(P::kName) + " is measured as an in-memory index: inmemory cells only");
+      } else {
+        cat.Add({std::move(key), KeywordSuite(n), Timing::kLoop,
+                 [n](const CellContext& ctx) -> Result<std::unique_ptr<Fixture>> {
+                   if constexpr (P::kAvailable) {
+                     return Bind(OpenSearchPeer<P>(ctx, n), [](Measure& m, SearchPeerState<P>& s) {
+                       m.Loop([&](uint64_t i) {
+                         Check(m, s.index->Search(s.queries[i & 63], 10, &s.ids));
+                       });
+                     });
+                   } else {
+                     return Status::InvalidArgument("unavailable peer");  // never called
+                   }
+                 }});
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void AddPeerTier(Catalogue& cat) {
@@ -235,6 +287,9 @@ void AddPeerTier(Catalogue& cat) {
   });
   peers::VectorPeers::ForEach([&]<class P>() {
     if (cat.EngineSelected(P::kName)) AddVectorPeerCells<P>(cat);
+  });
+  peers::SearchPeers::ForEach([&]<class P>() {
+    if (cat.EngineSelected(P::kName)) AddSearchPeerCells<P>(cat);
   });
 }
 

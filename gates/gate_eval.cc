@@ -405,6 +405,17 @@ class Evaluator {
       if (den == nullptr) den = &d;
     }
     if (den == nullptr) {
+      // A denominator on engines this run did not select (a peer, without --engines all) is
+      // not measured by choice, not missing.
+      const std::vector<std::string>& wanted = rule.denominator.select.engines;
+      if (!wanted.empty() && !run_.config.engines.empty() &&
+          std::none_of(wanted.begin(), wanted.end(),
+                       [&](const std::string& e) { return Has(run_.config.engines, e); })) {
+        v->reason = "denominator not measured: " + Join(wanted, ", ") +
+                    " not selected in this run (statelab-bench --engines all runs the peers)";
+        --present_;
+        return;
+      }
       const bool by_engine = Has(rule.join_on, "engine");
       const bool by_mode = Has(rule.join_on, "mode");
       const SkippedCell* skipped = FindSkipped(by_engine ? num.engine : "", by_mode ? num.mode : "",

@@ -42,7 +42,10 @@ bool Contains(const std::vector<std::string>& xs, const std::string& x) {
 }  // namespace
 
 bool Selector::Matches(const harness::BenchmarkResult& b) const {
-  if (!Contains(tiers, b.tier) || !Contains(groups, b.group) || !Contains(ops, b.op)) return false;
+  if (!Contains(tiers, b.tier) || !Contains(groups, b.group) || !Contains(ops, b.op) ||
+      !Contains(engines, b.engine)) {
+    return false;
+  }
   if (!threads.empty() && std::find(threads.begin(), threads.end(), b.threads) == threads.end()) {
     return false;
   }
@@ -67,6 +70,7 @@ std::string Selector::Describe() const {
   add("tier", Join(tiers, "|"));
   add("group", Join(groups, "|"));
   add("op", Join(ops, "|"));
+  add("engine", Join(engines, "|"));
   std::vector<std::string> t;
   for (int64_t x : threads) t.push_back(std::to_string(x));
   add("threads", Join(t, "|"));
@@ -131,9 +135,10 @@ class RuleReader {
     if (!v.is_object()) return Fail(where, "expected object");
     const auto& o = v.get_object();
     STATELAB_RETURN_IF_ERROR(
-        OnlyKeys(o, where, {"tier", "group", "op", "threads", "params", "name_regex", "has"}));
-    for (const auto& [key, out] :
-         {std::pair{"tier", &s->tiers}, std::pair{"group", &s->groups}, std::pair{"op", &s->ops}}) {
+        OnlyKeys(o, where,
+                 {"tier", "group", "op", "engine", "threads", "params", "name_regex", "has"}));
+    for (const auto& [key, out] : {std::pair{"tier", &s->tiers}, std::pair{"group", &s->groups},
+                                   std::pair{"op", &s->ops}, std::pair{"engine", &s->engines}}) {
       if (auto it = o.find(key); it != o.end()) {
         STATELAB_RETURN_IF_ERROR(ReadStrings(it->value(), where + "." + key, out));
       }

@@ -33,6 +33,7 @@ struct Selector {
   std::vector<std::string> tiers;
   std::vector<std::string> groups;
   std::vector<std::string> ops;
+  std::vector<std::string> engines;  // e.g. a peer as a ratio's denominator
   std::vector<int64_t> threads;
   harness::Params params;        // each key must be present with an equal value
   std::string name_regex;        // std::regex_search over the benchmark name

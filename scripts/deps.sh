@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages statelab needs, only those that are missing. Idempotent.
 # Usage: scripts/deps.sh [--peers] [--check] [--help]
-#   --peers   also RocksDB, LMDB, FAISS, hnswlib, Redis and gnuplot (the peers and the reports)
+#   --peers   also RocksDB, LMDB, FAISS, hnswlib, SQLite (FTS5), Redis and gnuplot (the peers and the reports)
 #   --check   install nothing: list what is missing and exit 1 if anything is
 set -euo pipefail
 
@@ -18,7 +18,7 @@ core=(
   stress-ng                                    # the CPU hog of the compare noise tests
 )
 peers=(
-  librocksdb-dev liblmdb-dev libfaiss-dev libhnswlib-dev
+  librocksdb-dev liblmdb-dev libfaiss-dev libhnswlib-dev libsqlite3-dev
   redis-server redis-tools gnuplot
 )
 

@@ -382,6 +382,41 @@ TEST(GateWarnBand, BetweenTargetAndRedFlagWarns) {
   EXPECT_EQ(VerdictsOf(r, "tail.p99_over_mean")[0]->status, VerdictStatus::kFail);
 }
 
+// A peer as a ratio's denominator (issue 20: our keyword search against SQLite FTS5 at 10k
+// documents): judged when the run selected the peer; a run without the peers skips the rule, in
+// CI mode too, since peers run only with --engines all.
+TEST(GatePeers, KeywordSearchAgainstFts5) {
+  const std::string id = "search.keyword_over_fts5";
+  const RuleSet rules = Only({id});
+  auto cell = [](const std::string& engine, double ns) {
+    BenchmarkResult b = Bench("C", "search", "keyword", engine, "inmemory", ns);
+    b.params = {{"limit", 10.0}, {"n", 10000.0}};
+    if (engine == "sqlite_fts5") b.kind = harness::kKindPeer;
+    return b;
+  };
+  RunFile run = Load("gates/empty_run.json");
+  run.baseline.config.suite = "standard";
+  run.baseline.config.engines = {"btree", "sqlite_fts5"};
+  run.baseline.benchmarks = {cell("btree", 40000), cell("sqlite_fts5", 50000)};
+  auto status = [&](const GateReport& r) {
+    const auto v = VerdictsOf(r, id);
+    EXPECT_EQ(v.size(), 1u) << Dump(r);
+    return v.empty() ? VerdictStatus::kSkip : v[0]->status;
+  };
+  EXPECT_EQ(status(EvaluateGates(rules, run, nullptr, Ci())), VerdictStatus::kPass);
+  run.baseline.benchmarks[0] = cell("btree", 60000);  // 1.2x FTS5: past the target
+  EXPECT_EQ(status(EvaluateGates(rules, run, nullptr, Ci())), VerdictStatus::kWarn);
+  run.baseline.benchmarks[0] = cell("btree", 100000);  // 2x: past the red flag
+  EXPECT_EQ(status(EvaluateGates(rules, run, nullptr, Ci())), VerdictStatus::kFail);
+
+  run.baseline.config.engines = {"btree"};
+  run.baseline.benchmarks.pop_back();
+  const GateReport r = EvaluateGates(rules, run, nullptr, Ci());
+  EXPECT_EQ(status(r), VerdictStatus::kSkip);
+  EXPECT_EQ(r.ExitCode(), util::kExitOk) << Dump(r);
+  EXPECT_NE(VerdictsOf(r, id)[0]->reason.find("sqlite_fts5 not selected"), std::string::npos);
+}
+
 TEST(GateWarnBand, EveryRuleHasOne) {
   for (const Rule& r : AllRules().rules) {
     const Thresholds& t = r.thresholds;
