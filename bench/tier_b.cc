@@ -112,10 +112,18 @@ void AddEventCells(Catalogue& cat, DurabilityMode mode) {
         {MakeKey("B", "event", op, engine, ml, std::move(p)), suite, Timing::kLoop,
          [open, events, body](const CellContext& ctx) { return Bind(open(ctx, events), body); }});
   };
-  cell("append", Suite::kQuick, 0, [](Measure& m, S& s) {
+  auto append = [](Measure& m, S& s) {
     auto ev = s.db->events();
     m.Loop([&](uint64_t) { Check(m, ev.Append(s.run, "tick", s.payload)); });
-  });
+  };
+  cell("append", Suite::kQuick, 0, append);
+  // What search indexing costs an append (each event is a document of its own): index off.
+  cat.Add({MakeKey("B", "event", "append", engine, ml, P({{"search_index", std::string("off")}})),
+           Suite::kStandard, Timing::kLoop, [mode, append](const CellContext& ctx) {
+             DbOptions o = BenchDbOptions(ctx, mode);
+             o.search_index = false;
+             return Bind(OpenState<D, S>(ctx, mode, o), append);
+           }});
   cell("read", Suite::kQuick, kEvents, [](Measure& m, S& s) {
     auto ev = s.db->events();
     m.Loop([&](uint64_t i) { Check(m, ev.Read(s.run, s.idx[i & kIndexMask], &s.buf)); });
