@@ -336,8 +336,11 @@ TEST(VerifyTest, FindsAFlippedWalByteAndNamesFileAndOffset) {
   EXPECT_EQ(problems[0]["offset"].to_number<uint64_t>(), offset);
   EXPECT_NE(std::string(problems[0]["what"].as_string()).find("CRC mismatch"), std::string::npos);
   EXPECT_EQ(problems[0]["mid_log"], true);  // records 4.. follow
+  // The close snapshot holds record 4: open does not need it, and verify says so (issue 23).
+  EXPECT_EQ(problems[0]["recovery"], "covered");
   bj::object summary = OfKind(bad.lines, "summary").at(0);
   EXPECT_EQ(summary["clean"], false);
+  EXPECT_EQ(summary["opens"], true);
   EXPECT_EQ(summary["first_problem"].at("offset").to_number<uint64_t>(), offset);
 
   RunOutput dump_bad = RunToCompletion({kBin, "wal", "dump", tmp.Data()});
@@ -366,6 +369,10 @@ TEST(VerifyTest, FindsAFlippedSnapshotByte) {
   EXPECT_EQ(problems[0]["check"], "snapshot");
   EXPECT_EQ(problems[0]["file"], bj::value(snap));
   EXPECT_TRUE(problems[0].contains("offset"));
+  // The only snapshot: the log is kept from version 1 until a second one exists, so open
+  // bypasses it (issue 23).
+  EXPECT_EQ(problems[0]["recovery"], "bypassed");
+  EXPECT_EQ(OfKind(bad.lines, "summary").at(0)["opens"], true);
 }
 
 // ---- inspect, replay, diff on every engine's layout

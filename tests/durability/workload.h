@@ -26,14 +26,30 @@ inline RunId WorkloadRun() {
   return r;
 }
 
+// Extra writes of a tick (the randomized crash test varies them): kv "pad<j>" for j < keys, each
+// a string of `bytes` bytes derived from (n, j), so a recovered pad proves its tick's value whole.
+struct TickMix {
+  uint32_t keys = 0;
+  uint32_t bytes = 0;
+};
+inline std::string PadValue(int64_t n, uint32_t j, uint32_t bytes) {
+  std::string v(bytes, '\0');
+  for (uint32_t i = 0; i < bytes; ++i) v[i] = static_cast<char>('a' + (n * 31 + j * 7 + i) % 26);
+  return v;
+}
+
 // Commits tick n in one transaction.
 template <class E>
-Result<Version> CommitTick(Database<E>& db, int64_t n, const TxnOptions& o = {}) {
+Result<Version> CommitTick(Database<E>& db, int64_t n, const TxnOptions& o = {}, TickMix mix = {}) {
   using H = typename Database<E>::Handle;
   return db.Transaction(
       WorkloadRun(),
-      [n](H& h) -> Status {
+      [n, mix](H& h) -> Status {
         STATELAB_RETURN_IF_ERROR(h.kv().Put("counter", n));
+        for (uint32_t j = 0; j < mix.keys; ++j) {
+          STATELAB_RETURN_IF_ERROR(
+              h.kv().Put("pad" + std::to_string(j), PadValue(n, j, mix.bytes)));
+        }
         boost::json::object payload;
         payload["n"] = n;
         STATELAB_RETURN_IF_ERROR(h.events().Append("tick", payload).status());
@@ -68,6 +84,24 @@ TickState ReadTicks(Database<E>& db) {
   if (auto last = db.state().Read(run, "last"); last.ok()) s.last = std::get<int64_t>(last->value);
   if (auto doc = db.json().Get(run, "doc", "$.n"); doc.ok()) s.doc = doc->value.as_int64();
   return s;
+}
+
+// Whether every pad of `mix` holds the value of tick `counter` (tick 0: no pad at all).
+template <class E>
+bool PadsMatch(Database<E>& db, int64_t counter, TickMix mix) {
+  for (uint32_t j = 0; j < mix.keys; ++j) {
+    Value v;
+    const Status s = db.kv().Get(WorkloadRun(), "pad" + std::to_string(j), &v);
+    if (counter == 0) {
+      if (!s.IsNotFound()) return false;
+      continue;
+    }
+    if (!s.ok() || !std::holds_alternative<std::string>(v) ||
+        std::get<std::string>(v) != PadValue(counter, j, mix.bytes)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 inline std::vector<std::string> ListFiles(const std::string& dir) {
