@@ -18,6 +18,7 @@
 namespace statelab {
 
 void RecoveryReport::Merge(const RecoveryReport& o) {
+  policy = o.policy;  // every root recovers under the same DbOptions
   if (!o.snapshot_used.empty()) {
     snapshot_used += (snapshot_used.empty() ? "" : ",") + o.snapshot_used;
   }

@@ -236,7 +236,9 @@ class CorruptionMatrix : public ModeTest {
       if (t.counter < kTicks || !t.consistent()) {
         EXPECT_TRUE(listed) << "ticks are missing and the report lists no loss: " << t;
       }
-      if (p == RecoveryPolicy::kTruncateTail) EXPECT_TRUE(t.consistent()) << t;
+      if (p == RecoveryPolicy::kTruncateTail) {
+        EXPECT_TRUE(t.consistent()) << t;
+      }
       lossy->reset();
       fs::remove_all(copy);
     }
