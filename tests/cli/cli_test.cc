@@ -375,6 +375,43 @@ TEST(VerifyTest, FindsAFlippedSnapshotByte) {
   EXPECT_EQ(OfKind(bad.lines, "summary").at(0)["opens"], true);
 }
 
+// --recovery P: verify gives the verdict of an open under that policy (issue 23). Without its
+// snapshot, a flipped byte mid-log is refused by strict, skipped by skip-corrupt and cut by
+// truncate-tail.
+TEST(VerifyTest, RecoveryFlagGivesThatPolicysVerdict) {
+  TempDir tmp;
+  WriteSample(AllEngines::names[0], tmp.Data());
+  for (const auto& e : fs::directory_iterator(tmp.Data() + "/snapshots")) fs::remove(e.path());
+  RunOutput dump = RunToCompletion({kBin, "wal", "dump", tmp.Data()});
+  std::vector<bj::object> records = OfKind(dump.lines, "record");
+  ASSERT_GE(records.size(), 5u);
+  const std::string file(records[3]["file"].as_string());
+  const uint64_t offset = records[3]["offset"].to_number<uint64_t>();
+  std::string bytes = ReadFile(file);
+  bytes[offset + records[3]["size"].to_number<uint64_t>() / 2] ^= 0x40;
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
+
+  const std::pair<std::string, std::string> cases[] = {
+      {"strict", "refuses_open"}, {"skip-corrupt", "skipped"}, {"truncate-tail", "cut"}};
+  for (const auto& [policy, verdict] : cases) {
+    RunOutput r = RunToCompletion({kBin, "verify", tmp.Data(), "--recovery", policy});
+    EXPECT_EQ(r.exit_code, 1) << policy << ": " << r.err;
+    std::vector<bj::object> wal;
+    for (bj::object& p : OfKind(r.lines, "problem")) {
+      if (p["check"] == "wal") wal.push_back(p);
+    }
+    ASSERT_EQ(wal.size(), 1u) << r.out;
+    EXPECT_EQ(wal[0]["offset"].to_number<uint64_t>(), offset);
+    EXPECT_EQ(wal[0]["recovery"], bj::value(verdict)) << policy;
+    bj::object summary = OfKind(r.lines, "summary").at(0);
+    EXPECT_EQ(summary["opens"], policy != "strict") << policy;
+    EXPECT_EQ(summary["policy"], bj::value(policy));
+  }
+  RunOutput bad = RunToCompletion({kBin, "verify", tmp.Data(), "--recovery", "lenient"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--recovery"), std::string::npos) << bad.err;
+}
+
 // ---- inspect, replay, diff on every engine's layout
 
 class OfflineTest : public ::testing::TestWithParam<std::string_view> {};

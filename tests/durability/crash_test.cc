@@ -225,9 +225,10 @@ ENGINE_TEST(CrashLoop, BufferedCommitsSurviveAnImmediateKill) {
 
 // db_crashtest in the spirit of RocksDB's: each round draws an engine, a mode, the partitions,
 // the segment size, the snapshot triggers (WAL size, interval, on close), the Buffered sync
-// interval, the tick's extra writes (count and value size) and, per kill, the moment of the
-// SIGKILL and whether the child flushes; it kills the child 2-5 times in one directory, recovering
-// and checking after each kill what the loop above checks (plus every extra value whole). Runs
+// interval, the tick's extra writes (count, value size, primitive: kv, state or json) and, per
+// kill, the moment of the SIGKILL and whether the child flushes; it kills the child 2-5 times in
+// one directory, recovering and checking after each kill what the loop above checks (plus every
+// extra value whole). Runs
 // for STATELAB_CRASHTEST_SECONDS (default 5; scripts/crashtest.sh --minutes N runs longer);
 // STATELAB_CRASHTEST_SEED replays a run (the seed is printed and recorded).
 struct RoundConfig {
@@ -242,7 +243,8 @@ struct RoundConfig {
            " snapshot_wal=" + std::to_string(opts.snapshot_wal_bytes) +
            " snapshot_interval_s=" + std::to_string(opts.snapshot_interval_s) +
            " buffered_interval_ms=" + std::to_string(opts.buffered_interval_ms) +
-           " pads=" + std::to_string(mix.keys) + "x" + std::to_string(mix.bytes) + "B";
+           " pads=" + std::to_string(mix.keys) + "x" + std::to_string(mix.bytes) + "B in " +
+           PadPrimitiveName(mix.in);
   }
 };
 
@@ -260,6 +262,7 @@ RoundConfig DrawRound(std::mt19937& rng, const std::string& dir) {
   c.opts.buffered_batch_size = 1 + rng() % 64;
   c.mix.keys = rng() % 5;
   c.mix.bytes = rng() % 3 == 0 ? 0 : 1u << (rng() % 13);  // up to 4 KiB
+  c.mix.in = static_cast<PadPrimitive>(rng() % 3);
   c.kills = 2 + static_cast<int>(rng() % 4);
   return c;
 }

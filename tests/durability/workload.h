@@ -26,12 +26,19 @@ inline RunId WorkloadRun() {
   return r;
 }
 
-// Extra writes of a tick (the randomized crash test varies them): kv "pad<j>" for j < keys, each
-// a string of `bytes` bytes derived from (n, j), so a recovered pad proves its tick's value whole.
+// Extra writes of a tick (the randomized crash test varies them): "pad<j>" for j < keys in the
+// primitive `in` (a kv key, a state cell, or member $.pad<j> of the json document "doc"), each a
+// string of `bytes` bytes derived from (n, j), so a recovered pad proves its tick's value whole.
+enum class PadPrimitive : uint8_t { kKv, kState, kJson };
 struct TickMix {
   uint32_t keys = 0;
   uint32_t bytes = 0;
+  PadPrimitive in = PadPrimitive::kKv;
 };
+inline const char* PadPrimitiveName(PadPrimitive p) {
+  constexpr const char* kNames[] = {"kv", "state", "json"};
+  return kNames[static_cast<int>(p)];
+}
 inline std::string PadValue(int64_t n, uint32_t j, uint32_t bytes) {
   std::string v(bytes, '\0');
   for (uint32_t i = 0; i < bytes; ++i) v[i] = static_cast<char>('a' + (n * 31 + j * 7 + i) % 26);
@@ -46,16 +53,28 @@ Result<Version> CommitTick(Database<E>& db, int64_t n, const TxnOptions& o = {},
       WorkloadRun(),
       [n, mix](H& h) -> Status {
         STATELAB_RETURN_IF_ERROR(h.kv().Put("counter", n));
-        for (uint32_t j = 0; j < mix.keys; ++j) {
-          STATELAB_RETURN_IF_ERROR(
-              h.kv().Put("pad" + std::to_string(j), PadValue(n, j, mix.bytes)));
-        }
         boost::json::object payload;
         payload["n"] = n;
         STATELAB_RETURN_IF_ERROR(h.events().Append("tick", payload).status());
         STATELAB_RETURN_IF_ERROR(h.state().Set("last", n));
-        if (n == 1) return h.json().Create("doc", boost::json::object{{"n", n}});
-        return h.json().Set("doc", "$.n", boost::json::value(n));
+        STATELAB_RETURN_IF_ERROR(n == 1 ? h.json().Create("doc", boost::json::object{{"n", n}})
+                                        : h.json().Set("doc", "$.n", boost::json::value(n)));
+        for (uint32_t j = 0; j < mix.keys; ++j) {
+          const std::string key = "pad" + std::to_string(j);
+          std::string pad = PadValue(n, j, mix.bytes);
+          switch (mix.in) {
+            case PadPrimitive::kKv:
+              STATELAB_RETURN_IF_ERROR(h.kv().Put(key, std::move(pad)));
+              break;
+            case PadPrimitive::kState:
+              STATELAB_RETURN_IF_ERROR(h.state().Set(key, std::move(pad)));
+              break;
+            case PadPrimitive::kJson:
+              STATELAB_RETURN_IF_ERROR(h.json().Set("doc", "$." + key, boost::json::value(pad)));
+              break;
+          }
+        }
+        return Status::OK();
       },
       o);
 }
@@ -90,16 +109,36 @@ TickState ReadTicks(Database<E>& db) {
 template <class E>
 bool PadsMatch(Database<E>& db, int64_t counter, TickMix mix) {
   for (uint32_t j = 0; j < mix.keys; ++j) {
-    Value v;
-    const Status s = db.kv().Get(WorkloadRun(), "pad" + std::to_string(j), &v);
+    const std::string key = "pad" + std::to_string(j);
+    Status s;
+    std::string got;
+    switch (mix.in) {
+      case PadPrimitive::kKv: {
+        Value v;
+        s = db.kv().Get(WorkloadRun(), key, &v);
+        if (s.ok() && std::holds_alternative<std::string>(v)) got = std::get<std::string>(v);
+        break;
+      }
+      case PadPrimitive::kState: {
+        auto r = db.state().Read(WorkloadRun(), key);
+        s = r.status();
+        if (r.ok() && std::holds_alternative<std::string>(r->value)) {
+          got = std::get<std::string>(r->value);
+        }
+        break;
+      }
+      case PadPrimitive::kJson: {
+        auto r = db.json().Get(WorkloadRun(), "doc", "$." + key);
+        s = r.status();
+        if (r.ok() && r->value.is_string()) got = std::string(r->value.as_string());
+        break;
+      }
+    }
     if (counter == 0) {
       if (!s.IsNotFound()) return false;
       continue;
     }
-    if (!s.ok() || !std::holds_alternative<std::string>(v) ||
-        std::get<std::string>(v) != PadValue(counter, j, mix.bytes)) {
-      return false;
-    }
+    if (!s.ok() || got != PadValue(counter, j, mix.bytes)) return false;
   }
   return true;
 }
