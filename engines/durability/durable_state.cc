@@ -655,17 +655,61 @@ Status DurableState::Impl::ReadRunHistory(const RunId& run, Version until, const
       break;
     }
   }
+  // The history must be whole: a gap before a segment (its name says which version it begins
+  // after) or a damaged record the base does not cover is Corruption naming the file, never a
+  // shorter history (recovery under skip-corrupt may have opened past it).
   Version last = 0;
-  wal::CommitRecord rec;
-  for (size_t i = segs.empty() ? 0 : FirstSegmentAfter(segs, base); i < segs.size(); ++i) {
+  std::string prev =
+      base == 0 ? std::string("the empty state") : JoinPath(snap_dir, snapshot::FileName(base));
+  uint64_t prev_end = 0;
+  wal::CommitRecord rec, next_rec;
+  bool done = false;
+  for (size_t i = segs.empty() ? 0 : FirstSegmentAfter(segs, base); i < segs.size() && !done;
+       ++i) {
     if (segs[i].first > until) break;
+    const Version covered = std::max(last, base);
+    if (segs[i].first - 1 > covered) {
+      return Status::Corruption("run history: " + prev + " ends at version " +
+                                    std::to_string(covered) + " but " + segs[i].path +
+                                    " begins after version " + std::to_string(segs[i].first - 1) +
+                                    ": " + VersionRange(covered + 1, segs[i].first - 1) +
+                                    " missing",
+                                prev_end);
+    }
     STATELAB_RETURN_IF_ERROR(env->ReadFile(segs[i].path, &data));
-    wal::Frame f;
-    for (uint64_t off = 0; wal::ParseFrame(data, off, &f); off += f.size) {
-      if (!wal::DecodeCommit(f.payload, &rec) || rec.version <= last) break;
+    prev = segs[i].path;
+    prev_end = data.size();
+    uint64_t off = 0;
+    while (off < data.size() && !done) {
+      wal::Frame f;
+      if (!wal::ParseFrame(data, off, &f) || !wal::DecodeCommit(f.payload, &rec) ||
+          rec.version <= last) {
+        // Damage: not needed when the next record (or segment) shows the base holds it; at the
+        // end of the log it is an append in flight (open cut any torn tail).
+        const uint64_t next = wal::FindNextFrame(data, off + 1);
+        Version bound = 0;
+        wal::Frame nf;
+        if (next != std::string::npos) {
+          if (wal::ParseFrame(data, next, &nf) && wal::DecodeCommit(nf.payload, &next_rec)) {
+            bound = next_rec.version;
+          }
+        } else if (i + 1 < segs.size()) {
+          bound = segs[i + 1].first;
+        } else {
+          break;
+        }
+        if (bound == 0 || bound > base + 1) return Status::Corruption(segs[i].path, off);
+        if (next == std::string::npos) break;
+        off = next;
+        continue;
+      }
+      off += f.size;
       last = rec.version;
       if (rec.version <= base) continue;
-      if (rec.version > until) break;
+      if (rec.version > until) {
+        done = true;
+        break;
+      }
       for (WriteEntry& w : rec.txn.writes) {
         if (!w.key.view().starts_with(prefix)) continue;
         VersionEntry e;

@@ -9,6 +9,7 @@
 
 #include "engines/durability/fault_injection_env.h"
 #include "engines/durability/snapshot_format.h"
+#include "engines/replay/replay.h"
 #include "tests/durability/workload.h"
 
 namespace statelab::testing_util {
@@ -243,6 +244,11 @@ ENGINE_TEST(DurableTest, NonLastSegmentCutAtARecordBoundaryIsAGapNamingBothFiles
   EXPECT_EQ(rep.losses[0].after, last_kept.version);
   EXPECT_GE(rep.losses[0].before, next);
   EXPECT_EQ(ReadTicks(*this->db_).counter, 30);
+  // The run's history (replay) cannot be rebuilt across the gap: Corruption naming it.
+  Result<std::unique_ptr<RunView>> view = ReplayRun(*this->db_, WorkloadRun());
+  ASSERT_FALSE(view.ok());
+  EXPECT_EQ(view.error().code(), Code::kCorruption);
+  EXPECT_NE(view.error().ToString().find(segs[1]), std::string::npos) << view.error().ToString();
 }
 
 // Issue 23: with one snapshot kept, a corrupt snapshot is bypassed only when the log reaches back
@@ -311,6 +317,10 @@ ENGINE_TEST(DurableTest, DamageTheSnapshotCoversDoesNotRefuse) {
   EXPECT_EQ(rep.losses[0].what, "covered");
   EXPECT_EQ(rep.losses[0].offset, frames[5].offset);
   EXPECT_EQ(ReadTicks(*this->db_).counter, 25);
+  // Replay reads the same history: the snapshot, then the log past the damage.
+  Result<std::unique_ptr<RunView>> view = ReplayRun(*this->db_, WorkloadRun());
+  ASSERT_OK(view);
+  EXPECT_EQ(ReadTicks((*view)->db()).counter, 25);
 }
 
 // A complete last record that fails its CRC was written whole (a crash leaves a prefix): strict
