@@ -97,25 +97,15 @@ bool HasFrame(const std::string& path, uint64_t from) {
          wal::FindNextFrame(data, from) != std::string_view::npos;
 }
 
-void NoteLifecycle(std::map<RunId, snapshot::RunLife>& runs, Version v, const TxnState& t) {
-  if (t.lifecycle == Lifecycle::kNone) return;
-  snapshot::RunLife& r = runs[t.lifecycle_run];
-  r.run = t.lifecycle_run;
-  Version& slot = t.lifecycle == Lifecycle::kRunBegin ? r.begin : r.end;
-  if (slot == 0) slot = v;
-}
+}  // namespace
 
-// Walks the segments of `root` from the one holding the first version above `after`.
-Result<std::vector<Problem>> Walk(const std::string& root, Version after, bool stop_at_problem,
-                                  const RecordFn& fn, uint64_t* bytes_after_problem) {
+Result<std::vector<Problem>> WalkWal(const std::string& root, const RecordFn& fn) {
   std::vector<FileInfo> segs;
   STATELAB_RETURN_IF_ERROR(ListSegments(root, &segs));
-  size_t first = 0;  // segments before it hold only versions <= after
-  while (first + 1 < segs.size() && segs[first + 1].version <= after + 1) ++first;
   std::vector<Problem> problems;
   Version last = 0;
   std::string data;
-  for (size_t i = first; i < segs.size(); ++i) {
+  for (size_t i = 0; i < segs.size(); ++i) {
     STATELAB_RETURN_IF_ERROR(Env::Default()->ReadFile(segs[i].path, &data));
     WalRecord r;
     uint64_t off = 0;
@@ -132,21 +122,13 @@ Result<std::vector<Problem>> Walk(const std::string& root, Version after, bool s
         continue;
       }
       bool follows = wal::FindNextFrame(data, off + 1) != std::string_view::npos;
-      uint64_t rest = data.size() - off;
-      for (size_t k = i + 1; k < segs.size(); ++k) {
-        follows = follows || HasFrame(segs[k].path, 0);
-        rest += segs[k].bytes;
-      }
+      for (size_t k = i + 1; k < segs.size(); ++k) follows = follows || HasFrame(segs[k].path, 0);
       problems.push_back({segs[i].path, off, DescribeBadRecord(data, off, last), follows});
-      if (bytes_after_problem != nullptr && problems.size() == 1) *bytes_after_problem = rest;
-      if (stop_at_problem) return problems;
       break;
     }
   }
   return problems;
 }
-
-}  // namespace
 
 Result<std::vector<std::string>> FindRoots(const std::string& dir) {
   if (!IsDir(dir)) return Status::InvalidArgument("dir: " + dir + " is not a directory");
@@ -194,10 +176,6 @@ Status ListSnapshots(const std::string& root, std::vector<FileInfo>* out,
   return Status::OK();
 }
 
-Result<std::vector<Problem>> WalkWal(const std::string& root, const RecordFn& fn) {
-  return Walk(root, 0, false, fn, nullptr);
-}
-
 Status CheckSnapshot(const FileInfo& f, snapshot::Header* h, uint64_t* entries) {
   std::string data;
   STATELAB_RETURN_IF_ERROR(Env::Default()->ReadFile(f.path, &data));
@@ -212,62 +190,28 @@ Status CheckSnapshot(const FileInfo& f, snapshot::Header* h, uint64_t* entries) 
   return Status::OK();
 }
 
-Result<Image> LoadImage(const std::vector<std::string>& roots) {
+Result<Image> LoadImage(const std::vector<std::string>& roots, RecoveryPolicy policy) {
   DbOptions opts;
   opts.mode = DurabilityMode::kInMemory;
   Image img;
   STATELAB_ASSIGN_OR_RETURN(img.engine, BTreeEngine::Open(opts));
   BTreeEngine& e = *img.engine;
+  DbOptions recovery;
+  recovery.mode = DurabilityMode::kStrict;
+  recovery.recovery_policy = policy;
   for (const std::string& root : roots) {
+    // The recovery open runs, without changing a file: the same verdict and report.
+    DurableState::Hooks hooks;
+    hooks.load_entry = [&e](std::string_view key, VersionEntry v) {
+      e.LoadEntry(key, std::move(v));
+    };
+    hooks.apply_commit = [&e](Version v, TxnState& t) { e.ApplyRecovered(v, t); };
     RecoveryReport rep;
-    std::vector<FileInfo> snaps;
-    std::vector<std::string> leftovers;
-    STATELAB_RETURN_IF_ERROR(ListSnapshots(root, &snaps, &leftovers));
-    for (const std::string& l : leftovers)
-      rep.notes.push_back("would remove incomplete snapshot " + l);
-    snapshot::Header h;
-    std::string data;
-    for (auto it = snaps.rbegin(); it != snaps.rend(); ++it) {
-      // Validate before loading: a snapshot is used whole or not at all.
-      if (Status s = CheckSnapshot(*it, &h, nullptr); !s.ok()) {
-        rep.notes.push_back("snapshot " + it->path + " is corrupt at offset " +
-                            std::to_string(s.a()) + "; falling back to an older one");
-        continue;
-      }
-      STATELAB_RETURN_IF_ERROR(Env::Default()->ReadFile(it->path, &data));
-      STATELAB_RETURN_IF_ERROR(snapshot::ParseSnapshot(
-          data, it->path, true, &h,
-          [&e](std::string_view key, VersionEntry v) { e.LoadEntry(key, std::move(v)); }));
-      rep.snapshot_used = fs::path(it->path).filename().string();
-      rep.snapshot_version = h.version;
-      break;
-    }
-    if (rep.snapshot_used.empty()) h = snapshot::Header{};
-    std::map<RunId, snapshot::RunLife> runs;
-    for (const snapshot::RunLife& r : h.runs) runs[r.run] = r;
-    Version last = h.version;
-    uint64_t cut = 0;
-    STATELAB_ASSIGN_OR_RETURN(std::vector<Problem> problems,
-                              Walk(
-                                  root, h.version, true,
-                                  [&](WalRecord& r) {
-                                    if (r.rec.version <= h.version)
-                                      return;  // already in the snapshot
-                                    NoteLifecycle(runs, r.rec.version, r.rec.txn);
-                                    e.ApplyRecovered(r.rec.version, r.rec.txn);
-                                    last = r.rec.version;
-                                    ++rep.records_replayed;
-                                  },
-                                  &cut));
-    for (const Problem& p : problems) {
-      rep.notes.push_back(std::string(p.mid_log ? "would refuse to open: corrupt record in "
-                                                : "would truncate the torn tail of ") +
-                          p.file + " at offset " + std::to_string(p.offset) + " (" + p.what + ")");
-      if (!p.mid_log) rep.bytes_truncated += cut;
-    }
-    rep.recovered_version = last;
-    for (const auto& [id, r] : runs) {
-      if (r.begin != 0 && r.end == 0) rep.orphaned_runs.push_back(id);
+    const Status s = DurableState::DryRun(recovery, root, std::move(hooks), &rep);
+    if (!s.ok() && s.code() != Code::kCorruption) return s;
+    if (!s.ok()) {
+      rep.notes.push_back("would refuse to open: " + s.ToString());
+      if (img.refusal.ok()) img.refusal = s;
     }
     img.report.Merge(rep);
   }

@@ -43,8 +43,8 @@ struct Problem {
   std::string file;
   uint64_t offset = 0;
   std::string what;
-  // Valid records follow it: mid-log corruption, which recovery refuses to open past. Otherwise
-  // it is a torn tail, which recovery truncates.
+  // Valid records follow it (in this segment or a later one). What recovery does about it
+  // depends on the policy and on whether a snapshot covers it: LoadImage says.
   bool mid_log = false;
 };
 
@@ -58,23 +58,25 @@ struct WalRecord {
 // May take what it needs out of the record.
 using RecordFn = std::function<void(WalRecord& r)>;
 
-// Walks the records of one root's segments in order, calling fn for each valid one, and stops a
-// segment at its first record that does not validate (bad header, CRC, payload, or a version not
-// above the previous record's) and goes on with the next segment. Returns the problems, one per
-// bad segment at most.
+// Walks the records of every segment of one root in order (those a snapshot covers too), calling
+// fn for each valid one, and stops a segment at its first record that does not validate (bad
+// header, CRC, payload, or a version not above the previous record's) and goes on with the next
+// segment. Returns the problems, one per bad segment at most.
 Result<std::vector<Problem>> WalkWal(const std::string& root, const RecordFn& fn);
 
 // Checks a snapshot file: size, magic, format version, CRC, every section and entry, and that
 // its header's version matches its name. `entries` (optional) receives the entry count.
 Status CheckSnapshot(const FileInfo& f, snapshot::Header* h, uint64_t* entries);
 
-// The state recovery would rebuild, in memory and read-only: per root the newest snapshot that
-// validates plus every valid WAL record after it, up to the first bad one. `report` receives
-// what a recovery would do (nothing is truncated here).
+// The state recovery would rebuild under `policy`, in memory and read-only: per root, the recovery
+// of open run without changing a file (DurableState::DryRun), so the verdicts are open's.
+// `report` receives what a recovery would do; `refusal` the error open would return (OK: it
+// opens), and the engine then holds the state up to that point.
 struct Image {
   std::unique_ptr<BTreeEngine> engine;  // InMemory, read-only
   RecoveryReport report;
+  Status refusal;
 };
-Result<Image> LoadImage(const std::vector<std::string>& roots);
+Result<Image> LoadImage(const std::vector<std::string>& roots, RecoveryPolicy policy);
 
 }  // namespace statelab::cli

@@ -129,15 +129,17 @@ std::vector<RunId> RunsWithData(BTreeEngine& e) {
 struct OpenImage {
   std::vector<std::string> roots;
   RecoveryReport report;
+  Status refusal;  // what open would return; OK: it opens
   std::unique_ptr<ImageDb> db;
   std::map<RunId, RunInfo> named;
 };
 
-Result<OpenImage> Open(const std::string& dir) {
+Result<OpenImage> Open(const std::string& dir, RecoveryPolicy policy) {
   OpenImage o;
   STATELAB_ASSIGN_OR_RETURN(o.roots, FindRoots(dir));
-  STATELAB_ASSIGN_OR_RETURN(Image img, LoadImage(o.roots));
+  STATELAB_ASSIGN_OR_RETURN(Image img, LoadImage(o.roots, policy));
   o.report = std::move(img.report);
+  o.refusal = std::move(img.refusal);
   o.db = std::make_unique<ImageDb>(std::move(img.engine));
   std::vector<RunInfo> runs;
   STATELAB_RETURN_IF_ERROR(o.db->runs().ListRuns(&runs));
@@ -174,14 +176,31 @@ void EmitEach(const LineFn& out, std::string_view kind, bj::object& o, std::stri
   for (bj::value& v : o[section].as_array()) EmitKind(out, kind, std::move(v.as_object()));
 }
 
+// What recovery does about WAL problem p (DurableState::DryRun's verdict): "refuses_open",
+// "cut" (a torn tail, or truncate-tail), "skipped" (skip-corrupt), "covered" (the records there
+// are in the snapshot used), "not_read" (in a segment before the one recovery starts from) or
+// "not_reached" (recovery refused before it).
+std::string_view WalVerdict(const OpenImage& img, const Problem& p) {
+  if (!img.refusal.ok() && img.refusal.message() == p.file && img.refusal.a() == p.offset) {
+    return "refuses_open";
+  }
+  for (const RecoveryLoss& l : img.report.losses) {
+    if (l.file == p.file && l.offset == p.offset) {
+      if (l.what == "covered") return "covered";
+      return l.what == "corrupt_record" ? "skipped" : "cut";
+    }
+  }
+  return img.refusal.ok() ? "not_read" : "not_reached";
+}
+
 std::string RootLabel(const std::string& root, const std::string& dir) {
   return root == dir ? "." : std::filesystem::path(root).filename().string();
 }
 
 }  // namespace
 
-Status Inspect(const std::string& dir, const LineFn& out) {
-  STATELAB_ASSIGN_OR_RETURN(OpenImage img, Open(dir));
+Status Inspect(const std::string& dir, const LineFn& out, RecoveryPolicy policy) {
+  STATELAB_ASSIGN_OR_RETURN(OpenImage img, Open(dir, policy));
   Emit(out,
        {{"kind", "directory"},
         {"dir", dir},
@@ -240,6 +259,8 @@ Status Inspect(const std::string& dir, const LineFn& out) {
   }
   bj::object recovery = RecoveryReportToJson(img.report);
   recovery["dry_run"] = true;  // what the next open would do; nothing was changed
+  recovery["opens"] = img.refusal.ok();
+  if (!img.refusal.ok()) recovery["error"] = img.refusal.ToString();
   EmitKind(out, "recovery", std::move(recovery));
 
   for (const RunId& id : RunsWithData(img.db->engine())) {
@@ -261,8 +282,9 @@ Status Inspect(const std::string& dir, const LineFn& out) {
   return Status::OK();
 }
 
-Result<bool> Verify(const std::string& dir, const LineFn& out) {
-  STATELAB_ASSIGN_OR_RETURN(OpenImage img, Open(dir));
+Result<bool> Verify(const std::string& dir, const LineFn& out, RecoveryPolicy policy) {
+  STATELAB_ASSIGN_OR_RETURN(OpenImage img, Open(dir, policy));
+  bool refusal_named = img.refusal.ok();
   uint64_t problems = 0;
   std::optional<bj::object> first;
   auto problem = [&](const bj::object& p) {
@@ -282,7 +304,13 @@ Result<bool> Verify(const std::string& dir, const LineFn& out) {
       Emit(out,
            {{"kind", "wal_segment"}, {"file", f.path}, {"records", records[f.path]}, {"ok", ok}});
     }
-    for (const Problem& p : bad) problem(ProblemToJson("wal", p));
+    for (const Problem& p : bad) {
+      bj::object o = ProblemToJson("wal", p);
+      const std::string_view verdict = WalVerdict(img, p);
+      refusal_named = refusal_named || verdict == "refuses_open";
+      o["recovery"] = verdict;
+      problem(o);
+    }
 
     std::vector<FileInfo> snaps;
     std::vector<std::string> leftovers;
@@ -294,12 +322,26 @@ Result<bool> Verify(const std::string& dir, const LineFn& out) {
       if (s.ok()) continue;
       if (s.code() != Code::kCorruption) return s;  // unreadable, not corrupt
       const bool crc = f.bytes >= 4 && s.a() == f.bytes - 4;
+      const bool refuses = !img.refusal.ok() &&
+                           img.refusal.message().find(f.path) != std::string_view::npos &&
+                           img.refusal.a() == s.a();
+      refusal_named = refusal_named || refuses;
       problem({{"kind", "problem"},
                {"check", "snapshot"},
                {"file", f.path},
                {"offset", s.a()},
-               {"what", crc ? "CRC mismatch" : "does not validate from this offset on"}});
+               {"what", crc ? "CRC mismatch (the damaged byte parses: it is inside a value)"
+                            : "the entry or field at this offset does not validate"},
+               {"recovery", refuses ? "refuses_open" : "bypassed"}});
     }
+  }
+  // A refusal no file problem above explains (a gap between segments: whole records missing).
+  if (!refusal_named) {
+    problem({{"kind", "problem"},
+             {"check", "recovery"},
+             {"what", img.refusal.message()},
+             {"offset", img.refusal.a()},
+             {"recovery", "refuses_open"}});
   }
   // Event chains, on the state recovery would rebuild.
   for (const RunId& id : RunsWithData(img.db->engine())) {
@@ -322,7 +364,11 @@ Result<bool> Verify(const std::string& dir, const LineFn& out) {
                {"what", chain.reason}});
     }
   }
-  bj::object summary{{"kind", "summary"}, {"clean", problems == 0}, {"problems", problems}};
+  bj::object summary{{"kind", "summary"},
+                     {"clean", problems == 0},
+                     {"problems", problems},
+                     {"opens", img.refusal.ok()},
+                     {"policy", img.report.policy}};
   if (first) summary["first_problem"] = std::move(*first);
   Emit(out, summary);
   return problems == 0;

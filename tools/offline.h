@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "engines/api/options.h"
 #include "engines/api/status.h"
 #include "engines/api/types.h"
 
@@ -17,12 +18,15 @@ namespace statelab::cli {
 
 using LineFn = std::function<void(std::string_view line)>;
 
-// Layout, WAL segments, snapshots, what recovery would do, and every run with its counts per
-// primitive.
-Status Inspect(const std::string& dir, const LineFn& out);
-// CRC and structure of every WAL record and snapshot, and every run's event chain. Returns
-// whether everything is clean; an error only when the directory cannot be read.
-Result<bool> Verify(const std::string& dir, const LineFn& out);
+// Layout, WAL segments, snapshots, what recovery under `policy` would do (open's verdict), and
+// every run with its counts per primitive.
+Status Inspect(const std::string& dir, const LineFn& out,
+               RecoveryPolicy policy = RecoveryPolicy::kStrict);
+// CRC and structure of every WAL record and snapshot, every run's event chain, and for each
+// problem what recovery under `policy` does about it (open's verdict). Returns whether everything
+// is clean; an error only when the directory cannot be read.
+Result<bool> Verify(const std::string& dir, const LineFn& out,
+                    RecoveryPolicy policy = RecoveryPolicy::kStrict);
 // The view of run `run` (a name) as of its end: a header line, then one line per KV entry,
 // state cell, JSON document, event and trace.
 Status Replay(const std::string& dir, const std::string& run, const LineFn& out);

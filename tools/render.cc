@@ -56,12 +56,34 @@ bj::object CollectionToJson(const CollectionInfo& c) {
 }
 
 bj::object RecoveryReportToJson(const RecoveryReport& r) {
-  bj::array orphaned;
-  for (const RunId& id : r.orphaned_runs) orphaned.emplace_back(id.ToString());
-  return {{"snapshot_used", r.snapshot_used},         {"snapshot_version", r.snapshot_version},
-          {"recovered_version", r.recovered_version}, {"records_replayed", r.records_replayed},
-          {"bytes_truncated", r.bytes_truncated},     {"records_skipped", r.records_skipped},
-          {"orphaned_runs", std::move(orphaned)},     {"time_ms", r.time_ms},
+  bj::array open_runs;
+  for (const RunId& id : r.open_runs) open_runs.emplace_back(id.ToString());
+  bj::array losses;
+  for (const RecoveryLoss& l : r.losses) {
+    bj::array records;
+    for (const RecoveryLoss::Record& rec : l.records) {
+      records.push_back(bj::object{
+          {"version", rec.version}, {"run_id", rec.run.ToString()}, {"verified", rec.verified}});
+    }
+    losses.push_back(bj::object{{"what", l.what},
+                                {"file", l.file},
+                                {"offset", l.offset},
+                                {"bytes", l.bytes},
+                                {"after_version", l.after},
+                                {"before_version", l.before},
+                                {"records_lost", l.records_lost},
+                                {"records", std::move(records)}});
+  }
+  return {{"policy", r.policy},
+          {"snapshot_used", r.snapshot_used},
+          {"snapshot_version", r.snapshot_version},
+          {"recovered_version", r.recovered_version},
+          {"records_replayed", r.records_replayed},
+          {"bytes_truncated", r.bytes_truncated},
+          {"records_skipped", r.records_skipped},
+          {"losses", std::move(losses)},
+          {"open_runs", std::move(open_runs)},
+          {"time_ms", r.time_ms},
           {"notes", StringsToJson(r.notes)}};
 }
 

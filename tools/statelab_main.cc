@@ -147,8 +147,20 @@ int RunServeCommand(const CliArgs& args) {
   return kExitOk;
 }
 
+// --recovery P (inspect, verify): the policy whose open verdict to give (default strict).
+Status RecoveryFlag(const CliArgs& args, RecoveryPolicy* out) {
+  const std::optional<std::string> v = args.Value("recovery");
+  if (!v) return Status::OK();
+  Result<RecoveryPolicy> p = ParseRecoveryPolicy(*v);
+  if (!p.ok()) return Status::InvalidArgument("--" + std::string(p.error().message()));
+  *out = *p;
+  return Status::OK();
+}
+
 int RunInspectCommand(const CliArgs& args) {
-  return ReportExit(Inspect(args.positionals()[0], PrintLine));
+  RecoveryPolicy policy = RecoveryPolicy::kStrict;
+  if (Status s = RecoveryFlag(args, &policy); !s.ok()) return Usage("inspect", s.message());
+  return ReportExit(Inspect(args.positionals()[0], PrintLine, policy));
 }
 int RunReplayCommand(const CliArgs& args) {
   return ReportExit(Replay(args.positionals()[0], args.positionals()[1], PrintLine));
@@ -158,7 +170,9 @@ int RunDiffCommand(const CliArgs& args) {
       Diff(args.positionals()[0], args.positionals()[1], args.positionals()[2], PrintLine));
 }
 int RunVerifyCommand(const CliArgs& args) {
-  Result<bool> clean = Verify(args.positionals()[0], PrintLine);
+  RecoveryPolicy policy = RecoveryPolicy::kStrict;
+  if (Status s = RecoveryFlag(args, &policy); !s.ok()) return Usage("verify", s.message());
+  Result<bool> clean = Verify(args.positionals()[0], PrintLine, policy);
   if (!clean.ok()) return ReportExit(clean.status());
   return *clean ? kExitOk : kExitError;
 }
@@ -223,10 +237,12 @@ const std::vector<Command>& Commands() {
        0,
        RunServeCommand},
       {"inspect",
-       "statelab inspect D",
+       "statelab inspect D [--recovery P]",
        "Runs, counts per primitive, WAL segments and sizes, snapshots and what recovery would\n"
-       "do, for any engine's directory. Reads the files only; never changes them.",
-       {},
+       "do, for any engine's directory. Reads the files only; never changes them.\n"
+       "  --recovery P   strict | truncate-tail | skip-corrupt: the policy whose open to\n"
+       "                 predict (default strict; docs/durability.md)",
+       {{"recovery", true}},
        1,
        RunInspectCommand},
       {"replay",
@@ -245,11 +261,14 @@ const std::vector<Command>& Commands() {
        3,
        RunDiffCommand},
       {"verify",
-       "statelab verify D",
+       "statelab verify D [--recovery P]",
        "Checks the CRC of every WAL record and snapshot and every run's event chain; prints\n"
-       "the first problem of each file with its offset. Never changes a file.\n"
+       "the first problem of each file with its offset and what open does about it (open's\n"
+       "own verdict: its recovery run without changing a file). Never changes a file.\n"
+       "  --recovery P   strict | truncate-tail | skip-corrupt: the policy open runs under\n"
+       "                 (default strict; docs/durability.md)\n"
        "Exit: 0 clean, 1 problems found, 2 usage.",
-       {},
+       {{"recovery", true}},
        1,
        RunVerifyCommand},
       {"wal dump",

@@ -46,7 +46,9 @@ class CommitLog::Impl {
       if (closed_) return Status::ShuttingDown();
       if (!error_.ok()) return error_;
       if (segment_records_ > 0 && segment_bytes_ >= segment_limit_) {
-        rolls_.emplace_back(pending_.size(), v);
+        // Named after the record before it (not v): shared_nothing roots skip the versions of
+        // other workers, and recovery checks each segment continues the one before.
+        rolls_.emplace_back(pending_.size(), last_version_ + 1);
         segment_bytes_ = segment_records_ = 0;
       }
       pending_.append(rec);
@@ -324,12 +326,13 @@ class CommitLog::Impl {
 
 Result<std::unique_ptr<CommitLog>> CommitLog::Open(const DbOptions& opts, Env* env,
                                                    std::string wal_dir, Version next_version,
-                                                   const std::vector<snapshot::RunLife>& runs) {
+                                                   const std::vector<snapshot::RunLife>& runs,
+                                                   Version segment_name) {
   if (opts.mode == DurabilityMode::kInMemory) {
     return Status::InvalidArgument("mode: the commit log is not used in inmemory mode");
   }
   auto impl = std::make_unique<Impl>(opts, env, std::move(wal_dir), next_version - 1);
-  STATELAB_RETURN_IF_ERROR(impl->OpenSegment(next_version));
+  STATELAB_RETURN_IF_ERROR(impl->OpenSegment(segment_name == 0 ? next_version : segment_name));
   impl->SeedRuns(runs);
   impl->StartWriter();
   return std::unique_ptr<CommitLog>(new CommitLog(std::move(impl)));

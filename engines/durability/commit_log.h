@@ -34,11 +34,14 @@ class Env;
 
 class CommitLog {
  public:
-  // Opens (creating) the segment "<wal_dir>/<next_version>.wal" for a durable mode; `runs` is the
-  // recovered run lifecycle table. Never called in kInMemory.
+  // Opens (creating) the segment "<wal_dir>/<segment_name>.wal" (0: next_version) for a durable
+  // mode; `runs` is the recovered run lifecycle table. A segment's name is one past the version
+  // of the log's record before it (recovery checks that the log is continuous with it), so at a
+  // roll it is the last appended version + 1. Never called in kInMemory.
   static Result<std::unique_ptr<CommitLog>> Open(const DbOptions& opts, Env* env,
                                                  std::string wal_dir, Version next_version,
-                                                 const std::vector<snapshot::RunLife>& runs);
+                                                 const std::vector<snapshot::RunLife>& runs,
+                                                 Version segment_name = 0);
   ~CommitLog();  // Close()
 
   // Encodes and queues the record of the commit of `t` at version v. Must be called in version

@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "engines/api/key.h"
+#include "engines/durability/codec.h"
+#include "engines/durability/crc32c.h"
 #include "engines/durability/env.h"
 #include "engines/durability/snapshot_format.h"
 #include "engines/durability/wal_format.h"
@@ -16,6 +18,7 @@
 namespace statelab {
 
 void RecoveryReport::Merge(const RecoveryReport& o) {
+  policy = o.policy;  // every root recovers under the same DbOptions
   if (!o.snapshot_used.empty()) {
     snapshot_used += (snapshot_used.empty() ? "" : ",") + o.snapshot_used;
   }
@@ -24,8 +27,9 @@ void RecoveryReport::Merge(const RecoveryReport& o) {
   records_replayed += o.records_replayed;
   bytes_truncated += o.bytes_truncated;
   records_skipped += o.records_skipped;
-  orphaned_runs.insert(orphaned_runs.end(), o.orphaned_runs.begin(), o.orphaned_runs.end());
-  std::sort(orphaned_runs.begin(), orphaned_runs.end());
+  losses.insert(losses.end(), o.losses.begin(), o.losses.end());
+  open_runs.insert(open_runs.end(), o.open_runs.begin(), o.open_runs.end());
+  std::sort(open_runs.begin(), open_runs.end());
   time_ms = std::max(time_ms, o.time_ms);  // roots recover in parallel or not: the longest
   notes.insert(notes.end(), o.notes.begin(), o.notes.end());
 }
@@ -94,7 +98,9 @@ class DurableState::Impl {
         snap_dir(JoinPath(this->root, "snapshots")),
         hooks(std::move(hooks)) {}
 
-  Status Recover(RecoveryReport* rep, Version* recovered, std::vector<snapshot::RunLife>* runs_out);
+  // Recovers into the hooks. dry_run: changes no file (DurableState::DryRun).
+  Status Recover(bool dry_run, RecoveryReport* rep, Version* recovered, Version* segment_name,
+                 std::vector<snapshot::RunLife>* runs_out);
   Status WriteSnapshot(CommitLog& log);
   Status Prune();
   Status ReadRunHistory(const RunId& run, Version until, const EntryEmit& emit, Version* as_of);
@@ -114,130 +120,441 @@ class DurableState::Impl {
   bool closed = false;
   Status close_status;
   std::thread trigger_thread;
-
- private:
-  // Loads the newest snapshot that validates. Returns its header (version 0: none).
-  Status LoadSnapshot(RecoveryReport* rep, snapshot::Header* h);
-  // Replays one segment; sets *stop when the rest of the log was cut off as a torn tail.
-  Status ReplaySegment(std::vector<Segment>& segs, size_t i, Version base, Version* last,
-                       std::map<RunId, snapshot::RunLife>& runs, RecoveryReport* rep, bool* stop);
-  bool LaterSegmentsHaveFrames(const std::vector<Segment>& segs, size_t i);
 };
 
-Status DurableState::Impl::LoadSnapshot(RecoveryReport* rep, snapshot::Header* h) {
+namespace {
+
+constexpr size_t kMaxListedRecords = 1000;
+
+// Whether the bad bytes at data[off..] (with no valid frame anywhere after them) are what a crash
+// during an append leaves: fewer bytes than a frame, a frame whose length runs past the end of the
+// file (a prefix of the append reached the disk), or zeros (a block allocated but never written).
+// A complete frame that fails its CRC, or one whose damaged length field hides a complete frame
+// ending at the end of the file, is damage to a record that was written whole.
+bool IsTornTail(std::string_view data, uint64_t off) {
+  const std::string_view rest = data.substr(off);
+  if (rest.size() < wal::kHeaderBytes + wal::kTrailerBytes) return true;
+  if (rest.find_first_not_of('\0') == std::string_view::npos) return true;
+  if (static_cast<uint8_t>(rest[4]) != static_cast<uint8_t>(wal::RecordType::kCommit) ||
+      static_cast<uint8_t>(rest[5]) != wal::kFormatVersion) {
+    return false;
+  }
+  const uint64_t len = codec::LoadU32(rest.data());
+  if (wal::kHeaderBytes + len + wal::kTrailerBytes <= rest.size()) {
+    const std::string_view tail = rest.substr(rest.size() - 8);  // a torn sector reads as zeros
+    return tail.find_first_not_of('\0') == std::string_view::npos;
+  }
+  // Runs past the end: torn, unless the bytes there are a whole frame with a damaged length.
+  std::string fixed(rest.substr(0, rest.size() - wal::kTrailerBytes));
+  codec::StoreU32(fixed.data(),
+                  static_cast<uint32_t>(rest.size() - wal::kHeaderBytes - wal::kTrailerBytes));
+  return crc32c::Value(fixed) != codec::LoadU32(rest.data() + rest.size() - wal::kTrailerBytes);
+}
+
+// The record a damaged frame probably held (its payload decoded without the CRC), if any.
+bool GuessRecord(std::string_view data, uint64_t off, wal::CommitRecord* rec) {
+  if (data.size() - off < wal::kHeaderBytes + wal::kTrailerBytes) return false;
+  const uint64_t len = codec::LoadU32(data.data() + off);
+  if (wal::kHeaderBytes + len > data.size() - off) return false;
+  return wal::DecodeCommit(data.substr(off + wal::kHeaderBytes, len), rec);
+}
+
+RecoveryLoss Loss(std::string what, std::string file, uint64_t offset, Version after) {
+  RecoveryLoss l;
+  l.what = std::move(what);
+  l.file = std::move(file);
+  l.offset = offset;
+  l.after = after;
+  return l;
+}
+
+std::string VersionRange(Version from, Version to) {
+  return from == to ? "version " + std::to_string(from)
+                    : "versions " + std::to_string(from) + ".." + std::to_string(to);
+}
+
+// One recovery pass over a root: picks the base snapshot, replays the log after it, checks that
+// the log is continuous (each segment's name says which version it begins after) and that every
+// corrupt snapshot it bypasses is covered, and applies the policy to what is damaged or missing.
+// File changes (cutting a torn tail) are collected and made only once nothing refuses.
+class Recovery {
+ public:
+  Recovery(const DbOptions& opts, Env* env, std::string wal_dir, std::string snap_dir,
+           const DurableState::Hooks& hooks, bool dry_run, RecoveryReport* rep)
+      : env_(env),
+        wal_dir_(std::move(wal_dir)),
+        snap_dir_(std::move(snap_dir)),
+        hooks_(hooks),
+        dry_run_(dry_run),
+        rep_(rep),
+        policy_(opts.recovery_policy) {}
+
+  Status Run(Version* recovered, Version* segment_name, std::vector<snapshot::RunLife>* runs_out);
+
+ private:
+  struct Bypassed {
+    std::string path;
+    Version version;
+    uint64_t offset;
+    bool handled = false;  // refused or reported already
+  };
+
+  Status LoadBase(snapshot::Header* h);
+  Status ReplaySegment(size_t i, bool* stop);
+  // The log is missing versions between what is covered and segment i (named after the version
+  // it begins after). `prev` describes what came before: a segment, or the base.
+  Status Gap(size_t i, const std::string& prev, uint64_t prev_end, bool* stop);
+  // Cuts the log at segs_[i] offset `off` (truncate-tail, torn tails): later segments go.
+  Status Cut(size_t i, uint64_t off, RecoveryLoss loss, const std::string& data);
+  // Lists every valid record in segs_[i] from `from` on and in later segments into `loss`.
+  Status ListLater(size_t i, uint64_t from, const std::string& data, RecoveryLoss* loss);
+  void Apply(wal::CommitRecord& rec);
+  Version covered() const { return std::max(base_, last_); }
+
+  // Refuses (or, skip-corrupt, accepts and reports) bypassing corrupt snapshot b with what the
+  // base and the log cover so far.
+  Status Uncovered(Bypassed& b);
+
+  Env* const env_;
+  const std::string wal_dir_, snap_dir_;
+  const DurableState::Hooks& hooks_;
+  const bool dry_run_;
+  RecoveryReport* const rep_;
+  const RecoveryPolicy policy_;
+  std::vector<Segment> segs_;
+  Version base_ = 0;  // the base snapshot's version (0: none)
+  Version last_ = 0;  // the newest record seen in the log (those at or below base_ included)
+  std::string base_name_;
+  std::vector<Bypassed> bypassed_;
+  std::map<RunId, snapshot::RunLife> runs_;
+  std::vector<size_t> open_losses_;  // losses whose `before` the next replayed record sets
+  // Deferred file changes: truncate path to size (npos: remove it).
+  std::vector<std::pair<std::string, uint64_t>> changes_;
+};
+
+Status Recovery::LoadBase(snapshot::Header* h) {
+  Env* env = env_;
   std::vector<std::string> names;
-  STATELAB_RETURN_IF_ERROR(env->ListDir(snap_dir, &names));
+  if (env->FileExists(snap_dir_)) STATELAB_RETURN_IF_ERROR(env->ListDir(snap_dir_, &names));
   for (const std::string& n : names) {
-    if (n.ends_with(".tmp")) {  // a snapshot that never reached its rename
-      STATELAB_RETURN_IF_ERROR(env->RemoveFile(JoinPath(snap_dir, n)));
-      rep->notes.push_back("removed incomplete snapshot " + n);
-    }
+    if (!n.ends_with(".tmp")) continue;  // a snapshot that never reached its rename
+    if (!dry_run_) STATELAB_RETURN_IF_ERROR(env->RemoveFile(JoinPath(snap_dir_, n)));
+    rep_->notes.push_back(std::string(dry_run_ ? "would remove" : "removed") +
+                          " incomplete snapshot " + n);
   }
   std::vector<std::pair<Version, std::string>> snaps;
-  STATELAB_RETURN_IF_ERROR(ListSnapshots(env, snap_dir, &snaps));
+  if (env->FileExists(snap_dir_)) {
+    STATELAB_RETURN_IF_ERROR(ListSnapshots(env, snap_dir_, &snaps));
+  }
   std::string data;
   for (const auto& [v, name] : snaps) {
-    const std::string path = JoinPath(snap_dir, name);
+    const std::string path = JoinPath(snap_dir_, name);
     STATELAB_RETURN_IF_ERROR(env->ReadFile(path, &data));
-    Status s = snapshot::ParseSnapshot(data, path, true, h, hooks.load_entry);
-    if (s.ok() && h->version != v) s = Status::Corruption(path, 12);  // header vs name
-    if (s.ok()) {
-      rep->snapshot_used = name;
-      rep->snapshot_version = v;
-      return Status::OK();
+    // Validates the whole file before loading any entry. A snapshot whose header version is not
+    // its name's is refused before loading too (the first pass has no entry callback).
+    Status s = snapshot::ParseSnapshot(data, path, true, h, {});
+    if (s.ok() && h->version != v) s = Status::Corruption(path, snapshot::kVersionOffset);
+    if (s.ok()) s = snapshot::ParseSnapshot(data, path, false, h, hooks_.load_entry);
+    if (!s.ok()) {
+      bypassed_.push_back({path, v, s.a(), false});
+      continue;
     }
-    rep->notes.push_back("snapshot " + name + " is corrupt at offset " + std::to_string(s.a()) +
-                         "; falling back to an older one");
+    rep_->snapshot_used = name;
+    rep_->snapshot_version = v;
+    base_ = v;
+    base_name_ = name;
+    return Status::OK();
   }
   *h = snapshot::Header{};
   return Status::OK();
 }
 
-bool DurableState::Impl::LaterSegmentsHaveFrames(const std::vector<Segment>& segs, size_t i) {
-  std::string data;
-  for (size_t k = i + 1; k < segs.size(); ++k) {
-    if (env->ReadFile(segs[k].path, &data).ok() && wal::FindNextFrame(data, 0) != data.npos) {
-      return true;
-    }
-  }
-  return false;
+void Recovery::Apply(wal::CommitRecord& rec) {
+  NoteLifecycle(runs_, rec.version, rec.txn);
+  hooks_.apply_commit(rec.version, rec.txn);
+  ++rep_->records_replayed;
+  for (size_t k : open_losses_) rep_->losses[k].before = rec.version;
+  open_losses_.clear();
 }
 
-Status DurableState::Impl::ReplaySegment(std::vector<Segment>& segs, size_t i, Version base,
-                                         Version* last, std::map<RunId, snapshot::RunLife>& runs,
-                                         RecoveryReport* rep, bool* stop) {
+Status Recovery::ListLater(size_t i, uint64_t from, const std::string& data, RecoveryLoss* loss) {
+  std::string other;
+  wal::CommitRecord rec;
+  for (size_t k = i; k < segs_.size(); ++k) {
+    if (k > i) STATELAB_RETURN_IF_ERROR(env_->ReadFile(segs_[k].path, &other));
+    const std::string& d = k == i ? data : other;
+    wal::Frame f;
+    for (uint64_t off = wal::FindNextFrame(d, k == i ? from : 0); off != std::string::npos;
+         off = wal::FindNextFrame(d, off + f.size)) {
+      if (!wal::ParseFrame(d, off, &f) || !wal::DecodeCommit(f.payload, &rec)) break;
+      ++loss->records_lost;
+      if (loss->records.size() < kMaxListedRecords) {
+        loss->records.push_back({rec.version, rec.txn.run, true});
+      }
+    }
+  }
+  return Status::OK();
+}
+
+Status Recovery::Cut(size_t i, uint64_t off, RecoveryLoss loss, const std::string& data) {
+  uint64_t cut = data.size() - off;
+  // Cut to nothing, a segment goes: left empty, its name (the version it begins after) would
+  // claim versions the log no longer reaches.
+  changes_.emplace_back(segs_[i].path, off == 0 ? std::string::npos : off);
+  for (size_t k = i + 1; k < segs_.size(); ++k) {
+    std::string other;
+    STATELAB_RETURN_IF_ERROR(env_->ReadFile(segs_[k].path, &other));
+    cut += other.size();
+    changes_.emplace_back(segs_[k].path, std::string::npos);
+  }
+  segs_.resize(off == 0 ? i : i + 1);
+  rep_->bytes_truncated += cut;
+  loss.bytes = cut;
+  rep_->notes.push_back(
+      std::string(dry_run_ ? "would truncate " : "truncated ") +
+      (loss.what == "torn_tail" ? "the torn tail of " : "the log at ") + loss.file + " at offset " +
+      std::to_string(off) + " (" + std::to_string(cut) + " bytes" +
+      (loss.records_lost > 0 ? ", " + std::to_string(loss.records_lost) + " valid records"
+                             : std::string()) +
+      ")");
+  rep_->losses.push_back(std::move(loss));
+  return Status::OK();
+}
+
+Status Recovery::Gap(size_t i, const std::string& prev, uint64_t prev_end, bool* stop) {
+  const Version from = covered() + 1, to = segs_[i].first - 1;
+  const std::string what = prev + " ends at version " + std::to_string(covered()) + " but " +
+                           segs_[i].path + " begins after version " + std::to_string(to) + ": " +
+                           VersionRange(from, to) + " missing";
+  switch (policy_) {
+    case RecoveryPolicy::kStrict:
+      return Status::Corruption(what + " (recovery policy strict)", prev_end);
+    case RecoveryPolicy::kTruncateTail: {
+      RecoveryLoss loss = Loss("cut_tail", segs_[i].path, 0, covered());
+      std::string data;
+      STATELAB_RETURN_IF_ERROR(env_->ReadFile(segs_[i].path, &data));
+      STATELAB_RETURN_IF_ERROR(ListLater(i, 0, data, &loss));
+      rep_->notes.push_back(what + "; the log is cut there");
+      // Segment i and everything after it go: cut i to nothing, remove the rest.
+      *stop = true;
+      return Cut(i, 0, std::move(loss), data);
+    }
+    case RecoveryPolicy::kSkipCorrupt:
+      rep_->notes.push_back(what + "; skipped");
+      open_losses_.push_back(rep_->losses.size());
+      rep_->losses.push_back(Loss("gap", segs_[i].path, 0, covered()));
+      last_ = std::max(last_, to);  // accepted as covered from here on
+      return Status::OK();
+  }
+  return Status::OK();
+}
+
+Status Recovery::ReplaySegment(size_t i, bool* stop) {
   std::string data;
-  STATELAB_RETURN_IF_ERROR(env->ReadFile(segs[i].path, &data));
-  const std::string& path = segs[i].path;
+  STATELAB_RETURN_IF_ERROR(env_->ReadFile(segs_[i].path, &data));
+  const std::string path = segs_[i].path;  // a copy: Cut shrinks segs_
   wal::CommitRecord rec;
   uint64_t off = 0;
   while (off < data.size()) {
     wal::Frame f;
     if (wal::ParseFrame(data, off, &f) && wal::DecodeCommit(f.payload, &rec) &&
-        rec.version > *last) {
+        rec.version > last_) {
       off += f.size;
-      *last = rec.version;
-      if (rec.version <= base) continue;  // already in the snapshot
-      NoteLifecycle(runs, rec.version, rec.txn);
-      hooks.apply_commit(rec.version, rec.txn);
-      ++rep->records_replayed;
+      last_ = rec.version;
+      if (rec.version > base_) Apply(rec);
       continue;
     }
-    // A bad record. Valid records after it make it mid-log corruption; otherwise it is the torn
-    // tail of a crash during append and is cut off.
+    // A bad record. Valid records after it (here or in a later segment) make it mid-log damage;
+    // otherwise it is the tail of the log.
     const uint64_t next = wal::FindNextFrame(data, off + 1);
-    if (next == data.npos && !LaterSegmentsHaveFrames(segs, i)) {
-      uint64_t cut = data.size() - off;
-      STATELAB_RETURN_IF_ERROR(env->Truncate(path, off));
-      for (size_t k = i + 1; k < segs.size(); ++k) {
-        STATELAB_RETURN_IF_ERROR(env->ReadFile(segs[k].path, &data));
-        cut += data.size();
-        STATELAB_RETURN_IF_ERROR(env->RemoveFile(segs[k].path));
-      }
-      if (i + 1 < segs.size()) STATELAB_RETURN_IF_ERROR(env->SyncDir(wal_dir));
-      segs.resize(i + 1);
-      rep->bytes_truncated += cut;
-      rep->notes.push_back("truncated torn tail of " + path + " at offset " + std::to_string(off) +
-                           " (" + std::to_string(cut) + " bytes)");
-      *stop = true;
-      return Status::OK();
+    bool follows = next != std::string::npos;
+    for (size_t k = i + 1; k < segs_.size() && !follows; ++k) {
+      std::string other;
+      follows = env_->ReadFile(segs_[k].path, &other).ok() &&
+                wal::FindNextFrame(other, 0) != std::string::npos;
     }
-    if (!opts.skip_corrupt_records) return Status::Corruption(path, off);
-    ++rep->records_skipped;
-    const uint64_t resume = next == data.npos ? data.size() : next;
-    rep->notes.push_back("skipped corrupt record in " + path + " at offset " + std::to_string(off) +
-                         " (" + std::to_string(resume - off) + " bytes)");
-    off = resume;
+    // Damage to records the base snapshot holds (the next record, or the next segment's name,
+    // says every damaged version is <= base_) loses nothing: recovery does not need them.
+    Version bound = 0;  // the damaged records are below it; 0: unknown
+    if (next != std::string::npos) {
+      wal::Frame nf;
+      if (wal::ParseFrame(data, next, &nf) && wal::DecodeCommit(nf.payload, &rec)) {
+        bound = rec.version;
+      }
+    } else if (i + 1 < segs_.size()) {
+      bound = segs_[i + 1].first;
+    }
+    if (bound != 0 && bound <= base_ + 1) {
+      const uint64_t resume = next == std::string::npos ? data.size() : next;
+      rep_->notes.push_back("damaged bytes in " + path + " at offset " + std::to_string(off) +
+                            " (" + std::to_string(resume - off) + " bytes) hold versions the " +
+                            "snapshot " + base_name_ + " covers: not needed");
+      RecoveryLoss covered_loss = Loss("covered", path, off, last_);
+      covered_loss.bytes = resume - off;
+      covered_loss.before = bound;
+      rep_->losses.push_back(std::move(covered_loss));
+      last_ = std::max(last_, bound - 1);
+      off = resume;
+      continue;
+    }
+    RecoveryLoss loss = Loss("", path, off, covered());
+    if (GuessRecord(data, off, &rec)) {
+      loss.records.push_back({rec.version, rec.txn.run, false});
+    }
+    if (!follows) {
+      // The tail. Later (frame-less) segments must still continue from here: one named after a
+      // version this one does not reach means whole records are missing, not torn.
+      bool gap = false;
+      for (size_t k = i + 1; k < segs_.size() && !gap; ++k) {
+        gap = segs_[k].first - 1 > covered();
+        if (gap && policy_ == RecoveryPolicy::kStrict) {
+          return Gap(k, path + " (damaged at offset " + std::to_string(off) + ")", off, stop);
+        }
+      }
+      const bool torn = !gap && IsTornTail(data, off);
+      if (!torn && policy_ == RecoveryPolicy::kStrict) return Status::Corruption(path, off);
+      loss.what = torn ? "torn_tail" : "cut_tail";
+      if (torn) loss.records.clear();  // never acknowledged: a crash during its append
+      *stop = true;
+      return Cut(i, off, std::move(loss), data);
+    }
+    switch (policy_) {
+      case RecoveryPolicy::kStrict:
+        return Status::Corruption(path, off);
+      case RecoveryPolicy::kTruncateTail:
+        loss.what = "cut_tail";
+        STATELAB_RETURN_IF_ERROR(ListLater(i, off + 1, data, &loss));
+        *stop = true;
+        return Cut(i, off, std::move(loss), data);
+      case RecoveryPolicy::kSkipCorrupt: {
+        ++rep_->records_skipped;
+        const uint64_t resume = next == std::string::npos ? data.size() : next;
+        loss.what = "corrupt_record";
+        loss.bytes = resume - off;
+        rep_->notes.push_back("skipped corrupt record in " + path + " at offset " +
+                              std::to_string(off) + " (" + std::to_string(resume - off) +
+                              " bytes)");
+        open_losses_.push_back(rep_->losses.size());
+        rep_->losses.push_back(std::move(loss));
+        // The rest of a segment skipped: the next one's name is where the log continues.
+        if (next == std::string::npos && i + 1 < segs_.size()) {
+          last_ = std::max(last_, segs_[i + 1].first - 1);
+        }
+        off = resume;
+        break;
+      }
+    }
   }
   return Status::OK();
 }
 
-Status DurableState::Impl::Recover(RecoveryReport* rep, Version* recovered,
-                                   std::vector<snapshot::RunLife>* runs_out) {
-  STATELAB_RETURN_IF_ERROR(env->CreateDirs(wal_dir));
-  STATELAB_RETURN_IF_ERROR(env->CreateDirs(snap_dir));
-  STATELAB_RETURN_IF_ERROR(env->SyncDir(root));
-
-  snapshot::Header h;
-  STATELAB_RETURN_IF_ERROR(LoadSnapshot(rep, &h));
-  std::map<RunId, snapshot::RunLife> runs;
-  for (const snapshot::RunLife& r : h.runs) runs[r.run] = r;
-
-  std::vector<Segment> segs;
-  STATELAB_RETURN_IF_ERROR(ListSegments(env, wal_dir, &segs));
-  Version last = 0;
-  bool stop = false;
-  for (size_t i = segs.empty() ? 0 : FirstSegmentAfter(segs, h.version); i < segs.size() && !stop;
-       ++i) {
-    STATELAB_RETURN_IF_ERROR(ReplaySegment(segs, i, h.version, &last, runs, rep, &stop));
+Status Recovery::Uncovered(Bypassed& b) {
+  b.handled = true;
+  const std::string what =
+      "snapshot " + b.path + " is corrupt at offset " + std::to_string(b.offset) + "; " +
+      (base_name_.empty() ? std::string("the empty state") : "snapshot " + base_name_) +
+      " plus the log reach version " + std::to_string(covered());
+  if (covered() >= b.version) {
+    rep_->notes.push_back(what + ", which covers it: bypassed");
+    return Status::OK();
   }
-  *recovered = std::max(last, h.version);
-  rep->recovered_version = *recovered;
-  for (const auto& [id, r] : runs) {
-    if (r.begin != 0 && r.end == 0) rep->orphaned_runs.push_back(id);
+  if (policy_ != RecoveryPolicy::kSkipCorrupt) {
+    return Status::Corruption(what + " of its " + std::to_string(b.version) + ": " +
+                                  VersionRange(covered() + 1, b.version) +
+                                  " would be lost (recovery policy " +
+                                  std::string(RecoveryPolicyName(policy_)) + ")",
+                              b.offset);
+  }
+  rep_->notes.push_back(what + " of its " + std::to_string(b.version) + "; opened without " +
+                        VersionRange(covered() + 1, b.version));
+  rep_->losses.push_back(Loss("snapshot", b.path, b.offset, covered()));
+  return Status::OK();
+}
+
+Status Recovery::Run(Version* recovered, Version* segment_name,
+                     std::vector<snapshot::RunLife>* runs_out) {
+  rep_->policy = std::string(RecoveryPolicyName(policy_));
+  snapshot::Header h;
+  STATELAB_RETURN_IF_ERROR(LoadBase(&h));
+  for (const snapshot::RunLife& r : h.runs) runs_[r.run] = r;
+
+  if (env_->FileExists(wal_dir_)) {
+    STATELAB_RETURN_IF_ERROR(ListSegments(env_, wal_dir_, &segs_));
+  }
+  bool stop = false;
+  const size_t first = segs_.empty() ? 0 : FirstSegmentAfter(segs_, base_);
+  for (size_t i = first; i < segs_.size() && !stop; ++i) {
+    // Segment i begins after version name - 1: everything up to there must be covered already.
+    if (segs_[i].first - 1 > covered()) {
+      for (Bypassed& b : bypassed_) {
+        if (i == first && b.version > base_) STATELAB_RETURN_IF_ERROR(Uncovered(b));
+      }
+      const std::string prev = i == first ? (base_name_.empty() ? std::string("the empty state")
+                                                                : JoinPath(snap_dir_, base_name_))
+                                          : segs_[i - 1].path;
+      uint64_t prev_end = 0;
+      if (i > first) {
+        std::string d;
+        STATELAB_RETURN_IF_ERROR(env_->ReadFile(prev, &d));
+        prev_end = d.size();
+      }
+      STATELAB_RETURN_IF_ERROR(Gap(i, prev, prev_end, &stop));
+      if (stop) break;
+    }
+    STATELAB_RETURN_IF_ERROR(ReplaySegment(i, &stop));
+  }
+
+  // A corrupt snapshot newer than the base may be bypassed only when the base plus the log cover
+  // every version it held.
+  for (Bypassed& b : bypassed_) {
+    if (b.handled) continue;
+    if (b.version <= base_) {
+      rep_->notes.push_back("snapshot " + b.path + " is corrupt at offset " +
+                            std::to_string(b.offset) + " (older than the one used)");
+      continue;
+    }
+    STATELAB_RETURN_IF_ERROR(Uncovered(b));
+  }
+
+  // Nothing refused: make the file changes.
+  bool removed = false;
+  for (const auto& [path, size] : changes_) {
+    if (dry_run_) break;
+    if (size == std::string::npos) {
+      STATELAB_RETURN_IF_ERROR(env_->RemoveFile(path));
+      removed = true;
+    } else {
+      STATELAB_RETURN_IF_ERROR(env_->Truncate(path, size));
+    }
+  }
+  if (removed) STATELAB_RETURN_IF_ERROR(env_->SyncDir(wal_dir_));
+
+  *recovered = std::max(last_, base_);
+  rep_->recovered_version = *recovered;
+  // The next segment begins after the newest record the log holds (continuity is checked against
+  // it); an existing segment with a later name that holds nothing is reused.
+  *segment_name = last_ + 1;
+  if (!segs_.empty()) *segment_name = std::max(*segment_name, segs_.back().first);
+  if (last_ == 0 && segs_.empty()) *segment_name = *recovered + 1;
+  for (const auto& [id, r] : runs_) {
+    if (r.begin != 0 && r.end == 0) rep_->open_runs.push_back(id);
     runs_out->push_back(r);
   }
   return Status::OK();
+}
+
+}  // namespace
+
+Status DurableState::Impl::Recover(bool dry_run, RecoveryReport* rep, Version* recovered,
+                                   Version* segment_name,
+                                   std::vector<snapshot::RunLife>* runs_out) {
+  if (!dry_run) {
+    STATELAB_RETURN_IF_ERROR(env->CreateDirs(wal_dir));
+    STATELAB_RETURN_IF_ERROR(env->CreateDirs(snap_dir));
+    STATELAB_RETURN_IF_ERROR(env->SyncDir(root));
+  }
+  return Recovery(opts, env, wal_dir, snap_dir, hooks, dry_run, rep)
+      .Run(recovered, segment_name, runs_out);
 }
 
 Status DurableState::Impl::WriteSnapshot(CommitLog& log) {
@@ -271,17 +588,30 @@ Status DurableState::Impl::WriteSnapshot(CommitLog& log) {
   return Prune();
 }
 
-// Keeps the newest two snapshots; deletes WAL segments whose every record is covered by the
-// oldest kept one (a segment's records are all older than the next segment's first version).
+// Keeps the newest two snapshots that validate (and any corrupt one newer than the older of
+// them); deletes older snapshots and the WAL segments whose every record that older one covers.
+// With fewer than two valid snapshots nothing goes: the log must still be able to replace the
+// only one (a corrupt snapshot is bypassed only when the log covers it).
 Status DurableState::Impl::Prune() {
   std::vector<std::pair<Version, std::string>> snaps;
   STATELAB_RETURN_IF_ERROR(ListSnapshots(env, snap_dir, &snaps));
-  if (snaps.empty()) return Status::OK();
-  for (size_t i = 2; i < snaps.size(); ++i) {
+  size_t valid = 0, keep = snaps.size();
+  std::string data;
+  for (size_t i = 0; i < snaps.size() && valid < 2; ++i) {
+    const std::string path = JoinPath(snap_dir, snaps[i].second);
+    STATELAB_RETURN_IF_ERROR(env->ReadFile(path, &data));
+    snapshot::Header h;
+    if (snapshot::ParseSnapshot(data, path, true, &h, {}).ok() && h.version == snaps[i].first &&
+        ++valid == 2) {
+      keep = i + 1;
+    }
+  }
+  if (valid < 2) return Status::OK();
+  for (size_t i = keep; i < snaps.size(); ++i) {
     STATELAB_RETURN_IF_ERROR(env->RemoveFile(JoinPath(snap_dir, snaps[i].second)));
   }
-  if (snaps.size() > 2) STATELAB_RETURN_IF_ERROR(env->SyncDir(snap_dir));
-  const Version oldest = snaps[std::min<size_t>(snaps.size(), 2) - 1].first;
+  if (keep < snaps.size()) STATELAB_RETURN_IF_ERROR(env->SyncDir(snap_dir));
+  const Version oldest = snaps[keep - 1].first;
   std::vector<Segment> segs;
   STATELAB_RETURN_IF_ERROR(ListSegments(env, wal_dir, &segs));
   bool removed = false;
@@ -325,17 +655,61 @@ Status DurableState::Impl::ReadRunHistory(const RunId& run, Version until, const
       break;
     }
   }
+  // The history must be whole: a gap before a segment (its name says which version it begins
+  // after) or a damaged record the base does not cover is Corruption naming the file, never a
+  // shorter history (recovery under skip-corrupt may have opened past it).
   Version last = 0;
-  wal::CommitRecord rec;
-  for (size_t i = segs.empty() ? 0 : FirstSegmentAfter(segs, base); i < segs.size(); ++i) {
+  std::string prev =
+      base == 0 ? std::string("the empty state") : JoinPath(snap_dir, snapshot::FileName(base));
+  uint64_t prev_end = 0;
+  wal::CommitRecord rec, next_rec;
+  bool done = false;
+  for (size_t i = segs.empty() ? 0 : FirstSegmentAfter(segs, base); i < segs.size() && !done;
+       ++i) {
     if (segs[i].first > until) break;
+    const Version covered = std::max(last, base);
+    if (segs[i].first - 1 > covered) {
+      return Status::Corruption("run history: " + prev + " ends at version " +
+                                    std::to_string(covered) + " but " + segs[i].path +
+                                    " begins after version " + std::to_string(segs[i].first - 1) +
+                                    ": " + VersionRange(covered + 1, segs[i].first - 1) +
+                                    " missing",
+                                prev_end);
+    }
     STATELAB_RETURN_IF_ERROR(env->ReadFile(segs[i].path, &data));
-    wal::Frame f;
-    for (uint64_t off = 0; wal::ParseFrame(data, off, &f); off += f.size) {
-      if (!wal::DecodeCommit(f.payload, &rec) || rec.version <= last) break;
+    prev = segs[i].path;
+    prev_end = data.size();
+    uint64_t off = 0;
+    while (off < data.size() && !done) {
+      wal::Frame f;
+      if (!wal::ParseFrame(data, off, &f) || !wal::DecodeCommit(f.payload, &rec) ||
+          rec.version <= last) {
+        // Damage: not needed when the next record (or segment) shows the base holds it; at the
+        // end of the log it is an append in flight (open cut any torn tail).
+        const uint64_t next = wal::FindNextFrame(data, off + 1);
+        Version bound = 0;
+        wal::Frame nf;
+        if (next != std::string::npos) {
+          if (wal::ParseFrame(data, next, &nf) && wal::DecodeCommit(nf.payload, &next_rec)) {
+            bound = next_rec.version;
+          }
+        } else if (i + 1 < segs.size()) {
+          bound = segs[i + 1].first;
+        } else {
+          break;
+        }
+        if (bound == 0 || bound > base + 1) return Status::Corruption(segs[i].path, off);
+        if (next == std::string::npos) break;
+        off = next;
+        continue;
+      }
+      off += f.size;
       last = rec.version;
       if (rec.version <= base) continue;
-      if (rec.version > until) break;
+      if (rec.version > until) {
+        done = true;
+        break;
+      }
       for (WriteEntry& w : rec.txn.writes) {
         if (!w.key.view().starts_with(prefix)) continue;
         VersionEntry e;
@@ -369,9 +743,12 @@ Result<std::unique_ptr<DurableState>> DurableState::Open(const DbOptions& opts, 
   ds->impl_ = std::make_unique<Impl>(opts, std::move(root), std::move(hooks));
   Impl& im = *ds->impl_;
   std::vector<snapshot::RunLife> runs;
-  STATELAB_RETURN_IF_ERROR(im.Recover(&ds->report_, &ds->recovered_version_, &runs));
+  Version segment_name = 0;
+  STATELAB_RETURN_IF_ERROR(
+      im.Recover(false, &ds->report_, &ds->recovered_version_, &segment_name, &runs));
   STATELAB_ASSIGN_OR_RETURN(
-      ds->log_, CommitLog::Open(opts, im.env, im.wal_dir, ds->recovered_version_ + 1, runs));
+      ds->log_,
+      CommitLog::Open(opts, im.env, im.wal_dir, ds->recovered_version_ + 1, runs, segment_name));
   ds->report_.time_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (report) *report = ds->report_;
@@ -380,6 +757,20 @@ Result<std::unique_ptr<DurableState>> DurableState::Open(const DbOptions& opts, 
     im.trigger_thread = std::thread([self] { self->TriggerLoop(); });
   }
   return ds;
+}
+
+Status DurableState::DryRun(const DbOptions& opts, std::string root, Hooks hooks,
+                            RecoveryReport* report) {
+  const auto start = std::chrono::steady_clock::now();
+  Impl im(opts, std::move(root), std::move(hooks));
+  RecoveryReport rep;
+  Version recovered = 0, segment_name = 0;
+  std::vector<snapshot::RunLife> runs;
+  Status s = im.Recover(true, &rep, &recovered, &segment_name, &runs);
+  rep.time_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  if (report) *report = std::move(rep);
+  return s;
 }
 
 void DurableState::TriggerLoop() {

@@ -20,16 +20,42 @@
 
 namespace statelab {
 
+// A stretch of history recovery did not restore, or cut as a torn tail (docs/durability.md,
+// "Recovery policies").
+struct RecoveryLoss {
+  // "torn_tail" (cut; never acknowledged), "cut_tail" (truncate-tail: a damaged record or gap and
+  // everything after it), "corrupt_record" and "gap" (skip-corrupt), "snapshot" (skip-corrupt: a
+  // corrupt snapshot the log does not cover), "covered" (damaged records the base snapshot holds:
+  // nothing lost, listed so every damaged place recovery saw is here).
+  std::string what;
+  std::string file;  // the damaged file; a gap: the segment after it
+  uint64_t offset = 0;
+  uint64_t bytes = 0;  // bytes cut or skipped (0 for a gap or a snapshot)
+  Version after = 0;   // newest version recovered before it
+  Version before = 0;  // oldest version recovered after it; 0: none
+  struct Record {
+    Version version = 0;
+    RunId run;
+    bool verified = false;  // false: decoded from bytes that fail their CRC (a best guess)
+  };
+  std::vector<Record> records;  // what is known to be lost, by version and run (at most 1000)
+  uint64_t records_lost = 0;    // valid records discarded (all of them, listed or not)
+};
+
 // What recovery did at open (docs/durability.md, "Recovery"). Engines with several WAL roots
 // Merge their reports.
 struct RecoveryReport {
-  std::string snapshot_used;  // snapshot file name; empty: none (started from an empty state)
+  std::string policy = "strict";  // RecoveryPolicyName of DbOptions::recovery_policy
+  std::string snapshot_used;      // snapshot file name; empty: none (started from an empty state)
   Version snapshot_version = 0;
   Version recovered_version = 0;  // the version counter after recovery
   uint64_t records_replayed = 0;
-  uint64_t bytes_truncated = 0;      // torn / corrupt tail cut off the log
-  uint64_t records_skipped = 0;      // mid-log corrupt records skipped (skip_corrupt_records)
-  std::vector<RunId> orphaned_runs;  // kRunBegin without kRunEnd, sorted
+  uint64_t bytes_truncated = 0;      // torn / cut tail removed from the log
+  uint64_t records_skipped = 0;      // damaged records skipped (skip-corrupt)
+  std::vector<RecoveryLoss> losses;  // every cut, skip and gap, in log order
+  // Runs with a kRunBegin and no kRunEnd marker: active or paused, whether or not their writer
+  // is still alive (the files cannot tell). Sorted.
+  std::vector<RunId> open_runs;
   double time_ms = 0;
   std::vector<std::string> notes;  // what was truncated, skipped or fallen back from, and where
 
@@ -58,6 +84,11 @@ class DurableState {
   // Never called in kInMemory. `report` (optional) receives what recovery did.
   static Result<std::unique_ptr<DurableState>> Open(const DbOptions& opts, std::string root,
                                                     Hooks hooks, RecoveryReport* report);
+  // What Open would do to `root`, changing no file: the same verdict (the error Open would
+  // return) and the same report; the hooks receive the state Open would rebuild (up to the
+  // refusal when it refuses). The offline tools (inspect, verify) use it, so they agree with open.
+  static Status DryRun(const DbOptions& opts, std::string root, Hooks hooks,
+                       RecoveryReport* report);
   ~DurableState();  // Close()
   DurableState(const DurableState&) = delete;
   DurableState& operator=(const DurableState&) = delete;

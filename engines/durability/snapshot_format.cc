@@ -77,36 +77,47 @@ std::string SnapshotBuilder::Finish(const Header& h) const {
 }
 
 namespace {
-// Parses everything after the magic; calls fn when non-empty.
-bool ParseBody(codec::Reader& r, Header* h, const EntryFn& fn) {
+// Parses everything after the magic; calls fn when non-empty. On failure *where is the offset
+// (from the reader's start) of the entry or field that does not parse.
+bool ParseBody(codec::Reader& r, Header* h, const EntryFn& fn, uint64_t* where) {
+  const uint64_t total = r.remaining();
+  *where = 0;
+  auto fail = [&](uint64_t at) {
+    *where = at;
+    return false;
+  };
+  auto here = [&] { return total - r.remaining(); };
   uint32_t format, nruns, nsections;
   uint64_t ts;
   if (!r.U32(&format) || format != kFormatVersion || !r.U64(&h->version) || !r.U64(&ts) ||
       !r.U64(&h->wal_start_segment) || !r.U32(&nruns) || nruns > r.remaining() / 32) {
-    return false;
+    return fail(here());
   }
   h->timestamp_us = static_cast<TimestampUs>(ts);
   h->runs.clear();
   for (uint32_t i = 0; i < nruns; ++i) {
     RunLife l;
     std::string_view b;
-    if (!r.Raw(16, &b) || !r.U64(&l.begin) || !r.U64(&l.end)) return false;
+    if (!r.Raw(16, &b) || !r.U64(&l.begin) || !r.U64(&l.end)) return fail(here());
     std::memcpy(l.run.bytes.data(), b.data(), 16);
     h->runs.push_back(l);
   }
-  if (!r.U32(&nsections)) return false;
+  if (!r.U32(&nsections)) return fail(here());
   int last_tag = -1;
   for (uint32_t i = 0; i < nsections; ++i) {
+    const uint64_t section_at = here();
     uint8_t tag;
     uint64_t count, bytes;
     std::string_view body;
     if (!r.U8(&tag) || tag <= last_tag || !r.U64(&count) || !r.U64(&bytes) ||
         !r.Raw(bytes, &body)) {
-      return false;
+      return fail(section_at);
     }
     last_tag = tag;
+    const uint64_t body_at = here() - bytes;
     codec::Reader s(body);
     for (uint64_t n = 0; n < count; ++n) {
+      const uint64_t entry_at = body_at + (bytes - s.remaining());
       std::string_view key;
       VersionEntry e;
       uint8_t flags;
@@ -114,15 +125,15 @@ bool ParseBody(codec::Reader& r, Header* h, const EntryFn& fn) {
           key.size() > kKeyPrefixBytes + kMaxUserKeyBytes || static_cast<uint8_t>(key[16]) != tag ||
           !s.U64(&e.version) || e.version == 0 || e.version > h->version ||
           !s.I64(&e.expire_at_us) || !s.U8(&flags) || flags > 1) {
-        return false;
+        return fail(entry_at);
       }
       e.tombstone = flags == kTombstone;
-      if (!e.tombstone && !codec::DecodeValue(s, &e.value)) return false;
+      if (!e.tombstone && !codec::DecodeValue(s, &e.value)) return fail(entry_at);
       if (fn) fn(key, std::move(e));
     }
-    if (s.remaining() != 0) return false;
+    if (s.remaining() != 0) return fail(body_at + (bytes - s.remaining()));
   }
-  return r.remaining() == 0;
+  return r.remaining() == 0 || fail(here());
 }
 }  // namespace
 
@@ -132,15 +143,21 @@ Status ParseSnapshot(std::string_view data, std::string_view name, bool verify_c
     return Status::Corruption(name, 0);
   }
   const std::string_view body = data.substr(0, data.size() - 4);
+  uint64_t where = 0;
   if (verify_crc && crc32c::Value(body) != codec::LoadU32(data.data() + body.size())) {
+    // Where is the damage? The structure says when it no longer parses (the entry or field that
+    // fails); a damaged byte that still parses (inside a value) cannot be placed: the CRC's offset.
+    Header scratch;
+    codec::Reader r(body.substr(kMagic.size()));
+    if (!ParseBody(r, &scratch, {}, &where)) return Status::Corruption(name, kMagic.size() + where);
     return Status::Corruption(name, body.size());
   }
   // Validate first, then load: a snapshot is used whole or not at all.
   for (const EntryFn* f : {static_cast<const EntryFn*>(nullptr), &fn}) {
     if (f != nullptr && !*f) break;
     codec::Reader r(body.substr(kMagic.size()));
-    if (!ParseBody(r, header, f ? *f : EntryFn())) {
-      return Status::Corruption(name, body.size() - r.remaining());
+    if (!ParseBody(r, header, f ? *f : EntryFn(), &where)) {
+      return Status::Corruption(name, kMagic.size() + where);
     }
   }
   return Status::OK();

@@ -24,6 +24,7 @@ namespace statelab::snapshot {
 
 inline constexpr std::string_view kMagic = "STLBSNAP";
 inline constexpr uint32_t kFormatVersion = 1;
+inline constexpr uint64_t kVersionOffset = 12;  // of the header's commit version
 
 // "snapshot-<20-digit version>.snap" under <root>/snapshots/.
 std::string FileName(Version v);
@@ -63,8 +64,9 @@ class SnapshotBuilder {
 using EntryFn = std::function<void(std::string_view key, VersionEntry e)>;
 // Validates the whole file (size, magic, format version, CRC unless verify_crc is false, section
 // order, every entry) before calling `fn` for any entry; otherwise Corruption(name, offset): the
-// CRC's offset for a checksum mismatch, else where parsing stopped (inside a section: the
-// section's end). fn may be empty (validation only).
+// offset of the header field, section or entry that does not parse (with a CRC mismatch too:
+// the structure is parsed to place the damage), or the CRC's offset when the CRC fails and
+// everything parses (a damaged byte inside a value). fn may be empty (validation only).
 Status ParseSnapshot(std::string_view data, std::string_view name, bool verify_crc, Header* header,
                      const EntryFn& fn);
 

@@ -336,8 +336,11 @@ TEST(VerifyTest, FindsAFlippedWalByteAndNamesFileAndOffset) {
   EXPECT_EQ(problems[0]["offset"].to_number<uint64_t>(), offset);
   EXPECT_NE(std::string(problems[0]["what"].as_string()).find("CRC mismatch"), std::string::npos);
   EXPECT_EQ(problems[0]["mid_log"], true);  // records 4.. follow
+  // The close snapshot holds record 4: open does not need it, and verify says so (issue 23).
+  EXPECT_EQ(problems[0]["recovery"], "covered");
   bj::object summary = OfKind(bad.lines, "summary").at(0);
   EXPECT_EQ(summary["clean"], false);
+  EXPECT_EQ(summary["opens"], true);
   EXPECT_EQ(summary["first_problem"].at("offset").to_number<uint64_t>(), offset);
 
   RunOutput dump_bad = RunToCompletion({kBin, "wal", "dump", tmp.Data()});
@@ -366,6 +369,47 @@ TEST(VerifyTest, FindsAFlippedSnapshotByte) {
   EXPECT_EQ(problems[0]["check"], "snapshot");
   EXPECT_EQ(problems[0]["file"], bj::value(snap));
   EXPECT_TRUE(problems[0].contains("offset"));
+  // The only snapshot: the log is kept from version 1 until a second one exists, so open
+  // bypasses it (issue 23).
+  EXPECT_EQ(problems[0]["recovery"], "bypassed");
+  EXPECT_EQ(OfKind(bad.lines, "summary").at(0)["opens"], true);
+}
+
+// --recovery P: verify gives the verdict of an open under that policy (issue 23). Without its
+// snapshot, a flipped byte mid-log is refused by strict, skipped by skip-corrupt and cut by
+// truncate-tail.
+TEST(VerifyTest, RecoveryFlagGivesThatPolicysVerdict) {
+  TempDir tmp;
+  WriteSample(AllEngines::names[0], tmp.Data());
+  for (const auto& e : fs::directory_iterator(tmp.Data() + "/snapshots")) fs::remove(e.path());
+  RunOutput dump = RunToCompletion({kBin, "wal", "dump", tmp.Data()});
+  std::vector<bj::object> records = OfKind(dump.lines, "record");
+  ASSERT_GE(records.size(), 5u);
+  const std::string file(records[3]["file"].as_string());
+  const uint64_t offset = records[3]["offset"].to_number<uint64_t>();
+  std::string bytes = ReadFile(file);
+  bytes[offset + records[3]["size"].to_number<uint64_t>() / 2] ^= 0x40;
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
+
+  const std::pair<std::string, std::string> cases[] = {
+      {"strict", "refuses_open"}, {"skip-corrupt", "skipped"}, {"truncate-tail", "cut"}};
+  for (const auto& [policy, verdict] : cases) {
+    RunOutput r = RunToCompletion({kBin, "verify", tmp.Data(), "--recovery", policy});
+    EXPECT_EQ(r.exit_code, 1) << policy << ": " << r.err;
+    std::vector<bj::object> wal;
+    for (bj::object& p : OfKind(r.lines, "problem")) {
+      if (p["check"] == "wal") wal.push_back(p);
+    }
+    ASSERT_EQ(wal.size(), 1u) << r.out;
+    EXPECT_EQ(wal[0]["offset"].to_number<uint64_t>(), offset);
+    EXPECT_EQ(wal[0]["recovery"], bj::value(verdict)) << policy;
+    bj::object summary = OfKind(r.lines, "summary").at(0);
+    EXPECT_EQ(summary["opens"], policy != "strict") << policy;
+    EXPECT_EQ(summary["policy"], bj::value(policy));
+  }
+  RunOutput bad = RunToCompletion({kBin, "verify", tmp.Data(), "--recovery", "lenient"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--recovery"), std::string::npos) << bad.err;
 }
 
 // ---- inspect, replay, diff on every engine's layout

@@ -428,7 +428,7 @@ ENGINE_TEST(RunIndexConformance, ReopenFinishesAnInterruptedDelete) {
   ASSERT_OK(this->db_->runs().CreateRun("crashed"));
 }
 
-// Lifecycle markers: recovery reports as orphaned exactly the runs begun and never ended.
+// Lifecycle markers: recovery reports as open exactly the runs begun and never ended.
 ENGINE_TEST(RunIndexConformance, RecoveryReportsRunsThatNeverEnded) {
   if (this->mode() == DurabilityMode::kInMemory) {
     GTEST_SKIP() << "there is no recovery in inmemory mode";
@@ -454,7 +454,7 @@ ENGINE_TEST(RunIndexConformance, RecoveryReportsRunsThatNeverEnded) {
   ASSERT_OK(runs.DeleteRun("ended-then-gone"));
   this->Reopen();
   std::sort(orphans.begin(), orphans.end());
-  EXPECT_EQ(this->db_->engine().recovery().orphaned_runs, orphans);
+  EXPECT_EQ(this->db_->engine().recovery().open_runs, orphans);
 }
 
 }  // namespace

@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <random>
 
@@ -55,7 +57,7 @@ int IterationsPerConfig() {
 // override is planned).
 template <class E>
 [[noreturn]] void Child(const DbOptions& opts, int fd, uint32_t seed, int64_t override_after,
-                        bool flushes) {
+                        bool flushes, TickMix mix) {
   auto db = Database<E>::Open(opts);
   if (!db.ok()) ::_exit(3);
   TickState s = ReadTicks(**db);
@@ -66,7 +68,7 @@ template <class E>
   strict.durability = DurabilityOverride::kStrict;
   for (int64_t n = s.counter + 1, i = 1;; ++n, ++i) {
     const bool forced = i == override_after;
-    if (!CommitTick(**db, n, forced ? strict : TxnOptions{}).ok()) ::_exit(5);
+    if (!CommitTick(**db, n, forced ? strict : TxnOptions{}, mix).ok()) ::_exit(5);
     Send(fd, forced ? 'S' : 'C', n);
     if (flushes && override_after == 0 && rng() % 8 == 0) {
       if (!(*db)->Flush().ok()) ::_exit(6);
@@ -83,14 +85,14 @@ struct Outcome {
 // returns what it acknowledged.
 template <class E, class Stop>
 Outcome RunChild(const DbOptions& opts, uint32_t seed, int64_t override_after, bool flushes,
-                 int delay_us, Stop&& stop) {
+                 int delay_us, TickMix mix, Stop&& stop) {
   Outcome out;
   int fds[2];
   EXPECT_EQ(::pipe(fds), 0);
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::close(fds[0]);
-    Child<E>(opts, fds[1], seed, override_after, flushes);
+    Child<E>(opts, fds[1], seed, override_after, flushes, mix);
   }
   ::close(fds[1]);
   Ack a;
@@ -126,6 +128,31 @@ Outcome RunChild(const DbOptions& opts, uint32_t seed, int64_t override_after, b
   return out;
 }
 
+// Recovers, checks the invariant (and that every pad holds the recovered tick's value), recovers
+// again and checks nothing changed.
+template <class E>
+TickState RecoverTwice(const DbOptions& opts, TickMix mix) {
+  TickState first, second;
+  {
+    auto db = Database<E>::Open(opts);
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    if (!db.ok()) return first;
+    first = ReadTicks(**db);
+    EXPECT_TRUE(PadsMatch(**db, first.counter, mix))
+        << "a pad is not tick " << first.counter << "'s";
+    EXPECT_OK((*db)->Close());
+  }
+  {
+    auto db = Database<E>::Open(opts);
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    if (!db.ok()) return first;
+    second = ReadTicks(**db);
+  }
+  EXPECT_EQ(first, second) << "recovering twice changed the state";
+  EXPECT_TRUE(first.consistent()) << "half a transaction: " << first;
+  return first;
+}
+
 template <class C>
 class CrashLoop : public ModeTest {
  protected:
@@ -141,26 +168,7 @@ class CrashLoop : public ModeTest {
     opts_.buffered_batch_size = 16;
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
-  // Recovers, checks the invariant, recovers again and checks nothing changed.
-  TickState RecoverTwice() {
-    TickState first, second;
-    {
-      auto db = Database<E>::Open(opts_);
-      EXPECT_TRUE(db.ok()) << db.status().ToString();
-      if (!db.ok()) return first;
-      first = ReadTicks(**db);
-      EXPECT_OK((*db)->Close());
-    }
-    {
-      auto db = Database<E>::Open(opts_);
-      EXPECT_TRUE(db.ok()) << db.status().ToString();
-      if (!db.ok()) return first;
-      second = ReadTicks(**db);
-    }
-    EXPECT_EQ(first, second) << "recovering twice changed the state";
-    EXPECT_TRUE(first.consistent()) << "half a transaction: " << first;
-    return first;
-  }
+  TickState RecoverTwice() { return statelab::testing_util::RecoverTwice<E>(opts_, {}); }
 
   std::string dir_;
   DbOptions opts_;
@@ -177,7 +185,7 @@ ENGINE_TEST(CrashLoop, KilledAtRandomRecoversWhatTheModePromises) {
     this->opts_.snapshot_on_close = rng() % 2 == 0;
     const auto acks = static_cast<int64_t>(rng() % 30);  // 0: killed while opening / recovering
     const int delay_us = static_cast<int>(rng() % 1500);
-    Outcome o = RunChild<E>(this->opts_, rng(), 0, true, delay_us, [&](const Outcome& x) {
+    Outcome o = RunChild<E>(this->opts_, rng(), 0, true, delay_us, {}, [&](const Outcome& x) {
       return x.opened >= 0 && x.committed - x.opened >= acks;
     });
     const TickState s = this->RecoverTwice();
@@ -201,18 +209,116 @@ ENGINE_TEST(CrashLoop, BufferedCommitsSurviveAnImmediateKill) {
   this->opts_.snapshot_on_close = false;
   for (int it = 0; it < 5; ++it) {
     // Plain commits: killed right after the (3 + it)th acknowledgement.
-    Outcome o = RunChild<E>(this->opts_, it, 0, false, 0, [&](const Outcome& x) {
+    Outcome o = RunChild<E>(this->opts_, it, 0, false, 0, {}, [&](const Outcome& x) {
       return x.opened >= 0 && x.committed - x.opened >= 3 + it;
     });
     TickState s = this->RecoverTwice();
     EXPECT_GE(s.counter, o.committed) << "iteration " << it << ": lost an acknowledged commit";
     // The strict override: killed right after the overridden commit's acknowledgement.
-    o = RunChild<E>(this->opts_, it, 3 + it, false, 0,
+    o = RunChild<E>(this->opts_, it, 3 + it, false, 0, {},
                     [](const Outcome& x) { return x.forced >= 0; });
     ASSERT_GE(o.forced, 0);
     s = this->RecoverTwice();
     EXPECT_GE(s.counter, o.forced) << "iteration " << it;
   }
+}
+
+// db_crashtest in the spirit of RocksDB's: each round draws an engine, a mode, the partitions,
+// the segment size, the snapshot triggers (WAL size, interval, on close), the Buffered sync
+// interval, the tick's extra writes (count, value size, primitive: kv, state or json) and, per
+// kill, the moment of the SIGKILL and whether the child flushes; it kills the child 2-5 times in
+// one directory, recovering and checking after each kill what the loop above checks (plus every
+// extra value whole). Runs
+// for STATELAB_CRASHTEST_SECONDS (default 5; scripts/crashtest.sh --minutes N runs longer);
+// STATELAB_CRASHTEST_SEED replays a run (the seed is printed and recorded).
+struct RoundConfig {
+  size_t engine = 0;
+  DbOptions opts;
+  TickMix mix;
+  int kills = 0;
+  std::string Describe() const {
+    return std::string(AllEngines::names[engine]) + " " + std::string(ModeName(opts.mode)) +
+           " partitions=" + std::to_string(opts.partitions) +
+           " segment=" + std::to_string(opts.wal_segment_bytes) +
+           " snapshot_wal=" + std::to_string(opts.snapshot_wal_bytes) +
+           " snapshot_interval_s=" + std::to_string(opts.snapshot_interval_s) +
+           " buffered_interval_ms=" + std::to_string(opts.buffered_interval_ms) +
+           " pads=" + std::to_string(mix.keys) + "x" + std::to_string(mix.bytes) + "B in " +
+           PadPrimitiveName(mix.in);
+  }
+};
+
+RoundConfig DrawRound(std::mt19937& rng, const std::string& dir) {
+  RoundConfig c;
+  c.engine = rng() % AllEngines::size;
+  c.opts.engine = std::string(AllEngines::names[c.engine]);
+  c.opts.dir = dir;
+  c.opts.mode = rng() % 2 == 0 ? DurabilityMode::kStrict : DurabilityMode::kBuffered;
+  c.opts.partitions = 1 + rng() % 4;
+  c.opts.wal_segment_bytes = uint64_t{512} << (rng() % 8);  // 512 B .. 64 KiB
+  c.opts.snapshot_wal_bytes = rng() % 3 == 0 ? 0 : uint64_t{2048} << (rng() % 6);
+  c.opts.snapshot_interval_s = rng() % 4 == 0 ? 1 : 0;
+  c.opts.buffered_interval_ms = 1 + rng() % 20;
+  c.opts.buffered_batch_size = 1 + rng() % 64;
+  c.mix.keys = rng() % 5;
+  c.mix.bytes = rng() % 3 == 0 ? 0 : 1u << (rng() % 13);  // up to 4 KiB
+  c.mix.in = static_cast<PadPrimitive>(rng() % 3);
+  c.kills = 2 + static_cast<int>(rng() % 4);
+  return c;
+}
+
+template <class E>
+void RunRound(RoundConfig& c, std::mt19937& rng) {
+  int64_t before = 0;
+  for (int k = 0; k < c.kills && !::testing::Test::HasFailure(); ++k) {
+    c.opts.snapshot_on_close = rng() % 2 == 0;
+    const auto acks = static_cast<int64_t>(rng() % 40);
+    const int delay_us = static_cast<int>(rng() % 3000);
+    const bool flushes = rng() % 2 == 0;
+    Outcome o = RunChild<E>(c.opts, rng(), 0, flushes, delay_us, c.mix, [&](const Outcome& x) {
+      return x.opened >= 0 && x.committed - x.opened >= acks;
+    });
+    const TickState s = RecoverTwice<E>(c.opts, c.mix);
+    SCOPED_TRACE("kill " + std::to_string(k));
+    EXPECT_GE(s.counter, before) << "a recovered commit disappeared";
+    EXPECT_GE(s.counter, o.committed) << "lost an acknowledged commit";
+    EXPECT_GE(s.counter, o.flushed) << "lost a flushed commit";
+    EXPECT_LE(s.counter, std::max(o.committed, o.opened) + 1) << "invented data";
+    before = s.counter;
+  }
+}
+
+TEST(Crashtest, RandomizedConfigurations) {
+  const char* secs = std::getenv("STATELAB_CRASHTEST_SECONDS");
+  const double budget_s = secs != nullptr ? std::atof(secs) : 5.0;
+  const char* seed_env = std::getenv("STATELAB_CRASHTEST_SEED");
+  const uint32_t seed = seed_env != nullptr
+                            ? static_cast<uint32_t>(std::strtoul(seed_env, nullptr, 10))
+                            : std::random_device{}();
+  std::printf("crashtest seed %u (STATELAB_CRASHTEST_SEED=%u replays it), %.0f s\n", seed, seed,
+              budget_s);
+  std::mt19937 rng(seed);
+  const auto start = std::chrono::steady_clock::now();
+  int rounds = 0, kills = 0;
+  while (!::testing::Test::HasFailure() &&
+         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() <
+             budget_s) {
+    const std::string dir = MakeTempDir("crashtest");
+    RoundConfig c = DrawRound(rng, dir);
+    SCOPED_TRACE("seed " + std::to_string(seed) + ", round " + std::to_string(rounds) + ": " +
+                 c.Describe());
+    size_t i = 0;
+    AllEngines::ForEach([&]<class E>() {
+      if (i++ == c.engine) RunRound<E>(c, rng);
+    });
+    ++rounds;
+    kills += c.kills;
+    std::filesystem::remove_all(dir);
+  }
+  std::printf("crashtest: %d rounds, %d kills\n", rounds, kills);
+  ::testing::Test::RecordProperty("seed", std::to_string(seed));
+  ::testing::Test::RecordProperty("rounds", rounds);
+  ::testing::Test::RecordProperty("kills", kills);
 }
 
 }  // namespace

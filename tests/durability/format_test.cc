@@ -218,6 +218,19 @@ TEST(SnapshotFormat, EveryFlippedByteIsCorruptionAndNothingIsLoaded) {
   }
 }
 
+TEST(RecoveryPolicy, NamesRoundTripAndAnUnknownNameSaysTheChoices) {
+  for (RecoveryPolicy p :
+       {RecoveryPolicy::kStrict, RecoveryPolicy::kTruncateTail, RecoveryPolicy::kSkipCorrupt}) {
+    Result<RecoveryPolicy> back = ParseRecoveryPolicy(RecoveryPolicyName(p));
+    ASSERT_OK(back);
+    EXPECT_EQ(*back, p);
+  }
+  EXPECT_EQ(RecoveryPolicyName(DbOptions{}.recovery_policy), "strict");
+  Result<RecoveryPolicy> bad = ParseRecoveryPolicy("lenient");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().ToString().find("strict, truncate-tail, skip-corrupt"), std::string::npos);
+}
+
 TEST(FaultInjectionEnv, DropsUnsyncedBytesAndTearsTheLastWrite) {
   const std::string dir = MakeTempDir("fault_env");
   FaultInjectionEnv env;

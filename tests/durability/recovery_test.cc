@@ -9,6 +9,7 @@
 
 #include "engines/durability/fault_injection_env.h"
 #include "engines/durability/snapshot_format.h"
+#include "engines/replay/replay.h"
 #include "tests/durability/workload.h"
 
 namespace statelab::testing_util {
@@ -164,7 +165,7 @@ ENGINE_TEST(DurableTest, FlippedByteMidLogIsCorruptionWithFileAndOffset) {
   EXPECT_EQ(s.message(), seg);
   EXPECT_EQ(s.a(), bad.offset);
   // Opting into skipping opens, skips exactly that record and says so.
-  this->opts_.skip_corrupt_records = true;
+  this->opts_.recovery_policy = RecoveryPolicy::kSkipCorrupt;
   ASSERT_OK(this->Open());
   const RecoveryReport& rep = this->db_->recovery();
   EXPECT_EQ(rep.records_skipped, 1u);
@@ -200,7 +201,156 @@ ENGINE_TEST(DurableTest, TruncatedTailIsCutReportedAndRecoveryIsIdempotent) {
   EXPECT_EQ(ReadTicks(*this->db_), first);
 }
 
-ENGINE_TEST(DurableTest, OrphanedRunsAreReported) {
+// Continuity (issue 23): a non-last segment cut exactly at a record boundary looks whole; the
+// next segment's name (the version it begins after) shows the hole, and open refuses naming both
+// files and the missing versions. skip-corrupt opens and lists the gap.
+ENGINE_TEST(DurableTest, NonLastSegmentCutAtARecordBoundaryIsAGapNamingBothFiles) {
+  this->opts_.wal_segment_bytes = 2048;
+  ASSERT_OK(this->Open());
+  this->Ticks(1, 30);
+  ASSERT_OK(this->db_->Close());
+  this->db_.reset();
+  std::vector<std::string> segs;
+  for (const std::string& n : ListNames(this->wal_dir(), ".wal")) {
+    if (!ReadAll(this->wal_dir() + "/" + n).empty()) segs.push_back(this->wal_dir() + "/" + n);
+  }
+  ASSERT_GE(segs.size(), 3u);
+  const std::string data = ReadAll(segs[0]);
+  const std::vector<wal::Frame> frames = Frames(data);
+  ASSERT_GE(frames.size(), 3u);
+  WriteAll(segs[0], data.substr(0, frames[frames.size() - 2].offset));  // the last two go
+  wal::CommitRecord last_kept, first_cut;
+  ASSERT_TRUE(wal::DecodeCommit(frames[frames.size() - 3].payload, &last_kept));
+  ASSERT_TRUE(wal::DecodeCommit(frames[frames.size() - 2].payload, &first_cut));
+  Version next = 0;
+  ASSERT_TRUE(wal::ParseSegmentName(segs[1].substr(segs[1].rfind('/') + 1), &next));
+
+  Status s = this->Open();
+  ASSERT_EQ(s.code(), Code::kCorruption) << s.ToString();
+  const std::string text = s.ToString();
+  EXPECT_NE(text.find(segs[0]), std::string::npos) << text;
+  EXPECT_NE(text.find(segs[1]), std::string::npos) << text;
+  EXPECT_NE(text.find("versions " + std::to_string(last_kept.version + 1) + ".." +
+                      std::to_string(next - 1) + " missing"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(s.a(), frames[frames.size() - 2].offset);  // where the missing records were
+
+  this->opts_.recovery_policy = RecoveryPolicy::kSkipCorrupt;
+  ASSERT_OK(this->Open());
+  const RecoveryReport& rep = this->db_->recovery();
+  ASSERT_EQ(rep.losses.size(), 1u);
+  EXPECT_EQ(rep.losses[0].what, "gap");
+  EXPECT_EQ(rep.losses[0].after, last_kept.version);
+  EXPECT_GE(rep.losses[0].before, next);
+  EXPECT_EQ(ReadTicks(*this->db_).counter, 30);
+  // The run's history (replay) cannot be rebuilt across the gap: Corruption naming it.
+  Result<std::unique_ptr<RunView>> view = ReplayRun(*this->db_, WorkloadRun());
+  ASSERT_FALSE(view.ok());
+  EXPECT_EQ(view.error().code(), Code::kCorruption);
+  EXPECT_NE(view.error().ToString().find(segs[1]), std::string::npos) << view.error().ToString();
+}
+
+// Issue 23: with one snapshot kept, a corrupt snapshot is bypassed only when the log reaches back
+// to the start; the log is therefore kept until a second valid snapshot exists. When it does not
+// (the first segment is gone), open refuses naming the snapshot and the damaged offset.
+ENGINE_TEST(DurableTest, OnlySnapshotCorruptIsBypassedOnlyWhenTheLogCoversIt) {
+  this->opts_.wal_segment_bytes = 2048;
+  ASSERT_OK(this->Open());
+  this->Ticks(1, 30);
+  ASSERT_OK(this->db_->Snapshot());
+  this->Ticks(31, 35);
+  ASSERT_OK(this->db_->Close());
+  this->db_.reset();
+  const std::vector<std::string> segs = ListNames(this->wal_dir(), ".wal");
+  ASSERT_GE(segs.size(), 3u);
+  Version first = 0;
+  ASSERT_TRUE(wal::ParseSegmentName(segs[0], &first));
+  EXPECT_EQ(first, 1u) << "one snapshot: nothing may be pruned yet";
+  const std::vector<std::string> snaps = ListNames(this->snap_dir(), ".snap");
+  ASSERT_EQ(snaps.size(), 1u);
+  const std::string snap = this->snap_dir() + "/" + snaps[0];
+  std::string data = ReadAll(snap);
+  data[data.size() / 2] ^= 0x10;
+  WriteAll(snap, data);
+
+  ASSERT_OK(this->Open());  // the log from version 1 covers the snapshot
+  // (snapshot_used also names the other shared_nothing workers' snapshots, of the same name.)
+  bool bypassed = false;
+  for (const std::string& n : this->db_->recovery().notes) {
+    bypassed |= n.find(snap) != std::string::npos && n.find("bypassed") != std::string::npos;
+  }
+  EXPECT_TRUE(bypassed);
+  EXPECT_EQ(ReadTicks(*this->db_).counter, 35);
+  this->db_.reset();
+
+  std::filesystem::remove(this->wal_dir() + "/" + segs[0]);  // as the old pruning did
+  Status s = this->Open();
+  ASSERT_EQ(s.code(), Code::kCorruption) << s.ToString();
+  EXPECT_NE(s.ToString().find(snap), std::string::npos) << s.ToString();
+  EXPECT_LE(s.a(), data.size());
+
+  this->opts_.recovery_policy = RecoveryPolicy::kSkipCorrupt;
+  ASSERT_OK(this->Open());
+  bool listed = false;
+  for (const RecoveryLoss& l : this->db_->recovery().losses) listed |= l.what == "snapshot";
+  EXPECT_TRUE(listed);
+}
+
+// Damage to records the snapshot in use holds loses nothing: open succeeds, and says so.
+ENGINE_TEST(DurableTest, DamageTheSnapshotCoversDoesNotRefuse) {
+  ASSERT_OK(this->Open());
+  this->Ticks(1, 20);
+  ASSERT_OK(this->db_->Snapshot());
+  this->Ticks(21, 25);
+  ASSERT_OK(this->db_->Close());
+  this->db_.reset();
+  const std::string seg = this->OnlySegment();
+  std::string data = ReadAll(seg);
+  const std::vector<wal::Frame> frames = Frames(data);
+  ASSERT_EQ(frames.size(), 25u);
+  data[frames[5].offset + wal::kHeaderBytes + 3] ^= 0x01;
+  WriteAll(seg, data);
+  ASSERT_OK(this->Open());
+  const RecoveryReport& rep = this->db_->recovery();
+  ASSERT_EQ(rep.losses.size(), 1u);
+  EXPECT_EQ(rep.losses[0].what, "covered");
+  EXPECT_EQ(rep.losses[0].offset, frames[5].offset);
+  EXPECT_EQ(ReadTicks(*this->db_).counter, 25);
+  // Replay reads the same history: the snapshot, then the log past the damage.
+  Result<std::unique_ptr<RunView>> view = ReplayRun(*this->db_, WorkloadRun());
+  ASSERT_OK(view);
+  EXPECT_EQ(ReadTicks((*view)->db()).counter, 25);
+}
+
+// A complete last record that fails its CRC was written whole (a crash leaves a prefix): strict
+// refuses rather than cut what may be an acknowledged commit; truncate-tail cuts and lists it.
+ENGINE_TEST(DurableTest, DamagedCompleteLastRecordIsRefusedNotCut) {
+  ASSERT_OK(this->Open());
+  this->Ticks(1, 10);
+  ASSERT_OK(this->db_->Close());
+  this->db_.reset();
+  const std::string seg = this->OnlySegment();
+  std::string data = ReadAll(seg);
+  const wal::Frame last = Frames(data).back();
+  data[last.offset + wal::kHeaderBytes + 2] ^= 0x04;
+  WriteAll(seg, data);
+  Status s = this->Open();
+  EXPECT_EQ(s.code(), Code::kCorruption) << s.ToString();
+  EXPECT_EQ(s.message(), seg);
+  EXPECT_EQ(s.a(), last.offset);
+  this->opts_.recovery_policy = RecoveryPolicy::kTruncateTail;
+  ASSERT_OK(this->Open());
+  const RecoveryReport& rep = this->db_->recovery();
+  ASSERT_EQ(rep.losses.size(), 1u);
+  EXPECT_EQ(rep.losses[0].what, "cut_tail");
+  ASSERT_EQ(rep.losses[0].records.size(), 1u);  // decoded from the damaged bytes
+  EXPECT_FALSE(rep.losses[0].records[0].verified);
+  EXPECT_EQ(rep.losses[0].records[0].run, WorkloadRun());
+  EXPECT_EQ(ReadTicks(*this->db_).counter, 9);
+}
+
+ENGINE_TEST(DurableTest, OpenRunsAreReported) {
   ASSERT_OK(this->Open());
   auto runs = this->db_->runs();
   ASSERT_OK(runs.CreateRun("ended"));
@@ -214,7 +364,7 @@ ENGINE_TEST(DurableTest, OrphanedRunsAreReported) {
   ASSERT_OK(this->Open());
   std::vector<RunId> want{*open_run, *late};
   std::sort(want.begin(), want.end());
-  EXPECT_EQ(this->db_->recovery().orphaned_runs, want);
+  EXPECT_EQ(this->db_->recovery().open_runs, want);
 }
 
 // Fault injection: a simulated power loss (drop every unsynced byte) or a torn final write gives

@@ -26,20 +26,55 @@ inline RunId WorkloadRun() {
   return r;
 }
 
+// Extra writes of a tick (the randomized crash test varies them): "pad<j>" for j < keys in the
+// primitive `in` (a kv key, a state cell, or member $.pad<j> of the json document "doc"), each a
+// string of `bytes` bytes derived from (n, j), so a recovered pad proves its tick's value whole.
+enum class PadPrimitive : uint8_t { kKv, kState, kJson };
+struct TickMix {
+  uint32_t keys = 0;
+  uint32_t bytes = 0;
+  PadPrimitive in = PadPrimitive::kKv;
+};
+inline const char* PadPrimitiveName(PadPrimitive p) {
+  constexpr const char* kNames[] = {"kv", "state", "json"};
+  return kNames[static_cast<int>(p)];
+}
+inline std::string PadValue(int64_t n, uint32_t j, uint32_t bytes) {
+  std::string v(bytes, '\0');
+  for (uint32_t i = 0; i < bytes; ++i) v[i] = static_cast<char>('a' + (n * 31 + j * 7 + i) % 26);
+  return v;
+}
+
 // Commits tick n in one transaction.
 template <class E>
-Result<Version> CommitTick(Database<E>& db, int64_t n, const TxnOptions& o = {}) {
+Result<Version> CommitTick(Database<E>& db, int64_t n, const TxnOptions& o = {}, TickMix mix = {}) {
   using H = typename Database<E>::Handle;
   return db.Transaction(
       WorkloadRun(),
-      [n](H& h) -> Status {
+      [n, mix](H& h) -> Status {
         STATELAB_RETURN_IF_ERROR(h.kv().Put("counter", n));
         boost::json::object payload;
         payload["n"] = n;
         STATELAB_RETURN_IF_ERROR(h.events().Append("tick", payload).status());
         STATELAB_RETURN_IF_ERROR(h.state().Set("last", n));
-        if (n == 1) return h.json().Create("doc", boost::json::object{{"n", n}});
-        return h.json().Set("doc", "$.n", boost::json::value(n));
+        STATELAB_RETURN_IF_ERROR(n == 1 ? h.json().Create("doc", boost::json::object{{"n", n}})
+                                        : h.json().Set("doc", "$.n", boost::json::value(n)));
+        for (uint32_t j = 0; j < mix.keys; ++j) {
+          const std::string key = "pad" + std::to_string(j);
+          std::string pad = PadValue(n, j, mix.bytes);
+          switch (mix.in) {
+            case PadPrimitive::kKv:
+              STATELAB_RETURN_IF_ERROR(h.kv().Put(key, std::move(pad)));
+              break;
+            case PadPrimitive::kState:
+              STATELAB_RETURN_IF_ERROR(h.state().Set(key, std::move(pad)));
+              break;
+            case PadPrimitive::kJson:
+              STATELAB_RETURN_IF_ERROR(h.json().Set("doc", "$." + key, boost::json::value(pad)));
+              break;
+          }
+        }
+        return Status::OK();
       },
       o);
 }
@@ -68,6 +103,44 @@ TickState ReadTicks(Database<E>& db) {
   if (auto last = db.state().Read(run, "last"); last.ok()) s.last = std::get<int64_t>(last->value);
   if (auto doc = db.json().Get(run, "doc", "$.n"); doc.ok()) s.doc = doc->value.as_int64();
   return s;
+}
+
+// Whether every pad of `mix` holds the value of tick `counter` (tick 0: no pad at all).
+template <class E>
+bool PadsMatch(Database<E>& db, int64_t counter, TickMix mix) {
+  for (uint32_t j = 0; j < mix.keys; ++j) {
+    const std::string key = "pad" + std::to_string(j);
+    Status s;
+    std::string got;
+    switch (mix.in) {
+      case PadPrimitive::kKv: {
+        Value v;
+        s = db.kv().Get(WorkloadRun(), key, &v);
+        if (s.ok() && std::holds_alternative<std::string>(v)) got = std::get<std::string>(v);
+        break;
+      }
+      case PadPrimitive::kState: {
+        auto r = db.state().Read(WorkloadRun(), key);
+        s = r.status();
+        if (r.ok() && std::holds_alternative<std::string>(r->value)) {
+          got = std::get<std::string>(r->value);
+        }
+        break;
+      }
+      case PadPrimitive::kJson: {
+        auto r = db.json().Get(WorkloadRun(), "doc", "$." + key);
+        s = r.status();
+        if (r.ok() && r->value.is_string()) got = std::string(r->value.as_string());
+        break;
+      }
+    }
+    if (counter == 0) {
+      if (!s.IsNotFound()) return false;
+      continue;
+    }
+    if (!s.ok() || got != PadValue(counter, j, mix.bytes)) return false;
+  }
+  return true;
 }
 
 inline std::vector<std::string> ListFiles(const std::string& dir) {
