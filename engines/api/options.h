@@ -25,6 +25,23 @@ enum class DurabilityMode : uint8_t {
 std::string_view ModeName(DurabilityMode m) noexcept;  // "inmemory" | "buffered" | "strict"
 Result<DurabilityMode> ParseMode(std::string_view name);
 
+// What recovery does when the files do not hold a complete, continuous history
+// (docs/durability.md, "Recovery policies").
+enum class RecoveryPolicy : uint8_t {
+  // Refuse to open (Corruption naming the file and offset) on any loss, except a torn tail of the
+  // last segment (a record a crash left incomplete, which was never acknowledged): cut and noted.
+  kStrict = 0,
+  // Keep the longest intact prefix of history: at the first damaged record, gap or uncovered
+  // snapshot loss, cut the log there and open; the report lists every version cut.
+  kTruncateTail = 1,
+  // Skip what is damaged or missing and replay every valid record after it; the report lists
+  // every version skipped.
+  kSkipCorrupt = 2,
+};
+// "strict" | "truncate-tail" | "skip-corrupt"
+std::string_view RecoveryPolicyName(RecoveryPolicy p) noexcept;
+Result<RecoveryPolicy> ParseRecoveryPolicy(std::string_view name);
+
 class Env;  // file layer seam (engines/durability/env.h); tests inject faults through it
 
 struct DbOptions {
@@ -38,8 +55,8 @@ struct DbOptions {
   uint32_t snapshot_interval_s = 0;
   bool snapshot_on_close = true;
   uint64_t wal_segment_bytes = 64ull << 20;
-  // Recovery: skip mid-log corrupt records instead of failing open (reported either way).
-  bool skip_corrupt_records = false;
+  // Recovery at open: what to do with damaged or missing history (RecoveryPolicy above).
+  RecoveryPolicy recovery_policy = RecoveryPolicy::kStrict;
   // Maintain the per-run search index (docs/search.md) in every commit: each write of a document
   // also writes one key per distinct term plus one stats key (and deletes the postings of the
   // old value's terms that are gone). Off: writes are cheaper and search finds nothing new.

@@ -110,4 +110,25 @@ Result<DurabilityMode> ParseMode(std::string_view name) {
                                  "' is not one of inmemory, buffered, strict");
 }
 
+std::string_view RecoveryPolicyName(RecoveryPolicy p) noexcept {
+  switch (p) {
+    case RecoveryPolicy::kStrict:
+      return "strict";
+    case RecoveryPolicy::kTruncateTail:
+      return "truncate-tail";
+    case RecoveryPolicy::kSkipCorrupt:
+      return "skip-corrupt";
+  }
+  return "unknown";
+}
+
+Result<RecoveryPolicy> ParseRecoveryPolicy(std::string_view name) {
+  for (RecoveryPolicy p :
+       {RecoveryPolicy::kStrict, RecoveryPolicy::kTruncateTail, RecoveryPolicy::kSkipCorrupt}) {
+    if (name == RecoveryPolicyName(p)) return p;
+  }
+  return Status::InvalidArgument("recovery: '" + std::string(name) +
+                                 "' is not one of strict, truncate-tail, skip-corrupt");
+}
+
 }  // namespace statelab

@@ -202,7 +202,7 @@ Status DurableState::Impl::ReplaySegment(std::vector<Segment>& segs, size_t i, V
       *stop = true;
       return Status::OK();
     }
-    if (!opts.skip_corrupt_records) return Status::Corruption(path, off);
+    if (opts.recovery_policy != RecoveryPolicy::kSkipCorrupt) return Status::Corruption(path, off);
     ++rep->records_skipped;
     const uint64_t resume = next == data.npos ? data.size() : next;
     rep->notes.push_back("skipped corrupt record in " + path + " at offset " + std::to_string(off) +

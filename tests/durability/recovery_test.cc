@@ -164,7 +164,7 @@ ENGINE_TEST(DurableTest, FlippedByteMidLogIsCorruptionWithFileAndOffset) {
   EXPECT_EQ(s.message(), seg);
   EXPECT_EQ(s.a(), bad.offset);
   // Opting into skipping opens, skips exactly that record and says so.
-  this->opts_.skip_corrupt_records = true;
+  this->opts_.recovery_policy = RecoveryPolicy::kSkipCorrupt;
   ASSERT_OK(this->Open());
   const RecoveryReport& rep = this->db_->recovery();
   EXPECT_EQ(rep.records_skipped, 1u);
