@@ -247,7 +247,7 @@ std::string DescribeNotFound(std::string_view op, const bj::object& req, const S
         (v->is_string() ? "'" + std::string(v->get_string()) + "'" : bj::serialize(*v)));
   }
   std::string out(op);
-  out.append(": ").append(what.empty() ? "nothing" : what).append(" not found");
+  out.append(": ").append(what).append(what.empty() ? "not found" : " not found");
   if (run != nullptr) out.append(" in run '").append(*run).append("'");
   return out;
 }
