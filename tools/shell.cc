@@ -484,6 +484,11 @@ Result<RunId> Shell::ResolveRun(const std::string& name, bj::object& error_extra
 }
 
 int RunShell(Shell& shell, int in, std::ostream& out, std::ostream& err) {
+  // What open cut, skipped or bypassed is said before the first request (stdout is the protocol).
+  if (const RecoveryReport& rep = shell.recovery(); !rep.notes.empty()) {
+    err << "statelab shell: recovery: " << bj::serialize(RecoveryReportToJson(rep)) << '\n'
+        << std::flush;
+  }
   LineReader reader(in);
   std::string line;
   while (!shell.closed()) {

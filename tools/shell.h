@@ -41,6 +41,8 @@ class Shell {
   size_t queued() const noexcept { return queue_.size(); }
   // True once a `close` request was handled: no more requests are read.
   bool closed() const noexcept { return closed_; }
+  // What recovery did when the database was opened.
+  const RecoveryReport& recovery() const { return db_->recovery(); }
   // Closes the database (idempotent).
   Status Close() { return db_->Close(); }
 

@@ -468,6 +468,11 @@ TEST(ShellTest, RecoveryFlagDecidesWhetherADamagedLogOpens) {
   AskOk(shell, R"({"op":"kv.get","run":"a","key":"k4"})");  // a record after the damage
   AskOk(shell, R"({"op":"close"})");
   EXPECT_EQ(shell.Wait(), 0) << shell.stderr_text();
+  // The open says what it skipped, on stderr, before the first reply.
+  EXPECT_NE(shell.stderr_text().find("statelab shell: recovery: {"), std::string::npos)
+      << shell.stderr_text();
+  EXPECT_NE(shell.stderr_text().find("skipped corrupt record in " + file), std::string::npos)
+      << shell.stderr_text();
 }
 
 // ---- verify and wal dump
