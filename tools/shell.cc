@@ -229,9 +229,9 @@ std::string_view Trim(std::string_view s) {
 // event names its sequence (Status::NotFoundSequence), which read_range does not name itself.
 std::string DescribeNotFound(std::string_view op, const bj::object& req, const Status& s,
                              const std::string* run) {
-  static constexpr std::string_view kNamed[] = {"run_a", "run_b", "run_id", "parent",
-                                                "collection", "key", "name", "doc_id",
-                                                "path", "id", "root", "sequence"};
+  static constexpr std::string_view kNamed[] = {"run_a",      "run_b", "run_id", "parent",
+                                                "collection", "key",   "name",   "doc_id",
+                                                "path",       "id",    "root",   "sequence"};
   std::string what;
   auto add = [&](std::string_view part) { what.append(what.empty() ? "" : ", ").append(part); };
   if (s.has_sequence()) add("event " + std::to_string(s.a()));
@@ -338,7 +338,9 @@ void Shell::Submit(std::string_view line, std::ostream& out) {
 
 void Shell::Drain(std::ostream& out) {
   for (Reply& r : queue_) {
-    if (r.status.ok() && r.ticket.durable_token != 0) r.status = db_->WaitDurable(r.ticket, r.force);
+    if (r.status.ok() && r.ticket.durable_token != 0) {
+      r.status = db_->WaitDurable(r.ticket, r.force);
+    }
     bj::object reply = ReplyJson(r.status.ok(), r.request_id);
     if (r.status.ok()) {
       for (auto& member : r.result) reply[member.key()] = std::move(member.value());

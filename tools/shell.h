@@ -62,8 +62,7 @@ class Shell {
   Status HandleTxn(RequestReader& r, Reply& reply);
   // Runs fn on a read snapshot, or commits it as a write transaction without waiting for
   // durability: the commit version joins the result, the ticket the reply.
-  Status Execute(const RunId& run, bool writes, const TxnOptions& o, const OpFn& fn,
-                 Reply& reply);
+  Status Execute(const RunId& run, bool writes, const TxnOptions& o, const OpFn& fn, Reply& reply);
   // not_found (with a message naming the run) when no run has that name.
   Result<RunId> ResolveRun(const std::string& name, boost::json::object& error_extra);
 

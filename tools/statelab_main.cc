@@ -242,9 +242,7 @@ const std::vector<Command>& Commands() {
        "  --partitions N           shards (sharded) or workers (shared_nothing); 0 = engine\n"
        "                           default\n"
        "@DURABILITY@",
-       DbFlags(),
-       0,
-       RunShellCommand},
+       DbFlags(), 0, RunShellCommand},
       {"serve",
        "statelab serve --engine E --mode inmemory|buffered|strict [--port P] [--bind ADDR] "
        "[--threads N] [--dir D] [--password PW] [--max-clients N] [--idle-timeout S] "
@@ -273,8 +271,7 @@ const std::vector<Command>& Commands() {
                    {"max-clients", true},
                    {"idle-timeout", true},
                    {"strict-acks", false}}),
-       0,
-       RunServeCommand},
+       0, RunServeCommand},
       {"inspect",
        "statelab inspect D",
        "Runs, counts per primitive, WAL segments and sizes, snapshots and what recovery would\n"

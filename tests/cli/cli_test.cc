@@ -10,8 +10,8 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <filesystem>
-#include <iostream>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -316,8 +316,8 @@ TEST_P(PipelineTest, ThousandRequestsAtOnceAreAnsweredInOrderAndShareSyncs) {
   std::string batch = R"({"op":"run.create","run":"p","request_id":0})";
   for (int i = 1; i < kRequests; ++i) {
     const std::string n = std::to_string(i);
-    batch += i % 10 == 0 ? "\n{\"op\":\"kv.get\",\"run\":\"p\",\"key\":\"k" + std::to_string(i - 1) +
-                               "\",\"request_id\":" + n + "}"
+    batch += i % 10 == 0 ? "\n{\"op\":\"kv.get\",\"run\":\"p\",\"key\":\"k" +
+                               std::to_string(i - 1) + "\",\"request_id\":" + n + "}"
                          : "\n{\"op\":\"kv.put\",\"run\":\"p\",\"key\":\"k" + n +
                                "\",\"value\":" + n + ",\"request_id\":" + n + "}";
   }
@@ -366,8 +366,7 @@ TEST(ShellTest, NotFoundNamesTheKeySequenceAndRun) {
       {R"({"op":"kv.get","run":"a","key":"nope"})", "kv.get: key 'nope' not found in run 'a'"},
       {R"({"op":"state.read","run":"a","name":"cell"})",
        "state.read: name 'cell' not found in run 'a'"},
-      {R"({"op":"event.read","run":"a","sequence":7})",
-       "event.read: event 7 not found in run 'a'"},
+      {R"({"op":"event.read","run":"a","sequence":7})", "event.read: event 7 not found in run 'a'"},
       {R"({"op":"json.get","run":"a","doc_id":"d","path":"$.x"})",
        "json.get: doc_id 'd', path '$.x' not found in run 'a'"},
       {R"({"op":"run.get","run":"zz"})", "run.get: run 'zz' not found"},
@@ -408,7 +407,8 @@ TEST(ShellTest, SegmentSizeAndSnapshotFlagsShapeTheDirectory) {
     ChildProcess shell(args);
     AskOk(shell, R"({"op":"run.create","run":"a"})");
     for (int i = 0; i < 20; ++i) {
-      AskOk(shell, R"({"op":"kv.put","run":"a","key":"k)" + std::to_string(i) + R"(","value":"x"})");
+      AskOk(shell,
+            R"({"op":"kv.put","run":"a","key":"k)" + std::to_string(i) + R"(","value":"x"})");
     }
     AskOk(shell, R"({"op":"close"})");
     EXPECT_EQ(shell.Wait(), 0) << shell.stderr_text();
@@ -428,8 +428,9 @@ TEST(ShellTest, SegmentSizeAndSnapshotFlagsShapeTheDirectory) {
   EXPECT_EQ(shell.Wait(), 0) << shell.stderr_text();
 }
 
-// ---- --recovery reaches open: a flipped byte in a record with records after it (no snapshot
-// covers it) refuses to open in strict, the default; skip-corrupt opens without that record
+// ---- --recovery reaches open (shell and serve): a flipped byte in a record with records after
+// it (no snapshot covers it) refuses to open in strict, the default; skip-corrupt opens without
+// that record
 
 TEST(ShellTest, RecoveryFlagDecidesWhetherADamagedLogOpens) {
   TempDir tmp;
@@ -460,6 +461,27 @@ TEST(ShellTest, RecoveryFlagDecidesWhetherADamagedLogOpens) {
   EXPECT_NE(strict.err.find("corruption: " + file + " at offset " + std::to_string(offset)),
             std::string::npos)
       << strict.err;
+
+  // serve reads the same flags, on a copy (an open that skips may rewrite the directory):
+  // strict refuses, skip-corrupt listens.
+  const std::string copy = tmp.path() + "/serve";
+  fs::copy(tmp.Data(), copy, fs::copy_options::recursive);
+  std::vector<std::string> serve = {kBin, "serve", "--engine", std::string(AllEngines::names[0])};
+  serve.insert(serve.end(), {"--mode", "strict", "--dir", copy, "--port", "0"});
+  RunOutput refused = RunToCompletion(serve);
+  EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("corruption: " + copy + file.substr(tmp.Data().size())),
+            std::string::npos)
+      << refused.err;
+  serve.insert(serve.end(), {"--recovery", "skip-corrupt"});
+  {
+    ChildProcess server(serve);
+    std::string line;
+    ASSERT_TRUE(server.ReadLine(&line));
+    EXPECT_NE(line.find("statelab serve: listening on"), std::string::npos) << line;
+    server.Kill(SIGTERM);
+    EXPECT_EQ(server.Wait(), 0) << server.stderr_text();
+  }
 
   args.insert(args.end(), {"--recovery", "skip-corrupt"});
   ChildProcess shell(args);
@@ -609,8 +631,7 @@ TEST(UsageTest, UnknownFlagsAndBadArgumentsExitTwoAndSayWhy) {
       {{kBin, "shell", "--engine", "btree", "--mode", "strict"}, "--dir"},
       {{kBin, "shell", "--engine", "btree", "--mode", "inmemory", "--recovery", "lenient"},
        "--recovery: 'lenient' is not one of strict, truncate-tail, skip-corrupt"},
-      {{kBin, "serve", "--engine", "btree", "--mode", "inmemory", "--recovery", "x"},
-       "--recovery"},
+      {{kBin, "serve", "--engine", "btree", "--mode", "inmemory", "--recovery", "x"}, "--recovery"},
       {{kBin, "shell", "--engine", "btree", "--mode", "inmemory", "--wal-segment-bytes", "0"},
        "--wal-segment-bytes: must be at least 1"},
       {{kBin, "serve", "--engine", "btree", "--mode", "inmemory", "--snapshot-wal-bytes", "x"},
