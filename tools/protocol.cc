@@ -119,6 +119,14 @@ boost::json::object ErrorJson(const Status& s) {
       e["got"] = s.b();
       message = "expected dimension " + std::to_string(s.a()) + ", got " + std::to_string(s.b());
       break;
+    case Code::kNotFound:
+      if (s.has_sequence()) {
+        e["sequence"] = s.a();
+        message = "sequence " + std::to_string(s.a()) + " not found";
+      } else if (message.empty()) {
+        message = "not found";
+      }
+      break;
     case Code::kCorruption:
       e["file"] = s.message();
       e["offset"] = s.a();

@@ -28,7 +28,8 @@ boost::json::value ValueToProtocol(const Value& v);
 Result<std::string> DecodeBase64(std::string_view text, std::string_view field);
 
 // {"code": CodeName, "message": ...} plus the numbers some codes carry: version_mismatch
-// {expected, actual}, dimension_mismatch {expected, got}, corruption {file, offset}.
+// {expected, actual}, dimension_mismatch {expected, got}, corruption {file, offset}, not_found
+// {sequence} for a missing event.
 boost::json::object ErrorJson(const Status& s);
 
 // Reads the members of one request object. The first problem (missing member, wrong type) is

@@ -1,8 +1,11 @@
 #include "tools/shell.h"
 
+#include <poll.h>
+#include <unistd.h>
+
 #include <boost/json/serialize.hpp>
+#include <cerrno>
 #include <functional>
-#include <istream>
 #include <ostream>
 #include <utility>
 #include <vector>
@@ -221,58 +224,158 @@ std::string_view Trim(std::string_view s) {
   return s.substr(b, s.find_last_not_of(kSpace) - b + 1);
 }
 
-}  // namespace
-
-std::optional<std::string> Shell::HandleLine(std::string_view line) {
-  line = Trim(line);
-  if (line.empty()) return std::nullopt;
-  bj::object result;
-  bj::object error_extra;  // members added to the error object (op_index, a clearer message)
-  const bj::value* request_id = nullptr;
-  Status s;
-  Result<bj::value> req = json_doc::ParseJson(line);
-  if (!req.ok()) {
-    s = Status::InvalidArgument("request: not valid JSON (" + std::string(req.error().message()) +
-                                ")");
-  } else if (!req->is_object()) {
-    s = Status::InvalidArgument("request: must be a JSON object");
-  } else {
-    request_id = req->get_object().if_contains("request_id");
-    s = Dispatch(req->get_object(), result, error_extra);
+// The words a bare not_found gets here, at the edge (a miss in the engine carries no message, so
+// it never allocates): the op, what the request named and, for a run's data, the run. A missing
+// event names its sequence (Status::NotFoundSequence), which read_range does not name itself.
+std::string DescribeNotFound(std::string_view op, const bj::object& req, const Status& s,
+                             const std::string* run) {
+  static constexpr std::string_view kNamed[] = {"run_a",      "run_b", "run_id", "parent",
+                                                "collection", "key",   "name",   "doc_id",
+                                                "path",       "id",    "root",   "sequence"};
+  std::string what;
+  auto add = [&](std::string_view part) { what.append(what.empty() ? "" : ", ").append(part); };
+  if (s.has_sequence()) add("event " + std::to_string(s.a()));
+  if (run == nullptr && op != "run.create") {  // run.create misses its parent, not its run
+    if (const bj::value* v = req.if_contains("run"); v != nullptr && v->is_string()) {
+      add("run '" + std::string(v->get_string()) + "'");
+    }
   }
-  bj::object reply;
-  reply["ok"] = s.ok();
-  if (request_id != nullptr) reply["request_id"] = *request_id;
-  if (s.ok()) {
-    for (auto& member : result) reply[member.key()] = std::move(member.value());
-  } else {
-    bj::object error = ErrorJson(s);
-    for (auto& member : error_extra) error[member.key()] = std::move(member.value());
-    reply["error"] = std::move(error);
+  for (std::string_view member : kNamed) {
+    const bj::value* v = req.if_contains(member);
+    if (v == nullptr || (member == "sequence" && s.has_sequence())) continue;
+    add(std::string(member) + " " +
+        (v->is_string() ? "'" + std::string(v->get_string()) + "'" : bj::serialize(*v)));
   }
-  return bj::serialize(reply);
+  std::string out(op);
+  out.append(": ").append(what).append(what.empty() ? "not found" : " not found");
+  if (run != nullptr) out.append(" in run '").append(*run).append("'");
+  return out;
 }
 
-Status Shell::Dispatch(const bj::object& req, bj::object& out, bj::object& error_extra) {
+// Names what a bare not_found could not find (see DescribeNotFound); other errors pass.
+Status NameMissing(Status s, std::string_view op, const bj::object& req, const std::string* run,
+                   bj::object& error_extra) {
+  if (s.IsNotFound() && s.message().empty() && !error_extra.contains("message")) {
+    error_extra["message"] = DescribeNotFound(op, req, s, run);
+  }
+  return s;
+}
+
+bj::object ReplyJson(bool ok, const std::optional<bj::value>& request_id) {
+  bj::object reply;
+  reply["ok"] = ok;
+  if (request_id) reply["request_id"] = *request_id;
+  return reply;
+}
+
+// Lines from a file descriptor, with a way to take only what is already at hand.
+// Thread-safety: belongs to one thread.
+class LineReader {
+ public:
+  enum class Got { kLine, kNone, kEof };
+  explicit LineReader(int fd) : fd_(fd) {}
+
+  // The next line (without its newline). wait=false: kNone when no whole line is buffered and
+  // the descriptor has nothing to read right now. A last line without a newline counts.
+  Got Next(bool wait, std::string* line) {
+    for (;;) {
+      if (const size_t nl = buf_.find('\n', pos_); nl != std::string::npos) {
+        line->assign(buf_, pos_, nl - pos_);
+        pos_ = nl + 1;
+        return Got::kLine;
+      }
+      if (eof_) {
+        if (pos_ == buf_.size()) return Got::kEof;
+        line->assign(buf_, pos_);
+        pos_ = buf_.size();
+        return Got::kLine;
+      }
+      if (!wait) {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, 0) <= 0) return Got::kNone;  // POLLHUP counts: read() then sees EOF
+      }
+      buf_.erase(0, pos_);
+      pos_ = 0;
+      char chunk[1 << 16];
+      const ssize_t n = ::read(fd_, chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        eof_ = true;
+      } else {
+        buf_.append(chunk, static_cast<size_t>(n));
+      }
+    }
+  }
+
+ private:
+  int fd_;
+  std::string buf_;
+  size_t pos_ = 0;  // buf_ before pos_ has been returned
+  bool eof_ = false;
+};
+
+// Replies queued at most before the shell writes them even though more input is at hand.
+constexpr size_t kMaxQueued = 256;
+
+}  // namespace
+
+void Shell::Submit(std::string_view line, std::ostream& out) {
+  line = Trim(line);
+  if (line.empty()) return;
+  Reply reply;
+  Result<bj::value> req = json_doc::ParseJson(line);
+  if (!req.ok()) {
+    reply.status = Status::InvalidArgument("request: not valid JSON (" +
+                                           std::string(req.error().message()) + ")");
+  } else if (!req->is_object()) {
+    reply.status = Status::InvalidArgument("request: must be a JSON object");
+  } else {
+    if (const bj::value* id = req->get_object().if_contains("request_id")) reply.request_id = *id;
+    reply.status = Dispatch(req->get_object(), reply, out);
+  }
+  queue_.push_back(std::move(reply));
+}
+
+void Shell::Drain(std::ostream& out) {
+  for (Reply& r : queue_) {
+    if (r.status.ok() && r.ticket.durable_token != 0) {
+      r.status = db_->WaitDurable(r.ticket, r.force);
+    }
+    bj::object reply = ReplyJson(r.status.ok(), r.request_id);
+    if (r.status.ok()) {
+      for (auto& member : r.result) reply[member.key()] = std::move(member.value());
+    } else {
+      bj::object error = ErrorJson(r.status);
+      for (auto& member : r.error_extra) error[member.key()] = std::move(member.value());
+      reply["error"] = std::move(error);
+    }
+    out << bj::serialize(reply) << '\n';
+  }
+  queue_.clear();
+  out.flush();
+}
+
+Status Shell::Dispatch(const bj::object& req, Reply& reply, std::ostream& out) {
   RequestReader r(req, "");
   r.Skip("request_id");
   const std::string op = r.Str("op");
   STATELAB_RETURN_IF_ERROR(r.status());
-  if (op == "txn") return HandleTxn(r, out, error_extra);
+  if (op == "txn") return HandleTxn(r, reply);
   if (const RunOpSpec* spec = FindRunOp(op)) {
     const TxnOptions o = ReadTxnOptions(r);
     RunOpFn fn = spec->parse(r);
     STATELAB_RETURN_IF_ERROR(r.Finish());
-    return fn(*db_, o, out);
+    return NameMissing(fn(*db_, o, reply.result), op, req, nullptr, reply.error_extra);
   }
   if (op == "flush" || op == "snapshot" || op == "close" || op == "recovery" || op == "stats") {
     STATELAB_RETURN_IF_ERROR(r.Finish());
+    Drain(out);  // what they report or do covers every request before them
     if (op == "flush") return db_->Flush();
     if (op == "snapshot") return db_->Snapshot();
     if (op == "recovery") {
-      out["recovery"] = RecoveryReportToJson(db_->recovery());
+      reply.result["recovery"] = RecoveryReportToJson(db_->recovery());
     } else if (op == "stats") {
-      out["stats"] = StatsToJson(db_->Stats());
+      reply.result["stats"] = StatsToJson(db_->Stats());
     } else {
       closed_ = true;
       return db_->Close();
@@ -286,15 +389,18 @@ Status Shell::Dispatch(const bj::object& req, bj::object& out, bj::object& error
     if (!parsed.error().IsNotFound()) return std::move(parsed).error();
     return Status::InvalidArgument("op: unknown op '" + op + "' (the ops are in docs/cli.md)");
   }
-  STATELAB_ASSIGN_OR_RETURN(const RunId id, ResolveRun(run, error_extra));
-  return Execute(id, parsed->writes, o, parsed->run, out);
+  STATELAB_ASSIGN_OR_RETURN(const RunId id, ResolveRun(run, reply.error_extra));
+  reply.force = o.durability == DurabilityOverride::kStrict;
+  return NameMissing(Execute(id, parsed->writes, o, parsed->run, reply), op, req, &run,
+                     reply.error_extra);
 }
 
-Status Shell::HandleTxn(RequestReader& r, bj::object& out, bj::object& error_extra) {
+Status Shell::HandleTxn(RequestReader& r, Reply& reply) {
   const std::string run = r.Str("run");
   const TxnOptions o = ReadTxnOptions(r);
   const bj::array* ops = r.Array("ops");
   std::vector<PrimitiveOp> parsed;
+  std::vector<std::string> names;
   bool writes = false;
   if (ops != nullptr && ops->empty()) r.Fail("ops", "must hold at least one op");
   for (size_t i = 0; ops != nullptr && i < ops->size() && r.ok(); ++i) {
@@ -320,12 +426,14 @@ Status Shell::HandleTxn(RequestReader& r, bj::object& out, bj::object& error_ext
     }
     writes = writes || p->writes;
     parsed.push_back(std::move(p).value());
+    names.push_back(op);
   }
   STATELAB_RETURN_IF_ERROR(r.Finish());
-  STATELAB_ASSIGN_OR_RETURN(const RunId id, ResolveRun(run, error_extra));
+  STATELAB_ASSIGN_OR_RETURN(const RunId id, ResolveRun(run, reply.error_extra));
 
   std::optional<size_t> failed;  // the op that failed the transaction (not a commit conflict)
   bj::array results;
+  reply.force = o.durability == DurabilityOverride::kStrict;
   Status s = Execute(
       id, writes, o,
       [&](Handle& h, bj::object&) -> Status {
@@ -341,25 +449,30 @@ Status Shell::HandleTxn(RequestReader& r, bj::object& out, bj::object& error_ext
         }
         return Status::OK();
       },
-      out);
+      reply);
   if (!s.ok()) {
-    if (failed) error_extra["op_index"] = *failed;
+    if (failed) {
+      reply.error_extra["op_index"] = *failed;
+      s = NameMissing(std::move(s), names[*failed], (*ops)[*failed].get_object(), &run,
+                      reply.error_extra);
+    }
     return s;
   }
-  out["results"] = std::move(results);
+  reply.result["results"] = std::move(results);
   return Status::OK();
 }
 
 Status Shell::Execute(const RunId& run, bool writes, const TxnOptions& o, const OpFn& fn,
-                      bj::object& out) {
+                      Reply& reply) {
   auto body = [&](Handle& h) {
-    out.clear();  // a retried attempt starts over
-    return fn(h, out);
+    reply.result.clear();  // a retried attempt starts over
+    return fn(h, reply.result);
   };
   if (!writes) return db_->Read(run, body);
-  Result<Version> v = db_->Transaction(run, body, o);
-  if (!v.ok()) return std::move(v).error();
-  out["version"] = *v;
+  Result<CommitTicket> t = db_->TransactionNoWait(run, body, o);
+  if (!t.ok()) return std::move(t).error();
+  reply.ticket = *t;
+  reply.result["version"] = t->version;
   return Status::OK();
 }
 
@@ -372,13 +485,27 @@ Result<RunId> Shell::ResolveRun(const std::string& name, bj::object& error_extra
   return std::move(info).error();
 }
 
-int RunShell(Shell& shell, std::istream& in, std::ostream& out, std::ostream& err) {
-  std::string line;
-  while (!shell.closed() && std::getline(in, line)) {
-    if (std::optional<std::string> reply = shell.HandleLine(line)) {
-      out << *reply << '\n' << std::flush;
-    }
+int RunShell(Shell& shell, int in, std::ostream& out, std::ostream& err) {
+  // What open cut, skipped or bypassed is said before the first request (stdout is the protocol).
+  if (const RecoveryReport& rep = shell.recovery(); !rep.notes.empty()) {
+    err << "statelab shell: recovery: " << bj::serialize(RecoveryReportToJson(rep)) << '\n'
+        << std::flush;
   }
+  LineReader reader(in);
+  std::string line;
+  while (!shell.closed()) {
+    // Wait for input only with no reply queued: replies go out as soon as no more input is at
+    // hand, and requests read meanwhile (their commits queued behind one sync) go in one batch.
+    const LineReader::Got got = reader.Next(shell.queued() == 0, &line);
+    if (got == LineReader::Got::kEof) break;
+    if (got == LineReader::Got::kNone) {
+      shell.Drain(out);
+      continue;
+    }
+    shell.Submit(line, out);
+    if (shell.queued() >= kMaxQueued) shell.Drain(out);
+  }
+  shell.Drain(out);
   if (Status s = shell.Close(); !s.ok()) {
     err << "statelab shell: close failed: " << s.ToString() << '\n';
     return 1;

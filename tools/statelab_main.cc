@@ -2,6 +2,8 @@
 // tools for a data directory (inspect, replay, diff, verify, wal dump). Usage and exit codes:
 // docs/cli.md (serve: docs/resp.md).
 
+#include <unistd.h>
+
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -40,7 +42,19 @@ struct Command {
 
 void PrintLine(std::string_view line) { std::cout << line << '\n'; }
 
-// Help text with @ENGINES@ replaced by the names of AllEngines ("btree | sharded | ...").
+// Help lines of the flags every database command shares, after --partitions.
+constexpr std::string_view kDurabilityFlagsHelp =
+    "  --wal-segment-bytes N    roll to a new WAL segment past N bytes (default 67108864)\n"
+    "  --snapshot-wal-bytes N   snapshot once N WAL bytes were written since the last one\n"
+    "                           (default 67108864; 0 = never)\n"
+    "  --snapshot-interval-s N  snapshot every N seconds if anything was written (default 0 =\n"
+    "                           never)\n"
+    "  --no-close-snapshot      do not write a snapshot when the database closes\n"
+    "  --recovery P             strict | truncate-tail | skip-corrupt: what opening does with\n"
+    "                           damaged or missing history (default strict; docs/durability.md)";
+
+// Help text with @ENGINES@ replaced by the names of AllEngines ("btree | sharded | ...") and
+// @DURABILITY@ by the help of the durability flags shell and serve share.
 std::string WithEngineNames(std::string_view help) {
   std::string names;
   for (std::string_view n : AllEngines::names)
@@ -48,6 +62,10 @@ std::string WithEngineNames(std::string_view help) {
   std::string out(help);
   for (size_t at = out.find("@ENGINES@"); at != std::string::npos; at = out.find("@ENGINES@")) {
     out.replace(at, 9, names);
+  }
+  constexpr std::string_view kDurability = "@DURABILITY@";
+  if (const size_t at = out.find(kDurability); at != std::string::npos) {
+    out.replace(at, kDurability.size(), kDurabilityFlagsHelp);
   }
   return out;
 }
@@ -98,9 +116,45 @@ Result<DbOptions> DbOptionsFromFlags(const CliArgs& args) {
     return Status::InvalidArgument("--dir is required in buffered and strict mode");
   }
   constexpr uint32_t kU32Max = std::numeric_limits<uint32_t>::max();
+  constexpr uint64_t kU64Max = std::numeric_limits<uint64_t>::max();
   STATELAB_RETURN_IF_ERROR(FlagNumber(args, "interval-ms", kU32Max, &opts.buffered_interval_ms));
   STATELAB_RETURN_IF_ERROR(FlagNumber(args, "partitions", kU32Max, &opts.partitions));
+  STATELAB_RETURN_IF_ERROR(FlagNumber(args, "wal-segment-bytes", kU64Max, &opts.wal_segment_bytes));
+  if (opts.wal_segment_bytes == 0) {
+    return Status::InvalidArgument("--wal-segment-bytes: must be at least 1");
+  }
+  STATELAB_RETURN_IF_ERROR(
+      FlagNumber(args, "snapshot-wal-bytes", kU64Max, &opts.snapshot_wal_bytes));
+  STATELAB_RETURN_IF_ERROR(
+      FlagNumber(args, "snapshot-interval-s", kU32Max, &opts.snapshot_interval_s));
+  if (args.Has("no-close-snapshot")) opts.snapshot_on_close = false;
+  if (const std::optional<std::string> policy = args.Value("recovery")) {
+    Result<RecoveryPolicy> p = ParseRecoveryPolicy(*policy);
+    if (!p.ok()) return Status::InvalidArgument("--" + std::string(p.error().message()));
+    opts.recovery_policy = *p;
+  }
   return opts;
+}
+
+// The flags DbOptionsFromFlags reads, for both commands' flag lists.
+std::vector<FlagSpec> DbFlags() {
+  return {{"engine", true},
+          {"mode", true},
+          {"dir", true},
+          {"interval-ms", true},
+          {"partitions", true},
+          {"wal-segment-bytes", true},
+          {"snapshot-wal-bytes", true},
+          {"snapshot-interval-s", true},
+          {"no-close-snapshot", false},
+          {"recovery", true}};
+}
+
+// With `extra` appended: a command's flag list.
+std::vector<FlagSpec> DbFlagsAnd(std::vector<FlagSpec> extra) {
+  std::vector<FlagSpec> all = DbFlags();
+  all.insert(all.end(), extra.begin(), extra.end());
+  return all;
 }
 
 int RunShellCommand(const CliArgs& args) {
@@ -112,7 +166,7 @@ int RunShellCommand(const CliArgs& args) {
     return kExitError;
   }
   Shell shell(std::move(db).value());
-  return RunShell(shell, std::cin, std::cout, std::cerr);
+  return RunShell(shell, STDIN_FILENO, std::cout, std::cerr);
 }
 
 int RunServeCommand(const CliArgs& args) {
@@ -188,25 +242,26 @@ const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       {"shell",
        "statelab shell --engine E --mode inmemory|buffered|strict [--dir D] [--interval-ms N] "
-       "[--partitions N]",
-       "Reads one JSON request per line on stdin and writes one JSON reply per line on stdout\n"
-       "(flushed per line) until EOF or {\"op\":\"close\"}. The protocol is in docs/cli.md.\n"
-       "  --engine E        @ENGINES@\n"
-       "  --mode M          inmemory | buffered | strict (what an acknowledged write survives)\n"
-       "  --dir D           data directory (required unless inmemory)\n"
-       "  --interval-ms N   buffered mode: sync interval (default 100)\n"
-       "  --partitions N    shards (sharded) or workers (shared_nothing); 0 = engine default",
-       {{"engine", true},
-        {"mode", true},
-        {"dir", true},
-        {"interval-ms", true},
-        {"partitions", true}},
-       0,
-       RunShellCommand},
+       "[--partitions N] [--wal-segment-bytes N] [--snapshot-wal-bytes N] "
+       "[--snapshot-interval-s N] [--no-close-snapshot] [--recovery P]",
+       "Reads JSON requests, one per line, on stdin and writes one JSON reply per request on\n"
+       "stdout, in request order, until EOF or {\"op\":\"close\"}. Requests are pipelined: each\n"
+       "runs as soon as it is read, and replies are written once no more input is at hand, so\n"
+       "consecutive writes share syncs. The protocol is in docs/cli.md.\n"
+       "  --engine E               @ENGINES@\n"
+       "  --mode M                 inmemory | buffered | strict (what an acknowledged write\n"
+       "                           survives)\n"
+       "  --dir D                  data directory (required unless inmemory)\n"
+       "  --interval-ms N          buffered mode: sync interval (default 100)\n"
+       "  --partitions N           shards (sharded) or workers (shared_nothing); 0 = engine\n"
+       "                           default\n"
+       "@DURABILITY@",
+       DbFlags(), 0, RunShellCommand},
       {"serve",
        "statelab serve --engine E --mode inmemory|buffered|strict [--port P] [--bind ADDR] "
        "[--threads N] [--dir D] [--password PW] [--max-clients N] [--idle-timeout S] "
-       "[--interval-ms N] [--strict-acks] [--partitions N]",
+       "[--interval-ms N] [--strict-acks] [--partitions N] [--wal-segment-bytes N] "
+       "[--snapshot-wal-bytes N] [--snapshot-interval-s N] [--no-close-snapshot] [--recovery P]",
        "A RESP2 (Redis protocol) server over TCP until SIGTERM, SIGINT or SHUTDOWN; redis-cli\n"
        "and redis-benchmark work against it. Redis database N is the run 'resp-dbN'. A reply\n"
        "to a write is sent once the write is as durable as --mode promises. docs/resp.md.\n"
@@ -221,21 +276,16 @@ const std::vector<Command>& Commands() {
        "  --idle-timeout S   close connections idle for S seconds (default 300; 0 = never)\n"
        "  --interval-ms N    buffered mode: sync interval (default 100)\n"
        "  --strict-acks      buffered mode: reply to a write once it is fdatasync'ed, as strict\n"
-       "  --partitions N     shards (sharded) or workers (shared_nothing); 0 = engine default",
-       {{"engine", true},
-        {"mode", true},
-        {"dir", true},
-        {"interval-ms", true},
-        {"partitions", true},
-        {"port", true},
-        {"bind", true},
-        {"threads", true},
-        {"password", true},
-        {"max-clients", true},
-        {"idle-timeout", true},
-        {"strict-acks", false}},
-       0,
-       RunServeCommand},
+       "  --partitions N     shards (sharded) or workers (shared_nothing); 0 = engine default\n"
+       "@DURABILITY@",
+       DbFlagsAnd({{"port", true},
+                   {"bind", true},
+                   {"threads", true},
+                   {"password", true},
+                   {"max-clients", true},
+                   {"idle-timeout", true},
+                   {"strict-acks", false}}),
+       0, RunServeCommand},
       {"inspect",
        "statelab inspect D [--recovery P]",
        "Runs, counts per primitive, WAL segments and sizes, snapshots and what recovery would\n"

@@ -37,6 +37,10 @@ std::string Status::ToString() const {
     case Code::kCorruption:
       out += ": " + std::string(message()) + " at offset " + std::to_string(a_);
       break;
+    case Code::kNotFound:
+      if (has_sequence_) out += ": sequence " + std::to_string(a_);
+      if (msg_) out += ": " + *msg_;
+      break;
     default:
       if (msg_) out += ": " + *msg_;
   }

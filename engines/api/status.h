@@ -32,7 +32,7 @@ std::string_view CodeName(Code c) noexcept;  // "not_found", "conflict", ... (sn
 class [[nodiscard]] Status {
  public:
   Status() noexcept = default;
-  Status(const Status& o) : code_(o.code_), a_(o.a_), b_(o.b_) {
+  Status(const Status& o) : code_(o.code_), has_sequence_(o.has_sequence_), a_(o.a_), b_(o.b_) {
     if (o.msg_) msg_ = std::make_unique<std::string>(*o.msg_);
   }
   Status& operator=(const Status& o) {
@@ -44,6 +44,13 @@ class [[nodiscard]] Status {
 
   static Status OK() noexcept { return Status(); }
   static Status NotFound() noexcept { return Status(Code::kNotFound); }
+  // NotFound of a numbered item (an event's sequence): a() holds the number, still no heap
+  // message, so the edges (shell, server) can name what was missing without the miss allocating.
+  static Status NotFoundSequence(uint64_t sequence) noexcept {
+    Status s(Code::kNotFound, {}, sequence, 0);
+    s.has_sequence_ = true;
+    return s;
+  }
   static Status AlreadyExists(std::string_view what = {}) {
     return Status(Code::kAlreadyExists, what);
   }
@@ -75,6 +82,8 @@ class [[nodiscard]] Status {
   Code code() const noexcept { return code_; }
   bool IsNotFound() const noexcept { return code_ == Code::kNotFound; }
   bool IsConflict() const noexcept { return code_ == Code::kConflict; }
+  // NotFoundSequence: whether a() holds the missing sequence.
+  bool has_sequence() const noexcept { return has_sequence_; }
   // VersionMismatch: expected/actual. DimensionMismatch: expected/got. Corruption: offset in a().
   // Conflict: attempts/elapsed microseconds when a driver gave up (0/0 for one commit's).
   uint64_t a() const noexcept { return a_; }
@@ -91,6 +100,7 @@ class [[nodiscard]] Status {
   }
 
   Code code_ = Code::kOk;
+  bool has_sequence_ = false;  // in the padding after code_: Status keeps its size
   uint64_t a_ = 0;
   uint64_t b_ = 0;
   std::unique_ptr<std::string> msg_;  // only for codes that need words; never for a miss

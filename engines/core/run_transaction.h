@@ -3,7 +3,8 @@
 // commit, retry conflicts with jittered exponential backoff (at most opts.retry.max_retries
 // times; giving up returns Status::ConflictGaveUp with the attempts and the time spent, and both
 // are counted in the engine's TxnCounters), then wait for durability outside the partition. Also
-// the read-only variant used by fast-path reads (no read set, never aborts).
+// the read-only variant used by fast-path reads (no read set, never aborts). Both refuse a call on
+// a run from inside a transaction function of that same run (InTransactionScope).
 // Thread-safety: thread-safe; TxnState objects come from a per-thread pool.
 
 #include <chrono>
@@ -49,6 +50,43 @@ class TxnStatePool {
     return pools;
   }
 };
+// Marks "this thread is inside a transaction function of (engine, run)" while it lives. A facade
+// call (fast-path read or one-operation write) on that same run from inside the function would
+// take its own snapshot and skip the transaction's read set (lost updates, write skew), so
+// CommitTransaction and RunRead refuse it (Misuse). Only the innermost scope is
+// checked: a shared_nothing token holder may run other callers' functions nested in its own, and
+// those may legitimately address the holder's run. No allocation; the check is one thread-local
+// load when no transaction is open. Thread-safety: thread-local state.
+class InTransactionScope {
+ public:
+  InTransactionScope(const void* engine, const RunId& run) noexcept
+      : engine_(engine), run_(run), outer_(current_) {
+    current_ = this;
+  }
+  ~InTransactionScope() { current_ = outer_; }
+  InTransactionScope(const InTransactionScope&) = delete;
+  InTransactionScope& operator=(const InTransactionScope&) = delete;
+
+  // Whether the calling thread is inside a transaction function of (engine, run).
+  static bool Inside(const void* engine, const RunId& run) noexcept {
+    const InTransactionScope* s = current_;
+    return s != nullptr && s->engine_ == engine && s->run_ == run;
+  }
+  // The error a refused call returns (InvalidArgument naming the run and the fix).
+  [[gnu::cold, gnu::noinline]] static Status Misuse(const RunId& run) {
+    return Status::InvalidArgument(
+        "facade call on run " + run.ToString() +
+        " from inside a transaction function of the same run: use the transaction handle "
+        "(h.kv(), h.events(), ...) instead; a facade call would take its own snapshot and "
+        "bypass the transaction's read set");
+  }
+
+ private:
+  const void* engine_;
+  const RunId& run_;
+  const InTransactionScope* outer_;
+  static inline constinit thread_local const InTransactionScope* current_ = nullptr;
+};
 }  // namespace internal
 
 // RunTransaction without the durability wait: returns the commit's ticket as soon as it is
@@ -58,6 +96,9 @@ template <Engine E, class F>
 Result<CommitTicket> CommitTransaction(E& engine, const RunId& run, F&& fn,
                                        const TxnOptions& opts) {
   using P = typename E::Partition;
+  if (internal::InTransactionScope::Inside(&engine, run)) [[unlikely]] {
+    return internal::InTransactionScope::Misuse(run);
+  }
   if (opts.durability == DurabilityOverride::kStrict &&
       engine.mode() == DurabilityMode::kInMemory) {
     return Status::InvalidArgument(
@@ -75,7 +116,11 @@ Result<CommitTicket> CommitTransaction(E& engine, const RunId& run, F&& fn,
       st.record_reads = true;
       st.Reset(run, p.AcquireSnapshot(), NowMicros());
       Txn<P> txn(p, st);
-      Status r = fn(txn);
+      Status r;
+      {
+        const internal::InTransactionScope scope(&engine, run);
+        r = fn(txn);
+      }
       if (r.ok() && expired()) r = Status::Conflict();
       if (r.ok()) {
         Result<CommitTicket> c = p.Commit(st);
@@ -117,9 +162,14 @@ Result<Version> RunTransaction(E& engine, const RunId& run, F&& fn, const TxnOpt
 }
 
 // A read-only transaction: one snapshot, no read set, never aborts. fn: Status(Txn<P>&).
+// The fast-path reads' driver: it does not mark the thread as inside a transaction (that store
+// would cost every read); Database::Read, whose fn is user code, does (InTransactionScope).
 template <Engine E, class F>
 Status RunRead(E& engine, const RunId& run, F&& fn) {
   using P = typename E::Partition;
+  if (internal::InTransactionScope::Inside(&engine, run)) [[unlikely]] {
+    return internal::InTransactionScope::Misuse(run);
+  }
   return engine.Execute(run, [&](P& p) -> Status {
     TxnState st;  // empty containers: constructing and destroying them does not allocate
     st.record_reads = false;

@@ -58,10 +58,21 @@ class Database {
   ~Database() { (void)Close(); }
 
   // Runs fn(Handle&) -> Status on one snapshot of `run`; commits if it returns OK, discards
-  // otherwise. Conflicts are retried per options.retry, so fn must be re-runnable.
+  // otherwise. Conflicts are retried per options.retry, so fn must be re-runnable. Inside fn (and
+  // Read's), reach the run's data through the handle: a facade call on the same run (kv(),
+  // events(), ...) returns InvalidArgument (docs/engines.md, "Transactions and facades").
   template <class F>
   Result<Version> Transaction(const RunId& run, F&& fn, const TxnOptions& opts = {}) {
-    return RunTransaction(
+    STATELAB_ASSIGN_OR_RETURN(const CommitTicket t, TransactionNoWait(run, fn, opts));
+    STATELAB_RETURN_IF_ERROR(WaitDurable(t, opts.durability == DurabilityOverride::kStrict));
+    return t.version;
+  }
+  // Transaction without the durability wait: returns once the commit is visible. Acknowledge it
+  // only after WaitDurable(ticket) returned OK; a caller that commits several times before
+  // waiting (the shell's pipelined requests) lets those commits share one group commit.
+  template <class F>
+  Result<CommitTicket> TransactionNoWait(const RunId& run, F&& fn, const TxnOptions& opts = {}) {
+    return CommitTransaction(
         *e_, run,
         [&](Txn<P>& t) {
           Handle h(t, vector_cache_.get());
@@ -69,10 +80,16 @@ class Database {
         },
         opts);
   }
+  // Returns once the commit is as durable as the mode promises (force: fdatasync'ed, as the
+  // kStrict override asks); immediately for a ticket without a WAL record.
+  Status WaitDurable(const CommitTicket& ticket, bool force) {
+    return e_->WaitDurable(ticket, force);
+  }
   // A read-only transaction: one snapshot, never aborts.
   template <class F>
   Status Read(const RunId& run, F&& fn) {
     return RunRead(*e_, run, [&](Txn<P>& t) {
+      const internal::InTransactionScope scope(e_.get(), run);
       Handle h(t, vector_cache_.get());
       return fn(h);
     });

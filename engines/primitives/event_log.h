@@ -157,15 +157,17 @@ class EventOps {
     t_.Put(Tag::kEvent, event_log::kHeadKey, event_log::EncodeHead({sequence + 1, hash}));
     return Appended{sequence, hash, 0};
   }
-  // NotFound when the sequence is beyond the log. Decodes in place (the stored record is not
-  // copied); out->payload keeps its storage.
+  // NotFoundSequence(sequence) when the sequence is beyond the log (or missing from it).
+  // Decodes in place (the stored record is not copied); out->payload keeps its storage.
   Status Read(uint64_t sequence, Event* out) {
     Status decoded;
     Version ver = 0;
     auto decode = [&](const Value& v, TimestampUs) {
       decoded = event_log::DecodeEvent(v, sequence, 0, out);
     };
-    STATELAB_RETURN_IF_ERROR(t_.View(Tag::kEvent, event_log::EventKey(sequence), decode, &ver));
+    Status s = t_.View(Tag::kEvent, event_log::EventKey(sequence), decode, &ver);
+    if (s.IsNotFound()) return Status::NotFoundSequence(sequence);
+    STATELAB_RETURN_IF_ERROR(s);
     out->version = ver;  // known once View returns
     return decoded;
   }

@@ -1,6 +1,7 @@
 // Hot-path reads allocate nothing after warm-up, counted by the same hooks as the benchmarks:
-// the JSON arena behind reused buffers, and an event read into an EventBuffer on every engine
-// (a plain Read, which returns a fresh Event, must allocate: the counter sees this path).
+// the JSON arena behind reused buffers, an event read into an EventBuffer on every engine (a
+// plain Read, which returns a fresh Event, must allocate: the counter sees this path), and
+// misses (an absent key, an absent event, which still names its sequence).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -48,6 +49,41 @@ TEST(JsonArenaTest, GrowsToTheLargestRoundThenStopsAllocating) {
   v = bigger;
   EXPECT_EQ((ProcessAllocs() - again).allocs, 0u);
   EXPECT_EQ(v, bigger);
+}
+
+// A miss allocates nothing either, and the facades' not_found for an event still says which
+// sequence was missing (Status::NotFoundSequence: a number, no message); the words naming the
+// key or the run are added at the edges (the shell), from the request.
+TEST(HotPathAllocTest, MissesAllocateNothingAndNameTheSequence) {
+  ASSERT_TRUE(harness::AllocCountingEnabled());
+  AllEngines::ForEach([]<class E>() {
+    SCOPED_TRACE(std::string(E::kName));
+    DbOptions opts;
+    opts.mode = DurabilityMode::kInMemory;
+    auto db = Database<E>::Open(opts);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    const RunId run = RunId::Random();
+    auto events = (*db)->events();
+    auto kv = (*db)->kv();
+    ASSERT_TRUE(events.Append(run, "tick", Payload(2)).ok());
+    ASSERT_TRUE(kv.Put(run, "present", int64_t{1}).ok());
+    EventBuffer buf;
+    Value v;
+    ASSERT_TRUE(events.Read(run, 0, &buf).ok());  // warm-up
+    const Status miss = events.Read(run, 42, &buf);
+    EXPECT_TRUE(miss.IsNotFound());
+    EXPECT_TRUE(miss.has_sequence());
+    EXPECT_EQ(miss.a(), 42u);
+    EXPECT_EQ(miss.ToString(), "not_found: sequence 42");
+
+    constexpr uint64_t kReads = 1000;
+    const AllocCounts before = ProcessAllocs();
+    for (uint64_t i = 0; i < kReads; ++i) {
+      ASSERT_TRUE(events.Read(run, 1 + i, &buf).IsNotFound());
+      ASSERT_TRUE(kv.Get(run, "absent", &v).IsNotFound());
+    }
+    EXPECT_EQ((ProcessAllocs() - before).allocs, 0u);
+  });
 }
 
 TEST(HotPathAllocTest, EventReadIntoABufferAllocatesNothing) {

@@ -1,18 +1,22 @@
 // The statelab command line, driven as a child process through pipes (docs/cli.md): the
 // documented session on every engine, malformed lines, acknowledged writes surviving SIGKILL of
-// a strict shell, verify finding a flipped byte, the offline commands, usage errors.
+// a strict shell, pipelined requests sharing syncs, not_found errors naming what is missing,
+// the durability flags, verify finding a flipped byte, the offline commands, usage errors.
 
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
 
 #include <boost/json.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -300,6 +304,199 @@ TEST_P(CrashTest, AcknowledgedStrictWritesAreReadableAfterSigkill) {
 INSTANTIATE_TEST_SUITE_P(AllEngines, CrashTest, ::testing::ValuesIn(AllEngines::names),
                          [](const auto& info) { return std::string(info.param); });
 
+// ---- pipelining: requests written at once are answered in order, and Strict writes among them
+// share syncs (docs/cli.md, "The shell")
+
+class PipelineTest : public ::testing::TestWithParam<std::string_view> {};
+
+TEST_P(PipelineTest, ThousandRequestsAtOnceAreAnsweredInOrderAndShareSyncs) {
+  TempDir tmp;
+  ChildProcess shell(ShellArgs(GetParam(), "strict", tmp.Data()));
+  constexpr int kRequests = 1000;  // run.create, then puts with a read of the last key every 10th
+  std::string batch = R"({"op":"run.create","run":"p","request_id":0})";
+  for (int i = 1; i < kRequests; ++i) {
+    const std::string n = std::to_string(i);
+    batch += i % 10 == 0 ? "\n{\"op\":\"kv.get\",\"run\":\"p\",\"key\":\"k" +
+                               std::to_string(i - 1) + "\",\"request_id\":" + n + "}"
+                         : "\n{\"op\":\"kv.put\",\"run\":\"p\",\"key\":\"k" + n +
+                               "\",\"value\":" + n + ",\"request_id\":" + n + "}";
+  }
+  ASSERT_TRUE(shell.Send(batch));  // one write: the shell finds many requests at hand
+  int64_t last_version = 0;
+  for (int i = 0; i < kRequests; ++i) {
+    std::string line;
+    ASSERT_TRUE(shell.ReadLine(&line)) << "no reply " << i;
+    bj::object r = Parse(line).as_object();
+    ASSERT_EQ(r["request_id"], i) << line;  // in request order
+    ASSERT_EQ(r["ok"], true) << line;
+    if (i % 10 == 0 && i > 0) {
+      EXPECT_EQ(r["value"], i - 1) << line;  // the put just before it, pipelined or not
+    } else if (i > 0) {
+      EXPECT_GT(r["version"].as_int64(), last_version) << line;
+      last_version = r["version"].as_int64();
+    }
+  }
+  bj::object stats = AskOk(shell, R"({"op":"stats"})")["stats"].as_object();
+  const int64_t commits = stats["commits"].as_int64();
+  const int64_t syncs = stats["wal_syncs"].as_int64();
+  EXPECT_GE(commits, kRequests - kRequests / 10);
+  EXPECT_LT(syncs, commits) << "pipelined Strict writes did not share syncs";
+  std::cout << "[ pipeline ] " << GetParam() << ": " << commits << " commits, " << syncs
+            << " syncs\n";
+  AskOk(shell, R"({"op":"close"})");
+  EXPECT_EQ(shell.Wait(), 0) << shell.stderr_text();
+  // Everything acknowledged is there after reopening.
+  ChildProcess again(ShellArgs(GetParam(), "strict", tmp.Data()));
+  EXPECT_EQ(AskOk(again, R"({"op":"kv.get","run":"p","key":"k999"})")["value"], 999);
+  again.CloseStdin();
+  EXPECT_EQ(again.Wait(), 0) << again.stderr_text();
+}
+
+INSTANTIATE_TEST_SUITE_P(AllEngines, PipelineTest, ::testing::ValuesIn(AllEngines::names),
+                         [](const auto& info) { return std::string(info.param); });
+
+// ---- errors name what they could not find
+
+TEST(ShellTest, NotFoundNamesTheKeySequenceAndRun) {
+  ChildProcess shell(ShellArgs(AllEngines::names[0], "inmemory", ""));
+  AskOk(shell, R"({"op":"run.create","run":"a"})");
+  AskOk(shell, R"({"op":"event.append","run":"a","type":"t","payload":{}})");
+  AskOk(shell, R"({"op":"run.create","run":"empty"})");
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"op":"kv.get","run":"a","key":"nope"})", "kv.get: key 'nope' not found in run 'a'"},
+      {R"({"op":"state.read","run":"a","name":"cell"})",
+       "state.read: name 'cell' not found in run 'a'"},
+      {R"({"op":"event.read","run":"a","sequence":7})", "event.read: event 7 not found in run 'a'"},
+      {R"({"op":"json.get","run":"a","doc_id":"d","path":"$.x"})",
+       "json.get: doc_id 'd', path '$.x' not found in run 'a'"},
+      {R"({"op":"run.get","run":"zz"})", "run.get: run 'zz' not found"},
+      {R"({"op":"event.head","run":"empty"})", "event.head: not found in run 'empty'"},
+      {R"({"op":"txn","run":"a","ops":[{"op":"kv.put","key":"k","value":1},{"op":"kv.get","key":"gone"}]})",
+       "kv.get: key 'gone' not found in run 'a'"},
+  };
+  for (const auto& [line, message] : cases) {
+    bj::object r = Ask(shell, line);
+    EXPECT_EQ(ErrorCode(r), "not_found") << line;
+    EXPECT_EQ(ErrorMessage(r), message) << line;
+  }
+  bj::object event = Ask(shell, R"({"op":"event.read","run":"a","sequence":7})");
+  EXPECT_EQ(event["error"].at("sequence"), 7);  // the number, for scripts
+  bj::object txn = Ask(shell, cases[6].first);
+  EXPECT_EQ(txn["error"].at("op_index"), 1);
+  shell.CloseStdin();
+  EXPECT_EQ(shell.Wait(), 0) << shell.stderr_text();
+}
+
+// ---- durability flags: segment size and snapshot triggers reach the database
+
+TEST(ShellTest, SegmentSizeAndSnapshotFlagsShapeTheDirectory) {
+  TempDir tmp;
+  auto args = ShellArgs(AllEngines::names[0], "strict", tmp.Data());
+  for (const char* a : {"--wal-segment-bytes", "512", "--snapshot-wal-bytes", "0",
+                        "--no-close-snapshot", "--recovery", "skip-corrupt"}) {
+    args.emplace_back(a);
+  }
+  auto count = [&](const std::string& sub, std::string_view ext) {
+    int n = 0;
+    for (const auto& e : fs::directory_iterator(tmp.Data() + "/" + sub)) {
+      n += e.path().extension() == ext ? 1 : 0;
+    }
+    return n;
+  };
+  {
+    ChildProcess shell(args);
+    AskOk(shell, R"({"op":"run.create","run":"a"})");
+    for (int i = 0; i < 20; ++i) {
+      AskOk(shell,
+            R"({"op":"kv.put","run":"a","key":"k)" + std::to_string(i) + R"(","value":"x"})");
+    }
+    AskOk(shell, R"({"op":"close"})");
+    EXPECT_EQ(shell.Wait(), 0) << shell.stderr_text();
+  }
+  EXPECT_GT(count("wal", ".wal"), 3) << "512-byte segments roll every few records";
+  EXPECT_EQ(count("snapshots", ".snap"), 0) << "no size trigger, no close snapshot";
+  // The WAL-size trigger: a snapshot appears without asking (checked every 100 ms).
+  args = ShellArgs(AllEngines::names[0], "strict", tmp.Data());
+  args.insert(args.end(), {"--snapshot-wal-bytes", "1", "--no-close-snapshot"});
+  ChildProcess shell(args);
+  AskOk(shell, R"({"op":"kv.put","run":"a","key":"more","value":1})");
+  for (int i = 0; i < 100 && count("snapshots", ".snap") == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_GE(count("snapshots", ".snap"), 1);
+  shell.CloseStdin();
+  EXPECT_EQ(shell.Wait(), 0) << shell.stderr_text();
+}
+
+// ---- --recovery reaches open (shell and serve): a flipped byte in a record with records after
+// it (no snapshot covers it) refuses to open in strict, the default; skip-corrupt opens without
+// that record
+
+TEST(ShellTest, RecoveryFlagDecidesWhetherADamagedLogOpens) {
+  TempDir tmp;
+  auto args = ShellArgs(AllEngines::names[0], "strict", tmp.Data());
+  args.insert(args.end(), {"--snapshot-wal-bytes", "0", "--no-close-snapshot"});
+  {
+    ChildProcess shell(args);
+    AskOk(shell, R"({"op":"run.create","run":"a"})");
+    for (int i = 0; i < 5; ++i) {
+      AskOk(shell, R"({"op":"kv.put","run":"a","key":"k)" + std::to_string(i) + R"(","value":1})");
+    }
+    AskOk(shell, R"({"op":"close"})");
+    EXPECT_EQ(shell.Wait(), 0) << shell.stderr_text();
+  }
+  RunOutput dump = RunToCompletion({kBin, "wal", "dump", tmp.Data()});
+  ASSERT_EQ(dump.exit_code, 0) << dump.err;
+  std::vector<bj::object> records = OfKind(dump.lines, "record");
+  ASSERT_GE(records.size(), 5u);
+  bj::object& victim = records[records.size() - 3];
+  const std::string file(victim["file"].as_string());
+  const uint64_t offset = victim["offset"].to_number<uint64_t>();
+  std::string bytes = ReadFile(file);
+  bytes[offset + victim["size"].to_number<uint64_t>() / 2] ^= 0x40;
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
+
+  RunOutput strict = RunToCompletion(args);
+  EXPECT_EQ(strict.exit_code, 1) << strict.out << strict.err;
+  EXPECT_NE(strict.err.find("corruption: " + file + " at offset " + std::to_string(offset)),
+            std::string::npos)
+      << strict.err;
+
+  // serve reads the same flags, on a copy (an open that skips may rewrite the directory):
+  // strict refuses, skip-corrupt listens.
+  const std::string copy = tmp.path() + "/serve";
+  fs::copy(tmp.Data(), copy, fs::copy_options::recursive);
+  std::vector<std::string> serve = {kBin, "serve", "--engine", std::string(AllEngines::names[0])};
+  serve.insert(serve.end(), {"--mode", "strict", "--dir", copy, "--port", "0"});
+  RunOutput refused = RunToCompletion(serve);
+  EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("corruption: " + copy + file.substr(tmp.Data().size())),
+            std::string::npos)
+      << refused.err;
+  serve.insert(serve.end(), {"--recovery", "skip-corrupt"});
+  {
+    ChildProcess server(serve);
+    std::string line;
+    ASSERT_TRUE(server.ReadLine(&line));
+    EXPECT_NE(line.find("statelab serve: listening on"), std::string::npos) << line;
+    server.Kill(SIGTERM);
+    EXPECT_EQ(server.Wait(), 0) << server.stderr_text();
+  }
+
+  args.insert(args.end(), {"--recovery", "skip-corrupt"});
+  ChildProcess shell(args);
+  bj::object rec = AskOk(shell, R"({"op":"recovery"})")["recovery"].as_object();
+  EXPECT_EQ(rec["records_skipped"], 1) << bj::serialize(rec);
+  AskOk(shell, R"({"op":"kv.get","run":"a","key":"k4"})");  // a record after the damage
+  AskOk(shell, R"({"op":"close"})");
+  EXPECT_EQ(shell.Wait(), 0) << shell.stderr_text();
+  // The open says what it skipped, on stderr, before the first reply.
+  EXPECT_NE(shell.stderr_text().find("statelab shell: recovery: {"), std::string::npos)
+      << shell.stderr_text();
+  EXPECT_NE(shell.stderr_text().find("skipped corrupt record in " + file), std::string::npos)
+      << shell.stderr_text();
+}
+
 // ---- verify and wal dump
 
 TEST(VerifyTest, FindsAFlippedWalByteAndNamesFileAndOffset) {
@@ -476,6 +673,15 @@ TEST(UsageTest, UnknownFlagsAndBadArgumentsExitTwoAndSayWhy) {
       {{kBin, "inspect"}, "expected 1 argument"},
       {{kBin, "shell", "--engine", "btree", "--mode", "sometimes"}, "--mode"},
       {{kBin, "shell", "--engine", "btree", "--mode", "strict"}, "--dir"},
+      {{kBin, "shell", "--engine", "btree", "--mode", "inmemory", "--recovery", "lenient"},
+       "--recovery: 'lenient' is not one of strict, truncate-tail, skip-corrupt"},
+      {{kBin, "serve", "--engine", "btree", "--mode", "inmemory", "--recovery", "x"}, "--recovery"},
+      {{kBin, "shell", "--engine", "btree", "--mode", "inmemory", "--wal-segment-bytes", "0"},
+       "--wal-segment-bytes: must be at least 1"},
+      {{kBin, "serve", "--engine", "btree", "--mode", "inmemory", "--snapshot-wal-bytes", "x"},
+       "--snapshot-wal-bytes"},
+      {{kBin, "shell", "--engine", "btree", "--mode", "inmemory", "--snapshot-interval-s", "1.5"},
+       "--snapshot-interval-s"},
       {{kBin, "frobnicate"}, "unknown command 'frobnicate'"},
       {{kBin}, "Commands"},
   };

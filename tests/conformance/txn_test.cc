@@ -350,5 +350,45 @@ ENGINE_TEST(TxnConformance, FastMultiKeyReadIsConsistent) {
   for (auto& t : writers) t.join();
 }
 
+// A facade call on the transaction's own run from inside its function (fast-path read, one-op
+// write, a nested transaction or read) would take its own snapshot and bypass the read set: it
+// is refused with InvalidArgument on every engine, and the transaction itself goes on. Another
+// run's facade works there, and the same run's facade works again once the function returned.
+ENGINE_TEST(TxnConformance, FacadeCallOnOwnRunInsideTransactionIsRefused) {
+  auto& db = *this->db_;
+  using H = typename TestFixture::Handle;
+  const RunId other = RunId::Random();
+  ASSERT_OK(db.kv().Put(this->run_, "x", int64_t{0}));
+  auto refused = [&](const Status& s) {
+    EXPECT_EQ(s.code(), Code::kInvalidArgument) << s.ToString();
+    EXPECT_NE(s.message().find("transaction handle"), std::string_view::npos) << s.ToString();
+    EXPECT_NE(s.message().find(this->run_.ToString()), std::string_view::npos) << s.ToString();
+  };
+  Result<Version> v = db.Transaction(this->run_, [&](H& h) -> Status {
+    Value x;
+    refused(db.kv().Get(this->run_, "x", &x));
+    refused(db.kv().Put(this->run_, "x", int64_t{7}).status());
+    refused(db.events().Len(this->run_).status());
+    refused(db.state().Set(this->run_, "cell", int64_t{1}).status());
+    refused(db.Transaction(this->run_, [](H&) { return Status::OK(); }).status());
+    refused(db.Read(this->run_, [](H&) { return Status::OK(); }));
+    EXPECT_OK(db.kv().Put(other, "y", int64_t{1}));  // another run: allowed
+    STATELAB_RETURN_IF_ERROR(h.kv().Get("x", &x));
+    return h.kv().Put("x", std::get<int64_t>(x) + 1);
+  });
+  ASSERT_OK(v);
+  EXPECT_EQ(this->ReadInt("x"), 1);  // the refused Put wrote nothing
+  EXPECT_EQ(db.state().Read(this->run_, "cell").status().code(), Code::kNotFound);
+  ASSERT_OK(db.Read(this->run_, [&](H&) -> Status {
+    Value x;
+    refused(db.kv().Get(this->run_, "x", &x));
+    return Status::OK();
+  }));
+  Value y;
+  ASSERT_OK(db.kv().Get(other, "y", &y));
+  ASSERT_OK(db.kv().Put(this->run_, "x", int64_t{2}));  // outside any transaction again
+  EXPECT_EQ(this->ReadInt("x"), 2);
+}
+
 }  // namespace
 }  // namespace statelab::testing_util
