@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <set>
 #include <string>
 #include <utility>
@@ -55,9 +56,9 @@ TEST(SlabArena, SlabsGrowWhenOneIsFull) {
 TEST(ArenaAllocator, EngineMapsRunOnAnArena) {
   SlabArena a;
   using Node = std::pair<const std::string, int>;
-  absl::node_hash_map<std::string, int, absl::Hash<std::string>, std::equal_to<>,
-                      ArenaAllocator<Node>>
-      hash(0, {}, {}, ArenaAllocator<Node>(&a));
+  using Hash = absl::Hash<std::string>;
+  absl::node_hash_map<std::string, int, Hash, std::equal_to<>, ArenaAllocator<Node>> hash(
+      size_t{0}, Hash{}, std::equal_to<>{}, ArenaAllocator<Node>(&a));
   absl::btree_map<std::string, int, std::less<>, ArenaAllocator<Node>> tree{
       ArenaAllocator<Node>(&a)};
   constexpr int kKeys = 20000;
