@@ -20,12 +20,15 @@
 #include <absl/hash/hash.h>
 
 #include <atomic>
+#include <functional>
 #include <string_view>
 #include <thread>
+#include <utility>
 
 #include "engines/api/key.h"
 #include "engines/btree/btree_engine.h"
 #include "engines/core/chain_reads.h"
+#include "engines/core/slab_arena.h"
 #include "engines/core/version_chain.h"
 #include "engines/sharded/sharded_engine.h"
 #include "engines/shared_nothing/mailbox.h"
@@ -75,7 +78,8 @@ class OrderedStore {
   }
 
  private:
-  BTreeEngine::Map map_;
+  SlabArena arena_;  // as in the engine: declared first, so destroyed after map_
+  BTreeEngine::Map map_{BTreeEngine::Map::allocator_type(&arena_)};
 };
 
 // A shard's hash table plus the ordered index its scans use.
@@ -121,8 +125,14 @@ class HashStore {
       return internal::KeyOf(a) == internal::KeyOf(b);
     }
   };
-  absl::node_hash_map<Key, VersionChain, Hash, Eq> table_;
-  absl::btree_map<std::string_view, const VersionChain*> index_;
+  using Node = std::pair<const Key, VersionChain>;
+  using IndexNode = std::pair<const std::string_view, const VersionChain*>;
+  SlabArena arena_;  // as in the engine: declared first, so destroyed after the maps
+  absl::node_hash_map<Key, VersionChain, Hash, Eq, ArenaAllocator<Node>> table_{
+      0, Hash{}, Eq{}, ArenaAllocator<Node>(&arena_)};
+  absl::btree_map<std::string_view, const VersionChain*, std::less<std::string_view>,
+                  ArenaAllocator<IndexNode>>
+      index_{ArenaAllocator<IndexNode>(&arena_)};
 };
 
 // An ordered store owned by a worker thread; Call is one mailbox round trip.

@@ -6,6 +6,7 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +18,8 @@
 #include "bench/contention.h"
 #include "bench/flags.h"
 #include "bench/primitive_inputs.h"
+#include "engines/durability/env.h"
+#include "engines/durability/wal_format.h"
 #include "engines/replay/replay.h"
 
 namespace statelab::bench {
@@ -361,7 +364,42 @@ int64_t TimedRecovery(Measure& m, RecoveryState<E>& s) {
   return t1 - t0;
 }
 
-enum class RecOp { kWalReplay, kSnapshotWrite, kSnapshotLoad, kSnapshotWal, kReplayRun, kDiffRuns };
+enum class RecOp {
+  kWalReplay,
+  kWalFloor,
+  kSnapshotWrite,
+  kSnapshotLoad,
+  kSnapshotWal,
+  kReplayRun,
+  kDiffRuns
+};
+
+// The floor of WAL replay: reads every segment under the data directory (every WAL root) the
+// way recovery does and checks each frame's CRC, nothing else (no decode, no apply).
+int64_t TimedWalFloor(Measure& m, const std::string& dir, uint64_t expect_frames) {
+  std::vector<std::string> paths;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    if (it->path().parent_path().filename() == "wal") paths.push_back(it->path().string());
+  }
+  std::sort(paths.begin(), paths.end());
+  Env* env = Env::Default();
+  std::string data;
+  uint64_t frames = 0;
+  const int64_t t0 = harness::Timer::NowNs();
+  for (const std::string& p : paths) {
+    Check(m, env->ReadFile(p, &data));
+    wal::Frame f;
+    for (uint64_t off = 0; wal::ParseFrame(data, off, &f); off += f.size) ++frames;
+  }
+  const int64_t t1 = harness::Timer::NowNs();
+  if (frames != expect_frames) {
+    m.Fail("floor read " + std::to_string(frames) + " frames, expected " +
+           std::to_string(expect_frames));
+  }
+  return t1 - t0;
+}
 
 // Recovery ops time a fresh Open of a prepared directory; the others run on a database kept open.
 bool KeepsDatabaseOpen(RecOp op) {
@@ -417,7 +455,7 @@ Result<std::unique_ptr<RecoveryState<E>>> PrepareRecovery(const CellContext& ctx
   // Written in Buffered mode: the files do not depend on the mode (Strict would only take n
   // syncs to write them); recovery then opens them in the cell's mode.
   STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<Database<E>> db, OpenDb(*s, DurabilityMode::kBuffered));
-  if (op == RecOp::kWalReplay) {
+  if (op == RecOp::kWalReplay || op == RecOp::kWalFloor) {
     STATELAB_RETURN_IF_ERROR(WriteCommits(*db, s->runs, 0, n));
     s->expect_replayed = n;
   } else {
@@ -440,6 +478,8 @@ int64_t RunRecoveryOp(RecOp op, uint64_t i, uint64_t n, Measure& m, RecoveryStat
     case RecOp::kSnapshotLoad:
     case RecOp::kSnapshotWal:
       return TimedRecovery(m, s);
+    case RecOp::kWalFloor:
+      return TimedWalFloor(m, s.dir.path(), n);
     case RecOp::kSnapshotWrite: {
       // A commit since the last snapshot, so each op writes a new one.
       Check(m, s.live->kv().Put(s.runs[0], "tick", Value(static_cast<int64_t>(i))));
@@ -487,6 +527,10 @@ void AddRecoveryCells(Catalogue& cat, DurabilityMode mode) {
       {RecOp::kWalReplay,
        "wal",
        "replay",
+       {{10000, Suite::kQuick}, {100000, Suite::kStandard}, {1000000, Suite::kStandard}}},
+      {RecOp::kWalFloor,
+       "wal",
+       "read_crc_floor",
        {{10000, Suite::kQuick}, {100000, Suite::kStandard}, {1000000, Suite::kStandard}}},
       {RecOp::kSnapshotWrite,
        "snapshot",

@@ -16,6 +16,7 @@
 #include "engines/api/key.h"
 #include "engines/core/chain_reads.h"
 #include "engines/core/rw_lock.h"
+#include "engines/core/slab_arena.h"
 #include "engines/core/snapshot_registry.h"
 #include "engines/core/txn_state.h"
 #include "engines/core/version_chain.h"
@@ -27,7 +28,9 @@ class BTreeEngine {
  public:
   static constexpr std::string_view kName = "btree";
   using Partition = BTreeEngine;
-  using Map = absl::btree_map<Key, VersionChain, KeyLess>;
+  // Nodes come from the engine's arena (one malloc per slab, not per node).
+  using Map = absl::btree_map<Key, VersionChain, KeyLess,
+                              ArenaAllocator<std::pair<const Key, VersionChain>>>;
 
   static Result<std::unique_ptr<BTreeEngine>> Open(const DbOptions& opts);
   ~BTreeEngine();
@@ -92,7 +95,8 @@ class BTreeEngine {
 
   DbOptions opts_;
   mutable RwLock mu_;
-  Map map_;
+  SlabArena arena_;  // guarded by mu_ (exclusive); declared first, so destroyed after map_
+  Map map_{Map::allocator_type(&arena_)};
   std::atomic<Version> visible_{0};
   SnapshotRegistry registry_;
   std::unique_ptr<DurableState> durable_;  // null in kInMemory

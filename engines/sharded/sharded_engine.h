@@ -23,6 +23,7 @@
 #include "engines/api/key.h"
 #include "engines/core/chain_reads.h"
 #include "engines/core/rw_lock.h"
+#include "engines/core/slab_arena.h"
 #include "engines/core/snapshot_registry.h"
 #include "engines/core/txn_state.h"
 #include "engines/core/version_chain.h"
@@ -69,9 +70,13 @@ class alignas(64) Shard {
     }
   };
   // node_hash_map never moves a node, so the index can hold views of its keys and pointers to
-  // its chains.
-  using Table = absl::node_hash_map<Key, VersionChain, KeyHash, KeyEq>;
-  using Index = absl::btree_map<std::string_view, const VersionChain*>;
+  // its chains. Both maps take their nodes from the shard's arena (one malloc per slab, not per
+  // key).
+  using Table = absl::node_hash_map<Key, VersionChain, KeyHash, KeyEq,
+                                    ArenaAllocator<std::pair<const Key, VersionChain>>>;
+  using Index =
+      absl::btree_map<std::string_view, const VersionChain*, std::less<std::string_view>,
+                      ArenaAllocator<std::pair<const std::string_view, const VersionChain*>>>;
 
   const VersionChain* Find(std::string_view key) const noexcept {
     auto it = table_.find(key);
@@ -92,8 +97,9 @@ class alignas(64) Shard {
 
   ShardedEngine* engine_ = nullptr;
   mutable RwLock mu_;
-  Table table_;
-  Index index_;
+  SlabArena arena_;  // guarded by mu_ (exclusive); declared first, so destroyed after the maps
+  Table table_{0, KeyHash{}, KeyEq{}, Table::allocator_type(&arena_)};
+  Index index_{Index::allocator_type(&arena_)};
   uint64_t commits_ = 0;    // guarded by mu_
   uint64_t conflicts_ = 0;  // guarded by mu_
   Version horizon_ = 0;     // guarded by mu_; see CommitHorizon

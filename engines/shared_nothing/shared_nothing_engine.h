@@ -23,6 +23,7 @@
 #include "engines/api/engine.h"
 #include "engines/api/key.h"
 #include "engines/core/chain_reads.h"
+#include "engines/core/slab_arena.h"
 #include "engines/core/txn_state.h"
 #include "engines/core/version_chain.h"
 #include "engines/durability/durable_state.h"
@@ -57,7 +58,9 @@ class WorkerStore {
 
  private:
   friend class SharedNothingEngine;
-  using Map = absl::btree_map<Key, VersionChain, KeyLess>;
+  // Nodes come from the store's arena (one malloc per slab, not per node).
+  using Map = absl::btree_map<Key, VersionChain, KeyLess,
+                              ArenaAllocator<std::pair<const Key, VersionChain>>>;
 
   const VersionChain* Find(std::string_view key) const noexcept {
     auto it = map_.find(key);
@@ -73,7 +76,8 @@ class WorkerStore {
   std::atomic<Version>* clock_ = nullptr;  // the engine's version counter
   uint32_t worker_ = 0;
   DurableState* durable_ = nullptr;  // null in kInMemory
-  Map map_;
+  SlabArena arena_;  // used by the owner only; declared first, so destroyed after map_
+  Map map_{Map::allocator_type(&arena_)};
   uint32_t open_snapshots_ = 0;
   Version oldest_snapshot_ = 0;  // of the snapshots open since open_snapshots_ left 0
   Version last_commit_ = 0;
