@@ -52,7 +52,8 @@ ParseOutcome RespParser::Parse(std::string_view data) {
     }
     int64_t n = 0;
     if (!ParseInt(data.substr(1, end - 1), &n) || n > static_cast<int64_t>(limits_.max_args)) {
-      return Fail("Protocol error: invalid multibulk length");
+      return Fail(limits_.unauthenticated ? "Protocol error: unauthenticated multibulk length"
+                                          : "Protocol error: invalid multibulk length");
     }
     pos_ = scan_ = end + 2;
     if (n <= 0) return Complete(data, pos_);  // "*0" and "*-1": nothing to run
@@ -71,7 +72,8 @@ ParseOutcome RespParser::Parse(std::string_view data) {
       int64_t len = 0;
       if (!ParseInt(data.substr(pos_ + 1, end - pos_ - 1), &len) || len < 0 ||
           static_cast<size_t>(len) > limits_.max_bulk_bytes) {
-        return Fail("Protocol error: invalid bulk length");
+        return Fail(limits_.unauthenticated ? "Protocol error: unauthenticated bulk length"
+                                            : "Protocol error: invalid bulk length");
       }
       if (end + 2 + static_cast<size_t>(len) + 2 > limits_.max_request_bytes) {
         return Fail("Protocol error: request too large");

@@ -22,7 +22,15 @@ struct RespLimits {
   size_t max_args = 1u << 20;                // arguments of one request
   size_t max_inline_bytes = 64u << 10;       // one inline request line
   size_t max_request_bytes = 256ull << 20;   // one whole request
+  bool unauthenticated = false;  // the errors say so (Redis's words for the limits below)
 };
+
+// Before AUTH, when the server has a password: Redis's limits for unauthenticated clients.
+inline constexpr RespLimits kUnauthenticatedLimits{.max_bulk_bytes = 16u << 10,
+                                                   .max_args = 10,
+                                                   .max_inline_bytes = 64u << 10,
+                                                   .max_request_bytes = 1u << 20,
+                                                   .unauthenticated = true};
 
 enum class ParseOutcome : uint8_t {
   kCommand,   // one request is complete: args(), consumed()
@@ -33,6 +41,8 @@ enum class ParseOutcome : uint8_t {
 class RespParser {
  public:
   explicit RespParser(const RespLimits& limits = {}) : limits_(limits) {}
+  // Between requests only (the server tightens them until the client has authenticated).
+  void set_limits(const RespLimits& limits) { limits_ = limits; }
 
   // `data` holds the unconsumed input, starting at the first byte of the request being parsed;
   // each call passes the bytes of the previous call (possibly moved in memory) plus any that
