@@ -20,7 +20,7 @@ except ImportError:
 
 def engines(statelab):
     help_text = subprocess.run([statelab, "serve", "--help"], capture_output=True, text=True).stdout
-    line = re.search(r"--engine E\s+(.*)", help_text).group(1)
+    line = re.search(r"^\s+--engine E\s+(.*)", help_text, re.MULTILINE).group(1)
     return [e.strip() for e in line.split("|")]
 
 
