@@ -59,9 +59,10 @@ cleanup() {
 trap cleanup EXIT
 
 # Runs the units against a fresh `statelab serve --engine $1 --mode inmemory`; the suite's
-# output goes to $work/$1.log.
+# output goes to $work/$1.log. $2: the engine's index, which keeps the ports of the suites
+# running in parallel apart (each one listens for its test clients below its --baseport).
 run_engine() {
-  local engine=$1 dir="$work/$1"
+  local engine=$1 dir="$work/$1" baseport=$((21111 + 200 * $2))
   mkdir -p "$dir"
   cp -r "$suite/." "$dir/suite"  # the suite writes into tests/tmp: never into the shared copy
   "$statelab" serve --engine "$engine" --mode inmemory --port 0 >"$dir/serve.out" 2>"$dir/serve.err" &
@@ -84,8 +85,10 @@ run_engine() {
   # config files); external mode skips "external:skip" by itself. --durable: a test that hits
   # an error reply it did not expect (a command of another data type) fails alone instead of
   # aborting the unit.
-  (cd "$dir/suite" && timeout 600 tclsh tests/test_helper.tcl --host 127.0.0.1 --port "$port" \
-    "${single[@]}" --clients 1 --timeout 60 --ignore-encoding --ignore-digest --durable \
+  # TERM=dumb: no colour codes in the log this script reads.
+  (cd "$dir/suite" && TERM=dumb timeout 600 tclsh tests/test_helper.tcl --host 127.0.0.1 \
+    --port "$port" --baseport "$baseport" "${single[@]}" --clients 1 --timeout 60 \
+    --ignore-encoding --ignore-digest --durable \
     --tags "-needs:debug -needs:repl -needs:save -needs:config-maxmemory -needs:pfdebug" \
     >"$work/$engine.log" 2>&1) || true
   kill "$serve" 2>/dev/null || true
@@ -94,8 +97,8 @@ run_engine() {
 
 start=$(date +%s)
 IFS=, read -ra engine_list <<<"$engines"
-for e in "${engine_list[@]}"; do
-  run_engine "$e" &
+for i in "${!engine_list[@]}"; do
+  run_engine "${engine_list[$i]}" "$i" &
   pids+=($!)
 done
 for p in "${pids[@]}"; do wait "$p" || true; done

@@ -19,6 +19,7 @@ namespace {
 
 using P = AnyPartition;
 constexpr size_t kMaxQueued = 10000;  // commands between MULTI and EXEC
+constexpr std::string_view kNotInMulti = "ERR Command not allowed inside a transaction";
 
 int64_t RssBytes() {
   long pages = 0, resident = 0;
@@ -40,26 +41,71 @@ std::string UnknownCommand(std::span<const std::string_view> args) {
   return msg + list;
 }
 
-// The settings CONFIG GET/SET know, with their defaults (persistence ones are derived from the
-// mode in GetConfig). They are kept so clients and the Redis suite can read back what they set.
-constexpr std::pair<std::string_view, std::string_view> kConfigDefaults[] = {
-    {"maxmemory", "0"},
-    {"maxmemory-policy", "noeviction"},
-    {"timeout", "0"},
-    {"hz", "10"},
-    {"databases", "16"},
-    {"proto-max-bulk-len", "16777216"},
-    {"lazyfree-lazy-user-del", "no"},
-    {"lazyfree-lazy-user-flush", "no"},
-    {"lazyfree-lazy-expire", "no"},
-    {"lazyfree-lazy-server-del", "no"},
-    {"latency-tracking", "yes"},
-    {"list-max-listpack-size", "-2"},
-    {"set-max-intset-entries", "512"},
-    {"zset-max-ziplist-entries", "128"},
-    {"hash-max-ziplist-entries", "128"},
-    {"notify-keyspace-events", ""},
+// The settings CONFIG GET/SET know, with their defaults and the values CONFIG SET accepts
+// (persistence ones are derived from the mode in GetConfig). They are kept so clients and the
+// Redis suite can read back what they set; they change nothing in the engine.
+struct ConfigSetting {
+  enum Type : uint8_t { kInteger, kMemory, kYesNo, kPolicy, kText };
+  std::string_view name;
+  std::string_view default_value;
+  Type type;
 };
+constexpr ConfigSetting kConfigDefaults[] = {
+    {"maxmemory", "0", ConfigSetting::kMemory},
+    {"maxmemory-policy", "noeviction", ConfigSetting::kPolicy},
+    {"timeout", "0", ConfigSetting::kInteger},
+    {"hz", "10", ConfigSetting::kInteger},
+    {"databases", "16", ConfigSetting::kInteger},
+    {"proto-max-bulk-len", "16777216", ConfigSetting::kMemory},
+    {"lazyfree-lazy-user-del", "no", ConfigSetting::kYesNo},
+    {"lazyfree-lazy-user-flush", "no", ConfigSetting::kYesNo},
+    {"lazyfree-lazy-expire", "no", ConfigSetting::kYesNo},
+    {"lazyfree-lazy-server-del", "no", ConfigSetting::kYesNo},
+    {"latency-tracking", "yes", ConfigSetting::kYesNo},
+    {"list-max-listpack-size", "-2", ConfigSetting::kInteger},
+    {"set-max-intset-entries", "512", ConfigSetting::kInteger},
+    {"zset-max-ziplist-entries", "128", ConfigSetting::kInteger},
+    {"hash-max-ziplist-entries", "128", ConfigSetting::kInteger},
+    {"notify-keyspace-events", "", ConfigSetting::kText},
+};
+constexpr std::string_view kPolicies[] = {
+    "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+    "allkeys-lru",  "allkeys-lfu",  "allkeys-random",  "noeviction"};
+
+// Why CONFIG SET refuses `value` for `s` (Redis's words), empty when it accepts it.
+std::string ConfigValueError(const ConfigSetting& s, std::string_view value) {
+  int64_t n = 0;
+  switch (s.type) {
+    case ConfigSetting::kInteger:
+      return ParseInt64(value, &n) ? "" : "argument couldn't be parsed into an integer";
+    case ConfigSetting::kMemory: {
+      // Redis's memtoull: digits, then b, k, kb, m, mb, g or gb.
+      size_t digits = 0;
+      while (digits < value.size() && std::isdigit(static_cast<unsigned char>(value[digits]))) {
+        ++digits;
+      }
+      const std::string unit = Lower(value.substr(digits));
+      static constexpr std::string_view kUnits[] = {"", "b", "k", "kb", "m", "mb", "g", "gb"};
+      const bool ok = digits > 0 && std::find(std::begin(kUnits), std::end(kUnits), unit) !=
+                                        std::end(kUnits);
+      return ok ? "" : "argument must be a memory value";
+    }
+    case ConfigSetting::kYesNo:
+      return EqualsNoCase(value, "yes") || EqualsNoCase(value, "no")
+                 ? ""
+                 : "argument must be 'yes' or 'no'";
+    case ConfigSetting::kPolicy:
+      for (std::string_view p : kPolicies) {
+        if (EqualsNoCase(p, value)) return "";
+      }
+      return "argument(s) must be one of the following: volatile-lru, volatile-lfu, "
+             "volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, "
+             "noeviction";
+    case ConfigSetting::kText:
+      return "";
+  }
+  return "";
+}
 
 }  // namespace
 
@@ -72,7 +118,7 @@ ServerContext::ServerContext(Db& db, std::string engine, std::string password, i
       password_(std::move(password)),
       port_(port),
       strict_acks_(strict_acks) {
-  for (const auto& [name, value] : kConfigDefaults) config_.emplace_back(name, value);
+  for (const ConfigSetting& s : kConfigDefaults) config_.emplace_back(s.name, s.default_value);
 }
 
 bool ServerContext::AcksWaitForSync() const noexcept {
@@ -94,6 +140,20 @@ Status ServerContext::WaitDurable(std::span<const CommitTicket> tickets) {
 
 Result<RunId> ServerContext::Run(int index) {
   std::lock_guard lk(mu_);
+  return RunLocked(index);
+}
+
+Status ServerContext::SwapDatabases(int a, int b) {
+  std::lock_guard lk(mu_);
+  STATELAB_ASSIGN_OR_RETURN(const RunId run_a, RunLocked(a));
+  STATELAB_ASSIGN_OR_RETURN(const RunId run_b, RunLocked(b));
+  runs_[a] = run_b;
+  runs_[b] = run_a;
+  swap_epoch_.fetch_add(1, std::memory_order_release);
+  return Status::OK();
+}
+
+Result<RunId> ServerContext::RunLocked(int index) {
   if (runs_[index]) return *runs_[index];
   RunIndex<AnyEngine> runs(db_.engine());
   const std::string name = RunNameOf(index);
@@ -144,8 +204,9 @@ void ServerContext::SetConfig(std::string_view name, std::string_view value) {
 struct Session::Spec {
   // kTxn: runs inside EXEC's engine transaction (keys of the selected database). kAfter: inside
   // EXEC it runs after the transaction committed (server, connection and cross-database
-  // commands). kControl: MULTI, EXEC, DISCARD, WATCH, UNWATCH (never queued).
-  enum Kind : uint8_t { kTxn, kAfter, kControl };
+  // commands). kControl: MULTI, EXEC, DISCARD, WATCH, UNWATCH (never queued). kNoMulti: refused
+  // inside MULTI (the transaction then fails), as Redis's no-multi commands.
+  enum Kind : uint8_t { kTxn, kAfter, kControl, kNoMulti };
   std::string_view name;
   int arity;
   void (Session::*run)(Args, std::string*);
@@ -225,6 +286,8 @@ std::span<const Session::Spec> Session::Specs() {
       {"HELLO", -1, &S::Hello, K::kAfter, 0, 0, 0},
       {"TIME", 1, &S::Time, K::kAfter, 0, 0, 0},
       {"FUNCTION", -2, &S::Function, K::kAfter, 0, 0, 0},
+      {"SAVE", 1, &S::Save, K::kNoMulti, 0, 0, 0},
+      {"SWAPDB", 3, &S::SwapDb, K::kAfter, 0, 0, 0},
   };
   static_assert(std::size(kSpecs) <= ServerContext::kMaxCommands);
   return kSpecs;
@@ -259,10 +322,21 @@ AfterReply Session::Execute(Args args, std::string* out) {
     AppendError(out, "NOAUTH Authentication required.");
     return AfterReply::kContinue;
   }
-  if (EqualsNoCase(name, "SHUTDOWN") && !multi_) {
+  if (EqualsNoCase(name, "SHUTDOWN")) {
+    if (multi_) {
+      multi_failed_ = true;
+      AppendError(out, kNotInMulti);
+      return AfterReply::kContinue;
+    }
     // No reply, as Redis: the client sees the connection close once the server has stopped.
     if (ctx_.request_shutdown) ctx_.request_shutdown();
     return AfterReply::kClose;
+  }
+  if (const uint64_t epoch = ctx_.swap_epoch(); epoch != swap_epoch_) {
+    // A SWAPDB since this session looked its database up (Run of a known index cannot fail).
+    Result<RunId> run = ctx_.Run(db_);
+    if (run.ok()) run_ = *run;
+    swap_epoch_ = epoch;
   }
   const Spec* spec = Find(name);
   if (spec == nullptr) {
@@ -275,6 +349,11 @@ AfterReply Session::Execute(Args args, std::string* out) {
     multi_failed_ |= multi_;
     StatsOf(*spec).rejected.fetch_add(1, std::memory_order_relaxed);
     AppendError(out, "ERR wrong number of arguments for '" + Lower(spec->name) + "' command");
+    return AfterReply::kContinue;
+  }
+  if (multi_ && spec->kind == Spec::kNoMulti) {
+    multi_failed_ = true;
+    AppendError(out, kNotInMulti);
     return AfterReply::kContinue;
   }
   if (multi_ && spec->kind != Spec::kControl) {
@@ -713,7 +792,7 @@ void Session::Config(Args a, std::string* out) {
       }
     };
     for (std::string_view n : {"save", "appendonly", "appendfsync", "port"}) offer(n);
-    for (const auto& setting : kConfigDefaults) offer(setting.first);
+    for (const ConfigSetting& setting : kConfigDefaults) offer(setting.name);
     MapHeader(out, static_cast<int64_t>(found.size()));
     for (const auto& [k, v] : found) {
       AppendBulk(out, k);
@@ -722,12 +801,18 @@ void Session::Config(Args a, std::string* out) {
     return;
   }
   if (sub == "set" && a.size() >= 4 && a.size() % 2 == 0) {
+    // Every pair is checked before any is set: all or nothing, as in Redis.
     for (size_t i = 2; i < a.size(); i += 2) {
-      const bool known = std::any_of(std::begin(kConfigDefaults), std::end(kConfigDefaults),
-                                     [&](const auto& d) { return EqualsNoCase(d.first, a[i]); });
-      if (!known) {
+      const auto* setting =
+          std::find_if(std::begin(kConfigDefaults), std::end(kConfigDefaults),
+                       [&](const ConfigSetting& s) { return EqualsNoCase(s.name, a[i]); });
+      if (setting == std::end(kConfigDefaults)) {
         return AppendError(out, "ERR Unknown option or number of arguments for CONFIG SET - '" +
                                     std::string(a[i].substr(0, 128)) + "'");
+      }
+      if (const std::string why = ConfigValueError(*setting, a[i + 1]); !why.empty()) {
+        return AppendError(out, "ERR CONFIG SET failed (possibly related to argument '" +
+                                    std::string(setting->name) + "') - " + why);
       }
     }
     for (size_t i = 2; i < a.size(); i += 2) ctx_.SetConfig(a[i], a[i + 1]);
@@ -815,6 +900,36 @@ void Session::Time(Args, std::string* out) {
   AppendArrayHeader(out, 2);
   AppendBulk(out, std::to_string(now / 1000000));
   AppendBulk(out, std::to_string(now % 1000000));
+}
+
+void Session::Save(Args, std::string* out) {
+  // A snapshot of the whole database (a no-op in memory), as Redis's SAVE writes its RDB.
+  if (Status s = ctx_.db().Snapshot(); !s.ok()) return AppendFailure(s, out);
+  AppendOk(out);
+}
+
+void Session::SwapDb(Args a, std::string* out) {
+  int64_t first = 0, second = 0;
+  if (!ParseInt64(a[1], &first)) return AppendError(out, "ERR invalid first DB index");
+  if (!ParseInt64(a[2], &second)) return AppendError(out, "ERR invalid second DB index");
+  if (first < 0 || first >= kDatabases || second < 0 || second >= kDatabases) {
+    return AppendError(out, "ERR DB index is out of range");
+  }
+  if (ctx_.db().mode() != DurabilityMode::kInMemory) {
+    return AppendError(out, "ERR SWAPDB is supported in --mode inmemory only (docs/resp.md)");
+  }
+  if (Status s = ctx_.SwapDatabases(static_cast<int>(first), static_cast<int>(second));
+      !s.ok()) {
+    return AppendFailure(s, out);
+  }
+  // This session's own database may have moved: look it up now, not at the next command (the
+  // epoch first: a swap between the two reads is then seen next time).
+  const uint64_t epoch = ctx_.swap_epoch();
+  Result<RunId> run = ctx_.Run(db_);
+  if (!run.ok()) return AppendFailure(run.error(), out);
+  run_ = *run;
+  swap_epoch_ = epoch;
+  AppendOk(out);
 }
 
 void Session::Function(Args a, std::string* out) {

@@ -54,6 +54,11 @@ class ServerContext {
   // newest ticket covers its older ones, which then return at once.
   Status WaitDurable(std::span<const CommitTicket> tickets);
 
+  // SWAPDB: databases a and b trade their runs (in memory only: the run names stay, so the
+  // swap would not survive a restart; durable modes refuse SWAPDB). Sessions notice it by
+  // swap_epoch() and look their database's run up again.
+  Status SwapDatabases(int a, int b);
+  uint64_t swap_epoch() const noexcept { return swap_epoch_.load(std::memory_order_acquire); }
   // The run of database `index` if it exists (none: the database was never used).
   Result<std::optional<RunId>> ExistingRun(int index);
   // CONFIG GET/SET of the settings kept for clients and Redis's test suite (they change nothing
@@ -83,9 +88,12 @@ class ServerContext {
   const int port_;
   const bool strict_acks_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::atomic<uint64_t> swap_epoch_{0};
   std::mutex mu_;
   std::array<std::optional<RunId>, kDatabases> runs_;  // guarded by mu_
   std::vector<std::pair<std::string, std::string>> config_;  // guarded by mu_
+
+  Result<RunId> RunLocked(int index);  // Run with mu_ held
 };
 
 // What the connection does after a request's reply is written.
@@ -113,7 +121,8 @@ class Session {
   struct Spec;
   using Args = std::span<const std::string_view>;
   using P = AnyPartition;
-  explicit Session(ServerContext& ctx, RunId run) : ctx_(ctx), run_(run) {}
+  explicit Session(ServerContext& ctx, RunId run)
+      : ctx_(ctx), run_(run), swap_epoch_(ctx.swap_epoch()) {}
   // The command table (docs/resp.md#commands) and a name's entry in it (null: unknown).
   static std::span<const Spec> Specs();
   static const Spec* Find(std::string_view name);
@@ -206,6 +215,8 @@ class Session {
   void Auth(Args a, std::string* out);
   void Hello(Args a, std::string* out);
   void Time(Args a, std::string* out);
+  void Save(Args a, std::string* out);
+  void SwapDb(Args a, std::string* out);
   void Function(Args a, std::string* out);
   // Shared bodies: add `delta` to an integer; set an expiry at `at_us` (absolute, <= now
   // deletes) under EXPIRE's NX|XX|GT|LT flags from a[first_flag]; reply with the remaining time
@@ -224,6 +235,7 @@ class Session {
   ServerContext& ctx_;
   RunId run_;
   int db_ = 0;  // the SELECTed database
+  uint64_t swap_epoch_;  // ServerContext::swap_epoch() when run_ was looked up
   bool authenticated_ = false;
   int protocol_ = 2;  // HELLO: RESP2 or RESP3
   std::string name_;  // CLIENT SETNAME

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -62,6 +63,9 @@ class RespParser {
   // The end of the line starting at pos_ ("\r\n"), resuming the scan at scan_; npos if absent.
   size_t FindCrlf(std::string_view data);
   ParseOutcome ParseInline(std::string_view data);
+  // Redis's sdssplitargs: words split at spaces, "..." with C escapes (\n, \xHH, ...), '...'
+  // with \' only; a closing quote must end its word. Fills inline_args_; false when unbalanced.
+  bool SplitInline(std::string_view line);
   ParseOutcome Complete(std::string_view data, size_t end);
 
   RespLimits limits_;
@@ -72,8 +76,11 @@ class RespParser {
   int64_t bulk_len_ = -1;       // from the current "$N" header; -1 before it is read
   std::vector<std::pair<size_t, size_t>> spans_;  // (offset, length) of complete arguments
   std::vector<std::string_view> args_;
+  // An inline request's arguments, unquoted (copies: inline requests are typed, not hot).
+  std::vector<std::string> inline_args_;
+  size_t inline_n_ = 0;
   size_t consumed_ = 0;
-  std::string_view error_;
+  std::string error_;
 };
 
 }  // namespace statelab::resp

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <span>
+#include <unordered_set>
 #include <utility>
 
 #include "tools/resp/command_util.h"
@@ -23,12 +25,25 @@ constexpr int64_t kInt64Min = std::numeric_limits<int64_t>::min();
 // clock, and still free of overflow when the engine adds or compares them).
 constexpr TimestampUs kForeverUs = kInt64Max / 2;
 // A transaction finds its own writes by a linear search, so a write's cost grows with the
-// transaction: MSET and DEL take at most kMaxKeysPerWrite keys, FLUSHDB deletes in chunks.
+// transaction: MSET and DEL take at most kMaxKeysPerWrite distinct keys, FLUSHDB deletes in
+// chunks.
 constexpr size_t kMaxKeysPerWrite = 10000;
 constexpr size_t kFlushChunk = 1000;
 constexpr std::string_view kTooManyKeys = "ERR too many keys in one command (limit 10000)";
 constexpr std::string_view kTooBig =
     "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+
+// Whether the keys a[1], a[1 + step], ... are more than kMaxKeysPerWrite distinct ones (a
+// repeated key is one write). Counts only when there are more arguments than the limit.
+bool TooManyKeys(std::span<const std::string_view> a, size_t step) {
+  if ((a.size() - 1) / step <= kMaxKeysPerWrite) return false;
+  std::unordered_set<std::string_view> keys;
+  for (size_t i = 1; i < a.size(); i += step) {
+    keys.insert(a[i]);
+    if (keys.size() > kMaxKeysPerWrite) return true;
+  }
+  return false;
+}
 
 TimestampUs UsOfMs(int64_t ms) {
   if (ms > kForeverUs / 1000) return kForeverUs;
@@ -566,7 +581,7 @@ void Session::Lcs(Args a, std::string* out) {
 }
 
 void Session::Del(Args a, std::string* out) {
-  if (a.size() - 1 > kMaxKeysPerWrite) return AppendError(out, kTooManyKeys);
+  if (TooManyKeys(a, 1)) return AppendError(out, kTooManyKeys);
   int64_t deleted = 0;
   if (!Commit(
           [&](Txn<P>& t) -> Status {
@@ -613,7 +628,7 @@ void Session::MGet(Args a, std::string* out) {
 
 void Session::MSet(Args a, std::string* out) {
   if (a.size() % 2 != 1) return AppendError(out, "ERR wrong number of arguments for 'mset' command");
-  if (a.size() / 2 > kMaxKeysPerWrite) return AppendError(out, kTooManyKeys);
+  if (TooManyKeys(a, 2)) return AppendError(out, kTooManyKeys);
   if (!Commit(
           [&](Txn<P>& t) -> Status {
             for (size_t i = 1; i < a.size(); i += 2) {
@@ -631,7 +646,7 @@ void Session::MSetNx(Args a, std::string* out) {
   if (a.size() % 2 != 1) {
     return AppendError(out, "ERR wrong number of arguments for 'msetnx' command");
   }
-  if (a.size() / 2 > kMaxKeysPerWrite) return AppendError(out, kTooManyKeys);
+  if (TooManyKeys(a, 2)) return AppendError(out, kTooManyKeys);
   bool written = false;
   if (!Commit(
           [&](Txn<P>& t) -> Status {
