@@ -759,6 +759,27 @@ TEST(RespServer, StringAndKeyCommandsFollowRedis) {
   is({"DBSIZE"}, ":0\r\n");
   is({"CLIENT", "ID"}, ":1\r\n");
   is({"HELLO", "4"}, "-NOPROTO unsupported protocol version\r\n");
+  // SWAPDB: the databases trade their keys, and a key watched before it counts as changed.
+  is({"SET", "w", "in0"}, "+OK\r\n");
+  is({"WATCH", "w"}, "+OK\r\n");
+  is({"SWAPDB", "0", "1"}, "+OK\r\n");
+  is({"EXISTS", "w"}, ":0\r\n");
+  is({"MULTI"}, "+OK\r\n");
+  is({"PING"}, "+QUEUED\r\n");
+  is({"EXEC"}, "*-1\r\n");
+  is({"SELECT", "1"}, "+OK\r\n");
+  is({"GET", "w"}, "$3\r\nin0\r\n");
+  is({"SWAPDB", "0", "x"}, "-ERR invalid second DB index\r\n");
+  // No-multi commands and a bad CONFIG SET value.
+  is({"MULTI"}, "+OK\r\n");
+  is({"SET", "w", "never"}, "+QUEUED\r\n");
+  is({"SAVE"}, "-ERR Command not allowed inside a transaction\r\n");
+  is({"EXEC"}, "-EXECABORT Transaction discarded because of previous errors.\r\n");
+  is({"GET", "w"}, "$3\r\nin0\r\n");
+  is({"CONFIG", "SET", "maxmemory", "bla"},
+     "-ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a "
+     "memory value\r\n");
+  is({"CONFIG", "SET", "maxmemory", "100mb"}, "+OK\r\n");
 }
 
 // Before AUTH, requests are limited as Redis limits unauthenticated clients.

@@ -400,6 +400,13 @@ void Session::AppendFailure(const Status& s, std::string* out) {
   }
 }
 
+bool Session::InExec(const Status& s, std::string* out) {
+  if (s.ok()) return true;
+  if (refusal_.empty() && exec_error_.ok()) exec_error_ = s;
+  AppendFailure(s, out);
+  return false;
+}
+
 void Session::Null(std::string* out) const {
   out->append(protocol_ == 3 ? "_\r\n" : "$-1\r\n");
 }
@@ -514,13 +521,14 @@ void Session::Exec(Args, std::string* out) {
         STATELAB_ASSIGN_OR_RETURN(aborted, WatchedChanged(t, db_));
         if (aborted) return Status::OK();
         exec_ = &t;
-        for (size_t i = 0; i < queued.size(); ++i) {
+        exec_error_ = Status::OK();
+        for (size_t i = 0; i < queued.size() && exec_error_.ok(); ++i) {
           if (specs[i]->kind != Spec::kTxn) continue;
           replies[i].clear();
           Dispatch(*specs[i], argv[i], &replies[i]);
         }
         exec_ = nullptr;
-        return Status::OK();
+        return std::exchange(exec_error_, Status::OK());
       },
       TxnOptions{});
   exec_ = nullptr;

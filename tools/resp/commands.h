@@ -142,6 +142,10 @@ class Session {
   // A transaction body's way to stop with a Redis error reply (nothing is committed).
   Status Refuse(std::string_view redis_error);
   void AppendFailure(const Status& s, std::string* out);
+  // A command's outcome inside EXEC: a Redis error (Refuse) is that command's reply, as in
+  // Redis; an engine error (a conflict) fails EXEC's whole transaction (exec_error_), which
+  // retries or applies nothing.
+  bool InExec(const Status& s, std::string* out);
   // A null and a map header in the connection's protocol (HELLO 3: RESP3).
   void Null(std::string* out) const;
   void MapHeader(std::string* out, int64_t pairs) const;
@@ -256,15 +260,12 @@ class Session {
   };
   std::vector<Watched> watched_;
   Txn<P>* exec_ = nullptr;  // EXEC's transaction while its commands run
+  Status exec_error_;       // the first engine error of a command inside EXEC
 };
 
 template <class F>
 bool Session::Commit(F&& body, std::string* out) {
-  if (exec_ != nullptr) {
-    Status s = body(*exec_);
-    if (!s.ok()) AppendFailure(s, out);
-    return s.ok();
-  }
+  if (exec_ != nullptr) return InExec(body(*exec_), out);
   Result<CommitTicket> r = CommitTransaction(ctx_.db().engine(), run_, body, TxnOptions{});
   if (!r.ok()) {
     AppendFailure(r.error(), out);
@@ -276,7 +277,8 @@ bool Session::Commit(F&& body, std::string* out) {
 
 template <class F>
 bool Session::Read(F&& body, std::string* out) {
-  Status s = exec_ != nullptr ? body(*exec_) : RunRead(ctx_.db().engine(), run_, body);
+  if (exec_ != nullptr) return InExec(body(*exec_), out);
+  Status s = RunRead(ctx_.db().engine(), run_, body);
   if (!s.ok()) AppendFailure(s, out);
   return s.ok();
 }
