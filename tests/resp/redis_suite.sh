@@ -120,7 +120,7 @@ for e in "${engine_list[@]}"; do
   log="$work/$e.log"
   [[ -n "$keep" ]] && { mkdir -p "$keep"; cp "$log" "$keep/$e.log"; }
   ok=$(grep -c '^\[ok\]: ' "$log" || true)
-  skipped=$(grep -c '^\[skip\]: ' "$log" || true)
+  skipped=$(grep -c "^\[ignore\]: " "$log" || true)
   unexpected=() expected_n=0
   while IFS= read -r line; do
     # "[err]: NAME in tests/unit/X.tcl"
