@@ -16,6 +16,7 @@ core=(
   python3                                      # the fourth-engine test reads gates.json
   valgrind                                     # --metric instructions where perf is refused
   stress-ng                                    # the CPU hog of the compare noise tests
+  tcl python3-redis                            # Redis's own test suite, a real Redis client (tests/resp)
 )
 peers=(
   librocksdb-dev liblmdb-dev libfaiss-dev libhnswlib-dev libsqlite3-dev

@@ -55,6 +55,20 @@ TEST(RespParser, PipelineAndInlineAndEmpty) {
   EXPECT_EQ(ParseAll(stream), want);
 }
 
+// Inline requests split as Redis's sdssplitargs: quotes group words, "..." decodes C escapes,
+// a closing quote must end its word, a NUL ends the line.
+TEST(RespParser, InlineQuotes) {
+  EXPECT_EQ(ParseAll("SET \"a b\" 'c d'\r\n"), (std::vector<Command>{{"SET", "a b", "c d"}}));
+  EXPECT_EQ(ParseAll("ECHO \"x\\n\\x41\\\"\" 'it\\'s' \"\"\r\n"),
+            (std::vector<Command>{{"ECHO", "x\nA\"", "it's", ""}}));
+  EXPECT_EQ(ParseAll("GET a\"b c\"\r\n"), (std::vector<Command>{{"GET", "ab c"}}));
+  EXPECT_EQ(ParseAll(std::string("PING\0x\r\n", 8)), (std::vector<Command>{{"PING"}}));
+  const Command unbalanced = {"ERROR:Protocol error: unbalanced quotes in request"};
+  EXPECT_EQ(ParseAll("set \"\"\"test-key\"\"\" v\r\n"), std::vector<Command>{unbalanced});
+  EXPECT_EQ(ParseAll("set \"open\r\n"), std::vector<Command>{unbalanced});
+  EXPECT_EQ(ParseAll("set 'open\r\n"), std::vector<Command>{unbalanced});
+}
+
 // Feeds the stream one more byte at a time (each call with a fresh copy, so any pointer kept
 // from an earlier call would dangle): the same commands come out as from one whole buffer.
 TEST(RespParser, SplitAtEveryByte) {
@@ -120,7 +134,7 @@ TEST(RespParser, MalformedHeaders) {
   EXPECT_EQ(ParseAll("*1\r\n$-1\r\n"), std::vector<Command>{{bulk}});
   EXPECT_EQ(ParseAll("*1\r\n$\r\n"), std::vector<Command>{{bulk}});
   EXPECT_EQ(ParseAll("*1\r\n$+3\r\nabc\r\n"), std::vector<Command>{{bulk}});
-  EXPECT_EQ(ParseAll("*1\r\n:3\r\n"), std::vector<Command>{{"ERROR:Protocol error: expected '$'"}});
+  EXPECT_EQ(ParseAll("*1\r\n:3\r\n"), std::vector<Command>{{"ERROR:Protocol error: expected '$', got ':'"}});
   EXPECT_EQ(ParseAll("*1\r\n$3\r\nabcX\r\n"),
             std::vector<Command>{{"ERROR:Protocol error: bulk string not terminated by CRLF"}});
   EXPECT_EQ(ParseAll("*1\r\n$3" + std::string(40, '1')), std::vector<Command>{{bulk}});

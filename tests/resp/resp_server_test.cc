@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "engines/registry/engine_list.h"
 #include "tests/cli/child_process.h"
 
 namespace statelab::testing_util {
@@ -228,7 +229,7 @@ TEST(RespServer, EveryCommandThroughRedisCli) {
   EXPECT_NE(memory.out.find("used_memory_rss:"), std::string::npos) << memory.out;
   EXPECT_EQ(memory.out.find("# Keyspace"), std::string::npos) << "a section was asked for";
   EXPECT_EQ(s.One({"-n", "3", "DEL", "e"}), "1");
-  EXPECT_EQ(s.One({"COMMAND", "COUNT"}), "0");
+  EXPECT_GT(std::stoi(s.One({"COMMAND", "COUNT"})), 60);
   EXPECT_EQ(s.Cli({"COMMAND", "DOCS"}).exit_code, 0);
   EXPECT_EQ(s.One({"FLUSHDB"}), "OK");
   EXPECT_EQ(s.One({"DBSIZE"}), "0");
@@ -246,7 +247,8 @@ TEST(RespServer, ErrorReplies) {
     EXPECT_EQ(r.rfind("ERR", 0), 0u) << r;
     return r;
   };
-  EXPECT_EQ(err({"NOSUCH", "x"}), "ERR unknown command 'NOSUCH'");
+  EXPECT_EQ(err({"NOSUCH", "x", "y"}),
+            "ERR unknown command 'NOSUCH', with args beginning with: 'x' 'y' ");
   EXPECT_EQ(err({"GET"}), "ERR wrong number of arguments for 'get' command");
   EXPECT_EQ(err({"SET", "k"}), "ERR wrong number of arguments for 'set' command");
   EXPECT_EQ(err({"MSET", "a", "1", "b"}), "ERR wrong number of arguments for 'mset' command");
@@ -543,6 +545,255 @@ TEST(RespServer, AcknowledgedWritesSurviveSigkillUnderLoad) {
     EXPECT_GT(total, 0) << "nothing was acknowledged before the kill";
     std::cout << config[1] << " " << config[3] << ": " << total << " acknowledged writes\n";
   }
+}
+
+// One request, its whole reply (the caller knows its length from `want`).
+std::string Ask(Client& c, const std::vector<std::string>& args, std::string_view want) {
+  if (!c.Send(Resp(args))) return "<send failed>";
+  return c.Read(want.size());
+}
+
+// An integer field of INFO ("name:value").
+int64_t InfoField(Client& c, const std::string& section, const std::string& name) {
+  c.Send(Resp({"INFO", section}));
+  const std::string got = c.Read(1u << 16, milliseconds(500));
+  const size_t at = got.find(name + ":");
+  return at == std::string::npos ? -1 : std::stoll(got.substr(at + name.size() + 1));
+}
+
+// MULTI/EXEC/DISCARD/WATCH on every engine (docs/resp.md#transactions).
+TEST(RespServer, TransactionsAreOneEngineTransaction) {
+  for (std::string_view engine : AllEngines::names) {
+    SCOPED_TRACE(engine);
+    TempDir dir;
+    Server s({"--engine", std::string(engine), "--mode", "strict", "--dir", dir.Data()});
+    Client c(s.port()), other(s.port());
+    ASSERT_TRUE(c.connected() && other.connected());
+    // Every queued write applies in one engine commit (one WAL record, one durability wait).
+    const int64_t commits = InfoField(c, "stats", "statelab_commits");
+    EXPECT_EQ(Ask(c, {"MULTI"}, "+OK\r\n"), "+OK\r\n");
+    EXPECT_EQ(Ask(c, {"SET", "k", "v"}, "+QUEUED\r\n"), "+QUEUED\r\n");
+    EXPECT_EQ(Ask(c, {"INCR", "n"}, "+QUEUED\r\n"), "+QUEUED\r\n");
+    EXPECT_EQ(Ask(c, {"GET", "k"}, "+QUEUED\r\n"), "+QUEUED\r\n");
+    EXPECT_EQ(Ask(c, {"PING"}, "+QUEUED\r\n"), "+QUEUED\r\n");
+    EXPECT_EQ(Ask(other, {"GET", "k"}, "$-1\r\n"), "$-1\r\n") << "nothing applied before EXEC";
+    const std::string exec = "*4\r\n+OK\r\n:1\r\n$1\r\nv\r\n+PONG\r\n";
+    EXPECT_EQ(Ask(c, {"EXEC"}, exec), exec);
+    EXPECT_EQ(InfoField(c, "stats", "statelab_commits"), commits + 1);
+    EXPECT_EQ(Ask(other, {"MGET", "k", "n"}, "*2\r\n$1\r\nv\r\n$1\r\n1\r\n"),
+              "*2\r\n$1\r\nv\r\n$1\r\n1\r\n");
+    // An error while queuing: EXECABORT, nothing applied.
+    const std::string unknown =
+        "-ERR unknown command 'NOSUCH', with args beginning with: 'x' \r\n";
+    EXPECT_EQ(Ask(c, {"MULTI"}, "+OK\r\n"), "+OK\r\n");
+    EXPECT_EQ(Ask(c, {"SET", "a", "1"}, "+QUEUED\r\n"), "+QUEUED\r\n");
+    EXPECT_EQ(Ask(c, {"NOSUCH", "x"}, unknown), unknown);
+    const std::string arity = "-ERR wrong number of arguments for 'get' command\r\n";
+    EXPECT_EQ(Ask(c, {"GET"}, arity), arity);
+    const std::string abort = "-EXECABORT Transaction discarded because of previous errors.\r\n";
+    EXPECT_EQ(Ask(c, {"EXEC"}, abort), abort);
+    EXPECT_EQ(Ask(other, {"EXISTS", "a"}, ":0\r\n"), ":0\r\n");
+    // A command that fails when it runs fails alone, as in Redis; the others apply.
+    EXPECT_EQ(Ask(c, {"SET", "word", "abc"}, "+OK\r\n"), "+OK\r\n");
+    EXPECT_EQ(Ask(c, {"MULTI"}, "+OK\r\n"), "+OK\r\n");
+    EXPECT_EQ(Ask(c, {"SET", "b", "1"}, "+QUEUED\r\n"), "+QUEUED\r\n");
+    EXPECT_EQ(Ask(c, {"INCR", "word"}, "+QUEUED\r\n"), "+QUEUED\r\n");
+    const std::string mixed = "*2\r\n+OK\r\n-ERR value is not an integer or out of range\r\n";
+    EXPECT_EQ(Ask(c, {"EXEC"}, mixed), mixed);
+    EXPECT_EQ(Ask(other, {"EXISTS", "b"}, ":1\r\n"), ":1\r\n");
+    // DISCARD drops the queue; misuse errors.
+    EXPECT_EQ(Ask(c, {"MULTI"}, "+OK\r\n"), "+OK\r\n");
+    EXPECT_EQ(Ask(c, {"DEL", "b"}, "+QUEUED\r\n"), "+QUEUED\r\n");
+    const std::string nested = "-ERR MULTI calls can not be nested\r\n";
+    EXPECT_EQ(Ask(c, {"MULTI"}, nested), nested);
+    const std::string watch_inside = "-ERR WATCH inside MULTI is not allowed\r\n";
+    EXPECT_EQ(Ask(c, {"WATCH", "b"}, watch_inside), watch_inside);
+    EXPECT_EQ(Ask(c, {"DISCARD"}, "+OK\r\n"), "+OK\r\n");
+    EXPECT_EQ(Ask(other, {"EXISTS", "b"}, ":1\r\n"), ":1\r\n");
+    const std::string no_multi = "-ERR EXEC without MULTI\r\n";
+    EXPECT_EQ(Ask(c, {"EXEC"}, no_multi), no_multi);
+    // WATCH: a change by another client after WATCH makes EXEC return null and apply nothing.
+    EXPECT_EQ(Ask(c, {"WATCH", "w", "b"}, "+OK\r\n"), "+OK\r\n");
+    EXPECT_EQ(Ask(other, {"SET", "w", "theirs"}, "+OK\r\n"), "+OK\r\n");
+    EXPECT_EQ(Ask(c, {"MULTI"}, "+OK\r\n"), "+OK\r\n");
+    EXPECT_EQ(Ask(c, {"SET", "w", "mine"}, "+QUEUED\r\n"), "+QUEUED\r\n");
+    EXPECT_EQ(Ask(c, {"EXEC"}, "*-1\r\n"), "*-1\r\n");
+    EXPECT_EQ(Ask(other, {"GET", "w"}, "$6\r\ntheirs\r\n"), "$6\r\ntheirs\r\n");
+    // EXEC unwatched the keys; an unchanged watched key lets EXEC apply; so does UNWATCH.
+    EXPECT_EQ(Ask(c, {"WATCH", "w"}, "+OK\r\n"), "+OK\r\n");
+    EXPECT_EQ(Ask(c, {"MULTI"}, "+OK\r\n"), "+OK\r\n");
+    EXPECT_EQ(Ask(c, {"SET", "w", "mine"}, "+QUEUED\r\n"), "+QUEUED\r\n");
+    EXPECT_EQ(Ask(c, {"EXEC"}, "*1\r\n+OK\r\n"), "*1\r\n+OK\r\n");
+    EXPECT_EQ(Ask(c, {"WATCH", "w"}, "+OK\r\n"), "+OK\r\n");
+    EXPECT_EQ(Ask(other, {"DEL", "w"}, ":1\r\n"), ":1\r\n");
+    EXPECT_EQ(Ask(c, {"UNWATCH"}, "+OK\r\n"), "+OK\r\n");
+    EXPECT_EQ(Ask(c, {"MULTI"}, "+OK\r\n"), "+OK\r\n");
+    EXPECT_EQ(Ask(c, {"EXEC"}, "*0\r\n"), "*0\r\n");
+    // A watched key that expires counts as changed, as in Redis.
+    EXPECT_EQ(Ask(c, {"SET", "e", "v", "PX", "50"}, "+OK\r\n"), "+OK\r\n");
+    EXPECT_EQ(Ask(c, {"WATCH", "e"}, "+OK\r\n"), "+OK\r\n");
+    std::this_thread::sleep_for(milliseconds(120));
+    EXPECT_EQ(Ask(c, {"MULTI"}, "+OK\r\n"), "+OK\r\n");
+    EXPECT_EQ(Ask(c, {"EXEC"}, "*-1\r\n"), "*-1\r\n");
+  }
+}
+
+// Concurrent WATCH/GET/MULTI/SET/EXEC increments with retries on a null EXEC: no update is lost,
+// so EXEC validated the watched version in the same engine transaction that wrote.
+TEST(RespServer, WatchRetryLoopsLoseNoUpdate) {
+  for (std::string_view engine : AllEngines::names) {
+    SCOPED_TRACE(engine);
+    Server s({"--engine", std::string(engine), "--mode", "inmemory", "--threads", "2"});
+    constexpr int kClients = 4, kIncrements = 150;
+    std::atomic<int> retries{0};
+    std::vector<std::thread> clients;
+    for (int i = 0; i < kClients; ++i) {
+      clients.emplace_back([&] {
+        Client c(s.port());
+        for (int done = 0; done < kIncrements;) {
+          ASSERT_EQ(Ask(c, {"WATCH", "ctr"}, "+OK\r\n"), "+OK\r\n");
+          // GET's reply: "$-1\r\n" or "$N\r\n<N bytes>\r\n", read until complete.
+          ASSERT_TRUE(c.Send(Resp({"GET", "ctr"})));
+          std::string got = c.Read(5);
+          int64_t value = 0;
+          if (got != "$-1\r\n") {
+            while (got.find("\r\n") == std::string::npos) got += c.Read(1);
+            const size_t nl = got.find("\r\n");
+            const size_t len = std::stoul(got.substr(1, nl - 1));
+            while (got.size() < nl + 2 + len + 2) got += c.Read(nl + 2 + len + 2 - got.size());
+            value = std::stoll(got.substr(nl + 2, len));
+          }
+          const std::string next = std::to_string(value + 1);
+          ASSERT_TRUE(c.Send(Resp({"MULTI"}) + Resp({"SET", "ctr", next}) + Resp({"EXEC"})));
+          // "+OK" "+QUEUED", then "*-1" (a watched change: retry) or "*1" "+OK" (applied).
+          const std::string aborted = "+OK\r\n+QUEUED\r\n*-1\r\n";
+          const std::string applied = "+OK\r\n+QUEUED\r\n*1\r\n+OK\r\n";
+          std::string reply = c.Read(aborted.size());
+          if (reply == aborted) {
+            ++retries;
+            continue;
+          }
+          reply += c.Read(applied.size() - reply.size());
+          ASSERT_EQ(reply, applied);
+          ++done;
+        }
+      });
+    }
+    for (std::thread& t : clients) t.join();
+    Client check(s.port());
+    const std::string want = std::to_string(kClients * kIncrements);
+    EXPECT_EQ(Ask(check, {"GET", "ctr"}, "$" + std::to_string(want.size()) + "\r\n" + want + "\r\n"),
+              "$" + std::to_string(want.size()) + "\r\n" + want + "\r\n");
+    std::cout << engine << ": " << retries.load() << " EXEC retries\n";
+  }
+}
+
+// Redis's string and key semantics where they are easy to get wrong (issue 21).
+TEST(RespServer, StringAndKeyCommandsFollowRedis) {
+  Server s({"--engine", "sharded", "--mode", "inmemory"});
+  Client c(s.port());
+  ASSERT_TRUE(c.connected());
+  auto is = [&](const std::vector<std::string>& args, std::string_view want) {
+    EXPECT_EQ(Ask(c, args, want), want) << args[0];
+  };
+  const std::string not_int = "-ERR value is not an integer or out of range\r\n";
+  is({"SET", "z", "01"}, "+OK\r\n");
+  is({"INCR", "z"}, not_int);
+  is({"SET", "z", "-0"}, "+OK\r\n");
+  is({"INCR", "z"}, not_int);
+  is({"SET", "n", "10"}, "+OK\r\n");
+  is({"DECRBY", "n", "3"}, ":7\r\n");
+  is({"DECRBY", "n", "-9223372036854775808"}, "-ERR decrement would overflow\r\n");
+  is({"INCRBYFLOAT", "n", "0.5"}, "$3\r\n7.5\r\n");
+  is({"INCRBYFLOAT", "f", "10.5"}, "$4\r\n10.5\r\n");
+  is({"INCRBYFLOAT", "f", "0.1"}, "$4\r\n10.6\r\n");
+  // TTL rounds half seconds up, as Redis (PX 100500: TTL 101).
+  is({"SET", "t", "v", "PX", "100500"}, "+OK\r\n");
+  is({"TTL", "t"}, ":101\r\n");
+  is({"SET", "t", "v", "EX", "10", "EX", "20"}, "+OK\r\n");
+  is({"TTL", "t"}, ":20\r\n");
+  is({"SET", "t", "v", "EX", "10", "PX", "20"}, "-ERR syntax error\r\n");
+  is({"SET", "t", "w", "GET"}, "$1\r\nv\r\n");
+  is({"SET", "t", "x", "NX", "GET"}, "$1\r\nw\r\n");
+  is({"GET", "t"}, "$1\r\nw\r\n");
+  is({"SET", "t", "v", "PXAT", "1"}, "+OK\r\n");
+  is({"EXISTS", "t"}, ":0\r\n");
+  // EXPIRE NX|XX|GT|LT.
+  is({"SET", "e", "v"}, "+OK\r\n");
+  is({"EXPIRE", "e", "100", "XX"}, ":0\r\n");
+  is({"EXPIRE", "e", "100", "GT"}, ":0\r\n");
+  is({"EXPIRE", "e", "100", "NX"}, ":1\r\n");
+  is({"EXPIRE", "e", "200", "NX"}, ":0\r\n");
+  is({"EXPIRE", "e", "50", "GT"}, ":0\r\n");
+  is({"EXPIRE", "e", "50", "LT"}, ":1\r\n");
+  is({"TTL", "e"}, ":50\r\n");
+  is({"EXPIRE", "e", "5", "NX", "XX"},
+     "-ERR NX and XX, GT or LT options at the same time are not compatible\r\n");
+  is({"PERSIST", "e"}, ":1\r\n");
+  is({"TTL", "e"}, ":-1\r\n");
+  // Strings.
+  is({"APPEND", "s", "Hello"}, ":5\r\n");
+  is({"SETRANGE", "s", "6", "World"}, ":11\r\n");
+  is({"GETRANGE", "s", "-5", "-1"}, "$5\r\nWorld\r\n");
+  is({"STRLEN", "s"}, ":11\r\n");
+  is({"SETBIT", "b", "1", "1"}, ":0\r\n");
+  is({"GETBIT", "b", "1"}, ":1\r\n");
+  is({"BITCOUNT", "s"}, ":42\r\n");
+  is({"LCS", "s", "s", "LEN"}, ":11\r\n");
+  is({"GETDEL", "b"}, "$1\r\n@\r\n");
+  is({"MSETNX", "m1", "1", "s", "2"}, ":0\r\n");
+  is({"EXISTS", "m1"}, ":0\r\n");
+  // Keys.
+  is({"RENAME", "s", "s2"}, "+OK\r\n");
+  is({"RENAME", "nope", "x"}, "-ERR no such key\r\n");
+  is({"COPY", "s2", "s3", "DB", "1"}, ":1\r\n");
+  is({"MOVE", "s2", "1"}, ":1\r\n");
+  is({"EXISTS", "s2"}, ":0\r\n");
+  is({"SELECT", "1"}, "+OK\r\n");
+  is({"KEYS", "s[23]"}, "*2\r\n$2\r\ns2\r\n$2\r\ns3\r\n");
+  is({"SCAN", "0", "MATCH", "*3"}, "*2\r\n$1\r\n0\r\n*1\r\n$2\r\ns3\r\n");
+  is({"TYPE", "s3"}, "+string\r\n");
+  is({"FLUSHALL"}, "+OK\r\n");
+  is({"DBSIZE"}, ":0\r\n");
+  is({"SELECT", "0"}, "+OK\r\n");
+  is({"DBSIZE"}, ":0\r\n");
+  is({"CLIENT", "ID"}, ":1\r\n");
+  is({"HELLO", "4"}, "-NOPROTO unsupported protocol version\r\n");
+  // SWAPDB: the databases trade their keys, and a key watched before it counts as changed.
+  is({"SET", "w", "in0"}, "+OK\r\n");
+  is({"WATCH", "w"}, "+OK\r\n");
+  is({"SWAPDB", "0", "1"}, "+OK\r\n");
+  is({"EXISTS", "w"}, ":0\r\n");
+  is({"MULTI"}, "+OK\r\n");
+  is({"PING"}, "+QUEUED\r\n");
+  is({"EXEC"}, "*-1\r\n");
+  is({"SELECT", "1"}, "+OK\r\n");
+  is({"GET", "w"}, "$3\r\nin0\r\n");
+  is({"SWAPDB", "0", "x"}, "-ERR invalid second DB index\r\n");
+  // No-multi commands and a bad CONFIG SET value.
+  is({"MULTI"}, "+OK\r\n");
+  is({"SET", "w", "never"}, "+QUEUED\r\n");
+  is({"SAVE"}, "-ERR Command not allowed inside a transaction\r\n");
+  is({"EXEC"}, "-EXECABORT Transaction discarded because of previous errors.\r\n");
+  is({"GET", "w"}, "$3\r\nin0\r\n");
+  is({"CONFIG", "SET", "maxmemory", "bla"},
+     "-ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a "
+     "memory value\r\n");
+  is({"CONFIG", "SET", "maxmemory", "100mb"}, "+OK\r\n");
+}
+
+// Before AUTH, requests are limited as Redis limits unauthenticated clients.
+TEST(RespServer, UnauthenticatedClientsSendSmallRequestsOnly) {
+  Server s({"--engine", "btree", "--mode", "inmemory", "--password", "pw"});
+  Client big(s.port());
+  ASSERT_TRUE(big.Send("*2\r\n$3\r\nGET\r\n$100000\r\n"));
+  const std::string bulk = "-ERR Protocol error: unauthenticated bulk length\r\n";
+  EXPECT_EQ(big.Read(bulk.size() + 1), bulk);
+  EXPECT_TRUE(big.eof());
+  Client authed(s.port());
+  EXPECT_EQ(Ask(authed, {"AUTH", "pw"}, "+OK\r\n"), "+OK\r\n");
+  const std::string value(100000, 'v');
+  EXPECT_EQ(Ask(authed, {"SET", "k", value}, "+OK\r\n"), "+OK\r\n");
 }
 
 }  // namespace

@@ -1,97 +1,25 @@
+// The dispatch, transactions (MULTI/EXEC/WATCH) and the server and connection commands of
+// `statelab serve`; the string and key commands are in string_commands.cc.
 #include "tools/resp/commands.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <cstdio>
-#include <limits>
 #include <utility>
 
 #include "engines/primitives/run_index.h"
+#include "tools/resp/command_util.h"
 #include "tools/resp/resp_reply.h"
 
 namespace statelab::resp {
 namespace {
 
 using P = AnyPartition;
-constexpr int64_t kMaxTtlUs = std::numeric_limits<int64_t>::max() / 4;  // far beyond any clock
-// A transaction finds its own writes by a linear search, so a write's cost grows with the
-// transaction: MSET and DEL take at most kMaxKeysPerWrite keys, FLUSHDB deletes in chunks.
-constexpr size_t kMaxKeysPerWrite = 10000;
-constexpr size_t kFlushChunk = 1000;
-constexpr std::string_view kTooManyKeys = "ERR too many keys in one command (limit 10000)";
-
-constexpr std::string_view kNotInteger = "ERR value is not an integer or out of range";
-constexpr std::string_view kSyntax = "ERR syntax error";
-constexpr std::string_view kWrongType = "WRONGTYPE Operation against a key holding the wrong kind of value";
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::toupper(static_cast<unsigned char>(x)) ==
-                  std::toupper(static_cast<unsigned char>(y));
-         });
-}
-
-// Redis's integer syntax: optional '-', decimal digits, no spaces, no '+', within int64.
-bool ParseInt64(std::string_view s, int64_t* out) {
-  if (s.empty() || s.size() > 20 || s[0] == '+') return false;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-  return ec == std::errc() && end == s.data() + s.size();
-}
-
-// The reply for a stored value: strings and bytes as they are, numbers in decimal. False for
-// the kinds Redis strings cannot hold (null, bool, JSON written through the JSON shell).
-bool AppendValue(const Value& v, std::string* out) {
-  if (const auto* s = std::get_if<std::string>(&v)) {
-    AppendBulk(out, *s);
-  } else if (const auto* b = std::get_if<Bytes>(&v)) {
-    AppendBulk(out, b->data);
-  } else if (const auto* i = std::get_if<int64_t>(&v)) {
-    char buf[24];
-    AppendBulk(out, std::string_view(buf, std::to_chars(buf, buf + sizeof buf, *i).ptr - buf));
-  } else if (const auto* d = std::get_if<double>(&v)) {
-    char buf[32];
-    AppendBulk(out, std::string_view(buf, std::to_chars(buf, buf + sizeof buf, *d).ptr - buf));
-  } else {
-    return false;
-  }
-  return true;
-}
-
-// An integer stored as int64 (INCR) or as its decimal text (SET).
-bool IntegerOf(const Value& v, int64_t* out) {
-  if (const auto* i = std::get_if<int64_t>(&v)) {
-    *out = *i;
-    return true;
-  }
-  const auto* s = std::get_if<std::string>(&v);
-  return s != nullptr && ParseInt64(*s, out);
-}
-
-// The expiry of a key (0 = none, or no such key).
-Status ReadExpiry(Txn<P>& t, std::string_view key, TimestampUs* at) {
-  *at = 0;
-  Status s = KvOps<P>(t).Get(key, nullptr, nullptr, at);
-  return s.IsNotFound() ? Status::OK() : s;
-}
-
-// Writes a string key with expiry `at` (0 = none).
-Status WriteKey(Txn<P>& t, std::string_view key, Value v, TimestampUs at) {
-  KvOps<P> kv(t);
-  if (at == 0) return kv.Put(key, std::move(v));
-  return kv.PutWithTtl(key, std::move(v), std::chrono::microseconds(at - t.now()));
-}
-
-// Calls fn(user key) for every live key of `tag` in the transaction's run.
-template <class F>
-Status ForEachKey(Txn<P>& t, Tag tag, F&& fn) {
-  return t.Scan(tag, "", [&](std::string_view k, const Value&, Version) {
-    fn(k);
-    return true;
-  });
-}
+constexpr size_t kMaxQueued = 10000;  // commands between MULTI and EXEC
+constexpr std::string_view kNotInMulti = "ERR Command not allowed inside a transaction";
 
 int64_t RssBytes() {
   long pages = 0, resident = 0;
@@ -100,6 +28,83 @@ int64_t RssBytes() {
     std::fclose(f);
   }
   return static_cast<int64_t>(resident) * ::sysconf(_SC_PAGESIZE);
+}
+
+// Redis's reply to an unknown command: the name and the beginning of the arguments.
+std::string UnknownCommand(std::span<const std::string_view> args) {
+  std::string msg = "ERR unknown command '" + std::string(args[0].substr(0, 128)) +
+                    "', with args beginning with: ";
+  std::string list;
+  for (size_t i = 1; i < args.size() && list.size() < 128; ++i) {
+    list += "'" + std::string(args[i].substr(0, 128 - list.size())) + "' ";
+  }
+  return msg + list;
+}
+
+// The settings CONFIG GET/SET know, with their defaults and the values CONFIG SET accepts
+// (persistence ones are derived from the mode in GetConfig). They are kept so clients and the
+// Redis suite can read back what they set; they change nothing in the engine.
+struct ConfigSetting {
+  enum Type : uint8_t { kInteger, kMemory, kYesNo, kPolicy, kText };
+  std::string_view name;
+  std::string_view default_value;
+  Type type;
+};
+constexpr ConfigSetting kConfigDefaults[] = {
+    {"maxmemory", "0", ConfigSetting::kMemory},
+    {"maxmemory-policy", "noeviction", ConfigSetting::kPolicy},
+    {"timeout", "0", ConfigSetting::kInteger},
+    {"hz", "10", ConfigSetting::kInteger},
+    {"databases", "16", ConfigSetting::kInteger},
+    {"proto-max-bulk-len", "16777216", ConfigSetting::kMemory},
+    {"lazyfree-lazy-user-del", "no", ConfigSetting::kYesNo},
+    {"lazyfree-lazy-user-flush", "no", ConfigSetting::kYesNo},
+    {"lazyfree-lazy-expire", "no", ConfigSetting::kYesNo},
+    {"lazyfree-lazy-server-del", "no", ConfigSetting::kYesNo},
+    {"latency-tracking", "yes", ConfigSetting::kYesNo},
+    {"list-max-listpack-size", "-2", ConfigSetting::kInteger},
+    {"set-max-intset-entries", "512", ConfigSetting::kInteger},
+    {"zset-max-ziplist-entries", "128", ConfigSetting::kInteger},
+    {"hash-max-ziplist-entries", "128", ConfigSetting::kInteger},
+    {"notify-keyspace-events", "", ConfigSetting::kText},
+};
+constexpr std::string_view kPolicies[] = {
+    "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+    "allkeys-lru",  "allkeys-lfu",  "allkeys-random",  "noeviction"};
+
+// Why CONFIG SET refuses `value` for `s` (Redis's words), empty when it accepts it.
+std::string ConfigValueError(const ConfigSetting& s, std::string_view value) {
+  int64_t n = 0;
+  switch (s.type) {
+    case ConfigSetting::kInteger:
+      return ParseInt64(value, &n) ? "" : "argument couldn't be parsed into an integer";
+    case ConfigSetting::kMemory: {
+      // Redis's memtoull: digits, then b, k, kb, m, mb, g or gb.
+      size_t digits = 0;
+      while (digits < value.size() && std::isdigit(static_cast<unsigned char>(value[digits]))) {
+        ++digits;
+      }
+      const std::string unit = Lower(value.substr(digits));
+      static constexpr std::string_view kUnits[] = {"", "b", "k", "kb", "m", "mb", "g", "gb"};
+      const bool ok = digits > 0 && std::find(std::begin(kUnits), std::end(kUnits), unit) !=
+                                        std::end(kUnits);
+      return ok ? "" : "argument must be a memory value";
+    }
+    case ConfigSetting::kYesNo:
+      return EqualsNoCase(value, "yes") || EqualsNoCase(value, "no")
+                 ? ""
+                 : "argument must be 'yes' or 'no'";
+    case ConfigSetting::kPolicy:
+      for (std::string_view p : kPolicies) {
+        if (EqualsNoCase(p, value)) return "";
+      }
+      return "argument(s) must be one of the following: volatile-lru, volatile-lfu, "
+             "volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, "
+             "noeviction";
+    case ConfigSetting::kText:
+      return "";
+  }
+  return "";
 }
 
 }  // namespace
@@ -112,7 +117,9 @@ ServerContext::ServerContext(Db& db, std::string engine, std::string password, i
       engine_(std::move(engine)),
       password_(std::move(password)),
       port_(port),
-      strict_acks_(strict_acks) {}
+      strict_acks_(strict_acks) {
+  for (const ConfigSetting& s : kConfigDefaults) config_.emplace_back(s.name, s.default_value);
+}
 
 bool ServerContext::AcksWaitForSync() const noexcept {
   const DurabilityMode mode = db_.mode();
@@ -133,6 +140,20 @@ Status ServerContext::WaitDurable(std::span<const CommitTicket> tickets) {
 
 Result<RunId> ServerContext::Run(int index) {
   std::lock_guard lk(mu_);
+  return RunLocked(index);
+}
+
+Status ServerContext::SwapDatabases(int a, int b) {
+  std::lock_guard lk(mu_);
+  STATELAB_ASSIGN_OR_RETURN(const RunId run_a, RunLocked(a));
+  STATELAB_ASSIGN_OR_RETURN(const RunId run_b, RunLocked(b));
+  runs_[a] = run_b;
+  runs_[b] = run_a;
+  swap_epoch_.fetch_add(1, std::memory_order_release);
+  return Status::OK();
+}
+
+Result<RunId> ServerContext::RunLocked(int index) {
   if (runs_[index]) return *runs_[index];
   RunIndex<AnyEngine> runs(db_.engine());
   const std::string name = RunNameOf(index);
@@ -143,43 +164,151 @@ Result<RunId> ServerContext::Run(int index) {
   return *(runs_[index] = id);
 }
 
+Result<std::optional<RunId>> ServerContext::ExistingRun(int index) {
+  std::lock_guard lk(mu_);
+  if (runs_[index]) return runs_[index];
+  Result<RunInfo> info = RunIndex<AnyEngine>(db_.engine()).GetRun(RunNameOf(index));
+  if (info.ok()) return runs_[index] = info->id;
+  if (!info.error().IsNotFound()) return info.error();
+  return std::optional<RunId>();
+}
+
 std::array<std::optional<RunId>, kDatabases> ServerContext::KnownRuns() {
   std::lock_guard lk(mu_);
   return runs_;
 }
 
+std::string ServerContext::GetConfig(std::string_view name) {
+  const DurabilityMode mode = db_.mode();
+  if (EqualsNoCase(name, "appendonly")) return mode == DurabilityMode::kInMemory ? "no" : "yes";
+  if (EqualsNoCase(name, "appendfsync")) {
+    return mode == DurabilityMode::kStrict ? "always" : "everysec";
+  }
+  if (EqualsNoCase(name, "save")) return "";
+  if (EqualsNoCase(name, "port")) return std::to_string(port_);
+  std::lock_guard lk(mu_);
+  for (const auto& [k, v] : config_) {
+    if (EqualsNoCase(k, name)) return v;
+  }
+  return {};
+}
+
+void ServerContext::SetConfig(std::string_view name, std::string_view value) {
+  std::lock_guard lk(mu_);
+  for (auto& [k, v] : config_) {
+    if (EqualsNoCase(k, name)) v = value;
+  }
+}
+
 // arity: as Redis counts it (the command name included); negative = at least -arity.
 struct Session::Spec {
+  // kTxn: runs inside EXEC's engine transaction (keys of the selected database). kAfter: inside
+  // EXEC it runs after the transaction committed (server, connection and cross-database
+  // commands). kControl: MULTI, EXEC, DISCARD, WATCH, UNWATCH (never queued). kNoMulti: refused
+  // inside MULTI (the transaction then fails), as Redis's no-multi commands.
+  enum Kind : uint8_t { kTxn, kAfter, kControl, kNoMulti };
   std::string_view name;
   int arity;
   void (Session::*run)(Args, std::string*);
+  Kind kind;
+  int first_key;  // COMMAND INFO: first key, last key (-1: to the end), step
+  int last_key;
+  int step;
 };
 
-const Session::Spec* Session::Find(std::string_view name) {
-  // GET and SET first: the linear search is the fast path for them.
+std::span<const Session::Spec> Session::Specs() {
+  using K = Spec::Kind;
+  using S = Session;
+  // GET and SET first: Find's linear search is the fast path for them.
   static constexpr Spec kSpecs[] = {
-      {"GET", 2, &Session::Get},          {"SET", -3, &Session::Set},
-      {"MGET", -2, &Session::MGet},       {"MSET", -3, &Session::MSet},
-      {"INCR", 2, &Session::Incr},        {"INCRBY", 3, &Session::IncrBy},
-      {"DECR", 2, &Session::Decr},        {"DEL", -2, &Session::Del},
-      {"EXISTS", -2, &Session::Exists},   {"EXPIRE", 3, &Session::Expire},
-      {"PEXPIRE", 3, &Session::PExpire},  {"TTL", 2, &Session::Ttl},
-      {"PTTL", 2, &Session::PTtl},        {"PING", -1, &Session::Ping},
-      {"ECHO", 2, &Session::Echo},        {"DBSIZE", 1, &Session::DbSize},
-      {"FLUSHDB", -1, &Session::FlushDb}, {"INFO", -1, &Session::Info},
-      {"SELECT", 2, &Session::Select},    {"CLIENT", -2, &Session::Client},
-      {"COMMAND", -1, &Session::Command}, {"CONFIG", -2, &Session::Config},
-      {"AUTH", -2, &Session::Auth},
+      {"GET", 2, &S::Get, K::kTxn, 1, 1, 1},
+      {"SET", -3, &S::Set, K::kTxn, 1, 1, 1},
+      {"MGET", -2, &S::MGet, K::kTxn, 1, -1, 1},
+      {"MSET", -3, &S::MSet, K::kTxn, 1, -1, 2},
+      {"INCR", 2, &S::Incr, K::kTxn, 1, 1, 1},
+      {"INCRBY", 3, &S::IncrBy, K::kTxn, 1, 1, 1},
+      {"DECR", 2, &S::Decr, K::kTxn, 1, 1, 1},
+      {"DECRBY", 3, &S::DecrBy, K::kTxn, 1, 1, 1},
+      {"DEL", -2, &S::Del, K::kTxn, 1, -1, 1},
+      {"UNLINK", -2, &S::Del, K::kTxn, 1, -1, 1},
+      {"EXISTS", -2, &S::Exists, K::kTxn, 1, -1, 1},
+      {"EXPIRE", -3, &S::Expire, K::kTxn, 1, 1, 1},
+      {"PEXPIRE", -3, &S::PExpire, K::kTxn, 1, 1, 1},
+      {"EXPIREAT", -3, &S::ExpireAt, K::kTxn, 1, 1, 1},
+      {"PEXPIREAT", -3, &S::PExpireAt, K::kTxn, 1, 1, 1},
+      {"EXPIRETIME", 2, &S::ExpireTime, K::kTxn, 1, 1, 1},
+      {"PEXPIRETIME", 2, &S::PExpireTime, K::kTxn, 1, 1, 1},
+      {"PERSIST", 2, &S::Persist, K::kTxn, 1, 1, 1},
+      {"TTL", 2, &S::Ttl, K::kTxn, 1, 1, 1},
+      {"PTTL", 2, &S::PTtl, K::kTxn, 1, 1, 1},
+      {"SETEX", 4, &S::SetEx, K::kTxn, 1, 1, 1},
+      {"PSETEX", 4, &S::PSetEx, K::kTxn, 1, 1, 1},
+      {"SETNX", 3, &S::SetNx, K::kTxn, 1, 1, 1},
+      {"GETSET", 3, &S::GetSet, K::kTxn, 1, 1, 1},
+      {"GETDEL", 2, &S::GetDel, K::kTxn, 1, 1, 1},
+      {"GETEX", -2, &S::GetEx, K::kTxn, 1, 1, 1},
+      {"MSETNX", -3, &S::MSetNx, K::kTxn, 1, -1, 2},
+      {"APPEND", 3, &S::Append, K::kTxn, 1, 1, 1},
+      {"STRLEN", 2, &S::StrLen, K::kTxn, 1, 1, 1},
+      {"GETRANGE", 4, &S::GetRange, K::kTxn, 1, 1, 1},
+      {"SUBSTR", 4, &S::GetRange, K::kTxn, 1, 1, 1},
+      {"SETRANGE", 4, &S::SetRange, K::kTxn, 1, 1, 1},
+      {"GETBIT", 3, &S::GetBit, K::kTxn, 1, 1, 1},
+      {"SETBIT", 4, &S::SetBit, K::kTxn, 1, 1, 1},
+      {"BITCOUNT", -2, &S::BitCount, K::kTxn, 1, 1, 1},
+      {"INCRBYFLOAT", 3, &S::IncrByFloat, K::kTxn, 1, 1, 1},
+      {"LCS", -3, &S::Lcs, K::kTxn, 1, 2, 1},
+      {"KEYS", 2, &S::Keys, K::kTxn, 0, 0, 0},
+      {"SCAN", -2, &S::Scan, K::kTxn, 0, 0, 0},
+      {"RANDOMKEY", 1, &S::RandomKey, K::kTxn, 0, 0, 0},
+      {"RENAME", 3, &S::Rename, K::kTxn, 1, 2, 1},
+      {"RENAMENX", 3, &S::RenameNx, K::kTxn, 1, 2, 1},
+      {"COPY", -3, &S::Copy, K::kAfter, 1, 2, 1},
+      {"MOVE", 3, &S::Move, K::kAfter, 1, 1, 1},
+      {"TYPE", 2, &S::Type, K::kTxn, 1, 1, 1},
+      {"OBJECT", -2, &S::Object, K::kTxn, 2, 2, 1},
+      {"DBSIZE", 1, &S::DbSize, K::kTxn, 0, 0, 0},
+      {"FLUSHDB", -1, &S::FlushDb, K::kTxn, 0, 0, 0},
+      {"FLUSHALL", -1, &S::FlushAll, K::kAfter, 0, 0, 0},
+      {"MULTI", 1, &S::Multi, K::kControl, 0, 0, 0},
+      {"EXEC", 1, &S::Exec, K::kControl, 0, 0, 0},
+      {"DISCARD", 1, &S::Discard, K::kControl, 0, 0, 0},
+      {"WATCH", -2, &S::Watch, K::kControl, 1, -1, 1},
+      {"UNWATCH", 1, &S::Unwatch, K::kControl, 0, 0, 0},
+      {"PING", -1, &S::Ping, K::kAfter, 0, 0, 0},
+      {"ECHO", 2, &S::Echo, K::kAfter, 0, 0, 0},
+      {"INFO", -1, &S::Info, K::kAfter, 0, 0, 0},
+      {"SELECT", 2, &S::Select, K::kAfter, 0, 0, 0},
+      {"CLIENT", -2, &S::Client, K::kAfter, 0, 0, 0},
+      {"COMMAND", -1, &S::Command, K::kAfter, 0, 0, 0},
+      {"CONFIG", -2, &S::Config, K::kAfter, 0, 0, 0},
+      {"AUTH", -2, &S::Auth, K::kAfter, 0, 0, 0},
+      {"HELLO", -1, &S::Hello, K::kAfter, 0, 0, 0},
+      {"TIME", 1, &S::Time, K::kAfter, 0, 0, 0},
+      {"FUNCTION", -2, &S::Function, K::kAfter, 0, 0, 0},
+      {"SAVE", 1, &S::Save, K::kNoMulti, 0, 0, 0},
+      {"SWAPDB", 3, &S::SwapDb, K::kAfter, 0, 0, 0},
   };
-  for (const Spec& s : kSpecs) {
+  static_assert(std::size(kSpecs) <= ServerContext::kMaxCommands);
+  return kSpecs;
+}
+
+const Session::Spec* Session::Find(std::string_view name) {
+  for (const Spec& s : Specs()) {
     if (EqualsNoCase(s.name, name)) return &s;
   }
   return nullptr;
 }
 
+ServerContext::CommandStats& Session::StatsOf(const Spec& spec) {
+  return ctx_.command_stats[static_cast<size_t>(&spec - Specs().data())];
+}
+
 Result<Session> Session::Open(ServerContext& ctx) {
   STATELAB_ASSIGN_OR_RETURN(const RunId run, ctx.Run(0));
-  return Session(ctx, run);
+  Session s(ctx, run);
+  s.id_ = ctx.next_client_id.fetch_add(1, std::memory_order_relaxed) + 1;
+  return s;
 }
 
 AfterReply Session::Execute(Args args, std::string* out) {
@@ -189,47 +318,72 @@ AfterReply Session::Execute(Args args, std::string* out) {
     AppendOk(out);
     return AfterReply::kClose;
   }
-  if (!authenticated_ && !ctx_.password().empty() && !EqualsNoCase(name, "AUTH")) {
+  if (!authenticated() && !EqualsNoCase(name, "AUTH") && !EqualsNoCase(name, "HELLO")) {
     AppendError(out, "NOAUTH Authentication required.");
     return AfterReply::kContinue;
   }
   if (EqualsNoCase(name, "SHUTDOWN")) {
+    if (multi_) {
+      multi_failed_ = true;
+      AppendError(out, kNotInMulti);
+      return AfterReply::kContinue;
+    }
     // No reply, as Redis: the client sees the connection close once the server has stopped.
     if (ctx_.request_shutdown) ctx_.request_shutdown();
     return AfterReply::kClose;
   }
+  if (const uint64_t epoch = ctx_.swap_epoch(); epoch != swap_epoch_) {
+    // A SWAPDB since this session looked its database up (Run of a known index cannot fail).
+    Result<RunId> run = ctx_.Run(db_);
+    if (run.ok()) run_ = *run;
+    swap_epoch_ = epoch;
+  }
   const Spec* spec = Find(name);
   if (spec == nullptr) {
-    AppendError(out, "ERR unknown command '" + std::string(name.substr(0, 128)) + "'");
+    multi_failed_ |= multi_;
+    AppendError(out, UnknownCommand(args));
     return AfterReply::kContinue;
   }
   const int n = static_cast<int>(std::min<size_t>(args.size(), 1u << 30));
   if (spec->arity > 0 ? n != spec->arity : n < -spec->arity) {
-    std::string lower(spec->name);
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    AppendError(out, "ERR wrong number of arguments for '" + lower + "' command");
+    multi_failed_ |= multi_;
+    StatsOf(*spec).rejected.fetch_add(1, std::memory_order_relaxed);
+    AppendError(out, "ERR wrong number of arguments for '" + Lower(spec->name) + "' command");
     return AfterReply::kContinue;
   }
-  (this->*spec->run)(args, out);
+  if (multi_ && spec->kind == Spec::kNoMulti) {
+    multi_failed_ = true;
+    AppendError(out, kNotInMulti);
+    return AfterReply::kContinue;
+  }
+  if (multi_ && spec->kind != Spec::kControl) {
+    // EXEC runs the queue as one transaction, which finds its own writes by linear search.
+    if (queued_.size() >= kMaxQueued) {
+      multi_failed_ = true;
+      AppendError(out, "ERR too many commands in one transaction (limit 10000)");
+      return AfterReply::kContinue;
+    }
+    queued_.emplace_back(args.begin(), args.end());
+    AppendSimple(out, "QUEUED");
+    return AfterReply::kContinue;
+  }
+  Dispatch(*spec, args, out);
   return AfterReply::kContinue;
 }
 
-template <class F>
-bool Session::Commit(F&& body, std::string* out) {
-  Result<CommitTicket> r = CommitTransaction(ctx_.db().engine(), run_, body, TxnOptions{});
-  if (!r.ok()) {
-    AppendFailure(r.error(), out);
-    return false;
+void Session::Dispatch(const Spec& spec, Args args, std::string* out) {
+  const size_t before = out->size();
+  const auto start = std::chrono::steady_clock::now();
+  (this->*spec.run)(args, out);
+  ServerContext::CommandStats& st = StatsOf(spec);
+  st.calls.fetch_add(1, std::memory_order_relaxed);
+  st.usec.fetch_add(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::steady_clock::now() - start)
+                                              .count()),
+                    std::memory_order_relaxed);
+  if (out->size() > before && (*out)[before] == '-') {
+    st.failed.fetch_add(1, std::memory_order_relaxed);
   }
-  if (r->durable_token != 0) pending_.push_back(*r);
-  return true;
-}
-
-template <class F>
-bool Session::Read(F&& body, std::string* out) {
-  Status s = RunRead(ctx_.db().engine(), run_, body);
-  if (!s.ok()) AppendFailure(s, out);
-  return s.ok();
 }
 
 Status Session::Refuse(std::string_view redis_error) {
@@ -240,11 +394,156 @@ Status Session::Refuse(std::string_view redis_error) {
 void Session::AppendFailure(const Status& s, std::string* out) {
   if (!refusal_.empty()) {
     AppendError(out, refusal_);
-    refusal_ = {};
+    refusal_.clear();
   } else {
     AppendError(out, "ERR " + s.ToString());
   }
 }
+
+bool Session::InExec(const Status& s, std::string* out) {
+  if (s.ok()) return true;
+  if (refusal_.empty() && exec_error_.ok()) exec_error_ = s;
+  AppendFailure(s, out);
+  return false;
+}
+
+void Session::Null(std::string* out) const {
+  out->append(protocol_ == 3 ? "_\r\n" : "$-1\r\n");
+}
+
+void Session::MapHeader(std::string* out, int64_t pairs) const {
+  if (protocol_ == 3) return AppendPrefixedInt(out, '%', pairs);
+  AppendArrayHeader(out, 2 * pairs);
+}
+
+// --- Transactions ---------------------------------------------------------------------------
+
+void Session::Multi(Args, std::string* out) {
+  if (multi_) return AppendError(out, "ERR MULTI calls can not be nested");
+  multi_ = true;
+  multi_failed_ = false;
+  queued_.clear();
+  AppendOk(out);
+}
+
+void Session::Discard(Args, std::string* out) {
+  if (!multi_) return AppendError(out, "ERR DISCARD without MULTI");
+  multi_ = false;
+  queued_.clear();
+  watched_.clear();
+  AppendOk(out);
+}
+
+void Session::Watch(Args a, std::string* out) {
+  if (multi_) return AppendError(out, "ERR WATCH inside MULTI is not allowed");
+  std::vector<Watched> seen;
+  if (!Read(
+          [&](Txn<P>& t) -> Status {
+            seen.clear();
+            for (size_t i = 1; i < a.size(); ++i) {
+              Version v = 0;
+              Status s = KvOps<P>(t).Get(a[i], nullptr, &v);
+              if (!s.ok() && !s.IsNotFound()) return s;
+              seen.push_back({db_, std::string(a[i]), v, s.ok()});
+            }
+            return Status::OK();
+          },
+          out)) {
+    return;
+  }
+  watched_.insert(watched_.end(), seen.begin(), seen.end());
+  AppendOk(out);
+}
+
+void Session::Unwatch(Args, std::string* out) {
+  watched_.clear();
+  AppendOk(out);
+}
+
+Result<bool> Session::WatchedChanged(Txn<P>& t, int db) {
+  for (const Watched& w : watched_) {
+    if (w.db != db) continue;
+    // Read in t: the key joins t's read set, so a change after this read makes the commit
+    // fail validation, and the retry sees the new version.
+    Version v = 0;
+    Status s = KvOps<P>(t).Get(w.key, nullptr, &v);
+    if (!s.ok() && !s.IsNotFound()) return s;
+    if (v != w.version || (w.live && !s.ok())) return true;  // written, deleted or expired
+  }
+  return false;
+}
+
+void Session::Exec(Args, std::string* out) {
+  if (!multi_) return AppendError(out, "ERR EXEC without MULTI");
+  multi_ = false;
+  const std::vector<std::vector<std::string>> queued = std::exchange(queued_, {});
+  if (multi_failed_) {
+    multi_failed_ = false;
+    watched_.clear();
+    return AppendError(out, "EXECABORT Transaction discarded because of previous errors.");
+  }
+  auto abort_reply = [&] { out->append(protocol_ == 3 ? "_\r\n" : "*-1\r\n"); };
+  // watched_ is read by WatchedChanged below and cleared whatever EXEC's outcome.
+  // Keys watched in other databases (WATCH, then SELECT) are checked before the transaction.
+  for (int db = 0; db < kDatabases; ++db) {
+    if (db == db_ || std::none_of(watched_.begin(), watched_.end(),
+                                  [&](const Watched& w) { return w.db == db; })) {
+      continue;
+    }
+    Result<RunId> run = ctx_.Run(db);
+    if (!run.ok()) {
+      watched_.clear();
+      return AppendFailure(run.error(), out);
+    }
+    bool changed = false;
+    Status s = RunRead(ctx_.db().engine(), *run, [&](Txn<P>& t) -> Status {
+      STATELAB_ASSIGN_OR_RETURN(changed, WatchedChanged(t, db));
+      return Status::OK();
+    });
+    if (!s.ok() || changed) {
+      watched_.clear();
+      return s.ok() ? abort_reply() : AppendFailure(s, out);
+    }
+  }
+  std::vector<std::vector<std::string_view>> argv(queued.size());
+  std::vector<const Spec*> specs(queued.size());
+  for (size_t i = 0; i < queued.size(); ++i) {
+    argv[i].assign(queued[i].begin(), queued[i].end());
+    specs[i] = Find(argv[i][0]);
+  }
+  std::vector<std::string> replies(queued.size());
+  bool aborted = false;
+  // Every queued command of this database in one engine transaction: one commit, one
+  // durability wait, all or nothing. A conflict retries the whole body.
+  Result<CommitTicket> r = CommitTransaction(
+      ctx_.db().engine(), run_,
+      [&](Txn<P>& t) -> Status {
+        STATELAB_ASSIGN_OR_RETURN(aborted, WatchedChanged(t, db_));
+        if (aborted) return Status::OK();
+        exec_ = &t;
+        exec_error_ = Status::OK();
+        for (size_t i = 0; i < queued.size() && exec_error_.ok(); ++i) {
+          if (specs[i]->kind != Spec::kTxn) continue;
+          replies[i].clear();
+          Dispatch(*specs[i], argv[i], &replies[i]);
+        }
+        exec_ = nullptr;
+        return std::exchange(exec_error_, Status::OK());
+      },
+      TxnOptions{});
+  exec_ = nullptr;
+  watched_.clear();
+  if (!r.ok()) return AppendFailure(r.error(), out);
+  if (aborted) return abort_reply();
+  if (r->durable_token != 0) pending_.push_back(*r);
+  for (size_t i = 0; i < queued.size(); ++i) {
+    if (specs[i]->kind == Spec::kAfter) Dispatch(*specs[i], argv[i], &replies[i]);
+  }
+  AppendArrayHeader(out, static_cast<int64_t>(replies.size()));
+  for (const std::string& reply : replies) out->append(reply);
+}
+
+// --- Server and connection ------------------------------------------------------------------
 
 void Session::Ping(Args a, std::string* out) {
   if (a.size() > 2) return AppendError(out, "ERR wrong number of arguments for 'ping' command");
@@ -254,306 +553,162 @@ void Session::Ping(Args a, std::string* out) {
 
 void Session::Echo(Args a, std::string* out) { AppendBulk(out, a[1]); }
 
-void Session::Get(Args a, std::string* out) {
-  Value v;
-  Status s = RunRead(ctx_.db().engine(), run_,
-                     [&](Txn<P>& t) { return KvOps<P>(t).Get(a[1], &v); });
-  if (s.IsNotFound()) return AppendNullBulk(out);
-  if (!s.ok()) return AppendFailure(s, out);
-  if (!AppendValue(v, out)) AppendError(out, kWrongType);
-}
-
-void Session::Set(Args a, std::string* out) {
-  enum class Cond { kAlways, kIfAbsent, kIfPresent } cond = Cond::kAlways;
-  int64_t ttl_us = 0;
-  bool keep_ttl = false;
-  for (size_t i = 3; i < a.size(); ++i) {
-    const bool has_next = i + 1 < a.size();
-    if (EqualsNoCase(a[i], "NX") && cond == Cond::kAlways) {
-      cond = Cond::kIfAbsent;
-    } else if (EqualsNoCase(a[i], "XX") && cond == Cond::kAlways) {
-      cond = Cond::kIfPresent;
-    } else if (EqualsNoCase(a[i], "KEEPTTL") && ttl_us == 0) {
-      keep_ttl = true;
-    } else if ((EqualsNoCase(a[i], "EX") || EqualsNoCase(a[i], "PX")) && has_next && ttl_us == 0 &&
-               !keep_ttl) {
-      const int64_t unit_us = EqualsNoCase(a[i], "EX") ? 1000000 : 1000;
-      int64_t n = 0;
-      if (!ParseInt64(a[++i], &n)) return AppendError(out, kNotInteger);
-      if (n <= 0 || n > kMaxTtlUs / unit_us) {
-        return AppendError(out, "ERR invalid expire time in 'set' command");
-      }
-      ttl_us = n * unit_us;
-    } else {
-      return AppendError(out, kSyntax);
-    }
-  }
-  bool written = false;
-  const bool ok = Commit(
-      [&](Txn<P>& t) -> Status {
-        written = false;
-        if (cond != Cond::kAlways) {
-          STATELAB_ASSIGN_OR_RETURN(const bool exists, KvOps<P>(t).Exists(a[1]));
-          if (exists != (cond == Cond::kIfPresent)) return Status::OK();
-        }
-        TimestampUs at = ttl_us != 0 ? t.now() + ttl_us : 0;
-        if (keep_ttl) STATELAB_RETURN_IF_ERROR(ReadExpiry(t, a[1], &at));
-        written = true;
-        return WriteKey(t, a[1], Value(std::string(a[2])), at);
-      },
-      out);
-  if (!ok) return;
-  written ? AppendOk(out) : AppendNullBulk(out);
-}
-
-void Session::Del(Args a, std::string* out) {
-  if (a.size() - 1 > kMaxKeysPerWrite) return AppendError(out, kTooManyKeys);
-  int64_t deleted = 0;
-  if (!Commit(
-          [&](Txn<P>& t) -> Status {
-            deleted = 0;
-            for (size_t i = 1; i < a.size(); ++i) {
-              STATELAB_ASSIGN_OR_RETURN(const bool existed, KvOps<P>(t).Delete(a[i]));
-              deleted += existed;
-            }
-            return Status::OK();
-          },
-          out)) {
-    return;
-  }
-  AppendInt(out, deleted);
-}
-
-void Session::Exists(Args a, std::string* out) {
-  int64_t n = 0;
-  if (!Read(
-          [&](Txn<P>& t) -> Status {
-            KvOps<P> kv(t);
-            for (size_t i = 1; i < a.size(); ++i) {
-              STATELAB_ASSIGN_OR_RETURN(const bool e, kv.Exists(a[i]));
-              n += e;
-            }
-            return Status::OK();
-          },
-          out)) {
-    return;
-  }
-  AppendInt(out, n);
-}
-
-void Session::MGet(Args a, std::string* out) {
-  std::vector<std::optional<Versioned>> values;
-  if (!Read([&](Txn<P>& t) { return KvOps<P>(t).GetMany(a.subspan(1), &values); }, out)) return;
-  AppendArrayHeader(out, static_cast<int64_t>(values.size()));
-  for (const auto& v : values) {
-    // Values Redis strings cannot hold read as nil, as MGET does for other types.
-    if (!v || !AppendValue(v->value, out)) AppendNullBulk(out);
-  }
-}
-
-void Session::MSet(Args a, std::string* out) {
-  if (a.size() % 2 != 1) return AppendError(out, "ERR wrong number of arguments for 'mset' command");
-  if (a.size() / 2 > kMaxKeysPerWrite) return AppendError(out, kTooManyKeys);
-  if (!Commit(
-          [&](Txn<P>& t) -> Status {
-            for (size_t i = 1; i < a.size(); i += 2) {
-              STATELAB_RETURN_IF_ERROR(KvOps<P>(t).Put(a[i], Value(std::string(a[i + 1]))));
-            }
-            return Status::OK();
-          },
-          out)) {
-    return;
-  }
-  AppendOk(out);
-}
-
-void Session::AddInteger(std::string_view key, int64_t delta, std::string* out) {
-  int64_t result = 0;
-  if (!Commit(
-          [&](Txn<P>& t) -> Status {
-            Value v;
-            TimestampUs at = 0;
-            Status s = KvOps<P>(t).Get(key, &v, nullptr, &at);
-            int64_t current = 0;
-            if (s.ok()) {
-              if (!IntegerOf(v, &current)) return Refuse(kNotInteger);
-            } else if (!s.IsNotFound()) {
-              return s;
-            }
-            if (__builtin_add_overflow(current, delta, &result)) {
-              return Refuse("ERR increment or decrement would overflow");
-            }
-            return WriteKey(t, key, Value(result), at);  // INCR keeps the TTL
-          },
-          out)) {
-    return;
-  }
-  AppendInt(out, result);
-}
-
-void Session::Incr(Args a, std::string* out) { AddInteger(a[1], 1, out); }
-void Session::Decr(Args a, std::string* out) { AddInteger(a[1], -1, out); }
-void Session::IncrBy(Args a, std::string* out) {
-  int64_t delta = 0;
-  if (!ParseInt64(a[2], &delta)) return AppendError(out, kNotInteger);
-  AddInteger(a[1], delta, out);
-}
-
-void Session::SetExpiry(std::string_view key, int64_t ttl_us, std::string* out) {
-  bool exists = false;
-  if (!Commit(
-          [&](Txn<P>& t) -> Status {
-            Value v;
-            Status s = KvOps<P>(t).Get(key, &v);
-            exists = s.ok();
-            if (s.IsNotFound()) return Status::OK();
-            STATELAB_RETURN_IF_ERROR(s);
-            // An expiry in the past deletes the key, as Redis does.
-            if (ttl_us <= 0) return KvOps<P>(t).Delete(key).status();
-            return WriteKey(t, key, std::move(v), t.now() + ttl_us);
-          },
-          out)) {
-    return;
-  }
-  AppendInt(out, exists ? 1 : 0);
-}
-
-void Session::Expire(Args a, std::string* out) {
-  int64_t n = 0;
-  if (!ParseInt64(a[2], &n)) return AppendError(out, kNotInteger);
-  if (n > kMaxTtlUs / 1000000 || n < -kMaxTtlUs / 1000000) {
-    return AppendError(out, "ERR invalid expire time in 'expire' command");
-  }
-  SetExpiry(a[1], n * 1000000, out);
-}
-
-void Session::PExpire(Args a, std::string* out) {
-  int64_t n = 0;
-  if (!ParseInt64(a[2], &n)) return AppendError(out, kNotInteger);
-  if (n > kMaxTtlUs / 1000 || n < -kMaxTtlUs / 1000) {
-    return AppendError(out, "ERR invalid expire time in 'pexpire' command");
-  }
-  SetExpiry(a[1], n * 1000, out);
-}
-
-void Session::ReplyTtl(std::string_view key, int64_t unit_us, std::string* out) {
-  int64_t reply = -2;  // no such key
-  if (!Read(
-          [&](Txn<P>& t) -> Status {
-            TimestampUs at = 0;
-            Status s = KvOps<P>(t).Get(key, nullptr, nullptr, &at);
-            if (s.IsNotFound()) return Status::OK();
-            STATELAB_RETURN_IF_ERROR(s);
-            // Rounded to the nearest unit, as Redis rounds TTL.
-            reply = at == 0 ? -1 : std::max<int64_t>(0, (at - t.now() + unit_us / 2) / unit_us);
-            return Status::OK();
-          },
-          out)) {
-    return;
-  }
-  AppendInt(out, reply);
-}
-
-void Session::Ttl(Args a, std::string* out) { ReplyTtl(a[1], 1000000, out); }
-void Session::PTtl(Args a, std::string* out) { ReplyTtl(a[1], 1000, out); }
-
-void Session::DbSize(Args a, std::string* out) {
-  int64_t n = 0;
-  if (!Read([&](Txn<P>& t) { return ForEachKey(t, Tag::kKv, [&](std::string_view) { ++n; }); },
-            out)) {
-    return;
-  }
-  AppendInt(out, n);
-}
-
-void Session::FlushDb(Args a, std::string* out) {
-  if (a.size() > 2 || (a.size() == 2 && !EqualsNoCase(a[1], "SYNC") && !EqualsNoCase(a[1], "ASYNC"))) {
-    return AppendError(out, kSyntax);
-  }
-  // Chunks of kFlushChunk keys, each one transaction, until the database is empty: a concurrent
-  // reader may see it partly flushed.
-  for (size_t n = kFlushChunk; n == kFlushChunk;) {
-    if (!Commit(
-            [&](Txn<P>& t) -> Status {
-              std::vector<std::string> keys;
-              STATELAB_RETURN_IF_ERROR(t.Scan(Tag::kKv, "", [&](std::string_view k, const Value&, Version) {
-                keys.emplace_back(k);
-                return keys.size() < kFlushChunk;
-              }));
-              n = keys.size();
-              for (const std::string& k : keys) {
-                STATELAB_RETURN_IF_ERROR(KvOps<P>(t).Delete(k).status());
-              }
-              return Status::OK();
-            },
-            out)) {
-      return;
-    }
-  }
-  AppendOk(out);
-}
-
 void Session::Info(Args a, std::string* out) {
+  // Sections as Redis 7.0 groups them: default, all (default + commandstats, latencystats),
+  // everything; several names may be given.
+  static constexpr std::string_view kDefault[] = {
+      "server", "clients", "memory", "persistence", "stats", "replication",
+      "cpu",    "modules", "errorstats", "cluster", "keyspace"};
+  std::vector<std::string> want;
+  auto add = [&](std::string_view s) {
+    const std::string l = Lower(s);
+    if (std::find(want.begin(), want.end(), l) == want.end()) want.push_back(l);
+  };
+  if (a.size() < 2) {
+    for (std::string_view s : kDefault) add(s);
+  }
+  for (size_t i = 1; i < a.size(); ++i) {
+    const std::string l = Lower(a[i]);
+    if (l == "default" || l == "all" || l == "everything") {
+      for (std::string_view s : kDefault) add(s);
+      if (l != "default") {
+        add("commandstats");
+        add("latencystats");
+      }
+    } else {
+      add(l);
+    }
+  }
+  auto wanted = [&](std::string_view s) {
+    return std::find(want.begin(), want.end(), s) != want.end();
+  };
   const DurabilityMode mode = ctx_.db().mode();
-  const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::steady_clock::now() - ctx_.started())
-                          .count();
-  const EngineStats stats = ctx_.db().Stats();
-  const int64_t rss = RssBytes();
   std::string info;
   auto line = [&](std::string_view k, const std::string& v) {
     info.append(k).append(":").append(v).append("\r\n");
   };
-  info += "# Server\r\n";
-  line("redis_version", "7.0.0");  // the protocol level clients may check; not Redis itself
-  line("statelab_engine", ctx_.engine());
-  line("statelab_mode", std::string(ModeName(mode)));
-  line("process_id", std::to_string(::getpid()));
-  line("tcp_port", std::to_string(ctx_.port()));
-  line("uptime_in_seconds", std::to_string(uptime));
-  info += "\r\n# Clients\r\n";
-  line("connected_clients", std::to_string(ctx_.connected_clients.load()));
-  info += "\r\n# Memory\r\n";
-  line("used_memory", std::to_string(rss));  // the process's RSS: the engine has no allocator count
-  line("used_memory_rss", std::to_string(rss));
-  info += "\r\n# Persistence\r\n";
-  line("aof_enabled", mode == DurabilityMode::kInMemory ? "0" : "1");
-  line("statelab_wal_syncs", std::to_string(stats.wal_syncs));
-  info += "\r\n# Stats\r\n";
-  line("total_connections_received", std::to_string(ctx_.total_connections.load()));
-  line("total_commands_processed", std::to_string(ctx_.total_commands.load()));
-  line("rejected_connections", std::to_string(ctx_.rejected_connections.load()));
-  line("statelab_commits", std::to_string(stats.commits));
-  line("statelab_engine_keys", std::to_string(stats.keys));
-  // The keyspace section visits every key: only when it is asked for (as in Redis, INFO with no
-  // section, "default", "all" or "everything" includes it).
-  const bool keyspace = a.size() < 2 || EqualsNoCase(a[1], "keyspace") ||
-                        EqualsNoCase(a[1], "default") || EqualsNoCase(a[1], "all") ||
-                        EqualsNoCase(a[1], "everything");
-  if (!keyspace) return AppendBulk(out, info);
-  info += "\r\n# Keyspace\r\n";
-  const auto runs = ctx_.KnownRuns();
-  for (int i = 0; i < kDatabases; ++i) {
-    if (!runs[i]) continue;
-    int64_t keys = 0, expires = 0;
-    Status s = RunRead(ctx_.db().engine(), *runs[i], [&](Txn<P>& t) {
-      // A scan does not report expiry: collect the names, then read each key's.
-      std::vector<std::string> names;
-      STATELAB_RETURN_IF_ERROR(
-          ForEachKey(t, Tag::kKv, [&](std::string_view k) { names.emplace_back(k); }));
-      keys = static_cast<int64_t>(names.size());
-      for (const std::string& k : names) {
-        TimestampUs at = 0;
-        STATELAB_RETURN_IF_ERROR(ReadExpiry(t, k, &at));
-        expires += at != 0;
-      }
-      return Status::OK();
-    });
-    if (!s.ok()) return AppendFailure(s, out);
-    if (keys > 0) {
-      line("db" + std::to_string(i),
-           "keys=" + std::to_string(keys) + ",expires=" + std::to_string(expires));
+  auto section = [&](std::string_view title) {
+    if (!info.empty()) info += "\r\n";
+    info.append("# ").append(title).append("\r\n");
+  };
+  if (wanted("server")) {
+    section("Server");
+    line("redis_version", "7.0.0");  // the protocol level clients may check; not Redis itself
+    line("redis_mode", "standalone");
+    line("statelab_engine", ctx_.engine());
+    line("statelab_mode", std::string(ModeName(mode)));
+    line("process_id", std::to_string(::getpid()));
+    line("tcp_port", std::to_string(ctx_.port()));
+    line("uptime_in_seconds",
+         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::steady_clock::now() - ctx_.started())
+                            .count()));
+  }
+  if (wanted("clients")) {
+    section("Clients");
+    line("connected_clients", std::to_string(ctx_.connected_clients.load()));
+  }
+  if (wanted("memory")) {
+    const int64_t rss = RssBytes();
+    section("Memory");
+    line("used_memory", std::to_string(rss));  // the RSS: the engine has no allocator count
+    line("used_memory_rss", std::to_string(rss));
+  }
+  if (wanted("persistence")) {
+    section("Persistence");
+    line("loading", "0");
+    line("aof_enabled", mode == DurabilityMode::kInMemory ? "0" : "1");
+    line("statelab_wal_syncs", std::to_string(ctx_.db().Stats().wal_syncs));
+  }
+  if (wanted("stats")) {
+    const EngineStats stats = ctx_.db().Stats();
+    section("Stats");
+    line("total_connections_received", std::to_string(ctx_.total_connections.load()));
+    line("total_commands_processed", std::to_string(ctx_.total_commands.load()));
+    line("rejected_connections", std::to_string(ctx_.rejected_connections.load()));
+    line("statelab_commits", std::to_string(stats.commits));
+    line("statelab_engine_keys", std::to_string(stats.keys));
+  }
+  if (wanted("replication")) {
+    section("Replication");
+    line("role", "master");
+    line("connected_slaves", "0");
+    line("master_repl_offset", "0");
+  }
+  if (wanted("cpu")) {
+    rusage self{}, children{};
+    ::getrusage(RUSAGE_SELF, &self);
+    ::getrusage(RUSAGE_CHILDREN, &children);
+    auto secs = [](const timeval& tv) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%ld.%06ld", static_cast<long>(tv.tv_sec),
+                    static_cast<long>(tv.tv_usec));
+      return std::string(buf);
+    };
+    section("CPU");
+    line("used_cpu_sys", secs(self.ru_stime));
+    line("used_cpu_user", secs(self.ru_utime));
+    line("used_cpu_sys_children", secs(children.ru_stime));
+    line("used_cpu_user_children", secs(children.ru_utime));
+  }
+  if (wanted("modules")) section("Modules");
+  if (wanted("errorstats")) section("Errorstats");
+  if (wanted("cluster")) {
+    section("Cluster");
+    line("cluster_enabled", "0");
+  }
+  if (wanted("commandstats")) {
+    section("Commandstats");
+    for (const Spec& spec : Specs()) {
+      const ServerContext::CommandStats& st = StatsOf(spec);
+      const uint64_t calls = st.calls.load(), rejected = st.rejected.load();
+      if (calls == 0 && rejected == 0) continue;
+      const uint64_t usec = st.usec.load();
+      char per_call[32];
+      std::snprintf(per_call, sizeof per_call, "%.2f",
+                    calls == 0 ? 0.0 : static_cast<double>(usec) / static_cast<double>(calls));
+      line("cmdstat_" + Lower(spec.name),
+           "calls=" + std::to_string(calls) + ",usec=" + std::to_string(usec) +
+               ",usec_per_call=" + per_call + ",rejected_calls=" + std::to_string(rejected) +
+               ",failed_calls=" + std::to_string(st.failed.load()));
     }
+  }
+  if (wanted("latencystats")) section("Latencystats");
+  // The keyspace section visits every key: only when it is asked for.
+  if (wanted("keyspace")) {
+    section("Keyspace");
+    const auto runs = ctx_.KnownRuns();
+    for (int i = 0; i < kDatabases; ++i) {
+      if (!runs[i]) continue;
+      int64_t keys = 0, expires = 0;
+      Status s = RunRead(ctx_.db().engine(), *runs[i], [&](Txn<P>& t) {
+        // A scan does not report expiry: collect the names, then read each key's.
+        std::vector<std::string> names;
+        STATELAB_RETURN_IF_ERROR(t.Scan(Tag::kKv, "", [&](std::string_view k, const Value&,
+                                                          Version) {
+          names.emplace_back(k);
+          return true;
+        }));
+        keys = static_cast<int64_t>(names.size());
+        for (const std::string& k : names) {
+          TimestampUs at = 0;
+          STATELAB_RETURN_IF_ERROR(KvOps<P>(t).Get(k, nullptr, nullptr, &at));
+          expires += at != 0;
+        }
+        return Status::OK();
+      });
+      if (!s.ok()) return AppendFailure(s, out);
+      if (keys > 0) {
+        line("db" + std::to_string(i),
+             "keys=" + std::to_string(keys) + ",expires=" + std::to_string(expires) +
+                 ",avg_ttl=0");
+      }
+    }
+  }
+  if (protocol_ == 3) {
+    AppendPrefixedInt(out, '=', static_cast<int64_t>(info.size() + 4));
+    out->append("txt:").append(info).append("\r\n");
+    return;
   }
   AppendBulk(out, info);
 }
@@ -565,11 +720,19 @@ void Session::Select(Args a, std::string* out) {
   Result<RunId> run = ctx_.Run(static_cast<int>(index));
   if (!run.ok()) return AppendFailure(run.error(), out);
   run_ = *run;
+  db_ = static_cast<int>(index);
   AppendOk(out);
 }
 
 void Session::Client(Args a, std::string* out) {
-  if (EqualsNoCase(a[1], "SETNAME") && a.size() == 3) {
+  const std::string sub = Lower(a[1]);
+  auto describe = [&] {
+    return "id=" + std::to_string(id_) + " name=" + name_ + " db=" + std::to_string(db_) +
+           " flags=" + (multi_ ? "x" : "N") +
+           " multi=" + (multi_ ? std::to_string(queued_.size()) : "-1") +
+           " user=default resp=" + std::to_string(protocol_) + "\n";
+  };
+  if (sub == "setname" && a.size() == 3) {
     for (char c : a[2]) {
       if (c <= ' ' || c > '~') {
         return AppendError(
@@ -579,37 +742,101 @@ void Session::Client(Args a, std::string* out) {
     name_ = a[2];
     return AppendOk(out);
   }
-  if (EqualsNoCase(a[1], "GETNAME") && a.size() == 2) {
-    return name_.empty() ? AppendNullBulk(out) : AppendBulk(out, name_);
+  if (sub == "getname" && a.size() == 2) {
+    return name_.empty() ? Null(out) : AppendBulk(out, name_);
   }
-  AppendError(out, "ERR unknown subcommand or wrong number of arguments for 'client' command");
+  if (sub == "id" && a.size() == 2) return AppendInt(out, id_);
+  // This connection only: sessions do not see each other (docs/resp.md).
+  if ((sub == "info" || sub == "list") && a.size() == 2) return AppendBulk(out, describe());
+  if (sub == "setinfo" && a.size() == 4) return AppendOk(out);
+  AppendError(out, "ERR unknown subcommand '" + std::string(a[1].substr(0, 128)) +
+                       "'. Try CLIENT HELP.");
 }
 
 void Session::Command(Args a, std::string* out) {
-  // Enough for redis-cli: it only uses COMMAND DOCS for interactive hints.
-  if (a.size() >= 2 && EqualsNoCase(a[1], "COUNT")) return AppendInt(out, 0);
-  AppendArrayHeader(out, 0);
+  const std::string sub = a.size() >= 2 ? Lower(a[1]) : "";
+  auto info = [&](const Spec& s) {
+    AppendArrayHeader(out, 10);
+    AppendBulk(out, Lower(s.name));
+    AppendInt(out, s.arity);
+    AppendArrayHeader(out, 0);  // flags
+    AppendInt(out, s.first_key);
+    AppendInt(out, s.last_key);
+    AppendInt(out, s.step);
+    AppendArrayHeader(out, 0);  // ACL categories
+    AppendArrayHeader(out, 0);  // tips
+    AppendArrayHeader(out, 0);  // key specifications
+    AppendArrayHeader(out, 0);  // subcommands
+  };
+  if (sub == "count") return AppendInt(out, static_cast<int64_t>(Specs().size()));
+  if (sub == "docs") return MapHeader(out, 0);  // enough for redis-cli's hints
+  if (sub == "info") {
+    AppendArrayHeader(out, static_cast<int64_t>(a.size() - 2));
+    for (size_t i = 2; i < a.size(); ++i) {
+      const Spec* s = Find(a[i]);
+      s != nullptr ? info(*s) : Null(out);
+    }
+    return;
+  }
+  if (sub.empty()) {
+    AppendArrayHeader(out, static_cast<int64_t>(Specs().size()));
+    for (const Spec& s : Specs()) info(s);
+    return;
+  }
+  AppendError(out, "ERR unknown subcommand '" + std::string(a[1].substr(0, 128)) +
+                       "'. Try COMMAND HELP.");
 }
 
 void Session::Config(Args a, std::string* out) {
-  // CONFIG GET of the persistence settings redis-benchmark asks for; other names: none.
-  if (!EqualsNoCase(a[1], "GET") || a.size() != 3) {
-    return AppendError(out, "ERR CONFIG: only CONFIG GET <name> is supported");
+  const std::string sub = Lower(a[1]);
+  if (sub == "get" && a.size() >= 3) {
+    std::vector<std::pair<std::string, std::string>> found;
+    auto offer = [&](std::string_view name) {
+      for (size_t i = 2; i < a.size(); ++i) {
+        if (GlobMatch(a[i], name, true)) {
+          found.emplace_back(name, ctx_.GetConfig(name));
+          return;
+        }
+      }
+    };
+    for (std::string_view n : {"save", "appendonly", "appendfsync", "port"}) offer(n);
+    for (const ConfigSetting& setting : kConfigDefaults) offer(setting.name);
+    MapHeader(out, static_cast<int64_t>(found.size()));
+    for (const auto& [k, v] : found) {
+      AppendBulk(out, k);
+      AppendBulk(out, v);
+    }
+    return;
   }
-  const DurabilityMode mode = ctx_.db().mode();
-  std::string_view value;
-  if (EqualsNoCase(a[2], "save")) {
-    value = "";
-  } else if (EqualsNoCase(a[2], "appendonly")) {
-    value = mode == DurabilityMode::kInMemory ? "no" : "yes";
-  } else if (EqualsNoCase(a[2], "appendfsync")) {
-    value = mode == DurabilityMode::kStrict ? "always" : "everysec";
-  } else {
-    return AppendArrayHeader(out, 0);
+  if (sub == "set" && a.size() >= 4 && a.size() % 2 == 0) {
+    // Every pair is checked before any is set: all or nothing, as in Redis.
+    for (size_t i = 2; i < a.size(); i += 2) {
+      const auto* setting =
+          std::find_if(std::begin(kConfigDefaults), std::end(kConfigDefaults),
+                       [&](const ConfigSetting& s) { return EqualsNoCase(s.name, a[i]); });
+      if (setting == std::end(kConfigDefaults)) {
+        return AppendError(out, "ERR Unknown option or number of arguments for CONFIG SET - '" +
+                                    std::string(a[i].substr(0, 128)) + "'");
+      }
+      if (const std::string why = ConfigValueError(*setting, a[i + 1]); !why.empty()) {
+        return AppendError(out, "ERR CONFIG SET failed (possibly related to argument '" +
+                                    std::string(setting->name) + "') - " + why);
+      }
+    }
+    for (size_t i = 2; i < a.size(); i += 2) ctx_.SetConfig(a[i], a[i + 1]);
+    return AppendOk(out);
   }
-  AppendArrayHeader(out, 2);
-  AppendBulk(out, a[2]);
-  AppendBulk(out, value);
+  if (sub == "resetstat" && a.size() == 2) {
+    for (ServerContext::CommandStats& st : ctx_.command_stats) {
+      st.calls = 0;
+      st.usec = 0;
+      st.rejected = 0;
+      st.failed = 0;
+    }
+    return AppendOk(out);
+  }
+  AppendError(out, "ERR unknown subcommand or wrong number of arguments for '" +
+                       std::string(a[1].substr(0, 128)) + "'");
 }
 
 void Session::Auth(Args a, std::string* out) {
@@ -626,6 +853,98 @@ void Session::Auth(Args a, std::string* out) {
     return AppendOk(out);
   }
   AppendError(out, "WRONGPASS invalid username-password pair or user is disabled.");
+}
+
+void Session::Hello(Args a, std::string* out) {
+  int64_t version = protocol_;
+  if (a.size() >= 2) {
+    if (!ParseInt64(a[1], &version)) {
+      return AppendError(out, "ERR Protocol version is not an integer or out of range");
+    }
+    if (version != 2 && version != 3) {
+      return AppendError(out, "NOPROTO unsupported protocol version");
+    }
+  }
+  for (size_t i = 2; i < a.size(); ++i) {
+    if (EqualsNoCase(a[i], "AUTH") && i + 2 < a.size()) {
+      if (ctx_.password().empty() || (a[i + 1] != "default") || a[i + 2] != ctx_.password()) {
+        return AppendError(out, "WRONGPASS invalid username-password pair or user is disabled.");
+      }
+      authenticated_ = true;
+      i += 2;
+    } else if (EqualsNoCase(a[i], "SETNAME") && i + 1 < a.size()) {
+      name_ = a[++i];
+    } else {
+      return AppendError(out, "ERR Syntax error in HELLO option '" +
+                                  std::string(a[i].substr(0, 128)) + "'");
+    }
+  }
+  if (!authenticated()) {
+    return AppendError(out, "NOAUTH HELLO must be called with the client already authenticated, "
+                            "otherwise the HELLO <proto> AUTH <user> <pass> option can be used "
+                            "to authenticate the client and select the RESP protocol version at "
+                            "the same time");
+  }
+  protocol_ = static_cast<int>(version);
+  MapHeader(out, 7);
+  AppendBulk(out, "server");
+  AppendBulk(out, "redis");
+  AppendBulk(out, "version");
+  AppendBulk(out, "7.0.0");
+  AppendBulk(out, "proto");
+  AppendInt(out, protocol_);
+  AppendBulk(out, "id");
+  AppendInt(out, id_);
+  AppendBulk(out, "mode");
+  AppendBulk(out, "standalone");
+  AppendBulk(out, "role");
+  AppendBulk(out, "master");
+  AppendBulk(out, "modules");
+  AppendArrayHeader(out, 0);
+}
+
+void Session::Time(Args, std::string* out) {
+  const TimestampUs now = NowMicros();
+  AppendArrayHeader(out, 2);
+  AppendBulk(out, std::to_string(now / 1000000));
+  AppendBulk(out, std::to_string(now % 1000000));
+}
+
+void Session::Save(Args, std::string* out) {
+  // A snapshot of the whole database (a no-op in memory), as Redis's SAVE writes its RDB.
+  if (Status s = ctx_.db().Snapshot(); !s.ok()) return AppendFailure(s, out);
+  AppendOk(out);
+}
+
+void Session::SwapDb(Args a, std::string* out) {
+  int64_t first = 0, second = 0;
+  if (!ParseInt64(a[1], &first)) return AppendError(out, "ERR invalid first DB index");
+  if (!ParseInt64(a[2], &second)) return AppendError(out, "ERR invalid second DB index");
+  if (first < 0 || first >= kDatabases || second < 0 || second >= kDatabases) {
+    return AppendError(out, "ERR DB index is out of range");
+  }
+  if (ctx_.db().mode() != DurabilityMode::kInMemory) {
+    return AppendError(out, "ERR SWAPDB is supported in --mode inmemory only (docs/resp.md)");
+  }
+  if (Status s = ctx_.SwapDatabases(static_cast<int>(first), static_cast<int>(second));
+      !s.ok()) {
+    return AppendFailure(s, out);
+  }
+  // This session's own database may have moved: look it up now, not at the next command (the
+  // epoch first: a swap between the two reads is then seen next time).
+  const uint64_t epoch = ctx_.swap_epoch();
+  Result<RunId> run = ctx_.Run(db_);
+  if (!run.ok()) return AppendFailure(run.error(), out);
+  run_ = *run;
+  swap_epoch_ = epoch;
+  AppendOk(out);
+}
+
+void Session::Function(Args a, std::string* out) {
+  // No functions exist; FLUSH succeeds so that clients (and Redis's suite) can reset state.
+  if (EqualsNoCase(a[1], "FLUSH") && a.size() <= 3) return AppendOk(out);
+  AppendError(out, "ERR unknown subcommand '" + std::string(a[1].substr(0, 128)) +
+                       "'. Try FUNCTION HELP.");
 }
 
 }  // namespace statelab::resp

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <span>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,8 +54,28 @@ class ServerContext {
   // newest ticket covers its older ones, which then return at once.
   Status WaitDurable(std::span<const CommitTicket> tickets);
 
+  // SWAPDB: databases a and b trade their runs (in memory only: the run names stay, so the
+  // swap would not survive a restart; durable modes refuse SWAPDB). Sessions notice it by
+  // swap_epoch() and look their database's run up again.
+  Status SwapDatabases(int a, int b);
+  uint64_t swap_epoch() const noexcept { return swap_epoch_.load(std::memory_order_acquire); }
+  // The run of database `index` if it exists (none: the database was never used).
+  Result<std::optional<RunId>> ExistingRun(int index);
+  // CONFIG GET/SET of the settings kept for clients and Redis's test suite (they change nothing
+  // in the engine); the persistence settings are derived from the mode.
+  std::string GetConfig(std::string_view name);
+  void SetConfig(std::string_view name, std::string_view value);
+
   // Set by the server: begins a clean shutdown (SHUTDOWN calls it).
   std::function<void()> request_shutdown;
+  std::atomic<int64_t> next_client_id{0};
+  // INFO commandstats: calls, microseconds, rejected (not run: arity, queuing) and failed
+  // (error reply) per command, by its index in the command table.
+  struct CommandStats {
+    std::atomic<uint64_t> calls{0}, usec{0}, rejected{0}, failed{0};
+  };
+  static constexpr size_t kMaxCommands = 96;
+  std::array<CommandStats, kMaxCommands> command_stats;
   std::atomic<int64_t> connected_clients{0};
   std::atomic<uint64_t> total_connections{0};
   std::atomic<uint64_t> total_commands{0};
@@ -67,8 +88,12 @@ class ServerContext {
   const int port_;
   const bool strict_acks_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::atomic<uint64_t> swap_epoch_{0};
   std::mutex mu_;
   std::array<std::optional<RunId>, kDatabases> runs_;  // guarded by mu_
+  std::vector<std::pair<std::string, std::string>> config_;  // guarded by mu_
+
+  Result<RunId> RunLocked(int index);  // Run with mu_ held
 };
 
 // What the connection does after a request's reply is written.
@@ -88,59 +113,174 @@ class Session {
     out->insert(out->end(), pending_.begin(), pending_.end());
     pending_.clear();  // keeps its capacity: no allocation per request
   }
+  // Whether the client may send arguments as big as the engine accepts: before AUTH (when the
+  // server has a password) requests are limited, as Redis limits unauthenticated clients.
+  bool authenticated() const noexcept { return authenticated_ || ctx_.password().empty(); }
 
  private:
   struct Spec;
-  explicit Session(ServerContext& ctx, RunId run) : ctx_(ctx), run_(run) {}
+  using Args = std::span<const std::string_view>;
+  using P = AnyPartition;
+  explicit Session(ServerContext& ctx, RunId run)
+      : ctx_(ctx), run_(run), swap_epoch_(ctx.swap_epoch()) {}
+  // The command table (docs/resp.md#commands) and a name's entry in it (null: unknown).
+  static std::span<const Spec> Specs();
   static const Spec* Find(std::string_view name);
+  ServerContext::CommandStats& StatsOf(const Spec& spec);
+  // Runs one command and counts it (INFO commandstats).
+  void Dispatch(const Spec& spec, Args args, std::string* out);
 
   // Runs body(Txn&) -> Status as one transaction of the selected run; its commit joins the
-  // batch's pending acknowledgements. On failure appends the error reply and returns false.
+  // batch's pending acknowledgements. Inside EXEC it runs in EXEC's transaction instead. On
+  // failure appends the error reply and returns false.
   template <class F>
   bool Commit(F&& body, std::string* out);
-  // One read snapshot of the selected run; on failure appends the error reply.
+  // One read snapshot of the selected run (inside EXEC: EXEC's transaction); on failure appends
+  // the error reply.
   template <class F>
   bool Read(F&& body, std::string* out);
   // A transaction body's way to stop with a Redis error reply (nothing is committed).
   Status Refuse(std::string_view redis_error);
   void AppendFailure(const Status& s, std::string* out);
+  // A command's outcome inside EXEC: a Redis error (Refuse) is that command's reply, as in
+  // Redis; an engine error (a conflict) fails EXEC's whole transaction (exec_error_), which
+  // retries or applies nothing.
+  bool InExec(const Status& s, std::string* out);
+  // A null and a map header in the connection's protocol (HELLO 3: RESP3).
+  void Null(std::string* out) const;
+  void MapHeader(std::string* out, int64_t pairs) const;
+  // The string value of `key` (*found false when absent); refuses WRONGTYPE for other values.
+  Status ReadString(Txn<P>& t, std::string_view key, std::string* value, bool* found,
+                    TimestampUs* expire_at = nullptr);
 
-  using Args = std::span<const std::string_view>;
+  // Transactions (MULTI/EXEC/WATCH): docs/resp.md#transactions.
+  void Multi(Args a, std::string* out);
+  void Exec(Args a, std::string* out);
+  void Discard(Args a, std::string* out);
+  void Watch(Args a, std::string* out);
+  void Unwatch(Args a, std::string* out);
+  // Whether a watched key of database `db` changed since WATCH, read in `t`.
+  Result<bool> WatchedChanged(Txn<P>& t, int db);
+
   void Ping(Args a, std::string* out);
   void Echo(Args a, std::string* out);
   void Get(Args a, std::string* out);
   void Set(Args a, std::string* out);
+  void SetEx(Args a, std::string* out);
+  void PSetEx(Args a, std::string* out);
+  void SetNx(Args a, std::string* out);
+  void GetSet(Args a, std::string* out);
+  void GetDel(Args a, std::string* out);
+  void GetEx(Args a, std::string* out);
+  void Append(Args a, std::string* out);
+  void StrLen(Args a, std::string* out);
+  void GetRange(Args a, std::string* out);
+  void SetRange(Args a, std::string* out);
+  void GetBit(Args a, std::string* out);
+  void SetBit(Args a, std::string* out);
+  void BitCount(Args a, std::string* out);
+  void Lcs(Args a, std::string* out);
   void Del(Args a, std::string* out);
   void Exists(Args a, std::string* out);
   void MGet(Args a, std::string* out);
   void MSet(Args a, std::string* out);
+  void MSetNx(Args a, std::string* out);
   void Incr(Args a, std::string* out);
   void IncrBy(Args a, std::string* out);
   void Decr(Args a, std::string* out);
+  void DecrBy(Args a, std::string* out);
+  void IncrByFloat(Args a, std::string* out);
   void Expire(Args a, std::string* out);
   void PExpire(Args a, std::string* out);
+  void ExpireAt(Args a, std::string* out);
+  void PExpireAt(Args a, std::string* out);
+  void ExpireTime(Args a, std::string* out);
+  void PExpireTime(Args a, std::string* out);
+  void Persist(Args a, std::string* out);
   void Ttl(Args a, std::string* out);
   void PTtl(Args a, std::string* out);
+  void Type(Args a, std::string* out);
+  void Object(Args a, std::string* out);
+  void Keys(Args a, std::string* out);
+  void Scan(Args a, std::string* out);
+  void RandomKey(Args a, std::string* out);
+  void Rename(Args a, std::string* out);
+  void RenameNx(Args a, std::string* out);
+  void Copy(Args a, std::string* out);
+  void Move(Args a, std::string* out);
   void DbSize(Args a, std::string* out);
   void FlushDb(Args a, std::string* out);
+  void FlushAll(Args a, std::string* out);
   void Info(Args a, std::string* out);
   void Select(Args a, std::string* out);
   void Client(Args a, std::string* out);
   void Command(Args a, std::string* out);
   void Config(Args a, std::string* out);
   void Auth(Args a, std::string* out);
-  // Shared bodies: add `delta` to an integer; set an expiry of `ttl_us` (<= 0 deletes); reply
-  // with the remaining time in `unit_us` units.
+  void Hello(Args a, std::string* out);
+  void Time(Args a, std::string* out);
+  void Save(Args a, std::string* out);
+  void SwapDb(Args a, std::string* out);
+  void Function(Args a, std::string* out);
+  // Shared bodies: add `delta` to an integer; set an expiry at `at_us` (absolute, <= now
+  // deletes) under EXPIRE's NX|XX|GT|LT flags from a[first_flag]; reply with the remaining time
+  // in `unit_us` units or the absolute expiry; SET's and GETEX's options; RENAME(NX); COPY/MOVE.
   void AddInteger(std::string_view key, int64_t delta, std::string* out);
-  void SetExpiry(std::string_view key, int64_t ttl_us, std::string* out);
-  void ReplyTtl(std::string_view key, int64_t unit_us, std::string* out);
+  void ExpireCommand(Args a, int64_t unit_us, bool absolute, std::string* out);
+  void ReplyTtl(std::string_view key, int64_t unit_us, bool absolute, std::string* out);
+  void RenameCommand(Args a, bool only_if_absent, std::string* out);
+  // Deletes every key of database `db` (transactions of at most 1,000 keys).
+  bool FlushRun(const RunId& run, std::string* out);
+  // Copies `key` of this database to `to_key` of database `to_db`; deletes the source when
+  // `move`. Reply: 1 copied, 0 not (absent, or the target exists and !replace).
+  void CopyKey(std::string_view key, int to_db, std::string_view to_key, bool replace, bool move,
+               std::string* out);
 
   ServerContext& ctx_;
   RunId run_;
+  int db_ = 0;  // the SELECTed database
+  uint64_t swap_epoch_;  // ServerContext::swap_epoch() when run_ was looked up
   bool authenticated_ = false;
+  int protocol_ = 2;  // HELLO: RESP2 or RESP3
   std::string name_;  // CLIENT SETNAME
-  std::string_view refusal_;  // set by Refuse, read by AppendFailure
+  int64_t id_ = 0;    // CLIENT ID
+  std::string refusal_;  // set by Refuse, read by AppendFailure
   std::vector<CommitTicket> pending_;  // commits not yet known durable
+  // MULTI: the queued requests (copies: the input buffer moves on); a queuing error makes EXEC
+  // fail with EXECABORT.
+  bool multi_ = false;
+  bool multi_failed_ = false;
+  std::vector<std::vector<std::string>> queued_;
+  // WATCH: each key's database, version and liveness when it was watched.
+  struct Watched {
+    int db;
+    std::string key;
+    Version version;
+    bool live;
+  };
+  std::vector<Watched> watched_;
+  Txn<P>* exec_ = nullptr;  // EXEC's transaction while its commands run
+  Status exec_error_;       // the first engine error of a command inside EXEC
 };
+
+template <class F>
+bool Session::Commit(F&& body, std::string* out) {
+  if (exec_ != nullptr) return InExec(body(*exec_), out);
+  Result<CommitTicket> r = CommitTransaction(ctx_.db().engine(), run_, body, TxnOptions{});
+  if (!r.ok()) {
+    AppendFailure(r.error(), out);
+    return false;
+  }
+  if (r->durable_token != 0) pending_.push_back(*r);
+  return true;
+}
+
+template <class F>
+bool Session::Read(F&& body, std::string* out) {
+  if (exec_ != nullptr) return InExec(body(*exec_), out);
+  Status s = RunRead(ctx_.db().engine(), run_, body);
+  if (!s.ok()) AppendFailure(s, out);
+  return s.ok();
+}
 
 }  // namespace statelab::resp

@@ -1,6 +1,7 @@
 #include "tools/resp/resp_parser.h"
 
 #include <algorithm>
+#include <string>
 
 namespace statelab::resp {
 namespace {
@@ -52,7 +53,8 @@ ParseOutcome RespParser::Parse(std::string_view data) {
     }
     int64_t n = 0;
     if (!ParseInt(data.substr(1, end - 1), &n) || n > static_cast<int64_t>(limits_.max_args)) {
-      return Fail("Protocol error: invalid multibulk length");
+      return Fail(limits_.unauthenticated ? "Protocol error: unauthenticated multibulk length"
+                                          : "Protocol error: invalid multibulk length");
     }
     pos_ = scan_ = end + 2;
     if (n <= 0) return Complete(data, pos_);  // "*0" and "*-1": nothing to run
@@ -62,7 +64,9 @@ ParseOutcome RespParser::Parse(std::string_view data) {
   while (spans_.size() < static_cast<size_t>(want_args_)) {
     if (bulk_len_ < 0) {
       if (pos_ >= data.size()) return ParseOutcome::kNeedMore;
-      if (data[pos_] != '$') return Fail("Protocol error: expected '$'");
+      if (data[pos_] != '$') {
+        return Fail(std::string("Protocol error: expected '$', got '") + data[pos_] + "'");
+      }
       const size_t end = FindCrlf(data);
       if (end == std::string_view::npos) {
         if (data.size() - pos_ > kMaxHeaderBytes) return Fail("Protocol error: invalid bulk length");
@@ -71,7 +75,8 @@ ParseOutcome RespParser::Parse(std::string_view data) {
       int64_t len = 0;
       if (!ParseInt(data.substr(pos_ + 1, end - pos_ - 1), &len) || len < 0 ||
           static_cast<size_t>(len) > limits_.max_bulk_bytes) {
-        return Fail("Protocol error: invalid bulk length");
+        return Fail(limits_.unauthenticated ? "Protocol error: unauthenticated bulk length"
+                                            : "Protocol error: invalid bulk length");
       }
       if (end + 2 + static_cast<size_t>(len) + 2 > limits_.max_request_bytes) {
         return Fail("Protocol error: request too large");
@@ -101,18 +106,81 @@ ParseOutcome RespParser::ParseInline(std::string_view data) {
     return ParseOutcome::kNeedMore;
   }
   if (nl > limits_.max_inline_bytes) return Fail("Protocol error: too big inline request");
-  const size_t line_end = nl > 0 && data[nl - 1] == '\r' ? nl - 1 : nl;
+  std::string_view line = data.substr(0, nl > 0 && data[nl - 1] == '\r' ? nl - 1 : nl);
+  line = line.substr(0, line.find('\0'));  // Redis reads the line as a C string
+  if (!SplitInline(line)) return Fail("Protocol error: unbalanced quotes in request");
+  if (inline_n_ > limits_.max_args) return Fail("Protocol error: invalid multibulk length");
+  args_.assign(inline_args_.begin(), inline_args_.begin() + static_cast<ptrdiff_t>(inline_n_));
+  consumed_ = nl + 1;
+  pos_ = scan_ = 0;
+  return ParseOutcome::kCommand;
+}
+
+namespace {
+bool IsSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+bool RespParser::SplitInline(std::string_view line) {
+  inline_n_ = 0;
   size_t i = 0;
-  while (i < line_end) {
-    while (i < line_end && (data[i] == ' ' || data[i] == '\t')) ++i;
-    const size_t start = i;
-    while (i < line_end && data[i] != ' ' && data[i] != '\t') ++i;
-    if (i > start) {
-      if (spans_.size() == limits_.max_args) return Fail("Protocol error: invalid multibulk length");
-      spans_.emplace_back(start, i - start);
+  const size_t n = line.size();
+  auto at = [&](size_t k) { return k < n ? line[k] : '\0'; };
+  while (true) {
+    while (i < n && IsSpace(line[i])) ++i;
+    if (i == n) return true;
+    if (inline_n_ == inline_args_.size()) inline_args_.emplace_back();
+    std::string& arg = inline_args_[inline_n_++];
+    arg.clear();
+    bool in_double = false, in_single = false;
+    for (bool done = false; !done; ++i) {
+      const char c = at(i);
+      if (in_double) {
+        if (c == '\\' && at(i + 1) == 'x' && HexValue(at(i + 2)) >= 0 && HexValue(at(i + 3)) >= 0) {
+          arg.push_back(static_cast<char>(HexValue(at(i + 2)) * 16 + HexValue(at(i + 3))));
+          i += 3;
+        } else if (c == '\\' && i + 1 < n) {
+          const char e = line[++i];
+          arg.push_back(e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : e == 'b' ? '\b'
+                        : e == 'a' ? '\a' : e);
+        } else if (c == '"') {
+          // The closing quote must end the argument.
+          if (i + 1 < n && !IsSpace(line[i + 1])) return false;
+          done = true;
+        } else if (i >= n) {
+          return false;  // unterminated quotes
+        } else {
+          arg.push_back(c);
+        }
+      } else if (in_single) {
+        if (c == '\\' && at(i + 1) == '\'') {
+          arg.push_back('\'');
+          ++i;
+        } else if (c == '\'') {
+          if (i + 1 < n && !IsSpace(line[i + 1])) return false;
+          done = true;
+        } else if (i >= n) {
+          return false;
+        } else {
+          arg.push_back(c);
+        }
+      } else if (i >= n || IsSpace(c)) {
+        done = true;
+      } else if (c == '"') {
+        in_double = true;
+      } else if (c == '\'') {
+        in_single = true;
+      } else {
+        arg.push_back(c);
+      }
     }
+    if (i > n) i = n;
   }
-  return Complete(data, nl + 1);
 }
 
 ParseOutcome RespParser::Complete(std::string_view data, size_t end) {

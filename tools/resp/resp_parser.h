@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -22,7 +23,15 @@ struct RespLimits {
   size_t max_args = 1u << 20;                // arguments of one request
   size_t max_inline_bytes = 64u << 10;       // one inline request line
   size_t max_request_bytes = 256ull << 20;   // one whole request
+  bool unauthenticated = false;  // the errors say so (Redis's words for the limits below)
 };
+
+// Before AUTH, when the server has a password: Redis's limits for unauthenticated clients.
+inline constexpr RespLimits kUnauthenticatedLimits{.max_bulk_bytes = 16u << 10,
+                                                   .max_args = 10,
+                                                   .max_inline_bytes = 64u << 10,
+                                                   .max_request_bytes = 1u << 20,
+                                                   .unauthenticated = true};
 
 enum class ParseOutcome : uint8_t {
   kCommand,   // one request is complete: args(), consumed()
@@ -33,6 +42,8 @@ enum class ParseOutcome : uint8_t {
 class RespParser {
  public:
   explicit RespParser(const RespLimits& limits = {}) : limits_(limits) {}
+  // Between requests only (the server tightens them until the client has authenticated).
+  void set_limits(const RespLimits& limits) { limits_ = limits; }
 
   // `data` holds the unconsumed input, starting at the first byte of the request being parsed;
   // each call passes the bytes of the previous call (possibly moved in memory) plus any that
@@ -52,6 +63,9 @@ class RespParser {
   // The end of the line starting at pos_ ("\r\n"), resuming the scan at scan_; npos if absent.
   size_t FindCrlf(std::string_view data);
   ParseOutcome ParseInline(std::string_view data);
+  // Redis's sdssplitargs: words split at spaces, "..." with C escapes (\n, \xHH, ...), '...'
+  // with \' only; a closing quote must end its word. Fills inline_args_; false when unbalanced.
+  bool SplitInline(std::string_view line);
   ParseOutcome Complete(std::string_view data, size_t end);
 
   RespLimits limits_;
@@ -62,8 +76,11 @@ class RespParser {
   int64_t bulk_len_ = -1;       // from the current "$N" header; -1 before it is read
   std::vector<std::pair<size_t, size_t>> spans_;  // (offset, length) of complete arguments
   std::vector<std::string_view> args_;
+  // An inline request's arguments, unquoted (copies: inline requests are typed, not hot).
+  std::vector<std::string> inline_args_;
+  size_t inline_n_ = 0;
   size_t consumed_ = 0;
-  std::string_view error_;
+  std::string error_;
 };
 
 }  // namespace statelab::resp

@@ -367,6 +367,8 @@ void Worker::Process(Conn& c) {
   if (c.closing || c.parked || c.interest == Interest::kWrite) return;
   size_t off = 0;
   while (!c.closing) {
+    // A request of an unauthenticated client is limited before its bytes are read.
+    c.parser.set_limits(c.session.authenticated() ? opts_.limits : kUnauthenticatedLimits);
     const ParseOutcome r = c.parser.Parse(std::string_view(c.in.data() + off, c.in_len - off));
     if (r == ParseOutcome::kNeedMore) break;
     if (r == ParseOutcome::kError) {
