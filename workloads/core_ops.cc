@@ -52,8 +52,7 @@ std::string KeySpace::Name(uint64_t k) const {
 }
 
 OpStream::OpStream(const CoreWorkload& w, uint64_t seed)
-    : w_(w),
-      mix_(SplitSeed(seed, 0)),
+    : mix_(SplitSeed(seed, 0)),
       next_insert_(w.record_count),
       scan_uniform_(w.max_scan_length, SplitSeed(seed, 2)) {
   const double p[kOpKinds] = {w.read_proportion, w.update_proportion, w.insert_proportion,

@@ -60,7 +60,6 @@ class OpStream {
 
  private:
   uint64_t Key();
-  const CoreWorkload& w_;
   double cut_[kOpKinds];  // cumulative proportions
   Xoshiro256 mix_;
   uint64_t next_insert_;
@@ -86,6 +85,7 @@ template <class PrefixScan>
 Status ScanFromByDigits(std::string_view start, uint64_t count, PrefixScan&& scan,
                         std::vector<std::string>* keys) {
   keys->clear();
+  if (count == 0) return Status::OK();
   auto take = [&](std::string_view k) {
     keys->emplace_back(k);
     return keys->size() < count;

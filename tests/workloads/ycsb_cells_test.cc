@@ -87,7 +87,11 @@ TEST(YcsbCells, EveryCoreFileRunsOnEveryEngineAndKvPeer) {
     EXPECT_EQ(r.result.repetitions.at(0).iterations, 300);
     ran.insert(c.key.group + "/" + c.key.engine);
   }
-  for (const SkippedCell& s : cat.skipped()) ADD_FAILURE() << s.key.Name() << ": " << s.reason;
+  for (const SkippedCell& s : cat.skipped()) {
+    if (s.reason.find("peer library unavailable") == std::string::npos) {
+      ADD_FAILURE() << s.key.Name() << ": " << s.reason;
+    }
+  }
   size_t targets = AllEngines::size;
   if (peers::RocksDbPeer::kAvailable) ++targets;
   if (peers::LmdbPeer::kAvailable) ++targets;
