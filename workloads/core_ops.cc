@@ -1,5 +1,6 @@
 #include "workloads/core_ops.h"
 
+#include <algorithm>
 #include <bit>
 
 namespace statelab::workloads {
@@ -35,7 +36,7 @@ uint64_t KeySpace::Permute(uint64_t k) const noexcept {
   // A bijection of [0, 2^b) (odd multipliers, xor-shifts and an xor, all mod 2^b), walked until
   // it lands below capacity: a bijection of [0, capacity), so no two records share a name.
   if (k >= capacity_) return k;  // callers check capacity(); never walk a cycle without k
-  const int half = std::max(1, std::bit_width(mask_) / 2);
+  const int half = std::max(1, static_cast<int>(std::bit_width(mask_)) / 2);
   uint64_t x = k;
   do {
     x = (x * 0x9E3779B97F4A7C15ull) & mask_;
