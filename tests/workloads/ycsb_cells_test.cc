@@ -210,7 +210,7 @@ struct Outcome {
   std::string output;
 };
 
-Outcome Run(const std::string& bin, const std::string& args) {
+Outcome RunBench(const std::string& bin, const std::string& args) {
   Outcome o;
   FILE* p = ::popen((bin + " " + args + " 2>&1").c_str(), "r");
   if (p == nullptr) return o;
@@ -235,13 +235,13 @@ TEST(YcsbBinary, BadFileExitsTwoNamingFileLineAndPropertyBeforeRunning) {
   const std::string bad =
       Write(dir, "mine", "recordcount=10\nreadproportion=0.5\nupdateproportion=0.4\n");
   const Outcome o =
-      Run(STATELAB_BENCH_BIN, "--workload " + good + " --workload " + bad + " --out " + dir + "/out");
+      RunBench(STATELAB_BENCH_BIN, "--workload " + good + " --workload " + bad + " --out " + dir + "/out");
   EXPECT_EQ(o.exit_code, 2) << o.output;
   EXPECT_NE(o.output.find(bad + ":3: updateproportion: the proportions sum to 0.9, not 1"),
             std::string::npos)
       << o.output;
   EXPECT_FALSE(fs::exists(dir + "/out")) << "nothing runs until every file is valid";
-  const Outcome typo = Run(STATELAB_BENCH_BIN, "--workload " + good + " -p recordcont=5");
+  const Outcome typo = RunBench(STATELAB_BENCH_BIN, "--workload " + good + " -p recordcont=5");
   EXPECT_EQ(typo.exit_code, 2);
   EXPECT_NE(typo.output.find("-p: recordcont: unknown property (did you mean recordcount?)"),
             std::string::npos)
@@ -252,7 +252,7 @@ TEST(YcsbBinary, WorkloadRunRecordsItsDefinitionAndCompareRefusesAnother) {
   const std::string dir = TempRoot("bin");
   const std::string file = Write(dir, "tiny", "recordcount=50\noperationcount=40\n");
   auto run = [&](const std::string& out, const std::string& extra) {
-    const Outcome o = Run(STATELAB_BENCH_BIN, "--workload " + file + " --engines btree --modes "
+    const Outcome o = RunBench(STATELAB_BENCH_BIN, "--workload " + file + " --engines btree --modes "
                                               "inmemory --repetitions 1 --out " + out + extra);
     EXPECT_EQ(o.exit_code, 0) << o.output;
     Result<harness::Baseline> b =
