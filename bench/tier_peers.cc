@@ -1,10 +1,10 @@
 // Peers (docs/peers.md) in the cells our engines run, with the same bodies, keys, values and
 // distributions: the KV peers (RocksDB, LMDB) run B kv get / put / get_missing / delete /
 // list_100 (bench/kv_bodies.h), A1 engine/multi_put keys=10 as one write batch, the YCSB
-// workload files (bench/ycsb.h) and D disjoint/put; the vector peers (FAISS, hnswlib) run B vector/search
-// over the same vectors, approximate ones reporting recall@10 against the exact ranking. A peer
-// whose library was not found, or that has no setting for a mode, gets its cells skipped with the
-// reason.
+// workload files (bench/ycsb.h) and D disjoint/put; the vector peers (FAISS, hnswlib) run B
+// vector/search over the same vectors, approximate ones reporting recall@10 against the exact
+// ranking. A peer whose library was not found, or that has no setting for a mode, gets its cells
+// skipped with the reason.
 #include <filesystem>
 #include <optional>
 

@@ -48,12 +48,12 @@ Result<std::vector<YcsbWorkload>> LoadWorkloadDir(
 }
 
 Result<std::vector<YcsbWorkload>> CatalogueWorkloads(Suite suite) {
-  STATELAB_ASSIGN_OR_RETURN(std::vector<YcsbWorkload> out,
-                            LoadWorkloadDir(CoreWorkloadDir(), "", CoreScaling(suite),
-                                            Suite::kStandard));
-  STATELAB_ASSIGN_OR_RETURN(std::vector<YcsbWorkload> own,
-                            LoadWorkloadDir(CatalogueWorkloadDir(), ".properties", {},
-                                            Suite::kStandard));
+  STATELAB_ASSIGN_OR_RETURN(
+      std::vector<YcsbWorkload> out,
+      LoadWorkloadDir(CoreWorkloadDir(), "", CoreScaling(suite), Suite::kStandard));
+  STATELAB_ASSIGN_OR_RETURN(
+      std::vector<YcsbWorkload> own,
+      LoadWorkloadDir(CatalogueWorkloadDir(), ".properties", {}, Suite::kStandard));
   out.insert(out.end(), own.begin(), own.end());
   std::set<std::string> names;
   for (const YcsbWorkload& y : out) {

@@ -29,10 +29,9 @@ std::string CatalogueWorkloadDir();
 std::vector<workloads::PropertyOverride> CoreScaling(Suite suite);
 // Every file of `dir` whose name ends in `extension` ("" = every file), in name order, parsed
 // with `overrides`, as cells of `suite`. A missing directory holds none.
-Result<std::vector<YcsbWorkload>> LoadWorkloadDir(const std::string& dir,
-                                                  std::string_view extension,
-                                                  std::span<const workloads::PropertyOverride> overrides,
-                                                  Suite suite);
+Result<std::vector<YcsbWorkload>> LoadWorkloadDir(
+    const std::string& dir, std::string_view extension,
+    std::span<const workloads::PropertyOverride> overrides, Suite suite);
 // The core files scaled by `suite`, then the catalogue's parameter sets; all standard-suite
 // cells (quick runs none). InvalidArgument when two share a name.
 Result<std::vector<YcsbWorkload>> CatalogueWorkloads(Suite suite);

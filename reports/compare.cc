@@ -160,8 +160,8 @@ std::vector<std::string> MergeWarnings(const gates::EnvironmentFacts& old_facts,
 
 Status CheckSameWorkloads(const harness::Baseline& old_run, const harness::Baseline& new_run) {
   auto definition = [](const boost::json::value& w) -> std::string {
-    const boost::json::value* d = w.is_object() ? w.get_object().if_contains("definition_sha256")
-                                                : nullptr;
+    const boost::json::value* d =
+        w.is_object() ? w.get_object().if_contains("definition_sha256") : nullptr;
     return d != nullptr && d->is_string() ? std::string(d->get_string()) : std::string();
   };
   std::string differ;

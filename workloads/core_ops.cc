@@ -114,8 +114,8 @@ std::vector<std::string> RecordValues(const CoreWorkload& w, size_t count, uint6
   Xoshiro256 rng(SplitSeed(seed, 4));
   std::unique_ptr<ZipfianGenerator> zipf;
   if (w.field_length_distribution == Distribution::kZipfian) {
-    zipf = std::make_unique<ZipfianGenerator>(w.field_length, w.zipfian_constant,
-                                              SplitSeed(seed, 5));
+    zipf =
+        std::make_unique<ZipfianGenerator>(w.field_length, w.zipfian_constant, SplitSeed(seed, 5));
   }
   std::vector<std::string> out(count);
   for (std::string& v : out) {

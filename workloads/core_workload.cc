@@ -130,8 +130,8 @@ std::string SetChoice(std::string_view v, T* out,
     }
     known += (known.empty() ? "" : ", ") + std::string(name);
   }
-  return Quoted(v) + " is not a " + std::string(what) +
-         " this harness has (supported: " + known + ")";
+  return Quoted(v) + " is not a " + std::string(what) + " this harness has (supported: " + known +
+         ")";
 }
 
 const std::map<std::string, Setter, std::less<>>& Setters() {
@@ -155,10 +155,10 @@ const std::map<std::string, Setter, std::less<>>& Setters() {
        {[](std::string_view v, CoreWorkload& w) { return SetCount(v, &w.field_length); }, "100"}},
       {"fieldlengthdistribution",
        {[](std::string_view v, CoreWorkload& w) {
-          return SetChoice(v, &w.field_length_distribution,
-                           {{"constant", D::kConstant}, {"uniform", D::kUniform},
-                            {"zipfian", D::kZipfian}},
-                           "field length distribution");
+          return SetChoice(
+              v, &w.field_length_distribution,
+              {{"constant", D::kConstant}, {"uniform", D::kUniform}, {"zipfian", D::kZipfian}},
+              "field length distribution");
         },
         "constant"}},
       {"readallfields",
@@ -195,8 +195,10 @@ const std::map<std::string, Setter, std::less<>>& Setters() {
       {"requestdistribution",
        {[](std::string_view v, CoreWorkload& w) {
           return SetChoice(v, &w.request_distribution,
-                           {{"uniform", D::kUniform}, {"zipfian", D::kZipfian},
-                            {"latest", D::kLatest}, {"hotspot", D::kHotspot}},
+                           {{"uniform", D::kUniform},
+                            {"zipfian", D::kZipfian},
+                            {"latest", D::kLatest},
+                            {"hotspot", D::kHotspot}},
                            "request distribution");
         },
         "uniform"}},
@@ -313,7 +315,8 @@ Result<CoreWorkload> ParseCoreWorkload(std::string_view text, std::string_view s
   for (const auto& [prop, setter] : Setters()) values[prop] = setter.default_value;
 
   auto apply = [&](std::string_view prop, std::string_view value, const Origin& from) {
-    const std::string at = from.line > 0 ? from.where + ":" + std::to_string(from.line) : from.where;
+    const std::string at =
+        from.line > 0 ? from.where + ":" + std::to_string(from.line) : from.where;
     auto it = Setters().find(prop);
     if (it == Setters().end()) {
       errors.push_back(at + ": " + std::string(prop) + ": unknown property (did you mean " +
@@ -362,7 +365,8 @@ Result<CoreWorkload> ParseCoreWorkload(std::string_view text, std::string_view s
     for (std::string_view p : props) {
       auto it = origin.find(p);
       if (it == origin.end()) continue;
-      if (last == nullptr || it->second.line == 0 || (last->line > 0 && it->second.line > last->line)) {
+      if (last == nullptr || it->second.line == 0 ||
+          (last->line > 0 && it->second.line > last->line)) {
         last = &it->second;
         prop = std::string(p);
       }
@@ -378,8 +382,8 @@ Result<CoreWorkload> ParseCoreWorkload(std::string_view text, std::string_view s
     os << where({"readproportion", "updateproportion", "insertproportion", "scanproportion",
                  "readmodifywriteproportion"})
        << ": the proportions sum to " << sum << ", not 1 (readproportion=" << w.read_proportion
-       << " updateproportion=" << w.update_proportion
-       << " insertproportion=" << w.insert_proportion << " scanproportion=" << w.scan_proportion
+       << " updateproportion=" << w.update_proportion << " insertproportion=" << w.insert_proportion
+       << " scanproportion=" << w.scan_proportion
        << " readmodifywriteproportion=" << w.read_modify_write_proportion << ")";
     errors.push_back(os.str());
   }

@@ -32,8 +32,8 @@ struct PropertyOverride {
 Result<PropertyOverride> ParseOverride(std::string_view arg);
 
 struct CoreWorkload {
-  std::string name;    // the file stem: cells are ycsb/<name>/...
-  std::string source;  // the file path, for messages
+  std::string name;               // the file stem: cells are ycsb/<name>/...
+  std::string source;             // the file path, for messages
   std::string file_sha256;        // sha256 of the file's bytes
   std::string definition_sha256;  // sha256 of `properties` (what compare checks)
   // Every property the harness knows, with its effective value (default, file, then overrides).

@@ -140,8 +140,8 @@ Status LmdbPeer::Scan(std::string_view start, uint64_t count, std::vector<std::s
   Status s = FromMdb(mdb_cursor_open(impl_->reader, impl_->dbi, &c), "cursor open");
   if (s.ok()) {
     MDB_val k = Val(start), d;
-    for (int rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE); rc != MDB_NOTFOUND && keys->size() < count;
-         rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+    for (int rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE);
+         rc != MDB_NOTFOUND && keys->size() < count; rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
       if (rc != MDB_SUCCESS) {
         s = FromMdb(rc, "cursor get");
         break;

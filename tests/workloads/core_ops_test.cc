@@ -45,9 +45,10 @@ TEST(CoreOps, ACoreMixWithOneKindOnlyDrawsOnlyIt) {
 }
 
 std::vector<uint32_t> ScanLengths(const std::string& dist, uint64_t max) {
-  const CoreWorkload w = Parse("readproportion=0\nupdateproportion=0\nscanproportion=1\n"
-                               "maxscanlength=" + std::to_string(max) +
-                               "\nscanlengthdistribution=" + dist + "\n");
+  const CoreWorkload w = Parse(
+      "readproportion=0\nupdateproportion=0\nscanproportion=1\n"
+      "maxscanlength=" +
+      std::to_string(max) + "\nscanlengthdistribution=" + dist + "\n");
   OpStream s(w, 3);
   std::vector<uint32_t> out;
   for (uint64_t i = 0; i < kDraws; ++i) out.push_back(s.Next().scan_length);
@@ -75,8 +76,9 @@ TEST(CoreOps, ZipfianScanLengthsFavourShortScans) {
 }
 
 TEST(CoreOps, HotspotPutsItsOperationFractionOnItsDataFraction) {
-  const CoreWorkload w = Parse("recordcount=10000\nrequestdistribution=hotspot\n"
-                               "hotspotdatafraction=0.1\nhotspotopnfraction=0.9\n");
+  const CoreWorkload w = Parse(
+      "recordcount=10000\nrequestdistribution=hotspot\n"
+      "hotspotdatafraction=0.1\nhotspotopnfraction=0.9\n");
   OpStream s(w, 5);
   uint64_t hot = 0, reads = 0;
   for (uint64_t i = 0; i < kDraws; ++i) {
@@ -90,8 +92,9 @@ TEST(CoreOps, HotspotPutsItsOperationFractionOnItsDataFraction) {
 }
 
 TEST(CoreOps, LatestFavoursTheNewestRecords) {
-  const CoreWorkload w = Parse("recordcount=1000\nreadproportion=0.9\nupdateproportion=0\n"
-                               "insertproportion=0.1\nrequestdistribution=latest\n");
+  const CoreWorkload w = Parse(
+      "recordcount=1000\nreadproportion=0.9\nupdateproportion=0\n"
+      "insertproportion=0.1\nrequestdistribution=latest\n");
   OpStream s(w, 9);
   uint64_t newest = 0, reads = 0;
   for (uint64_t i = 0; i < kDraws; ++i) {

@@ -79,8 +79,7 @@ TEST(CoreWorkload, UnknownDistributionNamesTheSupportedOnes) {
 }
 
 TEST(CoreWorkload, OtherBadValues) {
-  EXPECT_EQ(Error("zipfianconstant=1\n"),
-            "w.props:1: zipfianconstant: '1' is outside (0, 1)");
+  EXPECT_EQ(Error("zipfianconstant=1\n"), "w.props:1: zipfianconstant: '1' is outside (0, 1)");
   EXPECT_EQ(Error("readallfields=yes\n"), "w.props:1: readallfields: 'yes' is not true or false");
   EXPECT_EQ(Error("workload=site.ycsb.workloads.TimeSeriesWorkload\n"),
             "w.props:1: workload: 'site.ycsb.workloads.TimeSeriesWorkload' is not "

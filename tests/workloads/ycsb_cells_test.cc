@@ -177,8 +177,8 @@ void ScanAgainst() {
     OurKv<BTreeEngine> ours(*db, run);
     ASSERT_TRUE(LoadYcsb(ours, in).ok());
     // Buffered: LMDB has no in-memory setting.
-    auto peer = Peer::Open({root + "/peer_" + std::string(order), DurabilityMode::kBuffered})
-                    .value();
+    auto peer =
+        Peer::Open({root + "/peer_" + std::string(order), DurabilityMode::kBuffered}).value();
     ASSERT_TRUE(LoadYcsb(*peer, in).ok());
     workloads::Xoshiro256 rng(3);
     std::vector<std::string> a, b;
@@ -234,8 +234,8 @@ TEST(YcsbBinary, BadFileExitsTwoNamingFileLineAndPropertyBeforeRunning) {
   const std::string good = Write(dir, "good", "recordcount=10\noperationcount=10\n");
   const std::string bad =
       Write(dir, "mine", "recordcount=10\nreadproportion=0.5\nupdateproportion=0.4\n");
-  const Outcome o =
-      RunBench(STATELAB_BENCH_BIN, "--workload " + good + " --workload " + bad + " --out " + dir + "/out");
+  const Outcome o = RunBench(
+      STATELAB_BENCH_BIN, "--workload " + good + " --workload " + bad + " --out " + dir + "/out");
   EXPECT_EQ(o.exit_code, 2) << o.output;
   EXPECT_NE(o.output.find(bad + ":3: updateproportion: the proportions sum to 0.9, not 1"),
             std::string::npos)
@@ -252,8 +252,10 @@ TEST(YcsbBinary, WorkloadRunRecordsItsDefinitionAndCompareRefusesAnother) {
   const std::string dir = TempRoot("bin");
   const std::string file = Write(dir, "tiny", "recordcount=50\noperationcount=40\n");
   auto run = [&](const std::string& out, const std::string& extra) {
-    const Outcome o = RunBench(STATELAB_BENCH_BIN, "--workload " + file + " --engines btree --modes "
-                                              "inmemory --repetitions 1 --out " + out + extra);
+    const Outcome o = RunBench(STATELAB_BENCH_BIN, "--workload " + file +
+                                                       " --engines btree --modes "
+                                                       "inmemory --repetitions 1 --out " +
+                                                       out + extra);
     EXPECT_EQ(o.exit_code, 0) << o.output;
     Result<harness::Baseline> b =
         harness::ParseBaseline(util::ReadFile(out + "/baseline.json").value(), out);
