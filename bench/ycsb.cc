@@ -1,6 +1,7 @@
 #include "bench/ycsb.h"
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <set>
 #include <system_error>
@@ -111,6 +112,21 @@ Status GenerateOps(uint64_t n, YcsbInputs* in) {
     in->keys.push_back(in->space->Name(k));
   }
   return Status::OK();
+}
+
+void RecordMix(Measure& m, std::span<const workloads::Op> ops, uint64_t scanned_keys) {
+  if (ops.empty()) return;
+  std::array<uint64_t, workloads::kOpKinds> n{};
+  for (const workloads::Op& op : ops) ++n[static_cast<int>(op.kind)];
+  for (int k = 0; k < workloads::kOpKinds; ++k) {
+    m.Extra("ycsb_" + std::string(workloads::OpKindName(static_cast<workloads::OpKind>(k))) +
+                "_share",
+            static_cast<double>(n[k]) / static_cast<double>(ops.size()));
+  }
+  const uint64_t scans = n[static_cast<int>(workloads::OpKind::kScan)];
+  if (scans > 0) {
+    m.Extra("ycsb_keys_per_scan", static_cast<double>(scanned_keys) / static_cast<double>(scans));
+  }
 }
 
 }  // namespace statelab::bench

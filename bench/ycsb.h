@@ -67,10 +67,15 @@ Status LoadYcsb(T& kv, const YcsbInputs& in) {
   return LoadBatches(kv, in.keys, [&](size_t i) { return in.values[i % kRecordValues]; });
 }
 
+// extra: the share of each op kind among the call's ops (`ycsb_<kind>_share`) and the keys a scan
+// returned on average (`ycsb_keys_per_scan`), so a run shows the mix and scan lengths it ran.
+void RecordMix(Measure& m, std::span<const workloads::Op> ops, uint64_t scanned_keys);
+
 template <class T>
 void RunYcsb(Measure& m, T& kv, YcsbInputs& in) {
   const Status gen = GenerateOps(m.planned(), &in);
   if (!gen.ok()) m.Fail(gen.ToString());
+  uint64_t scanned_keys = 0;
   m.Loop([&](uint64_t i) {
     if (i >= in.ops.size()) return;  // only after a failed GenerateOps
     const workloads::Op& op = in.ops[i];
@@ -86,12 +91,14 @@ void RunYcsb(Measure& m, T& kv, YcsbInputs& in) {
         break;
       case workloads::OpKind::kScan:
         Check(m, kv.Scan(key, op.scan_length, &in.scanned));
+        scanned_keys += in.scanned.size();
         break;
       case workloads::OpKind::kReadModifyWrite:
         Check(m, kv.ReadModifyWrite(key, v, &in.out));
         break;
     }
   });
+  RecordMix(m, in.ops, scanned_keys);
 }
 
 }  // namespace statelab::bench

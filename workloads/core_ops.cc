@@ -24,6 +24,22 @@ uint64_t Pow10(int d) {
 
 }  // namespace
 
+std::string_view OpKindName(OpKind k) noexcept {
+  switch (k) {
+    case OpKind::kRead:
+      return "read";
+    case OpKind::kUpdate:
+      return "update";
+    case OpKind::kInsert:
+      return "insert";
+    case OpKind::kScan:
+      return "scan";
+    case OpKind::kReadModifyWrite:
+      return "read_modify_write";
+  }
+  return "unknown";
+}
+
 KeySpace::KeySpace(const CoreWorkload& w)
     : hashed_(w.insert_order == InsertOrder::kHashed),
       // Ordered keys keep the harness's "user" + 10 digits; hashed ones spread over 10-100x the

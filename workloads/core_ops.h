@@ -19,6 +19,8 @@ namespace statelab::workloads {
 
 enum class OpKind : uint8_t { kRead, kUpdate, kInsert, kScan, kReadModifyWrite };
 inline constexpr int kOpKinds = 5;
+// "read", "update", "insert", "scan", "read_modify_write".
+std::string_view OpKindName(OpKind k) noexcept;
 
 struct Op {
   OpKind kind;

@@ -157,6 +157,32 @@ TEST(YcsbCells, HotspotVariantWithOverridesRuns) {
   }
 }
 
+// The mix a cell ran (extra ycsb_<kind>_share, over the ops of its calls) is the file's within 1%
+// over 100k operations, and its scans return maxscanlength keys at most, uniform lengths
+// averaging (1 + maxscanlength) / 2.
+TEST(YcsbCells, ARunsMixAndScanLengthsFollowTheFile) {
+  Result<workloads::CoreWorkload> w = workloads::ParseCoreWorkload(
+      "recordcount=20000\nfieldcount=1\nfieldlength=16\nreadproportion=0.3\n"
+      "updateproportion=0.2\ninsertproportion=0.1\nscanproportion=0.15\n"
+      "readmodifywriteproportion=0.25\nrequestdistribution=uniform\nmaxscanlength=20\n",
+      "mix", "mix");
+  ASSERT_TRUE(w.ok()) << w.error().ToString();
+  Catalogue cat = Build({{std::make_shared<const workloads::CoreWorkload>(*w), Suite::kQuick}},
+                        {"btree"}, "mix");
+  ASSERT_EQ(cat.cells().size(), 1u);
+  DirectRun r = RunDirect(cat.cells()[0], Config("mix"), 50000, 2);
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  const std::pair<const char*, double> want[] = {{"ycsb_read_share", 0.3},
+                                                 {"ycsb_update_share", 0.2},
+                                                 {"ycsb_insert_share", 0.1},
+                                                 {"ycsb_scan_share", 0.15},
+                                                 {"ycsb_read_modify_write_share", 0.25}};
+  for (const auto& [key, share] : want) EXPECT_NEAR(r.result.extra.at(key), share, 0.01) << key;
+  const double keys_per_scan = r.result.extra.at("ycsb_keys_per_scan");
+  EXPECT_LE(keys_per_scan, 20);
+  EXPECT_NEAR(keys_per_scan, 10.5, 0.5);
+}
+
 template <class Peer>
 void ScanAgainst() {
   SCOPED_TRACE(Peer::kName);
