@@ -187,6 +187,7 @@ case $bench_rc in
   0) ;;
   1) echo "bench_runner: some benchmark cells failed (baseline.json skipped[] has the reasons)" ;;
   2) echo "bench_runner: statelab-bench refused its arguments (a bad --workload file?): see above" >&2
+     rm -rf "$run_dir"  # nothing ran: no run folder
      exit 2 ;;
   *) die "statelab-bench exited $bench_rc (see $run_dir/bench.log)" ;;
 esac

@@ -399,7 +399,7 @@ Result<CoreWorkload> ParseCoreWorkload(std::string_view text, std::string_view s
   std::string canonical = "statelab-ycsb-1\n";
   for (const auto& [prop, value] : values) {
     w.properties[prop] = value;
-    canonical += prop + "=" + value + "\n";
+    canonical.append(prop).append("=").append(value).append("\n");
   }
   w.definition_sha256 = Sha256Hex(canonical);
   return w;
