@@ -258,14 +258,20 @@ std::string Write(const std::string& dir, const std::string& name, const std::st
 TEST(YcsbBinary, BadFileExitsTwoNamingFileLineAndPropertyBeforeRunning) {
   const std::string dir = TempRoot("bad");
   const std::string good = Write(dir, "good", "recordcount=10\noperationcount=10\n");
-  const std::string bad =
-      Write(dir, "mine", "recordcount=10\nreadproportion=0.5\nupdateproportion=0.4\n");
+  const std::string bad = Write(dir, "mine",
+                                "recordcount=0\nreadproportion=0.5\nupdateproportion=0.4\n"
+                                "requestdistribution=exponential\nreadprportion=0.1\n");
   const Outcome o = RunBench(
       STATELAB_BENCH_BIN, "--workload " + good + " --workload " + bad + " --out " + dir + "/out");
   EXPECT_EQ(o.exit_code, 2) << o.output;
-  EXPECT_NE(o.output.find(bad + ":3: updateproportion: the proportions sum to 0.9, not 1"),
-            std::string::npos)
-      << o.output;
+  for (const std::string& want :
+       {bad + ":1: recordcount: is 0; must be > 0",
+        bad + ":3: updateproportion: the proportions sum to 0.9, not 1",
+        bad + ":4: requestdistribution: 'exponential' is not a request distribution this harness "
+              "has (supported: uniform, zipfian, latest, hotspot)",
+        bad + ":5: readprportion: unknown property (did you mean readproportion?)"}) {
+    EXPECT_NE(o.output.find(want), std::string::npos) << want << "\n" << o.output;
+  }
   EXPECT_FALSE(fs::exists(dir + "/out")) << "nothing runs until every file is valid";
   const Outcome typo = RunBench(STATELAB_BENCH_BIN, "--workload " + good + " -p recordcont=5");
   EXPECT_EQ(typo.exit_code, 2);
