@@ -19,6 +19,10 @@
 #include "engines/api/options.h"
 #include "harness/baseline.h"
 
+namespace statelab::workloads {
+struct CoreWorkload;  // workloads/core_workload.h
+}  // namespace statelab::workloads
+
 namespace statelab::bench {
 
 enum class Suite : int { kQuick = 0, kStandard = 1, kFull = 2 };
@@ -103,12 +107,21 @@ struct CellDef {
   // Caps the run's repetitions for cells whose every repetition is expensive and stable (memory);
   // 0 = the run's count.
   int max_repetitions = 0;
+  // Loop cells: exactly this many operations per repetition (YCSB operationcount); 0 = Google
+  // Benchmark chooses from the minimum time.
+  uint64_t iterations = 0;
 };
 
 struct SkippedCell {
   CellKey key;
   std::string reason;
   bool failed = false;  // the cell ran (or tried to) and failed, as opposed to a planned skip
+};
+
+// A YCSB workload file the catalogue runs (bench/ycsb.h), and the smallest suite that runs it.
+struct YcsbWorkload {
+  std::shared_ptr<const workloads::CoreWorkload> def;
+  Suite suite = Suite::kQuick;
 };
 
 struct CatalogueOptions {
@@ -124,6 +137,7 @@ struct CatalogueOptions {
   std::vector<int> group_commit_threads;  // thread counts of durability/group_commit
   uint64_t seed = 0;
   std::string data_root;  // cells get subdirectories of it
+  std::vector<YcsbWorkload> ycsb;  // the ycsb tier's workloads (core files or --workload files)
 };
 
 class Catalogue {

@@ -233,12 +233,23 @@ Status ParseBenchFlags(int argc, const char* const* argv, BenchOptions* o) {
         return Status::InvalidArgument("--null-work: '" + value +
                                        "' is not an integer in 0..100000000");
       }
+    } else if (arg == "--workload") {
+      STATELAB_RETURN_IF_ERROR(need());
+      if (value.empty()) return Status::InvalidArgument("--workload: empty path");
+      o->workload_files.push_back(value);
+    } else if (arg == "-p") {
+      STATELAB_RETURN_IF_ERROR(need());
+      STATELAB_ASSIGN_OR_RETURN(workloads::PropertyOverride p, workloads::ParseOverride(value));
+      o->properties.push_back(std::move(p));
     } else if (arg == "--reference-platform") {
       STATELAB_RETURN_IF_ERROR(need());
       o->reference_platform = value;
     } else {
       return Status::InvalidArgument("unknown flag '" + arg + "' (see --help)");
     }
+  }
+  if (o->workload_files.empty() && !o->properties.empty()) {
+    return Status::InvalidArgument("-p: overrides a property of a --workload file; none given");
   }
   return Status::OK();
 }
@@ -280,6 +291,11 @@ Usage: statelab-bench [flags]
   --null-work N        TESTING ONLY: the null engine spins N iterations of a dependent arithmetic
                        chain per call (View, Scan, Commit), to test the verdict machinery
   --reference-platform FILE   default: gates/reference_platform.json of the source tree
+  --workload FILE      run a YCSB CoreWorkload property file (repeatable) on every selected
+                       engine, mode and peer, instead of the catalogue: cells
+                       ycsb/<file stem>/run/<engine>/<mode>/... (docs/harness.md, "Workload
+                       files"); a bad file exits 2 before anything runs
+  -p NAME=VALUE        override a property of every --workload file (repeatable)
   --list               print the selected and skipped cells and exit
   --describe           print the engines, peers, modes, tiers and suites of this build as JSON
   --help               this text

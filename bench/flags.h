@@ -10,6 +10,7 @@
 
 #include "bench/cell.h"
 #include "engines/api/status.h"
+#include "workloads/core_workload.h"
 
 namespace statelab::bench {
 
@@ -46,6 +47,10 @@ struct BenchOptions {
   Metric metric = Metric::kTime;
   uint64_t instruction_ops = kDefaultInstructionOps;  // ops per cell with --metric instructions
   uint64_t null_work = 0;  // test-only: work-chain iterations per null-engine call (--null-work)
+  // --workload FILE (repeatable): YCSB CoreWorkload property files run instead of the catalogue;
+  // -p name=value (repeatable) overrides a property of every one of them.
+  std::vector<std::string> workload_files;
+  std::vector<workloads::PropertyOverride> properties;
   bool list = false;       // print the selected and skipped cells, run nothing
   bool describe = false;   // print Describe() (bench/describe.h), run nothing
   bool help = false;

@@ -13,6 +13,7 @@
 
 #include "bench/catalogue_util.h"
 #include "engines/peers/peer_kv.h"
+#include "workloads/core_ops.h"
 
 namespace statelab::bench {
 
@@ -28,6 +29,20 @@ class OurKv {
   Result<bool> Delete(std::string_view key) { return kv_.Delete(run_, key); }
   Status List(std::string_view prefix, std::vector<std::string>* keys) {
     return kv_.List(run_, prefix, keys);
+  }
+  // Up to `count` keys from `start` on, in one read snapshot. The engines scan by prefix only, so
+  // this is a scan per digit prefix (workloads::ScanFromByDigits): keys must end in fixed-width
+  // digits, as YCSB's record keys do.
+  Status Scan(std::string_view start, uint64_t count, std::vector<std::string>* keys) {
+    return RunRead(db_.engine(), run_, [&](Txn<P>& t) {
+      return workloads::ScanFromByDigits(
+          start, count,
+          [&](std::string_view prefix, auto& take) {
+            return t.Scan(Tag::kKv, prefix,
+                          [&](std::string_view k, const Value&, Version) { return take(k); });
+          },
+          keys);
+    });
   }
   Status PutBatch(std::span<const peers::KvWrite> batch) {
     return db_

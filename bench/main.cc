@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <set>
 #include <system_error>
 
 #include "bench/catalogue.h"
@@ -17,6 +18,7 @@
 #include "bench/instructions.h"
 #include "bench/null_engine.h"
 #include "bench/run.h"
+#include "bench/ycsb.h"
 #include "engines/core/layer_timing.h"
 #include "engines/registry/engine_list.h"
 #include "harness/baseline.h"
@@ -135,6 +137,44 @@ int CountUnderCallgrind(int argc, char** argv, const BenchOptions& opts, const f
   return *child;
 }
 
+// The ycsb tier's workloads: the --workload files (each checked whole before anything runs; a
+// bad one exits 2), else the catalogue's files (bench/ycsb.h; a broken one exits 3).
+Result<std::vector<YcsbWorkload>> LoadWorkloads(const BenchOptions& opts, int* exit_code) {
+  if (opts.workload_files.empty()) {
+    *exit_code = 3;
+    return CatalogueWorkloads(opts.suite);
+  }
+  *exit_code = 2;
+  std::vector<YcsbWorkload> out;
+  std::set<std::string> names;
+  for (const std::string& file : opts.workload_files) {
+    STATELAB_ASSIGN_OR_RETURN(workloads::CoreWorkload w,
+                              workloads::LoadCoreWorkload(file, opts.properties));
+    if (!names.insert(w.name).second) {
+      return Status::InvalidArgument(file + ": a second workload named '" + w.name +
+                                     "' (cells are named after the file stem)");
+    }
+    out.push_back({std::make_shared<const workloads::CoreWorkload>(std::move(w)), Suite::kQuick});
+  }
+  return out;
+}
+
+// The workloads that have a cell in the catalogue (run or skipped).
+std::vector<YcsbWorkload> UsedWorkloads(Catalogue& cat) {
+  std::set<std::string> groups;
+  for (const CellDef& c : cat.cells()) {
+    if (c.key.tier == "ycsb") groups.insert(c.key.group);
+  }
+  for (const SkippedCell& c : cat.skipped()) {
+    if (c.key.tier == "ycsb") groups.insert(c.key.group);
+  }
+  std::vector<YcsbWorkload> out;
+  for (const YcsbWorkload& y : cat.options().ycsb) {
+    if (groups.contains(y.def->name)) out.push_back(y);
+  }
+  return out;
+}
+
 int Main(int argc, char** argv) {
   BenchOptions opts;
   if (Status s = ParseBenchFlags(argc, argv, &opts); !s.ok()) return util::Fail(kTool, "", s, 2);
@@ -146,6 +186,11 @@ int Main(int argc, char** argv) {
     std::printf("%s\n", util::PrettyJson(Describe()).c_str());
     return 0;
   }
+  int workload_exit = 0;
+  Result<std::vector<YcsbWorkload>> ycsb = LoadWorkloads(opts, &workload_exit);
+  if (!ycsb.ok()) return util::Fail(kTool, "workload file", ycsb.error(), workload_exit);
+  // --workload runs the files' cells only.
+  if (!opts.workload_files.empty() && opts.tiers.empty()) opts.tiers = {"ycsb"};
   if (opts.null_work > 0) {
     NullEngine::SetWork(opts.null_work);
     opts.warnings.push_back("test knob --null-work " + std::to_string(opts.null_work) +
@@ -184,6 +229,7 @@ int Main(int argc, char** argv) {
   co.group_commit_threads = opts.GroupCommitThreadCounts();
   co.seed = opts.seed;
   co.data_root = data_root.string();
+  co.ycsb = std::move(*ycsb);
   Catalogue cat(std::move(co));
   BuildCatalogue(cat);
   if (counted) KeepCountable(cat);
@@ -278,6 +324,7 @@ int Main(int argc, char** argv) {
   b.config.cores = pinner.cores();
   b.benchmarks = std::move(run.results);
   b.derived = harness::ComputeDerived(b.benchmarks, FacadeTable());
+  b.workloads = WorkloadsJson(UsedWorkloads(cat));
 
   json::value doc = harness::ToJson(b);
   json::array skipped_json;

@@ -366,6 +366,8 @@ RunOutcome RunWithGoogleBenchmark(const std::vector<CellDef>& cells, const Runne
     switch (rt.def->timing) {
       case Timing::kLoop:
         b->UseRealTime();
+        if (rt.def->iterations > 0)
+          b->Iterations(static_cast<benchmark::IterationCount>(rt.def->iterations));
         break;
       case Timing::kManual:
         b->UseManualTime();

@@ -1,11 +1,11 @@
 // Peers (docs/peers.md) in the cells our engines run, with the same bodies, keys, values and
 // distributions: the KV peers (RocksDB, LMDB) run B kv get / put / get_missing / delete /
-// list_100 (bench/kv_bodies.h), A1 engine/multi_put keys=10 as one write batch, YCSB A-F
-// (bench/ycsb.h) and D disjoint/put; the vector peers (FAISS, hnswlib) run B vector/search
-// over the same vectors, approximate ones reporting recall@10 against the exact ranking; the
-// keyword peer (SQLite FTS5) runs C search/keyword over the same corpus and queries. A peer
-// whose library was not found, or that has no setting for a mode, gets its cells skipped with the
-// reason.
+// list_100 (bench/kv_bodies.h), A1 engine/multi_put keys=10 as one write batch, the YCSB
+// workload files (bench/ycsb.h) and D disjoint/put; the vector peers (FAISS, hnswlib) run B
+// vector/search over the same vectors, approximate ones reporting recall@10 against the exact
+// ranking; the keyword peer (SQLite FTS5) runs C search/keyword over the same corpus and queries.
+// A peer whose library was not found, or that has no setting for a mode, gets its cells skipped
+// with the reason.
 #include <filesystem>
 #include <optional>
 
@@ -104,19 +104,21 @@ void AddKvPeerCells(Catalogue& cat, DurabilityMode mode) {
       });
 
   using Ycsb = PeerState<P, YcsbInputs>;
-  for (const YcsbDef& w : kYcsb) {
-    for (const YcsbSize& size : kYcsbSizes) {
-      const uint64_t records = size.records;
-      add(MakeKey("ycsb", "workload", std::string(1, w.name), engine, ml, YcsbParams(w, records)),
-          size.suite, Timing::kLoop, [mode, w, records](const CellContext& ctx) {
-            auto open = [&]() -> Result<std::unique_ptr<Ycsb>> {
-              STATELAB_ASSIGN_OR_RETURN(auto s, (OpenPeer<P, YcsbInputs>(ctx, mode)));
-              PrepareYcsb(records, ctx.seed, s.get());
-              STATELAB_RETURN_IF_ERROR(LoadYcsb(*s->peer, *s));
-              return s;
-            };
-            return Bind(open(), [w](Measure& m, Ycsb& s) { RunYcsb(w, m, *s.peer, s); });
-          });
+  for (const YcsbWorkload& y : cat.options().ycsb) {
+    if constexpr (P::kAvailable) {
+      cat.Add({YcsbKey(*y.def, engine, ml), y.suite, Timing::kLoop,
+               [mode, w = y.def](const CellContext& ctx) {
+                 auto open = [&]() -> Result<std::unique_ptr<Ycsb>> {
+                   STATELAB_ASSIGN_OR_RETURN(auto s, (OpenPeer<P, YcsbInputs>(ctx, mode)));
+                   PrepareYcsb(w, ctx.seed, s.get());
+                   STATELAB_RETURN_IF_ERROR(LoadYcsb(*s->peer, *s));
+                   return s;
+                 };
+                 return Bind(open(), [](Measure& m, Ycsb& s) { RunYcsb(m, *s.peer, s); });
+               },
+               0, y.def->operation_count});
+    } else {
+      add(YcsbKey(*y.def, engine, ml), y.suite, Timing::kLoop, FixtureFactory());
     }
   }
 

@@ -1,6 +1,5 @@
-// Tiers scenario (agent workloads composed of several primitives) and ycsb (YCSB A-F over the KV
-// primitive, bench/ycsb.h: zipfian 0.99 scrambled, workload D "latest"; the KV peers run the
-// same workloads from bench/tier_peers.cc).
+// Tiers scenario (agent workloads composed of several primitives) and ycsb (YCSB workload files
+// over the KV primitive, bench/ycsb.h; the KV peers run the same files from bench/tier_peers.cc).
 #include "bench/catalogue.h"
 #include "bench/catalogue_util.h"
 #include "bench/primitive_inputs.h"
@@ -148,25 +147,22 @@ struct YcsbState : DbState<Eng>, YcsbInputs {
 template <class D>
 void AddYcsbCells(Catalogue& cat, DurabilityMode mode) {
   using S = YcsbState<typename D::Eng>;
-  for (const YcsbDef& w : kYcsb) {
-    for (const YcsbSize& size : kYcsbSizes) {
-      const uint64_t records = size.records;
-      cat.Add({MakeKey("ycsb", "workload", std::string(1, w.name), D::Label(), ModeName(mode),
-                       YcsbParams(w, records)),
-               size.suite, Timing::kLoop, [mode, w, records](const CellContext& ctx) {
-                 auto open = [&]() -> Result<std::unique_ptr<S>> {
-                   STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<S> s, (OpenState<D, S>(ctx, mode)));
-                   PrepareYcsb(records, ctx.seed, s.get());
-                   OurKv kv(*s->db, s->run);
-                   STATELAB_RETURN_IF_ERROR(LoadYcsb(kv, *s));
-                   return s;
-                 };
-                 return Bind(open(), [w](Measure& m, S& s) {
-                   OurKv kv(*s.db, s.run);
-                   RunYcsb(w, m, kv, s);
-                 });
-               }});
-    }
+  for (const YcsbWorkload& y : cat.options().ycsb) {
+    cat.Add({YcsbKey(*y.def, D::Label(), ModeName(mode)), y.suite, Timing::kLoop,
+             [mode, w = y.def](const CellContext& ctx) {
+               auto open = [&]() -> Result<std::unique_ptr<S>> {
+                 STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<S> s, (OpenState<D, S>(ctx, mode)));
+                 PrepareYcsb(w, ctx.seed, s.get());
+                 OurKv kv(*s->db, s->run);
+                 STATELAB_RETURN_IF_ERROR(LoadYcsb(kv, *s));
+                 return s;
+               };
+               return Bind(open(), [](Measure& m, S& s) {
+                 OurKv kv(*s.db, s.run);
+                 RunYcsb(m, kv, s);
+               });
+             },
+             0, y.def->operation_count});
   }
 }
 

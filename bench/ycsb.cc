@@ -1,66 +1,131 @@
 #include "bench/ycsb.h"
 
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <set>
+#include <system_error>
+
+#include "harness/environment.h"
+
 namespace statelab::bench {
 
-namespace {
+std::string CoreWorkloadDir() { return harness::DefaultRepoRoot() + "/workloads/ycsb"; }
+std::string CatalogueWorkloadDir() { return harness::DefaultRepoRoot() + "/workloads/catalogue"; }
 
-std::string RecordKey(uint64_t i) { return workloads::KeyName("user", i, 10); }
-// The 100 records sharing the first 8 digits of record i (a short YCSB-E scan).
-std::string ScanPrefix(uint64_t i) { return workloads::KeyName("user", i / 100, 8); }
-
-}  // namespace
-
-harness::Params YcsbParams(const YcsbDef& w, uint64_t records) {
-  return P({{"records", static_cast<double>(records)},
-            {"dist", std::string(w.latest ? "latest" : "scrambled_zipfian")},
-            {"theta", 0.99}});
-}
-
-void PrepareYcsb(uint64_t records, uint64_t seed, YcsbInputs* in) {
-  in->seed = seed;
-  in->keys.reserve(records);
-  for (uint64_t i = 0; i < records; ++i) in->keys.push_back(RecordKey(i));
-  for (int v = 0; v < 16; ++v) {
-    in->values.emplace_back(std::string(100, static_cast<char>('a' + v)));
+std::vector<workloads::PropertyOverride> CoreScaling(Suite suite) {
+  // YCSB's files say 1000 records and 1000 operations; the gates read 100k records (standard).
+  // Operations stay few enough for a strict-mode repetition (one sync per write) to take
+  // seconds, not minutes.
+  const std::string origin = "suite " + std::string(SuiteName(suite));
+  if (suite == Suite::kFull) {
+    return {{"recordcount", "1000000", origin}, {"operationcount", "10000", origin}};
   }
+  return {{"recordcount", "100000", origin}, {"operationcount", "1000", origin}};
 }
 
-void GenerateOps(const YcsbDef& w, uint64_t n, YcsbInputs* in) {
-  workloads::Xoshiro256 mix(workloads::SplitSeed(in->seed, 2 * in->call));
-  const uint64_t records = in->keys.size();
-  workloads::ScrambledZipfianGenerator zipf(records, 0.99,
-                                            workloads::SplitSeed(in->seed, 2 * in->call + 1));
-  workloads::LatestGenerator latest(records, 0.99,
-                                    workloads::SplitSeed(in->seed, 2 * in->call + 1));
-  ++in->call;
+Result<std::vector<YcsbWorkload>> LoadWorkloadDir(
+    const std::string& dir, std::string_view extension,
+    std::span<const workloads::PropertyOverride> overrides, Suite suite) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.is_regular_file() && name.ends_with(extension) && !name.starts_with(".")) {
+      files.push_back(entry.path().string());
+    }
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return Status::IOError(dir + ": " + ec.message());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<YcsbWorkload> out;
+  for (const std::string& file : files) {
+    STATELAB_ASSIGN_OR_RETURN(workloads::CoreWorkload w,
+                              workloads::LoadCoreWorkload(file, overrides));
+    out.push_back({std::make_shared<const workloads::CoreWorkload>(std::move(w)), suite});
+  }
+  return out;
+}
+
+Result<std::vector<YcsbWorkload>> CatalogueWorkloads(Suite suite) {
+  STATELAB_ASSIGN_OR_RETURN(
+      std::vector<YcsbWorkload> out,
+      LoadWorkloadDir(CoreWorkloadDir(), "", CoreScaling(suite), Suite::kStandard));
+  STATELAB_ASSIGN_OR_RETURN(
+      std::vector<YcsbWorkload> own,
+      LoadWorkloadDir(CatalogueWorkloadDir(), ".properties", {}, Suite::kStandard));
+  out.insert(out.end(), own.begin(), own.end());
+  std::set<std::string> names;
+  for (const YcsbWorkload& y : out) {
+    if (!names.insert(y.def->name).second) {
+      return Status::InvalidArgument(y.def->source + ": a second workload named '" + y.def->name +
+                                     "' (cells are named after the file stem)");
+    }
+  }
+  return out;
+}
+
+CellKey YcsbKey(const workloads::CoreWorkload& w, std::string_view engine, std::string_view mode) {
+  return MakeKey("ycsb", w.name, "run", engine, mode,
+                 P({{"records", static_cast<double>(w.record_count)},
+                    {"operations", static_cast<double>(w.operation_count)}}));
+}
+
+boost::json::object WorkloadsJson(const std::vector<YcsbWorkload>& workloads) {
+  boost::json::object out;
+  for (const YcsbWorkload& y : workloads) {
+    boost::json::object props;
+    for (const auto& [k, v] : y.def->properties) props[k] = v;
+    out[y.def->name] = boost::json::object{{"file", y.def->source},
+                                           {"file_sha256", y.def->file_sha256},
+                                           {"definition_sha256", y.def->definition_sha256},
+                                           {"properties", std::move(props)}};
+  }
+  return out;
+}
+
+void PrepareYcsb(std::shared_ptr<const workloads::CoreWorkload> w, uint64_t seed, YcsbInputs* in) {
+  in->w = std::move(w);
+  in->space = std::make_unique<workloads::KeySpace>(*in->w);
+  in->stream = std::make_unique<workloads::OpStream>(*in->w, seed);
+  in->keys.reserve(in->w->record_count);
+  for (uint64_t k = 0; k < in->w->record_count; ++k) in->keys.push_back(in->space->Name(k));
+  for (std::string& v : workloads::RecordValues(*in->w, kRecordValues, seed)) {
+    in->values.emplace_back(std::move(v));
+  }
+  in->scanned.reserve(in->w->max_scan_length);
+}
+
+Status GenerateOps(uint64_t n, YcsbInputs* in) {
   in->ops.clear();
   in->ops.reserve(n);
-  uint64_t next_insert = records;
-  for (uint64_t i = 0; i < n; ++i) {
-    const double r = mix.NextDouble();
-    YKind kind = YKind::kRead;
-    if (r < w.read) {
-      kind = YKind::kRead;
-    } else if (r < w.read + w.update) {
-      kind = YKind::kUpdate;
-    } else if (r < w.read + w.update + w.insert) {
-      kind = YKind::kInsert;
-    } else if (r < w.read + w.update + w.insert + w.scan) {
-      kind = YKind::kScan;
-    } else {
-      kind = YKind::kReadModifyWrite;
-    }
-    if (kind == YKind::kInsert) {
-      in->ops.push_back({kind, static_cast<uint32_t>(next_insert++)});
-      latest.Inserted();
-      continue;
-    }
-    const uint64_t key = w.latest ? latest.Next() : zipf.Next();
-    in->ops.push_back({kind, static_cast<uint32_t>(key)});
+  for (uint64_t i = 0; i < n; ++i) in->ops.push_back(in->stream->Next());
+  if (in->stream->records() > in->space->capacity()) {
+    in->ops.clear();
+    return Status::InvalidArgument(in->w->name + ": " + std::to_string(in->stream->records()) +
+                                   " records outgrow the key space of " +
+                                   std::to_string(in->space->capacity()) +
+                                   " (raise recordcount or lower operationcount)");
   }
-  for (uint64_t k = records; k < next_insert; ++k) in->keys.push_back(RecordKey(k));
-  for (uint64_t g = in->prefixes.size(); g * 100 < next_insert; ++g) {
-    in->prefixes.push_back(ScanPrefix(g * 100));
+  for (uint64_t k = in->keys.size(); k < in->stream->records(); ++k) {
+    in->keys.push_back(in->space->Name(k));
+  }
+  return Status::OK();
+}
+
+void RecordMix(Measure& m, std::span<const workloads::Op> ops, uint64_t scanned_keys) {
+  if (ops.empty()) return;
+  std::array<uint64_t, workloads::kOpKinds> n{};
+  for (const workloads::Op& op : ops) ++n[static_cast<int>(op.kind)];
+  for (int k = 0; k < workloads::kOpKinds; ++k) {
+    m.Extra("ycsb_" + std::string(workloads::OpKindName(static_cast<workloads::OpKind>(k))) +
+                "_share",
+            static_cast<double>(n[k]) / static_cast<double>(ops.size()));
+  }
+  const uint64_t scans = n[static_cast<int>(workloads::OpKind::kScan)];
+  if (scans > 0) {
+    m.Extra("ycsb_keys_per_scan", static_cast<double>(scanned_keys) / static_cast<double>(scans));
   }
 }
 

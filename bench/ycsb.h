@@ -1,89 +1,104 @@
 #pragma once
-// YCSB A-F over a KV target (ours or a peer, bench/kv_bodies.h): the workload mixes, the
-// records and values, and the op stream of each call (scrambled zipfian 0.99; workload D
-// "latest"), generated before the timed loop and sized to the call's planned operations.
+// YCSB CoreWorkload cells over a KV target (ours or a peer, bench/kv_bodies.h), defined by
+// property files (workloads/core_workload.h): the six core files under workloads/ycsb/ scaled by
+// suite, or the --workload files of the command line; one path for both. A cell loads
+// recordcount records (key + fieldcount fields of fieldlength, one value per record), then each
+// repetition runs operationcount ops drawn before the timed loop (workloads/core_ops.h).
+// docs/harness.md, "Workload files".
 // Thread-safety: YcsbInputs belongs to the thread running the cell.
 
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "bench/kv_bodies.h"
+#include "workloads/core_ops.h"
+#include "workloads/core_workload.h"
 
 namespace statelab::bench {
 
-enum class YKind : uint8_t { kRead, kUpdate, kInsert, kScan, kReadModifyWrite };
+// The catalogue's workload files, under the source tree: workloads/ycsb/ holds YCSB's six core
+// workloads (every file in it; recordcount and operationcount scaled by suite), and
+// workloads/catalogue/ the harness's own parameter sets (every *.properties file, run as
+// written). Adding a file adds its cells to the standard suite, no C++ needed.
+std::string CoreWorkloadDir();
+std::string CatalogueWorkloadDir();
+// The suite's scaling of the core files (recordcount, operationcount as overrides).
+std::vector<workloads::PropertyOverride> CoreScaling(Suite suite);
+// Every file of `dir` whose name ends in `extension` ("" = every file), in name order, parsed
+// with `overrides`, as cells of `suite`. A missing directory holds none.
+Result<std::vector<YcsbWorkload>> LoadWorkloadDir(
+    const std::string& dir, std::string_view extension,
+    std::span<const workloads::PropertyOverride> overrides, Suite suite);
+// The core files scaled by `suite`, then the catalogue's parameter sets; all standard-suite
+// cells (quick runs none). InvalidArgument when two share a name.
+Result<std::vector<YcsbWorkload>> CatalogueWorkloads(Suite suite);
 
-struct YOp {
-  YKind kind;
-  uint32_t key;  // record index (inserts: the new record's index)
-};
+// The cell of workload w: ycsb/<file stem>/run/<engine>/<mode>/operations=N,records=N, whose
+// repetitions run exactly operationcount ops.
+CellKey YcsbKey(const workloads::CoreWorkload& w, std::string_view engine, std::string_view mode);
 
-struct YcsbDef {
-  char name;
-  double read, update, insert, scan, rmw;
-  bool latest;  // key choice: "latest" (D) instead of scrambled zipfian
-};
-inline constexpr YcsbDef kYcsb[] = {
-    {'a', 0.50, 0.50, 0, 0, 0, false}, {'b', 0.95, 0.05, 0, 0, 0, false},
-    {'c', 1.00, 0, 0, 0, 0, false},    {'d', 0.95, 0, 0.05, 0, 0, true},
-    {'e', 0, 0, 0.05, 0.95, 0, false}, {'f', 0.50, 0, 0, 0, 0.50, false},
-};
-
-// Record counts and the smallest suite that runs them.
-struct YcsbSize {
-  uint64_t records;
-  Suite suite;
-};
-inline constexpr YcsbSize kYcsbSizes[] = {{100000, Suite::kStandard}, {1000000, Suite::kFull}};
-
-// The cell's params: records, dist, theta.
-harness::Params YcsbParams(const YcsbDef& w, uint64_t records);
+// baseline.json `workloads`: per workload name its file, the file's sha256, the definition's
+// sha256 and every property (docs/baseline_schema.md).
+boost::json::object WorkloadsJson(const std::vector<YcsbWorkload>& workloads);
 
 struct YcsbInputs {
-  std::vector<std::string> keys;      // loaded and inserted records
-  std::vector<std::string> prefixes;  // the scan prefix of every 100 records
-  std::vector<YOp> ops;
-  std::vector<Value> values;  // 16 values of 100 bytes, used in turn
+  std::shared_ptr<const workloads::CoreWorkload> w;
+  std::unique_ptr<workloads::KeySpace> space;
+  std::unique_ptr<workloads::OpStream> stream;  // lives across calls: inserts go on
+  std::vector<std::string> keys;                // names of key numbers [0, stream->records())
+  std::vector<workloads::Op> ops;
+  std::vector<Value> values;  // kRecordValues record values, used in turn
   std::vector<std::string> scanned;
   Value out;
-  uint64_t seed = 0;
-  uint64_t call = 0;
 };
+inline constexpr size_t kRecordValues = 256;
 
-// Records "user" + 10 digits, values, seed; nothing loaded yet.
-void PrepareYcsb(uint64_t records, uint64_t seed, YcsbInputs* in);
-// The op stream of one call: n ops of workload w over the records so far (inserts append).
-void GenerateOps(const YcsbDef& w, uint64_t n, YcsbInputs* in);
+// Keys, values and the op stream of w; nothing loaded yet.
+void PrepareYcsb(std::shared_ptr<const workloads::CoreWorkload> w, uint64_t seed, YcsbInputs* in);
+// The next n ops, and the names of the records they insert. InvalidArgument when the inserts
+// outgrow the key space (hashed: 10 x recordcount and more).
+Status GenerateOps(uint64_t n, YcsbInputs* in);
 
 template <class T>
 Status LoadYcsb(T& kv, const YcsbInputs& in) {
-  return LoadBatches(kv, in.keys, [&](size_t i) { return in.values[i % 16]; });
+  return LoadBatches(kv, in.keys, [&](size_t i) { return in.values[i % kRecordValues]; });
 }
 
+// extra: the share of each op kind among the call's ops (`ycsb_<kind>_share`) and the keys a scan
+// returned on average (`ycsb_keys_per_scan`), so a run shows the mix and scan lengths it ran.
+void RecordMix(Measure& m, std::span<const workloads::Op> ops, uint64_t scanned_keys);
+
 template <class T>
-void RunYcsb(const YcsbDef& w, Measure& m, T& kv, YcsbInputs& in) {
-  GenerateOps(w, m.planned(), &in);
+void RunYcsb(Measure& m, T& kv, YcsbInputs& in) {
+  const Status gen = GenerateOps(m.planned(), &in);
+  if (!gen.ok()) m.Fail(gen.ToString());
+  uint64_t scanned_keys = 0;
   m.Loop([&](uint64_t i) {
-    const YOp& op = in.ops[i];
+    if (i >= in.ops.size()) return;  // only after a failed GenerateOps
+    const workloads::Op& op = in.ops[i];
     const std::string& key = in.keys[op.key];
-    const Value& v = in.values[i & 15];
+    const Value& v = in.values[i % kRecordValues];
     switch (op.kind) {
-      case YKind::kRead:
+      case workloads::OpKind::kRead:
         Check(m, kv.Get(key, &in.out));
         break;
-      case YKind::kUpdate:
-      case YKind::kInsert:
+      case workloads::OpKind::kUpdate:
+      case workloads::OpKind::kInsert:
         Check(m, kv.Put(key, v));
         break;
-      case YKind::kScan:
-        Check(m, kv.List(in.prefixes[op.key / 100], &in.scanned));
+      case workloads::OpKind::kScan:
+        Check(m, kv.Scan(key, op.scan_length, &in.scanned));
+        scanned_keys += in.scanned.size();
         break;
-      case YKind::kReadModifyWrite:
+      case workloads::OpKind::kReadModifyWrite:
         Check(m, kv.ReadModifyWrite(key, v, &in.out));
         break;
     }
   });
+  RecordMix(m, in.ops, scanned_keys);
 }
 
 }  // namespace statelab::bench

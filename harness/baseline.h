@@ -226,6 +226,9 @@ struct Baseline {
   // The RESP server measurements (redis-server, `statelab serve`) the bench runner attaches after
   // the run; empty when none were taken. Documented in docs/baseline_schema.md#servers.
   boost::json::object servers;
+  // The YCSB workload files the run's ycsb cells came from, by name: file, file_sha256,
+  // definition_sha256, properties. Documented in docs/baseline_schema.md#workloads.
+  boost::json::object workloads;
   bool operator==(const Baseline&) const = default;
 };
 

@@ -427,7 +427,26 @@ class Reader {
         servers != nullptr && !servers->is_null()) {
       b.servers = ReadServers(*servers, "servers");
     }
+    if (const json::value* w = o.if_contains("workloads"); w != nullptr && !w->is_null()) {
+      b.workloads = ReadWorkloads(*w, "workloads");
+    }
     return b;
+  }
+
+  // Each workload: file, file_sha256, definition_sha256 (strings) and properties (strings).
+  json::object ReadWorkloads(const json::value& v, const std::string& path) {
+    const json::object& o = AsObject(v, path);
+    for (const json::key_value_pair& kv : o) {
+      const std::string at = Join(path, kv.key());
+      const json::object& def = AsObject(kv.value(), at);
+      for (std::string_view key : {"file", "file_sha256", "definition_sha256"}) {
+        (void)String(def, key, at);
+      }
+      for (const json::key_value_pair& p : Object(def, "properties", at)) {
+        (void)String(p.value(), Join(Join(at, "properties"), p.key()));
+      }
+    }
+    return failed() ? json::object() : o;
   }
 
   // Checks the fields the reports read; rows may carry more keys.

@@ -175,6 +175,7 @@ json::value ToJson(const Baseline& b) {
   o["benchmarks"] = std::move(benches);
   o["derived"] = DerivedJson(b.derived);
   if (!b.servers.empty()) o["servers"] = b.servers;
+  if (!b.workloads.empty()) o["workloads"] = b.workloads;
   return o;
 }
 

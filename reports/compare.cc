@@ -158,6 +158,25 @@ std::vector<std::string> MergeWarnings(const gates::EnvironmentFacts& old_facts,
 
 }  // namespace
 
+Status CheckSameWorkloads(const harness::Baseline& old_run, const harness::Baseline& new_run) {
+  auto definition = [](const boost::json::value& w) -> std::string {
+    const boost::json::value* d =
+        w.is_object() ? w.get_object().if_contains("definition_sha256") : nullptr;
+    return d != nullptr && d->is_string() ? std::string(d->get_string()) : std::string();
+  };
+  std::string differ;
+  for (const boost::json::key_value_pair& o : old_run.workloads) {
+    const boost::json::value* n = new_run.workloads.if_contains(o.key());
+    if (n == nullptr || definition(o.value()) == definition(*n)) continue;
+    differ += (differ.empty() ? "" : "; ") + std::string(o.key()) + " (" +
+              definition(o.value()).substr(0, 12) + " vs " + definition(*n).substr(0, 12) + ")";
+  }
+  if (differ.empty()) return Status::OK();
+  return Status::InvalidArgument(
+      "the runs define workloads of the same name differently (definition_sha256 old vs new): " +
+      differ + "; their ycsb cells measure different things");
+}
+
 CompareResult CompareBaselines(const RunFile& old_file, const RunFile& new_file,
                                const CompareOptions& options) {
   const harness::Baseline& old_run = old_file.baseline;

@@ -72,6 +72,11 @@ struct CompareResult {
   int ExitCode() const;
 };
 
+// InvalidArgument naming every YCSB workload both runs have under one name but with different
+// definitions (baseline.json `workloads`, definition_sha256): their cells measure different
+// things, so compare refuses them.
+Status CheckSameWorkloads(const harness::Baseline& old_run, const harness::Baseline& new_run);
+
 CompareResult CompareBaselines(const gates::RunFile& old_run, const gates::RunFile& new_run,
                                const CompareOptions& options);
 

@@ -153,6 +153,9 @@ int Run(int argc, char** argv) {
   if (!old_run.ok()) return Fail(kTool, "bad input", old_run.error(), kExitBadInput);
   Result<gates::RunFile> new_run = gates::LoadRunFile(args.positionals()[1]);
   if (!new_run.ok()) return Fail(kTool, "bad input", new_run.error(), kExitBadInput);
+  if (Status s = reports::CheckSameWorkloads(old_run->baseline, new_run->baseline); !s.ok()) {
+    return Fail(kTool, "cannot compare", s, kExitBadInput);
+  }
   if (metric == "instructions") {
     const reports::InstructionResult r =
         reports::CompareInstructions(*old_run, *new_run, {opt.threshold_pct});

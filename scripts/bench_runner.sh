@@ -11,6 +11,9 @@
 #   --all-modes        every durability mode (the default; overrides an earlier --modes)
 #   --tier LIST        comma list of tiers (statelab-bench --describe lists them)
 #   --filter REGEX     run only benchmarks whose name matches (ECMAScript regex)
+#   --workload FILE    run a YCSB CoreWorkload property file instead of the catalogue
+#                      (repeatable; docs/harness.md, "Workload files"); a bad file exits 2
+#   -p NAME=VALUE      override a property of every --workload file (repeatable)
 #   --cores N          pin benchmark threads to the first N PUs (physical cores first)
 #   --repetitions N    repetitions per benchmark (default 5 for quick, 9 otherwise)
 #   --perf             record `perf stat` of the whole run (RUN_DIR/perf_stat.txt)
@@ -29,11 +32,11 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-usage() { sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 die() { echo "bench_runner: $*" >&2; exit 3; }
 
 suite=quick engines="" modes="" tiers="" filter="" cores="" reps="" label="" baseline=""
-results="$root/results" build=1 perf_stat=0 perf_record=0
+results="$root/results" build=1 perf_stat=0 perf_record=0 workload_args=()
 need_value() { [[ $# -ge 2 && -n "$2" ]] || { echo "bench_runner: $1 needs a value" >&2; exit 2; }; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -48,6 +51,8 @@ while [[ $# -gt 0 ]]; do
     --all-modes) modes="" ;;
     --tier) need_value "$@"; tiers=$2; shift ;;
     --filter) need_value "$@"; filter=$2; shift ;;
+    --workload) need_value "$@"; workload_args+=(--workload "$2"); shift ;;
+    -p) need_value "$@"; workload_args+=(-p "$2"); shift ;;
     --cores) need_value "$@"; cores=$2; shift ;;
     --repetitions) need_value "$@"; reps=$2; shift ;;
     --perf) perf_stat=1 ;;
@@ -155,6 +160,7 @@ args=(--suite "$bench_suite" --out "$run_dir")
 [[ -n "$cores" ]] && args+=(--cores "$cores")
 [[ -n "$reps" ]] && args+=(--repetitions "$reps")
 [[ -n "$label" ]] && args+=(--label "$label")
+args+=("${workload_args[@]}")
 [[ $build -eq 0 ]] && warnings+=("--no-build: the binaries were not rebuilt for this commit")
 
 runner=()
@@ -180,6 +186,9 @@ bench_rc=${PIPESTATUS[0]}
 case $bench_rc in
   0) ;;
   1) echo "bench_runner: some benchmark cells failed (baseline.json skipped[] has the reasons)" ;;
+  2) echo "bench_runner: statelab-bench refused its arguments (a bad --workload file?): see above" >&2
+     rm -rf "$run_dir"  # nothing ran: no run folder
+     exit 2 ;;
   *) die "statelab-bench exited $bench_rc (see $run_dir/bench.log)" ;;
 esac
 [[ -f "$run_dir/baseline.json" ]] || die "no baseline.json was written"

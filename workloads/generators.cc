@@ -22,7 +22,7 @@ uint64_t ZipfianGenerator::Next() noexcept {
   const double u = rng_.NextDouble();
   const double uz = u * zetan_;
   if (uz < 1.0) return 0;
-  if (uz < half_pow_theta_) return 1;
+  if (uz < half_pow_theta_) return n_ > 1 ? 1 : 0;
   auto r = static_cast<uint64_t>(static_cast<double>(n_) * std::pow(eta_ * u - eta_ + 1, alpha_));
   return r >= n_ ? n_ - 1 : r;
 }

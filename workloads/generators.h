@@ -1,9 +1,11 @@
 #pragma once
 // Deterministic key generators for benchmarks, all seeded from one run seed: xoshiro256** for
 // randomness (never the low bits of an LCG), uniform, zipfian (YCSB's Gray et al. method),
-// scrambled zipfian (hot keys spread over the key space) and "latest" (YCSB workload D).
+// scrambled zipfian (hot keys spread over the key space), "latest" (YCSB workload D) and hotspot
+// (YCSB's HotspotIntegerGenerator).
 // Thread-safety: a generator is used by one thread; give each thread its own (SplitSeed).
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -105,6 +107,29 @@ class LatestGenerator {
  private:
   uint64_t max_;
   ZipfianGenerator zipf_;
+};
+
+// YCSB "hotspot": a fraction `opn_fraction` of the draws fall uniformly on the first
+// `data_fraction` of [0, n) (the hot set), the rest uniformly on the others.
+class HotspotGenerator {
+ public:
+  HotspotGenerator(uint64_t n, double data_fraction, double opn_fraction, uint64_t seed) noexcept
+      : n_(n),
+        hot_(std::max<uint64_t>(1, static_cast<uint64_t>(static_cast<double>(n) * data_fraction))),
+        opn_fraction_(opn_fraction),
+        rng_(seed) {
+    if (hot_ > n_) hot_ = n_;
+  }
+  uint64_t Next() noexcept {
+    if (hot_ == n_ || rng_.NextDouble() < opn_fraction_) return rng_.Below(hot_);
+    return hot_ + rng_.Below(n_ - hot_);
+  }
+  uint64_t hot() const noexcept { return hot_; }
+
+ private:
+  uint64_t n_, hot_;
+  double opn_fraction_;
+  Xoshiro256 rng_;
 };
 
 // Fixed-width key names ("user0000000042") so keys sort like their numbers; pre-generate them

@@ -133,6 +133,27 @@ Status LmdbPeer::List(std::string_view prefix, std::vector<std::string>* keys) {
   return s;
 }
 
+Status LmdbPeer::Scan(std::string_view start, uint64_t count, std::vector<std::string>* keys) {
+  keys->clear();
+  STATELAB_RETURN_IF_ERROR(impl_->BeginRead());
+  MDB_cursor* c = nullptr;
+  Status s = FromMdb(mdb_cursor_open(impl_->reader, impl_->dbi, &c), "cursor open");
+  if (s.ok()) {
+    MDB_val k = Val(start), d;
+    for (int rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE);
+         rc != MDB_NOTFOUND && keys->size() < count; rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+      if (rc != MDB_SUCCESS) {
+        s = FromMdb(rc, "cursor get");
+        break;
+      }
+      keys->emplace_back(static_cast<const char*>(k.mv_data), k.mv_size);
+    }
+    mdb_cursor_close(c);
+  }
+  impl_->EndRead();
+  return s;
+}
+
 Status LmdbPeer::PutBatch(std::span<const KvWrite> batch) {
   return impl_->Write([&](MDB_txn* txn) {
     for (const KvWrite& w : batch) {

@@ -10,6 +10,7 @@
 // Thread-safety: PeerValueCodec belongs to one thread; adapters state their own.
 
 #include <concepts>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -53,6 +54,8 @@ concept PeerKv = requires(P& p, const PeerKvOptions& o, std::string_view key, co
   { p.Delete(key) } -> std::same_as<Result<bool>>;
   // The keys starting with `key`, in order (our KV's List).
   { p.List(key, keys) } -> std::same_as<Status>;
+  // Up to `count` keys from `start` on, in order (an iterator seek, then next).
+  { p.Scan(key, uint64_t{}, keys) } -> std::same_as<Status>;
   // Every write of the batch, atomically, with one sync in strict mode.
   { p.PutBatch(batch) } -> std::same_as<Status>;
   // Get then Put of one key, as atomically as the peer can (docs/peers.md).

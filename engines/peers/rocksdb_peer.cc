@@ -111,6 +111,16 @@ Status RocksDbPeer::List(std::string_view prefix, std::vector<std::string>* keys
   return FromRocks(it->status());
 }
 
+Status RocksDbPeer::Scan(std::string_view start, uint64_t count, std::vector<std::string>* keys) {
+  keys->clear();
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(impl_->read));
+  for (it->Seek(rocksdb::Slice(start.data(), start.size())); it->Valid() && keys->size() < count;
+       it->Next()) {
+    keys->emplace_back(it->key().data(), it->key().size());
+  }
+  return FromRocks(it->status());
+}
+
 Status RocksDbPeer::PutBatch(std::span<const KvWrite> batch) {
   rocksdb::WriteBatch& b = ThreadScratch().batch;
   b.Clear();

@@ -33,6 +33,7 @@ class RocksDbPeer {
   Status Get(std::string_view key, Value* out);
   Result<bool> Delete(std::string_view key);
   Status List(std::string_view prefix, std::vector<std::string>* keys);
+  Status Scan(std::string_view start, uint64_t count, std::vector<std::string>* keys);
   Status PutBatch(std::span<const KvWrite> batch);
   Status ReadModifyWrite(std::string_view key, const Value& v, Value* out);
 

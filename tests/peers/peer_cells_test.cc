@@ -10,6 +10,7 @@
 #include "bench/catalogue.h"
 #include "bench/flags.h"
 #include "bench/run.h"
+#include "bench/ycsb.h"
 #include "engines/peers/peer_list.h"
 #include "harness/baseline.h"
 #include "tests/bench/temp_root.h"
@@ -52,6 +53,9 @@ Catalogue Build(std::vector<std::string> engines, Suite suite, const std::string
   o.engines = std::move(engines);
   o.threads = {1, 2};
   o.data_root = TempRoot(tag);
+  Result<std::vector<YcsbWorkload>> ycsb = CatalogueWorkloads(suite);  // as main.cc loads them
+  EXPECT_TRUE(ycsb.ok()) << ycsb.error().ToString();
+  if (ycsb.ok()) o.ycsb = std::move(*ycsb);
   Catalogue cat(std::move(o));
   BuildCatalogue(cat);
   return cat;
