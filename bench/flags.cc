@@ -233,6 +233,11 @@ Status ParseBenchFlags(int argc, const char* const* argv, BenchOptions* o) {
         return Status::InvalidArgument("--null-work: '" + value +
                                        "' is not an integer in 0..100000000");
       }
+    } else if (arg == "--shard") {
+      STATELAB_RETURN_IF_ERROR(need());
+      Result<ShardSpec> spec = ParseShard(value);
+      if (!spec.ok()) return spec.status();
+      o->shard = *spec;
     } else if (arg == "--reference-platform") {
       STATELAB_RETURN_IF_ERROR(need());
       o->reference_platform = value;
@@ -280,7 +285,10 @@ Usage: statelab-bench [flags]
   --null-work N        TESTING ONLY: the null engine spins N iterations of a dependent arithmetic
                        chain per call (View, Scan, Commit), to test the verdict machinery
   --reference-platform FILE   default: gates/reference_platform.json of the source tree
-  --list               print the selected and skipped cells and exit
+  --shard I/N          run only the I-th of N shards of the selection (1 <= I <= N): cells
+                       dealt longest expected first, then by name, to the least loaded shard;
+                       with --out also writes DIR/shard.json (docs/fleet.md)
+  --list               print the selected and skipped cells and exit (of the shard with --shard)
   --describe           print the engines, peers, modes, tiers and suites of this build as JSON
   --help               this text
 

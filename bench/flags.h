@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bench/cell.h"
+#include "bench/shard.h"
 #include "engines/api/status.h"
 
 namespace statelab::bench {
@@ -46,6 +47,7 @@ struct BenchOptions {
   Metric metric = Metric::kTime;
   uint64_t instruction_ops = kDefaultInstructionOps;  // ops per cell with --metric instructions
   uint64_t null_work = 0;  // test-only: work-chain iterations per null-engine call (--null-work)
+  std::optional<ShardSpec> shard;  // run only this shard of the selection (bench/shard.h)
   bool list = false;       // print the selected and skipped cells, run nothing
   bool describe = false;   // print Describe() (bench/describe.h), run nothing
   bool help = false;

@@ -16,6 +16,7 @@ core=(
   python3                                      # the fourth-engine test reads gates.json
   valgrind                                     # --metric instructions where perf is refused
   stress-ng                                    # the CPU hog of the compare noise tests
+  slurmctld slurmd slurm-client munge          # the fleet stage's one-node cluster (scripts/fleet.sh)
 )
 peers=(
   librocksdb-dev liblmdb-dev libfaiss-dev libhnswlib-dev

@@ -35,6 +35,7 @@ declare -A budget=(
   [tsan_test]=130
   [fuzz]=110
   [add_engine]=270
+  [fleet]=90
 )
 stages=() times=()
 run_start=$(date +%s)
@@ -93,6 +94,12 @@ begin release_test
 ctest --preset release -j "$jobs" --timeout 900 --no-tests=error --output-on-failure
 end
 if ((fast)); then exit 0; fi
+
+# scripts/fleet.sh on a one-node Slurm cluster on localhost (docs/fleet.md): split, a killed
+# task, same suite. Bounded: the daemons are stopped when it ends or times out.
+begin fleet
+timeout -k 10 180 tests/fleet/fleet_test.sh build/release
+end
 
 begin clang_tidy
 scripts/tidy.sh --jobs "$jobs"
