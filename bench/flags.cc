@@ -241,6 +241,11 @@ Status ParseBenchFlags(int argc, const char* const* argv, BenchOptions* o) {
       STATELAB_RETURN_IF_ERROR(need());
       STATELAB_ASSIGN_OR_RETURN(workloads::PropertyOverride p, workloads::ParseOverride(value));
       o->properties.push_back(std::move(p));
+    } else if (arg == "--shard") {
+      STATELAB_RETURN_IF_ERROR(need());
+      Result<ShardSpec> spec = ParseShard(value);
+      if (!spec.ok()) return spec.status();
+      o->shard = *spec;
     } else if (arg == "--reference-platform") {
       STATELAB_RETURN_IF_ERROR(need());
       o->reference_platform = value;
@@ -296,7 +301,10 @@ Usage: statelab-bench [flags]
                        ycsb/<file stem>/run/<engine>/<mode>/... (docs/harness.md, "Workload
                        files"); a bad file exits 2 before anything runs
   -p NAME=VALUE        override a property of every --workload file (repeatable)
-  --list               print the selected and skipped cells and exit
+  --shard I/N          run only the I-th of N shards of the selection (1 <= I <= N): cells
+                       dealt longest expected first, then by name, to the least loaded shard;
+                       with --out also writes DIR/shard.json (docs/fleet.md)
+  --list               print the selected and skipped cells and exit (of the shard with --shard)
   --describe           print the engines, peers, modes, tiers and suites of this build as JSON
   --help               this text
 

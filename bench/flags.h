@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bench/cell.h"
+#include "bench/shard.h"
 #include "engines/api/status.h"
 #include "workloads/core_workload.h"
 
@@ -51,6 +52,7 @@ struct BenchOptions {
   // -p name=value (repeatable) overrides a property of every one of them.
   std::vector<std::string> workload_files;
   std::vector<workloads::PropertyOverride> properties;
+  std::optional<ShardSpec> shard;  // run only this shard of the selection (bench/shard.h)
   bool list = false;       // print the selected and skipped cells, run nothing
   bool describe = false;   // print Describe() (bench/describe.h), run nothing
   bool help = false;

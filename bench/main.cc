@@ -19,6 +19,7 @@
 #include "bench/null_engine.h"
 #include "bench/run.h"
 #include "bench/ycsb.h"
+#include "bench/shard.h"
 #include "engines/core/layer_timing.h"
 #include "engines/registry/engine_list.h"
 #include "harness/baseline.h"
@@ -38,19 +39,10 @@ namespace json = boost::json;
 constexpr char kTool[] = "statelab-bench";
 
 json::object CellJson(const SkippedCell& s) {
-  json::object params;
-  for (const auto& [k, v] : s.key.params) {
-    if (const double* d = std::get_if<double>(&v)) {
-      params[k] = *d;
-    } else {
-      params[k] = std::get<std::string>(v);
-    }
-  }
-  return json::object{
-      {"name", s.key.Name()}, {"tier", s.key.tier},       {"group", s.key.group},
-      {"op", s.key.op},       {"engine", s.key.engine},   {"kind", EngineKind(s.key.engine)},
-      {"mode", s.key.mode},   {"threads", s.key.threads}, {"params", params},
-      {"reason", s.reason},   {"failed", s.failed}};
+  json::object o = CellKeyJson(s.key);
+  o["reason"] = s.reason;
+  o["failed"] = s.failed;
+  return o;
 }
 
 void PrintList(Catalogue& cat) {
@@ -233,6 +225,14 @@ int Main(int argc, char** argv) {
   Catalogue cat(std::move(co));
   BuildCatalogue(cat);
   if (counted) KeepCountable(cat);
+  std::optional<ShardPlan> shard;
+  if (opts.shard) {
+    RunnerConfig plan_cfg;  // what ExpectedSeconds reads
+    plan_cfg.repetitions = opts.Repetitions();
+    plan_cfg.min_time = opts.MinTime();
+    plan_cfg.suite = opts.suite;
+    shard = KeepShard(cat, *opts.shard, plan_cfg);
+  }
   if (opts.list) {
     PrintList(cat);
     return 0;
@@ -257,12 +257,24 @@ int Main(int argc, char** argv) {
                                    ? harness::DefaultRepoRoot() + "/gates/reference_platform.json"
                                    : opts.reference_platform;
   json::object env = harness::CaptureEnvironment(eo, git);
+  const std::string shard_label =
+      shard ? " shard " + std::to_string(shard->spec.index) + "/" + std::to_string(shard->spec.count)
+            : "";
+  if (shard && !out.empty()) {
+    // Written before any cell runs: a part killed midway still names the cells it owed.
+    const json::object file = ShardFileJson(*shard, cat.cells(), cat.skipped(), env, git.commit,
+                                            opts.SuiteLabel(), opts.seed);
+    if (Status s = util::WriteFile((out / "shard.json").string(), util::JsonFileText(file));
+        !s.ok()) {
+      return util::Fail(kTool, "", s, 3);
+    }
+  }
   const double timer_overhead = harness::MeasureTimerOverheadNs();
   Pinner pinner(opts.cores);
   std::printf(
-      "statelab-bench: suite %s, %zu cells to run, %zu skipped, %d repetitions, timer "
+      "statelab-bench: suite %s%s, %zu cells to run, %zu skipped, %d repetitions, timer "
       "overhead %.1f ns, data in %s\n",
-      opts.SuiteLabel().c_str(), cat.cells().size(), cat.skipped().size(), opts.Repetitions(),
+      opts.SuiteLabel().c_str(), shard_label.c_str(), cat.cells().size(), cat.skipped().size(), opts.Repetitions(),
       timer_overhead, data_root.c_str());
   std::fflush(stdout);
 
@@ -297,6 +309,9 @@ int Main(int argc, char** argv) {
                                 {"min_time_s", rc.min_time},
                                 {"suite", std::string(SuiteName(opts.suite))},
                                 {"metric", counted ? "instructions" : "time"}};
+  if (shard) {
+    env["harness"].as_object()["shard"] = shard_label.substr(std::string_view(" shard ").size());
+  }
   if (counted) {
     env["harness"].as_object()["instruction_ops"] = opts.instruction_ops;
     if (hw_counters) env["harness"].as_object()["instructions_source"] = "perf_event";
@@ -323,7 +338,7 @@ int Main(int argc, char** argv) {
   b.config.seed = opts.seed;
   b.config.cores = pinner.cores();
   b.benchmarks = std::move(run.results);
-  b.derived = harness::ComputeDerived(b.benchmarks, FacadeTable());
+  b.derived = harness::ComputeDerived(b.benchmarks, harness::FacadeTable());
   b.workloads = WorkloadsJson(UsedWorkloads(cat));
 
   json::value doc = harness::ToJson(b);

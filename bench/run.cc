@@ -416,15 +416,4 @@ DirectRun RunDirect(const CellDef& cell, const RunnerConfig& cfg, uint64_t itera
   return out;
 }
 
-std::vector<harness::FacadeMapping> FacadeTable() {
-  using harness::TierOp;
-  return {
-      // No B entry: its B/A1 row would repeat the one of "get".
-      {"get_hot", TierOp{"raw", "get_hot"}, TierOp{"engine", "get_direct"}, std::nullopt},
-      {"get", TierOp{"raw", "get_uniform"}, TierOp{"engine", "get_direct"}, TierOp{"kv", "get"}},
-      {"put", TierOp{"raw", "put_prealloc"}, TierOp{"engine", "put_direct"}, TierOp{"kv", "put"}},
-      {"scan_100", TierOp{"raw", "scan_prefix_100"}, std::nullopt, TierOp{"kv", "list_100"}},
-  };
-}
-
 }  // namespace statelab::bench

@@ -49,7 +49,4 @@ struct DirectRun {
 };
 DirectRun RunDirect(const CellDef& cell, const RunnerConfig& cfg, uint64_t iterations, int calls);
 
-// Facade-tax mapping used for derived.facade_tax (which A0, A1 and B benchmarks are the same op).
-std::vector<harness::FacadeMapping> FacadeTable();
-
 }  // namespace statelab::bench

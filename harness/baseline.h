@@ -24,6 +24,9 @@ class Histogram;
 // Plain value types; not synchronized (build one per run on one thread).
 
 inline constexpr std::string_view kSchemaVersion = "1";
+// The "kind" of shard.json, the plan a part of a split fleet run writes before it runs
+// (statelab-bench --shard, read back by statelab-report merge; docs/fleet.md).
+inline constexpr std::string_view kShardFileKind = "statelab-shard";
 
 struct GitInfo {
   std::string commit = "unknown";

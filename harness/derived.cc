@@ -111,4 +111,14 @@ Derived ComputeDerived(std::span<const BenchmarkResult> benchmarks,
   return d;
 }
 
+std::vector<FacadeMapping> FacadeTable() {
+  return {
+      // No B entry: its B/A1 row would repeat the one of "get".
+      {"get_hot", TierOp{"raw", "get_hot"}, TierOp{"engine", "get_direct"}, std::nullopt},
+      {"get", TierOp{"raw", "get_uniform"}, TierOp{"engine", "get_direct"}, TierOp{"kv", "get"}},
+      {"put", TierOp{"raw", "put_prealloc"}, TierOp{"engine", "put_direct"}, TierOp{"kv", "put"}},
+      {"scan_100", TierOp{"raw", "scan_prefix_100"}, std::nullopt, TierOp{"kv", "list_100"}},
+  };
+}
+
 }  // namespace statelab::harness

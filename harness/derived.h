@@ -6,6 +6,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "harness/baseline.h"
 
@@ -23,6 +24,10 @@ struct FacadeMapping {
   std::optional<TierOp> a1;
   std::optional<TierOp> b;
 };
+
+// The facade-tax mapping of the bench catalogue (which A0, A1 and B benchmarks are the same op),
+// for the bench and for merged fleet runs (reports/merge.h).
+std::vector<FacadeMapping> FacadeTable();
 
 // facade_tax and scaling from the benchmarks present only; an entry whose inputs are missing is
 // left out. See docs/baseline_schema.md for the matching rules.

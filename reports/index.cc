@@ -102,7 +102,8 @@ std::string RenderIndex(const std::vector<IndexRow>& rows) {
       "`statelab-report --index`; newest first. Gates count rules (a rule passes when all its "
       "verdicts pass; reference-only rules only warn off reference hardware). The machine is the "
       "short fingerprint of `environment.machine` (docs/baseline_schema.md): runs of one "
-      "machine compare; runs recorded before fingerprints show hostname and CPU.\n\n";
+      "machine compare; runs recorded before fingerprints show hostname and CPU. The last "
+      "section lists each machine's runs together.\n\n";
   Table t({"date (UTC)", "run", "commit", "label", "suite", "engines", "gates passed/failed",
            "reference hardware", "machine"});
   // Machines in order of their newest run, with their run counts.
@@ -128,6 +129,19 @@ std::string RenderIndex(const std::vector<IndexRow>& rows) {
     m.Add(std::move(cells));
   }
   md += m.Render();
+  // The runs of each machine together: the ones that compare with each other (and that a fleet
+  // run, scripts/fleet.sh, puts side by side).
+  md += "\n## Runs by machine\n\n";
+  for (const IndexRow* r : machines) {
+    std::vector<std::string> folders;
+    for (const auto& run : rows) {
+      if (run.problem.empty() && run.machine == r->machine) {
+        folders.push_back("[" + run.folder + "](" + run.folder + "/SUMMARY.md)");
+      }
+    }
+    md += "- `" + r->machine + "` (" + r->machine_details[0] + "): " + Join(folders, ", ") + "\n";
+  }
+  if (machines.empty()) md += "_(none)_\n";
   return md;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // results/INDEX.md: one row per run folder (results/run_*/baseline.json, plus its gates.json),
-// newest first, labelled by machine fingerprint, then one row per machine. Regenerated from the
-// folders every time, so it can never disagree with them.
+// newest first, labelled by machine fingerprint, then one row per machine, then each machine's
+// runs grouped. Regenerated from the folders every time, so it can never disagree with them.
 
 #include <string>
 #include <vector>

@@ -17,6 +17,7 @@ core=(
   valgrind                                     # --metric instructions where perf is refused
   stress-ng                                    # the CPU hog of the compare noise tests
   tcl python3-redis                            # Redis's own test suite, a real Redis client (tests/resp)
+  slurmctld slurmd slurm-client munge          # the fleet stage's one-node cluster (scripts/fleet.sh)
 )
 peers=(
   librocksdb-dev liblmdb-dev libfaiss-dev libhnswlib-dev libsqlite3-dev

@@ -36,6 +36,7 @@ declare -A budget=(
   [tsan_test]=130
   [fuzz]=110
   [add_engine]=270
+  [fleet]=90
 )
 stages=() times=()
 run_start=$(date +%s)
@@ -101,6 +102,12 @@ begin redis_suite
 rc=0
 tests/resp/redis_suite.sh --statelab build/release/tools/statelab || rc=$?
 ((rc == 0 || rc == 77)) || exit "$rc"
+end
+
+# scripts/fleet.sh on a one-node Slurm cluster on localhost (docs/fleet.md): split, a killed
+# task, same suite. Bounded: the daemons are stopped when it ends or times out.
+begin fleet
+timeout -k 10 180 tests/fleet/fleet_test.sh build/release
 end
 
 begin clang_tidy

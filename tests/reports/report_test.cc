@@ -301,6 +301,11 @@ TEST(Index, NewestFirstWithGatesAndReference) {
                     "/SUMMARY.md) | 0ff1ce5 | — | quick | btree | not evaluated | yes |"),
             std::string::npos)
       << md;
+  // Each machine's runs together, the unreadable one under none.
+  const auto by_machine = md.find("## Runs by machine");
+  ASSERT_NE(by_machine, std::string::npos) << md;
+  EXPECT_EQ(md.find("badbad0", by_machine), std::string::npos) << md;
+  EXPECT_NE(md.find(std::string(kSample) + "/SUMMARY.md)", by_machine), std::string::npos) << md;
 }
 
 TEST(ReportCli, RunDirIndexAndErrors) {
