@@ -119,8 +119,8 @@ declare -A failed_anywhere=()
 for e in "${engine_list[@]}"; do
   log="$work/$e.log"
   [[ -n "$keep" ]] && { mkdir -p "$keep"; cp "$log" "$keep/$e.log"; }
-  ok=$(grep -c '^\[ok\]: ' "$log" || true)
-  skipped=$(grep -c "^\[ignore\]: " "$log" || true)
+  ok=$(grep -ac '^\[ok\]: ' "$log" || true)
+  skipped=$(grep -ac "^\[ignore\]: " "$log" || true)
   unexpected=() expected_n=0
   while IFS= read -r line; do
     # "[err]: NAME in tests/unit/X.tcl"
@@ -135,19 +135,19 @@ for e in "${engine_list[@]}"; do
     else
       unexpected+=("$key")
     fi
-  done < <(grep '^\[err\]: ' "$log" || true)
+  done < <(grep -a '^\[err\]: ' "$log" || true)
   failed=$((expected_n + ${#unexpected[@]}))
   total=$((ok + failed))
   echo "redis_suite: $e: $ok of $total tests passed ($expected_n expected failures, ${#unexpected[@]} unexpected; $skipped skipped by tag)"
   for k in "${unexpected[@]}"; do echo "  UNEXPECTED FAILURE: $k"; done
   if ((${#unexpected[@]} > 0)); then status=1; fi
-  if grep -q '^\[exception\]' "$log" || ! grep -q 'All tests passed\|\[ok\]: ' "$log"; then
+  if grep -aq '^\[exception\]' "$log" || ! grep -aq 'All tests passed\|\[ok\]: ' "$log"; then
     echo "  the suite did not finish on $e:"
-    grep -A15 '^\[exception\]' "$log" | head -30 | sed 's/^/    /' || tail -20 "$log" | sed 's/^/    /'
+    grep -a -A15 '^\[exception\]' "$log" | head -30 | sed 's/^/    /' || tail -20 "$log" | sed 's/^/    /'
     status=1
   fi
   if ((${#unexpected[@]} > 0)); then
-    grep -B2 -A12 '^\[err\]: ' "$log" | head -60 | sed 's/^/    /'
+    grep -a -B2 -A12 '^\[err\]: ' "$log" | head -60 | sed 's/^/    /'
   fi
 done
 # Listed failures that passed on every engine are stale entries: say so (not an error).

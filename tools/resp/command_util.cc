@@ -36,7 +36,7 @@ bool ParseInt64(std::string_view s, int64_t* out) {
 }
 
 bool ParseLongDouble(std::string_view s, long double* out) {
-  constexpr size_t kMaxChars = 5 * 1024;  // Redis's MAX_LONG_DOUBLE_CHARS
+  constexpr size_t kMaxChars = size_t{5} * 1024;  // Redis's MAX_LONG_DOUBLE_CHARS
   if (s.empty() || s.size() >= kMaxChars || std::isspace(static_cast<unsigned char>(s[0]))) {
     return false;
   }
