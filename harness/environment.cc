@@ -1,7 +1,6 @@
 #include "harness/environment.h"
 
 #include <hwloc.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -28,6 +27,7 @@
 #include "harness/noise.h"
 #include "harness/perf_counters.h"
 #include "harness/pinning.h"
+#include "util/sha256.h"
 
 // Build facts come from CMake (harness/CMakeLists.txt); the fallbacks keep a non-CMake build
 // compiling but say "unknown" rather than guessing.
@@ -368,22 +368,6 @@ json::object StorageSection(const std::string& data_dir) {
   return s;
 }
 
-std::string Sha256Hex(std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int n = 0;
-  // EVP_Digest only fails on allocation failure inside OpenSSL; treat that like operator new.
-  if (EVP_Digest(data.data(), data.size(), digest.data(), &n, EVP_sha256(), nullptr) != 1) {
-    std::abort();
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < n; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
-  }
-  return hex;
-}
-
 // CPUID leaf 1 ECX bit 31 (set by every hypervisor) and the vendor signature of leaf 0x40000000.
 struct CpuidHypervisor {
   bool bit = false;
@@ -430,7 +414,7 @@ json::object MachineSection(const json::object& env, const std::string& cpuinfo,
   if (!flags.empty()) {
     std::string joined;
     for (const std::string& f : flags) joined += f + " ";
-    m.cpu_flags_sha256 = Sha256Hex(joined).substr(0, 16);
+    m.cpu_flags_sha256 = util::Sha256Hex(joined).substr(0, 16);
     m.cpu_flags_count = static_cast<int64_t>(flags.size());
   }
   m.microcode = CpuinfoField(cpuinfo, "microcode");
@@ -847,7 +831,7 @@ std::string MachineFingerprint(const json::object& machine) {
     const json::value* v = machine.if_contains(field);
     canonical += std::string(field) + "=" + (v != nullptr ? json::serialize(*v) : "null") + "\n";
   }
-  return Sha256Hex(canonical);
+  return util::Sha256Hex(canonical);
 }
 
 std::string ShortFingerprint(std::string_view fingerprint) {

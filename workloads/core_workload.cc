@@ -1,7 +1,5 @@
 #include "workloads/core_workload.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -13,27 +11,13 @@
 #include <optional>
 #include <sstream>
 
+#include "util/sha256.h"
+
 namespace statelab::workloads {
 
 namespace {
 
 constexpr std::string_view kCoreWorkloadClass = "site.ycsb.workloads.CoreWorkload";
-
-std::string Sha256Hex(std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int n = 0;
-  // EVP_Digest fails only when OpenSSL cannot allocate; treat that like operator new.
-  if (EVP_Digest(data.data(), data.size(), digest.data(), &n, EVP_sha256(), nullptr) != 1) {
-    std::abort();
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < n; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
-  }
-  return hex;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\f')) {
@@ -308,7 +292,7 @@ Result<CoreWorkload> ParseCoreWorkload(std::string_view text, std::string_view s
   CoreWorkload w;
   w.name = std::string(name);
   w.source = std::string(source);
-  w.file_sha256 = Sha256Hex(text);
+  w.file_sha256 = util::Sha256Hex(text);
   std::vector<std::string> errors;
   std::map<std::string, Origin, std::less<>> origin;
   std::map<std::string, std::string, std::less<>> values;
@@ -401,7 +385,7 @@ Result<CoreWorkload> ParseCoreWorkload(std::string_view text, std::string_view s
     w.properties[prop] = value;
     canonical.append(prop).append("=").append(value).append("\n");
   }
-  w.definition_sha256 = Sha256Hex(canonical);
+  w.definition_sha256 = util::Sha256Hex(canonical);
   return w;
 }
 

@@ -44,7 +44,7 @@ std::map<std::string, std::set<std::string>> AllowedIncludes() {
       {"engines/registry", with(durable, {kEngine})},
       {"engines/replay", with(durable, {"engines/primitives", kEngine})},
       {"engines/peers", with(durable, {"engines/registry", kEngine})},
-      {"workloads", api},
+      {"workloads", {"engines/api", "util"}},
       {"harness", {"engines/api", "util"}},
       {"bench", with(engines_all, {"util", "harness", "workloads"})},
       {"gates", {"engines/api", "util", "harness"}},

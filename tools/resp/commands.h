@@ -149,6 +149,10 @@ class Session {
   // A null and a map header in the connection's protocol (HELLO 3: RESP3).
   void Null(std::string* out) const;
   void MapHeader(std::string* out, int64_t pairs) const;
+  // Read of one key's value (and expiry) in its own snapshot (inside EXEC: EXEC's transaction);
+  // *found false when absent. On failure appends the error reply and returns false.
+  bool ReadValue(std::string_view key, Value* v, bool* found, std::string* out,
+                 TimestampUs* expire_at = nullptr);
   // The string value of `key` (*found false when absent); refuses WRONGTYPE for other values.
   Status ReadString(Txn<P>& t, std::string_view key, std::string* value, bool* found,
                     TimestampUs* expire_at = nullptr);

@@ -161,18 +161,21 @@ Status Session::ReadString(Txn<P>& t, std::string_view key, std::string* value, 
   return Status::OK();
 }
 
+bool Session::ReadValue(std::string_view key, Value* v, bool* found, std::string* out,
+                        TimestampUs* expire_at) {
+  return Read(
+      [&](Txn<P>& t) {
+        Status s = KvOps<P>(t).Get(key, v, nullptr, expire_at);
+        *found = s.ok();
+        return s.IsNotFound() ? Status::OK() : s;
+      },
+      out);
+}
+
 void Session::Get(Args a, std::string* out) {
   Value v;
   bool found = false;
-  if (!Read(
-          [&](Txn<P>& t) {
-            Status s = KvOps<P>(t).Get(a[1], &v);
-            found = s.ok();
-            return s.IsNotFound() ? Status::OK() : s;
-          },
-          out)) {
-    return;
-  }
+  if (!ReadValue(a[1], &v, &found, out)) return;
   if (!found) return Null(out);
   if (!AppendValue(v, out)) AppendError(out, kWrongType);
 }
@@ -840,17 +843,10 @@ void Session::PExpireTime(Args a, std::string* out) { ReplyTtl(a[1], 1, true, ou
 
 void Session::Type(Args a, std::string* out) {
   Value v;
-  Status s = Status::OK();
-  if (!Read(
-          [&](Txn<P>& t) {
-            s = KvOps<P>(t).Get(a[1], &v);
-            return s.IsNotFound() ? Status::OK() : s;
-          },
-          out)) {
-    return;
-  }
+  bool found = false;
+  if (!ReadValue(a[1], &v, &found, out)) return;
   std::string text;
-  AppendSimple(out, s.ok() && StringOf(v, &text) ? "string" : "none");
+  AppendSimple(out, found && StringOf(v, &text) ? "string" : "none");
 }
 
 void Session::Object(Args a, std::string* out) {
@@ -861,15 +857,7 @@ void Session::Object(Args a, std::string* out) {
   }
   Value v;
   bool found = false;
-  if (!Read(
-          [&](Txn<P>& t) {
-            Status s = KvOps<P>(t).Get(a[2], &v);
-            found = s.ok();
-            return s.IsNotFound() ? Status::OK() : s;
-          },
-          out)) {
-    return;
-  }
+  if (!ReadValue(a[2], &v, &found, out)) return;
   if (!found) return Null(out);
   if (sub == "refcount") return AppendInt(out, 1);
   if (sub == "idletime") return AppendInt(out, 0);
@@ -991,15 +979,7 @@ void Session::CopyKey(std::string_view key, int to_db, std::string_view to_key, 
   Value v;
   TimestampUs at = 0;
   bool found = false;
-  if (!Read(
-          [&](Txn<P>& t) {
-            Status s = KvOps<P>(t).Get(key, &v, nullptr, &at);
-            found = s.ok();
-            return s.IsNotFound() ? Status::OK() : s;
-          },
-          out)) {
-    return;
-  }
+  if (!ReadValue(key, &v, &found, out, &at)) return;
   if (!found) return AppendInt(out, 0);
   Result<CommitTicket> r = CommitTransaction(
       ctx_.db().engine(), *to,
