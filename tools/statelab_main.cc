@@ -256,7 +256,9 @@ const std::vector<Command>& Commands() {
        "  --partitions N           shards (sharded) or workers (shared_nothing); 0 = engine\n"
        "                           default\n"
        "@DURABILITY@",
-       DbFlags(), 0, RunShellCommand},
+       DbFlags(),
+       0,
+       RunShellCommand},
       {"serve",
        "statelab serve --engine E --mode inmemory|buffered|strict [--port P] [--bind ADDR] "
        "[--threads N] [--dir D] [--password PW] [--max-clients N] [--idle-timeout S] "
@@ -265,18 +267,21 @@ const std::vector<Command>& Commands() {
        "A RESP2 (Redis protocol) server over TCP until SIGTERM, SIGINT or SHUTDOWN; redis-cli\n"
        "and redis-benchmark work against it. Redis database N is the run 'resp-dbN'. A reply\n"
        "to a write is sent once the write is as durable as --mode promises. docs/resp.md.\n"
-       "  --engine E         @ENGINES@\n"
-       "  --mode M           inmemory | buffered | strict\n"
-       "  --port P           TCP port (default 6379; 0 = any free port, printed on stdout)\n"
-       "  --bind ADDR        IPv4 address to listen on (default 127.0.0.1)\n"
-       "  --threads N        epoll worker threads (default 1)\n"
-       "  --dir D            data directory (required unless inmemory)\n"
-       "  --password PW      clients must AUTH with PW first\n"
-       "  --max-clients N    connections beyond N get an error and are closed (default 10000)\n"
-       "  --idle-timeout S   close connections idle for S seconds (default 300; 0 = never)\n"
-       "  --interval-ms N    buffered mode: sync interval (default 100)\n"
-       "  --strict-acks      buffered mode: reply to a write once it is fdatasync'ed, as strict\n"
-       "  --partitions N     shards (sharded) or workers (shared_nothing); 0 = engine default\n"
+       "  --engine E               @ENGINES@\n"
+       "  --mode M                 inmemory | buffered | strict\n"
+       "  --port P                 TCP port (default 6379; 0 = any free port, printed on stdout)\n"
+       "  --bind ADDR              IPv4 address to listen on (default 127.0.0.1)\n"
+       "  --threads N              epoll worker threads (default 1)\n"
+       "  --dir D                  data directory (required unless inmemory)\n"
+       "  --password PW            clients must AUTH with PW first\n"
+       "  --max-clients N          connections beyond N get an error and are closed (default\n"
+       "                           10000)\n"
+       "  --idle-timeout S         close connections idle for S seconds (default 300; 0 = never)\n"
+       "  --interval-ms N          buffered mode: sync interval (default 100)\n"
+       "  --strict-acks            buffered mode: reply to a write once it is fdatasync'ed, as\n"
+       "                           strict\n"
+       "  --partitions N           shards (sharded) or workers (shared_nothing); 0 = engine\n"
+       "                           default\n"
        "@DURABILITY@",
        DbFlagsAnd({{"port", true},
                    {"bind", true},
@@ -285,7 +290,8 @@ const std::vector<Command>& Commands() {
                    {"max-clients", true},
                    {"idle-timeout", true},
                    {"strict-acks", false}}),
-       0, RunServeCommand},
+       0,
+       RunServeCommand},
       {"inspect",
        "statelab inspect D [--recovery P]",
        "Runs, counts per primitive, WAL segments and sizes, snapshots and what recovery would\n"
