@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The randomized crash test (tests/durability/crash_test.cc, Crashtest.RandomizedConfigurations)
 # for longer than its bounded ctest run: random engine, mode, partitions, segment size, snapshot
-# triggers, value sizes and kill timing, a child SIGKILLed mid-write, recovery checked each time.
+# triggers, value sizes and primitives, and kill timing; a child SIGKILLed mid-write, recovery
+# checked each time.
 # Builds the release test binary first (under the shared build lock when it exists).
 # Usage: scripts/crashtest.sh [--minutes N] [--seed S]   (default 10 minutes, a random seed)
 set -euo pipefail
@@ -14,7 +15,7 @@ while (($#)); do
                minutes="$2"; shift ;;
     --seed) [[ $# -ge 2 ]] || { echo "crashtest.sh: --seed needs a value" >&2; exit 2; }
             seed="$2"; shift ;;
-    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "crashtest.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift

@@ -193,6 +193,20 @@ std::string_view WalVerdict(const OpenImage& img, const Problem& p) {
   return img.refusal.ok() ? "not_read" : "not_reached";
 }
 
+// What recovery does about snapshot `file`, corrupt at `offset`: "refuses_open", "skipped"
+// (skip-corrupt opened without the versions it alone held) or "bypassed" (an older snapshot plus
+// the log cover it, or it is older than the one used).
+std::string_view SnapshotVerdict(const OpenImage& img, const std::string& file, uint64_t offset) {
+  if (!img.refusal.ok() && img.refusal.message().find(file) != std::string_view::npos &&
+      img.refusal.a() == offset) {
+    return "refuses_open";
+  }
+  for (const RecoveryLoss& l : img.report.losses) {
+    if (l.what == "snapshot" && l.file == file) return "skipped";
+  }
+  return "bypassed";
+}
+
 std::string RootLabel(const std::string& root, const std::string& dir) {
   return root == dir ? "." : std::filesystem::path(root).filename().string();
 }
@@ -234,7 +248,11 @@ Status Inspect(const std::string& dir, const LineFn& out, RecoveryPolicy policy)
       wal_bytes += f.bytes;
       ++segments;
     }
-    for (const Problem& p : problems) Emit(out, ProblemToJson("wal", p));
+    for (const Problem& p : problems) {
+      bj::object o = ProblemToJson("wal", p);
+      o["recovery"] = WalVerdict(img, p);  // as verify says: open's verdict
+      Emit(out, o);
+    }
     std::vector<FileInfo> snaps;
     std::vector<std::string> leftovers;
     STATELAB_RETURN_IF_ERROR(ListSnapshots(root, &snaps, &leftovers));
@@ -249,6 +267,7 @@ Status Inspect(const std::string& dir, const LineFn& out, RecoveryPolicy policy)
         o["entries"] = entries;
       } else {
         o["corrupt_at_offset"] = s.a();
+        o["recovery"] = SnapshotVerdict(img, f.path, s.a());
       }
       Emit(out, o);
       ++snapshots;
@@ -322,17 +341,15 @@ Result<bool> Verify(const std::string& dir, const LineFn& out, RecoveryPolicy po
       if (s.ok()) continue;
       if (s.code() != Code::kCorruption) return s;  // unreadable, not corrupt
       const bool crc = f.bytes >= 4 && s.a() == f.bytes - 4;
-      const bool refuses = !img.refusal.ok() &&
-                           img.refusal.message().find(f.path) != std::string_view::npos &&
-                           img.refusal.a() == s.a();
-      refusal_named = refusal_named || refuses;
+      const std::string_view verdict = SnapshotVerdict(img, f.path, s.a());
+      refusal_named = refusal_named || verdict == "refuses_open";
       problem({{"kind", "problem"},
                {"check", "snapshot"},
                {"file", f.path},
                {"offset", s.a()},
                {"what", crc ? "CRC mismatch (the damaged byte parses: it is inside a value)"
                             : "the entry or field at this offset does not validate"},
-               {"recovery", refuses ? "refuses_open" : "bypassed"}});
+               {"recovery", verdict}});
     }
   }
   // A refusal no file problem above explains (a gap between segments: whole records missing).

@@ -603,6 +603,13 @@ TEST(VerifyTest, RecoveryFlagGivesThatPolicysVerdict) {
     bj::object summary = OfKind(r.lines, "summary").at(0);
     EXPECT_EQ(summary["opens"], policy != "strict") << policy;
     EXPECT_EQ(summary["policy"], bj::value(policy));
+    // inspect gives the same verdict.
+    RunOutput in = RunToCompletion({kBin, "inspect", tmp.Data(), "--recovery", policy});
+    EXPECT_EQ(in.exit_code, 0) << in.err;
+    std::vector<bj::object> in_problems = OfKind(in.lines, "problem");
+    ASSERT_EQ(in_problems.size(), 1u) << in.out;
+    EXPECT_EQ(in_problems[0]["recovery"], bj::value(verdict)) << policy;
+    EXPECT_EQ(OfKind(in.lines, "recovery").at(0)["opens"], policy != "strict") << policy;
   }
   RunOutput bad = RunToCompletion({kBin, "verify", tmp.Data(), "--recovery", "lenient"});
   EXPECT_EQ(bad.exit_code, 2);
