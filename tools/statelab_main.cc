@@ -101,6 +101,17 @@ int ReportExit(const Status& s) {
   return kExitError;
 }
 
+// --recovery P: the policy an open uses (shell, serve) or whose verdict to give (inspect,
+// verify); *out unchanged without the flag (default strict).
+Status RecoveryFlag(const CliArgs& args, RecoveryPolicy* out) {
+  const std::optional<std::string> v = args.Value("recovery");
+  if (!v) return Status::OK();
+  Result<RecoveryPolicy> p = ParseRecoveryPolicy(*v);
+  if (!p.ok()) return Status::InvalidArgument("--" + std::string(p.error().message()));
+  *out = *p;
+  return Status::OK();
+}
+
 // The database flags `shell` and `serve` share; InvalidArgument when one is wrong.
 Result<DbOptions> DbOptionsFromFlags(const CliArgs& args) {
   if (!args.Has("engine") || !args.Has("mode")) {
@@ -128,11 +139,7 @@ Result<DbOptions> DbOptionsFromFlags(const CliArgs& args) {
   STATELAB_RETURN_IF_ERROR(
       FlagNumber(args, "snapshot-interval-s", kU32Max, &opts.snapshot_interval_s));
   if (args.Has("no-close-snapshot")) opts.snapshot_on_close = false;
-  if (const std::optional<std::string> policy = args.Value("recovery")) {
-    Result<RecoveryPolicy> p = ParseRecoveryPolicy(*policy);
-    if (!p.ok()) return Status::InvalidArgument("--" + std::string(p.error().message()));
-    opts.recovery_policy = *p;
-  }
+  STATELAB_RETURN_IF_ERROR(RecoveryFlag(args, &opts.recovery_policy));
   return opts;
 }
 
@@ -199,16 +206,6 @@ int RunServeCommand(const CliArgs& args) {
     return kExitError;
   }
   return kExitOk;
-}
-
-// --recovery P (inspect, verify): the policy whose open verdict to give (default strict).
-Status RecoveryFlag(const CliArgs& args, RecoveryPolicy* out) {
-  const std::optional<std::string> v = args.Value("recovery");
-  if (!v) return Status::OK();
-  Result<RecoveryPolicy> p = ParseRecoveryPolicy(*v);
-  if (!p.ok()) return Status::InvalidArgument("--" + std::string(p.error().message()));
-  *out = *p;
-  return Status::OK();
 }
 
 int RunInspectCommand(const CliArgs& args) {
