@@ -32,12 +32,12 @@ Result<std::unique_ptr<ShardedEngine>> ShardedEngine::Open(const DbOptions& opts
   hooks.load_entry = [raw](std::string_view key, VersionEntry v) {
     Shard& s = raw->ShardOfKey(key);
     std::unique_lock lk(s.mu_);
-    s.RecoverUpsert(key).Add(std::move(v));
+    s.LoadUpsert(key).Add(std::move(v));
   };
   hooks.apply_commit = [raw](Version v, TxnState& t) {
     Shard& s = raw->ShardOf(t.run);
     std::unique_lock lk(s.mu_);
-    s.InstallRecovered(v, t);
+    s.Install(v, t, v);
     if (v > raw->version_.load(std::memory_order_relaxed)) {
       raw->version_.store(v, std::memory_order_release);
     }
@@ -72,16 +72,12 @@ void Shard::Install(Version v, TxnState& t, Version horizon) {
   ApplyWrites(t, v, horizon, [this](const Key& k) -> VersionChain& { return Upsert(k); });
 }
 
-VersionChain& Shard::RecoverUpsert(std::string_view key) {
+VersionChain& Shard::LoadUpsert(std::string_view key) {
   auto [it, inserted] = table_.try_emplace(key);
   if (inserted) {
-    recover_hint_ = std::next(index_.emplace_hint(recover_hint_, it->first.view(), &it->second));
+    load_hint_ = std::next(index_.emplace_hint(load_hint_, it->first.view(), &it->second));
   }
   return it->second;
-}
-
-void Shard::InstallRecovered(Version v, TxnState& t) {
-  ApplyWrites(t, v, v, [this](const Key& k) -> VersionChain& { return RecoverUpsert(k.view()); });
 }
 
 Version Shard::CommitHorizon() {
