@@ -6,6 +6,7 @@
 // leaves the Reader failed instead of crashing.
 // Thread-safety: pure functions; a Reader belongs to one thread.
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -31,11 +32,20 @@ inline void PutBytes(std::string* out, std::string_view s) {
   PutU32(out, static_cast<uint32_t>(s.size()));
   out->append(s);
 }
-inline uint32_t LoadU32(const char* p) {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+// One unaligned load on little-endian hosts (GCC does not merge the byte loop into a load, and
+// replay decodes several of these per record); the byte loop elsewhere.
+template <class T>
+inline T LoadLittle(const char* p) {
+  T v = 0;
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(&v, p, sizeof v);
+  } else {
+    for (int i = sizeof(T) - 1; i >= 0; --i) v = static_cast<T>(v << 8) | static_cast<uint8_t>(p[i]);
+  }
   return v;
 }
+inline uint32_t LoadU32(const char* p) { return LoadLittle<uint32_t>(p); }
+inline uint64_t LoadU64(const char* p) { return LoadLittle<uint64_t>(p); }
 inline void StoreU32(char* p, uint32_t v) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(v >> (8 * i));
 }
@@ -60,9 +70,7 @@ class Reader {
   }
   bool U64(uint64_t* v) noexcept {
     if (!Need(8)) return false;
-    uint64_t x = 0;
-    for (int i = 7; i >= 0; --i) x = (x << 8) | static_cast<uint8_t>(in_[i]);
-    *v = x;
+    *v = LoadU64(in_.data());
     in_.remove_prefix(8);
     return true;
   }

@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,7 +32,7 @@ Result<std::unique_ptr<ShardedEngine>> ShardedEngine::Open(const DbOptions& opts
   hooks.load_entry = [raw](std::string_view key, VersionEntry v) {
     Shard& s = raw->ShardOfKey(key);
     std::unique_lock lk(s.mu_);
-    s.Upsert(Key(key)).Add(std::move(v));
+    s.LoadUpsert(key).Add(std::move(v));
   };
   hooks.apply_commit = [raw](Version v, TxnState& t) {
     Shard& s = raw->ShardOf(t.run);
@@ -69,6 +70,14 @@ VersionChain& Shard::Upsert(const Key& key) {
 
 void Shard::Install(Version v, TxnState& t, Version horizon) {
   ApplyWrites(t, v, horizon, [this](const Key& k) -> VersionChain& { return Upsert(k); });
+}
+
+VersionChain& Shard::LoadUpsert(std::string_view key) {
+  auto [it, inserted] = table_.try_emplace(key);
+  if (inserted) {
+    load_hint_ = std::next(index_.emplace_hint(load_hint_, it->first.view(), &it->second));
+  }
+  return it->second;
 }
 
 Version Shard::CommitHorizon() {

@@ -84,6 +84,11 @@ class alignas(64) Shard {
   }
   VersionChain& Upsert(const Key& key);                   // under the exclusive lock
   void Install(Version v, TxnState& t, Version horizon);  // under the exclusive lock
+  // Snapshot load only (the engine is not shared yet): Upsert that inserts into the index at the
+  // slot after the previous load insert when that is the key's place (a snapshot holds each
+  // shard's keys in order), a normal insert otherwise. Not used for WAL replay: replayed keys
+  // arrive out of order and a failed hint costs more than it saves (docs/performance.md).
+  VersionChain& LoadUpsert(std::string_view key);
   // The GC horizon of a commit (under the exclusive lock): the registry's, refreshed every
   // kHorizonEvery commits of this shard. The registry's scan reads 64 slot lines, and the line of
   // every other committing thread has changed since the last commit: per commit, it was what
@@ -100,6 +105,9 @@ class alignas(64) Shard {
   SlabArena arena_;  // guarded by mu_ (exclusive); declared first, so destroyed after the maps
   Table table_{0, KeyHash{}, KeyEq{}, Table::allocator_type(&arena_)};
   Index index_{Index::allocator_type(&arena_)};
+  // Snapshot load only: the index position after the last LoadUpsert insert. Valid because
+  // nothing else changes the index while the snapshot loads; never used after it.
+  Index::iterator load_hint_ = index_.end();
   uint64_t commits_ = 0;    // guarded by mu_
   uint64_t conflicts_ = 0;  // guarded by mu_
   Version horizon_ = 0;     // guarded by mu_; see CommitHorizon
