@@ -74,6 +74,7 @@ ShardPlan KeepShard(Catalogue& cat, ShardSpec spec, const RunnerConfig& cfg) {
 
   ShardPlan plan;
   plan.spec = spec;
+  plan.selection = items.size();
   std::vector<CellDef> cells;
   for (size_t i = 0; i < cat.cells().size(); ++i) {
     if (shard[i] != mine) continue;
@@ -135,6 +136,7 @@ json::object ShardFileJson(const ShardPlan& plan, std::span<const CellDef> cells
       {"kind", harness::kShardFileKind},
       {"shard_index", plan.spec.index},
       {"shard_count", plan.spec.count},
+      {"selection_cells", plan.selection},
       {"git_commit", commit},
       {"suite", suite},
       {"seed", seed},

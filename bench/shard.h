@@ -46,6 +46,7 @@ struct ShardCell {
 };
 struct ShardPlan {
   ShardSpec spec;
+  size_t selection = 0;            // cells and planned skips of the unsharded selection
   std::vector<ShardCell> cells;    // parallel to the catalogue's cells() after KeepShard
   std::vector<ShardCell> skipped;  // parallel to its skipped()
 };
@@ -57,8 +58,9 @@ ShardPlan KeepShard(Catalogue& cat, ShardSpec spec, const RunnerConfig& cfg);
 // engine, kind, mode, threads, params).
 boost::json::object CellKeyJson(const CellKey& key);
 
-// shard.json: kind, shard_index, shard_count, the run's commit, suite, seed, this task's host and
-// machine fingerprint, and the shard's cells (to run) and skipped (planned skips with reasons),
+// shard.json: kind, shard_index, shard_count, selection_cells (the unsharded selection's size:
+// parts that dealt different selections must not merge), the run's commit, suite, seed, this
+// task's host and machine fingerprint, and the shard's cells (to run) and skipped (planned skips with reasons),
 // each with its "order".
 // `cells` and `skipped` are the catalogue's after KeepShard.
 boost::json::object ShardFileJson(const ShardPlan& plan, std::span<const CellDef> cells,

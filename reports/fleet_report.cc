@@ -67,7 +67,7 @@ Result<std::string> RenderFleetReport(const std::vector<gates::RunFile>& runs, s
   std::vector<std::string> header = {"cell"};
   for (size_t i = 0; i < runs.size(); ++i) {
     header.push_back("`" + labels[i] + "` median ns");
-    if (i != base) header.push_back("ratio to base");
+    if (i != base) header.emplace_back("ratio to base");
   }
   util::Table t(header);
   for (const std::string& name : cells) {

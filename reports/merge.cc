@@ -107,7 +107,11 @@ std::vector<std::pair<std::string, std::string>> Identity(const Part& p) {
           {"suite", Str(s, "suite")},
           {"seed", json::serialize(s.contains("seed") ? s.at("seed") : json::value())},
           {"shard count", json::serialize(s.contains("shard_count") ? s.at("shard_count")
-                                                                    : json::value())}};
+                                                                    : json::value())},
+          // Nodes where an engine opens differently deal differently.
+          {"selection size", json::serialize(s.contains("selection_cells")
+                                                 ? s.at("selection_cells")
+                                                 : json::value())}};
 }
 
 json::object PseudoCell(int index, int count, const std::string& reason) {

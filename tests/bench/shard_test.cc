@@ -87,6 +87,7 @@ TEST(Shard, ShardsHoldTheSelectionOnceInOrder) {
       all.push_back(cat.skipped()[0].key.Name());
     }
     const ShardPlan plan = KeepShard(cat, ShardSpec{i, 3}, cfg);
+    EXPECT_EQ(plan.selection, all.size());
     ASSERT_EQ(plan.cells.size(), cat.cells().size());
     ASSERT_EQ(plan.skipped.size(), cat.skipped().size());
     for (size_t k = 0; k < plan.cells.size(); ++k) {

@@ -10,6 +10,7 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 build="$(cd "$1" && pwd)"
 bench="$build/bench/statelab-bench"
 report="$build/reports/statelab-report"
+gate="$build/gates/statelab-gate"
 fleet="$root/scripts/fleet.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/statelab-fleet.XXXXXX")
 # shellcheck source=tests/fleet/slurm_cluster.sh
@@ -76,12 +77,52 @@ EOF
 check_merged "$work/split" 0
 echo "fleet_test: --split 2 done at $(($(date +%s) - t0)) s"
 
+# The merged run gates like one process over the same cells: the same rules expect the same
+# cells and miss the same ones, and judge the same cells from the same inputs. Statuses may
+# differ: two runs, two measurements (a short run's p99 may lack samples in one and not the other).
+"$bench" "${sel[@]}" --out "$work/single" >/dev/null
+for run in split/merged single; do
+  rc=0
+  "$gate" "$work/$run/baseline.json" --ci --quiet --out "$work/gate_${run%%/*}" || rc=$?
+  ((rc <= 1)) || { echo "fleet_test: statelab-gate could not read $run (exit $rc)" >&2; exit 1; }
+done
+python3 - "$work/gate_split/gates.json" "$work/gate_single/gates.json" <<'PY'
+import json, sys
+def shape(path):
+    g = json.load(open(path))
+    rules = sorted((r["id"], tuple(r["expected_cells"]), tuple(r["missing_cells"])) for r in g["rules"])
+    verdicts = sorted((v["id"], v["subject"], v["engine"], v["mode"], tuple(v["inputs"]))
+                      for v in g["verdicts"] if v["inputs"])
+    return rules, verdicts
+merged, single = shape(sys.argv[1]), shape(sys.argv[2])
+assert merged[0] == single[0], "rules differ:\n%s\n%s" % (merged[0], single[0])
+assert merged[1] == single[1], "verdicts differ: %s" % (set(merged[1]) ^ set(single[1]))
+print("fleet_test: the merged run and one process gate alike (%d rules, %d verdicts)" % (len(merged[0]), len(merged[1])))
+PY
+echo "fleet_test: gate comparison done at $(($(date +%s) - t0)) s"
+
 # Task 2 dies after writing its shard.json: the array fails, the merge still names its cells.
 if "$fleet" --split 2 --wait --test-kill-task 2 --parts-dir "$work/killed" "${tool[@]}" -- "${sel[@]}"; then
   echo "fleet_test: a run with a killed task reported success" >&2
   exit 1
 fi
 check_merged "$work/killed" 1
+# In CI mode the gate fails the killed part's cells as missing, as for cells failed in one process.
+if "$gate" "$work/killed/merged/baseline.json" --ci --quiet --out "$work/gate_killed"; then
+  echo "fleet_test: statelab-gate --ci passed a run with a killed part" >&2
+  exit 1
+fi
+python3 - "$work/gate_killed/gates.json" "$work/gate_split/gates.json" <<'PY'
+import json, sys
+def missing(path):
+    return {c for r in json.load(open(path))["rules"] for c in r["missing_cells"]}
+killed, whole = missing(sys.argv[1]), missing(sys.argv[2])
+extra = killed - whole
+# (A denominator missing in the whole run may vanish with its numerator: no subset test.)
+assert extra, "the killed part's cells are not missing"
+assert all("tier=B" in c or c.startswith("denominator of B/") for c in extra), sorted(extra)
+print("fleet_test: the gate misses %d more cells with part 2 killed" % len(extra))
+PY
 echo "fleet_test: killed task done at $(($(date +%s) - t0)) s"
 
 # --same-suite: one run folder per task, each the whole (small) selection.
