@@ -34,7 +34,7 @@ declare -A budget=(
   [asan_test]=150
   [tsan_build]=340
   [tsan_test]=130
-  [fuzz]=110
+  [fuzz]=80
   [add_engine]=270
   [fleet]=90
 )
@@ -139,7 +139,7 @@ for preset in asan tsan; do
 done
 
 begin fuzz
-scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
+scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
 end
 
 begin add_engine
