@@ -172,6 +172,8 @@ class Session {
   void Set(Args a, std::string* out);
   void SetEx(Args a, std::string* out);
   void PSetEx(Args a, std::string* out);
+  // SETEX (unit_ms 1000) and PSETEX (1): key, expiry in units, value.
+  void SetExpiring(Args a, int64_t unit_ms, std::string* out);
   void SetNx(Args a, std::string* out);
   void GetSet(Args a, std::string* out);
   void GetDel(Args a, std::string* out);

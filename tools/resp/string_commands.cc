@@ -233,25 +233,19 @@ void Session::Set(Args a, std::string* out) {
   written ? AppendOk(out) : Null(out);
 }
 
-void Session::SetEx(Args a, std::string* out) {
+void Session::SetExpiring(Args a, int64_t unit_ms, std::string* out) {
   TimestampUs at = 0;
   std::string error;
-  if (!ParseExpiry(a[0], a[2], 1000, false, &at, &error)) return AppendError(out, error);
+  if (!ParseExpiry(a[0], a[2], unit_ms, false, &at, &error)) return AppendError(out, error);
   if (!Commit([&](Txn<P>& t) { return WriteKey(t, a[1], Value(std::string(a[3])), at); }, out)) {
     return;
   }
   AppendOk(out);
 }
 
-void Session::PSetEx(Args a, std::string* out) {
-  TimestampUs at = 0;
-  std::string error;
-  if (!ParseExpiry(a[0], a[2], 1, false, &at, &error)) return AppendError(out, error);
-  if (!Commit([&](Txn<P>& t) { return WriteKey(t, a[1], Value(std::string(a[3])), at); }, out)) {
-    return;
-  }
-  AppendOk(out);
-}
+void Session::SetEx(Args a, std::string* out) { SetExpiring(a, 1000, out); }
+
+void Session::PSetEx(Args a, std::string* out) { SetExpiring(a, 1, out); }
 
 void Session::SetNx(Args a, std::string* out) {
   bool written = false;
