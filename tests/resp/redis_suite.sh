@@ -6,7 +6,8 @@
 # Usage: tests/resp/redis_suite.sh --statelab BIN [--suite DIR] [--engines LIST] [--units LIST]
 #                                  [--keep DIR]
 #   --statelab BIN  the statelab binary (required)
-#   --suite DIR     the suite (default: ../shared/redis-tests-7.0.15 next to the repository)
+#   --suite DIR     the suite (default: ../shared/redis-tests-7.0.15 next to the repository or
+#                   next to the one it was cloned from)
 #   --engines LIST  comma list (default: every engine `statelab serve --help` names)
 #   --units LIST    comma list (default: the string and key units of issue 21)
 #   --keep DIR      keep each engine's suite output in DIR/<engine>.log
@@ -31,13 +32,19 @@ while (($#)); do
 done
 [[ -x "$statelab" ]] || { echo "redis_suite: --statelab BIN is required (an executable)" >&2; exit 2; }
 if [[ -z "$suite" ]]; then
-  # The suite sits next to the repository's checkout (or next to the main checkout of a worktree).
-  for candidate in "$repo/../shared/redis-tests-7.0.15" "$repo/../../shared/redis-tests-7.0.15"; do
+  # The suite sits next to the repository's checkout (or next to the main checkout of a worktree,
+  # or next to the repository a fresh clone was made from: CI clones elsewhere).
+  candidates=("$repo/../shared/redis-tests-7.0.15" "$repo/../../shared/redis-tests-7.0.15")
+  origin=$(git -C "$repo" config --get remote.origin.url 2>/dev/null || true)
+  [[ -d "$origin" ]] &&
+    candidates+=("$origin/../shared/redis-tests-7.0.15" "$origin/../../shared/redis-tests-7.0.15")
+  for candidate in "${candidates[@]}"; do
     [[ -d "$candidate" ]] && { suite=$candidate; break; }
   done
 fi
 if [[ -z "$suite" || ! -f "$suite/tests/test_helper.tcl" ]]; then
-  echo "redis_suite: SKIPPED: Redis's test suite not found (../shared/redis-tests-7.0.15)"
+  echo "redis_suite: SKIPPED: Redis's test suite not found (../shared/redis-tests-7.0.15 next to" \
+    "the checkout or its origin; --suite DIR)"
   exit 77
 fi
 if ! command -v tclsh >/dev/null; then
