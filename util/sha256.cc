@@ -16,7 +16,7 @@ std::string Sha256Hex(std::string_view data) {
   }
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
-  hex.reserve(2 * n);
+  hex.reserve(size_t{2} * n);
   for (unsigned int i = 0; i < n; ++i) {
     hex += kHex[digest[i] >> 4];
     hex += kHex[digest[i] & 15];
