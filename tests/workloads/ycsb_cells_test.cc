@@ -4,10 +4,7 @@
 // line and property before anything runs, --workload records its definition in baseline.json,
 // and compare refuses runs that define one workload name differently.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -22,6 +19,7 @@
 #include "harness/baseline.h"
 #include "reports/compare.h"
 #include "tests/bench/temp_root.h"
+#include "tests/gates/test_util.h"
 #include "util/json.h"
 
 namespace statelab::bench {
@@ -231,21 +229,8 @@ TEST(YcsbCells, OurStartKeyScanEqualsAPeerSeek) {
   if (peers_run == 0) GTEST_SKIP() << "no KV peer in this build";
 }
 
-struct Outcome {
-  int exit_code = -1;
-  std::string output;
-};
-
-Outcome RunBench(const std::string& bin, const std::string& args) {
-  Outcome o;
-  FILE* p = ::popen((bin + " " + args + " 2>&1").c_str(), "r");
-  if (p == nullptr) return o;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) o.output.append(buf.data(), n);
-  const int status = ::pclose(p);
-  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return o;
+testing_util::ProcessResult RunBench(const std::string& bin, const std::string& args) {
+  return testing_util::RunCommand(bin + " " + args);
 }
 
 std::string Write(const std::string& dir, const std::string& name, const std::string& text) {
@@ -261,7 +246,7 @@ TEST(YcsbBinary, BadFileExitsTwoNamingFileLineAndPropertyBeforeRunning) {
   const std::string bad = Write(dir, "mine",
                                 "recordcount=0\nreadproportion=0.5\nupdateproportion=0.4\n"
                                 "requestdistribution=exponential\nreadprportion=0.1\n");
-  const Outcome o = RunBench(
+  const testing_util::ProcessResult o = RunBench(
       STATELAB_BENCH_BIN, "--workload " + good + " --workload " + bad + " --out " + dir + "/out");
   EXPECT_EQ(o.exit_code, 2) << o.output;
   for (const std::string& want :
@@ -273,7 +258,7 @@ TEST(YcsbBinary, BadFileExitsTwoNamingFileLineAndPropertyBeforeRunning) {
     EXPECT_NE(o.output.find(want), std::string::npos) << want << "\n" << o.output;
   }
   EXPECT_FALSE(fs::exists(dir + "/out")) << "nothing runs until every file is valid";
-  const Outcome typo = RunBench(STATELAB_BENCH_BIN, "--workload " + good + " -p recordcont=5");
+  const testing_util::ProcessResult typo = RunBench(STATELAB_BENCH_BIN, "--workload " + good + " -p recordcont=5");
   EXPECT_EQ(typo.exit_code, 2);
   EXPECT_NE(typo.output.find("-p: recordcont: unknown property (did you mean recordcount?)"),
             std::string::npos)
@@ -284,7 +269,7 @@ TEST(YcsbBinary, WorkloadRunRecordsItsDefinitionAndCompareRefusesAnother) {
   const std::string dir = TempRoot("bin");
   const std::string file = Write(dir, "tiny", "recordcount=50\noperationcount=40\n");
   auto run = [&](const std::string& out, const std::string& extra) {
-    const Outcome o = RunBench(STATELAB_BENCH_BIN, "--workload " + file +
+    const testing_util::ProcessResult o = RunBench(STATELAB_BENCH_BIN, "--workload " + file +
                                                        " --engines btree --modes "
                                                        "inmemory --repetitions 1 --out " +
                                                        out + extra);
