@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <variant>
 
 #include "gates/metrics.h"
 #include "gates/run_facts.h"
@@ -149,6 +150,81 @@ class CellFormatter {
   std::vector<const BenchmarkResult*> unstable_;
 };
 
+// A cell measured at several sizes `n`: same tier, group, op, engine, mode, threads and other
+// params. Per-item cost is the memory tier's bytes per item as the cell reports it, otherwise the
+// median ns per op divided by n (for a cell whose one op covers n items, such as replay, the cost
+// of each item; for a lookup among n items, a figure that falls as n grows).
+struct GrowthPoint {
+  double n = 0;
+  const BenchmarkResult* b = nullptr;
+  double per_item = 0;
+};
+struct GrowthSeries {
+  std::string cell;  // tier/group/op
+  const BenchmarkResult* first = nullptr;
+  std::string params;               // the params other than n
+  std::string unit;                 // "ns" or the memory tier's extra key ("bytes_per_key")
+  std::vector<GrowthPoint> points;  // by n, ascending
+  double worst = 1;                 // max per-item cost / the smallest size's
+};
+
+// Issue 25's bound on replay: the per-item cost at the largest size within 1.2x the smallest's.
+constexpr double kSuperlinearRatio = 1.2;
+
+std::vector<GrowthSeries> GrowthOf(const Baseline& run) {
+  std::map<std::string, GrowthSeries> by_key;
+  std::vector<std::string> order;
+  for (const auto& b : run.benchmarks) {
+    const auto it = b.params.find("n");
+    const double* n = it == b.params.end() ? nullptr : std::get_if<double>(&it->second);
+    if (n == nullptr || *n <= 0) continue;
+    std::string unit = "ns";
+    std::optional<double> per_item;
+    for (const auto& [key, value] : b.extra) {
+      if (key.starts_with("bytes_per_")) {
+        unit = key;
+        per_item = value;
+      }
+    }
+    if (!per_item) {
+      const std::optional<double> median = gates::MedianNs(b);
+      if (!median) continue;
+      per_item = *median / *n;
+    }
+    harness::Params rest = b.params;
+    rest.erase("n");
+    const std::string cell = b.tier + "/" + b.group + "/" + b.op;
+    const std::string key = cell + "|" + b.engine + "|" + b.mode + "|" + std::to_string(b.threads) +
+                            "|" + harness::ParamsText(rest) + "|" + unit;
+    auto [pos, fresh] = by_key.try_emplace(key);
+    if (fresh) {
+      order.push_back(key);
+      pos->second = {cell, &b, harness::ParamsText(rest), unit, {}, 1};
+    }
+    pos->second.points.push_back({*n, &b, *per_item});
+  }
+  std::vector<GrowthSeries> out;
+  for (const auto& key : order) {
+    GrowthSeries& s = by_key.at(key);
+    std::sort(s.points.begin(), s.points.end(),
+              [](const GrowthPoint& a, const GrowthPoint& b) { return a.n < b.n; });
+    if (s.points.size() < 2 || s.points.front().n == s.points.back().n) continue;
+    for (const GrowthPoint& p : s.points) {
+      if (s.points.front().per_item > 0) {
+        s.worst = std::max(s.worst, p.per_item / s.points.front().per_item);
+      }
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::string SeriesLabel(const GrowthSeries& s) {
+  return s.cell + " " + s.first->engine + " " + s.first->mode +
+         (s.first->threads > 1 ? " " + std::to_string(s.first->threads) + " threads" : "") +
+         (s.params.empty() ? "" : " " + s.params);
+}
+
 }  // namespace
 
 std::string RenderSummary(const Baseline& run, const gates::VerdictFileSummary* gv,
@@ -222,6 +298,21 @@ std::string RenderSummary(const Baseline& run, const gates::VerdictFileSummary* 
   for (const auto& b : run.benchmarks) all.Note(b);
   const std::string unstable = all.Render();
   md += unstable.empty() ? "## Unstable cells\n\n_(none)_\n\n" : unstable;
+
+  const std::vector<GrowthSeries> growth = GrowthOf(run);
+  std::vector<std::string> superlinear;
+  for (const GrowthSeries& g : growth) {
+    if (g.worst > kSuperlinearRatio) {
+      superlinear.push_back(SeriesLabel(g) + " (" + FormatNumber(g.worst) + "x)");
+    }
+  }
+  md += "## Growth\n\n" + std::to_string(growth.size()) +
+        " cells measured at several sizes; per-item cost at each size in "
+        "[ab_engines.md](ab_engines.md#growth). Superlinear (per-item cost above " +
+        FormatNumber(kSuperlinearRatio) + "x the smallest size's): " +
+        (superlinear.empty() ? "none" : std::to_string(superlinear.size())) + "\n\n";
+  for (const auto& line : superlinear) md += "- " + line + "\n";
+  if (!superlinear.empty()) md += "\n";
 
   md += "## Environment\n\n";
   Table env({"field", "value"});
@@ -502,6 +593,25 @@ std::string RenderAbEngines(const Baseline& run) {
     }
   }
   md += s.Render();
+
+  md +=
+      "\n## Growth\n\nCells measured at several sizes n (other parameters equal). Per item: the "
+      "memory tier's bytes per item as measured, otherwise median ns per op / n. \"vs smallest\" "
+      "is the per-item cost over the smallest size's; above " +
+      FormatNumber(kSuperlinearRatio) + "x the row is flagged **superlinear**.\n\n";
+  Table g({"cell", "engine", "mode", "threads", "params", "n", "median ns per op", "per item",
+           "vs smallest", "growth"});
+  for (const GrowthSeries& series : GrowthOf(run)) {
+    for (const GrowthPoint& p : series.points) {
+      const double ratio =
+          series.points.front().per_item > 0 ? p.per_item / series.points.front().per_item : 0;
+      g.Add({series.cell, p.b->engine, p.b->mode, std::to_string(p.b->threads),
+             series.params.empty() ? "—" : series.params, FormatNumber(p.n), fmt.MedianNs(p.b),
+             FormatNumber(p.per_item) + " " + series.unit, FormatNumber(ratio) + "x",
+             ratio > kSuperlinearRatio ? "**superlinear**" : "—"});
+    }
+  }
+  md += g.empty() ? "_(no cell was measured at several sizes)_\n" : g.Render();
   if (const std::string unstable = fmt.Render(); !unstable.empty()) md += "\n" + unstable;
   return md;
 }

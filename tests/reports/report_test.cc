@@ -235,6 +235,51 @@ TEST(RunReport, UnstableCellsAreMarkedWithTheReason) {
   EXPECT_NE(summary.find("## Unstable cells\n\nTheir repetitions"), std::string::npos) << summary;
 }
 
+// A cell measured at several sizes gets its per-item cost per size; superlinear growth is flagged
+// in ab_engines.md and named in SUMMARY.md, linear growth is not.
+TEST(RunReport, GrowthShowsPerItemCostAndFlagsSuperlinearCells) {
+  harness::Baseline run =
+      ValueOf(gates::LoadRunFile(Fixture(std::string("runs/") + kSample + "/baseline.json")))
+          .baseline;
+  const harness::BenchmarkResult model = run.benchmarks.front();
+  auto add = [&](const std::string& engine, double n, double ns,
+                 std::map<std::string, double> extra) {
+    harness::BenchmarkResult b = model;
+    b.tier = "recovery";
+    b.group = "replay";
+    b.op = "wal";
+    b.engine = engine;
+    b.mode = "buffered";
+    b.threads = 1;
+    b.params = {{"n", n}};
+    b.extra = std::move(extra);
+    b.repetitions = {{ns, 1e9 / ns, 1}, {ns, 1e9 / ns, 1}, {ns, 1e9 / ns, 1}};
+    run.benchmarks.push_back(std::move(b));
+  };
+  add("sharded", 10000, 10e6, {});     // 1000 ns per record
+  add("sharded", 1000000, 1.9e9, {});  // 1900 ns per record: 1.9x
+  add("btree", 10000, 10e6, {});
+  add("btree", 1000000, 1.1e9, {});  // 1.1x: within the bound
+  add("lmdb", 1000, 1e6, {{"bytes_per_key", 100}});
+  add("lmdb", 100000, 1e6, {{"bytes_per_key", 130}});  // memory: its own per-item figure, 1.3x
+
+  const std::string ab = RenderAbEngines(run);
+  EXPECT_NE(ab.find("| recovery/replay/wal | sharded | buffered | 1 | — | 1000000 | "),
+            std::string::npos)
+      << ab;
+  EXPECT_NE(ab.find("| 1900 ns | 1.90x | **superlinear** |"), std::string::npos) << ab;
+  EXPECT_NE(ab.find("| 1100 ns | 1.10x | — |"), std::string::npos) << ab;
+  EXPECT_NE(ab.find("| 130 bytes_per_key | 1.30x | **superlinear** |"), std::string::npos) << ab;
+
+  const std::string summary = RenderSummary(run, nullptr, "not evaluated", {});
+  EXPECT_NE(summary.find("3 cells measured at several sizes"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("- recovery/replay/wal sharded buffered (1.90x)"), std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("- recovery/replay/wal lmdb buffered (1.30x)"), std::string::npos)
+      << summary;
+  EXPECT_EQ(summary.find("recovery/replay/wal btree"), std::string::npos) << summary;
+}
+
 TEST(RunReport, WithoutGatesOrRedisSaysSo) {
   TempDir results;
   CopyRuns(results);
