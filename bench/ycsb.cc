@@ -67,9 +67,23 @@ Result<std::vector<YcsbWorkload>> CatalogueWorkloads(Suite suite) {
 }
 
 CellKey YcsbKey(const workloads::CoreWorkload& w, std::string_view engine, std::string_view mode) {
-  return MakeKey("ycsb", w.name, "run", engine, mode,
-                 P({{"records", static_cast<double>(w.record_count)},
-                    {"operations", static_cast<double>(w.operation_count)}}));
+  CellKey k = MakeKey("ycsb", w.name, "run", engine, mode,
+                      P({{"records", static_cast<double>(w.record_count)},
+                         {"operations", static_cast<double>(w.operation_count)}}));
+  k.threads = static_cast<int>(w.thread_count);
+  k.thread_series = w.thread_count > 1;  // one-thread names stay as before threadcount
+  return k;
+}
+
+CellDef YcsbCell(const YcsbWorkload& y, std::string_view engine, std::string_view mode,
+                 FixtureFactory make) {
+  const bool threaded = y.def->thread_count > 1;
+  return {YcsbKey(*y.def, engine, mode),
+          y.suite,
+          threaded ? Timing::kSingleShot : Timing::kLoop,
+          std::move(make),
+          0,
+          threaded ? 0 : y.def->operation_count};
 }
 
 boost::json::object WorkloadsJson(const std::vector<YcsbWorkload>& workloads) {
@@ -88,40 +102,56 @@ boost::json::object WorkloadsJson(const std::vector<YcsbWorkload>& workloads) {
 void PrepareYcsb(std::shared_ptr<const workloads::CoreWorkload> w, uint64_t seed, YcsbInputs* in) {
   in->w = std::move(w);
   in->space = std::make_unique<workloads::KeySpace>(*in->w);
-  in->stream = std::make_unique<workloads::OpStream>(*in->w, seed);
+  const auto clients = static_cast<uint32_t>(in->w->thread_count);
+  in->clients.resize(clients);
+  for (uint32_t t = 0; t < clients; ++t) {
+    in->clients[t].stream =
+        std::make_unique<workloads::OpStream>(*in->w, workloads::ClientSeed(seed, t), t, clients);
+    in->clients[t].scanned.reserve(in->w->max_scan_length);
+  }
   in->keys.reserve(in->w->record_count);
   for (uint64_t k = 0; k < in->w->record_count; ++k) in->keys.push_back(in->space->Name(k));
   for (std::string& v : workloads::RecordValues(*in->w, kRecordValues, seed)) {
     in->values.emplace_back(std::move(v));
   }
-  in->scanned.reserve(in->w->max_scan_length);
 }
 
 Status GenerateOps(uint64_t n, YcsbInputs* in) {
-  in->ops.clear();
-  in->ops.reserve(n);
-  for (uint64_t i = 0; i < n; ++i) in->ops.push_back(in->stream->Next());
-  if (in->stream->records() > in->space->capacity()) {
-    in->ops.clear();
-    return Status::InvalidArgument(in->w->name + ": " + std::to_string(in->stream->records()) +
-                                   " records outgrow the key space of " +
-                                   std::to_string(in->space->capacity()) +
-                                   " (raise recordcount or lower operationcount)");
+  const uint64_t clients = in->clients.size();
+  uint64_t records = in->keys.size();
+  for (uint64_t t = 0; t < clients; ++t) {
+    YcsbClient& c = in->clients[t];
+    const uint64_t share = n / clients + (t < n % clients ? 1 : 0);
+    c.ops.clear();
+    c.ops.reserve(share);
+    c.scanned_keys = 0;
+    for (uint64_t i = 0; i < share; ++i) c.ops.push_back(c.stream->Next());
+    records = std::max(records, c.stream->records());
   }
-  for (uint64_t k = in->keys.size(); k < in->stream->records(); ++k) {
-    in->keys.push_back(in->space->Name(k));
+  if (records > in->space->capacity()) {
+    for (YcsbClient& c : in->clients) c.ops.clear();
+    return Status::InvalidArgument(
+        in->w->name + ": " + std::to_string(records) + " records outgrow the key space of " +
+        std::to_string(in->space->capacity()) + " (raise recordcount or lower operationcount)");
   }
+  for (uint64_t k = in->keys.size(); k < records; ++k) in->keys.push_back(in->space->Name(k));
   return Status::OK();
 }
 
-void RecordMix(Measure& m, std::span<const workloads::Op> ops, uint64_t scanned_keys) {
-  if (ops.empty()) return;
+void RecordMix(Measure& m, const YcsbInputs& in) {
   std::array<uint64_t, workloads::kOpKinds> n{};
-  for (const workloads::Op& op : ops) ++n[static_cast<int>(op.kind)];
+  uint64_t ops = 0;
+  uint64_t scanned_keys = 0;
+  for (const YcsbClient& c : in.clients) {
+    for (const workloads::Op& op : c.ops) ++n[static_cast<int>(op.kind)];
+    ops += c.ops.size();
+    scanned_keys += c.scanned_keys;
+  }
+  if (ops == 0) return;
   for (int k = 0; k < workloads::kOpKinds; ++k) {
-    m.Extra("ycsb_" + std::string(workloads::OpKindName(static_cast<workloads::OpKind>(k))) +
-                "_share",
-            static_cast<double>(n[k]) / static_cast<double>(ops.size()));
+    m.Extra(
+        "ycsb_" + std::string(workloads::OpKindName(static_cast<workloads::OpKind>(k))) + "_share",
+        static_cast<double>(n[k]) / static_cast<double>(ops));
   }
   const uint64_t scans = n[static_cast<int>(workloads::OpKind::kScan)];
   if (scans > 0) {

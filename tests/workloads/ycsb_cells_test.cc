@@ -181,6 +181,43 @@ TEST(YcsbCells, ARunsMixAndScanLengthsFollowTheFile) {
   EXPECT_NEAR(keys_per_scan, 10.5, 0.5);
 }
 
+// threadcount=2: a call runs exactly operationcount ops split over two client threads, on our
+// engines and the KV peers alike, reported as a multi-threaded cell (threads=2 in the name, each
+// thread's count, latency merged), with the file's mix.
+TEST(YcsbCells, TwoClientThreadsRunOperationcountWithTheFilesMix) {
+  Result<workloads::CoreWorkload> w = workloads::ParseCoreWorkload(
+      "recordcount=2000\noperationcount=20000\nfieldcount=1\nfieldlength=16\n"
+      "readproportion=0.45\nupdateproportion=0.3\ninsertproportion=0.1\nscanproportion=0.05\n"
+      "readmodifywriteproportion=0.1\nrequestdistribution=zipfian\nmaxscanlength=10\n"
+      "threadcount=2\n",
+      "two", "two");
+  ASSERT_TRUE(w.ok()) << w.error().ToString();
+  std::vector<std::string> engines(AllEngines::names.begin(), AllEngines::names.end());
+  engines.insert(engines.end(), peers::KvPeers::names.begin(), peers::KvPeers::names.end());
+  Catalogue cat =
+      Build({{std::make_shared<const workloads::CoreWorkload>(*w), Suite::kQuick}}, engines, "two");
+  ASSERT_FALSE(cat.cells().empty());
+  for (const CellDef& c : cat.cells()) {
+    SCOPED_TRACE(c.key.Name());
+    EXPECT_TRUE(c.key.Name().ends_with("/threads=2,operations=20000,records=2000"));
+    EXPECT_EQ(c.timing, Timing::kSingleShot);
+    DirectRun r = RunDirect(c, Config("two"), 1, 1);
+    ASSERT_TRUE(r.error.empty()) << r.error;
+    EXPECT_EQ(r.result.threads, 2);
+    EXPECT_EQ(r.result.repetitions.at(0).iterations, 20000);
+    EXPECT_EQ(r.result.extra.at("t0_committed"), 10000);
+    EXPECT_EQ(r.result.extra.at("t1_committed"), 10000);
+    EXPECT_EQ(r.result.pinning.measured_by, "harness threads 0-1, started for the call");
+    const std::pair<const char*, double> want[] = {{"ycsb_read_share", 0.45},
+                                                   {"ycsb_update_share", 0.3},
+                                                   {"ycsb_insert_share", 0.1},
+                                                   {"ycsb_scan_share", 0.05},
+                                                   {"ycsb_read_modify_write_share", 0.1}};
+    for (const auto& [key, share] : want) EXPECT_NEAR(r.result.extra.at(key), share, 0.01) << key;
+    EXPECT_LE(r.result.extra.at("ycsb_keys_per_scan"), 10);
+  }
+}
+
 template <class Peer>
 void ScanAgainst() {
   SCOPED_TRACE(Peer::kName);
@@ -258,7 +295,8 @@ TEST(YcsbBinary, BadFileExitsTwoNamingFileLineAndPropertyBeforeRunning) {
     EXPECT_NE(o.output.find(want), std::string::npos) << want << "\n" << o.output;
   }
   EXPECT_FALSE(fs::exists(dir + "/out")) << "nothing runs until every file is valid";
-  const testing_util::ProcessResult typo = RunBench(STATELAB_BENCH_BIN, "--workload " + good + " -p recordcont=5");
+  const testing_util::ProcessResult typo =
+      RunBench(STATELAB_BENCH_BIN, "--workload " + good + " -p recordcont=5");
   EXPECT_EQ(typo.exit_code, 2);
   EXPECT_NE(typo.output.find("-p: recordcont: unknown property (did you mean recordcount?)"),
             std::string::npos)
@@ -269,10 +307,11 @@ TEST(YcsbBinary, WorkloadRunRecordsItsDefinitionAndCompareRefusesAnother) {
   const std::string dir = TempRoot("bin");
   const std::string file = Write(dir, "tiny", "recordcount=50\noperationcount=40\n");
   auto run = [&](const std::string& out, const std::string& extra) {
-    const testing_util::ProcessResult o = RunBench(STATELAB_BENCH_BIN, "--workload " + file +
-                                                       " --engines btree --modes "
-                                                       "inmemory --repetitions 1 --out " +
-                                                       out + extra);
+    const testing_util::ProcessResult o =
+        RunBench(STATELAB_BENCH_BIN, "--workload " + file +
+                                         " --engines btree --modes "
+                                         "inmemory --repetitions 1 --out " +
+                                         out + extra);
     EXPECT_EQ(o.exit_code, 0) << o.output;
     Result<harness::Baseline> b =
         harness::ParseBaseline(util::ReadFile(out + "/baseline.json").value(), out);
