@@ -12,6 +12,73 @@ namespace statelab::bench {
 
 std::string CoreWorkloadDir() { return harness::DefaultRepoRoot() + "/workloads/ycsb"; }
 std::string CatalogueWorkloadDir() { return harness::DefaultRepoRoot() + "/workloads/catalogue"; }
+std::string HarnessWorkloadDir() { return harness::DefaultRepoRoot() + "/workloads/harness"; }
+
+namespace {
+
+// What the D tier's file body runs (bench/tier_d.cc): gets and puts, threads from the suite.
+Status CheckDBody(const workloads::CoreWorkload& w) {
+  std::string errors;
+  auto refuse = [&](std::string_view prop, double v) {
+    if (v == 0) return;
+    errors += (errors.empty() ? "" : "\n") + w.source + ": " + std::string(prop) + ": is " +
+              w.properties.at(std::string(prop)) +
+              "; a tier D workload does reads and updates only (its ops are gets and puts)";
+  };
+  refuse("insertproportion", w.insert_proportion);
+  refuse("scanproportion", w.scan_proportion);
+  refuse("readmodifywriteproportion", w.read_modify_write_proportion);
+  if (w.thread_count != 1) {
+    errors += (errors.empty() ? "" : "\n") + w.source +
+              ": threadcount: a tier D workload runs at every thread count of the suite "
+              "(--threads); leave threadcount at 1";
+  }
+  if (!errors.empty()) return Status::InvalidArgument(errors);
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<std::vector<HarnessWorkload>> LoadHarnessWorkloads(const std::string& dir) {
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file() && it->path().extension() == ".properties") {
+      files.push_back(it->path());
+    }
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return Status::IOError(dir + ": " + ec.message());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<HarnessWorkload> out;
+  for (const std::filesystem::path& file : files) {
+    const std::filesystem::path rel = file.lexically_relative(dir);
+    std::vector<std::string> parts;
+    for (const auto& p : rel) parts.push_back(p.string());
+    if (parts.size() != 3) {
+      return Status::InvalidArgument(file.string() +
+                                     ": a harness workload file lives at "
+                                     "<tier>/<group>/<op>.properties under " +
+                                     dir);
+    }
+    if (parts[0] != "D") {
+      return Status::InvalidArgument(file.string() + ": tier " + parts[0] +
+                                     " has no cells defined by files (only D so far)");
+    }
+    STATELAB_ASSIGN_OR_RETURN(workloads::CoreWorkload w,
+                              workloads::LoadCoreWorkload(file.string()));
+    STATELAB_RETURN_IF_ERROR(CheckDBody(w));
+    out.push_back({parts[0], parts[1], rel.stem().string(),
+                   std::make_shared<const workloads::CoreWorkload>(std::move(w))});
+  }
+  return out;
+}
+
+std::string HarnessWorkloadName(const HarnessWorkload& h) {
+  return h.tier + "/" + h.group + "/" + h.op;
+}
 
 std::vector<workloads::PropertyOverride> CoreScaling(Suite suite) {
   // YCSB's files say 1000 records and 1000 operations; the gates read 100k records (standard).
@@ -86,16 +153,19 @@ CellDef YcsbCell(const YcsbWorkload& y, std::string_view engine, std::string_vie
           threaded ? 0 : y.def->operation_count};
 }
 
-boost::json::object WorkloadsJson(const std::vector<YcsbWorkload>& workloads) {
+boost::json::object WorkloadsJson(const std::vector<YcsbWorkload>& workloads,
+                                  const std::vector<HarnessWorkload>& harness) {
   boost::json::object out;
-  for (const YcsbWorkload& y : workloads) {
+  auto add = [&](const std::string& name, const workloads::CoreWorkload& w) {
     boost::json::object props;
-    for (const auto& [k, v] : y.def->properties) props[k] = v;
-    out[y.def->name] = boost::json::object{{"file", y.def->source},
-                                           {"file_sha256", y.def->file_sha256},
-                                           {"definition_sha256", y.def->definition_sha256},
-                                           {"properties", std::move(props)}};
-  }
+    for (const auto& [k, v] : w.properties) props[k] = v;
+    out[name] = boost::json::object{{"file", w.source},
+                                    {"file_sha256", w.file_sha256},
+                                    {"definition_sha256", w.definition_sha256},
+                                    {"properties", std::move(props)}};
+  };
+  for (const YcsbWorkload& y : workloads) add(y.def->name, *y.def);
+  for (const HarnessWorkload& h : harness) add(HarnessWorkloadName(h), *h.def);
   return out;
 }
 

@@ -38,6 +38,18 @@ Result<std::vector<YcsbWorkload>> LoadWorkloadDir(
 // cells (quick runs none). InvalidArgument when two share a name.
 Result<std::vector<YcsbWorkload>> CatalogueWorkloads(Suite suite);
 
+// workloads/harness/: cells of the other tiers defined by workload files, one family per file
+// at <tier>/<group>/<op>.properties, parsed by the same loader as the YCSB files. Only tier D has
+// a file body so far (reads and updates over one run's keys, at every thread count of the suite;
+// bench/tier_d.cc).
+std::string HarnessWorkloadDir();
+// Every *.properties file under `dir`, named by its path, in path order. InvalidArgument naming
+// the file for one that is not at <tier>/<group>/<op>.properties, whose tier has no file body, or
+// whose properties that body cannot run; a missing directory holds none.
+Result<std::vector<HarnessWorkload>> LoadHarnessWorkloads(const std::string& dir);
+// The harness workload's name in baseline.json `workloads`: "<tier>/<group>/<op>".
+std::string HarnessWorkloadName(const HarnessWorkload& h);
+
 // The cell of workload w: ycsb/<file stem>/run/<engine>/<mode>/operations=N,records=N
 // (threadcount T > 1: threads=T,operations=N,records=N, as the D tier's thread cells), whose
 // repetitions run exactly operationcount ops: threadcount 1 as a loop of that many iterations,
@@ -46,9 +58,10 @@ CellKey YcsbKey(const workloads::CoreWorkload& w, std::string_view engine, std::
 CellDef YcsbCell(const YcsbWorkload& y, std::string_view engine, std::string_view mode,
                  FixtureFactory make);
 
-// baseline.json `workloads`: per workload name its file, the file's sha256, the definition's
-// sha256 and every property (docs/baseline_schema.md).
-boost::json::object WorkloadsJson(const std::vector<YcsbWorkload>& workloads);
+// baseline.json `workloads`: per workload name (harness ones: <tier>/<group>/<op>) its file, the
+// file's sha256, the definition's sha256 and every property (docs/baseline_schema.md).
+boost::json::object WorkloadsJson(const std::vector<YcsbWorkload>& workloads,
+                                  const std::vector<HarnessWorkload>& harness = {});
 
 // One YCSB client thread: its own generators (YCSB's per-thread state) and buffers.
 struct YcsbClient {

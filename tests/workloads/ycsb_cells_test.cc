@@ -130,6 +130,62 @@ TEST(YcsbCatalogue, AWorkloadDirectoryIsItsPropertiesFilesInNameOrder) {
   EXPECT_NE(bad.error().message().find("c.properties:1: recordcount"), std::string::npos);
 }
 
+// workloads/harness/<tier>/<group>/<op>.properties: other tiers' cells as files, through the
+// YCSB loader; a file at the wrong place, of a tier without a file body, or with ops that body
+// does not run is refused naming the file.
+TEST(HarnessWorkloads, FilesDefineTierDCellsUnderTheirPathNames) {
+  const std::string dir = TempRoot("harness");
+  fs::create_directories(dir + "/D/mixed");
+  std::ofstream(dir + "/D/mixed/read50_write50.properties")
+      << "recordcount=500\noperationcount=1000\nfieldcount=1\nfieldlength=8\n"
+         "readproportion=0.5\nupdateproportion=0.5\nrequestdistribution=zipfian\n";
+  Result<std::vector<HarnessWorkload>> got = LoadHarnessWorkloads(dir);
+  ASSERT_TRUE(got.ok()) << got.error().ToString();
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ(HarnessWorkloadName(got->front()), "D/mixed/read50_write50");
+  CatalogueOptions o;
+  o.engines = {"btree"};
+  o.modes = {"inmemory"};
+  o.tiers = {"D"};
+  o.filter.emplace("read50");
+  o.threads = {2};
+  o.data_root = TempRoot("harness_run");
+  o.harness = *got;
+  Catalogue cat(std::move(o));
+  BuildCatalogue(cat);
+  ASSERT_EQ(cat.cells().size(), 1u);
+  EXPECT_EQ(cat.cells()[0].key.Name(), "D/mixed/read50_write50/btree/inmemory/threads=2");
+  DirectRun r = RunDirect(cat.cells()[0], Config("harness_run"), 1, 1);
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  EXPECT_EQ(r.result.threads, 2);
+  // Puts commit, gets do not: half the ops are commits.
+  EXPECT_NEAR(r.result.extra.at("engine_commits") / r.result.extra.at("committed"), 0.5, 0.05);
+  EXPECT_TRUE(LoadHarnessWorkloads(dir + "/none")->empty());
+
+  std::ofstream(dir + "/D/mixed/scans.properties") << "readproportion=0.5\nupdateproportion=0\n"
+                                                      "scanproportion=0.5\nthreadcount=2\n";
+  Result<std::vector<HarnessWorkload>> bad = LoadHarnessWorkloads(dir);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("scans.properties: scanproportion: is 0.5; a tier D "
+                                       "workload does reads and updates only"),
+            std::string::npos)
+      << bad.error().ToString();
+  EXPECT_NE(bad.error().message().find("scans.properties: threadcount:"), std::string::npos);
+  fs::remove(dir + "/D/mixed/scans.properties");
+  fs::create_directories(dir + "/B/kv");
+  std::ofstream(dir + "/B/kv/get.properties") << "readproportion=1\nupdateproportion=0\n";
+  bad = LoadHarnessWorkloads(dir);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("get.properties: tier B has no cells defined by files"),
+            std::string::npos);
+  fs::remove_all(dir + "/B");
+  std::ofstream(dir + "/D/loose.properties") << "recordcount=5\n";
+  bad = LoadHarnessWorkloads(dir);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("loose.properties: a harness workload file lives at"),
+            std::string::npos);
+}
+
 TEST(YcsbCells, HotspotVariantWithOverridesRuns) {
   const std::string text =
       "workload=site.ycsb.workloads.CoreWorkload\nrecordcount=1000\noperationcount=1000\n"
