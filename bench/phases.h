@@ -1,7 +1,7 @@
 #pragma once
 // Multi-threaded phases on the harness's own threads (not Google Benchmark's ->Threads()): all
 // threads start together, run a warm-up, then a measured phase, then drain (RunPhases); or all
-// start together and each runs a fixed number of operations (RunCounted, YCSB's client threads).
+// start together and each runs a fixed number of operations (RunFixedOps, YCSB's client threads).
 // Throughput is the sum over threads of operations completed while each thread saw the measured
 // phase, divided by the coordinator's wall time of that phase (each thread's count is exact to one
 // operation at either edge). Each thread is pinned, keeps its own cache-line-aligned counters and
@@ -145,7 +145,7 @@ int64_t RunPhases(Measure& m, const PhaseSpec& spec, std::vector<Body>& bodies) 
 // it is a fixed amount of work split across threads (YCSB's operationcount over threadcount
 // clients), no warm-up. Fills m's record as RunPhases does and returns the region's ns.
 template <class Body>
-int64_t RunCounted(Measure& m, std::vector<Body>& bodies, const std::vector<uint64_t>& ops) {
+int64_t RunFixedOps(Measure& m, std::vector<Body>& bodies, const std::vector<uint64_t>& ops) {
   const int n = static_cast<int>(bodies.size());
   std::vector<internal::ThreadTally> tallies(n);
   std::vector<int64_t> ends(n, 0);  // each thread writes its own slot

@@ -145,7 +145,7 @@ T& TargetOf(T* kv) {
 }
 
 // threadcount > 1: one call runs operationcount ops split across threadcount pinned client
-// threads started together (bench/phases.h RunCounted); the record is the D tier's: ops of all
+// threads started together (bench/phases.h RunFixedOps); the record is the D tier's: ops of all
 // threads over the wall time to the last thread's end, latency merged, per-thread counts.
 // target(t) gives client t's KV target (its own OurKv; a peer is shared).
 template <class Target>
@@ -166,7 +166,7 @@ void RunYcsbThreads(Measure& m, YcsbInputs& in, Target&& target) {
     bodies.push_back(make(t));
     ops.push_back(in.clients[t].ops.size());
   }
-  m.Once([&] { return RunCounted(m, bodies, ops); });
+  m.Once([&] { return RunFixedOps(m, bodies, ops); });
   for (const Status& e : errors) {
     if (!e.ok()) m.Fail(e.ToString());
   }
