@@ -124,6 +124,15 @@ struct YcsbWorkload {
   Suite suite = Suite::kQuick;
 };
 
+// A family of harness cells defined by a workload file, workloads/harness/<tier>/<group>/<op>
+// .properties (bench/ycsb.h LoadHarnessWorkloads): cells <tier>/<group>/<op>/<engine>/<mode>/...
+struct HarnessWorkload {
+  std::string tier;
+  std::string group;
+  std::string op;
+  std::shared_ptr<const workloads::CoreWorkload> def;
+};
+
 struct CatalogueOptions {
   Suite suite = Suite::kQuick;
   std::vector<std::string> engines;  // empty: every engine of AllEngines plus null and device,
@@ -136,8 +145,9 @@ struct CatalogueOptions {
   std::vector<int> disjoint_threads;
   std::vector<int> group_commit_threads;  // thread counts of durability/group_commit
   uint64_t seed = 0;
-  std::string data_root;  // cells get subdirectories of it
+  std::string data_root;           // cells get subdirectories of it
   std::vector<YcsbWorkload> ycsb;  // the ycsb tier's workloads (core files or --workload files)
+  std::vector<HarnessWorkload> harness;  // other tiers' cells defined by files (workloads/harness)
 };
 
 class Catalogue {

@@ -18,8 +18,8 @@
 #include "bench/instructions.h"
 #include "bench/null_engine.h"
 #include "bench/run.h"
-#include "bench/ycsb.h"
 #include "bench/shard.h"
+#include "bench/ycsb.h"
 #include "engines/core/layer_timing.h"
 #include "engines/registry/engine_list.h"
 #include "harness/baseline.h"
@@ -151,20 +151,23 @@ Result<std::vector<YcsbWorkload>> LoadWorkloads(const BenchOptions& opts, int* e
   return out;
 }
 
-// The workloads that have a cell in the catalogue (run or skipped).
-std::vector<YcsbWorkload> UsedWorkloads(Catalogue& cat) {
-  std::set<std::string> groups;
-  for (const CellDef& c : cat.cells()) {
-    if (c.key.tier == "ycsb") groups.insert(c.key.group);
-  }
-  for (const SkippedCell& c : cat.skipped()) {
-    if (c.key.tier == "ycsb") groups.insert(c.key.group);
-  }
-  std::vector<YcsbWorkload> out;
+// baseline.json `workloads`: the workloads that have a cell in the catalogue (run or skipped).
+boost::json::object UsedWorkloads(Catalogue& cat) {
+  std::set<std::string> used;  // ycsb: the group (the file stem); harness: tier/group/op
+  auto note = [&](const CellKey& k) {
+    used.insert(k.tier == "ycsb" ? k.group : k.tier + "/" + k.group + "/" + k.op);
+  };
+  for (const CellDef& c : cat.cells()) note(c.key);
+  for (const SkippedCell& c : cat.skipped()) note(c.key);
+  std::vector<YcsbWorkload> ycsb;
   for (const YcsbWorkload& y : cat.options().ycsb) {
-    if (groups.contains(y.def->name)) out.push_back(y);
+    if (used.contains(y.def->name)) ycsb.push_back(y);
   }
-  return out;
+  std::vector<HarnessWorkload> harness;
+  for (const HarnessWorkload& h : cat.options().harness) {
+    if (used.contains(HarnessWorkloadName(h))) harness.push_back(h);
+  }
+  return WorkloadsJson(ycsb, harness);
 }
 
 int Main(int argc, char** argv) {
@@ -181,6 +184,9 @@ int Main(int argc, char** argv) {
   int workload_exit = 0;
   Result<std::vector<YcsbWorkload>> ycsb = LoadWorkloads(opts, &workload_exit);
   if (!ycsb.ok()) return util::Fail(kTool, "workload file", ycsb.error(), workload_exit);
+  // The other tiers' file-defined cells (workloads/harness); a broken file there exits 3.
+  Result<std::vector<HarnessWorkload>> harness_files = LoadHarnessWorkloads(HarnessWorkloadDir());
+  if (!harness_files.ok()) return util::Fail(kTool, "workload file", harness_files.error(), 3);
   // --workload runs the files' cells only.
   if (!opts.workload_files.empty() && opts.tiers.empty()) opts.tiers = {"ycsb"};
   if (opts.null_work > 0) {
@@ -222,6 +228,7 @@ int Main(int argc, char** argv) {
   co.seed = opts.seed;
   co.data_root = data_root.string();
   co.ycsb = std::move(*ycsb);
+  co.harness = std::move(*harness_files);
   Catalogue cat(std::move(co));
   BuildCatalogue(cat);
   if (counted) KeepCountable(cat);
@@ -257,9 +264,9 @@ int Main(int argc, char** argv) {
                                    ? harness::DefaultRepoRoot() + "/gates/reference_platform.json"
                                    : opts.reference_platform;
   json::object env = harness::CaptureEnvironment(eo, git);
-  const std::string shard_label =
-      shard ? " shard " + std::to_string(shard->spec.index) + "/" + std::to_string(shard->spec.count)
-            : "";
+  const std::string shard_label = shard ? " shard " + std::to_string(shard->spec.index) + "/" +
+                                              std::to_string(shard->spec.count)
+                                        : "";
   if (shard && !out.empty()) {
     // Written before any cell runs: a part killed midway still names the cells it owed.
     const json::object file = ShardFileJson(*shard, cat.cells(), cat.skipped(), env, git.commit,
@@ -274,8 +281,8 @@ int Main(int argc, char** argv) {
   std::printf(
       "statelab-bench: suite %s%s, %zu cells to run, %zu skipped, %d repetitions, timer "
       "overhead %.1f ns, data in %s\n",
-      opts.SuiteLabel().c_str(), shard_label.c_str(), cat.cells().size(), cat.skipped().size(), opts.Repetitions(),
-      timer_overhead, data_root.c_str());
+      opts.SuiteLabel().c_str(), shard_label.c_str(), cat.cells().size(), cat.skipped().size(),
+      opts.Repetitions(), timer_overhead, data_root.c_str());
   std::fflush(stdout);
 
   RunnerConfig rc;
@@ -339,7 +346,7 @@ int Main(int argc, char** argv) {
   b.config.cores = pinner.cores();
   b.benchmarks = std::move(run.results);
   b.derived = harness::ComputeDerived(b.benchmarks, harness::FacadeTable());
-  b.workloads = WorkloadsJson(UsedWorkloads(cat));
+  b.workloads = UsedWorkloads(cat);
 
   json::value doc = harness::ToJson(b);
   json::array skipped_json;

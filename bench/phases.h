@@ -1,10 +1,11 @@
 #pragma once
 // Multi-threaded phases on the harness's own threads (not Google Benchmark's ->Threads()): all
-// threads start together, run a warm-up, then a measured phase, then drain. Throughput is the sum
-// over threads of operations completed while each thread saw the measured phase, divided by the
-// coordinator's wall time of that phase (each thread's count is exact to one operation at either
-// edge). Each thread is pinned, keeps its own cache-line-aligned counters and histogram, and they
-// are merged after the phase: nothing shared is written in the loop.
+// threads start together, run a warm-up, then a measured phase, then drain (RunPhases); or all
+// start together and each runs a fixed number of operations (RunFixedOps, YCSB's client threads).
+// Throughput is the sum over threads of operations completed while each thread saw the measured
+// phase, divided by the coordinator's wall time of that phase (each thread's count is exact to one
+// operation at either edge). Each thread is pinned, keeps its own cache-line-aligned counters and
+// histogram, and they are merged after the phase: nothing shared is written in the loop.
 // Thread-safety: RunPhases is called by one thread; each body is used by its own thread only.
 
 #include <algorithm>
@@ -59,6 +60,20 @@ struct alignas(64) ThreadTally {
 void MergeTallies(Measure& m, std::vector<ThreadTally>& tallies, size_t measured,
                   int64_t elapsed_ns, const harness::AllocCounts& allocs);
 
+// One measured operation of thread `tally`: op i, its latency when i is a sample (mask = stride -
+// 1), its PU every 256th op, its outcome.
+template <class Body>
+inline void MeasuredOp(ThreadTally& tally, Body& body, uint64_t i, uint64_t mask) {
+  const bool sample = (i & mask) == 0;
+  const int64_t a = sample ? harness::Timer::NowNs() : 0;
+  const OpOutcome o = body(i);
+  if (sample) tally.latency.Record(harness::Timer::NowNs() - a);
+  if ((i & 255) == 0) tally.observed.Sample();
+  tally.committed += o.committed ? 1 : 0;
+  tally.gave_up += o.committed ? 0 : 1;
+  tally.aborts += o.aborts;
+}
+
 }  // namespace internal
 
 // Runs one warm-up / measure / drain cycle with bodies.size() threads (body t runs on thread t:
@@ -88,15 +103,10 @@ int64_t RunPhases(Measure& m, const PhaseSpec& spec, std::vector<Body>& bodies) 
         measuring = true;
         counters.Start();
       }
-      const bool sample = measuring && (i & mask) == 0;
-      const int64_t a = sample ? harness::Timer::NowNs() : 0;
-      const OpOutcome o = body(i);
-      if (sample) tally.latency.Record(harness::Timer::NowNs() - a);
       if (measuring) {
-        if ((i & 255) == 0) tally.observed.Sample();
-        tally.committed += o.committed ? 1 : 0;
-        tally.gave_up += o.committed ? 0 : 1;
-        tally.aborts += o.aborts;
+        internal::MeasuredOp(tally, body, i, mask);
+      } else {
+        (void)body(i);
       }
     }
     if (measuring) {
@@ -127,6 +137,49 @@ int64_t RunPhases(Measure& m, const PhaseSpec& spec, std::vector<Body>& bodies) 
           ? std::min(static_cast<size_t>(spec.measured_threads), static_cast<size_t>(n))
           : static_cast<size_t>(n);
   internal::MergeTallies(m, tallies, measured, t1 - t0, allocs1 - allocs0);
+  return t1 - t0;
+}
+
+// Runs bodies[t](i) for i in [0, ops[t]) on thread t (pinned as RunPhases pins), every thread
+// released at once: the measured region runs from the release to the end of the last thread, so
+// it is a fixed amount of work split across threads (YCSB's operationcount over threadcount
+// clients), no warm-up. Fills m's record as RunPhases does and returns the region's ns.
+template <class Body>
+int64_t RunFixedOps(Measure& m, std::vector<Body>& bodies, const std::vector<uint64_t>& ops) {
+  const int n = static_cast<int>(bodies.size());
+  std::vector<internal::ThreadTally> tallies(n);
+  std::vector<int64_t> ends(n, 0);  // each thread writes its own slot
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  const uint64_t mask = m.config().sample_stride - 1;
+  const Pinner* pinner = m.config().pinner;
+
+  auto worker = [&](int t) {
+    internal::ThreadTally& tally = tallies[t];
+    if (pinner != nullptr) tally.pin = pinner->Pin(static_cast<size_t>(t));
+    harness::ThreadPerfCounters counters;
+    Body& body = bodies[t];
+    ready.fetch_add(1, std::memory_order_acq_rel);
+    while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
+    counters.Start();
+    for (uint64_t i = 0; i < ops[t]; ++i) internal::MeasuredOp(tally, body, i, mask);
+    ends[t] = harness::Timer::NowNs();
+    tally.perf = counters.Stop();
+    tally.perf_measured = true;
+    if (pinner != nullptr) pinner->Unpin();
+  };
+
+  std::vector<std::thread> threads;
+  threads.reserve(n);
+  for (int t = 0; t < n; ++t) threads.emplace_back(worker, t);
+  while (ready.load(std::memory_order_acquire) < n) std::this_thread::yield();
+  const harness::AllocCounts allocs0 = harness::ProcessAllocs();
+  const int64_t t0 = harness::Timer::NowNs();
+  go.store(true, std::memory_order_release);
+  for (std::thread& th : threads) th.join();
+  const harness::AllocCounts allocs1 = harness::ProcessAllocs();
+  const int64_t t1 = *std::max_element(ends.begin(), ends.end());
+  internal::MergeTallies(m, tallies, tallies.size(), t1 - t0, allocs1 - allocs0);
   return t1 - t0;
 }
 

@@ -1,16 +1,18 @@
 // Tier D: contention on the harness's own pinned threads (bench/phases.h), one
 // warm-up / measure / drain cycle per repetition. Groups: disjoint (each thread its own run),
 // same_run (one run, distinct keys), same_key (one state cell, one event log: every commit
-// conflicts with every other), mixed (80% get / 20% put over one run's keys), writer_vs_readers
-// (one writer alone, then beside readers getting keys of its run in tight loops: the writer's
-// commits/s only). Throughput is summed over the measured threads; aborts and retries are counted
-// by the harness, not the driver.
+// conflicts with every other), writer_vs_readers (one writer alone, then beside readers getting
+// keys of its run in tight loops: the writer's commits/s only), and the groups defined by
+// workload files (workloads/harness/D/<group>/<op>.properties, e.g. mixed/read80_write20: gets
+// and puts over one run's keys in the file's mix and distribution). Throughput is summed over the
+// measured threads; aborts and retries are counted by the harness, not the driver.
 #include <string_view>
 
 #include "bench/catalogue.h"
 #include "bench/catalogue_util.h"
 #include "bench/contention.h"
 #include "bench/primitive_inputs.h"
+#include "bench/ycsb.h"
 
 namespace statelab::bench {
 
@@ -40,24 +42,22 @@ Result<std::unique_ptr<ContentionState<typename D::Eng>>> OpenContention(const C
   return s;
 }
 
-enum class DOp { kDisjoint, kSameRun, kSameKeyTransition, kSameKeyAppend, kMixed };
+enum class DOp { kDisjoint, kSameRun, kSameKeyTransition, kSameKeyAppend };
 
 struct DDef {
   DOp op;
   const char* group;
   const char* name;
-  bool preload;
   bool quick;  // in the quick suite (at the largest thread count; disjoint at every count)
 };
 constexpr DDef kDOps[] = {
-    {DOp::kDisjoint, "disjoint", "put", false, true},
-    {DOp::kSameRun, "same_run", "put_distinct_keys", false, false},
-    {DOp::kSameKeyTransition, "same_key", "state_transition", false, true},
-    {DOp::kSameKeyAppend, "same_key", "event_append", false, false},
-    {DOp::kMixed, "mixed", "read80_write20", true, true},
+    {DOp::kDisjoint, "disjoint", "put", true},
+    {DOp::kSameRun, "same_run", "put_distinct_keys", false},
+    {DOp::kSameKeyTransition, "same_key", "state_transition", true},
+    {DOp::kSameKeyAppend, "same_key", "event_append", false},
 };
 
-// One transaction putting value i at `key` of `run`; one snapshot read of `key` of `run`.
+// One transaction putting value i (or v) at `key` of `run`; one snapshot read of `key` of `run`.
 template <class Eng>
 OpOutcome PutOne(Eng& e, const RunId& run, std::string_view key, uint64_t i, Status* err) {
   return CountedCommit(
@@ -69,10 +69,19 @@ OpOutcome PutOne(Eng& e, const RunId& run, std::string_view key, uint64_t i, Sta
       err);
 }
 template <class Eng>
+OpOutcome PutValue(Eng& e, const RunId& run, std::string_view key, const Value& v, Status* err) {
+  return CountedCommit(
+      e, run,
+      [&](Txn<typename Eng::Partition>& x) {
+        x.Put(Tag::kKv, key, v);
+        return Status::OK();
+      },
+      err);
+}
+template <class Eng>
 OpOutcome GetOne(Eng& e, const RunId& run, std::string_view key, Value* val, Status* err) {
   return CountedRead(
-      RunRead(e, run,
-              [&](Txn<typename Eng::Partition>& x) { return x.Get(Tag::kKv, key, val); }),
+      RunRead(e, run, [&](Txn<typename Eng::Partition>& x) { return x.Get(Tag::kKv, key, val); }),
       err);
 }
 
@@ -81,7 +90,7 @@ void RunD(DOp op, int threads, Measure& m, ContentionState<Eng>& s) {
   using P = typename Eng::Partition;
   Eng& e = s.engine();
   auto make = [&](int t, Status* err) {
-    return [&s, &e, op, t, err, val = Value()](uint64_t i) mutable -> OpOutcome {
+    return [&s, &e, op, t, err](uint64_t i) -> OpOutcome {
       const uint32_t k = ThreadIndex(s.idx, i, t);
       switch (op) {
         case DOp::kDisjoint:
@@ -108,11 +117,6 @@ void RunD(DOp op, int threads, Measure& m, ContentionState<Eng>& s) {
           return CountedCommit(
               e, s.run,
               [&](Txn<P>& x) { return EventOps<P>(x).Append("tick", s.payload).status(); }, err);
-        case DOp::kMixed:
-          if (i % 5 != 0) {
-            return GetOne(e, s.run, s.keys[k], &val, err);
-          }
-          return PutOne(e, s.run, s.keys[k], i, err);
       }
       return OpOutcome{false, 0};
     };
@@ -151,6 +155,75 @@ void AddWriterVsReadersCells(Catalogue& cat, DurabilityMode mode) {
   }
 }
 
+// A D cell of a workload file: one run loaded with recordcount point keys holding the file's
+// record values (fieldcount x fieldlength); thread t cycles over operationcount ops its own
+// client stream drew (workloads::OpStream, requestdistribution over the keys): a read is a get,
+// an update a put of a record value. LoadHarnessWorkloads admits no other op kind.
+template <class Eng>
+struct FileMixState : DbState<Eng> {
+  using DbState<Eng>::DbState;
+  std::vector<std::string> keys;
+  std::vector<Value> values;
+  std::vector<std::vector<workloads::Op>> ops;  // per thread
+};
+
+template <class D>
+Result<std::unique_ptr<FileMixState<typename D::Eng>>> OpenFileMix(const CellContext& ctx,
+                                                                   DurabilityMode mode,
+                                                                   const workloads::CoreWorkload& w,
+                                                                   int threads) {
+  using S = FileMixState<typename D::Eng>;
+  STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<S> s, (OpenState<D, S>(ctx, mode)));
+  s->keys = PointKeys(w.record_count);
+  for (std::string& v : workloads::RecordValues(w, kRecordValues, ctx.seed)) {
+    s->values.emplace_back(std::move(v));
+  }
+  STATELAB_RETURN_IF_ERROR(BulkLoad(*s->db, s->run, s->keys.size(), [&](auto& h, uint64_t i) {
+    return h.kv().Put(s->keys[i], s->values[i % kRecordValues]);
+  }));
+  for (int t = 0; t < threads; ++t) {
+    workloads::OpStream stream(w, workloads::ClientSeed(ctx.seed, static_cast<uint32_t>(t)),
+                               static_cast<uint32_t>(t), static_cast<uint32_t>(threads));
+    std::vector<workloads::Op>& ops = s->ops.emplace_back();
+    ops.reserve(w.operation_count);
+    for (uint64_t i = 0; i < w.operation_count; ++i) ops.push_back(stream.Next());
+  }
+  return s;
+}
+
+template <class Eng>
+void RunFileMix(int threads, Measure& m, FileMixState<Eng>& s) {
+  Eng& e = s.engine();
+  auto make = [&](int t, Status* err) {
+    return [&s, &e, &ops = s.ops[t], err, val = Value()](uint64_t i) mutable -> OpOutcome {
+      const workloads::Op& op = ops[i % ops.size()];
+      if (op.kind == workloads::OpKind::kRead) return GetOne(e, s.run, s.keys[op.key], &val, err);
+      return PutValue(e, s.run, s.keys[op.key], s.values[i % kRecordValues], err);
+    };
+  };
+  RunContended(m, *s.db, threads, make);
+}
+
+// The file-defined D cells, at every thread count; quick at the most threads.
+template <class D>
+void AddFileContentionCells(Catalogue& cat, DurabilityMode mode) {
+  const CatalogueOptions& o = cat.options();
+  const int most = *std::max_element(o.threads.begin(), o.threads.end());
+  for (const HarnessWorkload& h : o.harness) {
+    if (h.tier != "D") continue;
+    for (int threads : o.threads) {
+      cat.Add({SeriesKey("D", h.group, h.op, D::Label(), ModeName(mode), threads),
+               threads == most ? Suite::kQuick : Suite::kStandard, Timing::kSingleShot,
+               [mode, threads, w = h.def](const CellContext& ctx) {
+                 return Bind(OpenFileMix<D>(ctx, mode, *w, threads),
+                             [threads](Measure& m, FileMixState<typename D::Eng>& s) {
+                               RunFileMix(threads, m, s);
+                             });
+               }});
+    }
+  }
+}
+
 template <class D>
 void AddContentionCells(Catalogue& cat, DurabilityMode mode) {
   const CatalogueOptions& o = cat.options();
@@ -161,10 +234,9 @@ void AddContentionCells(Catalogue& cat, DurabilityMode mode) {
       const bool quick = def.quick && (def.op == DOp::kDisjoint || threads == most);
       const Suite suite = quick ? Suite::kQuick : Suite::kStandard;
       const DOp op = def.op;
-      const bool preload = def.preload;
       cat.Add({SeriesKey("D", def.group, def.name, D::Label(), ModeName(mode), threads), suite,
-               Timing::kSingleShot, [mode, op, threads, preload](const CellContext& ctx) {
-                 return Bind(OpenContention<D>(ctx, mode, preload),
+               Timing::kSingleShot, [mode, op, threads](const CellContext& ctx) {
+                 return Bind(OpenContention<D>(ctx, mode, /*preload=*/false),
                              [op, threads](Measure& m, ContentionState<typename D::Eng>& s) {
                                RunD(op, threads, m, s);
                              });
@@ -179,6 +251,7 @@ void AddContentionTier(Catalogue& cat) {
   ForEachEngine(cat, [&]<class E>() {
     for (DurabilityMode mode : cat.Modes()) {
       AddContentionCells<Dispatch<E, false>>(cat, mode);
+      AddFileContentionCells<Dispatch<E, false>>(cat, mode);
       AddWriterVsReadersCells<Dispatch<E, false>>(cat, mode);
     }
   });

@@ -106,19 +106,23 @@ void AddKvPeerCells(Catalogue& cat, DurabilityMode mode) {
   using Ycsb = PeerState<P, YcsbInputs>;
   for (const YcsbWorkload& y : cat.options().ycsb) {
     if constexpr (P::kAvailable) {
-      cat.Add({YcsbKey(*y.def, engine, ml), y.suite, Timing::kLoop,
-               [mode, w = y.def](const CellContext& ctx) {
-                 auto open = [&]() -> Result<std::unique_ptr<Ycsb>> {
-                   STATELAB_ASSIGN_OR_RETURN(auto s, (OpenPeer<P, YcsbInputs>(ctx, mode)));
-                   PrepareYcsb(w, ctx.seed, s.get());
-                   STATELAB_RETURN_IF_ERROR(LoadYcsb(*s->peer, *s));
-                   return s;
-                 };
-                 return Bind(open(), [](Measure& m, Ycsb& s) { RunYcsb(m, *s.peer, s); });
-               },
-               0, y.def->operation_count});
+      cat.Add(YcsbCell(y, engine, ml, [mode, w = y.def](const CellContext& ctx) {
+        auto open = [&]() -> Result<std::unique_ptr<Ycsb>> {
+          STATELAB_ASSIGN_OR_RETURN(auto s, (OpenPeer<P, YcsbInputs>(ctx, mode)));
+          PrepareYcsb(w, ctx.seed, s.get());
+          STATELAB_RETURN_IF_ERROR(LoadYcsb(*s->peer, *s));
+          return s;
+        };
+        return Bind(open(), [](Measure& m, Ycsb& s) {
+          if (s.clients.size() > 1) {
+            RunYcsbThreads(m, s, [&](size_t) { return s.peer.get(); });
+          } else {
+            RunYcsb(m, *s.peer, s);
+          }
+        });
+      }));
     } else {
-      add(YcsbKey(*y.def, engine, ml), y.suite, Timing::kLoop, FixtureFactory());
+      cat.Add(YcsbCell(y, engine, ml, FixtureFactory()));
     }
   }
 

@@ -148,21 +148,23 @@ template <class D>
 void AddYcsbCells(Catalogue& cat, DurabilityMode mode) {
   using S = YcsbState<typename D::Eng>;
   for (const YcsbWorkload& y : cat.options().ycsb) {
-    cat.Add({YcsbKey(*y.def, D::Label(), ModeName(mode)), y.suite, Timing::kLoop,
-             [mode, w = y.def](const CellContext& ctx) {
-               auto open = [&]() -> Result<std::unique_ptr<S>> {
-                 STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<S> s, (OpenState<D, S>(ctx, mode)));
-                 PrepareYcsb(w, ctx.seed, s.get());
-                 OurKv kv(*s->db, s->run);
-                 STATELAB_RETURN_IF_ERROR(LoadYcsb(kv, *s));
-                 return s;
-               };
-               return Bind(open(), [](Measure& m, S& s) {
-                 OurKv kv(*s.db, s.run);
-                 RunYcsb(m, kv, s);
-               });
-             },
-             0, y.def->operation_count});
+    cat.Add(YcsbCell(y, D::Label(), ModeName(mode), [mode, w = y.def](const CellContext& ctx) {
+      auto open = [&]() -> Result<std::unique_ptr<S>> {
+        STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<S> s, (OpenState<D, S>(ctx, mode)));
+        PrepareYcsb(w, ctx.seed, s.get());
+        OurKv kv(*s->db, s->run);
+        STATELAB_RETURN_IF_ERROR(LoadYcsb(kv, *s));
+        return s;
+      };
+      return Bind(open(), [](Measure& m, S& s) {
+        if (s.clients.size() > 1) {
+          RunYcsbThreads(m, s, [&](size_t) { return OurKv(*s.db, s.run); });
+        } else {
+          OurKv kv(*s.db, s.run);
+          RunYcsb(m, kv, s);
+        }
+      });
+    }));
   }
 }
 

@@ -68,9 +68,16 @@ std::string KeySpace::Name(uint64_t k) const {
   return KeyName("user", hashed_ ? Permute(k) : k, digits_);
 }
 
-OpStream::OpStream(const CoreWorkload& w, uint64_t seed)
+uint64_t ClientSeed(uint64_t seed, uint32_t client) noexcept {
+  return client == 0 ? seed : SplitSeed(seed, 1000 + uint64_t{client});
+}
+
+OpStream::OpStream(const CoreWorkload& w, uint64_t seed, uint32_t client, uint32_t clients)
     : mix_(SplitSeed(seed, 0)),
-      next_insert_(w.record_count),
+      loaded_(w.record_count),
+      known_(w.record_count),
+      client_(client),
+      clients_(std::max<uint32_t>(1, clients)),
       scan_uniform_(w.max_scan_length, SplitSeed(seed, 2)) {
   const double p[kOpKinds] = {w.read_proportion, w.update_proportion, w.insert_proportion,
                               w.scan_proportion, w.read_modify_write_proportion};
@@ -101,9 +108,17 @@ OpStream::OpStream(const CoreWorkload& w, uint64_t seed)
 
 OpStream::~OpStream() = default;
 
+uint64_t OpStream::KeyOf(uint64_t i) const noexcept {
+  return i < loaded_ ? i : loaded_ + (i - loaded_) * clients_ + client_;
+}
+
+uint64_t OpStream::records() const noexcept {
+  return known_ == loaded_ ? loaded_ : KeyOf(known_ - 1) + 1;
+}
+
 uint64_t OpStream::Key() {
   if (zipfian_) return zipfian_->Next();
-  if (latest_) return latest_->Next();
+  if (latest_) return KeyOf(latest_->Next());
   if (hotspot_) return hotspot_->Next();
   return uniform_->Next();
 }
@@ -114,7 +129,7 @@ Op OpStream::Next() {
   while (k < kOpKinds - 1 && r >= cut_[k]) ++k;
   Op op{static_cast<OpKind>(k), 0, 0};
   if (op.kind == OpKind::kInsert) {
-    op.key = next_insert_++;
+    op.key = KeyOf(known_++);
     if (latest_) latest_->Inserted();
     return op;
   }

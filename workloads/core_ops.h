@@ -47,24 +47,32 @@ class KeySpace {
   uint64_t mask_;
 };
 
-// The op stream of one workload: Next() draws the kind by the proportions, the key by
-// requestdistribution over the loaded records (latest: over every record, newest first), a
-// scan's length by scanlengthdistribution; an insert takes the next key number.
+// The op stream of one workload for one client thread: Next() draws the kind by the
+// proportions, the key by requestdistribution over the loaded records (latest: over the loaded
+// records and this client's inserts, newest first), a scan's length by scanlengthdistribution; an
+// insert takes this client's next key number. Client `client` of `clients` (YCSB's threadcount)
+// owns the insert key numbers recordcount + j x clients + client, so clients never insert one key
+// twice; with one client those are recordcount, recordcount + 1, ... as in YCSB.
 class OpStream {
  public:
-  OpStream(const CoreWorkload& w, uint64_t seed);
+  OpStream(const CoreWorkload& w, uint64_t seed, uint32_t client = 0, uint32_t clients = 1);
   OpStream(const OpStream&) = delete;
   OpStream& operator=(const OpStream&) = delete;
   ~OpStream();
   Op Next();
-  // Key numbers [0, records()) exist after the ops drawn so far.
-  uint64_t records() const noexcept { return next_insert_; }
+  // Every key number drawn so far is below records(): recordcount before any insert.
+  uint64_t records() const noexcept;
 
  private:
   uint64_t Key();
+  // Key number of the i-th record this client knows (the loaded ones, then its own inserts).
+  uint64_t KeyOf(uint64_t i) const noexcept;
   double cut_[kOpKinds];  // cumulative proportions
   Xoshiro256 mix_;
-  uint64_t next_insert_;
+  uint64_t loaded_;
+  uint64_t known_;  // loaded_ + this client's inserts so far
+  uint32_t client_;
+  uint32_t clients_;
   std::unique_ptr<UniformGenerator> uniform_;
   std::unique_ptr<ScrambledZipfianGenerator> zipfian_;
   std::unique_ptr<LatestGenerator> latest_;
@@ -72,6 +80,10 @@ class OpStream {
   UniformGenerator scan_uniform_;
   std::unique_ptr<ZipfianGenerator> scan_zipfian_;
 };
+
+// Client `client`'s generator seed: client 0 keeps `seed` (a one-thread run draws what it drew
+// before threadcount existed), the others get seeds split from it.
+uint64_t ClientSeed(uint64_t seed, uint32_t client) noexcept;
 
 // `count` record values of fieldcount fields each, field lengths by fieldlengthdistribution
 // (constant: fieldlength; uniform: 1..fieldlength; zipfian: 1..fieldlength, short ones most

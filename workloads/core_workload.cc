@@ -18,6 +18,8 @@ namespace statelab::workloads {
 namespace {
 
 constexpr std::string_view kCoreWorkloadClass = "site.ycsb.workloads.CoreWorkload";
+// More client threads than this would only measure the scheduler on any machine we run on.
+constexpr uint64_t kMaxThreadCount = 1024;
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\f')) {
@@ -221,12 +223,12 @@ const std::map<std::string, Setter, std::less<>>& Setters() {
         "hashed"}},
       {"threadcount",
        {[](std::string_view v, CoreWorkload& w) -> std::string {
-          if (std::string e = SetCount(v, &w.thread_count); !e.empty()) return e;
-          if (w.thread_count != 1) {
-            return Quoted(v) +
-                   ": multi-threaded YCSB runs are not supported yet (only 1; tier D measures "
-                   "contention)";
+          uint64_t n = 0;
+          if (std::string e = SetCount(v, &n); !e.empty()) return e;
+          if (n > kMaxThreadCount) {
+            return Quoted(v) + " is over " + std::to_string(kMaxThreadCount) + " client threads";
           }
+          w.thread_count = n;
           return {};
         },
         "1"}},
@@ -374,6 +376,13 @@ Result<CoreWorkload> ParseCoreWorkload(std::string_view text, std::string_view s
   if (w.field_length > (uint64_t{1} << 24) / w.field_count) {  // no overflow: both >= 1
     errors.push_back(where({"fieldcount", "fieldlength"}) +
                      ": a record of fieldcount x fieldlength bytes is over 16 MiB");
+  }
+  if (w.operation_count < w.thread_count) {
+    errors.push_back(where({"operationcount", "threadcount"}) + ": " +
+                     std::to_string(w.thread_count) +
+                     " client threads need at least as many "
+                     "operations (operationcount=" +
+                     std::to_string(w.operation_count) + ")");
   }
   if (!errors.empty()) {
     std::string msg;

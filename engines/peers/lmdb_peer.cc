@@ -2,14 +2,19 @@
 
 #include <lmdb.h>
 
+#include <array>
+#include <atomic>
 #include <filesystem>
 #include <system_error>
+#include <thread>
 
 namespace statelab::peers {
 
 namespace {
 
 constexpr size_t kMapBytes = size_t{4} << 30;  // address space only: the file grows as used
+// Read transactions kept for reuse, one per concurrent reader (LMDB's default limit is 126).
+constexpr size_t kReaders = 64;
 
 Status FromMdb(int rc, std::string_view what) {
   if (rc == MDB_SUCCESS) return Status::OK();
@@ -24,19 +29,44 @@ MDB_val Val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.d
 struct LmdbPeer::Impl {
   MDB_env* env = nullptr;
   MDB_dbi dbi = 0;
-  MDB_txn* reader = nullptr;  // reset between reads
-  PeerValueCodec codec;
+  // A reader takes a free slot; its transaction is reset between reads and renewed by the next
+  // (LMDB's fast path for repeated reads; MDB_NOTLS lets any thread renew it).
+  struct ReaderSlot {
+    std::atomic<bool> busy{false};
+    MDB_txn* txn = nullptr;
+  };
+  std::array<ReaderSlot, kReaders> readers;
+  PeerValueCodec codec;  // used inside write transactions only: serialized by LMDB's writer lock
 
   ~Impl() {
-    if (reader != nullptr) mdb_txn_abort(reader);
+    for (ReaderSlot& r : readers) {
+      if (r.txn != nullptr) mdb_txn_abort(r.txn);
+    }
     if (env != nullptr) mdb_env_close(env);
   }
-  Status BeginRead() {
-    return FromMdb(reader == nullptr ? mdb_txn_begin(env, nullptr, MDB_RDONLY, &reader)
-                                     : mdb_txn_renew(reader),
-                   "begin read");
+  // A renewed read transaction of a free slot (waits while every slot is in use).
+  Result<ReaderSlot*> BeginRead() {
+    for (size_t i = 0;; i = (i + 1) % kReaders) {
+      ReaderSlot& r = readers[i];
+      if (r.busy.load(std::memory_order_relaxed) ||
+          r.busy.exchange(true, std::memory_order_acquire)) {
+        if (i + 1 == kReaders) std::this_thread::yield();
+        continue;
+      }
+      const Status s = FromMdb(
+          r.txn == nullptr ? mdb_txn_begin(env, nullptr, MDB_RDONLY, &r.txn) : mdb_txn_renew(r.txn),
+          "begin read");
+      if (!s.ok()) {
+        r.busy.store(false, std::memory_order_release);
+        return s;
+      }
+      return &r;
+    }
   }
-  void EndRead() { mdb_txn_reset(reader); }
+  static void EndRead(ReaderSlot* r) {
+    mdb_txn_reset(r->txn);
+    r->busy.store(false, std::memory_order_release);
+  }
   // fn(MDB_txn*) -> Status inside one write transaction, committed when fn succeeds.
   template <class F>
   Status Write(F&& fn) {
@@ -88,14 +118,14 @@ Status LmdbPeer::Put(std::string_view key, const Value& v) {
 }
 
 Status LmdbPeer::Get(std::string_view key, Value* out) {
-  STATELAB_RETURN_IF_ERROR(impl_->BeginRead());
+  STATELAB_ASSIGN_OR_RETURN(Impl::ReaderSlot * reader, impl_->BeginRead());
   MDB_val k = Val(key), d;
-  Status s = FromMdb(mdb_get(impl_->reader, impl_->dbi, &k, &d), "get");
+  Status s = FromMdb(mdb_get(reader->txn, impl_->dbi, &k, &d), "get");
   if (s.ok() && out != nullptr) {
     // Decoded straight from the map, before the read transaction ends.
     s = PeerValueCodec::Decode({static_cast<const char*>(d.mv_data), d.mv_size}, kName, out);
   }
-  impl_->EndRead();
+  Impl::EndRead(reader);
   return s;
 }
 
@@ -112,9 +142,9 @@ Result<bool> LmdbPeer::Delete(std::string_view key) {
 
 Status LmdbPeer::List(std::string_view prefix, std::vector<std::string>* keys) {
   keys->clear();
-  STATELAB_RETURN_IF_ERROR(impl_->BeginRead());
+  STATELAB_ASSIGN_OR_RETURN(Impl::ReaderSlot * reader, impl_->BeginRead());
   MDB_cursor* c = nullptr;
-  Status s = FromMdb(mdb_cursor_open(impl_->reader, impl_->dbi, &c), "cursor open");
+  Status s = FromMdb(mdb_cursor_open(reader->txn, impl_->dbi, &c), "cursor open");
   if (s.ok()) {
     MDB_val k = Val(prefix), d;
     for (int rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE); rc != MDB_NOTFOUND;
@@ -129,15 +159,15 @@ Status LmdbPeer::List(std::string_view prefix, std::vector<std::string>* keys) {
     }
     mdb_cursor_close(c);
   }
-  impl_->EndRead();
+  Impl::EndRead(reader);
   return s;
 }
 
 Status LmdbPeer::Scan(std::string_view start, uint64_t count, std::vector<std::string>* keys) {
   keys->clear();
-  STATELAB_RETURN_IF_ERROR(impl_->BeginRead());
+  STATELAB_ASSIGN_OR_RETURN(Impl::ReaderSlot * reader, impl_->BeginRead());
   MDB_cursor* c = nullptr;
-  Status s = FromMdb(mdb_cursor_open(impl_->reader, impl_->dbi, &c), "cursor open");
+  Status s = FromMdb(mdb_cursor_open(reader->txn, impl_->dbi, &c), "cursor open");
   if (s.ok()) {
     MDB_val k = Val(start), d;
     for (int rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE);
@@ -150,7 +180,7 @@ Status LmdbPeer::Scan(std::string_view start, uint64_t count, std::vector<std::s
     }
     mdb_cursor_close(c);
   }
-  impl_->EndRead();
+  Impl::EndRead(reader);
   return s;
 }
 

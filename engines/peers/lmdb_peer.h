@@ -4,9 +4,9 @@
 // (fdatasync before mdb_txn_commit returns). LMDB has no setting without its file, so inmemory
 // does not open (its cells are skipped with that reason). One unnamed database; a 4 GiB map.
 // The library's header stays in the .cc, compiled only when liblmdb was found.
-// Thread-safety: writes (Put, PutBatch, Delete, ReadModifyWrite) from any thread, serialized by
-// LMDB's writer lock; reads (Get, List) from one thread at a time: they reuse one read
-// transaction (reset and renewed per call, LMDB's fast path for repeated reads).
+// Thread-safety: every method from any thread. Writes (Put, PutBatch, Delete, ReadModifyWrite)
+// are serialized by LMDB's writer lock; reads (Get, List, Scan) run concurrently, each on a read
+// transaction taken from a pool and reset after the call (LMDB's fast path for repeated reads).
 
 #include <memory>
 #include <string>

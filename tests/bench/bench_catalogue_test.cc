@@ -7,6 +7,7 @@
 
 #include "bench/catalogue.h"
 #include "bench/flags.h"
+#include "bench/ycsb.h"
 #include "engines/registry/engine_list.h"
 #include "tests/bench/temp_root.h"
 
@@ -126,6 +127,9 @@ Catalogue Quick(std::string root, std::vector<std::string> modes = {}) {
   o.threads = {1, 2};
   o.data_root = std::move(root);
   o.modes = std::move(modes);
+  Result<std::vector<HarnessWorkload>> files = LoadHarnessWorkloads(HarnessWorkloadDir());
+  EXPECT_TRUE(files.ok()) << files.error().ToString();
+  if (files.ok()) o.harness = std::move(*files);
   Catalogue cat(std::move(o));
   BuildCatalogue(cat);
   return cat;
@@ -162,6 +166,8 @@ TEST(Catalogue, QuickCoversEveryEngineAndModeInTheAcceptanceTiers) {
   EXPECT_TRUE(names.count("A0/raw/put_prealloc/sharded/n/a/n=10000"));
   EXPECT_TRUE(names.count("A1/engine/snapshot_acquire/shared_nothing/buffered"));
   EXPECT_TRUE(names.count("D/disjoint/put/btree/inmemory/threads=2"));
+  // Defined by workloads/harness/D/mixed/read80_write20.properties, under its old name.
+  EXPECT_TRUE(names.count("D/mixed/read80_write20/sharded/strict/threads=2"));
   // A writer alone and beside four readers of its run (issue 19), for every engine.
   for (std::string_view engine : AllEngines::names) {
     for (const char* readers : {"0", "4"}) {

@@ -1,11 +1,13 @@
 // A KV peer returns the same values as our KV primitive for the same operation sequence (put,
 // get, delete, list by prefix, multi_put as one batch, read-modify-write) in every setting the
-// peer has, so the side-by-side cells compare equal work.
+// peer has, so the side-by-side cells compare equal work; and every method works from several
+// threads at once (the multi-threaded YCSB cells' clients share one peer).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engines/btree/btree_engine.h"
@@ -50,7 +52,8 @@ Value MakeValue(workloads::Xoshiro256& rng) {
     case 4:
       return Value(Bytes{std::string("\0\x01\xff", 3)});
     default:
-      return Value(boost::json::value(boost::json::object{{"n", static_cast<int64_t>(rng.Below(9))}}));
+      return Value(
+          boost::json::value(boost::json::object{{"n", static_cast<int64_t>(rng.Below(9))}}));
   }
 }
 
@@ -186,6 +189,51 @@ TYPED_TEST_SUITE(PeerKvTest, Peers, PeerName);
 TYPED_TEST(PeerKvTest, SameValuesAsOurKvInMemory) { this->Compare(DurabilityMode::kInMemory); }
 TYPED_TEST(PeerKvTest, SameValuesAsOurKvBuffered) { this->Compare(DurabilityMode::kBuffered); }
 TYPED_TEST(PeerKvTest, SameValuesAsOurKvStrict) { this->Compare(DurabilityMode::kStrict); }
+
+// Four threads read, scan and write one peer at once: every read sees a value some thread wrote
+// for that key (each thread writes its own value), none fails.
+TYPED_TEST(PeerKvTest, ConcurrentReadsAndWritesFromSeveralThreads) {
+  using P = TypeParam;
+  if constexpr (!P::kAvailable) {
+    GTEST_SKIP() << P::kName << " unavailable: " << P::kWhyNotAvailable;
+  } else {
+    const DirGuard dir{TempDirFor(std::string(P::kName) + "_threads")};
+    Result<std::unique_ptr<P>> opened = P::Open(PeerKvOptions{dir.path, DurabilityMode::kBuffered});
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    P& peer = **opened;
+    const std::vector<std::string> keys = workloads::KeyNames("k", kKeys, 8);
+    for (const std::string& k : keys) ASSERT_TRUE(peer.Put(k, Value(int64_t{-1})).ok());
+    constexpr int kThreads = 4;
+    std::vector<int> failures(kThreads, 0);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        workloads::Xoshiro256 rng(static_cast<uint64_t>(t) + 1);
+        Value out;
+        std::vector<std::string> scanned;
+        for (int i = 0; i < 500; ++i) {
+          const std::string& key = keys[rng.Below(kKeys)];
+          bool ok = true;
+          switch (rng.Below(4)) {
+            case 0:
+              ok = peer.Put(key, Value(int64_t{t})).ok();
+              break;
+            case 1:
+              ok = peer.Scan(key, 10, &scanned).ok() && !scanned.empty() && scanned[0] == key;
+              break;
+            default:
+              ok = peer.Get(key, &out).ok() && std::holds_alternative<int64_t>(out) &&
+                   std::get<int64_t>(out) >= -1 && std::get<int64_t>(out) < kThreads;
+              break;
+          }
+          failures[t] += ok ? 0 : 1;
+        }
+      });
+    }
+    for (std::thread& th : threads) th.join();
+    for (int t = 0; t < kThreads; ++t) EXPECT_EQ(failures[t], 0) << "thread " << t;
+  }
+}
 
 TEST(PeerList, NamesAreDistinctFromOurEngines) {
   for (std::string_view p : kPeerNames) {

@@ -108,6 +108,42 @@ TEST(CoreOps, LatestFavoursTheNewestRecords) {
   EXPECT_NEAR(static_cast<double>(newest) / reads, 0.133, 0.02);
 }
 
+// threadcount clients: each draws its own ops; their inserts take disjoint key numbers above the
+// loaded records, and latest reads only records its client knows (loaded or its own inserts).
+TEST(CoreOps, ClientsInsertDisjointKeysAndReadOnlyKeysTheyKnow) {
+  const CoreWorkload w = Parse(
+      "recordcount=1000\nreadproportion=0.5\nupdateproportion=0\n"
+      "insertproportion=0.5\nrequestdistribution=latest\nthreadcount=3\n");
+  std::set<uint64_t> inserted;
+  std::vector<Op> first_ops;
+  for (uint32_t c = 0; c < 3; ++c) {
+    OpStream s(w, ClientSeed(7, c), c, 3);
+    std::set<uint64_t> mine;
+    for (uint64_t i = 0; i < 10000; ++i) {
+      const Op op = s.Next();
+      ASSERT_LT(op.key, s.records());
+      if (op.kind == OpKind::kInsert) {
+        ASSERT_EQ((op.key - 1000) % 3, c) << op.key;
+        ASSERT_TRUE(inserted.insert(op.key).second) << "key " << op.key << " inserted twice";
+        mine.insert(op.key);
+      } else if (op.key >= 1000) {
+        ASSERT_TRUE(mine.contains(op.key)) << "client " << c << " read " << op.key;
+      }
+      if (i == 0) first_ops.push_back(op);
+    }
+  }
+  EXPECT_GT(inserted.size(), 14000u);
+  // Clients draw different streams; client 0 of 1 draws what a plain OpStream draws.
+  EXPECT_FALSE(first_ops[0].kind == first_ops[1].kind && first_ops[0].key == first_ops[1].key &&
+               first_ops[1].kind == first_ops[2].kind && first_ops[1].key == first_ops[2].key);
+  OpStream plain(w, 7), client0(w, ClientSeed(7, 0), 0, 1);
+  for (int i = 0; i < 1000; ++i) {
+    const Op a = plain.Next(), b = client0.Next();
+    ASSERT_EQ(a.kind, b.kind);
+    ASSERT_EQ(a.key, b.key);
+  }
+}
+
 TEST(CoreOps, UniformRequestsCoverTheRecords) {
   const CoreWorkload w = Parse("recordcount=10\n");
   OpStream s(w, 2);

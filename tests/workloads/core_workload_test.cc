@@ -48,6 +48,18 @@ TEST(CoreWorkload, UnknownPropertyNamesTheNearest) {
             "w.props:7: readprportion: unknown property (did you mean readproportion?)");
 }
 
+TEST(CoreWorkload, ThreadcountIsAPositiveCountOfClientsWithOperationsEach) {
+  Result<CoreWorkload> w = ParseCoreWorkload("threadcount=4\n", "w.props", "w");
+  ASSERT_TRUE(w.ok()) << w.error().ToString();
+  EXPECT_EQ(w->thread_count, 4u);
+  EXPECT_EQ(Error("threadcount=0\n"), "w.props:1: threadcount: is 0; must be > 0");
+  EXPECT_EQ(Error("threadcount=5000\n"),
+            "w.props:1: threadcount: '5000' is over 1024 client threads");
+  EXPECT_EQ(Error("operationcount=3\n", {{"threadcount", "4", "-p"}}),
+            "-p: threadcount: 4 client threads need at least as many operations "
+            "(operationcount=3)");
+}
+
 TEST(CoreWorkload, ProportionsMustSumToOne) {
   EXPECT_EQ(Error("readproportion=0.5\nupdateproportion=0.4\n"),
             "w.props:2: updateproportion: the proportions sum to 0.9, not 1 (readproportion=0.5 "

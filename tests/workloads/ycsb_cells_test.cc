@@ -130,6 +130,62 @@ TEST(YcsbCatalogue, AWorkloadDirectoryIsItsPropertiesFilesInNameOrder) {
   EXPECT_NE(bad.error().message().find("c.properties:1: recordcount"), std::string::npos);
 }
 
+// workloads/harness/<tier>/<group>/<op>.properties: other tiers' cells as files, through the
+// YCSB loader; a file at the wrong place, of a tier without a file body, or with ops that body
+// does not run is refused naming the file.
+TEST(HarnessWorkloads, FilesDefineTierDCellsUnderTheirPathNames) {
+  const std::string dir = TempRoot("harness");
+  fs::create_directories(dir + "/D/mixed");
+  std::ofstream(dir + "/D/mixed/read50_write50.properties")
+      << "recordcount=500\noperationcount=1000\nfieldcount=1\nfieldlength=8\n"
+         "readproportion=0.5\nupdateproportion=0.5\nrequestdistribution=zipfian\n";
+  Result<std::vector<HarnessWorkload>> got = LoadHarnessWorkloads(dir);
+  ASSERT_TRUE(got.ok()) << got.error().ToString();
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ(HarnessWorkloadName(got->front()), "D/mixed/read50_write50");
+  CatalogueOptions o;
+  o.engines = {"btree"};
+  o.modes = {"inmemory"};
+  o.tiers = {"D"};
+  o.filter.emplace("read50");
+  o.threads = {2};
+  o.data_root = TempRoot("harness_run");
+  o.harness = *got;
+  Catalogue cat(std::move(o));
+  BuildCatalogue(cat);
+  ASSERT_EQ(cat.cells().size(), 1u);
+  EXPECT_EQ(cat.cells()[0].key.Name(), "D/mixed/read50_write50/btree/inmemory/threads=2");
+  DirectRun r = RunDirect(cat.cells()[0], Config("harness_run"), 1, 1);
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  EXPECT_EQ(r.result.threads, 2);
+  // Puts commit, gets do not: half the ops are commits.
+  EXPECT_NEAR(r.result.extra.at("engine_commits") / r.result.extra.at("committed"), 0.5, 0.05);
+  EXPECT_TRUE(LoadHarnessWorkloads(dir + "/none")->empty());
+
+  std::ofstream(dir + "/D/mixed/scans.properties") << "readproportion=0.5\nupdateproportion=0\n"
+                                                      "scanproportion=0.5\nthreadcount=2\n";
+  Result<std::vector<HarnessWorkload>> bad = LoadHarnessWorkloads(dir);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("scans.properties: scanproportion: is 0.5; a tier D "
+                                       "workload does reads and updates only"),
+            std::string::npos)
+      << bad.error().ToString();
+  EXPECT_NE(bad.error().message().find("scans.properties: threadcount:"), std::string::npos);
+  fs::remove(dir + "/D/mixed/scans.properties");
+  fs::create_directories(dir + "/B/kv");
+  std::ofstream(dir + "/B/kv/get.properties") << "readproportion=1\nupdateproportion=0\n";
+  bad = LoadHarnessWorkloads(dir);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("get.properties: tier B has no cells defined by files"),
+            std::string::npos);
+  fs::remove_all(dir + "/B");
+  std::ofstream(dir + "/D/loose.properties") << "recordcount=5\n";
+  bad = LoadHarnessWorkloads(dir);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("loose.properties: a harness workload file lives at"),
+            std::string::npos);
+}
+
 TEST(YcsbCells, HotspotVariantWithOverridesRuns) {
   const std::string text =
       "workload=site.ycsb.workloads.CoreWorkload\nrecordcount=1000\noperationcount=1000\n"
@@ -179,6 +235,43 @@ TEST(YcsbCells, ARunsMixAndScanLengthsFollowTheFile) {
   const double keys_per_scan = r.result.extra.at("ycsb_keys_per_scan");
   EXPECT_LE(keys_per_scan, 20);
   EXPECT_NEAR(keys_per_scan, 10.5, 0.5);
+}
+
+// threadcount=2: a call runs exactly operationcount ops split over two client threads, on our
+// engines and the KV peers alike, reported as a multi-threaded cell (threads=2 in the name, each
+// thread's count, latency merged), with the file's mix.
+TEST(YcsbCells, TwoClientThreadsRunOperationcountWithTheFilesMix) {
+  Result<workloads::CoreWorkload> w = workloads::ParseCoreWorkload(
+      "recordcount=2000\noperationcount=20000\nfieldcount=1\nfieldlength=16\n"
+      "readproportion=0.45\nupdateproportion=0.3\ninsertproportion=0.1\nscanproportion=0.05\n"
+      "readmodifywriteproportion=0.1\nrequestdistribution=zipfian\nmaxscanlength=10\n"
+      "threadcount=2\n",
+      "two", "two");
+  ASSERT_TRUE(w.ok()) << w.error().ToString();
+  std::vector<std::string> engines(AllEngines::names.begin(), AllEngines::names.end());
+  engines.insert(engines.end(), peers::KvPeers::names.begin(), peers::KvPeers::names.end());
+  Catalogue cat =
+      Build({{std::make_shared<const workloads::CoreWorkload>(*w), Suite::kQuick}}, engines, "two");
+  ASSERT_FALSE(cat.cells().empty());
+  for (const CellDef& c : cat.cells()) {
+    SCOPED_TRACE(c.key.Name());
+    EXPECT_TRUE(c.key.Name().ends_with("/threads=2,operations=20000,records=2000"));
+    EXPECT_EQ(c.timing, Timing::kSingleShot);
+    DirectRun r = RunDirect(c, Config("two"), 1, 1);
+    ASSERT_TRUE(r.error.empty()) << r.error;
+    EXPECT_EQ(r.result.threads, 2);
+    EXPECT_EQ(r.result.repetitions.at(0).iterations, 20000);
+    EXPECT_EQ(r.result.extra.at("t0_committed"), 10000);
+    EXPECT_EQ(r.result.extra.at("t1_committed"), 10000);
+    EXPECT_EQ(r.result.pinning.measured_by, "harness threads 0-1, started for the call");
+    const std::pair<const char*, double> want[] = {{"ycsb_read_share", 0.45},
+                                                   {"ycsb_update_share", 0.3},
+                                                   {"ycsb_insert_share", 0.1},
+                                                   {"ycsb_scan_share", 0.05},
+                                                   {"ycsb_read_modify_write_share", 0.1}};
+    for (const auto& [key, share] : want) EXPECT_NEAR(r.result.extra.at(key), share, 0.01) << key;
+    EXPECT_LE(r.result.extra.at("ycsb_keys_per_scan"), 10);
+  }
 }
 
 template <class Peer>
@@ -258,7 +351,8 @@ TEST(YcsbBinary, BadFileExitsTwoNamingFileLineAndPropertyBeforeRunning) {
     EXPECT_NE(o.output.find(want), std::string::npos) << want << "\n" << o.output;
   }
   EXPECT_FALSE(fs::exists(dir + "/out")) << "nothing runs until every file is valid";
-  const testing_util::ProcessResult typo = RunBench(STATELAB_BENCH_BIN, "--workload " + good + " -p recordcont=5");
+  const testing_util::ProcessResult typo =
+      RunBench(STATELAB_BENCH_BIN, "--workload " + good + " -p recordcont=5");
   EXPECT_EQ(typo.exit_code, 2);
   EXPECT_NE(typo.output.find("-p: recordcont: unknown property (did you mean recordcount?)"),
             std::string::npos)
@@ -269,10 +363,11 @@ TEST(YcsbBinary, WorkloadRunRecordsItsDefinitionAndCompareRefusesAnother) {
   const std::string dir = TempRoot("bin");
   const std::string file = Write(dir, "tiny", "recordcount=50\noperationcount=40\n");
   auto run = [&](const std::string& out, const std::string& extra) {
-    const testing_util::ProcessResult o = RunBench(STATELAB_BENCH_BIN, "--workload " + file +
-                                                       " --engines btree --modes "
-                                                       "inmemory --repetitions 1 --out " +
-                                                       out + extra);
+    const testing_util::ProcessResult o =
+        RunBench(STATELAB_BENCH_BIN, "--workload " + file +
+                                         " --engines btree --modes "
+                                         "inmemory --repetitions 1 --out " +
+                                         out + extra);
     EXPECT_EQ(o.exit_code, 0) << o.output;
     Result<harness::Baseline> b =
         harness::ParseBaseline(util::ReadFile(out + "/baseline.json").value(), out);
