@@ -25,12 +25,13 @@ void StoreBigEndian(uint8_t* out, uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i, v >>= 8) out[i] = static_cast<uint8_t>(v);
 }
 
-// The value of each lowercase hex digit; -1 for every other byte.
-constexpr std::array<int8_t, 256> kHexValue = [] {
-  std::array<int8_t, 256> t{};
-  t.fill(-1);
-  for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<int8_t>(c - '0');
-  for (int c = 'a'; c <= 'f'; ++c) t[c] = static_cast<int8_t>(c - 'a' + 10);
+// The value of each lowercase hex digit; kNotHex for every other byte.
+constexpr uint8_t kNotHex = 0xff;
+constexpr std::array<uint8_t, 256> kHexValue = [] {
+  std::array<uint8_t, 256> t{};
+  t.fill(kNotHex);
+  for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<uint8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) t[c] = static_cast<uint8_t>(c - 'a' + 10);
   return t;
 }();
 
@@ -38,9 +39,9 @@ bool ParseHashHex(const boost::json::value* v, EventHash* out) {
   if (v == nullptr || !v->is_string() || v->get_string().size() != 64) return false;
   const auto* s = reinterpret_cast<const uint8_t*>(v->get_string().data());
   for (size_t i = 0; i < out->size(); ++i) {
-    const int hi = kHexValue[s[2 * i]];
-    const int lo = kHexValue[s[2 * i + 1]];
-    if ((hi | lo) < 0) return false;
+    const uint8_t hi = kHexValue[s[2 * i]];
+    const uint8_t lo = kHexValue[s[2 * i + 1]];
+    if ((hi | lo) > 15) return false;
     (*out)[i] = static_cast<uint8_t>(hi << 4 | lo);
   }
   return true;
