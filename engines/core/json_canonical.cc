@@ -1,6 +1,7 @@
 // Canonical JSON for hashing (CanonicalJson): keys sorted by byte order, no whitespace.
 
 #include <algorithm>
+#include <cstddef>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <string>
@@ -21,15 +22,21 @@ using internal::ScalarFormatter;
 
 }  // namespace
 
-std::string CanonicalJson(const value& v) {
+void AppendCanonicalJson(const value& v, std::string& out) {
   struct Frame {
     const value* v;
-    std::vector<const key_value_pair*> keys;  // objects only, sorted by byte order
-    size_t next;
+    size_t keys_begin;  // objects: this object's members in `keys`, sorted by byte order
+    size_t keys_end;
+    size_t next;  // objects: index into `keys`; arrays: element index
   };
-  std::vector<Frame> stack;
-  std::string out;
-  ScalarFormatter fmt;
+  // Scratch reused by every call on this thread (event appends hash one document each): no
+  // allocation once warm. An object's members sit above its parent's in `keys`, so popping a
+  // frame truncates `keys` back to where the object began.
+  thread_local std::vector<Frame> stack;
+  thread_local std::vector<const key_value_pair*> keys;
+  thread_local ScalarFormatter fmt;
+  stack.clear();
+  keys.clear();
 
   auto emit = [&](const value& x) {
     switch (x.kind()) {
@@ -49,18 +56,18 @@ std::string CanonicalJson(const value& v) {
         break;
       case boost::json::kind::array:
         out += '[';
-        stack.push_back({&x, {}, 0});
+        stack.push_back({&x, 0, 0, 0});
         break;
       case boost::json::kind::object: {
         out += '{';
-        std::vector<const key_value_pair*> keys;
-        keys.reserve(x.get_object().size());
+        const size_t begin = keys.size();
         for (const key_value_pair& kv : x.get_object()) keys.push_back(&kv);
         // std::string_view compares as unsigned char: byte order, which is code point order.
-        std::sort(keys.begin(), keys.end(), [](const key_value_pair* a, const key_value_pair* b) {
-          return std::string_view(a->key()) < std::string_view(b->key());
-        });
-        stack.push_back({&x, std::move(keys), 0});
+        std::sort(keys.begin() + static_cast<std::ptrdiff_t>(begin), keys.end(),
+                  [](const key_value_pair* a, const key_value_pair* b) {
+                    return std::string_view(a->key()) < std::string_view(b->key());
+                  });
+        stack.push_back({&x, begin, keys.size(), begin});
         break;
       }
     }
@@ -70,13 +77,14 @@ std::string CanonicalJson(const value& v) {
   while (!stack.empty()) {
     Frame& f = stack.back();  // emit() may push and invalidate f, so f is not used after it
     if (f.v->is_object()) {
-      if (f.next == f.keys.size()) {
+      if (f.next == f.keys_end) {
         out += '}';
+        keys.resize(f.keys_begin);
         stack.pop_back();
         continue;
       }
-      if (f.next > 0) out += ',';
-      const key_value_pair* kv = f.keys[f.next++];
+      if (f.next > f.keys_begin) out += ',';
+      const key_value_pair* kv = keys[f.next++];
       AppendQuoted(out, kv->key());
       out += ':';
       emit(kv->value());
@@ -91,6 +99,15 @@ std::string CanonicalJson(const value& v) {
       emit(a[f.next++]);
     }
   }
+  // A very deep or wide document must not pin its scratch for the thread's lifetime.
+  constexpr size_t kKeepScratch = 4096;
+  if (stack.capacity() > kKeepScratch) std::vector<Frame>().swap(stack);
+  if (keys.capacity() > kKeepScratch) std::vector<const key_value_pair*>().swap(keys);
+}
+
+std::string CanonicalJson(const value& v) {
+  std::string out;
+  AppendCanonicalJson(v, out);
   return out;
 }
 

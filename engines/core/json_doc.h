@@ -152,5 +152,8 @@ Result<boost::json::value> ParseJson(std::string_view text, size_t max_depth = k
 // doubles in Ryu shortest form such as 1E0 or 1.5E-3, strings with the escapes in
 // docs/json_paths.md). Stable across runs and platforms.
 std::string CanonicalJson(const boost::json::value& v);
+// The same, appended to `out` (reusing its capacity and this thread's scratch: no allocation
+// once warm). Not reentrant on one thread.
+void AppendCanonicalJson(const boost::json::value& v, std::string& out);
 
 }  // namespace statelab::json_doc

@@ -39,10 +39,12 @@ WalkResult Walk(const value& doc) {
     const value* v;
     size_t next;
   };
-  std::vector<Frame> stack;
-  stack.reserve(16);
+  // Scratch reused by every walk on this thread (each JSON write is checked): no allocation
+  // once warm; a deep document's stack is given back below.
+  thread_local std::vector<Frame> stack;
+  thread_local ScalarFormatter fmt;
+  stack.clear();
   WalkResult r;
-  ScalarFormatter fmt;
 
   // The path of the value being visited, rebuilt from the stack only when a violation is found.
   auto here = [&]() {
@@ -129,6 +131,9 @@ WalkResult Walk(const value& doc) {
       }
       visit(a[f.next++]);
     }
+  }
+  if (constexpr size_t kKeepScratch = 4096; stack.capacity() > kKeepScratch) {
+    std::vector<Frame>().swap(stack);
   }
   return r;
 }

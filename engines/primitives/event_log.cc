@@ -25,22 +25,60 @@ void StoreBigEndian(uint8_t* out, uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i, v >>= 8) out[i] = static_cast<uint8_t>(v);
 }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
+// The value of each lowercase hex digit; kNotHex for every other byte.
+constexpr uint8_t kNotHex = 0xff;
+constexpr std::array<uint8_t, 256> kHexValue = [] {
+  std::array<uint8_t, 256> t{};
+  t.fill(kNotHex);
+  for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<uint8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) t[c] = static_cast<uint8_t>(c - 'a' + 10);
+  return t;
+}();
 
 bool ParseHashHex(const boost::json::value* v, EventHash* out) {
   if (v == nullptr || !v->is_string() || v->get_string().size() != 64) return false;
-  const boost::json::string& s = v->get_string();
+  const auto* s = reinterpret_cast<const uint8_t*>(v->get_string().data());
   for (size_t i = 0; i < out->size(); ++i) {
-    const int hi = HexDigit(s[2 * i]);
-    const int lo = HexDigit(s[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
+    const uint8_t hi = kHexValue[s[2 * i]];
+    const uint8_t lo = kHexValue[s[2 * i + 1]];
+    if ((hi | lo) > 15) return false;
     (*out)[i] = static_cast<uint8_t>(hi << 4 | lo);
   }
   return true;
+}
+
+// Lowercase hex of h into out[0, 64).
+void WriteHex(const EventHash& h, char* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (size_t i = 0; i < h.size(); ++i) {
+    out[2 * i] = kHex[h[i] >> 4];
+    out[2 * i + 1] = kHex[h[i] & 15];
+  }
+}
+
+// The stored form of a hash, built in place (no intermediate std::string).
+boost::json::string HexString(const EventHash& h) {
+  boost::json::string s;
+  s.resize(2 * h.size());
+  WriteHex(h, s.data());
+  return s;
+}
+
+// Appends HashInput(...) to out: the canonical payload is written straight into it, its length
+// patched in afterwards.
+void AppendHashInput(std::string& out, uint64_t sequence, std::string_view type,
+                     const boost::json::value& payload, TimestampUs timestamp_us,
+                     const EventHash& prev_hash) {
+  AppendBigEndian64(out, sequence);
+  AppendBigEndian32(out, static_cast<uint32_t>(type.size()));
+  out.append(type);
+  const size_t length_at = out.size();
+  out.append(4, '\0');
+  json_doc::AppendCanonicalJson(payload, out);
+  StoreBigEndian(reinterpret_cast<uint8_t*>(out.data() + length_at), out.size() - length_at - 4,
+                 4);
+  AppendBigEndian64(out, static_cast<uint64_t>(timestamp_us));  // two's complement
+  out.append(reinterpret_cast<const char*>(prev_hash.data()), prev_hash.size());
 }
 
 template <class T>
@@ -77,48 +115,32 @@ std::string TypeIndexKey(std::string_view type, uint64_t sequence) {
 
 std::string HashInput(uint64_t sequence, std::string_view type, const boost::json::value& payload,
                       TimestampUs timestamp_us, const EventHash& prev_hash) {
-  const std::string canonical = json_doc::CanonicalJson(payload);
   std::string out;
-  out.reserve(8 + 4 + type.size() + 4 + canonical.size() + 8 + prev_hash.size());
-  AppendBigEndian64(out, sequence);
-  AppendBigEndian32(out, static_cast<uint32_t>(type.size()));
-  out.append(type);
-  AppendBigEndian32(out, static_cast<uint32_t>(canonical.size()));
-  out.append(canonical);
-  AppendBigEndian64(out, static_cast<uint64_t>(timestamp_us));  // two's complement
-  out.append(reinterpret_cast<const char*>(prev_hash.data()), prev_hash.size());
+  AppendHashInput(out, sequence, type, payload, timestamp_us, prev_hash);
   return out;
 }
 
 EventHash HashOf(uint64_t sequence, std::string_view type, const boost::json::value& payload,
                  TimestampUs timestamp_us, const EventHash& prev_hash) {
   // OpenSSL 3 looks the algorithm up on every EVP_sha256()/EVP_Digest call (a lock and a
-  // property query) and allocates a context: fetch once, keep a context per thread.
+  // property query) and allocates a context: fetch once, keep a context per thread. The input
+  // is built in a per-thread buffer and digested in one update.
   static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
                                                                                  EVP_MD_CTX_free);
-  const std::string canonical = json_doc::CanonicalJson(payload);
-  // The fixed-width fields of HashInput, around the type and the payload.
-  std::array<uint8_t, 12> before_type{};
-  std::array<uint8_t, 4> before_payload{};
-  std::array<uint8_t, 8 + std::tuple_size_v<EventHash>> after_payload{};
-  StoreBigEndian(before_type.data(), sequence, 8);
-  StoreBigEndian(before_type.data() + 8, type.size(), 4);
-  StoreBigEndian(before_payload.data(), canonical.size(), 4);
-  StoreBigEndian(after_payload.data(), static_cast<uint64_t>(timestamp_us), 8);  // two's compl.
-  std::copy(prev_hash.begin(), prev_hash.end(), after_payload.begin() + 8);
+  thread_local std::string input;
+  input.clear();
+  AppendHashInput(input, sequence, type, payload, timestamp_us, prev_hash);
   EventHash h{};
   unsigned int n = 0;
   // These fail only on allocation failure inside OpenSSL; treat that like operator new.
   if (sha256 == nullptr || ctx == nullptr || EVP_DigestInit_ex(ctx.get(), sha256, nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), before_type.data(), before_type.size()) != 1 ||
-      EVP_DigestUpdate(ctx.get(), type.data(), type.size()) != 1 ||
-      EVP_DigestUpdate(ctx.get(), before_payload.data(), before_payload.size()) != 1 ||
-      EVP_DigestUpdate(ctx.get(), canonical.data(), canonical.size()) != 1 ||
-      EVP_DigestUpdate(ctx.get(), after_payload.data(), after_payload.size()) != 1 ||
+      EVP_DigestUpdate(ctx.get(), input.data(), input.size()) != 1 ||
       EVP_DigestFinal_ex(ctx.get(), h.data(), &n) != 1) {
     std::abort();
   }
+  // A huge payload must not pin its buffer for the thread's lifetime.
+  if (constexpr size_t kKeepBytes = 64 << 10; input.capacity() > kKeepBytes) std::string().swap(input);
   return h;
 }
 
@@ -127,12 +149,8 @@ EventHash ComputeHash(const Event& e) {
 }
 
 std::string HashHex(const EventHash& h) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out(2 * h.size(), '\0');  // sized once: no capacity check per digit
-  for (size_t i = 0; i < h.size(); ++i) {
-    out[2 * i] = kHex[h[i] >> 4];
-    out[2 * i + 1] = kHex[h[i] & 15];
-  }
+  WriteHex(h, out.data());
   return out;
 }
 
@@ -190,8 +208,8 @@ boost::json::value EncodeEvent(uint64_t sequence, std::string_view type,
   o.emplace("type", type);
   o.emplace("payload", payload);
   o.emplace("timestamp_us", timestamp_us);
-  o.emplace("prev_hash", HashHex(prev_hash));
-  o.emplace("hash", HashHex(hash));
+  o.emplace("prev_hash", HexString(prev_hash));
+  o.emplace("hash", HexString(hash));
   return boost::json::value(std::move(o));
 }
 
@@ -225,7 +243,7 @@ Value EncodeHead(const Head& h) {
   boost::json::object o;
   o.reserve(2);
   o.emplace("len", h.len);
-  o.emplace("hash", HashHex(h.hash));
+  o.emplace("hash", HexString(h.hash));
   return boost::json::value(std::move(o));
 }
 

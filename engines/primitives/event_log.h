@@ -92,7 +92,7 @@ std::string TypeIndexKey(std::string_view type, uint64_t sequence);
 // The exact bytes that are hashed (docs/event_hash.md) and their SHA-256.
 std::string HashInput(uint64_t sequence, std::string_view type, const boost::json::value& payload,
                       TimestampUs timestamp_us, const EventHash& prev_hash);
-// SHA-256 of HashInput(...), digested piece by piece without building it.
+// SHA-256 of HashInput(...), built in a per-thread buffer (no allocation once warm).
 EventHash HashOf(uint64_t sequence, std::string_view type, const boost::json::value& payload,
                  TimestampUs timestamp_us, const EventHash& prev_hash);
 EventHash ComputeHash(const Event& e);
