@@ -60,7 +60,8 @@ class OrderedStore {
   }
   Status Get(std::string_view key, Version snap, Value* out) const {
     auto it = map_.find(key);
-    return ReadVisible(it == map_.end() ? nullptr : &it->second, snap, 0, out, nullptr);
+    TimestampUs now = kNowUnread;
+    return ReadVisible(it == map_.end() ? nullptr : &it->second, snap, now, out, nullptr);
   }
   void Put(std::string_view key, const Value& v, Version ver) {
     auto it = map_.find(key);
@@ -69,7 +70,8 @@ class OrderedStore {
   size_t Scan(std::string_view prefix, Version snap) const {
     size_t n = 0;
     auto count = [&](std::string_view, const Value&, Version) { return ++n > 0; };
-    ScanVisible(map_, prefix, snap, 0, count);
+    TimestampUs now = kNowUnread;
+    ScanVisible(map_, prefix, snap, now, count);
     return n;
   }
   template <class F>
@@ -93,7 +95,8 @@ class HashStore {
   }
   Status Get(std::string_view key, Version snap, Value* out) const {
     auto it = table_.find(key);
-    return ReadVisible(it == table_.end() ? nullptr : &it->second, snap, 0, out, nullptr);
+    TimestampUs now = kNowUnread;
+    return ReadVisible(it == table_.end() ? nullptr : &it->second, snap, now, out, nullptr);
   }
   void Put(std::string_view key, const Value& v, Version ver) {
     auto it = table_.find(key);
@@ -102,7 +105,8 @@ class HashStore {
   size_t Scan(std::string_view prefix, Version snap) const {
     size_t n = 0;
     auto count = [&](std::string_view, const Value&, Version) { return ++n > 0; };
-    ScanVisible(index_, prefix, snap, 0, count);
+    TimestampUs now = kNowUnread;
+    ScanVisible(index_, prefix, snap, now, count);
     return n;
   }
   template <class F>

@@ -115,7 +115,8 @@ Result<bj::object> CountsOf(ImageDb& db, const RunId& run) {
 std::vector<RunId> RunsWithData(BTreeEngine& e) {
   std::set<RunId> ids;
   const Version snap = e.AcquireSnapshot();
-  (void)e.Scan(snap, "", NowMicros(), [&](std::string_view key, const Value&, Version) {
+  TimestampUs now = kNowUnread;
+  (void)e.Scan(snap, "", now, [&](std::string_view key, const Value&, Version) {
     RunId id;
     std::memcpy(id.bytes.data(), key.data(), id.bytes.size());
     if (!id.IsMeta()) ids.insert(id);

@@ -66,7 +66,7 @@ template <class F>
 concept ScanCallback = std::invocable<F&, std::string_view, const Value&, Version>;
 
 template <class P>
-concept Partition = requires(P& p, Version snap, std::string_view key, TimestampUs now,
+concept Partition = requires(P& p, Version snap, std::string_view key, TimestampUs& now,
                              Version* ver, TxnState& txn) {
   // Registers and returns a snapshot (O(1), no allocation, no global lock); pair with Release.
   { p.AcquireSnapshot() } noexcept -> std::same_as<Version>;
@@ -96,7 +96,7 @@ struct CopyInto {
 
 // A point read that copies the value into *out (null: only the status and version).
 template <Partition P>
-Status ReadCopy(P& p, Version snap, std::string_view key, TimestampUs now, Value* out,
+Status ReadCopy(P& p, Version snap, std::string_view key, TimestampUs& now, Value* out,
                 Version* ver) noexcept {
   return p.View(snap, key, now, CopyInto{out}, ver);
 }

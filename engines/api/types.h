@@ -17,6 +17,14 @@ using Version = uint64_t;
 // Microseconds since the Unix epoch, everywhere.
 using TimestampUs = int64_t;
 TimestampUs NowMicros() noexcept;
+// A `now` not read from the clock yet. Reads take their attempt's `now` by reference and resolve it
+// at the first entry that has an expiry, so a read of keys that never expire does not read the
+// clock (a tenth of a facade get), and every TTL check of one attempt sees the same time.
+inline constexpr TimestampUs kNowUnread = INT64_MIN;
+inline TimestampUs ResolveNow(TimestampUs& now) noexcept {
+  if (now == kNowUnread) [[unlikely]] now = NowMicros();
+  return now;
+}
 
 inline constexpr size_t kMaxUserKeyBytes = 1024;
 inline constexpr size_t kMaxValueBytes = 16u << 20;

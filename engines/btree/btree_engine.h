@@ -60,13 +60,13 @@ class BTreeEngine {
   Version AcquireSnapshot() noexcept { return registry_.Acquire(visible_); }
   void ReleaseSnapshot() noexcept { registry_.Release(); }
   template <class F>
-  Status View(Version snap, std::string_view key, TimestampUs now, F&& fn, Version* ver) noexcept {
+  Status View(Version snap, std::string_view key, TimestampUs& now, F&& fn, Version* ver) noexcept {
     std::shared_lock lk(mu_);
     auto it = map_.find(key);
     return ViewVisible(it == map_.end() ? nullptr : &it->second, snap, now, fn, ver);
   }
   template <class F>
-  Status Scan(Version snap, std::string_view prefix, TimestampUs now, F&& fn) {
+  Status Scan(Version snap, std::string_view prefix, TimestampUs& now, F&& fn) {
     std::shared_lock lk(mu_);
     for (auto it = map_.lower_bound(prefix); it != map_.end(); ++it) {
       std::string_view k = it->first.view();

@@ -17,7 +17,7 @@ namespace statelab {
 
 // The Partition::View contract for the chain of a key (null: never stored) at `snap`.
 template <class F>
-Status ViewVisible(const VersionChain* c, Version snap, TimestampUs now, F& fn,
+Status ViewVisible(const VersionChain* c, Version snap, TimestampUs& now, F& fn,
                    Version* ver) noexcept {
   const VersionEntry* e = c == nullptr ? nullptr : c->Find(snap);
   if (e == nullptr) {
@@ -31,7 +31,7 @@ Status ViewVisible(const VersionChain* c, Version snap, TimestampUs now, F& fn,
 }
 
 // ViewVisible copying the value into *out (null: only the status and version).
-inline Status ReadVisible(const VersionChain* c, Version snap, TimestampUs now, Value* out,
+inline Status ReadVisible(const VersionChain* c, Version snap, TimestampUs& now, Value* out,
                           Version* ver) noexcept {
   CopyInto copy{out};
   return ViewVisible(c, snap, now, copy, ver);
@@ -47,7 +47,7 @@ inline const VersionChain& ChainOf(const VersionChain* c) noexcept { return *c; 
 // Calls fn(key, value, version) -> keep going for the live entries under `prefix` at `snap`, in
 // key order. Map: an ordered map from Key or std::string_view to VersionChain or its pointer.
 template <class Map, class F>
-void ScanVisible(const Map& m, std::string_view prefix, Version snap, TimestampUs now, F& fn) {
+void ScanVisible(const Map& m, std::string_view prefix, Version snap, TimestampUs& now, F& fn) {
   for (auto it = m.lower_bound(prefix); it != m.end(); ++it) {
     const std::string_view k = internal::KeyOf(it->first);
     if (!k.starts_with(prefix)) break;

@@ -114,7 +114,7 @@ Result<CommitTicket> CommitTransaction(E& engine, const RunId& run, F&& fn,
     Status s = engine.Execute(run, [&](P& p) -> Status {
       TxnState& st = internal::TxnStatePool::Acquire();
       st.record_reads = true;
-      st.Reset(run, p.AcquireSnapshot(), NowMicros());
+      st.Reset(run, p.AcquireSnapshot(), kNowUnread);
       Txn<P> txn(p, st);
       Status r;
       {
@@ -123,6 +123,7 @@ Result<CommitTicket> CommitTransaction(E& engine, const RunId& run, F&& fn,
       }
       if (r.ok() && expired()) r = Status::Conflict();
       if (r.ok()) {
+        (void)ResolveNow(st.now_us);  // the WAL record carries the attempt's time
         Result<CommitTicket> c = p.Commit(st);
         if (c.ok()) {
           ticket = *c;
@@ -173,7 +174,7 @@ Status RunRead(E& engine, const RunId& run, F&& fn) {
   return engine.Execute(run, [&](P& p) -> Status {
     TxnState st;  // empty containers: constructing and destroying them does not allocate
     st.record_reads = false;
-    st.Reset(run, p.AcquireSnapshot(), NowMicros());
+    st.Reset(run, p.AcquireSnapshot(), kNowUnread);
     Txn<P> txn(p, st);
     Status r = fn(txn);
     p.ReleaseSnapshot();

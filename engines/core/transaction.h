@@ -23,7 +23,7 @@ class Txn {
 
   const RunId& run() const noexcept { return st_.run; }
   Version snapshot() const noexcept { return st_.snapshot; }
-  TimestampUs now() const noexcept { return st_.now_us; }
+  TimestampUs now() const noexcept { return ResolveNow(st_.now_us); }
   TxnState& state() noexcept { return st_; }
 
   // Snapshot read plus own writes: calls fn(value, expire_at_us) in place (no copy; fn must not

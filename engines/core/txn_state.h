@@ -57,7 +57,7 @@ struct TxnState {
   Lifecycle lifecycle = Lifecycle::kNone;
   RunId lifecycle_run;  // the run begun or ended (the commit itself runs in the meta run)
   Version snapshot = 0;
-  TimestampUs now_us = 0;  // one clock reading per attempt: TTL checks agree within it
+  TimestampUs now_us = 0;  // one clock reading per attempt, at first use (kNowUnread before)
   bool record_reads = true;
   bool search_index = true;  // the committing partition sets it from DbOptions::search_index
   std::vector<ReadEntry> reads;

@@ -22,8 +22,8 @@ struct VersionEntry {
   // that touched other paths of the same document still commits. Null = whole value written.
   std::shared_ptr<const std::vector<json_doc::Path>> json_paths;
 
-  bool Live(TimestampUs now) const noexcept {
-    return !tombstone && (expire_at_us == 0 || now < expire_at_us);
+  bool Live(TimestampUs& now) const noexcept {
+    return !tombstone && (expire_at_us == 0 || ResolveNow(now) < expire_at_us);
   }
 };
 

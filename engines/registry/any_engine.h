@@ -22,17 +22,17 @@ class AnyPartition {
   virtual ~AnyPartition() = default;
   virtual Version AcquireSnapshot() noexcept = 0;
   virtual void ReleaseSnapshot() noexcept = 0;
-  virtual Status ViewErased(Version snap, std::string_view key, TimestampUs now, ViewFn fn,
+  virtual Status ViewErased(Version snap, std::string_view key, TimestampUs& now, ViewFn fn,
                             Version* ver) noexcept = 0;
-  virtual Status ScanErased(Version snap, std::string_view prefix, TimestampUs now, ScanFn fn) = 0;
+  virtual Status ScanErased(Version snap, std::string_view prefix, TimestampUs& now, ScanFn fn) = 0;
   virtual Result<CommitTicket> Commit(TxnState& t) = 0;
 
   template <class F>
-  Status View(Version snap, std::string_view key, TimestampUs now, F&& fn, Version* ver) noexcept {
+  Status View(Version snap, std::string_view key, TimestampUs& now, F&& fn, Version* ver) noexcept {
     return ViewErased(snap, key, now, ViewFn(fn), ver);
   }
   template <class F>
-  Status Scan(Version snap, std::string_view prefix, TimestampUs now, F&& fn) {
+  Status Scan(Version snap, std::string_view prefix, TimestampUs& now, F&& fn) {
     return ScanErased(snap, prefix, now, ScanFn(fn));
   }
 };
@@ -78,11 +78,11 @@ class PartitionAdapter final : public AnyPartition {
   explicit PartitionAdapter(P& p) noexcept : p_(p) {}
   Version AcquireSnapshot() noexcept override { return p_.AcquireSnapshot(); }
   void ReleaseSnapshot() noexcept override { p_.ReleaseSnapshot(); }
-  Status ViewErased(Version snap, std::string_view key, TimestampUs now, ViewFn fn,
+  Status ViewErased(Version snap, std::string_view key, TimestampUs& now, ViewFn fn,
                     Version* ver) noexcept override {
     return p_.View(snap, key, now, fn, ver);
   }
-  Status ScanErased(Version snap, std::string_view prefix, TimestampUs now, ScanFn fn) override {
+  Status ScanErased(Version snap, std::string_view prefix, TimestampUs& now, ScanFn fn) override {
     return p_.Scan(snap, prefix, now, fn);
   }
   Result<CommitTicket> Commit(TxnState& t) override { return p_.Commit(t); }

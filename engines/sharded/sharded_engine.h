@@ -40,12 +40,12 @@ class alignas(64) Shard {
   Version AcquireSnapshot() noexcept;
   void ReleaseSnapshot() noexcept;
   template <class F>
-  Status View(Version snap, std::string_view key, TimestampUs now, F&& fn, Version* ver) noexcept {
+  Status View(Version snap, std::string_view key, TimestampUs& now, F&& fn, Version* ver) noexcept {
     std::shared_lock lk(mu_);
     return ViewVisible(Find(key), snap, now, fn, ver);
   }
   template <class F>
-  Status Scan(Version snap, std::string_view prefix, TimestampUs now, F&& fn) {
+  Status Scan(Version snap, std::string_view prefix, TimestampUs& now, F&& fn) {
     std::shared_lock lk(mu_);
     ScanVisible(index_, prefix, snap, now, fn);
     return Status::OK();

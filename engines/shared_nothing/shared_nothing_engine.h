@@ -46,11 +46,11 @@ class WorkerStore {
   }
   void ReleaseSnapshot() noexcept { --open_snapshots_; }
   template <class F>
-  Status View(Version snap, std::string_view key, TimestampUs now, F&& fn, Version* ver) noexcept {
+  Status View(Version snap, std::string_view key, TimestampUs& now, F&& fn, Version* ver) noexcept {
     return ViewVisible(Find(key), snap, now, fn, ver);
   }
   template <class F>
-  Status Scan(Version snap, std::string_view prefix, TimestampUs now, F&& fn) {
+  Status Scan(Version snap, std::string_view prefix, TimestampUs& now, F&& fn) {
     ScanVisible(map_, prefix, snap, now, fn);
     return Status::OK();
   }

@@ -581,7 +581,8 @@ TEST(ApplyWrites, InstallsEveryWriteAtTheCommitVersion) {
   EXPECT_EQ(gone.Newest()->version, 7u);
   EXPECT_EQ(gone.Newest()->value, Value());
   Version ver = 0;
-  EXPECT_TRUE(ReadVisible(&gone, 7, 0, nullptr, &ver).IsNotFound());
+  TimestampUs now = 0;
+  EXPECT_TRUE(ReadVisible(&gone, 7, now, nullptr, &ver).IsNotFound());
   EXPECT_EQ(ver, 7u);
 
   const VersionEntry* doc = s.chain("doc").Newest();
@@ -633,7 +634,8 @@ TEST(ApplyWrites, AHeldSnapshotKeepsItsVersionThroughPruning) {
   for (int64_t i = 3; i <= 10; ++i) EXPECT_EQ(commit(i), static_cast<Version>(i));
   Value out;
   Version ver = 0;
-  ASSERT_TRUE(ReadVisible(s.Find(K("k")), held, 0, &out, &ver).ok());
+  TimestampUs now = 0;
+  ASSERT_TRUE(ReadVisible(s.Find(K("k")), held, now, &out, &ver).ok());
   EXPECT_EQ(out, Value(int64_t{2}));
   EXPECT_EQ(ver, 2u);
   EXPECT_EQ(s.chain("k").size(), 9u);  // 2..10: nothing a held snapshot reads was pruned

@@ -18,6 +18,12 @@
 namespace statelab {
 namespace {
 
+// Reads take their attempt's `now` by reference (resolved at first use); a fixed time for a call.
+struct At {
+  TimestampUs t;
+  operator TimestampUs&() { return t; }  // NOLINT(google-explicit-constructor): call sites
+};
+
 VersionEntry Put(Version v, Value value, TimestampUs expire_at_us = 0) {
   VersionEntry e;
   e.version = v;
@@ -96,13 +102,27 @@ TEST(VersionChain, ForEachNewerThanVisitsOnlyNewerEntriesOldestFirst) {
   EXPECT_EQ(newer(9), (std::vector<Version>{}));
 }
 
+// The clock is read at the first entry with an expiry, once: later checks reuse that time.
+TEST(VersionChain, LiveReadsTheClockOnlyForAnExpiringEntryAndOnce) {
+  TimestampUs now = kNowUnread;
+  EXPECT_TRUE(Put(1, "x").Live(now));
+  EXPECT_FALSE(Tombstone(1).Live(now));
+  EXPECT_EQ(now, kNowUnread);
+  const TimestampUs before = NowMicros();
+  EXPECT_TRUE(Put(1, "x", before + 3'600'000'000).Live(now));
+  EXPECT_GE(now, before);
+  const TimestampUs first = now;
+  EXPECT_FALSE(Put(1, "x", first).Live(now));  // expiry is exclusive, at the same reading
+  EXPECT_EQ(now, first);
+}
+
 TEST(VersionChain, LiveIsFalseForTombstonesAndExpiredEntries) {
-  EXPECT_TRUE(Put(1, "x").Live(0));
-  EXPECT_TRUE(Put(1, "x").Live(1'000'000'000));
-  EXPECT_TRUE(Put(1, "x", 100).Live(99));
-  EXPECT_FALSE(Put(1, "x", 100).Live(100));  // expiry is exclusive
-  EXPECT_FALSE(Put(1, "x", 100).Live(101));
-  EXPECT_FALSE(Tombstone(1).Live(0));
+  EXPECT_TRUE(Put(1, "x").Live(At{0}));
+  EXPECT_TRUE(Put(1, "x").Live(At{1'000'000'000}));
+  EXPECT_TRUE(Put(1, "x", 100).Live(At{99}));
+  EXPECT_FALSE(Put(1, "x", 100).Live(At{100}));  // expiry is exclusive
+  EXPECT_FALSE(Put(1, "x", 100).Live(At{101}));
+  EXPECT_FALSE(Tombstone(1).Live(At{0}));
 }
 
 TEST(VersionChain, PruneKeepsTheNewestEntryAtOrBelowTheHorizonAndNewerOnes) {
@@ -170,12 +190,12 @@ TEST(VersionChain, PruneKeepsATombstoneThatIsTheNewestAtTheHorizon) {
 TEST(ChainReads, ReadVisibleOfANeverStoredKeyIsNotFoundAtVersionZero) {
   Value out = "untouched";
   Version ver = 99;
-  EXPECT_TRUE(ReadVisible(nullptr, 10, 0, &out, &ver).IsNotFound());
+  EXPECT_TRUE(ReadVisible(nullptr, 10, At{0}, &out, &ver).IsNotFound());
   EXPECT_EQ(ver, 0u);
   EXPECT_EQ(out, Value("untouched"));
   VersionChain c = ThreeVersions();
   ver = 99;
-  EXPECT_TRUE(ReadVisible(&c, 1, 0, &out, &ver).IsNotFound());  // before the first version
+  EXPECT_TRUE(ReadVisible(&c, 1, At{0}, &out, &ver).IsNotFound());  // before the first version
   EXPECT_EQ(ver, 0u);
 }
 
@@ -183,14 +203,14 @@ TEST(ChainReads, ReadVisibleReturnsTheValueAndVersionAtTheSnapshot) {
   const VersionChain c = ThreeVersions();
   Value out;
   Version ver = 0;
-  ASSERT_TRUE(ReadVisible(&c, 7, 0, &out, &ver).ok());
+  ASSERT_TRUE(ReadVisible(&c, 7, At{0}, &out, &ver).ok());
   EXPECT_EQ(out, Value("v5"));
   EXPECT_EQ(ver, 5u);
-  ASSERT_TRUE(ReadVisible(&c, 9, 0, &out, &ver).ok());
+  ASSERT_TRUE(ReadVisible(&c, 9, At{0}, &out, &ver).ok());
   EXPECT_EQ(out, Value("v9"));
   EXPECT_EQ(ver, 9u);
   // Null out and null version: only the status.
-  EXPECT_TRUE(ReadVisible(&c, 9, 0, nullptr, nullptr).ok());
+  EXPECT_TRUE(ReadVisible(&c, 9, At{0}, nullptr, nullptr).ok());
 }
 
 TEST(ChainReads, ADeletedKeysVersionIsItsTombstones) {
@@ -199,19 +219,19 @@ TEST(ChainReads, ADeletedKeysVersionIsItsTombstones) {
   c.Add(Tombstone(7));
   Value out;
   Version ver = 0;
-  ASSERT_TRUE(ReadVisible(&c, 6, 0, &out, &ver).ok());
+  ASSERT_TRUE(ReadVisible(&c, 6, At{0}, &out, &ver).ok());
   EXPECT_EQ(out, Value("alive"));
   EXPECT_EQ(ver, 3u);
   out = Value("untouched");
-  EXPECT_TRUE(ReadVisible(&c, 7, 0, &out, &ver).IsNotFound());
+  EXPECT_TRUE(ReadVisible(&c, 7, At{0}, &out, &ver).IsNotFound());
   EXPECT_EQ(ver, 7u);
   EXPECT_EQ(out, Value("untouched"));
-  EXPECT_TRUE(ReadVisible(&c, 50, 0, &out, &ver).IsNotFound());
+  EXPECT_TRUE(ReadVisible(&c, 50, At{0}, &out, &ver).IsNotFound());
   EXPECT_EQ(ver, 7u);
   // After garbage collection the answer is the same.
   c.Prune(50);
   ASSERT_EQ(c.size(), 1u);
-  EXPECT_TRUE(ReadVisible(&c, 50, 0, &out, &ver).IsNotFound());
+  EXPECT_TRUE(ReadVisible(&c, 50, At{0}, &out, &ver).IsNotFound());
   EXPECT_EQ(ver, 7u);
 }
 
@@ -228,18 +248,18 @@ TEST(ChainReads, ExpiredEntryIsNotFoundWithItsVersionAndExpiryIsPassedToTheCallb
     seen = &v;
   };
   Version ver = 0;
-  ASSERT_TRUE(ViewVisible(&c, 4, 999, fn, &ver).ok());
+  ASSERT_TRUE(ViewVisible(&c, 4, At{999}, fn, &ver).ok());
   EXPECT_EQ(calls, 1);
   ASSERT_NE(seen, nullptr);
   EXPECT_EQ(*seen, Value("ttl"));
   EXPECT_EQ(seen_expiry, 1000);
   EXPECT_EQ(ver, 4u);
   ver = 0;
-  EXPECT_TRUE(ViewVisible(&c, 4, 1000, fn, &ver).IsNotFound());
+  EXPECT_TRUE(ViewVisible(&c, 4, At{1000}, fn, &ver).IsNotFound());
   EXPECT_EQ(calls, 1);  // not called for an expired entry
   EXPECT_EQ(ver, 4u);
   // An older snapshot sees no entry at all.
-  EXPECT_TRUE(ViewVisible(&c, 3, 0, fn, &ver).IsNotFound());
+  EXPECT_TRUE(ViewVisible(&c, 3, At{0}, fn, &ver).IsNotFound());
   EXPECT_EQ(ver, 0u);
 }
 
@@ -303,7 +323,7 @@ TEST(ChainReads, ScanVisibleWorksOverAMapOfChainPointers) {
     return true;
   };
   KeyBuf prefix(kRun, Tag::kKv, "a/");
-  ScanVisible(index, prefix.view(), 9, 0, fn);
+  ScanVisible(index, prefix.view(), 9, At{0}, fn);
   EXPECT_EQ(keys, (std::vector<std::string>{"a/1", "a/3", "a/4"}));
 }
 
