@@ -40,7 +40,8 @@ Result<uint32_t> WorkerCount(const DbOptions& opts) {
   // disjoint runs off each other's tokens when threads outnumber cores; a durable worker also
   // costs a log with its writer thread, sync stream and close snapshot, so there one per thread.
   const uint32_t per_thread = opts.mode == DurabilityMode::kInMemory ? 4 : 1;
-  return per_thread * std::max(1u, std::thread::hardware_concurrency());
+  return std::min(SharedNothingEngine::kMaxWorkers,
+                  per_thread * std::max(1u, std::thread::hardware_concurrency()));
 }
 }  // namespace
 
