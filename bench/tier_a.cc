@@ -6,6 +6,7 @@
 #include "bench/catalogue_util.h"
 #include "bench/flags.h"
 #include "bench/kv_bodies.h"
+#include "bench/measure.h"
 #include "bench/null_engine.h"
 #include "bench/raw_structures.h"
 
@@ -96,6 +97,13 @@ void AddRawCells(Catalogue& cat) {
       cat.Add({MakeKey("A0", "raw", "mailbox_roundtrip", engine, na), Suite::kQuick, Timing::kLoop,
                [](const CellContext& ctx) -> Result<std::unique_ptr<Fixture>> {
                  return MakeFixture(std::make_unique<Store>(), [](Measure& m, Store& st) {
+                   // The owner on a core of its own, away from the caller (thread 0): the hop
+                   // between two cores that the design pays, not a wake-up on a shared one.
+                   if (const Pinner* p = m.config().pinner; p != nullptr && p->cores() > 1) {
+                     harness::PinResult pin;
+                     st.Call([&](auto&) { pin = p->Pin(1); });
+                     if (pin.pinned) m.Extra("owner_pinned_pu_os_index", pin.pu.pu_os_index);
+                   }
                    m.Loop([&](uint64_t) { st.Call([](auto&) {}); });
                  });
                }});

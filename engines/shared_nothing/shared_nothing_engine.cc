@@ -36,7 +36,12 @@ Result<uint32_t> WorkerCount(const DbOptions& opts) {
     }
   }
   if (opts.partitions != 0) return opts.partitions;
-  return std::max(1u, std::thread::hardware_concurrency());
+  // In memory a worker is a token and a map, so 4 per hardware thread (as sharded's shards) keep
+  // disjoint runs off each other's tokens when threads outnumber cores; a durable worker also
+  // costs a log with its writer thread, sync stream and close snapshot, so there one per thread.
+  const uint32_t per_thread = opts.mode == DurabilityMode::kInMemory ? 4 : 1;
+  return std::min(SharedNothingEngine::kMaxWorkers,
+                  per_thread * std::max(1u, std::thread::hardware_concurrency()));
 }
 }  // namespace
 
