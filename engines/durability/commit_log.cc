@@ -38,6 +38,11 @@ class CommitLog::Impl {
     return env_->SyncDir(dir_);  // the new segment's directory entry is durable
   }
 
+  Status OpenFirstSegment(Version name) {
+    segment_name_ = name;  // no round runs yet: mu_ is not needed
+    return OpenSegment(name, segment_capacity_);
+  }
+
   void StartWriter() {
     if (mode_ == DurabilityMode::kBuffered) writer_ = std::thread([this] { WriterLoop(); });
   }
@@ -55,9 +60,11 @@ class CommitLog::Impl {
       // does not fit opens the next segment (an empty one is replaced by one large enough).
       if (segment_bytes_ + rec.size() > segment_capacity_) {
         // Named after the record before it (not v): shared_nothing roots skip the versions of
-        // other workers, and recovery checks each segment continues the one before.
+        // other workers, and recovery checks each segment continues the one before. An empty
+        // segment is replaced under its own name (the order of names stays the order of records).
+        if (segment_bytes_ > 0) segment_name_ = last_version_ + 1;
         segment_capacity_ = std::max<uint64_t>(segment_limit_, rec.size());
-        rolls_.push_back({pending_.size(), last_version_ + 1, segment_capacity_});
+        rolls_.push_back({pending_.size(), segment_name_, segment_capacity_});
         segment_bytes_ = 0;
       }
       pending_.append(rec);
@@ -318,6 +325,7 @@ class CommitLog::Impl {
   int64_t unsynced_since_ns_ = 0;  // when the oldest written, unsynced record was written; 0: none
   uint64_t segment_bytes_ = 0;     // record bytes in the segment Append fills
   uint64_t segment_capacity_;      // record bytes that segment is preallocated for
+  Version segment_name_ = 0;       // and its name
   Version last_version_;
   bool writing_ = false;  // a write round is in flight
   bool syncing_ = false;  // a sync is in flight (a round that rolls a segment counts)
@@ -347,8 +355,7 @@ Result<std::unique_ptr<CommitLog>> CommitLog::Open(const DbOptions& opts, Env* e
     return Status::InvalidArgument("mode: the commit log is not used in inmemory mode");
   }
   auto impl = std::make_unique<Impl>(opts, env, std::move(wal_dir), next_version - 1);
-  STATELAB_RETURN_IF_ERROR(impl->OpenSegment(segment_name == 0 ? next_version : segment_name,
-                                             opts.wal_segment_bytes));
+  STATELAB_RETURN_IF_ERROR(impl->OpenFirstSegment(segment_name == 0 ? next_version : segment_name));
   impl->SeedRuns(runs);
   impl->StartWriter();
   return std::unique_ptr<CommitLog>(new CommitLog(std::move(impl)));
