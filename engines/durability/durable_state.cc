@@ -226,8 +226,8 @@ class Recovery {
   Status ListLater(size_t i, uint64_t from, const SegmentImage& seg, RecoveryLoss* loss);
   // Segment i is shorter than it was created: refuse (strict) or report it and, truncate-tail,
   // end the log there.
-  // `path` is a copy: a cut before it may have shrunk segs_.
-  Status Truncated(size_t i, std::string path, const SegmentImage& seg, bool* stop);
+  // `path` must not refer into segs_: a cut before it may have shrunk segs_.
+  Status Truncated(size_t i, const std::string& path, const SegmentImage& seg, bool* stop);
   void Apply(wal::CommitRecord& rec);
   Version covered() const { return std::max(base_, last_); }
 
@@ -380,7 +380,8 @@ Status Recovery::Gap(size_t i, const std::string& prev, uint64_t prev_end, bool*
   return Status::OK();
 }
 
-Status Recovery::Truncated(size_t i, std::string path, const SegmentImage& seg, bool* stop) {
+Status Recovery::Truncated(size_t i, const std::string& path, const SegmentImage& seg,
+                           bool* stop) {
   if (!*stop && i + 1 < segs_.size() && segs_[i + 1].first - 1 <= covered()) {
     // The next segment begins right after what was read: the cut held no record recovery needs.
     rep_->notes.push_back(path + " is shorter than it was created; the next segment continues " +
