@@ -54,6 +54,12 @@ Result<std::unique_ptr<WritableFile>> BenchEnv::NewWritable(const std::string& p
   return Wrap(path, base_->NewWritable(path));
 }
 
+Result<std::unique_ptr<WritableFile>> BenchEnv::NewPreallocated(const std::string& path,
+                                                                std::string_view header,
+                                                                uint64_t size) {
+  return Wrap(path, base_->NewPreallocated(path, header, size));
+}
+
 Result<std::unique_ptr<WritableFile>> BenchEnv::Wrap(const std::string& path,
                                                      Result<std::unique_ptr<WritableFile>> file) {
   Count();

@@ -31,6 +31,16 @@ class BenchEnv final : public Env {
 
   Result<std::unique_ptr<WritableFile>> OpenAppendable(const std::string& path) override;
   Result<std::unique_ptr<WritableFile>> NewWritable(const std::string& path) override;
+  // The base's preallocation (fallocate), not the default's sparse file; the header it writes
+  // is not counted as WAL bytes appended.
+  Result<std::unique_ptr<WritableFile>> NewPreallocated(const std::string& path,
+                                                        std::string_view header,
+                                                        uint64_t size) override;
+  Status ReadPrefix(const std::string& path, uint64_t limit, std::string* out,
+                    uint64_t* file_size) override {
+    Count();
+    return base_->ReadPrefix(path, limit, out, file_size);
+  }
   Status ReadFile(const std::string& path, std::string* out) override {
     Count();
     return base_->ReadFile(path, out);

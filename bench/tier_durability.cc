@@ -18,6 +18,7 @@
 #include "bench/contention.h"
 #include "bench/flags.h"
 #include "bench/primitive_inputs.h"
+#include "engines/durability/durable_state.h"
 #include "engines/durability/env.h"
 #include "engines/durability/wal_format.h"
 #include "engines/replay/replay.h"
@@ -393,13 +394,15 @@ int64_t TimedWalFloor(Measure& m, const std::string& dir, uint64_t expect_frames
   }
   std::sort(paths.begin(), paths.end());
   Env* env = Env::Default();
-  std::string data;
+  SegmentImage seg;
   uint64_t frames = 0;
   const int64_t t0 = harness::Timer::NowNs();
   for (const std::string& p : paths) {
-    Check(m, env->ReadFile(p, &data));
+    Check(m, ReadSegment(env, p, &seg));
     wal::Frame f;
-    for (uint64_t off = 0; wal::ParseFrame(data, off, &f); off += f.size) ++frames;
+    for (uint64_t off = seg.header.first_frame; wal::ParseFrame(seg.data, off, &f); off += f.size) {
+      ++frames;
+    }
   }
   const int64_t t1 = harness::Timer::NowNs();
   if (frames != expect_frames) {

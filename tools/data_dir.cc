@@ -91,10 +91,10 @@ std::string DescribeBadRecord(std::string_view data, uint64_t off, Version last)
          std::to_string(last);
 }
 
-bool HasFrame(const std::string& path, uint64_t from) {
-  std::string data;
-  return Env::Default()->ReadFile(path, &data).ok() &&
-         wal::FindNextFrame(data, from) != std::string_view::npos;
+bool HasFrame(const std::string& path) {
+  SegmentImage seg;
+  return ReadSegment(Env::Default(), path, &seg).ok() &&
+         wal::FindNextFrame(seg.data, seg.header.first_frame) != std::string_view::npos;
 }
 
 }  // namespace
@@ -104,11 +104,28 @@ Result<std::vector<Problem>> WalkWal(const std::string& root, const RecordFn& fn
   STATELAB_RETURN_IF_ERROR(ListSegments(root, &segs));
   std::vector<Problem> problems;
   Version last = 0;
-  std::string data;
+  SegmentImage seg;
   for (size_t i = 0; i < segs.size(); ++i) {
-    STATELAB_RETURN_IF_ERROR(Env::Default()->ReadFile(segs[i].path, &data));
+    STATELAB_RETURN_IF_ERROR(ReadSegment(Env::Default(), segs[i].path, &seg));
+    const wal::SegmentHeader& h = seg.header;
+    const std::string& data = seg.data;
+    const auto later_frames = [&] {
+      for (size_t k = i + 1; k < segs.size(); ++k) {
+        if (HasFrame(segs[k].path)) return true;
+      }
+      return false;
+    };
+    if (h.kind == wal::SegmentKind::kDamagedHeader) {
+      problems.push_back({segs[i].path, 0, "damaged segment header", true});
+    } else if (seg.truncated()) {
+      problems.push_back({segs[i].path, seg.file_bytes,
+                          "the file is " + std::to_string(seg.file_bytes) +
+                              " bytes, shorter than the " + std::to_string(h.file_bytes) +
+                              " it was created with (cut: records after it are lost)",
+                          later_frames()});
+    }
     WalRecord r;
-    uint64_t off = 0;
+    uint64_t off = h.first_frame;
     while (off < data.size()) {
       wal::Frame f;
       if (wal::ParseFrame(data, off, &f) && wal::DecodeCommit(f.payload, &r.rec) &&
@@ -121,8 +138,8 @@ Result<std::vector<Problem>> WalkWal(const std::string& root, const RecordFn& fn
         off += f.size;
         continue;
       }
-      bool follows = wal::FindNextFrame(data, off + 1) != std::string_view::npos;
-      for (size_t k = i + 1; k < segs.size(); ++k) follows = follows || HasFrame(segs[k].path, 0);
+      const bool follows =
+          wal::FindNextFrame(data, off + 1) != std::string_view::npos || later_frames();
       problems.push_back({segs[i].path, off, DescribeBadRecord(data, off, last), follows});
       break;
     }

@@ -61,7 +61,8 @@ using RecordFn = std::function<void(WalRecord& r)>;
 // Walks the records of every segment of one root in order (those a snapshot covers too), calling
 // fn for each valid one, and stops a segment at its first record that does not validate (bad
 // header, CRC, payload, or a version not above the previous record's) and goes on with the next
-// segment. Returns the problems, one per bad segment at most.
+// segment. Returns the problems: per segment a damaged header or a cut (a format 2 segment
+// shorter than it was created, at its length) and the first bad record.
 Result<std::vector<Problem>> WalkWal(const std::string& root, const RecordFn& fn);
 
 // Checks a snapshot file: size, magic, format version, CRC, every section and entry, and that

@@ -182,13 +182,15 @@ void EmitEach(const LineFn& out, std::string_view kind, bj::object& o, std::stri
 // are in the snapshot used), "not_read" (in a segment before the one recovery starts from) or
 // "not_reached" (recovery refused before it).
 std::string_view WalVerdict(const OpenImage& img, const Problem& p) {
-  if (!img.refusal.ok() && img.refusal.message() == p.file && img.refusal.a() == p.offset) {
+  // A damaged record's refusal is Corruption(file, offset); a cut segment's names it first.
+  if (!img.refusal.ok() && img.refusal.message().starts_with(p.file) &&
+      img.refusal.a() == p.offset) {
     return "refuses_open";
   }
   for (const RecoveryLoss& l : img.report.losses) {
     if (l.file == p.file && l.offset == p.offset) {
       if (l.what == "covered") return "covered";
-      return l.what == "corrupt_record" ? "skipped" : "cut";
+      return l.what == "corrupt_record" || l.what == "truncated_segment" ? "skipped" : "cut";
     }
   }
   return img.refusal.ok() ? "not_read" : "not_reached";

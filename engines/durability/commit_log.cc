@@ -24,12 +24,23 @@ class CommitLog::Impl {
         segment_limit_(o.wal_segment_bytes),
         env_(env),
         dir_(std::move(dir)),
+        segment_capacity_(o.wal_segment_bytes),
         last_version_(last) {}
 
-  Status OpenSegment(Version first) {
+  // Creates segment `first` preallocated for `capacity` record bytes, its header and size synced
+  // before any record goes in: a file shorter than its header says was cut by someone else
+  // (docs/wal_format.md). An existing segment of that name (one that holds nothing) is replaced.
+  Status OpenSegment(Version first, uint64_t capacity) {
     const std::string path = JoinPath(dir_, wal::SegmentName(first));
-    STATELAB_ASSIGN_OR_RETURN(file_, env_->OpenAppendable(path));
+    const uint64_t size = wal::kSegmentHeaderBytes + capacity;
+    STATELAB_ASSIGN_OR_RETURN(file_,
+                              env_->NewPreallocated(path, wal::EncodeSegmentHeader(size), size));
     return env_->SyncDir(dir_);  // the new segment's directory entry is durable
+  }
+
+  Status OpenFirstSegment(Version name) {
+    segment_name_ = name;  // no round runs yet: mu_ is not needed
+    return OpenSegment(name, segment_capacity_);
   }
 
   void StartWriter() {
@@ -45,15 +56,19 @@ class CommitLog::Impl {
       std::lock_guard lk(mu_);
       if (closed_) return Status::ShuttingDown();
       if (!error_.ok()) return error_;
-      if (segment_records_ > 0 && segment_bytes_ >= segment_limit_) {
+      // Records never span segments nor grow one past its preallocated size: a record that
+      // does not fit opens the next segment (an empty one is replaced by one large enough).
+      if (segment_bytes_ + rec.size() > segment_capacity_) {
         // Named after the record before it (not v): shared_nothing roots skip the versions of
-        // other workers, and recovery checks each segment continues the one before.
-        rolls_.emplace_back(pending_.size(), last_version_ + 1);
-        segment_bytes_ = segment_records_ = 0;
+        // other workers, and recovery checks each segment continues the one before. An empty
+        // segment is replaced under its own name (the order of names stays the order of records).
+        if (segment_bytes_ > 0) segment_name_ = last_version_ + 1;
+        segment_capacity_ = std::max<uint64_t>(segment_limit_, rec.size());
+        rolls_.push_back({pending_.size(), segment_name_, segment_capacity_});
+        segment_bytes_ = 0;
       }
       pending_.append(rec);
       segment_bytes_ += rec.size();
-      ++segment_records_;
       last_version_ = v;
       token = ++appended_;
       appends_.fetch_add(1, std::memory_order_relaxed);
@@ -242,12 +257,14 @@ class CommitLog::Impl {
   Status WriteOut(bool sync) {
     std::string_view buf = write_buf_;
     size_t pos = 0;
-    for (const auto& [off, first] : write_rolls_) {
-      if (off > pos) STATELAB_RETURN_IF_ERROR(file_->Append(buf.substr(pos, off - pos)));
+    for (const Roll& r : write_rolls_) {
+      if (r.offset > pos) {
+        STATELAB_RETURN_IF_ERROR(file_->Append(buf.substr(pos, r.offset - pos)));
+      }
       STATELAB_RETURN_IF_ERROR(SyncFile());
       STATELAB_RETURN_IF_ERROR(file_->Close());
-      STATELAB_RETURN_IF_ERROR(OpenSegment(first));
-      pos = off;
+      STATELAB_RETURN_IF_ERROR(OpenSegment(r.name, r.capacity));
+      pos = r.offset;
     }
     if (pos < buf.size()) STATELAB_RETURN_IF_ERROR(file_->Append(buf.substr(pos)));
     return sync ? SyncFile() : Status::OK();
@@ -295,14 +312,20 @@ class CommitLog::Impl {
   mutable std::mutex mu_;
   std::condition_variable durable_cv_;
   std::condition_variable writer_cv_;
-  std::string pending_;                            // frames not yet taken by a leader
-  std::vector<std::pair<size_t, Version>> rolls_;  // offsets in pending_ opening a segment
+  struct Roll {
+    size_t offset;      // in pending_ / write_buf_: the first record of the new segment
+    Version name;       // SegmentName of the new segment
+    uint64_t capacity;  // record bytes it is preallocated for
+  };
+  std::string pending_;       // frames not yet taken by a leader
+  std::vector<Roll> rolls_;   // segments opened by what is in pending_
   uint64_t appended_ = 0;  // tokens handed out
   uint64_t written_ = 0;   // tokens in the file (write(2) returned)
   uint64_t durable_ = 0;   // tokens on stable storage
   int64_t unsynced_since_ns_ = 0;  // when the oldest written, unsynced record was written; 0: none
-  uint64_t segment_bytes_ = 0;
-  uint64_t segment_records_ = 0;
+  uint64_t segment_bytes_ = 0;     // record bytes in the segment Append fills
+  uint64_t segment_capacity_;      // record bytes that segment is preallocated for
+  Version segment_name_ = 0;       // and its name
   Version last_version_;
   bool writing_ = false;  // a write round is in flight
   bool syncing_ = false;  // a sync is in flight (a round that rolls a segment counts)
@@ -316,7 +339,7 @@ class CommitLog::Impl {
   // round holding both writing_ and syncing_ (a segment roll).
   std::unique_ptr<WritableFile> file_;
   std::string write_buf_;
-  std::vector<std::pair<size_t, Version>> write_rolls_;
+  std::vector<Roll> write_rolls_;
 
   std::thread writer_;
 
@@ -332,7 +355,7 @@ Result<std::unique_ptr<CommitLog>> CommitLog::Open(const DbOptions& opts, Env* e
     return Status::InvalidArgument("mode: the commit log is not used in inmemory mode");
   }
   auto impl = std::make_unique<Impl>(opts, env, std::move(wal_dir), next_version - 1);
-  STATELAB_RETURN_IF_ERROR(impl->OpenSegment(segment_name == 0 ? next_version : segment_name));
+  STATELAB_RETURN_IF_ERROR(impl->OpenFirstSegment(segment_name == 0 ? next_version : segment_name));
   impl->SeedRuns(runs);
   impl->StartWriter();
   return std::unique_ptr<CommitLog>(new CommitLog(std::move(impl)));

@@ -34,6 +34,22 @@ void RecoveryReport::Merge(const RecoveryReport& o) {
   notes.insert(notes.end(), o.notes.begin(), o.notes.end());
 }
 
+// Reads growing prefixes until the log's end is followed by enough zeros (or the whole file is
+// read): replay reads what was written, not a 64 MiB preallocated segment.
+Status ReadSegment(Env* env, const std::string& path, SegmentImage* out) {
+  constexpr uint64_t kZerosAfterEnd = 64 << 10;
+  for (uint64_t limit = 256 << 10;; limit *= 4) {
+    STATELAB_RETURN_IF_ERROR(env->ReadPrefix(path, limit, &out->data, &out->file_bytes));
+    out->header = wal::ParseSegmentHeader(out->data);
+    const uint64_t end = wal::LogEnd(out->data, out->header);
+    if (out->data.size() < limit || out->data.size() >= out->file_bytes ||
+        end + kZerosAfterEnd <= out->data.size()) {
+      out->data.resize(end);
+      return Status::OK();
+    }
+  }
+}
+
 namespace {
 
 struct Segment {
@@ -205,9 +221,13 @@ class Recovery {
   // it begins after). `prev` describes what came before: a segment, or the base.
   Status Gap(size_t i, const std::string& prev, uint64_t prev_end, bool* stop);
   // Cuts the log at segs_[i] offset `off` (truncate-tail, torn tails): later segments go.
-  Status Cut(size_t i, uint64_t off, RecoveryLoss loss, const std::string& data);
+  Status Cut(size_t i, uint64_t off, RecoveryLoss loss, const SegmentImage& seg);
   // Lists every valid record in segs_[i] from `from` on and in later segments into `loss`.
-  Status ListLater(size_t i, uint64_t from, const std::string& data, RecoveryLoss* loss);
+  Status ListLater(size_t i, uint64_t from, const SegmentImage& seg, RecoveryLoss* loss);
+  // Segment i is shorter than it was created: refuse (strict) or report it and, truncate-tail,
+  // end the log there.
+  // `path` must not refer into segs_: a cut before it may have shrunk segs_.
+  Status Truncated(size_t i, const std::string& path, const SegmentImage& seg, bool* stop);
   void Apply(wal::CommitRecord& rec);
   Version covered() const { return std::max(base_, last_); }
 
@@ -222,14 +242,21 @@ class Recovery {
   RecoveryReport* const rep_;
   const RecoveryPolicy policy_;
   std::vector<Segment> segs_;
+  bool any_preallocated_ = false;  // some segment of the root has a format 2 header
   Version base_ = 0;  // the base snapshot's version (0: none)
   Version last_ = 0;  // the newest record seen in the log (those at or below base_ included)
   std::string base_name_;
   std::vector<Bypassed> bypassed_;
   std::map<RunId, snapshot::RunLife> runs_;
   std::vector<size_t> open_losses_;  // losses whose `before` the next replayed record sets
-  // Deferred file changes: truncate path to size (npos: remove it).
-  std::vector<std::pair<std::string, uint64_t>> changes_;
+  // Deferred file changes: truncate path to size (npos: remove it), then extend it back to
+  // restore bytes (a preallocated segment keeps its size: zeros after the cut).
+  struct Change {
+    std::string path;
+    uint64_t size;
+    uint64_t restore;
+  };
+  std::vector<Change> changes_;
 };
 
 Status Recovery::LoadBase(snapshot::Header* h) {
@@ -277,14 +304,16 @@ void Recovery::Apply(wal::CommitRecord& rec) {
   open_losses_.clear();
 }
 
-Status Recovery::ListLater(size_t i, uint64_t from, const std::string& data, RecoveryLoss* loss) {
-  std::string other;
+Status Recovery::ListLater(size_t i, uint64_t from, const SegmentImage& seg, RecoveryLoss* loss) {
+  SegmentImage other;
   wal::CommitRecord rec;
   for (size_t k = i; k < segs_.size(); ++k) {
-    if (k > i) STATELAB_RETURN_IF_ERROR(env_->ReadFile(segs_[k].path, &other));
-    const std::string& d = k == i ? data : other;
+    if (k > i) STATELAB_RETURN_IF_ERROR(ReadSegment(env_, segs_[k].path, &other));
+    const SegmentImage& sk = k == i ? seg : other;
+    const std::string& d = sk.data;
     wal::Frame f;
-    for (uint64_t off = wal::FindNextFrame(d, k == i ? from : 0); off != std::string::npos;
+    for (uint64_t off = wal::FindNextFrame(d, k == i ? from : sk.header.first_frame);
+         off != std::string::npos;
          off = wal::FindNextFrame(d, off + f.size)) {
       if (!wal::ParseFrame(d, off, &f) || !wal::DecodeCommit(f.payload, &rec)) break;
       ++loss->records_lost;
@@ -296,20 +325,22 @@ Status Recovery::ListLater(size_t i, uint64_t from, const std::string& data, Rec
   return Status::OK();
 }
 
-Status Recovery::Cut(size_t i, uint64_t off, RecoveryLoss loss, const std::string& data) {
-  uint64_t cut = data.size() - off;
-  // Cut to nothing, a segment goes: left empty, its name (the version it begins after) would
-  // claim versions the log no longer reaches.
-  changes_.emplace_back(segs_[i].path, off == 0 ? std::string::npos : off);
+Status Recovery::Cut(size_t i, uint64_t off, RecoveryLoss loss, const SegmentImage& seg) {
+  uint64_t cut = seg.data.size() - off;
+  // Cut to before its first record, a segment goes: left empty, its name (the version it begins
+  // after) would claim versions the log no longer reaches.
+  const bool empty = off <= seg.header.first_frame;
+  changes_.push_back(
+      {segs_[i].path, empty ? std::string::npos : off, empty ? 0 : seg.restore_bytes()});
   for (size_t k = i + 1; k < segs_.size(); ++k) {
-    std::string other;
-    STATELAB_RETURN_IF_ERROR(env_->ReadFile(segs_[k].path, &other));
-    cut += other.size();
-    changes_.emplace_back(segs_[k].path, std::string::npos);
+    SegmentImage other;
+    STATELAB_RETURN_IF_ERROR(ReadSegment(env_, segs_[k].path, &other));
+    cut += other.data.size();
+    changes_.push_back({segs_[k].path, std::string::npos, 0});
   }
-  segs_.resize(off == 0 ? i : i + 1);
+  segs_.resize(empty ? i : i + 1);
   rep_->bytes_truncated += cut;
-  loss.bytes = cut;
+  loss.bytes += cut;  // a cut segment's loss already counts the bytes it misses
   rep_->notes.push_back(
       std::string(dry_run_ ? "would truncate " : "truncated ") +
       (loss.what == "torn_tail" ? "the torn tail of " : "the log at ") + loss.file + " at offset " +
@@ -331,13 +362,13 @@ Status Recovery::Gap(size_t i, const std::string& prev, uint64_t prev_end, bool*
       return Status::Corruption(what + " (recovery policy strict)", prev_end);
     case RecoveryPolicy::kTruncateTail: {
       RecoveryLoss loss = Loss("cut_tail", segs_[i].path, 0, covered());
-      std::string data;
-      STATELAB_RETURN_IF_ERROR(env_->ReadFile(segs_[i].path, &data));
-      STATELAB_RETURN_IF_ERROR(ListLater(i, 0, data, &loss));
+      SegmentImage seg;
+      STATELAB_RETURN_IF_ERROR(ReadSegment(env_, segs_[i].path, &seg));
+      STATELAB_RETURN_IF_ERROR(ListLater(i, 0, seg, &loss));
       rep_->notes.push_back(what + "; the log is cut there");
       // Segment i and everything after it go: cut i to nothing, remove the rest.
       *stop = true;
-      return Cut(i, 0, std::move(loss), data);
+      return Cut(i, 0, std::move(loss), seg);
     }
     case RecoveryPolicy::kSkipCorrupt:
       rep_->notes.push_back(what + "; skipped");
@@ -349,12 +380,71 @@ Status Recovery::Gap(size_t i, const std::string& prev, uint64_t prev_end, bool*
   return Status::OK();
 }
 
+Status Recovery::Truncated(size_t i, const std::string& path, const SegmentImage& seg,
+                           bool* stop) {
+  if (!*stop && i + 1 < segs_.size() && segs_[i + 1].first - 1 <= covered()) {
+    // The next segment begins right after what was read: the cut held no record recovery needs.
+    rep_->notes.push_back(path + " is shorter than it was created; the next segment continues " +
+                          "from its last record: nothing lost");
+    changes_.push_back({path, seg.file_bytes, seg.header.file_bytes});
+    return Status::OK();
+  }
+  const std::string what = path + " is " + std::to_string(seg.file_bytes) +
+                           " bytes, shorter than the " + std::to_string(seg.header.file_bytes) +
+                           " it was created with: cut after its records were written, so the " +
+                           "records after offset " + std::to_string(seg.file_bytes) +
+                           " are lost";
+  if (policy_ == RecoveryPolicy::kStrict) {
+    return Status::Corruption(what + " (recovery policy strict)", seg.file_bytes);
+  }
+  RecoveryLoss loss = Loss(
+      policy_ == RecoveryPolicy::kTruncateTail ? "cut_tail" : "truncated_segment", path,
+      seg.file_bytes, covered());
+  loss.bytes = seg.header.file_bytes - seg.file_bytes;
+  if (*stop) {  // the log was cut inside it already (at a partial record): listed as well
+    rep_->notes.push_back(what);
+    rep_->losses.push_back(std::move(loss));
+    return Status::OK();
+  }
+  if (policy_ == RecoveryPolicy::kTruncateTail) {
+    // The log ends here: later segments go (their records listed).
+    rep_->notes.push_back(what + "; the log ends there");
+    if (i + 1 < segs_.size()) {
+      SegmentImage next;
+      STATELAB_RETURN_IF_ERROR(ReadSegment(env_, segs_[i + 1].path, &next));
+      STATELAB_RETURN_IF_ERROR(ListLater(i + 1, next.header.first_frame, next, &loss));
+    }
+    *stop = true;
+    return Cut(i, seg.data.size(), std::move(loss), seg);
+  }
+  rep_->notes.push_back(what + "; skipped");
+  open_losses_.push_back(rep_->losses.size());
+  rep_->losses.push_back(std::move(loss));
+  changes_.push_back({path, seg.file_bytes, seg.header.file_bytes});  // the next open accepts it
+  return Status::OK();
+}
+
 Status Recovery::ReplaySegment(size_t i, bool* stop) {
-  std::string data;
-  STATELAB_RETURN_IF_ERROR(env_->ReadFile(segs_[i].path, &data));
+  SegmentImage seg;
+  STATELAB_RETURN_IF_ERROR(ReadSegment(env_, segs_[i].path, &seg));
+  const std::string& data = seg.data;
   const std::string path = segs_[i].path;  // a copy: Cut shrinks segs_
+  // An empty file among preallocated segments was cut to nothing (format 1 segments could be
+  // empty; a preallocated one never is).
+  if (seg.file_bytes == 0 && any_preallocated_) {
+    seg.header.kind = wal::SegmentKind::kDamagedHeader;
+  }
+  if (seg.header.kind == wal::SegmentKind::kDamagedHeader) {
+    if (policy_ == RecoveryPolicy::kStrict) {
+      return Status::Corruption(path + ": damaged segment header (recovery policy strict)", 0);
+    }
+    rep_->notes.push_back("damaged segment header in " + path + "; its records are read anyway");
+    RecoveryLoss loss = Loss("corrupt_record", path, 0, covered());
+    loss.bytes = wal::kSegmentHeaderBytes;
+    rep_->losses.push_back(std::move(loss));
+  }
   wal::CommitRecord rec;
-  uint64_t off = 0;
+  uint64_t off = seg.header.first_frame;
   while (off < data.size()) {
     wal::Frame f;
     if (wal::ParseFrame(data, off, &f) && wal::DecodeCommit(f.payload, &rec) &&
@@ -369,9 +459,9 @@ Status Recovery::ReplaySegment(size_t i, bool* stop) {
     const uint64_t next = wal::FindNextFrame(data, off + 1);
     bool follows = next != std::string::npos;
     for (size_t k = i + 1; k < segs_.size() && !follows; ++k) {
-      std::string other;
-      follows = env_->ReadFile(segs_[k].path, &other).ok() &&
-                wal::FindNextFrame(other, 0) != std::string::npos;
+      SegmentImage other;
+      follows = ReadSegment(env_, segs_[k].path, &other).ok() &&
+                wal::FindNextFrame(other.data, other.header.first_frame) != std::string::npos;
     }
     // Damage to records the base snapshot holds (the next record, or the next segment's name,
     // says every damaged version is <= base_) loses nothing: recovery does not need them.
@@ -416,16 +506,17 @@ Status Recovery::ReplaySegment(size_t i, bool* stop) {
       loss.what = torn ? "torn_tail" : "cut_tail";
       if (torn) loss.records.clear();  // never acknowledged: a crash during its append
       *stop = true;
-      return Cut(i, off, std::move(loss), data);
+      STATELAB_RETURN_IF_ERROR(Cut(i, off, std::move(loss), seg));
+      return seg.truncated() ? Truncated(i, path, seg, stop) : Status::OK();
     }
     switch (policy_) {
       case RecoveryPolicy::kStrict:
         return Status::Corruption(path, off);
       case RecoveryPolicy::kTruncateTail:
         loss.what = "cut_tail";
-        STATELAB_RETURN_IF_ERROR(ListLater(i, off + 1, data, &loss));
+        STATELAB_RETURN_IF_ERROR(ListLater(i, off + 1, seg, &loss));
         *stop = true;
-        return Cut(i, off, std::move(loss), data);
+        return Cut(i, off, std::move(loss), seg);
       case RecoveryPolicy::kSkipCorrupt: {
         ++rep_->records_skipped;
         const uint64_t resume = next == std::string::npos ? data.size() : next;
@@ -445,7 +536,7 @@ Status Recovery::ReplaySegment(size_t i, bool* stop) {
       }
     }
   }
-  return Status::OK();
+  return seg.truncated() ? Truncated(i, path, seg, stop) : Status::OK();
 }
 
 Status Recovery::Uncovered(Bypassed& b) {
@@ -480,6 +571,21 @@ Status Recovery::Run(Version* recovered, Version* segment_name,
 
   if (env_->FileExists(wal_dir_)) {
     STATELAB_RETURN_IF_ERROR(ListSegments(env_, wal_dir_, &segs_));
+    std::string head;
+    for (const Segment& sg : segs_) {
+      uint64_t bytes = 0;
+      STATELAB_RETURN_IF_ERROR(env_->ReadPrefix(sg.path, wal::kSegmentHeaderBytes, &head, &bytes));
+      any_preallocated_ = any_preallocated_ ||
+                          wal::ParseSegmentHeader(head).kind == wal::SegmentKind::kPreallocated;
+    }
+    std::vector<std::string> names;
+    STATELAB_RETURN_IF_ERROR(env_->ListDir(wal_dir_, &names));
+    for (const std::string& n : names) {
+      if (!n.ends_with(".wal.tmp")) continue;  // a segment that never reached its rename
+      if (!dry_run_) STATELAB_RETURN_IF_ERROR(env_->RemoveFile(JoinPath(wal_dir_, n)));
+      rep_->notes.push_back(std::string(dry_run_ ? "would remove" : "removed") +
+                            " incomplete segment " + n);
+    }
   }
   bool stop = false;
   const size_t first = segs_.empty() ? 0 : FirstSegmentAfter(segs_, base_);
@@ -494,9 +600,9 @@ Status Recovery::Run(Version* recovered, Version* segment_name,
                                           : segs_[i - 1].path;
       uint64_t prev_end = 0;
       if (i > first) {
-        std::string d;
-        STATELAB_RETURN_IF_ERROR(env_->ReadFile(prev, &d));
-        prev_end = d.size();
+        SegmentImage p;
+        STATELAB_RETURN_IF_ERROR(ReadSegment(env_, prev, &p));
+        prev_end = p.data.size();
       }
       STATELAB_RETURN_IF_ERROR(Gap(i, prev, prev_end, &stop));
       if (stop) break;
@@ -518,14 +624,15 @@ Status Recovery::Run(Version* recovered, Version* segment_name,
 
   // Nothing refused: make the file changes.
   bool removed = false;
-  for (const auto& [path, size] : changes_) {
+  for (const Change& c : changes_) {
     if (dry_run_) break;
-    if (size == std::string::npos) {
-      STATELAB_RETURN_IF_ERROR(env_->RemoveFile(path));
+    if (c.size == std::string::npos) {
+      STATELAB_RETURN_IF_ERROR(env_->RemoveFile(c.path));
       removed = true;
-    } else {
-      STATELAB_RETURN_IF_ERROR(env_->Truncate(path, size));
+      continue;
     }
+    STATELAB_RETURN_IF_ERROR(env_->Truncate(c.path, c.size));
+    if (c.restore > c.size) STATELAB_RETURN_IF_ERROR(env_->Truncate(c.path, c.restore));
   }
   if (removed) STATELAB_RETURN_IF_ERROR(env_->SyncDir(wal_dir_));
 
@@ -640,14 +747,14 @@ Status DurableState::Impl::ReadRunHistory(const RunId& run, Version until, const
   }
   if (candidates.empty() && !log_from_start) candidates.assign(snaps.rbegin(), snaps.rend());
   Version base = 0;
-  std::string data;
+  std::string snap_data;
   for (const auto& [v, name] : candidates) {
     const std::string path = JoinPath(snap_dir, name);
-    STATELAB_RETURN_IF_ERROR(env->ReadFile(path, &data));
+    STATELAB_RETURN_IF_ERROR(env->ReadFile(path, &snap_data));
     snapshot::Header h;
     keys.clear();
     Status s =
-        snapshot::ParseSnapshot(data, path, true, &h, [&](std::string_view key, VersionEntry e) {
+        snapshot::ParseSnapshot(snap_data, path, true, &h, [&](std::string_view key, VersionEntry e) {
           if (key.starts_with(prefix)) keys[std::string(key)] = std::move(e);
         });
     if (s.ok()) {
@@ -676,10 +783,16 @@ Status DurableState::Impl::ReadRunHistory(const RunId& run, Version until, const
                                     " missing",
                                 prev_end);
     }
-    STATELAB_RETURN_IF_ERROR(env->ReadFile(segs[i].path, &data));
+    SegmentImage seg;
+    STATELAB_RETURN_IF_ERROR(ReadSegment(env, segs[i].path, &seg));
+    if (seg.truncated() || seg.header.kind == wal::SegmentKind::kDamagedHeader) {
+      return Status::Corruption("run history: " + segs[i].path + " is cut or its header damaged",
+                                seg.truncated() ? seg.file_bytes : 0);
+    }
+    const std::string& data = seg.data;
     prev = segs[i].path;
     prev_end = data.size();
-    uint64_t off = 0;
+    uint64_t off = seg.header.first_frame;
     while (off < data.size() && !done) {
       wal::Frame f;
       if (!wal::ParseFrame(data, off, &f) || !wal::DecodeCommit(f.payload, &rec) ||

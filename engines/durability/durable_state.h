@@ -17,6 +17,7 @@
 #include "engines/core/txn_state.h"
 #include "engines/core/version_chain.h"
 #include "engines/durability/commit_log.h"
+#include "engines/durability/wal_format.h"
 
 namespace statelab {
 
@@ -61,6 +62,26 @@ struct RecoveryReport {
 
   void Merge(const RecoveryReport& o);
 };
+
+// A WAL segment as recovery reads it: `data` is the file up to where its log ends (wal::LogEnd:
+// the zero-filled, never written rest of a preallocated segment is not read); frames start at
+// header.first_frame. Offsets into `data` are file offsets.
+struct SegmentImage {
+  wal::SegmentHeader header;
+  std::string data;
+  uint64_t file_bytes = 0;  // the file's length
+  // A preallocated segment shorter than the size it was created (and synced) with: someone cut
+  // it after the fact; a crash cannot (docs/wal_format.md).
+  bool truncated() const {
+    return header.kind == wal::SegmentKind::kPreallocated && file_bytes < header.file_bytes;
+  }
+  // The size to restore after cutting the log inside it (0: legacy, cut to the offset).
+  uint64_t restore_bytes() const {
+    return header.kind == wal::SegmentKind::kPreallocated ? header.file_bytes : 0;
+  }
+};
+// Reads segment `path` (recovery, replay history, the offline tools and the replay floor bench).
+Status ReadSegment(Env* env, const std::string& path, SegmentImage* out);
 
 // One entry of a consistent dump: encoded key and the entry visible at the dump's version.
 using EntryEmit = std::function<void(std::string_view key, const VersionEntry& e)>;

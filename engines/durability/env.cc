@@ -36,6 +36,7 @@ class PosixWritableFile final : public WritableFile {
     if (::fdatasync(fd_) != 0) return PosixError("fdatasync", path_, errno);
     return Status::OK();
   }
+  int fd() const noexcept { return fd_; }
   Status Close() override {
     if (fd_ < 0) return Status::OK();
     int rc = ::close(fd_);
@@ -51,6 +52,53 @@ class PosixWritableFile final : public WritableFile {
 
 class PosixEnv final : public Env {
  public:
+  // fallocate (not posix_fallocate, which writes zeros where the file system cannot
+  // preallocate): ext4 and xfs reserve the extents; elsewhere the file is extended sparse.
+  Result<std::unique_ptr<WritableFile>> NewPreallocated(const std::string& path,
+                                                        std::string_view header,
+                                                        uint64_t size) override {
+    const std::string tmp = path + ".tmp";
+    STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> f,
+                              Open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC));
+    auto* pf = static_cast<PosixWritableFile*>(f.get());
+    STATELAB_RETURN_IF_ERROR(pf->Append(header));
+    const auto len = static_cast<off_t>(std::max<uint64_t>(size, header.size()));
+    if (::fallocate(pf->fd(), 0, 0, len) != 0) {
+      if (errno != EOPNOTSUPP && errno != ENOSYS) return PosixError("fallocate", tmp, errno);
+      if (::ftruncate(pf->fd(), len) != 0) return PosixError("ftruncate", tmp, errno);
+    }
+    if (::fsync(pf->fd()) != 0) return PosixError("fsync", tmp, errno);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) return PosixError("rename", tmp, errno);
+    return f;
+  }
+  Status ReadPrefix(const std::string& path, uint64_t limit, std::string* out,
+                    uint64_t* file_size) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return PosixError("open", path, errno);
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      int err = errno;
+      ::close(fd);
+      return PosixError("fstat", path, err);
+    }
+    *file_size = static_cast<uint64_t>(st.st_size);
+    out->resize(std::min(limit, *file_size));
+    size_t got = 0;
+    while (got < out->size()) {
+      ssize_t n = ::pread(fd, out->data() + got, out->size() - got, static_cast<off_t>(got));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        int err = errno;
+        ::close(fd);
+        return PosixError("read", path, err);
+      }
+      if (n == 0) break;
+      got += static_cast<size_t>(n);
+    }
+    out->resize(got);
+    ::close(fd);
+    return Status::OK();
+  }
   Result<std::unique_ptr<WritableFile>> OpenAppendable(const std::string& path) override {
     return Open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC);
   }
@@ -139,6 +187,27 @@ class PosixEnv final : public Env {
 };
 
 }  // namespace
+
+Result<std::unique_ptr<WritableFile>> Env::NewPreallocated(const std::string& path,
+                                                           std::string_view header,
+                                                           uint64_t size) {
+  const std::string tmp = path + ".tmp";
+  STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> f, NewWritable(tmp));
+  STATELAB_RETURN_IF_ERROR(f->Append(header));
+  // Extends through another descriptor: `f` keeps writing where the header ends.
+  STATELAB_RETURN_IF_ERROR(Truncate(tmp, std::max<uint64_t>(size, header.size())));
+  STATELAB_RETURN_IF_ERROR(f->Sync());
+  STATELAB_RETURN_IF_ERROR(RenameFile(tmp, path));
+  return f;
+}
+
+Status Env::ReadPrefix(const std::string& path, uint64_t limit, std::string* out,
+                       uint64_t* file_size) {
+  STATELAB_RETURN_IF_ERROR(ReadFile(path, out));
+  *file_size = out->size();
+  if (out->size() > limit) out->resize(limit);
+  return Status::OK();
+}
 
 Env* Env::Default() {
   static Env* env = new PosixEnv();  // never destroyed: usable from any static destructor

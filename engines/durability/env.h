@@ -35,8 +35,20 @@ class Env {
   virtual Result<std::unique_ptr<WritableFile>> OpenAppendable(const std::string& path) = 0;
   // Creates `path`, or truncates it to zero bytes.
   virtual Result<std::unique_ptr<WritableFile>> NewWritable(const std::string& path) = 0;
+  // Creates `path` holding `header`, `size` bytes long (preallocated where the file system can;
+  // the bytes after the header read as zeros) and synced, under a temporary name ("<path>.tmp")
+  // renamed into place: a file of that name always has its header and size on disk. The caller
+  // syncs the directory. Appends to the returned file fill the space after the header in order.
+  // The default is built from NewWritable, Truncate and RenameFile (a sparse file).
+  virtual Result<std::unique_ptr<WritableFile>> NewPreallocated(const std::string& path,
+                                                                std::string_view header,
+                                                                uint64_t size);
   // Reads the whole file.
   virtual Status ReadFile(const std::string& path, std::string* out) = 0;
+  // Reads at most `limit` bytes from the start of the file; *file_size receives its length.
+  // The default reads the whole file.
+  virtual Status ReadPrefix(const std::string& path, uint64_t limit, std::string* out,
+                            uint64_t* file_size);
   // Creates a directory (and missing parents); OK when it exists.
   virtual Status CreateDirs(const std::string& path) = 0;
   // Names (not paths) of the entries of a directory, sorted; "." and ".." excluded.

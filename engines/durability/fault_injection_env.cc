@@ -125,9 +125,30 @@ Result<std::unique_ptr<WritableFile>> FaultInjectionEnv::OpenAppendable(const st
 Result<std::unique_ptr<WritableFile>> FaultInjectionEnv::NewWritable(const std::string& path) {
   return Wrap(path, true);
 }
+Result<std::unique_ptr<WritableFile>> FaultInjectionEnv::NewPreallocated(const std::string& path,
+                                                                         std::string_view header,
+                                                                         uint64_t size) {
+  STATELAB_RETURN_IF_ERROR(Check());
+  STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> f,
+                            base_->NewPreallocated(path, header, size));
+  {
+    std::lock_guard lk(mu_);
+    files_[path] = State{header.size(), header.size(), false, std::max<uint64_t>(size, header.size())};
+  }
+  return std::unique_ptr<WritableFile>(new File(this, path, std::move(f)));
+}
 Status FaultInjectionEnv::ReadFile(const std::string& path, std::string* out) {
   STATELAB_RETURN_IF_ERROR(Check());
   return base_->ReadFile(path, out);
+}
+Status FaultInjectionEnv::ReadPrefix(const std::string& path, uint64_t limit, std::string* out,
+                                     uint64_t* file_size) {
+  STATELAB_RETURN_IF_ERROR(Check());
+  return base_->ReadPrefix(path, limit, out, file_size);
+}
+Status FaultInjectionEnv::CutTo(const std::string& path, const State& st, uint64_t keep) {
+  STATELAB_RETURN_IF_ERROR(base_->Truncate(path, keep));
+  return st.preallocated > keep ? base_->Truncate(path, st.preallocated) : Status::OK();
 }
 Status FaultInjectionEnv::CreateDirs(const std::string& path) {
   STATELAB_RETURN_IF_ERROR(Check());
@@ -190,7 +211,7 @@ Status FaultInjectionEnv::DropUnsyncedData() {
       continue;
     }
     if (it->second.size > it->second.synced && base_->FileExists(p)) {
-      STATELAB_RETURN_IF_ERROR(base_->Truncate(p, it->second.synced));
+      STATELAB_RETURN_IF_ERROR(CutTo(p, it->second, it->second.synced));
     }
     it->second.size = it->second.synced;
     ++it;
@@ -205,7 +226,7 @@ Result<uint64_t> FaultInjectionEnv::TearLastWrite(uint64_t keep) {
   if (it == files_.end() || !base_->FileExists(last_write_path_)) return last_write_size_;
   const uint64_t cut = last_write_offset_ + keep;
   if (cut < FileSizeOnDisk(last_write_path_)) {
-    STATELAB_RETURN_IF_ERROR(base_->Truncate(last_write_path_, cut));
+    STATELAB_RETURN_IF_ERROR(CutTo(last_write_path_, it->second, cut));
   }
   it->second.size = cut;
   it->second.synced = std::min(it->second.synced, cut);

@@ -28,7 +28,12 @@ class FaultInjectionEnv final : public Env {
 
   Result<std::unique_ptr<WritableFile>> OpenAppendable(const std::string& path) override;
   Result<std::unique_ptr<WritableFile>> NewWritable(const std::string& path) override;
+  Result<std::unique_ptr<WritableFile>> NewPreallocated(const std::string& path,
+                                                        std::string_view header,
+                                                        uint64_t size) override;
   Status ReadFile(const std::string& path, std::string* out) override;
+  Status ReadPrefix(const std::string& path, uint64_t limit, std::string* out,
+                    uint64_t* file_size) override;
   Status CreateDirs(const std::string& path) override;
   Status ListDir(const std::string& path, std::vector<std::string>* names) override;
   bool FileExists(const std::string& path) override { return base_->FileExists(path); }
@@ -55,10 +60,13 @@ class FaultInjectionEnv final : public Env {
   class File;
   friend class File;
   struct State {
-    uint64_t size = 0;
-    uint64_t synced = 0;
+    uint64_t size = 0;    // where appends reached
+    uint64_t synced = 0;  // what a sync made durable
     bool entry_synced = true;  // false: created since its directory was last synced
+    uint64_t preallocated = 0;  // NewPreallocated: the file's durable size
   };
+  // Drops the bytes of `path` from `keep` on (zeros up to a preallocated size).
+  Status CutTo(const std::string& path, const State& st, uint64_t keep);
   Status Check();  // IOError once crashed
   Status BeforeAppend(const std::string& path);  // crashed / injected failure
   void OnAppend(const std::string& path, uint64_t n);

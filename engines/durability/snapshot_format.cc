@@ -36,6 +36,7 @@ bool ParseFileName(std::string_view name, Version* v) {
 
 void SnapshotBuilder::Add(std::string_view key, const VersionEntry& e) {
   Section& s = sections_[static_cast<uint8_t>(key[16])];
+  const size_t start = s.bytes.size();
   ++s.count;
   ++entries_;
   codec::PutBytes(&s.bytes, key);
@@ -43,6 +44,7 @@ void SnapshotBuilder::Add(std::string_view key, const VersionEntry& e) {
   codec::PutU64(&s.bytes, static_cast<uint64_t>(e.expire_at_us));
   codec::PutU8(&s.bytes, e.tombstone ? kTombstone : 0);
   if (!e.tombstone) codec::EncodeValue(e.value, &s.bytes);
+  codec::PutU32(&s.bytes, crc32c::Value(std::string_view(s.bytes).substr(start)));
 }
 
 std::string SnapshotBuilder::Finish(const Header& h) const {
@@ -66,10 +68,13 @@ std::string SnapshotBuilder::Finish(const Header& h) const {
     if (known || sections_[t].count > 0) tags.push_back(static_cast<uint8_t>(t));
   }
   codec::PutU32(&out, static_cast<uint32_t>(tags.size()));
+  codec::PutU32(&out, crc32c::Value(out));  // the header's
   for (uint8_t t : tags) {
+    const size_t start = out.size();
     codec::PutU8(&out, t);
     codec::PutU64(&out, sections_[t].count);
     codec::PutU64(&out, sections_[t].bytes.size());
+    codec::PutU32(&out, crc32c::Value(std::string_view(out).substr(start)));
     out.append(sections_[t].bytes);
   }
   codec::PutU32(&out, crc32c::Value(out));
@@ -77,9 +82,18 @@ std::string SnapshotBuilder::Finish(const Header& h) const {
 }
 
 namespace {
-// Parses everything after the magic; calls fn when non-empty. On failure *where is the offset
-// (from the reader's start) of the entry or field that does not parse.
-bool ParseBody(codec::Reader& r, Header* h, const EntryFn& fn, uint64_t* where) {
+// Reads a u32 CRC32C at the reader and checks it against `covered` (when `check`).
+bool CrcMatches(codec::Reader& r, std::string_view covered, bool check) {
+  uint32_t crc;
+  return r.U32(&crc) && (!check || crc == crc32c::Value(covered));
+}
+
+// Parses everything after the magic (`file` is the whole file; the reader starts after the
+// magic); calls fn when non-empty. On failure *where is the offset (from the reader's start) of
+// the entry or field that does not parse; in format 2 also of the header, section header or entry
+// whose own CRC fails (checked when check_crc), so the damage is placed within that element.
+bool ParseBody(std::string_view file, codec::Reader& r, Header* h, const EntryFn& fn,
+               bool check_crc, uint64_t* where) {
   const uint64_t total = r.remaining();
   *where = 0;
   auto fail = [&](uint64_t at) {
@@ -87,29 +101,39 @@ bool ParseBody(codec::Reader& r, Header* h, const EntryFn& fn, uint64_t* where) 
     return false;
   };
   auto here = [&] { return total - r.remaining(); };
+  // Bytes of the file from reader offset `from` to the reader's position.
+  auto since = [&](uint64_t from) {
+    return file.substr(kMagic.size() + from, here() - from);
+  };
   uint32_t format, nruns, nsections;
   uint64_t ts;
-  if (!r.U32(&format) || format != kFormatVersion || !r.U64(&h->version) || !r.U64(&ts) ||
-      !r.U64(&h->wal_start_segment) || !r.U32(&nruns) || nruns > r.remaining() / 32) {
-    return fail(here());
+  if (!r.U32(&format) || (format != 1 && format != kFormatVersion)) return fail(0);
+  const bool v2 = format == kFormatVersion;
+  // Format 2 has a header CRC: a header that does not parse is damaged somewhere in it.
+  auto header_fail = [&] { return fail(v2 ? 0 : here()); };
+  if (!r.U64(&h->version) || !r.U64(&ts) || !r.U64(&h->wal_start_segment) || !r.U32(&nruns) ||
+      nruns > r.remaining() / 32) {
+    return header_fail();
   }
   h->timestamp_us = static_cast<TimestampUs>(ts);
   h->runs.clear();
   for (uint32_t i = 0; i < nruns; ++i) {
     RunLife l;
     std::string_view b;
-    if (!r.Raw(16, &b) || !r.U64(&l.begin) || !r.U64(&l.end)) return fail(here());
+    if (!r.Raw(16, &b) || !r.U64(&l.begin) || !r.U64(&l.end)) return header_fail();
     std::memcpy(l.run.bytes.data(), b.data(), 16);
     h->runs.push_back(l);
   }
-  if (!r.U32(&nsections)) return fail(here());
+  if (!r.U32(&nsections)) return header_fail();
+  if (v2 && !CrcMatches(r, file.substr(0, kMagic.size() + here()), check_crc)) return fail(0);
   int last_tag = -1;
   for (uint32_t i = 0; i < nsections; ++i) {
     const uint64_t section_at = here();
     uint8_t tag;
     uint64_t count, bytes;
     std::string_view body;
-    if (!r.U8(&tag) || tag <= last_tag || !r.U64(&count) || !r.U64(&bytes) ||
+    if (!r.U8(&tag) || !r.U64(&count) || !r.U64(&bytes) ||
+        (v2 && !CrcMatches(r, since(section_at).substr(0, 17), check_crc)) || tag <= last_tag ||
         !r.Raw(bytes, &body)) {
       return fail(section_at);
     }
@@ -129,6 +153,12 @@ bool ParseBody(codec::Reader& r, Header* h, const EntryFn& fn, uint64_t* where) 
       }
       e.tombstone = flags == kTombstone;
       if (!e.tombstone && !codec::DecodeValue(s, &e.value)) return fail(entry_at);
+      if (v2) {
+        const uint64_t entry_bytes = (bytes - s.remaining()) - (entry_at - body_at);
+        if (!CrcMatches(s, body.substr(entry_at - body_at, entry_bytes), check_crc)) {
+          return fail(entry_at);
+        }
+      }
       if (fn) fn(key, std::move(e));
     }
     if (s.remaining() != 0) return fail(body_at + (bytes - s.remaining()));
@@ -149,14 +179,16 @@ Status ParseSnapshot(std::string_view data, std::string_view name, bool verify_c
     // fails); a damaged byte that still parses (inside a value) cannot be placed: the CRC's offset.
     Header scratch;
     codec::Reader r(body.substr(kMagic.size()));
-    if (!ParseBody(r, &scratch, {}, &where)) return Status::Corruption(name, kMagic.size() + where);
+    if (!ParseBody(data, r, &scratch, {}, true, &where)) {
+      return Status::Corruption(name, kMagic.size() + where);
+    }
     return Status::Corruption(name, body.size());
   }
   // Validate first, then load: a snapshot is used whole or not at all.
   for (const EntryFn* f : {static_cast<const EntryFn*>(nullptr), &fn}) {
     if (f != nullptr && !*f) break;
     codec::Reader r(body.substr(kMagic.size()));
-    if (!ParseBody(r, header, f ? *f : EntryFn(), &where)) {
+    if (!ParseBody(data, r, header, f ? *f : EntryFn(), verify_crc, &where)) {
       return Status::Corruption(name, kMagic.size() + where);
     }
   }

@@ -1,5 +1,6 @@
 #include "engines/durability/wal_format.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "engines/durability/codec.h"
@@ -35,6 +36,51 @@ bool ParseSegmentName(std::string_view name, Version* first_version) {
   }
   *first_version = v;
   return true;
+}
+
+namespace {
+constexpr std::string_view kSegmentMagic("STLBWAL\n", 8);
+}  // namespace
+
+std::string EncodeSegmentHeader(uint64_t file_bytes) {
+  std::string out(kSegmentMagic);
+  codec::PutU32(&out, kSegmentFormat);
+  codec::PutU64(&out, file_bytes);
+  codec::PutU32(&out, crc32c::Value(out));
+  return out;
+}
+
+SegmentHeader ParseSegmentHeader(std::string_view data) {
+  SegmentHeader h;
+  // A file cut inside its magic is a damaged segment, not a format 1 one.
+  if (!data.starts_with(kSegmentMagic) && (data.empty() || !kSegmentMagic.starts_with(data))) {
+    return h;
+  }
+  h.first_frame = kSegmentHeaderBytes;
+  h.kind = SegmentKind::kDamagedHeader;
+  if (data.size() < kSegmentHeaderBytes ||
+      codec::LoadU32(data.data() + 8) != kSegmentFormat ||
+      crc32c::Value(data.substr(0, kSegmentHeaderBytes - 4)) !=
+          codec::LoadU32(data.data() + kSegmentHeaderBytes - 4)) {
+    return h;
+  }
+  h.kind = SegmentKind::kPreallocated;
+  h.file_bytes = codec::LoadU64(data.data() + 12);
+  return h;
+}
+
+uint64_t LogEnd(std::string_view data, const SegmentHeader& h) {
+  if (h.kind == SegmentKind::kLegacy) return data.size();
+  uint64_t off = std::min<uint64_t>(h.first_frame, data.size());
+  Frame f;
+  while (ParseFrame(data, off, &f)) off += f.size;
+  const auto zero = [](std::string_view s) {
+    return s.find_first_not_of('\0') == std::string_view::npos;
+  };
+  if (zero(data.substr(off))) return off;
+  uint64_t end = data.size();
+  while (end > off && data[end - 1] == '\0') --end;  // never written: not part of the log
+  return end;
 }
 
 void EncodeCommit(Version v, const TxnState& t, std::string* out) {

@@ -24,6 +24,29 @@ enum class RecordType : uint8_t { kCommit = 1 };
 
 // Segment files: "<20-digit first version>.wal" under <root>/wal/.
 std::string SegmentName(Version first_version);
+
+// Segment header (segment format 2): magic "STLBWAL\n" | u32 segment format (2) | u64 the file's
+// size at creation (header included; the file is preallocated to it and synced before any
+// record is written) | u32 CRC32C of the 20 bytes before. Format 1 segments have no header.
+inline constexpr size_t kSegmentHeaderBytes = 24;
+inline constexpr uint32_t kSegmentFormat = 2;
+std::string EncodeSegmentHeader(uint64_t file_bytes);
+enum class SegmentKind { kLegacy, kPreallocated, kDamagedHeader };
+struct SegmentHeader {
+  SegmentKind kind = SegmentKind::kLegacy;
+  uint64_t file_bytes = 0;   // kPreallocated: the size the file was created with
+  uint64_t first_frame = 0;  // offset of the first frame
+};
+// Reads the header at the start of `data` (a prefix of the file, at least kSegmentHeaderBytes
+// long when the file is). kLegacy: no magic (format 1, frames from offset 0); kDamagedHeader: the
+// magic is there (or the file is cut inside it) but the rest fails its CRC (frames from
+// kSegmentHeaderBytes). An empty file reads as kLegacy (format 1 created segments empty).
+SegmentHeader ParseSegmentHeader(std::string_view data);
+// Where the records of a segment end, `data` being a prefix of the file and `from` the first
+// frame's offset. Legacy: data.size(). Preallocated: the first all-zero frame header reached by
+// walking valid frames when only zeros follow it in `data` (the unwritten rest of the file);
+// otherwise (damage, or a torn append) one past the last non-zero byte of `data`.
+uint64_t LogEnd(std::string_view data, const SegmentHeader& h);
 // The first version a segment name stands for; false when `name` is not a segment name.
 bool ParseSegmentName(std::string_view name, Version* first_version);
 

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "engines/durability/durable_state.h"
+#include "engines/durability/env.h"
 #include "engines/durability/wal_format.h"
 #include "tests/common/thread_count.h"
 #include "tests/conformance/fixture.h"
@@ -167,6 +169,32 @@ inline void WriteAll(const std::string& path, const std::string& data) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << data;
 }
+// Overwrites bytes in place (the file keeps its size, as damage to a preallocated segment).
+inline void Overwrite(const std::string& path, uint64_t offset, std::string_view bytes) {
+  std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
+  f.seekp(static_cast<std::streamoff>(offset));
+  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+// A WAL segment's bytes up to where its log ends (not the zeros it is preallocated with), as
+// recovery reads them; frames start after the segment header.
+inline std::string SegmentData(const std::string& path) {
+  SegmentImage seg;
+  EXPECT_TRUE(ReadSegment(Env::Default(), path, &seg).ok()) << path;
+  return std::move(seg.data);
+}
+// Offsets of the valid frames of a WAL segment (its bytes, from the start), in order.
+inline std::vector<wal::Frame> Frames(const std::string& data) {
+  std::vector<wal::Frame> out;
+  wal::Frame f;
+  for (uint64_t off = wal::ParseSegmentHeader(data).first_frame; wal::ParseFrame(data, off, &f);
+       off += f.size) {
+    out.push_back(f);
+  }
+  return out;
+}
+inline bool HoldsRecords(const std::string& segment) {
+  return !Frames(SegmentData(segment)).empty();
+}
 // The WAL root holding records: `dir` itself, or the one <dir>/<sub> (shared_nothing workers)
 // whose wal/ has a non-empty segment.
 inline std::string DataRoot(const std::string& dir) {
@@ -179,16 +207,9 @@ inline std::string DataRoot(const std::string& dir) {
   std::sort(roots.begin() + 1, roots.end());
   for (const std::string& r : roots) {
     for (const std::string& n : ListNames(r + "/wal", ".wal")) {
-      if (std::filesystem::file_size(std::filesystem::path(r) / "wal" / n) > 0) return r;
+      if (HoldsRecords(r + "/wal/" + n)) return r;
     }
   }
   return dir;
-}
-// Offsets of the valid frames of a WAL segment, in order.
-inline std::vector<wal::Frame> Frames(const std::string& data) {
-  std::vector<wal::Frame> out;
-  wal::Frame f;
-  for (uint64_t off = 0; wal::ParseFrame(data, off, &f); off += f.size) out.push_back(f);
-  return out;
 }
 }  // namespace statelab::testing_util

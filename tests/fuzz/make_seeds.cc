@@ -42,6 +42,10 @@ int main(int argc, char** argv) {
   h.version = 3;
   h.runs.push_back({run, 1, 0});
   std::ofstream(std::string(argv[1]) + "/segment", std::ios::binary) << wal;
+  // Segment format 2: header, the records, zeros up to the preallocated size.
+  std::string prealloc = wal::EncodeSegmentHeader(wal.size() + 64) + wal.substr(1);
+  prealloc.resize(wal.size() + 64, '\0');
+  std::ofstream(std::string(argv[1]) + "/segment2", std::ios::binary) << '\0' + prealloc;
   std::ofstream(std::string(argv[2]) + "/snapshot", std::ios::binary) << '\0' + b.Finish(h);
   return 0;
 }

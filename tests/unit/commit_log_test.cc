@@ -102,9 +102,10 @@ std::vector<WalRecord> ReadWal(const std::string& wal_dir, uint64_t* trailing = 
   for (const std::string& name : names) {
     Version first;
     if (!wal::ParseSegmentName(name, &first)) continue;
-    std::string data;
-    EXPECT_TRUE(Env::Default()->ReadFile(JoinPath(wal_dir, name), &data).ok());
-    uint64_t off = 0;
+    SegmentImage seg;
+    EXPECT_TRUE(ReadSegment(Env::Default(), JoinPath(wal_dir, name), &seg).ok());
+    const std::string& data = seg.data;
+    uint64_t off = seg.header.first_frame;
     wal::Frame f;
     while (wal::ParseFrame(data, off, &f)) {
       wal::CommitRecord rec;
@@ -179,6 +180,12 @@ class GatedEnv final : public Env {
   }
   Result<std::unique_ptr<WritableFile>> NewWritable(const std::string& path) override {
     return Wrap(base_->NewWritable(path));
+  }
+  // Creating a segment syncs it before any record goes in: not a commit's sync.
+  Result<std::unique_ptr<WritableFile>> NewPreallocated(const std::string& path,
+                                                        std::string_view header,
+                                                        uint64_t size) override {
+    return Wrap(base_->NewPreallocated(path, header, size));
   }
   Status ReadFile(const std::string& path, std::string* out) override {
     return base_->ReadFile(path, out);
