@@ -281,11 +281,16 @@ Status Recovery::LoadBase(snapshot::Header* h) {
     // its name's is refused before loading too (the first pass has no entry callback).
     Status s = snapshot::ParseSnapshot(data, path, true, h, {});
     if (s.ok() && h->version != v) s = Status::Corruption(path, snapshot::kVersionOffset);
-    if (s.ok()) s = snapshot::ParseSnapshot(data, path, false, h, hooks_.load_entry);
     if (!s.ok()) {
       bypassed_.push_back({path, v, s.a(), false});
       continue;
     }
+    if (hooks_.count_entry) {
+      snapshot::ForEachEntry(data, [&](std::string_view key, const VersionEntry&) {
+        hooks_.count_entry(key);
+      });
+    }
+    if (hooks_.load_entry) snapshot::ForEachEntry(data, hooks_.load_entry);
     rep_->snapshot_used = name;
     rep_->snapshot_version = v;
     base_ = v;

@@ -92,6 +92,9 @@ class DurableState {
     // Recovery: installs one replayed commit at version v (called in version order, on the
     // opening thread, before the engine is shared). Writes are kPut / kDelete only.
     std::function<void(Version v, TxnState& t)> apply_commit;
+    // Recovery (optional): called with each key of the snapshot about to be loaded, before its
+    // first load_entry, so the engine can size its tables once.
+    std::function<void(std::string_view key)> count_entry;
     // Recovery: installs one snapshot entry (called before any apply_commit).
     std::function<void(std::string_view key, VersionEntry e)> load_entry;
     // Snapshots: pins a consistent version v (a registered snapshot, so GC keeps what is needed),

@@ -195,4 +195,11 @@ Status ParseSnapshot(std::string_view data, std::string_view name, bool verify_c
   return Status::OK();
 }
 
+void ForEachEntry(std::string_view data, const EntryFn& fn) {
+  codec::Reader r(data.substr(kMagic.size(), data.size() - kMagic.size() - 4));
+  Header h;
+  uint64_t where;
+  (void)ParseBody(r, &h, fn, &where);  // accepted by ParseSnapshot: parses whole
+}
+
 }  // namespace statelab::snapshot

@@ -72,5 +72,8 @@ using EntryFn = std::function<void(std::string_view key, VersionEntry e)>;
 // that still parses). fn may be empty (validation only).
 Status ParseSnapshot(std::string_view data, std::string_view name, bool verify_crc, Header* header,
                      const EntryFn& fn);
+// The entries of a snapshot ParseSnapshot accepted, in file order, without its checks again
+// (recovery validates once, then sizes the engine's tables and loads).
+void ForEachEntry(std::string_view data, const EntryFn& fn);
 
 }  // namespace statelab::snapshot

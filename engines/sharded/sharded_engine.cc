@@ -29,7 +29,9 @@ Result<std::unique_ptr<ShardedEngine>> ShardedEngine::Open(const DbOptions& opts
   if (opts.mode == DurabilityMode::kInMemory) return e;
   ShardedEngine* raw = e.get();
   DurableState::Hooks hooks;
+  hooks.count_entry = [raw](std::string_view key) { raw->CountLoadEntry(key); };
   hooks.load_entry = [raw](std::string_view key, VersionEntry v) {
+    raw->ReserveCounted();
     Shard& s = raw->ShardOfKey(key);
     std::unique_lock lk(s.mu_);
     s.LoadUpsert(key).Add(std::move(v));
@@ -60,6 +62,20 @@ Shard& ShardedEngine::ShardOfKey(std::string_view encoded_key) noexcept {
   RunId run;
   std::memcpy(run.bytes.data(), encoded_key.data(), run.bytes.size());
   return ShardOf(run);
+}
+
+void ShardedEngine::CountLoadEntry(std::string_view key) {
+  if (load_counts_.empty()) load_counts_.resize(num_shards_);
+  ++load_counts_[&ShardOfKey(key) - shards_.get()];
+}
+
+void ShardedEngine::ReserveCounted() {
+  for (size_t i = 0; i < load_counts_.size(); ++i) {
+    Shard& s = shards_[i];
+    std::unique_lock lk(s.mu_);
+    s.table_.reserve(s.table_.size() + load_counts_[i]);
+  }
+  load_counts_.clear();
 }
 
 VersionChain& Shard::Upsert(const Key& key) {

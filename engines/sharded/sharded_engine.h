@@ -18,6 +18,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string_view>
+#include <vector>
 
 #include "engines/api/engine.h"
 #include "engines/api/key.h"
@@ -155,6 +156,11 @@ class ShardedEngine {
   Shard& ShardOf(const RunId& run) noexcept { return shards_[ShardIndex(run)]; }
   Shard& ShardOfKey(std::string_view encoded_key) noexcept;
   Result<Version> Dump(const EntryEmit& emit);
+  // Snapshot load (the engine is not shared yet): counts an entry per shard before the load
+  // (DurableState::Hooks::count_entry); the first load then reserves every shard's table for
+  // its count, so no table grows (rehashing every key so far) while the snapshot loads.
+  void CountLoadEntry(std::string_view key);
+  void ReserveCounted();
 
   DbOptions opts_;
   size_t num_shards_;
@@ -168,6 +174,7 @@ class ShardedEngine {
   // WAL is in version order. The one lock commits of different shards share.
   std::mutex log_mu_;
   RecoveryReport report_;
+  std::vector<uint64_t> load_counts_;  // per shard, until ReserveCounted; recovery only
   std::atomic<bool> closed_{false};
   alignas(64) TxnCounters txn_counters_;  // written only after conflicts: kept off hot lines
 };
