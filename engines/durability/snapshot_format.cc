@@ -198,8 +198,9 @@ Status ParseSnapshot(std::string_view data, std::string_view name, bool verify_c
 void ForEachEntry(std::string_view data, const EntryFn& fn) {
   codec::Reader r(data.substr(kMagic.size(), data.size() - kMagic.size() - 4));
   Header h;
-  uint64_t where;
-  (void)ParseBody(r, &h, fn, &where);  // accepted by ParseSnapshot: parses whole
+  uint64_t where = 0;
+  // Accepted by ParseSnapshot already (CRCs included): parses whole, no CRC to check again.
+  (void)ParseBody(data, r, &h, fn, false, &where);
 }
 
 }  // namespace statelab::snapshot
