@@ -479,8 +479,10 @@ TEST(RespServer, ParkedConnectionsShareSyncsAndKeepReplyOrder) {
     EXPECT_EQ(failures.load(), 0);
     const int64_t commits = InfoField(s, "statelab_commits") - commits_before;
     const int64_t syncs = InfoField(s, "statelab_wal_syncs") - syncs_before;
-    // Per client: 20 solo SETs + 20 batches of 3 SETs and 3 INCRs.
-    EXPECT_EQ(commits, kClients * (kRounds / 2) * 7);
+    // Per client: 20 solo SETs + 20 batches of 3 SETs and 3 INCRs; requests read together
+    // share a commit (docs/resp.md, "Batches"), so at most that many.
+    EXPECT_GT(commits, 0);
+    EXPECT_LE(commits, kClients * (kRounds / 2) * 7);
     EXPECT_GT(syncs, 0);
     EXPECT_LT(syncs * 2, commits) << syncs << " syncs for " << commits << " commits";
     std::cout << mode[1] << ": " << syncs << " syncs for " << commits << " commits\n";

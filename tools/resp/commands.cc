@@ -332,12 +332,7 @@ AfterReply Session::Execute(Args args, std::string* out) {
     if (ctx_.request_shutdown) ctx_.request_shutdown();
     return AfterReply::kClose;
   }
-  if (const uint64_t epoch = ctx_.swap_epoch(); epoch != swap_epoch_) {
-    // A SWAPDB since this session looked its database up (Run of a known index cannot fail).
-    Result<RunId> run = ctx_.Run(db_);
-    if (run.ok()) run_ = *run;
-    swap_epoch_ = epoch;
-  }
+  FollowSwaps();
   const Spec* spec = Find(name);
   if (spec == nullptr) {
     multi_failed_ |= multi_;
@@ -369,6 +364,67 @@ AfterReply Session::Execute(Args args, std::string* out) {
   }
   Dispatch(*spec, args, out);
   return AfterReply::kContinue;
+}
+
+void Session::FollowSwaps() {
+  if (const uint64_t epoch = ctx_.swap_epoch(); epoch != swap_epoch_) {
+    // A SWAPDB since this session looked its database up (Run of a known index cannot fail).
+    Result<RunId> run = ctx_.Run(db_);
+    if (run.ok()) run_ = *run;
+    swap_epoch_ = epoch;
+  }
+}
+
+const Session::Spec* Session::Batchable(Args args) {
+  if (multi_ || !authenticated()) return nullptr;
+  FollowSwaps();
+  const Spec* spec = Find(args[0]);
+  // Commands over the whole keyspace (KEYS, SCAN, DBSIZE, FLUSHDB, ...; first_key 0) would put
+  // every key into the shared transaction's read or write set: they run alone.
+  if (spec == nullptr || spec->kind != Spec::kTxn || spec->first_key == 0) return nullptr;
+  const size_t n = args.size();
+  const bool arity_ok = spec->arity > 0 ? n == static_cast<size_t>(spec->arity)
+                                        : n >= static_cast<size_t>(-spec->arity);
+  return arity_ok ? spec : nullptr;  // a wrong arity is answered by Execute
+}
+
+bool Session::RunBatch(ServerContext& ctx, const RunId& run, std::span<const Batched> batch) {
+  thread_local std::vector<size_t> sizes;  // each reply's start: a retry starts over from there
+  sizes.clear();
+  for (const Batched& b : batch) sizes.push_back(b.out->size());
+  // Requests of one connection share its output: truncating newest first only ever shrinks it.
+  auto truncate = [&] {
+    for (size_t i = batch.size(); i-- > 0;) batch[i].out->resize(sizes[i]);
+  };
+  const RunId batch_run = run;  // CommitTransaction's scope refers to it while it runs
+  Result<CommitTicket> r = CommitTransaction(
+      ctx.db().engine(), batch_run,
+      [&](Txn<P>& t) -> Status {
+        truncate();
+        for (const Batched& b : batch) {
+          Session& s = *b.session;
+          s.exec_ = &t;
+          s.Dispatch(*b.spec, b.args, b.out);
+          s.exec_ = nullptr;
+          // An engine error (not a Redis error reply) fails the shared transaction.
+          if (!s.exec_error_.ok()) return std::exchange(s.exec_error_, Status::OK());
+        }
+        return Status::OK();
+      },
+      TxnOptions{});
+  if (!r.ok()) {
+    truncate();
+    return false;
+  }
+  ctx.total_commands.fetch_add(batch.size(), std::memory_order_relaxed);
+  if (r->durable_token != 0) {
+    for (const Batched& b : batch) {
+      std::vector<CommitTicket>& pending = b.session->pending_;
+      if (pending.empty() || pending.back().durable_token != r->durable_token)
+        pending.push_back(*r);
+    }
+  }
+  return true;
 }
 
 void Session::Dispatch(const Spec& spec, Args args, std::string* out) {

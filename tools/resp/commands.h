@@ -102,11 +102,33 @@ enum class AfterReply : uint8_t { kContinue, kClose };
 // Thread-safety: not thread-safe; one connection's thread drives a Session.
 class Session {
  public:
+  struct Spec;  // a command table entry (commands.cc)
+  using Args = std::span<const std::string_view>;
+
   // Fails when database 0's run cannot be opened.
   static Result<Session> Open(ServerContext& ctx);
 
   // Executes one request (args non-empty), appending its reply to *out.
   AfterReply Execute(std::span<const std::string_view> args, std::string* out);
+  // The command `args` names when it may share one engine transaction with other requests
+  // (RunBatch): a well-formed command on named keys of the selected database, outside MULTI,
+  // from an authenticated client. Null otherwise: Execute it alone.
+  const Spec* Batchable(Args args);
+  // The run of the selected database.
+  const RunId& run() const noexcept { return run_; }
+  // One request of a batch: Batchable(args) of `session` said `spec`; its reply goes to *out.
+  struct Batched {
+    Session* session;
+    const Spec* spec;
+    Args args;
+    std::string* out;
+  };
+  // Runs the requests of `batch`, in order, in one engine transaction of `run` (the run of every
+  // request's session): one commit, and one durability ticket joining each session's pending
+  // acknowledgements, where each alone would cost a commit (docs/resp.md, "Batches"). False when
+  // the transaction failed (an engine error, or conflicts past the retries): nothing is applied,
+  // every *out is as before, and the caller Executes the requests one by one.
+  static bool RunBatch(ServerContext& ctx, const RunId& run, std::span<const Batched> batch);
   // Moves the tickets of the commits acknowledged since the last call to the end of *out: the
   // replies written since then may be sent only once ServerContext::WaitDurable(them) is OK.
   void TakePending(std::vector<CommitTicket>* out) {
@@ -118,8 +140,6 @@ class Session {
   bool authenticated() const noexcept { return authenticated_ || ctx_.password().empty(); }
 
  private:
-  struct Spec;
-  using Args = std::span<const std::string_view>;
   using P = AnyPartition;
   explicit Session(ServerContext& ctx, RunId run)
       : ctx_(ctx), run_(run), swap_epoch_(ctx.swap_epoch()) {}
@@ -129,6 +149,8 @@ class Session {
   ServerContext::CommandStats& StatsOf(const Spec& spec);
   // Runs one command and counts it (INFO commandstats).
   void Dispatch(const Spec& spec, Args args, std::string* out);
+  // Looks the selected database's run up again after a SWAPDB.
+  void FollowSwaps();
 
   // Runs body(Txn&) -> Status as one transaction of the selected run; its commit joins the
   // batch's pending acknowledgements. Inside EXEC it runs in EXEC's transaction instead. On

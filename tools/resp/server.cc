@@ -34,6 +34,9 @@ constexpr size_t kReadChunk = 16u << 10;
 // Bytes one connection may read per wake-up before the worker serves the others.
 constexpr size_t kReadBudget = 1u << 20;
 constexpr int kMaxEvents = 256;
+// Requests per shared engine transaction (Session::RunBatch). A transaction finds its own writes
+// by a linear search, so each write costs O(batch): 16 keeps that below the commit it saves.
+constexpr size_t kMaxBatch = 16;
 constexpr auto kSweepInterval = std::chrono::seconds(1);
 
 Status Errno(const std::string& what) {
@@ -75,6 +78,16 @@ struct Conn {
   std::string out;
   size_t out_sent = 0;
   bool closing = false;  // close once `out` is sent
+  // This loop iteration's requests (Worker::requests_[first_request, end_request)), parsed from
+  // in[0, parsed); those before `next_request` have run.
+  size_t parsed = 0;
+  size_t first_request = 0, end_request = 0, next_request = 0;
+  bool parse_failed = false;  // in[parsed] starts a protocol error (parser.error())
+  // Prepare stopped after one request: the client has not authenticated (AUTH changes the
+  // limits of the next request), or the request was inline (its arguments are copies in the
+  // parser, which the next parse overwrites).
+  bool one_request = false;
+  bool eof = false;  // the peer closed: close after the replies to what it sent
   // Waiting for the durability of the commits behind `out`: nothing read or sent.
   bool parked = false;
   Interest interest = Interest::kNone;
@@ -202,12 +215,28 @@ class Worker {
   void Run();
 
  private:
+  // A parsed request: its arguments are args_[first_arg, first_arg + args), views into c->in.
+  struct Request {
+    Conn* c;
+    size_t first_arg;
+    size_t args;
+  };
+
   void Accept();
-  void OnEvent(Conn& c, uint32_t events);
+  void OnEvent(Conn& c, uint32_t events, std::chrono::steady_clock::time_point now);
   // Reads what is available; false when the peer closed or the read failed.
   bool ReadInput(Conn& c);
-  // Runs the complete requests in c.in; parks c when their replies must wait for a sync.
-  void Process(Conn& c);
+  // Parses the complete requests in c.in into requests_ (see Conn::one_request).
+  void Prepare(Conn& c);
+  // Runs the leading batchable requests of every ready connection, a batch of at most kMaxBatch
+  // requests per engine transaction (Session::RunBatch), so a pipeline, or many clients' requests
+  // read in one iteration, share a commit.
+  void RunBatches();
+  // Runs the rest of c's requests one by one; parks c when its replies must wait for a sync.
+  void Finish(Conn& c);
+  Session::Args ArgsOf(const Request& r) const {
+    return Session::Args(args_.data() + r.first_arg, r.args);
+  }
   // Holds c's replies until its tickets (just added to batch_) are durable.
   void Park(Conn& c);
   // Hands this iteration's batch (if any) to the waiter.
@@ -229,7 +258,13 @@ class Worker {
   std::unordered_map<int, std::unique_ptr<Conn>> conns_;
   Mailbox mailbox_;
   std::vector<CommitTicket> batch_;  // the tickets of this iteration's parked connections
-  uint64_t submitted_ = 0;           // the last batch handed to the waiter
+  // This iteration's connections with requests to run, and those requests.
+  std::vector<Conn*> ready_;
+  std::vector<Request> requests_;
+  std::vector<std::string_view> args_;
+  std::vector<Session::Batched> batched_;  // RunBatches' current batch
+  std::vector<Conn*> batched_conns_;       // the connection of each
+  uint64_t submitted_ = 0;                 // the last batch handed to the waiter
   // Parked connections by batch number, oldest first (a parked one is never closed, so its fd
   // stays its own).
   std::deque<std::pair<uint64_t, int>> parked_;
@@ -259,6 +294,7 @@ void Worker::Run() {
   bool stopping = false;
   while (!stopping) {
     const int n = ::epoll_wait(epoll_->get(), events, kMaxEvents, 1000);
+    const auto now = std::chrono::steady_clock::now();
     for (int i = 0; i < n; ++i) {
       const int fd = events[i].data.fd;
       if (fd == stop_fd_) {
@@ -268,9 +304,14 @@ void Worker::Run() {
       } else if (fd == listen_fd_) {
         Accept();
       } else if (auto it = conns_.find(fd); it != conns_.end()) {
-        OnEvent(*it->second, events[i].events);
+        OnEvent(*it->second, events[i].events, now);
       }
     }
+    RunBatches();
+    for (Conn* c : ready_) Finish(*c);  // may close c
+    ready_.clear();
+    requests_.clear();
+    args_.clear();
     SubmitBatch();
     if (opts_.idle_timeout.count() > 0 && std::chrono::steady_clock::now() >= next_sweep) {
       SweepIdle();
@@ -324,7 +365,7 @@ void Worker::Accept() {
   }
 }
 
-void Worker::OnEvent(Conn& c, uint32_t events) {
+void Worker::OnEvent(Conn& c, uint32_t events, std::chrono::steady_clock::time_point now) {
   if (c.parked) {
     // More input (or a hang-up) while parked: leave it in the socket, out of epoll until the
     // release, so replies stay in request order. Taken out only now: most clients wait for
@@ -333,17 +374,15 @@ void Worker::OnEvent(Conn& c, uint32_t events) {
     return;
   }
   const int fd = c.fd;
-  c.last_active = std::chrono::steady_clock::now();
-  bool eof = false;
+  c.last_active = now;
   if (events & EPOLLOUT) {
     Flush(c);
     if (!conns_.contains(fd) || c.interest == Interest::kWrite) return;  // closed, or backed up
   } else {
-    eof = !ReadInput(c);
+    c.eof = !ReadInput(c);
   }
-  Process(c);
-  if (eof) c.closing = true;
-  Flush(c);
+  Prepare(c);
+  ready_.push_back(&c);
 }
 
 bool Worker::ReadInput(Conn& c) {
@@ -363,43 +402,103 @@ bool Worker::ReadInput(Conn& c) {
   return true;
 }
 
-void Worker::Process(Conn& c) {
+void Worker::Prepare(Conn& c) {
+  c.first_request = c.next_request = c.end_request = requests_.size();
+  c.one_request = false;
   if (c.closing || c.parked || c.interest == Interest::kWrite) return;
-  size_t off = 0;
-  while (!c.closing) {
+  while (!c.parse_failed) {
     // A request of an unauthenticated client is limited before its bytes are read.
-    c.parser.set_limits(c.session.authenticated() ? opts_.limits : kUnauthenticatedLimits);
-    const ParseOutcome r = c.parser.Parse(std::string_view(c.in.data() + off, c.in_len - off));
+    const bool authenticated = c.session.authenticated();
+    c.parser.set_limits(authenticated ? opts_.limits : kUnauthenticatedLimits);
+    const ParseOutcome r =
+        c.parser.Parse(std::string_view(c.in.data() + c.parsed, c.in_len - c.parsed));
     if (r == ParseOutcome::kNeedMore) break;
     if (r == ParseOutcome::kError) {
-      AppendError(&c.out, "ERR " + std::string(c.parser.error()));
-      c.closing = true;
+      c.parse_failed = true;
       break;
     }
-    off += c.parser.consumed();
-    if (c.parser.args().empty()) continue;
-    if (c.session.Execute(c.parser.args(), &c.out) == AfterReply::kClose) c.closing = true;
+    c.parsed += c.parser.consumed();
+    const auto args = c.parser.args();
+    if (args.empty()) continue;
+    requests_.push_back({&c, args_.size(), args.size()});
+    args_.insert(args_.end(), args.begin(), args.end());
+    const bool in_input = args[0].data() >= c.in.data() && args[0].data() < c.in.data() + c.in_len;
+    if (!authenticated || !in_input) {
+      c.one_request = true;
+      break;
+    }
   }
+  c.end_request = requests_.size();
+}
+
+void Worker::RunBatches() {
+  const RunId* run = nullptr;  // every request of a batch is in the same run
+  auto run_batch = [&] {
+    const bool ok = batched_.empty() || Session::RunBatch(ctx_, *run, batched_);
+    if (ok) {
+      for (Conn* c : batched_conns_) ++c->next_request;
+    }
+    batched_.clear();
+    batched_conns_.clear();
+    return ok;  // after a failure the rest runs one by one, in order
+  };
+  for (Conn* c : ready_) {
+    for (size_t i = c->first_request; i < c->end_request; ++i) {
+      const Session::Args args = ArgsOf(requests_[i]);
+      const auto* spec = c->session.Batchable(args);
+      if (spec == nullptr) break;
+      if (run != nullptr && !(c->session.run() == *run)) {
+        if (!run_batch()) return;
+      }
+      run = &c->session.run();
+      batched_.push_back({&c->session, spec, args, &c->out});
+      batched_conns_.push_back(c);
+      if (batched_.size() == kMaxBatch && !run_batch()) return;
+    }
+  }
+  (void)run_batch();
+}
+
+void Worker::Finish(Conn& c) {
+  while (true) {
+    for (; c.next_request < c.end_request && !c.closing; ++c.next_request) {
+      if (c.session.Execute(ArgsOf(requests_[c.next_request]), &c.out) == AfterReply::kClose) {
+        c.closing = true;
+      }
+    }
+    // Prepare stopped after one request (Conn::one_request): parse the next one now.
+    if (!c.one_request || c.closing) break;
+    Prepare(c);
+  }
+  if (c.parse_failed && !c.closing) {
+    // The replies to the requests before it, then the error, then the connection closes.
+    AppendError(&c.out, "ERR " + std::string(c.parser.error()));
+    c.closing = true;
+  }
+  if (c.eof) c.closing = true;
   // Keep the partial request at the front; its parser state is relative to its first byte.
-  if (off > 0) {
-    std::memmove(c.in.data(), c.in.data() + off, c.in_len - off);
-    c.in_len -= off;
+  if (c.parsed > 0) {
+    std::memmove(c.in.data(), c.in.data() + c.parsed, c.in_len - c.parsed);
+    c.in_len -= c.parsed;
+    c.parsed = 0;
   }
   // An input buffer grown for one big request shrinks back once it is consumed.
   if (c.in_len == 0 && c.in.size() > 4 * kReadChunk) c.in = std::vector<char>(kReadChunk);
   const size_t before = batch_.size();
   c.session.TakePending(&batch_);
-  if (batch_.size() == before) return;
-  if (ctx_.AcksWaitForSync()) return Park(c);
-  // Buffered: the wait returns at once (the record is queued); only a poisoned log fails it.
-  const bool ok = ctx_.WaitDurable(std::span(batch_).subspan(before)).ok();
-  batch_.resize(before);
-  if (!ok) {
-    // Never acknowledge a write that is not as durable as promised: drop the replies.
-    c.out.clear();
-    c.out_sent = 0;
-    c.closing = true;
+  if (batch_.size() > before) {
+    if (ctx_.AcksWaitForSync()) {
+      Park(c);
+    } else if (!ctx_.WaitDurable(std::span(batch_).subspan(before)).ok()) {
+      // Buffered: the wait returns at once (the record is queued); only a poisoned log fails it.
+      // Never acknowledge a write that is not as durable as promised: drop the replies.
+      c.out.clear();
+      c.out_sent = 0;
+      c.closing = true;
+    }
+    if (!c.parked) batch_.resize(before);
   }
+  Flush(c);
 }
 
 void Worker::Park(Conn& c) {
