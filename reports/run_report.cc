@@ -194,8 +194,12 @@ std::vector<GrowthSeries> GrowthOf(const Baseline& run) {
     harness::Params rest = b.params;
     rest.erase("n");
     const std::string cell = b.tier + "/" + b.group + "/" + b.op;
-    const std::string key = cell + "|" + b.engine + "|" + b.mode + "|" + std::to_string(b.threads) +
-                            "|" + harness::ParamsText(rest) + "|" + unit;
+    std::string key = cell;
+    for (const std::string& part :
+         {b.engine, b.mode, std::to_string(b.threads), harness::ParamsText(rest), unit}) {
+      key += "|";
+      key += part;
+    }
     auto [pos, fresh] = by_key.try_emplace(key);
     if (fresh) {
       order.push_back(key);
