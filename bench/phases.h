@@ -74,6 +74,33 @@ inline void MeasuredOp(ThreadTally& tally, Body& body, uint64_t i, uint64_t mask
   tally.aborts += o.aborts;
 }
 
+// Starts tallies.size() threads, thread t pinned as the harness pins (PU t) with its own perf
+// counters, and runs run(t, tally, counters) on each once all are ready and the coordinator's
+// coordinate(release) called release(). The coordinator returns when every thread has ended.
+template <class Run, class Coordinate>
+void RunPinnedThreads(Measure& m, std::vector<ThreadTally>& tallies, Run&& run,
+                      Coordinate&& coordinate) {
+  const int n = static_cast<int>(tallies.size());
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  const Pinner* pinner = m.config().pinner;
+  auto worker = [&](int t) {
+    ThreadTally& tally = tallies[t];
+    if (pinner != nullptr) tally.pin = pinner->Pin(static_cast<size_t>(t));
+    harness::ThreadPerfCounters counters;
+    ready.fetch_add(1, std::memory_order_acq_rel);
+    while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
+    run(t, tally, counters);
+    if (pinner != nullptr) pinner->Unpin();
+  };
+  std::vector<std::thread> threads;
+  threads.reserve(n);
+  for (int t = 0; t < n; ++t) threads.emplace_back(worker, t);
+  while (ready.load(std::memory_order_acquire) < n) std::this_thread::yield();
+  coordinate([&] { go.store(true, std::memory_order_release); });
+  for (std::thread& th : threads) th.join();
+}
+
 }  // namespace internal
 
 // Runs one warm-up / measure / drain cycle with bodies.size() threads (body t runs on thread t:
@@ -83,54 +110,44 @@ int64_t RunPhases(Measure& m, const PhaseSpec& spec, std::vector<Body>& bodies) 
   const int n = static_cast<int>(bodies.size());
   std::vector<internal::ThreadTally> tallies(n);
   std::atomic<int> phase{internal::kWarmup};
-  std::atomic<int> ready{0};
-  std::atomic<bool> go{false};
   const uint64_t mask = m.config().sample_stride - 1;
-  const Pinner* pinner = m.config().pinner;
-
-  auto worker = [&](int t) {
-    internal::ThreadTally& tally = tallies[t];
-    if (pinner != nullptr) tally.pin = pinner->Pin(static_cast<size_t>(t));
-    harness::ThreadPerfCounters counters;
-    Body& body = bodies[t];
-    ready.fetch_add(1, std::memory_order_acq_rel);
-    while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
-    bool measuring = false;
-    for (uint64_t i = 0;; ++i) {
-      const int ph = phase.load(std::memory_order_acquire);
-      if (ph == internal::kDrain) break;
-      if (ph == internal::kMeasure && !measuring) {
-        measuring = true;
-        counters.Start();
-      }
-      if (measuring) {
-        internal::MeasuredOp(tally, body, i, mask);
-      } else {
-        (void)body(i);
-      }
-    }
-    if (measuring) {
-      tally.perf = counters.Stop();
-      tally.perf_measured = true;
-    }
-    if (pinner != nullptr) pinner->Unpin();
-  };
-
-  std::vector<std::thread> threads;
-  threads.reserve(n);
-  for (int t = 0; t < n; ++t) threads.emplace_back(worker, t);
-  while (ready.load(std::memory_order_acquire) < n) std::this_thread::yield();
-  go.store(true, std::memory_order_release);
-  std::this_thread::sleep_for(std::chrono::duration<double>(spec.warmup_seconds));
-  if (spec.at_measure_start) spec.at_measure_start();
-  const harness::AllocCounts allocs0 = harness::ProcessAllocs();
-  const int64_t t0 = harness::Timer::NowNs();
-  phase.store(internal::kMeasure, std::memory_order_release);
-  std::this_thread::sleep_for(std::chrono::duration<double>(spec.measure_seconds));
-  phase.store(internal::kDrain, std::memory_order_release);
-  const int64_t t1 = harness::Timer::NowNs();
-  const harness::AllocCounts allocs1 = harness::ProcessAllocs();
-  for (std::thread& th : threads) th.join();
+  int64_t t0 = 0, t1 = 0;
+  harness::AllocCounts allocs0, allocs1;
+  internal::RunPinnedThreads(
+      m, tallies,
+      [&](int t, internal::ThreadTally& tally, harness::ThreadPerfCounters& counters) {
+        Body& body = bodies[t];
+        bool measuring = false;
+        for (uint64_t i = 0;; ++i) {
+          const int ph = phase.load(std::memory_order_acquire);
+          if (ph == internal::kDrain) break;
+          if (ph == internal::kMeasure && !measuring) {
+            measuring = true;
+            counters.Start();
+          }
+          if (measuring) {
+            internal::MeasuredOp(tally, body, i, mask);
+          } else {
+            (void)body(i);
+          }
+        }
+        if (measuring) {
+          tally.perf = counters.Stop();
+          tally.perf_measured = true;
+        }
+      },
+      [&](auto release) {
+        release();
+        std::this_thread::sleep_for(std::chrono::duration<double>(spec.warmup_seconds));
+        if (spec.at_measure_start) spec.at_measure_start();
+        allocs0 = harness::ProcessAllocs();
+        t0 = harness::Timer::NowNs();
+        phase.store(internal::kMeasure, std::memory_order_release);
+        std::this_thread::sleep_for(std::chrono::duration<double>(spec.measure_seconds));
+        phase.store(internal::kDrain, std::memory_order_release);
+        t1 = harness::Timer::NowNs();
+        allocs1 = harness::ProcessAllocs();
+      });
   if (spec.at_measure_end) spec.at_measure_end();
   const size_t measured =
       spec.measured_threads > 0
@@ -149,34 +166,24 @@ int64_t RunFixedOps(Measure& m, std::vector<Body>& bodies, const std::vector<uin
   const int n = static_cast<int>(bodies.size());
   std::vector<internal::ThreadTally> tallies(n);
   std::vector<int64_t> ends(n, 0);  // each thread writes its own slot
-  std::atomic<int> ready{0};
-  std::atomic<bool> go{false};
   const uint64_t mask = m.config().sample_stride - 1;
-  const Pinner* pinner = m.config().pinner;
-
-  auto worker = [&](int t) {
-    internal::ThreadTally& tally = tallies[t];
-    if (pinner != nullptr) tally.pin = pinner->Pin(static_cast<size_t>(t));
-    harness::ThreadPerfCounters counters;
-    Body& body = bodies[t];
-    ready.fetch_add(1, std::memory_order_acq_rel);
-    while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
-    counters.Start();
-    for (uint64_t i = 0; i < ops[t]; ++i) internal::MeasuredOp(tally, body, i, mask);
-    ends[t] = harness::Timer::NowNs();
-    tally.perf = counters.Stop();
-    tally.perf_measured = true;
-    if (pinner != nullptr) pinner->Unpin();
-  };
-
-  std::vector<std::thread> threads;
-  threads.reserve(n);
-  for (int t = 0; t < n; ++t) threads.emplace_back(worker, t);
-  while (ready.load(std::memory_order_acquire) < n) std::this_thread::yield();
-  const harness::AllocCounts allocs0 = harness::ProcessAllocs();
-  const int64_t t0 = harness::Timer::NowNs();
-  go.store(true, std::memory_order_release);
-  for (std::thread& th : threads) th.join();
+  int64_t t0 = 0;
+  harness::AllocCounts allocs0;
+  internal::RunPinnedThreads(
+      m, tallies,
+      [&](int t, internal::ThreadTally& tally, harness::ThreadPerfCounters& counters) {
+        Body& body = bodies[t];
+        counters.Start();
+        for (uint64_t i = 0; i < ops[t]; ++i) internal::MeasuredOp(tally, body, i, mask);
+        ends[t] = harness::Timer::NowNs();
+        tally.perf = counters.Stop();
+        tally.perf_measured = true;
+      },
+      [&](auto release) {
+        allocs0 = harness::ProcessAllocs();
+        t0 = harness::Timer::NowNs();
+        release();
+      });
   const harness::AllocCounts allocs1 = harness::ProcessAllocs();
   const int64_t t1 = *std::max_element(ends.begin(), ends.end());
   internal::MergeTallies(m, tallies, tallies.size(), t1 - t0, allocs1 - allocs0);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 namespace statelab {
 namespace {
@@ -106,25 +107,8 @@ class PosixEnv final : public Env {
     return Open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC);
   }
   Status ReadFile(const std::string& path, std::string* out) override {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return PosixError("open", path, errno);
-    out->clear();
-    struct stat st;
-    if (::fstat(fd, &st) == 0 && st.st_size > 0) out->reserve(static_cast<size_t>(st.st_size));
-    char buf[1 << 16];
-    for (;;) {
-      ssize_t n = ::read(fd, buf, sizeof buf);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        int err = errno;
-        ::close(fd);
-        return PosixError("read", path, err);
-      }
-      if (n == 0) break;
-      out->append(buf, static_cast<size_t>(n));
-    }
-    ::close(fd);
-    return Status::OK();
+    uint64_t file_size = 0;  // data files are not written while they are read whole
+    return ReadPrefix(path, std::numeric_limits<uint64_t>::max(), out, &file_size);
   }
   Status CreateDirs(const std::string& path) override {
     for (size_t pos = 1; pos <= path.size(); ++pos) {
@@ -189,8 +173,7 @@ class PosixEnv final : public Env {
 }  // namespace
 
 Result<std::unique_ptr<WritableFile>> Env::NewPreallocated(const std::string& path,
-                                                           std::string_view header,
-                                                           uint64_t size) {
+                                                           std::string_view header, uint64_t size) {
   const std::string tmp = path + ".tmp";
   STATELAB_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> f, NewWritable(tmp));
   STATELAB_RETURN_IF_ERROR(f->Append(header));
