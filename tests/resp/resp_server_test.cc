@@ -585,8 +585,7 @@ TEST(RespServer, TransactionsAreOneEngineTransaction) {
     EXPECT_EQ(Ask(other, {"MGET", "k", "n"}, "*2\r\n$1\r\nv\r\n$1\r\n1\r\n"),
               "*2\r\n$1\r\nv\r\n$1\r\n1\r\n");
     // An error while queuing: EXECABORT, nothing applied.
-    const std::string unknown =
-        "-ERR unknown command 'NOSUCH', with args beginning with: 'x' \r\n";
+    const std::string unknown = "-ERR unknown command 'NOSUCH', with args beginning with: 'x' \r\n";
     EXPECT_EQ(Ask(c, {"MULTI"}, "+OK\r\n"), "+OK\r\n");
     EXPECT_EQ(Ask(c, {"SET", "a", "1"}, "+QUEUED\r\n"), "+QUEUED\r\n");
     EXPECT_EQ(Ask(c, {"NOSUCH", "x"}, unknown), unknown);
@@ -659,10 +658,18 @@ TEST(RespServer, WatchRetryLoopsLoseNoUpdate) {
           std::string got = c.Read(5);
           int64_t value = 0;
           if (got != "$-1\r\n") {
-            while (got.find("\r\n") == std::string::npos) got += c.Read(1);
+            // A closed connection reads "": fail instead of spinning (a server crash).
+            auto more = [&](size_t n) {
+              const std::string part = c.Read(n);
+              got += part;
+              return !part.empty();
+            };
+            while (got.find("\r\n") == std::string::npos) ASSERT_TRUE(more(1)) << got;
             const size_t nl = got.find("\r\n");
             const size_t len = std::stoul(got.substr(1, nl - 1));
-            while (got.size() < nl + 2 + len + 2) got += c.Read(nl + 2 + len + 2 - got.size());
+            while (got.size() < nl + 2 + len + 2) {
+              ASSERT_TRUE(more(nl + 2 + len + 2 - got.size())) << got;
+            }
             value = std::stoll(got.substr(nl + 2, len));
           }
           const std::string next = std::to_string(value + 1);
@@ -684,8 +691,9 @@ TEST(RespServer, WatchRetryLoopsLoseNoUpdate) {
     for (std::thread& t : clients) t.join();
     Client check(s.port());
     const std::string want = std::to_string(kClients * kIncrements);
-    EXPECT_EQ(Ask(check, {"GET", "ctr"}, "$" + std::to_string(want.size()) + "\r\n" + want + "\r\n"),
-              "$" + std::to_string(want.size()) + "\r\n" + want + "\r\n");
+    EXPECT_EQ(
+        Ask(check, {"GET", "ctr"}, "$" + std::to_string(want.size()) + "\r\n" + want + "\r\n"),
+        "$" + std::to_string(want.size()) + "\r\n" + want + "\r\n");
     std::cout << engine << ": " << retries.load() << " EXEC retries\n";
   }
 }

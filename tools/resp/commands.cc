@@ -389,7 +389,11 @@ const Session::Spec* Session::Batchable(Args args) {
 }
 
 bool Session::RunBatch(ServerContext& ctx, const RunId& run, std::span<const Batched> batch) {
-  thread_local std::vector<size_t> sizes;  // each reply's start: a retry starts over from there
+  // Each reply's start: a retry starts over from there. Named through a local reference: the
+  // transaction may run on another thread (shared_nothing runs queued calls on the token holder),
+  // where the name of a thread_local would be that thread's vector.
+  thread_local std::vector<size_t> this_thread_sizes;
+  std::vector<size_t>& sizes = this_thread_sizes;
   sizes.clear();
   for (const Batched& b : batch) sizes.push_back(b.out->size());
   // Requests of one connection share its output: truncating newest first only ever shrinks it.
