@@ -132,9 +132,14 @@ ENGINE_TEST(SearchConformance, DeletedAndOverwrittenTextIsNotFound) {
 
 ENGINE_TEST(SearchConformance, ExpiredValuesAreNotFound) {
   auto kv = this->db_->kv();
+  const auto start = std::chrono::steady_clock::now();
   ASSERT_OK(kv.PutWithTtl(this->run_, "t", "transient words", std::chrono::milliseconds(20)));
   ASSERT_OK(kv.Put(this->run_, "p", "permanent words"));
-  EXPECT_EQ(Docs(this->Keyword("words")), Strings({"kv:p", "kv:t"}));
+  SearchResult before = this->Keyword("words");
+  // A Strict put waits for an fdatasync, which a loaded machine can stretch past the ttl.
+  if (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(10)) {
+    EXPECT_EQ(Docs(before), Strings({"kv:p", "kv:t"}));
+  }
   std::this_thread::sleep_for(std::chrono::milliseconds(40));
   SearchResult r = this->Keyword("words transient");
   EXPECT_EQ(Docs(r), Strings({"kv:p"}));
