@@ -17,6 +17,7 @@
 // One CommitLog per WAL root, opened by DurableState (engines/durability/durable_state.h).
 // Thread-safety: all methods are thread-safe.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -47,6 +48,11 @@ class CommitLog {
   // Encodes and queues the record of the commit of `t` at version v. Must be called in version
   // order for this log. Returns the token to wait on (> 0).
   Result<uint64_t> Append(Version v, const TxnState& t);
+  // As Append, with the version assigned by the log: *last + 1, stored into *last (release) and
+  // *v under the log's lock once the record is queued. Writers sharing one log (sharded's
+  // shards) need no lock of their own to keep it in version order, and the record is encoded
+  // outside any lock.
+  Result<uint64_t> AppendNext(std::atomic<Version>* last, const TxnState& t, Version* v);
   // Blocks until the record of `token` (and all before it) is durable per the mode; force makes
   // it fdatasync'ed even in Buffered mode.
   Status WaitDurable(uint64_t token, bool force);
