@@ -1,11 +1,13 @@
 #pragma once
 // The write-ahead log as the engines see it: one record per committed transaction, appended in
-// version order under the caller's commit exclusion, made durable as the mode promises:
+// version order (under the caller's commit exclusion with Append, or with the version assigned
+// under the log's own lock with AppendNext), made durable as the mode promises:
 //   - Strict: WaitDurable returns once the record is fdatasync'ed. Group commit: the first waiter
 //     becomes the leader, writes and syncs everything queued; waiters that arrive meanwhile share
 //     the next sync (leader/follower on one condition variable).
 //   - Buffered: WaitDurable returns once the record is written to the file (write(2) into the
-//     page cache, grouped leader/follower like Strict's rounds), so a process crash loses nothing
+//     page cache, grouped leader/follower like Strict's rounds; a follower spins a few
+//     microseconds for the round in flight before it sleeps), so a process crash loses nothing
 //     acknowledged; a background thread fdatasyncs every buffered_interval_ms (or once
 //     buffered_batch_size records are unsynced), writing first any record appended but not yet
 //     waited for, so an OS crash or power loss loses at most about
