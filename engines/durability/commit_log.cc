@@ -9,6 +9,7 @@
 #include <thread>
 #include <utility>
 
+#include "engines/core/spin.h"
 #include "engines/core/txn_state.h"
 #include "engines/durability/env.h"
 #include "engines/durability/wal_format.h"
@@ -47,15 +48,22 @@ class CommitLog::Impl {
     if (mode_ == DurabilityMode::kBuffered) writer_ = std::thread([this] { WriterLoop(); });
   }
 
-  Result<uint64_t> Append(Version v, const TxnState& t) {
+  // `next` null: the record's version is *v. Otherwise the log assigns it: *next + 1, stored
+  // into *next (release) and *v under mu_ once the record is queued. The record is encoded
+  // before mu_ (with a placeholder version when the log assigns it): mu_ covers the queueing.
+  Result<uint64_t> Append(Version* v, const TxnState& t, std::atomic<Version>* next) {
     thread_local std::string rec;
     rec.clear();
-    wal::EncodeCommit(v, t, &rec);
+    wal::EncodeCommit(*v, t, &rec);
     uint64_t token;
     {
-      std::lock_guard lk(mu_);
+      std::unique_lock lk = Lock();
       if (closed_) return Status::ShuttingDown();
       if (!error_.ok()) return error_;
+      if (next != nullptr) {
+        *v = next->load(std::memory_order_relaxed) + 1;
+        wal::SetCommitVersion(*v, rec.data(), rec.size());
+      }
       // Records never span segments nor grow one past its preallocated size: a record that
       // does not fit opens the next segment (an empty one is replaced by one large enough).
       if (segment_bytes_ + rec.size() > segment_capacity_) {
@@ -69,21 +77,30 @@ class CommitLog::Impl {
       }
       pending_.append(rec);
       segment_bytes_ += rec.size();
-      last_version_ = v;
+      last_version_ = *v;
       token = ++appended_;
       appends_.fetch_add(1, std::memory_order_relaxed);
       bytes_.fetch_add(rec.size(), std::memory_order_relaxed);
       if (mode_ == DurabilityMode::kBuffered && appended_ - durable_ >= batch_) {
         writer_cv_.notify_one();
       }
+      // Before the version is published: a snapshot at v finds its run markers (RunsAt).
+      if (t.lifecycle != Lifecycle::kNone) NoteLifecycle(*v, t.lifecycle, t.lifecycle_run);
+      if (next != nullptr) next->store(*v, std::memory_order_release);
     }
     if (rec.capacity() > (1u << 20)) std::string().swap(rec);  // do not pin a huge buffer
-    if (t.lifecycle != Lifecycle::kNone) NoteLifecycle(v, t.lifecycle, t.lifecycle_run);
     return token;
   }
 
   Status WaitDurable(uint64_t token, bool force) {
-    std::unique_lock lk(mu_);
+    // Buffered, written by another's round (batched) and syncs not lagging: no lock needed.
+    if (mode_ == DurabilityMode::kBuffered && !force &&
+        written_hint_.load(std::memory_order_acquire) >= token &&
+        !failed_.load(std::memory_order_acquire)) {
+      const int64_t since = unsynced_hint_ns_.load(std::memory_order_relaxed);
+      if (since == 0 || NowNs() - since <= 2 * IntervalNs()) return Status::OK();
+    }
+    std::unique_lock lk = Lock();
     if (mode_ == DurabilityMode::kBuffered && !force) return WriteUpTo(token, lk);
     return SyncUpTo(token, lk);
   }
@@ -147,7 +164,7 @@ class CommitLog::Impl {
     return it == runs_.end() ? 0 : it->second.end;
   }
 
-  std::atomic<uint64_t> appends_{0}, syncs_{0}, bytes_{0};
+  alignas(64) std::atomic<uint64_t> appends_{0}, syncs_{0}, bytes_{0};
 
  private:
   void NoteLifecycle(Version v, Lifecycle l, const RunId& run) {
@@ -156,6 +173,34 @@ class CommitLog::Impl {
     r.run = run;
     Version& slot = l == Lifecycle::kRunBegin ? r.begin : r.end;
     if (slot == 0) slot = v;  // the first marker counts
+  }
+
+  // mu_ is held for short stretches (queueing one record, starting or ending a round), far
+  // shorter than a futex sleep and wake-up: try it for a while before blocking.
+  std::unique_lock<std::mutex> Lock() {
+    std::unique_lock lk(mu_, std::defer_lock);
+    Relock(lk);
+    return lk;
+  }
+  void Relock(std::unique_lock<std::mutex>& lk) {
+    for (int i = 0; i < kLockTries; ++i) {
+      if (lk.try_lock()) return;
+      CpuRelax();
+    }
+    lk.lock();
+  }
+
+  // A Buffered follower waits for the write round in flight to end: spinning outside mu_ first
+  // (a write(2) into the page cache takes about a microsecond, a sleep and wake-up on the
+  // condition variable costs more), then sleeping. The caller re-checks its condition.
+  void AwaitRound(std::unique_lock<std::mutex>& lk) {
+    const uint64_t seen = rounds_.load(std::memory_order_relaxed);
+    lk.unlock();
+    const bool ended = SpinUntil(
+        [&] { return rounds_.load(std::memory_order_acquire) != seen; }, kFollowerSpin);
+    Relock(lk);
+    // rounds_ changes only under mu_, before notify_all: no wake-up is lost.
+    if (!ended && rounds_.load(std::memory_order_relaxed) == seen) durable_cv_.wait(lk);
   }
 
   // Leader/follower group commit: the first waiter with nothing in flight takes everything
@@ -185,7 +230,7 @@ class CommitLog::Impl {
       if (!writing_ && (rolls_.empty() || !syncing_)) {
         WriteRound(lk, /*sync=*/false);
       } else {
-        durable_cv_.wait(lk);
+        AwaitRound(lk);
       }
     }
     if (durable_ < target && unsynced_since_ns_ != 0 &&
@@ -216,16 +261,18 @@ class CommitLog::Impl {
     write_buf_.clear();
     if (write_buf_.capacity() > (16u << 20)) std::string().swap(write_buf_);
     write_rolls_.clear();
-    lk.lock();
+    Relock(lk);
     writing_ = false;
     if (sync) syncing_ = false;
     if (!s.ok()) {
-      error_ = std::move(s);
+      Poison(std::move(s));
     } else {
-      if (!sync && unsynced_since_ns_ == 0) unsynced_since_ns_ = started;
+      if (!sync && unsynced_since_ns_ == 0) SetUnsyncedSince(started);
       written_ = end;
+      written_hint_.store(end, std::memory_order_release);
       if (sync) MarkDurable(end, started);
     }
+    rounds_.fetch_add(1, std::memory_order_release);
     durable_cv_.notify_all();
   }
 
@@ -241,16 +288,26 @@ class CommitLog::Impl {
     if (s.ok()) {
       MarkDurable(end, started);
     } else {
-      error_ = std::move(s);
+      Poison(std::move(s));
     }
+    rounds_.fetch_add(1, std::memory_order_release);
     durable_cv_.notify_all();
+  }
+
+  void Poison(Status s) {
+    error_ = std::move(s);
+    failed_.store(true, std::memory_order_release);
+  }
+  void SetUnsyncedSince(int64_t ns) {
+    unsynced_since_ns_ = ns;
+    unsynced_hint_ns_.store(ns, std::memory_order_relaxed);
   }
 
   // Records up to `end` are synced by a round that started at `started`.
   void MarkDurable(uint64_t end, int64_t started) {
     durable_ = std::max(durable_, end);
     // What was written after the round started is at most that old (an upper bound suffices).
-    unsynced_since_ns_ = durable_ >= written_ ? 0 : started;
+    SetUnsyncedSince(durable_ >= written_ ? 0 : started);
   }
 
   // Only the leader of a write round (writing_, and syncing_ when sync) runs this.
@@ -302,15 +359,23 @@ class CommitLog::Impl {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(interval_).count();
   }
 
-  const DurabilityMode mode_;
+  alignas(64) const DurabilityMode mode_;  // read-only: apart from the counters above
   const std::chrono::milliseconds interval_;
   const uint64_t batch_;
   const uint64_t segment_limit_;
   Env* const env_;
   const std::string dir_;
 
-  mutable std::mutex mu_;
-  std::condition_variable durable_cv_;
+  static constexpr int kLockTries = 64;
+  static constexpr std::chrono::nanoseconds kFollowerSpin{10'000};
+
+  alignas(64) mutable std::mutex mu_;
+  // Spun on outside mu_, changed under it; apart from mu_'s cache line.
+  alignas(64) std::atomic<uint64_t> rounds_{0};  // write and sync rounds ended
+  std::atomic<uint64_t> written_hint_{0};        // written_
+  std::atomic<int64_t> unsynced_hint_ns_{0};     // unsynced_since_ns_
+  std::atomic<bool> failed_{false};              // !error_.ok()
+  alignas(64) std::condition_variable durable_cv_;
   std::condition_variable writer_cv_;
   struct Roll {
     size_t offset;      // in pending_ / write_buf_: the first record of the new segment
@@ -363,7 +428,14 @@ Result<std::unique_ptr<CommitLog>> CommitLog::Open(const DbOptions& opts, Env* e
 
 CommitLog::CommitLog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 CommitLog::~CommitLog() { (void)Close(); }
-Result<uint64_t> CommitLog::Append(Version v, const TxnState& t) { return impl_->Append(v, t); }
+Result<uint64_t> CommitLog::Append(Version v, const TxnState& t) {
+  return impl_->Append(&v, t, nullptr);
+}
+Result<uint64_t> CommitLog::AppendNext(std::atomic<Version>* last, const TxnState& t,
+                                       Version* v) {
+  *v = 0;  // the placeholder the record is encoded with
+  return impl_->Append(v, t, last);
+}
 Status CommitLog::WaitDurable(uint64_t token, bool force) {
   return impl_->WaitDurable(token, force);
 }

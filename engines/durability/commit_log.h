@@ -1,11 +1,13 @@
 #pragma once
 // The write-ahead log as the engines see it: one record per committed transaction, appended in
-// version order under the caller's commit exclusion, made durable as the mode promises:
+// version order (under the caller's commit exclusion with Append, or with the version assigned
+// under the log's own lock with AppendNext), made durable as the mode promises:
 //   - Strict: WaitDurable returns once the record is fdatasync'ed. Group commit: the first waiter
 //     becomes the leader, writes and syncs everything queued; waiters that arrive meanwhile share
 //     the next sync (leader/follower on one condition variable).
 //   - Buffered: WaitDurable returns once the record is written to the file (write(2) into the
-//     page cache, grouped leader/follower like Strict's rounds), so a process crash loses nothing
+//     page cache, grouped leader/follower like Strict's rounds; a follower spins a few
+//     microseconds for the round in flight before it sleeps), so a process crash loses nothing
 //     acknowledged; a background thread fdatasyncs every buffered_interval_ms (or once
 //     buffered_batch_size records are unsynced), writing first any record appended but not yet
 //     waited for, so an OS crash or power loss loses at most about
@@ -17,6 +19,7 @@
 // One CommitLog per WAL root, opened by DurableState (engines/durability/durable_state.h).
 // Thread-safety: all methods are thread-safe.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -47,6 +50,11 @@ class CommitLog {
   // Encodes and queues the record of the commit of `t` at version v. Must be called in version
   // order for this log. Returns the token to wait on (> 0).
   Result<uint64_t> Append(Version v, const TxnState& t);
+  // As Append, with the version assigned by the log: *last + 1, stored into *last (release) and
+  // *v under the log's lock once the record is queued. Writers sharing one log (sharded's
+  // shards) need no lock of their own to keep it in version order, and the record is encoded
+  // outside any lock.
+  Result<uint64_t> AppendNext(std::atomic<Version>* last, const TxnState& t, Version* v);
   // Blocks until the record of `token` (and all before it) is durable per the mode; force makes
   // it fdatasync'ed even in Buffered mode.
   Status WaitDurable(uint64_t token, bool force);

@@ -110,6 +110,12 @@ void EncodeCommit(Version v, const TxnState& t, std::string* out) {
   codec::PutU32(out, crc);
 }
 
+void SetCommitVersion(Version v, char* frame, size_t size) {
+  for (size_t i = 0; i < 8; ++i) frame[kHeaderBytes + i] = static_cast<char>(v >> (8 * i));
+  const uint32_t crc = crc32c::Value(std::string_view(frame, size - kTrailerBytes));
+  codec::StoreU32(frame + size - kTrailerBytes, crc);
+}
+
 bool DecodeCommit(std::string_view payload, CommitRecord* out) {
   codec::Reader r(payload);
   TxnState& t = out->txn;

@@ -53,6 +53,9 @@ bool ParseSegmentName(std::string_view name, Version* first_version);
 // Appends the framed commit record of `t` at version v (json path writes are logged as the
 // materialized document).
 void EncodeCommit(Version v, const TxnState& t, std::string* out);
+// Rewrites the version of the one framed commit record `frame` (as EncodeCommit wrote it) and its
+// CRC: a log that assigns versions under its own lock encodes the record before taking it.
+void SetCommitVersion(Version v, char* frame, size_t size);
 
 struct CommitRecord {
   Version version = 0;

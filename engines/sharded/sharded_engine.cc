@@ -117,11 +117,9 @@ Result<CommitTicket> Shard::Commit(TxnState& t) {
   // reads this shard only after the lock is released, when the commit is installed.
   CommitTicket ticket;
   if (e.durable_) {
-    std::lock_guard log_lk(e.log_mu_);
-    const Version v = e.version_.load(std::memory_order_relaxed) + 1;
-    STATELAB_ASSIGN_OR_RETURN(ticket.durable_token, e.durable_->log().Append(v, t));
-    e.version_.store(v, std::memory_order_release);
-    ticket.version = v;
+    // The log assigns the version under its own lock, so the shared WAL is in version order.
+    STATELAB_ASSIGN_OR_RETURN(ticket.durable_token,
+                              e.durable_->log().AppendNext(&e.version_, t, &ticket.version));
   } else {
     ticket.version = e.version_.fetch_add(1, std::memory_order_acq_rel) + 1;
   }

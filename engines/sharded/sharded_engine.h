@@ -170,9 +170,6 @@ class ShardedEngine {
   alignas(64) std::atomic<Version> version_{0};
   SnapshotRegistry registry_;
   std::unique_ptr<DurableState> durable_;  // null in kInMemory
-  // Durable modes only: assigning a version and appending its record are one step, so the shared
-  // WAL is in version order. The one lock commits of different shards share.
-  std::mutex log_mu_;
   RecoveryReport report_;
   std::vector<uint64_t> load_counts_;  // per shard, until ReserveCounted; recovery only
   std::atomic<bool> closed_{false};

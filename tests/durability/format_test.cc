@@ -123,6 +123,24 @@ TEST(WalFormat, CommitRecordRoundTrips) {
   EXPECT_EQ(rec.txn.writes[2].value, t.writes[2].value);
 }
 
+// A log that assigns the version under its lock encodes with a placeholder first: rewriting the
+// version must give exactly the bytes (CRC included) of encoding with that version.
+TEST(WalFormat, SetCommitVersionGivesTheRecordEncodedWithThatVersion) {
+  const TxnState t = SampleTxn();
+  std::string want;
+  wal::EncodeCommit(0x0102030405060708, t, &want);
+  std::string buf = "prefix";  // the record need not start the buffer
+  const size_t at = buf.size();
+  wal::EncodeCommit(0, t, &buf);
+  wal::SetCommitVersion(0x0102030405060708, buf.data() + at, buf.size() - at);
+  EXPECT_EQ(buf.substr(at), want);
+  wal::Frame f;
+  ASSERT_TRUE(wal::ParseFrame(buf, at, &f));
+  wal::CommitRecord rec;
+  ASSERT_TRUE(wal::DecodeCommit(f.payload, &rec));
+  EXPECT_EQ(rec.version, 0x0102030405060708u);
+}
+
 TEST(WalFormat, EveryFlippedByteIsDetectedAndResyncFindsTheNextFrame) {
   TxnState t = SampleTxn();
   std::string buf;
