@@ -92,9 +92,9 @@ class SharedNothingEngine {
   using Partition = WorkerStore;
   static constexpr uint32_t kMaxWorkers = 1024;
 
-  // opts.partitions workers; 0 = 4 per hardware thread in memory, 1 in durable modes (why:
-  // WorkerCount in the .cc). A durable directory keeps the worker count it was created with
-  // (each run's WAL lives in its owner's root).
+  // opts.partitions workers; 0 = 4 per hardware thread (why: WorkerCount in the .cc). A durable
+  // directory keeps the worker count it was created with (each run's WAL lives in its owner's
+  // root): partitions 0 reopens it with that count, another non-zero count is InvalidArgument.
   static Result<std::unique_ptr<SharedNothingEngine>> Open(const DbOptions& opts);
   ~SharedNothingEngine();
   SharedNothingEngine(const SharedNothingEngine&) = delete;
