@@ -57,8 +57,7 @@ Result<uint32_t> WorkerCount(const DbOptions& opts) {
   }
   if (opts.mode != DurabilityMode::kInMemory) {
     STATELAB_ASSIGN_OR_RETURN(
-        uint32_t found,
-        ExistingWorkers(opts.env != nullptr ? opts.env : Env::Default(), opts.dir));
+        uint32_t found, ExistingWorkers(opts.env != nullptr ? opts.env : Env::Default(), opts.dir));
     if (found != 0) {
       if (opts.partitions != 0 && opts.partitions != found) {
         return Status::InvalidArgument(
@@ -83,7 +82,8 @@ Result<std::unique_ptr<SharedNothingEngine>> SharedNothingEngine::Open(const DbO
     // The roots first, in index order: an open cut short leaves worker-0..k, a smaller count
     // that reopens (no run has committed yet), never a gap that would refuse to.
     Env* env = opts.env != nullptr ? opts.env : Env::Default();
-    for (uint32_t i = 0; i < n; ++i) STATELAB_RETURN_IF_ERROR(env->CreateDirs(WorkerRoot(opts.dir, i)));
+    for (uint32_t i = 0; i < n; ++i)
+      STATELAB_RETURN_IF_ERROR(env->CreateDirs(WorkerRoot(opts.dir, i)));
     std::vector<std::thread> recovering;
     recovering.reserve(e->workers_.size());
     for (auto& w : e->workers_) {
@@ -152,7 +152,7 @@ Status SharedNothingEngine::OpenDurable(Worker& w) {
   WorkerStore& store = w.store;
   DurableState::Hooks hooks;
   hooks.load_entry = [&store](std::string_view key, VersionEntry v) {
-    store.map_[Key(key)].Add(std::move(v));
+    store.chains_.Upsert(Key(key)).Add(std::move(v));
   };
   hooks.apply_commit = [&store](Version v, TxnState& t) { store.Install(v, t, v); };
   hooks.dump = [this, &w](const EntryEmit& emit) { return Dump(w, emit); };
@@ -198,14 +198,14 @@ Result<CommitTicket> WorkerStore::Commit(TxnState& t) {
 }
 
 void WorkerStore::Install(Version v, TxnState& t, Version horizon) {
-  ApplyWrites(t, v, horizon, [this](const Key& k) -> VersionChain& { return map_[k]; });
+  ApplyWrites(t, v, horizon, [this](const Key& k) -> VersionChain& { return chains_.Upsert(k); });
 }
 
 void WorkerStore::AddStats(EngineStats* s) const {
   s->commits += commits_;
   s->conflicts += conflicts_;
-  s->keys += map_.size();
-  for (const auto& [k, c] : map_) s->versions += c.size();
+  s->keys += chains_.table().size();
+  for (const auto& [k, c] : chains_.table()) s->versions += c.size();
   s->active_snapshots += open_snapshots_;
 }
 
@@ -222,7 +222,7 @@ Result<Version> SharedNothingEngine::Dump(Worker& w, const EntryEmit& emit) {
   std::vector<DumpItem> chunk;
   bool done = false;
   auto copy = [&](WorkerStore& s) {
-    done = CopyDumpChunk(s.map_, v, kDumpChunkKeys, &resume, &chunk);
+    done = CopyDumpChunk(s.chains_.index(), v, kDumpChunkKeys, &resume, &chunk);
     return Status::OK();
   };
   while (!done) {
