@@ -1,6 +1,7 @@
 #include "engines/shared_nothing/shared_nothing_engine.h"
 
 #include <algorithm>
+#include <charconv>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,6 +17,38 @@ std::string WorkerRoot(const std::string& dir, uint32_t i) {
   return dir + "/worker-" + std::to_string(i);
 }
 
+// The worker roots `dir` already holds (0 for a new directory). Their names must be worker-0 up
+// to worker-<n-1>: with one missing, the runs' owners (RunId hash modulo n) are unknown.
+Result<uint32_t> ExistingWorkers(Env* env, const std::string& dir) {
+  if (!env->FileExists(dir)) return 0;
+  std::vector<std::string> names;
+  STATELAB_RETURN_IF_ERROR(env->ListDir(dir, &names));
+  constexpr std::string_view kPrefix = "worker-";
+  uint64_t count = 0;
+  uint64_t end = 0;  // highest index + 1
+  for (const std::string& n : names) {
+    const std::string_view digits = std::string_view(n).substr(std::min(n.size(), kPrefix.size()));
+    uint64_t index = 0;
+    const auto [last, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+    if (!n.starts_with(kPrefix) || digits.empty() || ec != std::errc() ||
+        last != digits.data() + digits.size()) {
+      continue;
+    }
+    ++count;
+    end = std::max(end, index + 1);
+  }
+  if (count != end) {
+    return Status::InvalidArgument("dir: " + dir + " holds " + std::to_string(count) +
+                                   " worker roots up to worker-" + std::to_string(end - 1) +
+                                   ", so one is missing: the owner of each run is unknown");
+  }
+  if (count > SharedNothingEngine::kMaxWorkers) {
+    return Status::InvalidArgument("dir: " + dir + " holds " + std::to_string(count) +
+                                   " worker roots, more than the engine takes");
+  }
+  return static_cast<uint32_t>(count);
+}
+
 // Each run's WAL lives in its owner's root, so a durable directory keeps its worker count.
 Result<uint32_t> WorkerCount(const DbOptions& opts) {
   if (opts.partitions > SharedNothingEngine::kMaxWorkers) {
@@ -23,9 +56,8 @@ Result<uint32_t> WorkerCount(const DbOptions& opts) {
                                    std::to_string(SharedNothingEngine::kMaxWorkers) + " workers");
   }
   if (opts.mode != DurabilityMode::kInMemory) {
-    Env* env = opts.env != nullptr ? opts.env : Env::Default();
-    uint32_t found = 0;
-    while (env->FileExists(WorkerRoot(opts.dir, found))) ++found;
+    STATELAB_ASSIGN_OR_RETURN(
+        uint32_t found, ExistingWorkers(opts.env != nullptr ? opts.env : Env::Default(), opts.dir));
     if (found != 0) {
       if (opts.partitions != 0 && opts.partitions != found) {
         return Status::InvalidArgument(
@@ -36,12 +68,10 @@ Result<uint32_t> WorkerCount(const DbOptions& opts) {
     }
   }
   if (opts.partitions != 0) return opts.partitions;
-  // In memory a worker is a token and a map, so 4 per hardware thread (as sharded's shards) keep
-  // disjoint runs off each other's tokens when threads outnumber cores; a durable worker also
-  // costs a log with its writer thread, sync stream and close snapshot, so there one per thread.
-  const uint32_t per_thread = opts.mode == DurabilityMode::kInMemory ? 4 : 1;
+  // A worker is a token and a map (and, durable, a WAL root), so 4 per hardware thread (as
+  // sharded's shards) keep disjoint runs off each other's tokens when threads outnumber cores.
   return std::min(SharedNothingEngine::kMaxWorkers,
-                  per_thread * std::max(1u, std::thread::hardware_concurrency()));
+                  4 * std::max(1u, std::thread::hardware_concurrency()));
 }
 }  // namespace
 
@@ -49,6 +79,11 @@ Result<std::unique_ptr<SharedNothingEngine>> SharedNothingEngine::Open(const DbO
   STATELAB_ASSIGN_OR_RETURN(uint32_t n, WorkerCount(opts));
   std::unique_ptr<SharedNothingEngine> e(new SharedNothingEngine(opts, n));
   if (opts.mode != DurabilityMode::kInMemory) {  // recovery: one thread per worker, in parallel
+    // The roots first, in index order: an open cut short leaves worker-0..k, a smaller count
+    // that reopens (no run has committed yet), never a gap that would refuse to.
+    Env* env = opts.env != nullptr ? opts.env : Env::Default();
+    for (uint32_t i = 0; i < n; ++i)
+      STATELAB_RETURN_IF_ERROR(env->CreateDirs(WorkerRoot(opts.dir, i)));
     std::vector<std::thread> recovering;
     recovering.reserve(e->workers_.size());
     for (auto& w : e->workers_) {
@@ -117,7 +152,7 @@ Status SharedNothingEngine::OpenDurable(Worker& w) {
   WorkerStore& store = w.store;
   DurableState::Hooks hooks;
   hooks.load_entry = [&store](std::string_view key, VersionEntry v) {
-    store.map_[Key(key)].Add(std::move(v));
+    store.chains_.Upsert(Key(key)).Add(std::move(v));
   };
   hooks.apply_commit = [&store](Version v, TxnState& t) { store.Install(v, t, v); };
   hooks.dump = [this, &w](const EntryEmit& emit) { return Dump(w, emit); };
@@ -163,14 +198,14 @@ Result<CommitTicket> WorkerStore::Commit(TxnState& t) {
 }
 
 void WorkerStore::Install(Version v, TxnState& t, Version horizon) {
-  ApplyWrites(t, v, horizon, [this](const Key& k) -> VersionChain& { return map_[k]; });
+  ApplyWrites(t, v, horizon, [this](const Key& k) -> VersionChain& { return chains_.Upsert(k); });
 }
 
 void WorkerStore::AddStats(EngineStats* s) const {
   s->commits += commits_;
   s->conflicts += conflicts_;
-  s->keys += map_.size();
-  for (const auto& [k, c] : map_) s->versions += c.size();
+  s->keys += chains_.table().size();
+  for (const auto& [k, c] : chains_.table()) s->versions += c.size();
   s->active_snapshots += open_snapshots_;
 }
 
@@ -187,7 +222,7 @@ Result<Version> SharedNothingEngine::Dump(Worker& w, const EntryEmit& emit) {
   std::vector<DumpItem> chunk;
   bool done = false;
   auto copy = [&](WorkerStore& s) {
-    done = CopyDumpChunk(s.map_, v, kDumpChunkKeys, &resume, &chunk);
+    done = CopyDumpChunk(s.chains_.index(), v, kDumpChunkKeys, &resume, &chunk);
     return Status::OK();
   };
   while (!done) {

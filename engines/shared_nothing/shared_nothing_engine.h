@@ -1,18 +1,16 @@
 #pragma once
 // The shared-nothing engine: N workers, each the only owner of the runs hashed to it and of their
-// data (an ordered map of version chains, no lock). Ownership is a token per worker, held by one
-// thread at a time (delegation): a caller that finds it free runs its operation itself, on its
-// own thread, with no hop; a caller that finds it held queues a message in the worker's
-// lock-free mailbox, and whoever holds the token runs the queued messages before letting go. A
-// transaction runs to completion under the token, so transactions of one run never interleave and
-// need no validation. Versions come from one atomic counter. Durable modes: one WAL root per
+// data (a hash table of version chains with an ordered index, no lock). Ownership is a token per
+// worker, held by one thread at a time (delegation): a caller that finds it free runs its operation
+// itself, on its own thread, with no hop; a caller that finds it held queues a message in the
+// worker's lock-free mailbox, and whoever holds the token runs the queued messages before letting
+// go. A transaction runs to completion under the token, so transactions of one run never interleave
+// and need no validation. Versions come from one atomic counter. Durable modes: one WAL root per
 // worker (`<dir>/worker-<i>`) with its own group commit; the holder only appends, the caller
 // waits for durability after the operation returns. Why delegation rather than an owner thread
 // per worker (measured) and the synchronisation points: docs/engines.md.
 // Thread-safety: all public methods are thread-safe; Close must not be called from inside an
 // operation.
-
-#include <absl/container/btree_map.h>
 
 #include <atomic>
 #include <cstdint>
@@ -23,6 +21,7 @@
 #include "engines/api/engine.h"
 #include "engines/api/key.h"
 #include "engines/core/chain_reads.h"
+#include "engines/core/chain_table.h"
 #include "engines/core/slab_arena.h"
 #include "engines/core/txn_state.h"
 #include "engines/core/version_chain.h"
@@ -51,21 +50,14 @@ class WorkerStore {
   }
   template <class F>
   Status Scan(Version snap, std::string_view prefix, TimestampUs& now, F&& fn) {
-    ScanVisible(map_, prefix, snap, now, fn);
+    ScanVisible(chains_.index(), prefix, snap, now, fn);
     return Status::OK();
   }
   Result<CommitTicket> Commit(TxnState& t);
 
  private:
   friend class SharedNothingEngine;
-  // Nodes come from the store's arena (one malloc per slab, not per node).
-  using Map = absl::btree_map<Key, VersionChain, KeyLess,
-                              ArenaAllocator<std::pair<const Key, VersionChain>>>;
-
-  const VersionChain* Find(std::string_view key) const noexcept {
-    auto it = map_.find(key);
-    return it == map_.end() ? nullptr : &it->second;
-  }
+  const VersionChain* Find(std::string_view key) const noexcept { return chains_.Find(key); }
   void Install(Version v, TxnState& t, Version horizon);
   // Snapshots open on this store (a transaction, a nested one, a pinned dump) or none.
   Version Horizon() const noexcept {
@@ -76,8 +68,11 @@ class WorkerStore {
   std::atomic<Version>* clock_ = nullptr;  // the engine's version counter
   uint32_t worker_ = 0;
   DurableState* durable_ = nullptr;  // null in kInMemory
-  SlabArena arena_;  // used by the owner only; declared first, so destroyed after map_
-  Map map_{Map::allocator_type(&arena_)};
+  // Nodes come from the store's arena (one malloc per slab, not per node); declared first, so
+  // destroyed after chains_. A hash table with an ordered index rather than one ordered map: a
+  // point read is one hash lookup, not a descent through 100,000 keys (docs/engines.md).
+  SlabArena arena_;
+  ChainTable chains_{&arena_};
   uint32_t open_snapshots_ = 0;
   Version oldest_snapshot_ = 0;  // of the snapshots open since open_snapshots_ left 0
   Version last_commit_ = 0;
@@ -92,9 +87,9 @@ class SharedNothingEngine {
   using Partition = WorkerStore;
   static constexpr uint32_t kMaxWorkers = 1024;
 
-  // opts.partitions workers; 0 = 4 per hardware thread in memory, 1 in durable modes (why:
-  // WorkerCount in the .cc). A durable directory keeps the worker count it was created with
-  // (each run's WAL lives in its owner's root).
+  // opts.partitions workers; 0 = 4 per hardware thread (why: WorkerCount in the .cc). A durable
+  // directory keeps the worker count it was created with (each run's WAL lives in its owner's
+  // root): partitions 0 reopens it with that count, another non-zero count is InvalidArgument.
   static Result<std::unique_ptr<SharedNothingEngine>> Open(const DbOptions& opts);
   ~SharedNothingEngine();
   SharedNothingEngine(const SharedNothingEngine&) = delete;

@@ -1,9 +1,11 @@
 // The shared-nothing engine: clean shutdown leaves no thread behind, nothing is admitted after
 // Close, an idle worker's operation runs on its caller and a worker calling itself runs inline,
-// a worker's operations never overlap, and the mailbox neither loses nor duplicates a message.
+// a worker's operations never overlap, a durable directory keeps its worker count, and the mailbox
+// neither loses nor duplicates a message.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <memory>
@@ -148,6 +150,60 @@ TEST(SharedNothing, NestedFacadeCommitInOwnRunIsRefused) {
   Value v;
   ASSERT_TRUE(db->kv().Get(run, "x", &v).ok());
   EXPECT_EQ(std::get<int64_t>(v), 1);
+}
+
+// A durable directory keeps the worker count it was created with, whatever the default: each
+// run's log is in its owner's root (RunId hash modulo the count). Partitions 0 reopens it with
+// that count and finds every run; another count, or a missing root, is refused by name.
+TEST(SharedNothing, DurableDirectoryKeepsItsWorkerCount) {
+  const std::string dir = TempDir("count");
+  DbOptions o;
+  o.engine = "shared_nothing";
+  o.mode = DurabilityMode::kStrict;
+  o.dir = dir;
+  const std::string fresh_dir = TempDir("default");
+  {
+    auto fresh = OpenDb(0, o.mode, fresh_dir);  // a new directory takes the default
+    ASSERT_NE(fresh, nullptr);
+    EXPECT_EQ(fresh->engine().num_workers(),
+              std::min(SharedNothingEngine::kMaxWorkers,
+                       4 * std::max(1u, std::thread::hardware_concurrency())));
+  }
+  std::vector<RunId> runs;
+  {
+    auto db = OpenDb(3, o.mode, dir);
+    ASSERT_NE(db, nullptr);
+    for (size_t w = 0; w < 3; ++w) {
+      runs.push_back(RunOwnedBy(db->engine(), w));
+      ASSERT_TRUE(db->kv().Put(runs.back(), "k", static_cast<int64_t>(w)).ok());
+    }
+    ASSERT_TRUE(db->Close().ok());
+  }
+  {
+    auto db = OpenDb(0, o.mode, dir);
+    ASSERT_NE(db, nullptr);
+    EXPECT_EQ(db->engine().num_workers(), 3u);
+    for (size_t w = 0; w < runs.size(); ++w) {
+      Value v;
+      ASSERT_TRUE(db->kv().Get(runs[w], "k", &v).ok()) << w;
+      EXPECT_EQ(std::get<int64_t>(v), static_cast<int64_t>(w));
+    }
+  }
+  o.partitions = 8;
+  Result<std::unique_ptr<Db>> other = Db::Open(o);
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(other.status().message().find("holds 3 worker logs"), std::string_view::npos)
+      << other.status().ToString();
+  std::filesystem::remove_all(dir + "/worker-1");
+  o.partitions = 0;
+  Result<std::unique_ptr<Db>> gap = Db::Open(o);
+  ASSERT_FALSE(gap.ok());
+  EXPECT_EQ(gap.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(gap.status().message().find("one is missing"), std::string_view::npos)
+      << gap.status().ToString();
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(fresh_dir);
 }
 
 // The bare mailbox: many senders, one consumer; every message is received exactly once and every
