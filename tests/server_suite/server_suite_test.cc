@@ -263,18 +263,21 @@ TEST(SuiteOptions, ServedEnginesComeFromAllEngines) {
 
 TEST(SuiteOptions, RequestCounts) {
   SuiteOptions o;
-  EXPECT_EQ(RequestCount(o, "inmemory", 1), 50000);
-  EXPECT_EQ(RequestCount(o, "strict", 16), 2000);
+  EXPECT_EQ(RequestCount(o, "inmemory", 1, 1), 50000);
+  EXPECT_EQ(RequestCount(o, "strict", 16, 1), 2000);
   o.suite = "server";
-  EXPECT_EQ(RequestCount(o, "buffered", 1), 20000);
-  EXPECT_EQ(RequestCount(o, "buffered", 16), 50000);
-  EXPECT_EQ(RequestCount(o, "buffered", 64), 100032);  // whole batches of 64
-  EXPECT_EQ(RequestCount(o, "strict", 1), 500);
-  EXPECT_EQ(RequestCount(o, "strict", 16), 4000);
-  EXPECT_EQ(RequestCount(o, "strict", 64), 10048);
+  EXPECT_EQ(RequestCount(o, "buffered", 1, 1), 20000);
+  EXPECT_EQ(RequestCount(o, "buffered", 16, 1), 50000);
+  EXPECT_EQ(RequestCount(o, "buffered", 64, 1), 100032);  // whole batches of 64
+  EXPECT_EQ(RequestCount(o, "strict", 1, 1), 500);
+  EXPECT_EQ(RequestCount(o, "strict", 16, 1), 4000);
+  EXPECT_EQ(RequestCount(o, "strict", 64, 1), 10048);
+  EXPECT_EQ(RequestCount(o, "inmemory", 1, 50), 100000);  // many clients: five times as many
+  EXPECT_EQ(RequestCount(o, "strict", 16, 2), 20000);
   o.requests = 7;
-  EXPECT_EQ(RequestCount(o, "strict", 1), 7);
-  EXPECT_EQ(RequestCount(o, "strict", 64), 64);
+  EXPECT_EQ(RequestCount(o, "strict", 1, 1), 7);
+  EXPECT_EQ(RequestCount(o, "strict", 64, 1), 64);
+  EXPECT_EQ(RequestCount(o, "strict", 64, 50), 64);  // --requests is taken as given
 }
 
 // ------------------------------------------------------------------------- MULTI/EXEC load

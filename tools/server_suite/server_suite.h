@@ -55,10 +55,12 @@ std::vector<std::string> ServedEngines(const SuiteOptions& options,
                                        std::vector<std::string>* not_served);
 
 // redis-benchmark -n for a run: options.requests, or the suite's count for the mode and pipeline
-// (strict ones are small: every batch waits for an fsync), rounded up to whole pipeline batches:
+// (strict ones are small: every batch waits for an fsync; five times as many with more than one
+// client in the server suite), rounded up to whole pipeline batches:
 // redis-benchmark sends whole batches anyway, and with a partial last batch it now and then
 // aborts ("All clients disconnected"), against redis-server too.
-int64_t RequestCount(const SuiteOptions& options, std::string_view mode, int64_t pipeline);
+int64_t RequestCount(const SuiteOptions& options, std::string_view mode, int64_t pipeline,
+                     int64_t clients);
 
 // Runs the suite; progress lines and warnings ("WARNING: ...") go to `log`. Never fails: what
 // could not be measured is a warning, and when nothing was, the report says why (available
