@@ -133,10 +133,11 @@ ServerContext::CommandTotals ServerContext::TotalsOf(size_t index) const noexcep
   for (const StatStripe& s : stat_stripes_) {
     const CommandStats& c = s.commands[index];
     t.calls += c.calls.load(std::memory_order_relaxed);
-    t.usec += c.usec.load(std::memory_order_relaxed);
+    t.usec += c.ns.load(std::memory_order_relaxed);
     t.rejected += c.rejected.load(std::memory_order_relaxed);
     t.failed += c.failed.load(std::memory_order_relaxed);
   }
+  t.usec /= 1000;
   return t;
 }
 
@@ -149,7 +150,7 @@ uint64_t ServerContext::TotalCommands() const noexcept {
 void ServerContext::ResetStats() noexcept {
   for (StatStripe& s : stat_stripes_) {
     for (CommandStats& c : s.commands) {
-      for (std::atomic<uint64_t>* v : {&c.calls, &c.usec, &c.rejected, &c.failed}) {
+      for (std::atomic<uint64_t>* v : {&c.calls, &c.ns, &c.rejected, &c.failed}) {
         v->store(0, std::memory_order_relaxed);
       }
     }
@@ -434,18 +435,21 @@ bool Session::RunBatch(ServerContext& ctx, const RunId& run, std::span<const Bat
     for (size_t i = batch.size(); i-- > 0;) batch[i].out->resize(sizes[i]);
   };
   const RunId batch_run = run;  // CommitTransaction's scope refers to it while it runs
+  std::chrono::steady_clock::duration took{};  // the last attempt's
   Result<CommitTicket> r = CommitTransaction(
       ctx.db().engine(), batch_run,
       [&](Txn<P>& t) -> Status {
         truncate();
+        const auto start = std::chrono::steady_clock::now();
         for (const Batched& b : batch) {
           Session& s = *b.session;
           s.exec_ = &t;
-          s.Dispatch(*b.spec, b.args, b.out);
+          (s.*b.spec->run)(b.args, b.out);
           s.exec_ = nullptr;
           // An engine error (not a Redis error reply) fails the shared transaction.
           if (!s.exec_error_.ok()) return std::exchange(s.exec_error_, Status::OK());
         }
+        took = std::chrono::steady_clock::now() - start;
         return Status::OK();
       },
       TxnOptions{});
@@ -454,6 +458,18 @@ bool Session::RunBatch(ServerContext& ctx, const RunId& run, std::span<const Bat
     return false;
   }
   ctx.CountCommands(batch.size());
+  // Counted once the batch committed, so a retried attempt is not counted twice.
+  const auto share = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(took).count() /
+      static_cast<int64_t>(batch.size()));
+  for (size_t i = 0; i < batch.size(); ++i) {
+    ServerContext::CommandStats& st = ctx.StatsFor(IndexOf(*batch[i].spec));
+    st.calls.fetch_add(1, std::memory_order_relaxed);
+    st.ns.fetch_add(share, std::memory_order_relaxed);
+    if (batch[i].out->size() > sizes[i] && (*batch[i].out)[sizes[i]] == '-') {
+      st.failed.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
   if (r->durable_token != 0) {
     for (const Batched& b : batch) {
       std::vector<CommitTicket>& pending = b.session->pending_;
@@ -470,10 +486,10 @@ void Session::Dispatch(const Spec& spec, Args args, std::string* out) {
   (this->*spec.run)(args, out);
   ServerContext::CommandStats& st = ctx_.StatsFor(IndexOf(spec));
   st.calls.fetch_add(1, std::memory_order_relaxed);
-  st.usec.fetch_add(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                              std::chrono::steady_clock::now() - start)
-                                              .count()),
-                    std::memory_order_relaxed);
+  st.ns.fetch_add(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                            std::chrono::steady_clock::now() - start)
+                                            .count()),
+                  std::memory_order_relaxed);
   if (out->size() > before && (*out)[before] == '-') {
     st.failed.fetch_add(1, std::memory_order_relaxed);
   }
