@@ -25,7 +25,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr int kRepliesPerTransaction = 4;  // MULTI, SET, INCR, EXEC
-constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kReadChunk = size_t{64} * 1024;
 
 // One connection and its batch in flight. Thread-safety: owned by the load's thread.
 struct Conn {
