@@ -748,8 +748,8 @@ std::string RenderRedis(const Baseline& run, const std::string& why_missing) {
   if (served) {
     md +=
         "\n## statelab serve next to redis-server\n\n"
-        "The same redis-benchmark runs against both servers in this run; the ratio is "
-        "statelab ops/s over Redis ops/s.\n\n";
+        "The same runs against both servers in this run (redis-benchmark; for `multi`, "
+        "statelab-servers' MULTI/EXEC client); the ratio is statelab ops/s over Redis ops/s.\n\n";
     Table w({"op", "mode", "clients", "pipeline", "engine", "redis ops/s", "statelab ops/s",
              "ratio", "redis p50 ns", "statelab p50 ns", "redis p99 ns", "statelab p99 ns"});
     for (const json::object* o : rows) {
