@@ -196,7 +196,8 @@ TEST(ServersCli, ServerSuiteEndToEnd) {
   const boost::json::array& results = j.at("results").as_array();
   EXPECT_EQ(results.size() + TooFastToTime(log), servers * modes * pipelines * clients * tests)
       << log;
-  std::vector<std::string> served;  // "engine mode" of every statelab row at pipeline 1
+  // "engine mode" of every statelab row at pipeline 1 with 4 clients.
+  std::vector<std::string> served;
   size_t multi = 0, eight_clients = 0;
   for (const auto& v : results) {
     const boost::json::object& r = v.as_object();
@@ -213,7 +214,7 @@ TEST(ServersCli, ServerSuiteEndToEnd) {
                 mode == "strict" ? "appendonly yes, appendfsync always" : "appendonly no");
     } else {
       EXPECT_EQ(r.at("persistence").as_string(), "statelab serve --mode " + mode);
-      if (r.at("pipeline").as_int64() == 1) {
+      if (r.at("pipeline").as_int64() == 1 && r.at("clients").as_int64() == 4) {
         served.push_back(std::string(r.at("engine").as_string()) + " " + mode);
       }
     }
@@ -221,12 +222,11 @@ TEST(ServersCli, ServerSuiteEndToEnd) {
   // The MULTI/EXEC client times in ns: every server, mode, depth and client count has its row.
   EXPECT_EQ(multi, servers * modes * pipelines * clients);
   EXPECT_GE(eight_clients, servers * modes * pipelines);  // at least the multi rows
-  // 512 requests at pipeline 1 take well over a millisecond: every engine has its rows.
+  // 512 requests over 4 clients at pipeline 1 take well over a millisecond: every engine has its
+  // rows (with 8 clients a fast one may finish within redis-benchmark's millisecond).
   for (std::string_view e : AllEngines::names) {
     for (const char* mode : {"inmemory", "strict"}) {
-      EXPECT_EQ(std::count(served.begin(), served.end(), std::string(e) + " " + mode),
-                tests * clients)
-          << e;
+      EXPECT_EQ(std::count(served.begin(), served.end(), std::string(e) + " " + mode), tests) << e;
     }
   }
   // Memory per key: inmemory only, every server.
