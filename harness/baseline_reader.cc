@@ -462,6 +462,10 @@ class Reader {
         (void)String(r, key, rp);
       }
       if (Int(r, "pipeline", rp) < 1) Fail(Join(rp, "pipeline"), "must be >= 1");
+      // Absent in files written before the suite measured several client counts: one client.
+      if (r.if_contains("clients") != nullptr && Int(r, "clients", rp) < 1) {
+        Fail(Join(rp, "clients"), "must be >= 1");
+      }
       (void)Number(r, "ops_per_sec", rp);
       (void)NullableNumber(r, "p50_ns", rp);
       (void)NullableNumber(r, "p99_ns", rp);

@@ -637,11 +637,15 @@ std::string CountField(const json::object& o, std::string_view key) {
 bool IsRedisRow(const json::object& o) {
   return util::AsString(util::FindPath(o, "server")).value_or("redis") == "redis";
 }
+// Rows written before --clients carry no "clients": redis-benchmark -c 1.
+std::string Clients(const json::object& o) {
+  return util::FindPath(o, "clients") != nullptr ? CountField(o, "clients") : "1";
+}
 const json::object* FindRedisRow(const std::vector<const json::object*>& rows,
                                  const json::object& like) {
   for (const json::object* r : rows) {
     if (IsRedisRow(*r) && Field(*r, "op") == Field(like, "op") &&
-        Field(*r, "mode") == Field(like, "mode") &&
+        Field(*r, "mode") == Field(like, "mode") && Clients(*r) == Clients(like) &&
         CountField(*r, "pipeline") == CountField(like, "pipeline")) {
       return r;
     }
@@ -668,9 +672,10 @@ std::string RenderRedis(const Baseline& run, const std::string& why_missing) {
         util::AsString(util::FindPath(*redis, "version")).value_or("version unknown") +
         "). Redis persistence is set per durability mode: InMemory = no persistence, Buffered = "
         "appendfsync everysec, Strict = appendfsync always. Every server figure is one "
-        "redis-benchmark measurement (no repetitions, so no spread) with one client over loopback "
-        "at the pipeline depth shown; the statelab columns are medians with the min–max and cv "
-        "of their repetitions.\n\n";
+        "redis-benchmark measurement (no repetitions, so no spread) over loopback with the client "
+        "count and pipeline depth shown; `multi` is one MULTI, SET, INCR, EXEC transaction per "
+        "op, sent by statelab-servers' own client (redis-benchmark cannot send one). The "
+        "statelab columns are medians with the min–max and cv of their repetitions.\n\n";
   const json::value* results = util::FindPath(*redis, "results");
   std::vector<const json::object*> rows;
   if (results != nullptr && results->is_array()) {
@@ -690,8 +695,9 @@ std::string RenderRedis(const Baseline& run, const std::string& why_missing) {
       "bound what a server over the engine could reach; they are not a like-for-like "
       "comparison with a redis-benchmark round trip (for that, see the `statelab serve` table "
       "of a `--suite server` run).\n\n";
-  std::vector<std::string> header = {
-      "op", "mode", "pipeline", "redis persistence", "redis ops/s", "redis p50 ns", "redis p99 ns"};
+  std::vector<std::string> header = {"op",          "mode",         "clients",     "pipeline",
+                                     "redis persistence", "redis ops/s", "redis p50 ns",
+                                     "redis p99 ns"};
   // Only engines with a B kv get or put cell (not the null engine, not a peer without one).
   std::vector<std::string> engines;
   for (const auto& e : EnginesOf(run)) {
@@ -719,12 +725,14 @@ std::string RenderRedis(const Baseline& run, const std::string& why_missing) {
     const std::string mode = Field(*o, "mode");
     std::vector<std::string> row = {op,
                                     mode,
+                                    Clients(*o),
                                     CountField(*o, "pipeline"),
                                     Field(*o, "persistence"),
                                     NumberField(*o, "ops_per_sec"),
                                     NumberField(*o, "p50_ns"),
                                     NumberField(*o, "p99_ns")};
-    // Redis GET/SET map to the B kv get/put facade; INCR and MSET have no in-process cell.
+    // Redis GET/SET map to the B kv get/put facade; INCR, MSET and MULTI have no in-process
+    // cell.
     const BenchmarkResult* b = nullptr;
     for (const auto& e : engines) {
       b = op == "get" || op == "set" ? FindCell(run, "B", "kv", op == "set" ? "put" : op, e, mode)
@@ -740,16 +748,17 @@ std::string RenderRedis(const Baseline& run, const std::string& why_missing) {
   if (served) {
     md +=
         "\n## statelab serve next to redis-server\n\n"
-        "The same redis-benchmark runs against both servers in this run; the ratio is "
-        "statelab ops/s over Redis ops/s.\n\n";
-    Table w({"op", "mode", "pipeline", "engine", "redis ops/s", "statelab ops/s", "ratio",
-             "redis p50 ns", "statelab p50 ns", "redis p99 ns", "statelab p99 ns"});
+        "The same runs against both servers in this run (redis-benchmark; for `multi`, "
+        "statelab-servers' MULTI/EXEC client); the ratio is statelab ops/s over Redis ops/s.\n\n";
+    Table w({"op", "mode", "clients", "pipeline", "engine", "redis ops/s", "statelab ops/s",
+             "ratio", "redis p50 ns", "statelab p50 ns", "redis p99 ns", "statelab p99 ns"});
     for (const json::object* o : rows) {
       if (IsRedisRow(*o)) continue;
       const json::object* r = FindRedisRow(rows, *o);
       const auto ours = util::AsNumber(util::FindPath(*o, "ops_per_sec"));
       const auto theirs = r ? util::AsNumber(util::FindPath(*r, "ops_per_sec")) : std::nullopt;
-      w.Add({Field(*o, "op"), Field(*o, "mode"), CountField(*o, "pipeline"), Field(*o, "engine"),
+      w.Add({Field(*o, "op"), Field(*o, "mode"), Clients(*o), CountField(*o, "pipeline"),
+             Field(*o, "engine"),
              Opt(theirs), Opt(ours), OptRatio(ours, theirs), r ? NumberField(*r, "p50_ns") : "—",
              NumberField(*o, "p50_ns"), r ? NumberField(*r, "p99_ns") : "—",
              NumberField(*o, "p99_ns")});

@@ -209,8 +209,9 @@ fi
 banner "Redis comparison (statelab-servers)"
 # The `servers` section of baseline.json (statelab-report --attach-servers stores it, and renders
 # it into redis_comparison.md): redis-server with the persistence matching each durability mode,
-# measured by redis-benchmark (one client); the server suite also runs `statelab serve` per
-# engine and memory per key (STATELAB_MEMORY_KEYS keys). What cannot be measured is a warning,
+# measured by redis-benchmark (one client; the server suite: 1 and 50, and a MULTI/EXEC row from
+# the tool's own client); the server suite also runs `statelab serve` per engine and memory per
+# key (STATELAB_MEMORY_KEYS keys). What cannot be measured is a warning,
 # or the section says why not (available: false). docs/resp.md.
 redis_json=$(mktemp)
 servers_args=(--suite "$suite" --out "$redis_json" --statelab "$statelab_bin")

@@ -276,6 +276,11 @@ TEST(BaselineReaderTest, ServersSectionRoundTripsAndIsChecked) {
     o["servers"].as_object()["memory"].as_array()[0].as_object()["keys"] = "many";
   }));
   EXPECT_NE(e.find("servers.memory[0].keys: expected integer"), std::string::npos) << e;
+  e = ErrorOf(Edited([](json::object& o) {  // optional (older files), but checked when present
+    o["servers"] = Servers();
+    o["servers"].as_object()["results"].as_array()[0].as_object()["clients"] = 0;
+  }));
+  EXPECT_NE(e.find("servers.results[0].clients: must be >= 1"), std::string::npos) << e;
   e = ErrorOf(Edited([](json::object& o) { o["servers"] = json::array(); }));
   EXPECT_NE(e.find("servers: expected object"), std::string::npos) << e;
 }

@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "gates/gate_eval.h"
 #include "gates/run_facts.h"
@@ -170,19 +172,48 @@ TEST_F(RunReportTest, AbEnginesCellsEqualTheFixture) {
   EXPECT_EQ(md.find("## Unstable cells"), std::string::npos) << "no unstable cell in the fixture";
 }
 
+// A statelab row is set against the Redis row with the same client count; rows written before
+// the suite had --clients (no "clients") are one client's.
+TEST(RenderRedisTest, RowsMatchByClientCount) {
+  harness::Baseline run;
+  run.servers = boost::json::parse(R"({"available": true, "reason": "", "results": [
+      {"server": "redis", "engine": "", "op": "set", "mode": "inmemory", "persistence": "p",
+       "pipeline": 1, "ops_per_sec": 100, "p50_ns": 1, "p99_ns": 2},
+      {"server": "redis", "engine": "", "op": "set", "mode": "inmemory", "persistence": "p",
+       "clients": 50, "pipeline": 1, "ops_per_sec": 400, "p50_ns": 3, "p99_ns": 4},
+      {"server": "statelab", "engine": "sharded", "op": "set", "mode": "inmemory",
+       "persistence": "p", "clients": 50, "pipeline": 1, "ops_per_sec": 500, "p50_ns": 5,
+       "p99_ns": 6},
+      {"server": "statelab", "engine": "sharded", "op": "set", "mode": "inmemory",
+       "persistence": "p", "clients": 1, "pipeline": 1, "ops_per_sec": 50, "p50_ns": 7,
+       "p99_ns": 8}]})")
+                    .as_object();
+  const std::string md = RenderRedis(run, "");
+  // clients, pipeline, engine, redis ops/s, ours, ratio, p50 redis / ours, p99 redis / ours.
+  auto row = [](std::string_view clients, std::vector<double> v) {
+    std::string out = "| set | inmemory | " + std::string(clients) + " | 1 | sharded | ";
+    // Each cell ends in " | "; the row ends in " |" and a newline.
+    for (size_t i = 0; i < v.size(); ++i) out += FormatNumber(v[i]) + (i == 2 ? "x | " : " | ");
+    out.back() = '\n';
+    return out;
+  };
+  EXPECT_NE(md.find(row("50", {400, 500, 1.25, 3, 5, 4, 6})), std::string::npos) << md;
+  EXPECT_NE(md.find(row("1", {100, 50, 0.5, 1, 7, 2, 8})), std::string::npos) << md;
+}
+
 TEST_F(RunReportTest, RedisAndEnvironment) {
   const std::string redis = Read("redis_comparison.md");
   EXPECT_NE(redis.find("Source: baseline.json `servers`"), std::string::npos) << redis;
-  EXPECT_NE(redis.find("| get | inmemory | 1 | appendonly no | 95000 | 9000 | 20000 | " +
+  EXPECT_NE(redis.find("| get | inmemory | 1 | 1 | appendonly no | 95000 | 9000 | 20000 | " +
                        FormatNumber(FixtureMedian(kSample, "B/kv/get/btree/inmemory"))),
             std::string::npos)
       << redis;
   // The pipeline 16 row has its own line; INCR/MSET-less fixtures still render.
-  EXPECT_NE(redis.find("| get | inmemory | 16 | appendonly no | 800000 | 15000 | 30000 |"),
+  EXPECT_NE(redis.find("| get | inmemory | 1 | 16 | appendonly no | 800000 | 15000 | 30000 |"),
             std::string::npos)
       << redis;
-  // statelab serve next to the Redis row of the same op, mode and pipeline.
-  EXPECT_NE(redis.find("| get | inmemory | 16 | btree | 800000 | 400000 | " + FormatNumber(0.5) +
+  // statelab serve next to the Redis row of the same op, mode, clients and pipeline.
+  EXPECT_NE(redis.find("| get | inmemory | 1 | 16 | btree | 800000 | 400000 | " + FormatNumber(0.5) +
                        "x | 15000 | 31000 | 30000 | 52000 |"),
             std::string::npos)
       << redis;
@@ -415,7 +446,7 @@ TEST(ReportCli, AttachServersStoresThemInBaselineJson) {
   EXPECT_EQ(util::AsNumber(&got.at("memory").at(0).at("rss_bytes_per_key")), 72.0);
   EXPECT_EQ(run.baseline.benchmarks.size(), 2u);  // everything else kept
   const std::string redis = ReadAll(older / "redis_comparison.md");
-  EXPECT_NE(redis.find("| get | inmemory | 16 | appendonly no | 800000 | 15000 | 30000 |"),
+  EXPECT_NE(redis.find("| get | inmemory | 1 | 16 | appendonly no | 800000 | 15000 | 30000 |"),
             std::string::npos)
       << redis;
 

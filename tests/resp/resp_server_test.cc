@@ -310,6 +310,12 @@ TEST(RespServer, PipelinedInput) {
   want += "+PONG\r\n";
   ASSERT_TRUE(c.Send(batch));
   EXPECT_EQ(c.Read(want.size()), want);
+  // INFO commandstats sums the per-thread counters; CONFIG RESETSTAT zeroes them all.
+  const RunOutput stats = s.Cli({"INFO", "commandstats"});
+  EXPECT_NE(stats.out.find("cmdstat_set:calls=2000,"), std::string::npos) << stats.out;
+  EXPECT_NE(stats.out.find("cmdstat_incr:calls=100,"), std::string::npos) << stats.out;
+  EXPECT_EQ(s.One({"CONFIG", "RESETSTAT"}), "OK");
+  EXPECT_EQ(s.Cli({"INFO", "commandstats"}).out.find("cmdstat_set:"), std::string::npos);
 }
 
 TEST(RespServer, ClientLimitsAndIdleTimeout) {

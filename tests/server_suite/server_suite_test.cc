@@ -18,6 +18,7 @@
 #include "engines/registry/engine_list.h"
 #include "harness/baseline.h"
 #include "tests/gates/test_util.h"
+#include "tools/server_suite/multi_exec_load.h"
 #include "tools/server_suite/process.h"
 #include "tools/server_suite/redis_benchmark_csv.h"
 #include "tools/server_suite/servers_json.h"
@@ -231,13 +232,15 @@ TEST(SuiteOptions, Validation) {
   EXPECT_EQ(ValidateOptions(o).message(), "--modes: 'fast' is not inmemory, buffered or strict");
   o = {};
   o.tests = {"set", "lpush"};
-  EXPECT_EQ(ValidateOptions(o).message(), "--tests: 'lpush' is not set, get, incr or mset");
+  EXPECT_EQ(ValidateOptions(o).message(), "--tests: 'lpush' is not set, get, incr, mset or multi");
+  o.tests = {"multi"};
+  EXPECT_TRUE(ValidateOptions(o).ok());
   o = {};
   o.pipelines = {1, 0};
   EXPECT_FALSE(ValidateOptions(o).ok());
   o = {};
-  o.clients = 0;
-  EXPECT_EQ(ValidateOptions(o).message(), "--clients: must be at least 1");
+  o.clients = {1, 0};
+  EXPECT_EQ(ValidateOptions(o).message(), "--clients: every count must be at least 1");
   o = {};
   o.serve_threads = 0;
   EXPECT_EQ(ValidateOptions(o).message(), "--serve-threads: must be at least 1");
@@ -260,18 +263,53 @@ TEST(SuiteOptions, ServedEnginesComeFromAllEngines) {
 
 TEST(SuiteOptions, RequestCounts) {
   SuiteOptions o;
-  EXPECT_EQ(RequestCount(o, "inmemory", 1), 50000);
-  EXPECT_EQ(RequestCount(o, "strict", 16), 2000);
+  EXPECT_EQ(RequestCount(o, "inmemory", 1, 1), 50000);
+  EXPECT_EQ(RequestCount(o, "strict", 16, 1), 2000);
   o.suite = "server";
-  EXPECT_EQ(RequestCount(o, "buffered", 1), 20000);
-  EXPECT_EQ(RequestCount(o, "buffered", 16), 50000);
-  EXPECT_EQ(RequestCount(o, "buffered", 64), 100032);  // whole batches of 64
-  EXPECT_EQ(RequestCount(o, "strict", 1), 500);
-  EXPECT_EQ(RequestCount(o, "strict", 16), 4000);
-  EXPECT_EQ(RequestCount(o, "strict", 64), 10048);
+  EXPECT_EQ(RequestCount(o, "buffered", 1, 1), 20000);
+  EXPECT_EQ(RequestCount(o, "buffered", 16, 1), 50000);
+  EXPECT_EQ(RequestCount(o, "buffered", 64, 1), 100032);  // whole batches of 64
+  EXPECT_EQ(RequestCount(o, "strict", 1, 1), 500);
+  EXPECT_EQ(RequestCount(o, "strict", 16, 1), 4000);
+  EXPECT_EQ(RequestCount(o, "strict", 64, 1), 10048);
+  EXPECT_EQ(RequestCount(o, "inmemory", 1, 50), 100000);  // many clients: five times as many
+  EXPECT_EQ(RequestCount(o, "strict", 16, 2), 20000);
   o.requests = 7;
-  EXPECT_EQ(RequestCount(o, "strict", 1), 7);
-  EXPECT_EQ(RequestCount(o, "strict", 64), 64);
+  EXPECT_EQ(RequestCount(o, "strict", 1, 1), 7);
+  EXPECT_EQ(RequestCount(o, "strict", 64, 1), 64);
+  EXPECT_EQ(RequestCount(o, "strict", 64, 50), 64);  // --requests is taken as given
+}
+
+// ------------------------------------------------------------------------- MULTI/EXEC load
+
+TEST(MultiExecLoad, ReplyLength) {
+  EXPECT_EQ(ReplyLength(""), 0);
+  EXPECT_EQ(ReplyLength("+OK\r"), 0);
+  EXPECT_EQ(ReplyLength("+OK\r\n+QUEUED\r\n"), 5);
+  EXPECT_EQ(ReplyLength(":12\r\n"), 5);
+  EXPECT_EQ(ReplyLength("-ERR no\r\n"), 9);
+  EXPECT_EQ(ReplyLength("$3\r\nab"), 0);
+  EXPECT_EQ(ReplyLength("$3\r\nabc\r\n"), 9);
+  EXPECT_EQ(ReplyLength("$-1\r\n"), 5);
+  EXPECT_EQ(ReplyLength("*-1\r\n"), 5);  // EXEC after a WATCHed key changed
+  EXPECT_EQ(ReplyLength("*2\r\n+OK\r\n:"), 0);
+  EXPECT_EQ(ReplyLength("*2\r\n+OK\r\n:1\r\n+PONG\r\n"), 13);
+  EXPECT_EQ(ReplyLength("*1\r\n*1\r\n$1\r\nx\r\n"), 15);
+  EXPECT_EQ(ReplyLength("$3\r\nabcd\r\n"), -1);
+  EXPECT_EQ(ReplyLength("$x\r\n"), -1);
+  EXPECT_EQ(ReplyLength("?\r\n"), -1);
+}
+
+TEST(MultiExecLoad, NoServerIsAnError) {
+  const std::optional<int> port = FindFreePort(20000, 32767, 50);
+  ASSERT_TRUE(port);
+  MultiExecLoad load;
+  load.port = *port;
+  load.transactions = 10;
+  const Result<MultiExecFigures> r = RunMultiExecLoad(load);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().ToString().find("connect to port"), std::string::npos)
+      << r.status().ToString();
 }
 
 // ---------------------------------------------------------------------------- processes

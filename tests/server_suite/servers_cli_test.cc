@@ -111,6 +111,7 @@ TEST(ServersCli, UsageErrors) {
        std::vector<std::vector<std::string>>{{"--modes", "fast"},
                                              {"--tests", "lpush"},
                                              {"--pipelines", "1,zero"},
+                                             {"--clients", "1,0"},
                                              {"--requests", "0"},
                                              {"--suite", "nightly"},
                                              {"--bogus"}}) {
@@ -128,7 +129,8 @@ TEST(ServersCli, UsageErrors) {
 TEST(ServersCli, StatelabThatDoesNotStartIsAWarning) {
   if (!RedisInstalled()) GTEST_SKIP() << "redis-server / redis-benchmark not installed";
   ServersRun run({"--suite", "server", "--statelab", "/bin/false", "--modes", "inmemory", "--tests",
-                  "set", "--pipelines", "1", "--requests", "2000", "--memory-keys", "100"});
+                  "set", "--pipelines", "1", "--clients", "1", "--requests", "2000",
+                  "--memory-keys", "100"});
   ASSERT_EQ(run.result().exit_code, 0) << run.Log();
   EXPECT_NE(run.Log().find("WARNING: statelab serve (btree, inmemory) did not start"),
             std::string::npos)
@@ -141,8 +143,8 @@ TEST(ServersCli, StatelabThatDoesNotStartIsAWarning) {
   EXPECT_EQ(Column(run.json().at("memory"), "server"), std::vector<std::string>{"redis"});
 
   ServersRun missing({"--suite", "server", "--statelab", "/nonexistent/statelab", "--modes",
-                      "inmemory", "--tests", "get", "--pipelines", "1", "--requests", "1000",
-                      "--memory-keys", "100"});
+                      "inmemory", "--tests", "get", "--pipelines", "1", "--clients", "1",
+                      "--requests", "1000", "--memory-keys", "100"});
   EXPECT_NE(missing.Log().find("did not start: io_error: cannot execute /nonexistent/statelab"),
             std::string::npos)
       << missing.Log();
@@ -174,12 +176,13 @@ TEST(ServersCli, QuickSuiteMeasuresRedisOnly) {
 }
 
 // Every engine of AllEngines under `statelab serve` next to redis-server, two modes, tiny counts,
-// 4 concurrent clients against 2 server threads.
+// 4 and 8 concurrent clients against 2 server threads, the redis-benchmark tests and MULTI/EXEC
+// (not 1 client: strict's one fdatasync per request would make it the test's slowest part).
 TEST(ServersCli, ServerSuiteEndToEnd) {
   if (!RedisInstalled()) GTEST_SKIP() << "redis-server / redis-benchmark not installed";
   ServersRun run({"--suite", "server", "--engines", "all,rocksdb", "--modes", "inmemory,strict",
-                  "--tests", "set,get,incr,mset", "--pipelines", "1,16", "--requests", "512",
-                  "--clients", "4", "--serve-threads", "2", "--memory-keys", "1000",
+                  "--tests", "set,get,incr,mset,multi", "--pipelines", "1,16", "--requests", "512",
+                  "--clients", "4,8", "--serve-threads", "2", "--memory-keys", "1000",
                   "--statelab", kStatelab});
   ASSERT_EQ(run.result().exit_code, 0) << run.Log();
   const std::string log = run.Log();
@@ -189,17 +192,21 @@ TEST(ServersCli, ServerSuiteEndToEnd) {
   ASSERT_TRUE(j.at("available").as_bool()) << j;
   EXPECT_EQ(j.at("suite").as_string(), "server");
 
-  const size_t servers = 1 + AllEngines::size, modes = 2, pipelines = 2, tests = 4;
+  const size_t servers = 1 + AllEngines::size, modes = 2, pipelines = 2, clients = 2, tests = 5;
   const boost::json::array& results = j.at("results").as_array();
-  EXPECT_EQ(results.size() + TooFastToTime(log), servers * modes * pipelines * tests) << log;
-  std::vector<std::string> served;  // "engine mode" of every statelab row at pipeline 1
+  EXPECT_EQ(results.size() + TooFastToTime(log), servers * modes * pipelines * clients * tests)
+      << log;
+  // "engine mode" of every statelab row at pipeline 1 with 4 clients.
+  std::vector<std::string> served;
+  size_t multi = 0, eight_clients = 0;
   for (const auto& v : results) {
     const boost::json::object& r = v.as_object();
     EXPECT_GT(r.at("ops_per_sec").to_number<double>(), 0) << r;
     EXPECT_GT(r.at("p50_ns").as_int64(), 0) << r;
     EXPECT_GE(r.at("p99_ns").as_int64(), r.at("p50_ns").as_int64()) << r;
     EXPECT_EQ(r.at("requests").as_int64(), 512);
-    EXPECT_EQ(r.at("clients").as_int64(), 4);
+    eight_clients += r.at("clients").as_int64() == 8 ? 1 : 0;
+    multi += r.at("op").as_string() == "multi" ? 1 : 0;
     const std::string mode(r.at("mode").as_string());
     if (r.at("server").as_string() == "redis") {
       EXPECT_EQ(r.at("engine").as_string(), "");
@@ -207,15 +214,19 @@ TEST(ServersCli, ServerSuiteEndToEnd) {
                 mode == "strict" ? "appendonly yes, appendfsync always" : "appendonly no");
     } else {
       EXPECT_EQ(r.at("persistence").as_string(), "statelab serve --mode " + mode);
-      if (r.at("pipeline").as_int64() == 1) {
+      if (r.at("pipeline").as_int64() == 1 && r.at("clients").as_int64() == 4) {
         served.push_back(std::string(r.at("engine").as_string()) + " " + mode);
       }
     }
   }
-  // 512 requests at pipeline 1 take well over a millisecond: every engine has its rows.
+  // The MULTI/EXEC client times in ns: every server, mode, depth and client count has its row.
+  EXPECT_EQ(multi, servers * modes * pipelines * clients);
+  EXPECT_GE(eight_clients, servers * modes * pipelines);  // at least the multi rows
+  // 512 requests over 4 clients at pipeline 1 take well over a millisecond: every engine has its
+  // rows (with 8 clients a fast one may finish within redis-benchmark's millisecond).
   for (std::string_view e : AllEngines::names) {
     for (const char* mode : {"inmemory", "strict"}) {
-      EXPECT_EQ(std::count(served.begin(), served.end(), std::string(e) + " " + mode), 4) << e;
+      EXPECT_EQ(std::count(served.begin(), served.end(), std::string(e) + " " + mode), tests) << e;
     }
   }
   // Memory per key: inmemory only, every server.

@@ -121,6 +121,42 @@ ServerContext::ServerContext(Db& db, std::string engine, std::string password, i
   for (const ConfigSetting& s : kConfigDefaults) config_.emplace_back(s.name, s.default_value);
 }
 
+ServerContext::StatStripe& ServerContext::MyStripe() noexcept {
+  // Threads take stripes in turn, the first time they count anything.
+  static std::atomic<size_t> next{0};
+  thread_local const size_t mine = next.fetch_add(1, std::memory_order_relaxed) % kStatStripes;
+  return stat_stripes_[mine];
+}
+
+ServerContext::CommandTotals ServerContext::TotalsOf(size_t index) const noexcept {
+  CommandTotals t;
+  for (const StatStripe& s : stat_stripes_) {
+    const CommandStats& c = s.commands[index];
+    t.calls += c.calls.load(std::memory_order_relaxed);
+    t.usec += c.ns.load(std::memory_order_relaxed);
+    t.rejected += c.rejected.load(std::memory_order_relaxed);
+    t.failed += c.failed.load(std::memory_order_relaxed);
+  }
+  t.usec /= 1000;
+  return t;
+}
+
+uint64_t ServerContext::TotalCommands() const noexcept {
+  uint64_t n = 0;
+  for (const StatStripe& s : stat_stripes_) n += s.total_commands.load(std::memory_order_relaxed);
+  return n;
+}
+
+void ServerContext::ResetStats() noexcept {
+  for (StatStripe& s : stat_stripes_) {
+    for (CommandStats& c : s.commands) {
+      for (std::atomic<uint64_t>* v : {&c.calls, &c.ns, &c.rejected, &c.failed}) {
+        v->store(0, std::memory_order_relaxed);
+      }
+    }
+  }
+}
+
 bool ServerContext::AcksWaitForSync() const noexcept {
   const DurabilityMode mode = db_.mode();
   return mode == DurabilityMode::kStrict || (mode == DurabilityMode::kBuffered && strict_acks_);
@@ -300,9 +336,7 @@ const Session::Spec* Session::Find(std::string_view name) {
   return nullptr;
 }
 
-ServerContext::CommandStats& Session::StatsOf(const Spec& spec) {
-  return ctx_.command_stats[static_cast<size_t>(&spec - Specs().data())];
-}
+size_t Session::IndexOf(const Spec& spec) { return static_cast<size_t>(&spec - Specs().data()); }
 
 Result<Session> Session::Open(ServerContext& ctx) {
   STATELAB_ASSIGN_OR_RETURN(const RunId run, ctx.Run(0));
@@ -312,7 +346,7 @@ Result<Session> Session::Open(ServerContext& ctx) {
 }
 
 AfterReply Session::Execute(Args args, std::string* out) {
-  ctx_.total_commands.fetch_add(1, std::memory_order_relaxed);
+  ctx_.CountCommands(1);
   const std::string_view name = args[0];
   if (EqualsNoCase(name, "QUIT")) {
     AppendOk(out);
@@ -342,7 +376,7 @@ AfterReply Session::Execute(Args args, std::string* out) {
   const int n = static_cast<int>(std::min<size_t>(args.size(), 1u << 30));
   if (spec->arity > 0 ? n != spec->arity : n < -spec->arity) {
     multi_failed_ |= multi_;
-    StatsOf(*spec).rejected.fetch_add(1, std::memory_order_relaxed);
+    ctx_.StatsFor(IndexOf(*spec)).rejected.fetch_add(1, std::memory_order_relaxed);
     AppendError(out, "ERR wrong number of arguments for '" + Lower(spec->name) + "' command");
     return AfterReply::kContinue;
   }
@@ -401,18 +435,21 @@ bool Session::RunBatch(ServerContext& ctx, const RunId& run, std::span<const Bat
     for (size_t i = batch.size(); i-- > 0;) batch[i].out->resize(sizes[i]);
   };
   const RunId batch_run = run;  // CommitTransaction's scope refers to it while it runs
+  std::chrono::steady_clock::duration took{};  // the last attempt's
   Result<CommitTicket> r = CommitTransaction(
       ctx.db().engine(), batch_run,
       [&](Txn<P>& t) -> Status {
         truncate();
+        const auto start = std::chrono::steady_clock::now();
         for (const Batched& b : batch) {
           Session& s = *b.session;
           s.exec_ = &t;
-          s.Dispatch(*b.spec, b.args, b.out);
+          (s.*b.spec->run)(b.args, b.out);
           s.exec_ = nullptr;
           // An engine error (not a Redis error reply) fails the shared transaction.
           if (!s.exec_error_.ok()) return std::exchange(s.exec_error_, Status::OK());
         }
+        took = std::chrono::steady_clock::now() - start;
         return Status::OK();
       },
       TxnOptions{});
@@ -420,7 +457,19 @@ bool Session::RunBatch(ServerContext& ctx, const RunId& run, std::span<const Bat
     truncate();
     return false;
   }
-  ctx.total_commands.fetch_add(batch.size(), std::memory_order_relaxed);
+  ctx.CountCommands(batch.size());
+  // Counted once the batch committed, so a retried attempt is not counted twice.
+  const auto share = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(took).count() /
+      static_cast<int64_t>(batch.size()));
+  for (size_t i = 0; i < batch.size(); ++i) {
+    ServerContext::CommandStats& st = ctx.StatsFor(IndexOf(*batch[i].spec));
+    st.calls.fetch_add(1, std::memory_order_relaxed);
+    st.ns.fetch_add(share, std::memory_order_relaxed);
+    if (batch[i].out->size() > sizes[i] && (*batch[i].out)[sizes[i]] == '-') {
+      st.failed.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
   if (r->durable_token != 0) {
     for (const Batched& b : batch) {
       std::vector<CommitTicket>& pending = b.session->pending_;
@@ -435,12 +484,12 @@ void Session::Dispatch(const Spec& spec, Args args, std::string* out) {
   const size_t before = out->size();
   const auto start = std::chrono::steady_clock::now();
   (this->*spec.run)(args, out);
-  ServerContext::CommandStats& st = StatsOf(spec);
+  ServerContext::CommandStats& st = ctx_.StatsFor(IndexOf(spec));
   st.calls.fetch_add(1, std::memory_order_relaxed);
-  st.usec.fetch_add(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                              std::chrono::steady_clock::now() - start)
-                                              .count()),
-                    std::memory_order_relaxed);
+  st.ns.fetch_add(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                            std::chrono::steady_clock::now() - start)
+                                            .count()),
+                  std::memory_order_relaxed);
   if (out->size() > before && (*out)[before] == '-') {
     st.failed.fetch_add(1, std::memory_order_relaxed);
   }
@@ -684,7 +733,7 @@ void Session::Info(Args a, std::string* out) {
     const EngineStats stats = ctx_.db().Stats();
     section("Stats");
     line("total_connections_received", std::to_string(ctx_.total_connections.load()));
-    line("total_commands_processed", std::to_string(ctx_.total_commands.load()));
+    line("total_commands_processed", std::to_string(ctx_.TotalCommands()));
     line("rejected_connections", std::to_string(ctx_.rejected_connections.load()));
     line("statelab_commits", std::to_string(stats.commits));
     line("statelab_engine_keys", std::to_string(stats.keys));
@@ -720,17 +769,17 @@ void Session::Info(Args a, std::string* out) {
   if (wanted("commandstats")) {
     section("Commandstats");
     for (const Spec& spec : Specs()) {
-      const ServerContext::CommandStats& st = StatsOf(spec);
-      const uint64_t calls = st.calls.load(), rejected = st.rejected.load();
+      const ServerContext::CommandTotals st = ctx_.TotalsOf(IndexOf(spec));
+      const uint64_t calls = st.calls, rejected = st.rejected;
       if (calls == 0 && rejected == 0) continue;
-      const uint64_t usec = st.usec.load();
+      const uint64_t usec = st.usec;
       char per_call[32];
       std::snprintf(per_call, sizeof per_call, "%.2f",
                     calls == 0 ? 0.0 : static_cast<double>(usec) / static_cast<double>(calls));
       line("cmdstat_" + Lower(spec.name),
            "calls=" + std::to_string(calls) + ",usec=" + std::to_string(usec) +
                ",usec_per_call=" + per_call + ",rejected_calls=" + std::to_string(rejected) +
-               ",failed_calls=" + std::to_string(st.failed.load()));
+               ",failed_calls=" + std::to_string(st.failed));
     }
   }
   if (wanted("latencystats")) section("Latencystats");
@@ -887,12 +936,7 @@ void Session::Config(Args a, std::string* out) {
     return AppendOk(out);
   }
   if (sub == "resetstat" && a.size() == 2) {
-    for (ServerContext::CommandStats& st : ctx_.command_stats) {
-      st.calls = 0;
-      st.usec = 0;
-      st.rejected = 0;
-      st.failed = 0;
-    }
+    ctx_.ResetStats();
     return AppendOk(out);
   }
   AppendError(out, "ERR unknown subcommand or wrong number of arguments for '" +

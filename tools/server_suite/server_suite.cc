@@ -13,6 +13,7 @@
 #include "engines/api/options.h"
 #include "engines/registry/engine_list.h"
 #include "reports/run_report.h"
+#include "tools/server_suite/multi_exec_load.h"
 #include "tools/server_suite/process.h"
 #include "tools/server_suite/redis_benchmark_csv.h"
 
@@ -173,67 +174,98 @@ class Suite {
     return false;
   }
 
-  // One row per test and pipeline depth of redis-benchmark against 127.0.0.1:port.
+  // One row per client count, pipeline depth and test against 127.0.0.1:port.
   void Bench(const std::string& server, const std::string& engine, int port, std::string_view mode,
              const std::string& persistence) {
     const std::string who = server + (engine.empty() ? "" : " " + engine);
-    for (int64_t pipeline : options_.pipelines) {
-      const int64_t n = RequestCount(options_, mode, pipeline);
-      Result<Captured> r = servers::Run(
-          {programs_.redis_benchmark, "-h", "127.0.0.1", "-p", std::to_string(port), "-t",
-           Join(options_.tests, ","), "-n", std::to_string(n), "-r", "100000", "-c",
-           std::to_string(options_.clients), "-P", std::to_string(pipeline), "--csv"},
-          {}, options_.benchmark_timeout);
-      if (!r.ok()) {
-        Warn("redis-benchmark: " + r.status().ToString());
-        continue;
-      }
-      const std::string run = "redis-benchmark against " + who + " (" + std::string(mode) +
-                              ", pipeline " + std::to_string(pipeline) + ")";
-      // A run cut short still printed the rows of the tests it finished.
-      if (r->timed_out) {
-        Warn(run + " timed out");
-      } else if (r->exit_code != 0) {
-        Warn(run + " exited " + std::to_string(r->exit_code) + ": " + FirstLine(r->err));
-      }
-      Result<std::vector<BenchmarkRow>> rows = ParseRedisBenchmarkCsv(r->out);
-      if (!rows.ok()) {
-        Warn(std::string(rows.error().message()));
-        continue;
-      }
-      for (const BenchmarkRow& row : *rows) {
-        if (std::find(options_.tests.begin(), options_.tests.end(), row.op) ==
-            options_.tests.end()) {
-          continue;
-        }
-        if (!std::isfinite(row.ops_per_sec)) {
-          Warn(run + ": " + row.test + " finished within a millisecond, too fast to time (more " +
-               "requests)");
-          continue;
-        }
-        ServerResult result;
-        result.server = server;
-        result.engine = engine;
-        result.op = row.op;
-        result.mode = std::string(mode);
-        result.persistence = persistence;
-        result.clients = options_.clients;
-        result.pipeline = pipeline;
-        result.requests = n;
-        result.ops_per_sec = row.ops_per_sec;
-        auto ns = [](const std::optional<double>& ms) -> std::optional<int64_t> {
-          if (!ms) return std::nullopt;
-          return std::llround(*ms * 1e6);
-        };
-        result.p50_ns = ns(row.p50_ms);
-        result.p99_ns = ns(row.p99_ms);
-        report_->results.push_back(std::move(result));
-        log_ << who << " " << mode << " pipeline " << pipeline << ": " << row.op << " "
-             << Number(row.ops_per_sec) << " ops/s, p50 "
-             << (row.p50_ms ? Number(*row.p50_ms) : "-") << " ms, p99 "
-             << (row.p99_ms ? Number(*row.p99_ms) : "-") << " ms\n";
+    std::vector<std::string> benchmark_tests = options_.tests;
+    const bool multi = std::erase(benchmark_tests, kMultiExec) > 0;
+    for (int64_t clients : options_.clients) {
+      for (int64_t pipeline : options_.pipelines) {
+        ServerResult row;
+        row.server = server;
+        row.engine = engine;
+        row.mode = std::string(mode);
+        row.persistence = persistence;
+        row.clients = clients;
+        row.pipeline = pipeline;
+        row.requests = RequestCount(options_, mode, pipeline, clients);
+        const std::string run = who + " (" + std::string(mode) + ", clients " + std::to_string(clients) +
+                                ", pipeline " + std::to_string(pipeline) + ")";
+        if (!benchmark_tests.empty()) RedisBenchmark(port, benchmark_tests, run, row);
+        if (multi) MultiExec(port, run, row);
       }
     }
+  }
+
+  // redis-benchmark -t `tests` at `like`'s client count, pipeline and request count.
+  void RedisBenchmark(int port, const std::vector<std::string>& tests, const std::string& run,
+                      const ServerResult& like) {
+    Result<Captured> r = servers::Run(
+        {programs_.redis_benchmark, "-h", "127.0.0.1", "-p", std::to_string(port), "-t",
+         Join(tests, ","), "-n", std::to_string(like.requests), "-r", "100000", "-c",
+         std::to_string(like.clients), "-P", std::to_string(like.pipeline), "--csv"},
+        {}, options_.benchmark_timeout);
+    if (!r.ok()) {
+      Warn("redis-benchmark: " + r.status().ToString());
+      return;
+    }
+    // A run cut short still printed the rows of the tests it finished.
+    if (r->timed_out) {
+      Warn("redis-benchmark against " + run + " timed out");
+    } else if (r->exit_code != 0) {
+      Warn("redis-benchmark against " + run + " exited " + std::to_string(r->exit_code) + ": " +
+           FirstLine(r->err));
+    }
+    Result<std::vector<BenchmarkRow>> rows = ParseRedisBenchmarkCsv(r->out);
+    if (!rows.ok()) {
+      Warn(std::string(rows.error().message()));
+      return;
+    }
+    for (const BenchmarkRow& row : *rows) {
+      if (std::find(tests.begin(), tests.end(), row.op) == tests.end()) continue;
+      if (!std::isfinite(row.ops_per_sec)) {
+        Warn("redis-benchmark against " + run + ": " + row.test +
+             " finished within a millisecond, too fast to time (more requests)");
+        continue;
+      }
+      auto ns = [](const std::optional<double>& ms) -> std::optional<int64_t> {
+        if (!ms) return std::nullopt;
+        return std::llround(*ms * 1e6);
+      };
+      Add(run, like, row.op, row.ops_per_sec, ns(row.p50_ms), ns(row.p99_ms));
+    }
+  }
+
+  // The MULTI/EXEC pair through the suite's own client (redis-benchmark cannot send one).
+  void MultiExec(int port, const std::string& run, const ServerResult& like) {
+    MultiExecLoad load;
+    load.port = port;
+    load.clients = like.clients;
+    load.pipeline = like.pipeline;
+    load.transactions = like.requests;
+    load.timeout = options_.benchmark_timeout;
+    Result<MultiExecFigures> f = RunMultiExecLoad(load);
+    if (!f.ok()) {
+      Warn(run + ": " + f.status().ToString());
+      return;
+    }
+    Add(run, like, std::string(kMultiExec), f->ops_per_sec, f->p50_ns, f->p99_ns);
+  }
+
+  void Add(const std::string& run, const ServerResult& like, const std::string& op,
+           double ops_per_sec, std::optional<int64_t> p50_ns, std::optional<int64_t> p99_ns) {
+    ServerResult result = like;
+    result.op = op;
+    result.ops_per_sec = ops_per_sec;
+    result.p50_ns = p50_ns;
+    result.p99_ns = p99_ns;
+    report_->results.push_back(std::move(result));
+    auto ms = [](const std::optional<int64_t>& ns) {
+      return ns ? Number(static_cast<double>(*ns) / 1e6) : std::string("-");
+    };
+    log_ << run << ": " << op << " " << Number(ops_per_sec) << " ops/s, p50 " << ms(p50_ns)
+         << " ms, p99 " << ms(p99_ns) << " ms\n";
   }
 
   // Loads options_.memory_keys keys into the emptied server and records the growth of its RSS
@@ -361,7 +393,8 @@ Status ValidateOptions(const SuiteOptions& o) {
   }
   for (const std::string& test : o.tests) {
     if (std::find(std::begin(kKnownTests), std::end(kKnownTests), test) == std::end(kKnownTests)) {
-      return Status::InvalidArgument("--tests: '" + test + "' is not set, get, incr or mset");
+      return Status::InvalidArgument("--tests: '" + test +
+                                     "' is not set, get, incr, mset or multi");
     }
   }
   for (int64_t p : o.pipelines) {
@@ -370,7 +403,9 @@ Status ValidateOptions(const SuiteOptions& o) {
   if (o.requests && *o.requests < 1) {
     return Status::InvalidArgument("--requests: must be at least 1");
   }
-  if (o.clients < 1) return Status::InvalidArgument("--clients: must be at least 1");
+  for (int64_t c : o.clients) {
+    if (c < 1) return Status::InvalidArgument("--clients: every count must be at least 1");
+  }
   if (o.serve_threads < 1) return Status::InvalidArgument("--serve-threads: must be at least 1");
   if (o.memory_keys < 1) return Status::InvalidArgument("memory keys: must be at least 1");
   return Status::OK();
@@ -399,7 +434,8 @@ std::vector<std::string> ServedEngines(const SuiteOptions& options,
   return served;
 }
 
-int64_t RequestCount(const SuiteOptions& options, std::string_view mode, int64_t pipeline) {
+int64_t RequestCount(const SuiteOptions& options, std::string_view mode, int64_t pipeline,
+                     int64_t clients) {
   const bool strict = mode == ModeName(DurabilityMode::kStrict);
   int64_t n = strict ? 10000 : 100000;
   if (options.requests) {
@@ -411,6 +447,9 @@ int64_t RequestCount(const SuiteOptions& options, std::string_view mode, int64_t
   } else if (pipeline == 16) {
     n = strict ? 4000 : 50000;
   }
+  // Many clients go several times faster: a run of the one-client count would last tens of
+  // milliseconds, within a few ticks of redis-benchmark's millisecond clock.
+  if (!options.requests && options.suite == kServerSuite && clients > 1) n *= 5;
   return (n + pipeline - 1) / pipeline * pipeline;
 }
 
@@ -421,12 +460,16 @@ ServersReport RunServerSuite(const SuiteOptions& given, std::ostream& log) {
     for (DurabilityMode m : kModes) options.modes.emplace_back(ModeName(m));
   }
   if (options.tests.empty()) {
-    options.tests = server_suite ? std::vector<std::string>{"set", "get", "incr", "mset"}
+    options.tests = server_suite ? std::vector<std::string>{"set", "get", "incr", "mset",
+                                                            std::string(kMultiExec)}
                                  : std::vector<std::string>{"set", "get"};
   }
   if (options.pipelines.empty()) {
     options.pipelines =
         server_suite ? std::vector<int64_t>{1, 16, 64} : std::vector<int64_t>{1, 16};
+  }
+  if (options.clients.empty()) {
+    options.clients = server_suite ? std::vector<int64_t>{1, 50} : std::vector<int64_t>{1};
   }
 
   ServersReport report;

@@ -22,18 +22,18 @@ inline constexpr std::string_view kServerSuite = "server";
 
 struct SuiteOptions {
   // quick, standard, full (the Redis comparison of a bench run: redis-server only, SET and GET
-  // at pipeline 1 and 16) or server (every engine's `statelab serve` too, INCR and MSET, pipeline
-  // 64, memory per key).
+  // at pipeline 1 and 16, one client) or server (every engine's `statelab serve` too, INCR, MSET
+  // and the MULTI/EXEC pair, pipeline 64, 1 and 50 clients, memory per key).
   std::string suite = "quick";
   // Engines served in the server suite (empty: btree; "all": every engine of AllEngines).
   std::vector<std::string> engines;
   std::vector<std::string> modes;  // empty: every durability mode
   // The bench run's --tier list: outside the server suite, a run without tier B is skipped.
   std::vector<std::string> tiers;
-  std::vector<std::string> tests;   // redis-benchmark -t; empty: the suite's
+  std::vector<std::string> tests;   // kKnownTests; empty: the suite's
   std::vector<int64_t> pipelines;   // empty: the suite's
   std::optional<int64_t> requests;  // -n for every run; empty: per suite, mode and pipeline
-  int64_t clients = 1;              // redis-benchmark -c (concurrent connections)
+  std::vector<int64_t> clients;     // redis-benchmark -c, a run each; empty: the suite's
   int64_t serve_threads = 1;        // statelab serve --threads
   int64_t memory_keys = 1'000'000;  // keys loaded to measure memory per key
   std::string statelab_bin;         // the `statelab` binary
@@ -41,8 +41,10 @@ struct SuiteOptions {
   std::chrono::seconds load_timeout{300};
 };
 
-// The tests the server suite knows (redis-benchmark -t names; the `op` of a result).
-inline constexpr std::string_view kKnownTests[] = {"set", "get", "incr", "mset"};
+// The tests the server suite knows (the `op` of a result): redis-benchmark -t names, and
+// kMultiExec, the MULTI/EXEC pair the suite's own client sends (multi_exec_load.h).
+inline constexpr std::string_view kMultiExec = "multi";
+inline constexpr std::string_view kKnownTests[] = {"set", "get", "incr", "mset", kMultiExec};
 
 // Checks the options (suite, modes, tests, pipelines, counts); InvalidArgument naming the bad one.
 Status ValidateOptions(const SuiteOptions& options);
@@ -53,10 +55,12 @@ std::vector<std::string> ServedEngines(const SuiteOptions& options,
                                        std::vector<std::string>* not_served);
 
 // redis-benchmark -n for a run: options.requests, or the suite's count for the mode and pipeline
-// (strict ones are small: every batch waits for an fsync), rounded up to whole pipeline batches:
+// (strict ones are small: every batch waits for an fsync; five times as many with more than one
+// client in the server suite), rounded up to whole pipeline batches:
 // redis-benchmark sends whole batches anyway, and with a partial last batch it now and then
 // aborts ("All clients disconnected"), against redis-server too.
-int64_t RequestCount(const SuiteOptions& options, std::string_view mode, int64_t pipeline);
+int64_t RequestCount(const SuiteOptions& options, std::string_view mode, int64_t pipeline,
+                     int64_t clients);
 
 // Runs the suite; progress lines and warnings ("WARNING: ...") go to `log`. Never fails: what
 // could not be measured is a warning, and when nothing was, the report says why (available

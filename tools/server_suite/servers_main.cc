@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <iostream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "tools/server_suite/server_suite.h"
@@ -26,31 +27,35 @@ using util::kExitUsage;
 constexpr char kUsage[] =
     "usage: statelab-servers --out FILE [--suite quick|standard|full|server] [--engines LIST]\n"
     "                        [--modes LIST] [--tier LIST] [--tests LIST] [--pipelines LIST]\n"
-    "                        [--requests N] [--clients N] [--serve-threads N]\n"
+    "                        [--requests N] [--clients LIST] [--serve-threads N]\n"
     "                        [--memory-keys N] [--statelab BIN]\n"
     "\n"
     "Per durability mode, starts redis-server with the matching persistence (inmemory:\n"
     "appendonly no; buffered: appendfsync everysec; strict: appendfsync always) and, in the\n"
     "server suite, `statelab serve` for each engine, runs redis-benchmark -c N -r 100000 --csv\n"
-    "against each, and writes the results as the `servers` section of baseline.json\n"
+    "(and the suite's own MULTI/EXEC client) against each, and writes the results as the\n"
+    "`servers` section of baseline.json\n"
     "(docs/baseline_schema.md#servers) to FILE. When nothing can be measured (redis not\n"
     "installed, no B tier, no result) FILE says so: available false, with the reason.\n"
     "\n"
     "  --out FILE           where the JSON goes (required)\n"
     "  --suite S            quick, standard, full (default quick: redis-server only, SET and GET\n"
-    "                       at pipeline 1 and 16) or server (statelab serve too; SET, GET, INCR,\n"
-    "                       MSET at pipeline 1, 16, 64; memory per key in inmemory mode)\n"
+    "                       at pipeline 1 and 16, 1 client) or server (statelab serve too; SET,\n"
+    "                       GET, INCR, MSET, MULTI/EXEC at pipeline 1, 16, 64 with 1 and 50\n"
+    "                       clients; memory per key in inmemory mode)\n"
     "  --engines LIST       server suite: engines to serve (default btree; all = every engine\n"
     "                       of AllEngines); names that are not engines are reported, not served\n"
     "  --modes LIST         inmemory, buffered, strict (default: all three)\n"
     "  --tier LIST          the bench run's tiers: a run without B is skipped (not in the\n"
     "                       server suite)\n"
-    "  --tests LIST         redis-benchmark tests among set, get, incr, mset\n"
+    "  --tests LIST         among set, get, incr, mset (redis-benchmark tests) and multi (MULTI,\n"
+    "                       SET, INCR, EXEC sent by this tool's client; one op = one transaction)\n"
     "  --pipelines LIST     pipeline depths\n"
     "  --requests N         requests per redis-benchmark run (default: per suite, mode and\n"
     "                       pipeline; strict ones are small since every batch waits for an\n"
     "                       fsync), rounded up to whole pipeline batches\n"
-    "  --clients N          redis-benchmark -c: concurrent connections (default 1)\n"
+    "  --clients LIST       concurrent connections (redis-benchmark -c), a run each (default:\n"
+    "                       server suite 1,50, otherwise 1)\n"
     "  --serve-threads N    statelab serve --threads (default 1)\n"
     "  --memory-keys N      keys loaded to measure memory per key (default\n"
     "                       $STATELAB_MEMORY_KEYS or 1000000)\n"
@@ -122,10 +127,15 @@ int Run(int argc, char** argv) {
   o.modes = SplitList(args.Value("modes").value_or(""));
   o.tiers = SplitList(args.Value("tier").value_or(""));
   o.tests = SplitList(args.Value("tests").value_or(""));
-  for (const std::string& p : SplitList(args.Value("pipelines").value_or(""))) {
-    int64_t depth = 0;
-    if (!ParseCount(p, &depth)) return UsageError("--pipelines: '" + p + "' is not a depth >= 1");
-    o.pipelines.push_back(depth);
+  for (auto [flag, list, what] :
+       {std::tuple{"pipelines", &o.pipelines, "a depth"}, std::tuple{"clients", &o.clients, "a count"}}) {
+    for (const std::string& item : SplitList(args.Value(flag).value_or(""))) {
+      int64_t n = 0;
+      if (!ParseCount(item, &n)) {
+        return UsageError("--" + std::string(flag) + ": '" + item + "' is not " + what + " >= 1");
+      }
+      list->push_back(n);
+    }
   }
   if (auto n = args.Value("requests")) {
     int64_t requests = 0;
@@ -133,11 +143,8 @@ int Run(int argc, char** argv) {
       return UsageError("--requests: '" + *n + "' is not a count >= 1");
     o.requests = requests;
   }
-  for (auto [flag, field] :
-       {std::pair{"clients", &o.clients}, std::pair{"serve-threads", &o.serve_threads}}) {
-    if (auto n = args.Value(flag); n && !ParseCount(*n, field)) {
-      return UsageError("--" + std::string(flag) + ": '" + *n + "' is not a count >= 1");
-    }
+  if (auto n = args.Value("serve-threads"); n && !ParseCount(*n, &o.serve_threads)) {
+    return UsageError("--serve-threads: '" + *n + "' is not a count >= 1");
   }
   const char* env_keys = std::getenv("STATELAB_MEMORY_KEYS");
   if (auto keys = args.Value("memory-keys")) {
