@@ -104,7 +104,7 @@ TEST(YcsbCatalogue, LoadsTheCoreFilesScaledBySuite) {
   for (size_t i = 0; i < 6; ++i) {
     EXPECT_EQ((*all)[i].def->name, kCoreWorkloads[i]);
     EXPECT_EQ((*all)[i].def->record_count, 100000u);
-    EXPECT_EQ((*all)[i].def->operation_count, 1000u);
+    EXPECT_EQ((*all)[i].def->operation_count, 10000u);
     EXPECT_EQ((*all)[i].suite, Suite::kStandard);
   }
   Result<std::vector<YcsbWorkload>> full = CatalogueWorkloads(Suite::kFull);
