@@ -2,8 +2,8 @@
 // A partition's keys for point reads and ordered scans: a node_hash_map from key to version
 // chain (a point read is one hash lookup) and an ordered index of views into it (prefix scans,
 // snapshot dumps). node_hash_map never moves a node, so the index's views and pointers stay
-// valid. Both take their nodes from the partition's arena. The layout of sharded's Shard
-// (engines/sharded/sharded_engine.h), which keeps its own copy of these maps.
+// valid. Both take their nodes from the partition's arena (one malloc per slab, not per key).
+// sharded's shards and shared_nothing's workers hold one each.
 // Thread-safety: none; the owning partition's exclusion guards it.
 
 #include <absl/container/btree_map.h>
@@ -56,12 +56,25 @@ class ChainTable {
     if (inserted) index_.emplace(it->first.view(), &it->second);
     return it->second;
   }
+  // Snapshot load only (nothing else changes the table meanwhile): Upsert that inserts into the
+  // index at the slot after the previous load insert when that is the key's place (a snapshot
+  // holds a partition's keys in order), a normal insert otherwise. Not for WAL replay: replayed
+  // keys arrive out of order and a failed hint costs more than it saves (docs/performance.md).
+  VersionChain& LoadUpsert(std::string_view key) {
+    auto [it, inserted] = table_.try_emplace(key);
+    if (inserted) {
+      load_hint_ = std::next(index_.emplace_hint(load_hint_, it->first.view(), &it->second));
+    }
+    return it->second;
+  }
+  void Reserve(size_t keys) { table_.reserve(keys); }
   const Table& table() const noexcept { return table_; }
   const Index& index() const noexcept { return index_; }  // in key order
 
  private:
   Table table_;
   Index index_;
+  Index::iterator load_hint_ = index_.end();  // LoadUpsert's: the slot after its last insert
 };
 
 }  // namespace statelab

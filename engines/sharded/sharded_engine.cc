@@ -34,7 +34,7 @@ Result<std::unique_ptr<ShardedEngine>> ShardedEngine::Open(const DbOptions& opts
     raw->ReserveCounted();
     Shard& s = raw->ShardOfKey(key);
     std::unique_lock lk(s.mu_);
-    s.LoadUpsert(key).Add(std::move(v));
+    s.chains_.LoadUpsert(key).Add(std::move(v));
   };
   hooks.apply_commit = [raw](Version v, TxnState& t) {
     Shard& s = raw->ShardOf(t.run);
@@ -73,27 +73,13 @@ void ShardedEngine::ReserveCounted() {
   for (size_t i = 0; i < load_counts_.size(); ++i) {
     Shard& s = shards_[i];
     std::unique_lock lk(s.mu_);
-    s.table_.reserve(s.table_.size() + load_counts_[i]);
+    s.chains_.Reserve(s.chains_.table().size() + load_counts_[i]);
   }
   load_counts_.clear();
 }
 
-VersionChain& Shard::Upsert(const Key& key) {
-  auto [it, inserted] = table_.try_emplace(key);
-  if (inserted) index_.emplace(it->first.view(), &it->second);
-  return it->second;
-}
-
 void Shard::Install(Version v, TxnState& t, Version horizon) {
-  ApplyWrites(t, v, horizon, [this](const Key& k) -> VersionChain& { return Upsert(k); });
-}
-
-VersionChain& Shard::LoadUpsert(std::string_view key) {
-  auto [it, inserted] = table_.try_emplace(key);
-  if (inserted) {
-    load_hint_ = std::next(index_.emplace_hint(load_hint_, it->first.view(), &it->second));
-  }
-  return it->second;
+  ApplyWrites(t, v, horizon, [this](const Key& k) -> VersionChain& { return chains_.Upsert(k); });
 }
 
 Version Shard::CommitHorizon() {
@@ -134,7 +120,7 @@ void Shard::Dump(Version v, const EntryEmit& emit) const {
   for (bool done = false; !done;) {
     {
       std::shared_lock lk(mu_);
-      done = CopyDumpChunk(index_, v, kDumpChunkKeys, &resume, &chunk);
+      done = CopyDumpChunk(chains_.index(), v, kDumpChunkKeys, &resume, &chunk);
     }
     for (const DumpItem& d : chunk) emit(d.key.view(), d.entry);
   }
@@ -179,8 +165,8 @@ EngineStats ShardedEngine::Stats() const {
     std::shared_lock lk(sh.mu_);
     s.commits += sh.commits_;
     s.conflicts += sh.conflicts_;
-    s.keys += sh.table_.size();
-    for (const auto& [k, c] : sh.table_) s.versions += c.size();
+    s.keys += sh.chains_.table().size();
+    for (const auto& [k, c] : sh.chains_.table()) s.versions += c.size();
   }
   if (durable_) {
     s.wal_appends = durable_->log().appends();

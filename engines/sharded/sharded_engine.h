@@ -8,10 +8,6 @@
 // Why this is correct, and what it should win or lose: docs/engines.md.
 // Thread-safety: all public methods are thread-safe.
 
-#include <absl/container/btree_map.h>
-#include <absl/container/node_hash_map.h>
-#include <absl/hash/hash.h>
-
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -23,6 +19,7 @@
 #include "engines/api/engine.h"
 #include "engines/api/key.h"
 #include "engines/core/chain_reads.h"
+#include "engines/core/chain_table.h"
 #include "engines/core/rw_lock.h"
 #include "engines/core/slab_arena.h"
 #include "engines/core/snapshot_registry.h"
@@ -48,7 +45,7 @@ class alignas(64) Shard {
   template <class F>
   Status Scan(Version snap, std::string_view prefix, TimestampUs& now, F&& fn) {
     std::shared_lock lk(mu_);
-    ScanVisible(index_, prefix, snap, now, fn);
+    ScanVisible(chains_.index(), prefix, snap, now, fn);
     return Status::OK();
   }
   Result<CommitTicket> Commit(TxnState& t);
@@ -56,40 +53,8 @@ class alignas(64) Shard {
  private:
   friend class ShardedEngine;
 
-  struct KeyHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view k) const noexcept {
-      return absl::Hash<std::string_view>{}(k);
-    }
-    size_t operator()(const Key& k) const noexcept { return (*this)(k.view()); }
-  };
-  struct KeyEq {
-    using is_transparent = void;
-    template <class A, class B>
-    bool operator()(const A& a, const B& b) const noexcept {
-      return internal::KeyOf(a) == internal::KeyOf(b);
-    }
-  };
-  // node_hash_map never moves a node, so the index can hold views of its keys and pointers to
-  // its chains. Both maps take their nodes from the shard's arena (one malloc per slab, not per
-  // key).
-  using Table = absl::node_hash_map<Key, VersionChain, KeyHash, KeyEq,
-                                    ArenaAllocator<std::pair<const Key, VersionChain>>>;
-  using Index =
-      absl::btree_map<std::string_view, const VersionChain*, std::less<std::string_view>,
-                      ArenaAllocator<std::pair<const std::string_view, const VersionChain*>>>;
-
-  const VersionChain* Find(std::string_view key) const noexcept {
-    auto it = table_.find(key);
-    return it == table_.end() ? nullptr : &it->second;
-  }
-  VersionChain& Upsert(const Key& key);                   // under the exclusive lock
+  const VersionChain* Find(std::string_view key) const noexcept { return chains_.Find(key); }
   void Install(Version v, TxnState& t, Version horizon);  // under the exclusive lock
-  // Snapshot load only (the engine is not shared yet): Upsert that inserts into the index at the
-  // slot after the previous load insert when that is the key's place (a snapshot holds each
-  // shard's keys in order), a normal insert otherwise. Not used for WAL replay: replayed keys
-  // arrive out of order and a failed hint costs more than it saves (docs/performance.md).
-  VersionChain& LoadUpsert(std::string_view key);
   // The GC horizon of a commit (under the exclusive lock): the registry's, refreshed every
   // kHorizonEvery commits of this shard. The registry's scan reads 64 slot lines, and the line of
   // every other committing thread has changed since the last commit: per commit, it was what
@@ -104,11 +69,7 @@ class alignas(64) Shard {
   ShardedEngine* engine_ = nullptr;
   mutable RwLock mu_;
   SlabArena arena_;  // guarded by mu_ (exclusive); declared first, so destroyed after the maps
-  Table table_{0, KeyHash{}, KeyEq{}, Table::allocator_type(&arena_)};
-  Index index_{Index::allocator_type(&arena_)};
-  // Snapshot load only: the index position after the last LoadUpsert insert. Valid because
-  // nothing else changes the index while the snapshot loads; never used after it.
-  Index::iterator load_hint_ = index_.end();
+  ChainTable chains_{&arena_};
   uint64_t commits_ = 0;    // guarded by mu_
   uint64_t conflicts_ = 0;  // guarded by mu_
   Version horizon_ = 0;     // guarded by mu_; see CommitHorizon

@@ -152,7 +152,7 @@ Status SharedNothingEngine::OpenDurable(Worker& w) {
   WorkerStore& store = w.store;
   DurableState::Hooks hooks;
   hooks.load_entry = [&store](std::string_view key, VersionEntry v) {
-    store.chains_.Upsert(Key(key)).Add(std::move(v));
+    store.chains_.LoadUpsert(key).Add(std::move(v));
   };
   hooks.apply_commit = [&store](Version v, TxnState& t) { store.Install(v, t, v); };
   hooks.dump = [this, &w](const EntryEmit& emit) { return Dump(w, emit); };
