@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -159,6 +160,16 @@ bool IsTornTail(std::string_view data, uint64_t off) {
   if (wal::kHeaderBytes + len + wal::kTrailerBytes <= rest.size()) {
     const std::string_view tail = rest.substr(rest.size() - 8);  // a torn sector reads as zeros
     return tail.find_first_not_of('\0') == std::string_view::npos;
+  }
+  // Only CRC bytes are missing (zeros after the data were trimmed as never written): a torn
+  // append kept the payload whole, so the CRC bytes that are there match it. A record written
+  // whole whose CRC ends in zero bytes and whose payload was damaged does not match: refused.
+  const uint64_t frame = wal::kHeaderBytes + len + wal::kTrailerBytes;
+  if (frame - rest.size() < wal::kTrailerBytes) {
+    char crc[wal::kTrailerBytes];
+    codec::StoreU32(crc, crc32c::Value(rest.substr(0, wal::kHeaderBytes + len)));
+    const size_t present = wal::kTrailerBytes - (frame - rest.size());
+    return std::memcmp(crc, rest.data() + wal::kHeaderBytes + len, present) == 0;
   }
   // Runs past the end: torn, unless the bytes there are a whole frame with a damaged length.
   std::string fixed(rest.substr(0, rest.size() - wal::kTrailerBytes));
