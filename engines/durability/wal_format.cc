@@ -80,6 +80,12 @@ uint64_t LogEnd(std::string_view data, const SegmentHeader& h) {
   if (zero(data.substr(off))) return off;
   uint64_t end = data.size();
   while (end > off && data[end - 1] == '\0') --end;  // never written: not part of the log
+  // Valid frames after the damage are part of the log even where their last bytes are zeros (a
+  // CRC ending in 0x00): trimming into one would make a record written whole look torn.
+  for (uint64_t at = FindNextFrame(data, off + 1); at < end; at = FindNextFrame(data, at)) {
+    while (ParseFrame(data, at, &f)) at += f.size;
+    end = std::max(end, at);
+  }
   return end;
 }
 

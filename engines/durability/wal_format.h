@@ -45,7 +45,8 @@ SegmentHeader ParseSegmentHeader(std::string_view data);
 // Where the records of a segment end, `data` being a prefix of the file and `from` the first
 // frame's offset. Legacy: data.size(). Preallocated: the first all-zero frame header reached by
 // walking valid frames when only zeros follow it in `data` (the unwritten rest of the file);
-// otherwise (damage, or a torn append) one past the last non-zero byte of `data`.
+// otherwise (damage, or a torn append) one past the last non-zero byte of `data`, or of the last
+// valid frame after the damage if that ends later (its CRC may end in zero bytes).
 uint64_t LogEnd(std::string_view data, const SegmentHeader& h);
 // The first version a segment name stands for; false when `name` is not a segment name.
 bool ParseSegmentName(std::string_view name, Version* first_version);
