@@ -4,11 +4,10 @@
 // an engine without a specialization gets its A0 cells reported as skipped (so a new engine shows
 // up as "no raw structure" rather than silently missing).
 //   btree:          absl::btree_map<Key, VersionChain, KeyLess>   (BTreeEngine::Map)
-//   sharded:        one shard's absl::node_hash_map<Key, VersionChain> plus its ordered index
-//                   btree_map<string_view, const VersionChain*> (the engine's types are private;
-//                   these are the same containers)
-//   shared_nothing: a worker's btree_map<Key, VersionChain> owned by a thread, every operation
-//                   one round trip through the engine's Mailbox (engines/shared_nothing/mailbox.h)
+//   sharded:        one shard's ChainTable (engines/core/chain_table.h): a node_hash_map<Key,
+//                   VersionChain> plus its ordered index
+//   shared_nothing: a worker's ChainTable owned by a thread, every operation one round trip
+//                   through the engine's Mailbox (engines/shared_nothing/mailbox.h)
 // Every store offers Insert (loading), Get (ReadVisible, as the engines' partitions read),
 // Put (add a version and prune to it, as ApplyWrites does), Scan (ScanVisible) and Call (run fn
 // where the data lives).
@@ -16,8 +15,6 @@
 // worker thread).
 
 #include <absl/container/btree_map.h>
-#include <absl/container/node_hash_map.h>
-#include <absl/hash/hash.h>
 
 #include <atomic>
 #include <functional>
@@ -28,6 +25,7 @@
 #include "engines/api/key.h"
 #include "engines/btree/btree_engine.h"
 #include "engines/core/chain_reads.h"
+#include "engines/core/chain_table.h"
 #include "engines/core/slab_arena.h"
 #include "engines/core/version_chain.h"
 #include "engines/sharded/sharded_engine.h"
@@ -84,29 +82,25 @@ class OrderedStore {
   BTreeEngine::Map map_{BTreeEngine::Map::allocator_type(&arena_)};
 };
 
-// A shard's hash table plus the ordered index its scans use.
+// A shard's hash table plus the ordered index its scans use (the engines' ChainTable).
 class HashStore {
  public:
   static constexpr bool kHasMailbox = false;
   void Insert(std::string_view key, const Value& v, Version ver) {
-    auto [it, inserted] = table_.try_emplace(Key(key));
-    AddVersion(it->second, v, ver);
-    if (inserted) index_.emplace(it->first.view(), &it->second);
+    AddVersion(chains_.Upsert(Key(key)), v, ver);
   }
   Status Get(std::string_view key, Version snap, Value* out) const {
-    auto it = table_.find(key);
     TimestampUs now = kNowUnread;
-    return ReadVisible(it == table_.end() ? nullptr : &it->second, snap, now, out, nullptr);
+    return ReadVisible(chains_.Find(key), snap, now, out, nullptr);
   }
   void Put(std::string_view key, const Value& v, Version ver) {
-    auto it = table_.find(key);
-    if (it != table_.end()) AddVersion(it->second, v, ver);
+    if (VersionChain* c = chains_.Find(key)) AddVersion(*c, v, ver);
   }
   size_t Scan(std::string_view prefix, Version snap) const {
     size_t n = 0;
     auto count = [&](std::string_view, const Value&, Version) { return ++n > 0; };
     TimestampUs now = kNowUnread;
-    ScanVisible(index_, prefix, snap, now, count);
+    ScanVisible(chains_.index(), prefix, snap, now, count);
     return n;
   }
   template <class F>
@@ -115,31 +109,11 @@ class HashStore {
   }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view k) const noexcept {
-      return absl::Hash<std::string_view>{}(k);
-    }
-    size_t operator()(const Key& k) const noexcept { return (*this)(k.view()); }
-  };
-  struct Eq {
-    using is_transparent = void;
-    template <class A, class B>
-    bool operator()(const A& a, const B& b) const noexcept {
-      return internal::KeyOf(a) == internal::KeyOf(b);
-    }
-  };
-  using Node = std::pair<const Key, VersionChain>;
-  using IndexNode = std::pair<const std::string_view, const VersionChain*>;
   SlabArena arena_;  // as in the engine: declared first, so destroyed after the maps
-  absl::node_hash_map<Key, VersionChain, Hash, Eq, ArenaAllocator<Node>> table_{
-      0, Hash{}, Eq{}, ArenaAllocator<Node>(&arena_)};
-  absl::btree_map<std::string_view, const VersionChain*, std::less<std::string_view>,
-                  ArenaAllocator<IndexNode>>
-      index_{ArenaAllocator<IndexNode>(&arena_)};
+  ChainTable chains_{&arena_};
 };
 
-// An ordered store owned by a worker thread; Call is one mailbox round trip.
+// A hash store owned by a worker thread; Call is one mailbox round trip.
 class MailboxStore {
  public:
   static constexpr bool kHasMailbox = true;
@@ -153,26 +127,26 @@ class MailboxStore {
   MailboxStore& operator=(const MailboxStore&) = delete;
 
   void Insert(std::string_view key, const Value& v, Version ver) {
-    Call([&](OrderedStore& s) { s.Insert(key, v, ver); });
+    Call([&](HashStore& s) { s.Insert(key, v, ver); });
   }
   Status Get(std::string_view key, Version snap, Value* out) {
     Status r;
-    Call([&](OrderedStore& s) { r = s.Get(key, snap, out); });
+    Call([&](HashStore& s) { r = s.Get(key, snap, out); });
     return r;
   }
   void Put(std::string_view key, const Value& v, Version ver) {
-    Call([&](OrderedStore& s) { s.Put(key, v, ver); });
+    Call([&](HashStore& s) { s.Put(key, v, ver); });
   }
   size_t Scan(std::string_view prefix, Version snap) {
     size_t n = 0;
-    Call([&](OrderedStore& s) { n = s.Scan(prefix, snap); });
+    Call([&](HashStore& s) { n = s.Scan(prefix, snap); });
     return n;
   }
   // Runs fn(store) on the worker and waits for it: the message lives on this stack.
   template <class F>
   void Call(F&& fn) {
     Message m;
-    m.run = [](void* f, OrderedStore& s) { (*static_cast<std::remove_reference_t<F>*>(f))(s); };
+    m.run = [](void* f, HashStore& s) { (*static_cast<std::remove_reference_t<F>*>(f))(s); };
     m.fn = &fn;
     mailbox_.Send(&m, nullptr);
     mailbox_.Await(&m);
@@ -180,7 +154,7 @@ class MailboxStore {
 
  private:
   struct Message : MailboxNode {
-    void (*run)(void* fn, OrderedStore& s) = nullptr;
+    void (*run)(void* fn, HashStore& s) = nullptr;
     void* fn = nullptr;
   };
   void Loop() {
@@ -197,7 +171,7 @@ class MailboxStore {
   }
 
   Mailbox mailbox_;
-  OrderedStore store_;  // touched by the worker only
+  HashStore store_;  // touched by the worker only
   std::atomic<bool> stop_{false};
   std::thread worker_;  // last: starts after everything it uses exists
 };

@@ -51,6 +51,9 @@ class ChainTable {
     auto it = table_.find(key);
     return it == table_.end() ? nullptr : &it->second;
   }
+  VersionChain* Find(std::string_view key) noexcept {
+    return const_cast<VersionChain*>(std::as_const(*this).Find(key));
+  }
   VersionChain& Upsert(const Key& key) {
     auto [it, inserted] = table_.try_emplace(key);
     if (inserted) index_.emplace(it->first.view(), &it->second);
